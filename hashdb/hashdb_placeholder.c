@@ -1,0 +1,1 @@
+typedef int lm_hashdb_placeholder;

@@ -1,0 +1,55 @@
+/*
+ * Decoding: encoded bytes in, bounded 8-bit pixels out. Knows nothing of hashes.
+ *
+ * The output is what PDQ's reference hashes: 8-bit RGB, or 8-bit grey when
+ * the source is greyscale (the reference takes grey values as luma directly).
+ * When either dimension exceeds LM_DECODE_TARGET (512), the image is resampled
+ * to exactly 512x512 by nearest neighbour while decoding (output column x takes
+ * source column floor(x * width / 512), in double precision; likewise rows), so
+ * no full-size pixel buffer is ever held.
+ */
+#ifndef LM_DECODE_DECODE_H
+#define LM_DECODE_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errbuf.h"
+#include "libmatch.h"
+
+#define LM_DECODE_TARGET 512
+
+typedef struct lm_decode_opts {
+    uint64_t max_bytes;      /* LM_E_LIMIT_BYTES beyond this */
+    uint64_t max_pixels;     /* LM_E_LIMIT_PIXELS when the header declares more */
+    uint32_t max_dimension;  /* LM_E_LIMIT_DIMENSION when width or height is larger */
+    int exif_orient;         /* apply EXIF orientation (JPEG) */
+    uint8_t alpha_background; /* alpha is composited onto this grey level */
+} lm_decode_opts;
+
+/* Safe defaults: 256 MiB, 100 MP, 65535, no EXIF, white background. */
+void lm_decode_opts_default(lm_decode_opts *o);
+
+typedef struct lm_pixels {
+    uint8_t *data;            /* owned; free with lm_pixels_free */
+    uint32_t width, height;   /* of data (at most 512x512 after resampling) */
+    size_t stride;            /* bytes between rows */
+    int channels;             /* 1 (grey) or 3 (RGB) */
+    uint32_t source_width, source_height; /* as declared by the file */
+    lm_format format;
+} lm_pixels;
+
+/* Sniff the format from magic bytes only. */
+lm_format lm_sniff_format(const uint8_t *data, size_t len);
+
+/*
+ * Decode data[0..len) into out, resampled as described above.
+ * Returns LM_OK or LM_E_FORMAT, LM_E_CORRUPT, LM_E_NOMEM, LM_E_LIMIT_* with a
+ * message in err. On error out is zeroed and owns nothing.
+ */
+lm_status lm_decode_image(const uint8_t *data, size_t len, const lm_decode_opts *opts,
+                          lm_pixels *out, lm_errbuf *err);
+
+void lm_pixels_free(lm_pixels *p);
+
+#endif

@@ -1,0 +1,174 @@
+/* The public hasher: bytes -> decode -> PDQ, with per-handle limits and errors. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decode.h"
+#include "errbuf.h"
+#include "file_read.h"
+#include "libmatch.h"
+#include "pdq.h"
+
+struct lm_hasher {
+    lm_decode_opts decode;
+    int dihedral;
+    lm_errbuf err;
+};
+
+lm_hasher *lm_hasher_create(void)
+{
+    lm_hasher *h = calloc(1, sizeof *h);
+    if (!h)
+        return NULL;
+    lm_decode_opts_default(&h->decode);
+    return h;
+}
+
+void lm_hasher_destroy(lm_hasher *h)
+{
+    free(h);
+}
+
+lm_status lm_hasher_set_option(lm_hasher *h, lm_option option, int64_t value)
+{
+    if (!h)
+        return LM_E_INVALID_ARG;
+    switch (option) {
+    case LM_OPT_MAX_BYTES:
+        if (value <= 0)
+            return LM_E_INVALID_ARG;
+        h->decode.max_bytes = (uint64_t)value;
+        return LM_OK;
+    case LM_OPT_MAX_PIXELS:
+        if (value <= 0)
+            return LM_E_INVALID_ARG;
+        h->decode.max_pixels = (uint64_t)value;
+        return LM_OK;
+    case LM_OPT_MAX_DIMENSION:
+        if (value <= 0 || value > UINT32_MAX)
+            return LM_E_INVALID_ARG;
+        h->decode.max_dimension = (uint32_t)value;
+        return LM_OK;
+    case LM_OPT_DIHEDRAL:
+        if (value != 0 && value != 1)
+            return LM_E_INVALID_ARG;
+        h->dihedral = (int)value;
+        return LM_OK;
+    case LM_OPT_EXIF_ORIENT:
+        if (value != 0 && value != 1)
+            return LM_E_INVALID_ARG;
+        h->decode.exif_orient = (int)value;
+        return LM_OK;
+    case LM_OPT_ALPHA_BACKGROUND:
+        if (value < 0 || value > 255)
+            return LM_E_INVALID_ARG;
+        h->decode.alpha_background = (uint8_t)value;
+        return LM_OK;
+    }
+    return LM_E_UNKNOWN_OPTION;
+}
+
+lm_status lm_hasher_get_option(const lm_hasher *h, lm_option option, int64_t *value)
+{
+    if (!h || !value)
+        return LM_E_INVALID_ARG;
+    switch (option) {
+    case LM_OPT_MAX_BYTES: *value = (int64_t)h->decode.max_bytes; return LM_OK;
+    case LM_OPT_MAX_PIXELS: *value = (int64_t)h->decode.max_pixels; return LM_OK;
+    case LM_OPT_MAX_DIMENSION: *value = h->decode.max_dimension; return LM_OK;
+    case LM_OPT_DIHEDRAL: *value = h->dihedral; return LM_OK;
+    case LM_OPT_EXIF_ORIENT: *value = h->decode.exif_orient; return LM_OK;
+    case LM_OPT_ALPHA_BACKGROUND: *value = h->decode.alpha_background; return LM_OK;
+    }
+    return LM_E_UNKNOWN_OPTION;
+}
+
+const char *lm_hasher_last_error(const lm_hasher *h)
+{
+    return h ? h->err.msg : "";
+}
+
+/* Hash pixels already bounded by the decoder (or the caller). */
+static lm_status hash_pixel_buffer(lm_hasher *h, const uint8_t *pixels, uint32_t width,
+                                   uint32_t height, size_t stride, int channels,
+                                   lm_image_hash *out)
+{
+    size_t n = (size_t)width * height;
+    float *luma = malloc(n * sizeof(float) * 2);
+    if (!luma)
+        return lm_errbuf_set(&h->err, LM_E_NOMEM, "no memory for %ux%u luma", width, height);
+    if (channels == 3)
+        lm_pdq_luma_from_rgb(pixels, (int)height, (int)width, stride, luma);
+    else
+        lm_pdq_luma_from_grey(pixels, (int)height, (int)width, stride, luma);
+
+    lm_pdq_hash hashes[8];
+    int quality;
+    lm_pdq_hash_luma(luma, luma + n, (int)height, (int)width, h->dihedral, hashes, &quality);
+    free(luma);
+
+    memset(out, 0, sizeof *out);
+    out->pdq = hashes[0];
+    out->quality = quality;
+    if (h->dihedral)
+        memcpy(out->dihedral, hashes, sizeof hashes);
+    return LM_OK;
+}
+
+lm_status lm_hash_pixels(lm_hasher *h, const uint8_t *pixels, uint32_t width, uint32_t height,
+                         size_t stride, int channels, lm_image_hash *out)
+{
+    if (!h || !pixels || !out || (channels != 1 && channels != 3) || width == 0 ||
+        height == 0 || stride < (size_t)width * (size_t)channels)
+        return LM_E_INVALID_ARG;
+    lm_errbuf_clear(&h->err);
+    if ((uint64_t)width * height > h->decode.max_pixels)
+        return lm_errbuf_set(&h->err, LM_E_LIMIT_PIXELS, "%ux%u exceeds %llu pixels", width,
+                             height, (unsigned long long)h->decode.max_pixels);
+    if (width > INT32_MAX / 2 || height > INT32_MAX / 2)
+        return LM_E_LIMIT_DIMENSION;
+    lm_status st = hash_pixel_buffer(h, pixels, width, height, stride, channels, out);
+    if (st == LM_OK) {
+        out->width = width;
+        out->height = height;
+        out->format = LM_FORMAT_UNKNOWN;
+    }
+    return st;
+}
+
+lm_status lm_hash_memory(lm_hasher *h, const void *data, size_t len, lm_image_hash *out)
+{
+    if (!h || (!data && len) || !out)
+        return LM_E_INVALID_ARG;
+    lm_errbuf_clear(&h->err);
+    if (len > h->decode.max_bytes)
+        return lm_errbuf_set(&h->err, LM_E_LIMIT_BYTES, "%zu bytes exceeds the %llu-byte limit",
+                             len, (unsigned long long)h->decode.max_bytes);
+    lm_pixels px;
+    lm_status st = lm_decode_image(data, len, &h->decode, &px, &h->err);
+    if (st != LM_OK)
+        return st;
+    st = hash_pixel_buffer(h, px.data, px.width, px.height, px.stride, px.channels, out);
+    if (st == LM_OK) {
+        out->width = px.source_width;
+        out->height = px.source_height;
+        out->format = px.format;
+    }
+    lm_pixels_free(&px);
+    return st;
+}
+
+lm_status lm_hash_file(lm_hasher *h, const char *path, lm_image_hash *out)
+{
+    if (!h || !path || !out)
+        return LM_E_INVALID_ARG;
+    lm_errbuf_clear(&h->err);
+    uint8_t *data;
+    size_t len;
+    lm_status st = lm_read_file(path, h->decode.max_bytes, &data, &len, &h->err);
+    if (st != LM_OK)
+        return st;
+    st = lm_hash_memory(h, data, len, out);
+    free(data);
+    return st;
+}

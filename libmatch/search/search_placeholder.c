@@ -1,0 +1,1 @@
+typedef int lm_search_placeholder;
