@@ -41,3 +41,17 @@ unsigned lm_version_number(void)
 {
     return LM_VERSION_NUMBER;
 }
+
+const char *lm_format_name(lm_format format)
+{
+    switch (format) {
+    case LM_FORMAT_JPEG: return "jpeg";
+    case LM_FORMAT_PNG: return "png";
+    case LM_FORMAT_GIF: return "gif";
+    case LM_FORMAT_WEBP: return "webp";
+    case LM_FORMAT_BMP: return "bmp";
+    case LM_FORMAT_TIFF: return "tiff";
+    case LM_FORMAT_OTHER: return "other";
+    default: return "unknown";
+    }
+}

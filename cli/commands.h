@@ -1,0 +1,25 @@
+/* The pmatch sub-commands: one file each, dispatched from main.c. */
+#ifndef PMATCH_COMMANDS_H
+#define PMATCH_COMMANDS_H
+
+/* Exit codes shared by all sub-commands (documented in README.md). */
+enum {
+    PMATCH_EXIT_OK = 0,        /* hash/db: success. scan/match: nothing matched */
+    PMATCH_EXIT_MATCH = 1,     /* scan/match: something matched. hash: some input failed */
+    PMATCH_EXIT_ERROR = 2,     /* usage error, or a failure that stopped the command */
+};
+
+/* Each returns a process exit code; argv[0] is the sub-command name. */
+int cmd_hash(int argc, char **argv);
+int cmd_db(int argc, char **argv);
+int cmd_scan(int argc, char **argv);
+int cmd_match(int argc, char **argv);
+
+/*
+ * The hash-list path: --db PATH if given, else $PMATCH_DB, else
+ * $XDG_DATA_HOME/pmatch/hashes.lmdb, else $HOME/.local/share/pmatch/hashes.lmdb.
+ * Returns a malloc'ed string (or NULL when no path can be formed).
+ */
+char *pmatch_default_db_path(const char *flag_value);
+
+#endif

@@ -1,0 +1,53 @@
+/* pmatch: recognise known images by perceptual hash. Dispatches to one file per sub-command. */
+#include <libavutil/log.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "libmatch.h"
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"hash", cmd_hash, "print PDQ hashes of images"},
+    {"scan", cmd_scan, "hash files and directories and match them against the hash list"},
+    {"match", cmd_match, "match hashes given as text against the hash list"},
+    {"db", cmd_db, "create, import into, export and check the hash list"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: pmatch COMMAND [OPTIONS] ...\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %-6s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'pmatch COMMAND --help' describes a command. 'pmatch --version' prints versions.\n"
+                 "Exit codes: 0 success (scan/match: no match), 1 match found (hash: some input\n"
+                 "failed), 2 error.\n");
+}
+
+int main(int argc, char **argv)
+{
+    /* Decoder chatter would go to the analyst's terminal: the library never prints, nor does FFmpeg here. */
+    av_log_set_level(AV_LOG_QUIET);
+
+    if (argc < 2) {
+        usage(stderr);
+        return PMATCH_EXIT_ERROR;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return PMATCH_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("pmatch %s (libmatch %s)\n", PMATCH_VERSION, lm_version());
+        return PMATCH_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "pmatch: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return PMATCH_EXIT_ERROR;
+}
