@@ -55,3 +55,14 @@ const char *lm_format_name(lm_format format)
     default: return "unknown";
     }
 }
+
+const char *lm_hash_type_name(lm_hash_type type)
+{
+    switch (type) {
+    case LM_HASH_PDQ: return "pdq";
+    case LM_HASH_MD5: return "md5";
+    case LM_HASH_SHA1: return "sha1";
+    case LM_HASH_SHA256: return "sha256";
+    default: return "unknown";
+    }
+}

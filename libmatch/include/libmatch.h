@@ -181,6 +181,120 @@ LM_API lm_status lm_hash_pixels(lm_hasher *h, const uint8_t *pixels, uint32_t wi
 /* Detail of the last failure on this hasher (e.g. the decoder's message); "" if none. */
 LM_API const char *lm_hasher_last_error(const lm_hasher *h);
 
+
+/* ------------------------------------------------------------------------ */
+/* Matching against a hash list                                             */
+/* ------------------------------------------------------------------------ */
+
+/* Kinds of hash a list can hold. Values are stored on disk: never renumbered. */
+typedef enum lm_hash_type {
+    LM_HASH_PDQ = 1,     /* 256-bit PDQ perceptual hash */
+    LM_HASH_MD5 = 2,     /* MD5 of the file bytes */
+    LM_HASH_SHA1 = 3,    /* SHA-1 of the file bytes */
+    LM_HASH_SHA256 = 4   /* SHA-256 of the file bytes */
+} lm_hash_type;
+
+/* "pdq", "md5", "sha1", "sha256"; "unknown" otherwise. */
+LM_API const char *lm_hash_type_name(lm_hash_type type);
+
+#define LM_DEFAULT_MAX_DISTANCE 31 /* PDQ match threshold Meta recommends */
+#define LM_DEFAULT_MIN_QUALITY 50  /* PDQ hashes below this quality are not matched */
+
+/* Per-call options. Initialise with lm_check_options_init, then change fields. */
+typedef struct lm_check_options {
+    uint32_t struct_size;     /* sizeof(lm_check_options): lets the struct grow compatibly */
+    int max_distance;         /* PDQ Hamming distance for a match, 0..256 (default 31) */
+    int min_quality;          /* query PDQ hashes below this are not matched (default 50) */
+    int dihedral;             /* 1: also match the 8 rotations/flips of the query (default 0) */
+    uint64_t max_bytes;       /* 0: library default (256 MiB) */
+    uint64_t max_pixels;      /* 0: library default (100 megapixels) */
+} lm_check_options;
+
+LM_API void lm_check_options_init(lm_check_options *opts);
+
+/* One matching list entry. */
+typedef struct lm_match {
+    uint64_t entry_id;        /* the entry's id in the hash list */
+    lm_hash_type type;        /* which hash matched: PDQ, or an exact digest */
+    int distance;             /* PDQ Hamming distance (0 for digests) */
+    int dihedral;             /* lm_dihedral orientation of the query that matched */
+} lm_match;
+
+typedef enum lm_verdict {
+    LM_VERDICT_NO_MATCH = 0,
+    LM_VERDICT_MATCH = 1,
+    LM_VERDICT_LOW_QUALITY = 2, /* no digest matched; PDQ not compared: quality below min_quality */
+    LM_VERDICT_NOT_IMAGE = 3    /* no digest matched; the bytes are not a decodable image */
+} lm_verdict;
+
+#define LM_CHECK_MAX_MATCHES 16
+
+/* The outcome of lm_check: a plain value owned by the caller. */
+typedef struct lm_check_result {
+    lm_verdict verdict;
+    int decoded;                      /* 1 when the input decoded as an image; then image is valid */
+    lm_status decode_status;          /* why it did not decode, when decoded == 0 */
+    lm_image_hash image;
+    uint8_t md5[16], sha1[20], sha256[32]; /* digests of the input bytes */
+    size_t match_count;               /* total matches (may exceed LM_CHECK_MAX_MATCHES) */
+    lm_match matches[LM_CHECK_MAX_MATCHES]; /* digest matches first, then PDQ by distance */
+    char detail[256];                 /* human-readable detail (decoder message), "" if none */
+} lm_check_result;
+
+/* Descriptive fields of a list entry, for verdicts and evidence records. */
+typedef struct lm_entry_info {
+    uint64_t id;
+    lm_hash_type type;
+    int quality;                      /* PDQ quality recorded with the hash, -1 if unknown */
+    char hash_hex[LM_PDQ_HEX_CHARS + 1]; /* the stored hash in hex */
+    char list[64];                    /* the list's name */
+    char label[128];                  /* label / category */
+    char reference[256];              /* external reference (e.g. the supplier's id) */
+    int64_t added;                    /* Unix time the entry was added */
+} lm_entry_info;
+
+typedef struct lm_matcher lm_matcher;
+
+/*
+ * Open the hash list at db_path read-only and build the in-memory index.
+ * A matcher is immutable and may be shared by any number of threads.
+ * Returns LM_OK, LM_E_NOT_FOUND, LM_E_DB, LM_E_DB_SCHEMA, LM_E_NOMEM.
+ * On failure *out is NULL; when errbuf is non-NULL it receives a detail message.
+ */
+LM_API lm_status lm_matcher_open(const char *db_path, lm_matcher **out, char *errbuf,
+                                 size_t errbuf_size);
+LM_API void lm_matcher_close(lm_matcher *m);
+
+/* Number of PDQ hashes in the index. */
+LM_API size_t lm_matcher_size(const lm_matcher *m);
+
+/*
+ * Check one input held in memory: digest it, decode and hash it, and match
+ * both against the list. Thread-safe on a shared matcher.
+ *  [in]  opts  NULL for defaults.
+ *  [out] out   always filled (verdict NO_MATCH / NOT_IMAGE on undecodable input).
+ * Returns LM_OK when the check ran (whatever the verdict), or LM_E_INVALID_ARG,
+ * LM_E_NOMEM, LM_E_DB, LM_E_LIMIT_BYTES.
+ */
+LM_API lm_status lm_check(const lm_matcher *m, const void *data, size_t len,
+                          const lm_check_options *opts, lm_check_result *out);
+
+/*
+ * Match one PDQ hash given directly (hash-sharing partners). quality < 0 means
+ * unknown (not filtered). Writes up to cap matches, best first, and the total
+ * in *found. Thread-safe.
+ */
+LM_API lm_status lm_match_pdq(const lm_matcher *m, const lm_pdq_hash *hash, int quality,
+                              const lm_check_options *opts, lm_match *matches, size_t cap,
+                              size_t *found);
+
+/* Match an exact digest (type MD5/SHA1/SHA256, len 16/20/32 bytes). */
+LM_API lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const uint8_t *digest,
+                                 size_t len, lm_match *matches, size_t cap, size_t *found);
+
+/* Describe an entry (labels, list) for a verdict. LM_E_NOT_FOUND if it was removed. */
+LM_API lm_status lm_matcher_entry(const lm_matcher *m, uint64_t entry_id, lm_entry_info *out);
+
 #ifdef __cplusplus
 }
 #endif
