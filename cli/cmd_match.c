@@ -1,10 +1,218 @@
-/* Placeholder until the hash list lands. */
+/* pmatch match: match hashes given as text (for partners who exchange hashes, not images). */
+#include <ctype.h>
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "args.h"
 #include "commands.h"
+#include "json.h"
+#include "libmatch.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: pmatch match [OPTIONS] HASHFILE|-\n"
+            "\n"
+            "Each line holds a hash, optionally followed by ',quality[,name]' as 'pmatch hash'\n"
+            "prints it. 64 hex digits are PDQ unless --type says otherwise; 32 are MD5, 40 SHA-1.\n"
+            "  --db PATH          hash list (see 'pmatch scan --help' for the default)\n"
+            "  --type T           pdq|md5|sha1|sha256 for every line (default: by length, PDQ for 64)\n"
+            "  --distance N       PDQ match distance (default 31)\n"
+            "  --min-quality N    do not match PDQ hashes below this quality (default 50; lines\n"
+            "                     without a quality are not filtered)\n"
+            "  --json             JSON Lines output\n"
+            "Exit status: 1 something matched, 0 nothing matched, 2 error (bad lines are\n"
+            "reported on stderr and make the status 2 when nothing matched).\n");
+}
+
+static int parse_type(const char *s, lm_hash_type *t)
+{
+    static const lm_hash_type all[] = {LM_HASH_PDQ, LM_HASH_MD5, LM_HASH_SHA1, LM_HASH_SHA256};
+    for (size_t i = 0; i < 4; i++)
+        if (strcmp(s, lm_hash_type_name(all[i])) == 0) {
+            *t = all[i];
+            return 0;
+        }
+    return -1;
+}
+
+static size_t digest_len(lm_hash_type t)
+{
+    return t == LM_HASH_MD5 ? 16 : t == LM_HASH_SHA1 ? 20 : 32;
+}
+
+static int hex_to_bytes(const char *hex, size_t nhex, uint8_t *out)
+{
+    for (size_t i = 0; i < nhex / 2; i++) {
+        unsigned v;
+        char pair[3] = {hex[2 * i], hex[2 * i + 1], 0};
+        if (!isxdigit((unsigned char)pair[0]) || !isxdigit((unsigned char)pair[1]) ||
+            sscanf(pair, "%2x", &v) != 1)
+            return -1;
+        out[i] = (uint8_t)v;
+    }
+    return 0;
+}
+
+static void print_line(const lm_matcher *m, const char *hash_text, int json, const lm_match *mt,
+                       size_t shown, size_t found)
+{
+    if (json) {
+        fputs("{\"hash\":", stdout);
+        json_string(stdout, hash_text);
+        printf(",\"verdict\":\"%s\",\"matches\":[", found ? "match" : "no_match");
+    } else {
+        printf("%s  %s", found ? "MATCH    " : "no match ", hash_text);
+    }
+    for (size_t i = 0; i < shown; i++) {
+        lm_entry_info info;
+        int have = lm_matcher_entry(m, mt[i].entry_id, &info) == LM_OK;
+        if (json) {
+            printf("%s{\"entry_id\":%llu,\"type\":\"%s\",\"distance\":%d", i ? "," : "",
+                   (unsigned long long)mt[i].entry_id, lm_hash_type_name(mt[i].type),
+                   mt[i].distance);
+            if (have) {
+                fputs(",\"list\":", stdout);
+                json_string(stdout, info.list);
+                fputs(",\"label\":", stdout);
+                json_string(stdout, info.label);
+            }
+            fputc('}', stdout);
+        } else {
+            printf("%s entry %llu (%s distance %d%s%s)", i ? ";" : " :",
+                   (unsigned long long)mt[i].entry_id, lm_hash_type_name(mt[i].type),
+                   mt[i].distance, have ? ", list " : "", have ? info.list : "");
+        }
+    }
+    if (json)
+        printf("],\"match_count\":%zu}\n", found);
+    else
+        putchar('\n');
+}
 
 int cmd_match(int argc, char **argv)
 {
-    fprintf(stderr, "pmatch match: not available yet\n");
-    return PMATCH_EXIT_ERROR;
+    enum { O_DB = 256, O_TYPE, O_DIST, O_MINQ, O_JSON };
+    static const struct option options[] = {
+        {"db", required_argument, NULL, O_DB},
+        {"type", required_argument, NULL, O_TYPE},
+        {"distance", required_argument, NULL, O_DIST},
+        {"min-quality", required_argument, NULL, O_MINQ},
+        {"json", no_argument, NULL, O_JSON},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    lm_check_options opts;
+    lm_check_options_init(&opts);
+    const char *db_flag = NULL;
+    int json = 0, forced_type = 0;
+    lm_hash_type type = LM_HASH_PDQ;
+    int64_t v;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
+        switch (c) {
+        case O_DB: db_flag = optarg; break;
+        case O_TYPE:
+            if (parse_type(optarg, &type)) {
+                fprintf(stderr, "pmatch match: unknown --type '%s'\n", optarg);
+                return PMATCH_EXIT_ERROR;
+            }
+            forced_type = 1;
+            break;
+        case O_DIST:
+            if (parse_int_arg("--distance", optarg, 0, 256, &v))
+                return PMATCH_EXIT_ERROR;
+            opts.max_distance = (int)v;
+            break;
+        case O_MINQ:
+            if (parse_int_arg("--min-quality", optarg, 0, 101, &v))
+                return PMATCH_EXIT_ERROR;
+            opts.min_quality = (int)v;
+            break;
+        case O_JSON: json = 1; break;
+        case 'h': usage(stdout); return PMATCH_EXIT_OK;
+        default: usage(stderr); return PMATCH_EXIT_ERROR;
+        }
+    }
+    if (optind != argc - 1) {
+        usage(stderr);
+        return PMATCH_EXIT_ERROR;
+    }
+    const char *input = argv[optind];
+    FILE *f = strcmp(input, "-") == 0 ? stdin : fopen(input, "r");
+    if (!f) {
+        perror(input);
+        return PMATCH_EXIT_ERROR;
+    }
+    char *db_path = pmatch_default_db_path(db_flag);
+    lm_matcher *m = NULL;
+    char errbuf[256] = "";
+    lm_status st = db_path ? lm_matcher_open(db_path, &m, errbuf, sizeof errbuf) : LM_E_NOT_FOUND;
+    if (st != LM_OK) {
+        fprintf(stderr, "pmatch match: cannot open hash list %s: %s%s%s\n",
+                db_path ? db_path : "(none)", lm_strerror(st), errbuf[0] ? ": " : "", errbuf);
+        free(db_path);
+        if (f != stdin)
+            fclose(f);
+        return PMATCH_EXIT_ERROR;
+    }
+
+    char *line = NULL;
+    size_t cap = 0, lineno = 0;
+    ssize_t n;
+    int matched = 0, bad = 0;
+    while ((n = getline(&line, &cap, f)) > 0) {
+        lineno++;
+        while (n > 0 && isspace((unsigned char)line[n - 1]))
+            line[--n] = '\0';
+        if (n == 0 || line[0] == '#')
+            continue;
+        size_t hlen = strcspn(line, ",\t ");
+        int quality = -1;
+        if (line[hlen] == ',' || line[hlen] == '\t') {
+            char *end;
+            long q = strtol(line + hlen + 1, &end, 10);
+            if (end != line + hlen + 1 && q >= 0 && q <= 100)
+                quality = (int)q;
+        }
+        line[hlen] = '\0';
+        lm_hash_type t = forced_type ? type
+                         : hlen == 32 ? LM_HASH_MD5
+                         : hlen == 40 ? LM_HASH_SHA1
+                                      : LM_HASH_PDQ;
+        lm_match mt[LM_CHECK_MAX_MATCHES];
+        size_t found = 0;
+        if (t == LM_HASH_PDQ) {
+            lm_pdq_hash h;
+            st = lm_pdq_from_hex(line, hlen, &h);
+            if (st == LM_OK)
+                st = lm_match_pdq(m, &h, quality, &opts, mt, LM_CHECK_MAX_MATCHES, &found);
+        } else {
+            uint8_t d[32];
+            st = hlen != 2 * digest_len(t) || hex_to_bytes(line, hlen, d) ? LM_E_PARSE : LM_OK;
+            if (st == LM_OK)
+                st = lm_match_digest(m, t, d, digest_len(t), mt, LM_CHECK_MAX_MATCHES, &found);
+        }
+        if (st != LM_OK) {
+            fprintf(stderr, "%s:%zu: %s\n", input, lineno, lm_strerror(st));
+            bad = 1;
+            continue;
+        }
+        if (quality >= 0 && quality < opts.min_quality && t == LM_HASH_PDQ && !json)
+            printf("LOW-Q      %s: quality %d below %d, not matched\n", line, quality,
+                   opts.min_quality);
+        else
+            print_line(m, line, json, mt, found < LM_CHECK_MAX_MATCHES ? found : LM_CHECK_MAX_MATCHES,
+                       found);
+        matched |= found > 0;
+    }
+    free(line);
+    if (f != stdin)
+        fclose(f);
+    lm_matcher_close(m);
+    free(db_path);
+    return matched ? PMATCH_EXIT_MATCH : bad ? PMATCH_EXIT_ERROR : PMATCH_EXIT_OK;
 }

@@ -1,0 +1,38 @@
+#include "progress.h"
+
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+double progress_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void progress_init(progress *p, int allowed)
+{
+    p->enabled = allowed && isatty(STDERR_FILENO);
+    p->start = p->last = progress_now();
+}
+
+void progress_update(progress *p, uint64_t done, uint64_t matched, uint64_t failed)
+{
+    if (!p->enabled)
+        return;
+    double now = progress_now();
+    if (now - p->last < 0.1)
+        return;
+    p->last = now;
+    double rate = now > p->start ? (double)done / (now - p->start) : 0.0;
+    fprintf(stderr, "\r\033[K%llu files, %llu matched, %llu errors, %.1f files/s",
+            (unsigned long long)done, (unsigned long long)matched, (unsigned long long)failed, rate);
+    fflush(stderr);
+}
+
+void progress_finish(progress *p)
+{
+    if (p->enabled)
+        fputs("\r\033[K", stderr);
+}

@@ -1,0 +1,117 @@
+#include "verdict.h"
+
+#include <inttypes.h>
+
+#include "json.h"
+
+static const char *dihedral_names[8] = {"original", "rotate90", "rotate180", "rotate270",
+                                        "flipx",    "flipy",    "flip+1",    "flip-1"};
+
+const char *verdict_name(lm_verdict v)
+{
+    switch (v) {
+    case LM_VERDICT_MATCH: return "match";
+    case LM_VERDICT_LOW_QUALITY: return "low_quality";
+    case LM_VERDICT_NOT_IMAGE: return "not_image";
+    default: return "no_match";
+    }
+}
+
+static void hex_bytes(FILE *out, const uint8_t *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        fprintf(out, "%02x", b[i]);
+}
+
+void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int min_quality)
+{
+    if (r->failed) {
+        fprintf(out, "ERROR     %s: %s\n", r->path, r->error);
+        return;
+    }
+    const lm_check_result *c = &r->check;
+    switch (c->verdict) {
+    case LM_VERDICT_MATCH:
+        fprintf(out, "MATCH     %s", r->path);
+        for (size_t i = 0; i < c->match_count && i < LM_CHECK_MAX_MATCHES; i++) {
+            const lm_match *mt = &c->matches[i];
+            lm_entry_info info;
+            int have = lm_matcher_entry(m, mt->entry_id, &info) == LM_OK;
+            fprintf(out, "%s entry %" PRIu64 " (%s", i ? ";" : " :", mt->entry_id,
+                    lm_hash_type_name(mt->type));
+            if (mt->type == LM_HASH_PDQ)
+                fprintf(out, " distance %d%s%s", mt->distance, mt->dihedral ? " " : "",
+                        mt->dihedral ? dihedral_names[mt->dihedral & 7] : "");
+            if (have)
+                fprintf(out, ", list %s%s%s", info.list, info.label[0] ? ", label " : "",
+                        info.label);
+            fputc(')', out);
+        }
+        if (c->match_count > LM_CHECK_MAX_MATCHES)
+            fprintf(out, " and %zu more", c->match_count - LM_CHECK_MAX_MATCHES);
+        fputc('\n', out);
+        break;
+    case LM_VERDICT_LOW_QUALITY:
+        fprintf(out, "LOW-Q     %s: PDQ quality %d below %d, not matched (digests checked)\n",
+                r->path, c->image.quality, min_quality);
+        break;
+    case LM_VERDICT_NOT_IMAGE:
+        fprintf(out, "SKIPPED   %s: not a decodable image: %s%s%s (digests checked)\n", r->path,
+                lm_strerror(c->decode_status), c->detail[0] ? ": " : "", c->detail);
+        break;
+    default:
+        fprintf(out, "no match  %s\n", r->path);
+        break;
+    }
+}
+
+void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
+{
+    fputs("{\"path\":", out);
+    json_string(out, r->path);
+    if (r->failed) {
+        fputs(",\"verdict\":\"error\",\"error\":", out);
+        json_string(out, r->error);
+        fputs("}\n", out);
+        return;
+    }
+    const lm_check_result *c = &r->check;
+    fprintf(out, ",\"verdict\":\"%s\",\"size\":%" PRIu64 ",\"md5\":\"", verdict_name(c->verdict),
+            r->size);
+    hex_bytes(out, c->md5, sizeof c->md5);
+    fputs("\",\"sha1\":\"", out);
+    hex_bytes(out, c->sha1, sizeof c->sha1);
+    fputs("\",\"sha256\":\"", out);
+    hex_bytes(out, c->sha256, sizeof c->sha256);
+    fputc('"', out);
+    if (c->decoded) {
+        char hex[LM_PDQ_HEX_CHARS + 1];
+        lm_pdq_to_hex(&c->image.pdq, hex);
+        fprintf(out, ",\"pdq\":\"%s\",\"quality\":%d,\"width\":%u,\"height\":%u,\"format\":\"%s\"",
+                hex, c->image.quality, c->image.width, c->image.height,
+                lm_format_name(c->image.format));
+    } else {
+        fputs(",\"decode_error\":", out);
+        json_string(out, lm_strerror(c->decode_status));
+    }
+    fputs(",\"matches\":[", out);
+    for (size_t i = 0; i < c->match_count && i < LM_CHECK_MAX_MATCHES; i++) {
+        const lm_match *mt = &c->matches[i];
+        fprintf(out, "%s{\"entry_id\":%" PRIu64 ",\"type\":\"%s\"", i ? "," : "", mt->entry_id,
+                lm_hash_type_name(mt->type));
+        if (mt->type == LM_HASH_PDQ)
+            fprintf(out, ",\"distance\":%d,\"orientation\":\"%s\"", mt->distance,
+                    dihedral_names[mt->dihedral & 7]);
+        lm_entry_info info;
+        if (lm_matcher_entry(m, mt->entry_id, &info) == LM_OK) {
+            fputs(",\"list\":", out);
+            json_string(out, info.list);
+            fputs(",\"label\":", out);
+            json_string(out, info.label);
+            fputs(",\"reference\":", out);
+            json_string(out, info.reference);
+        }
+        fputc('}', out);
+    }
+    fprintf(out, "],\"match_count\":%zu}\n", c->match_count);
+}
