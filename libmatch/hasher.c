@@ -6,6 +6,7 @@
 #include "decode.h"
 #include "errbuf.h"
 #include "file_read.h"
+#include "hasher_internal.h"
 #include "libmatch.h"
 #include "pdq.h"
 
@@ -89,14 +90,14 @@ const char *lm_hasher_last_error(const lm_hasher *h)
 }
 
 /* Hash pixels already bounded by the decoder (or the caller). */
-static lm_status hash_pixel_buffer(lm_hasher *h, const uint8_t *pixels, uint32_t width,
-                                   uint32_t height, size_t stride, int channels,
-                                   lm_image_hash *out)
+static lm_status hash_pixel_buffer(const uint8_t *pixels, uint32_t width, uint32_t height,
+                                   size_t stride, int channels, int dihedral, lm_image_hash *out,
+                                   lm_errbuf *err)
 {
     size_t n = (size_t)width * height;
     float *luma = malloc(n * sizeof(float) * 2);
     if (!luma)
-        return lm_errbuf_set(&h->err, LM_E_NOMEM, "no memory for %ux%u luma", width, height);
+        return lm_errbuf_set(err, LM_E_NOMEM, "no memory for %ux%u luma", width, height);
     if (channels == 3)
         lm_pdq_luma_from_rgb(pixels, (int)height, (int)width, stride, luma);
     else
@@ -104,13 +105,13 @@ static lm_status hash_pixel_buffer(lm_hasher *h, const uint8_t *pixels, uint32_t
 
     lm_pdq_hash hashes[8];
     int quality;
-    lm_pdq_hash_luma(luma, luma + n, (int)height, (int)width, h->dihedral, hashes, &quality);
+    lm_pdq_hash_luma(luma, luma + n, (int)height, (int)width, dihedral, hashes, &quality);
     free(luma);
 
     memset(out, 0, sizeof *out);
     out->pdq = hashes[0];
     out->quality = quality;
-    if (h->dihedral)
+    if (dihedral)
         memcpy(out->dihedral, hashes, sizeof hashes);
     return LM_OK;
 }
@@ -127,7 +128,8 @@ lm_status lm_hash_pixels(lm_hasher *h, const uint8_t *pixels, uint32_t width, ui
                              height, (unsigned long long)h->decode.max_pixels);
     if (width > INT32_MAX / 2 || height > INT32_MAX / 2)
         return LM_E_LIMIT_DIMENSION;
-    lm_status st = hash_pixel_buffer(h, pixels, width, height, stride, channels, out);
+    lm_status st =
+        hash_pixel_buffer(pixels, width, height, stride, channels, h->dihedral, out, &h->err);
     if (st == LM_OK) {
         out->width = width;
         out->height = height;
@@ -136,19 +138,17 @@ lm_status lm_hash_pixels(lm_hasher *h, const uint8_t *pixels, uint32_t width, ui
     return st;
 }
 
-lm_status lm_hash_memory(lm_hasher *h, const void *data, size_t len, lm_image_hash *out)
+lm_status lm_image_hash_compute(const lm_decode_opts *opts, int dihedral, const void *data,
+                                size_t len, lm_image_hash *out, lm_errbuf *err)
 {
-    if (!h || (!data && len) || !out)
-        return LM_E_INVALID_ARG;
-    lm_errbuf_clear(&h->err);
-    if (len > h->decode.max_bytes)
-        return lm_errbuf_set(&h->err, LM_E_LIMIT_BYTES, "%zu bytes exceeds the %llu-byte limit",
-                             len, (unsigned long long)h->decode.max_bytes);
+    if (len > opts->max_bytes)
+        return lm_errbuf_set(err, LM_E_LIMIT_BYTES, "%zu bytes exceeds the %llu-byte limit", len,
+                             (unsigned long long)opts->max_bytes);
     lm_pixels px;
-    lm_status st = lm_decode_image(data, len, &h->decode, &px, &h->err);
+    lm_status st = lm_decode_image(data, len, opts, &px, err);
     if (st != LM_OK)
         return st;
-    st = hash_pixel_buffer(h, px.data, px.width, px.height, px.stride, px.channels, out);
+    st = hash_pixel_buffer(px.data, px.width, px.height, px.stride, px.channels, dihedral, out, err);
     if (st == LM_OK) {
         out->width = px.source_width;
         out->height = px.source_height;
@@ -156,6 +156,14 @@ lm_status lm_hash_memory(lm_hasher *h, const void *data, size_t len, lm_image_ha
     }
     lm_pixels_free(&px);
     return st;
+}
+
+lm_status lm_hash_memory(lm_hasher *h, const void *data, size_t len, lm_image_hash *out)
+{
+    if (!h || (!data && len) || !out)
+        return LM_E_INVALID_ARG;
+    lm_errbuf_clear(&h->err);
+    return lm_image_hash_compute(&h->decode, h->dihedral, data, len, out, &h->err);
 }
 
 lm_status lm_hash_file(lm_hasher *h, const char *path, lm_image_hash *out)

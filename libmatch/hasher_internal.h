@@ -1,0 +1,13 @@
+/* The hashing pipeline without a hasher handle, for callers with per-call options (lm_check). */
+#ifndef LM_HASHER_INTERNAL_H
+#define LM_HASHER_INTERNAL_H
+
+#include "decode.h"
+#include "errbuf.h"
+#include "libmatch.h"
+
+/* Decode data with opts and hash it; dihedral fills out->dihedral. Same codes as lm_hash_memory. */
+lm_status lm_image_hash_compute(const lm_decode_opts *opts, int dihedral, const void *data,
+                                size_t len, lm_image_hash *out, lm_errbuf *err);
+
+#endif
