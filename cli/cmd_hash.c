@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "args.h"
 #include "commands.h"
@@ -24,6 +25,8 @@ static void usage(FILE *out)
             "  --files-from F    also read paths, one per line, from F ('-' for standard input)\n"
             "  --max-bytes N     refuse inputs larger than N bytes (default 256 MiB)\n"
             "  --max-pixels N    refuse images declaring more than N pixels (default 100 M)\n"
+            "  --jobs N          images hashed in parallel (default: all cores); output order\n"
+            "                    is always the input order\n"
             "Exit status: 0 all inputs hashed, 1 some input failed (reasons on stderr), 2 usage error.\n");
 }
 
@@ -54,9 +57,8 @@ static void print_result(const char *path, const lm_image_hash *r, int dihedral,
     printf("%d,%s\n", r->quality, path);
 }
 
-static void print_failure(const char *path, lm_status st, const lm_hasher *h, int json)
+static void print_failure(const char *path, lm_status st, const char *detail, int json)
 {
-    const char *detail = lm_hasher_last_error(h);
     fprintf(stderr, "pmatch: %s: %s%s%s\n", path, lm_strerror(st), *detail ? ": " : "", detail);
     if (json) {
         fputs("{\"path\":", stdout);
@@ -67,20 +69,83 @@ static void print_failure(const char *path, lm_status st, const lm_hasher *h, in
     }
 }
 
-/* Hash one input; returns 0 on success. "-" is standard input. */
-static int hash_one(lm_hasher *h, const char *path, int dihedral, int json)
+#define HASH_BATCH 128
+
+/* Inputs are hashed in batches: in parallel, then printed in input order. */
+typedef struct batch {
+    char *paths[HASH_BATCH];
+    lm_image_hash results[HASH_BATCH];
+    lm_status status[HASH_BATCH];
+    char detail[HASH_BATCH][256];
+    int n;
+} batch;
+
+typedef struct hash_config {
+    int dihedral, json, exif, jobs;
+    int64_t max_bytes, max_pixels;
+} hash_config;
+
+static lm_hasher *make_hasher(const hash_config *cfg)
 {
-    lm_image_hash r;
-    lm_status st = lm_hash_file(h, strcmp(path, "-") == 0 ? "/dev/stdin" : path, &r);
-    if (st != LM_OK) {
-        print_failure(path, st, h, json);
-        return 1;
-    }
-    print_result(path, &r, dihedral, json);
-    return 0;
+    lm_hasher *h = lm_hasher_create();
+    if (!h)
+        return NULL;
+    lm_hasher_set_option(h, LM_OPT_DIHEDRAL, cfg->dihedral);
+    lm_hasher_set_option(h, LM_OPT_EXIF_ORIENT, cfg->exif);
+    if (cfg->max_bytes)
+        lm_hasher_set_option(h, LM_OPT_MAX_BYTES, cfg->max_bytes);
+    if (cfg->max_pixels)
+        lm_hasher_set_option(h, LM_OPT_MAX_PIXELS, cfg->max_pixels);
+    return h;
 }
 
-static int hash_list_file(lm_hasher *h, const char *list, int dihedral, int json, int *failed)
+/* Hash and print the batch; returns 1 if any input failed. */
+static int flush_batch(batch *b, const hash_config *cfg)
+{
+#ifdef _OPENMP
+#pragma omp parallel num_threads(cfg->jobs)
+#endif
+    {
+        lm_hasher *h = make_hasher(cfg); /* hashers are per thread */
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (int i = 0; i < b->n; i++) {
+            const char *path = strcmp(b->paths[i], "-") == 0 ? "/dev/stdin" : b->paths[i];
+            b->status[i] = h ? lm_hash_file(h, path, &b->results[i]) : LM_E_NOMEM;
+            snprintf(b->detail[i], sizeof b->detail[i], "%s", h ? lm_hasher_last_error(h) : "");
+        }
+        lm_hasher_destroy(h);
+    }
+    int failed = 0;
+    for (int i = 0; i < b->n; i++) {
+        if (b->status[i] == LM_OK) {
+            print_result(b->paths[i], &b->results[i], cfg->dihedral, cfg->json);
+        } else {
+            print_failure(b->paths[i], b->status[i], b->detail[i], cfg->json);
+            failed = 1;
+        }
+        free(b->paths[i]);
+    }
+    b->n = 0;
+    fflush(stdout);
+    return failed;
+}
+
+static int add_input(batch *b, const char *path, const hash_config *cfg)
+{
+    int failed = 0;
+    if (b->n == HASH_BATCH)
+        failed = flush_batch(b, cfg);
+    if (!(b->paths[b->n] = strdup(path))) {
+        fprintf(stderr, "pmatch: out of memory\n");
+        return 1;
+    }
+    b->n++;
+    return failed;
+}
+
+static int hash_list_file(batch *b, const hash_config *cfg, const char *list, int *failed)
 {
     FILE *f = strcmp(list, "-") == 0 ? stdin : fopen(list, "r");
     if (!f) {
@@ -94,7 +159,7 @@ static int hash_list_file(lm_hasher *h, const char *list, int dihedral, int json
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = '\0';
         if (n > 0)
-            *failed |= hash_one(h, line, dihedral, json);
+            *failed |= add_input(b, line, cfg);
     }
     free(line);
     if (f != stdin)
@@ -104,7 +169,8 @@ static int hash_list_file(lm_hasher *h, const char *list, int dihedral, int json
 
 int cmd_hash(int argc, char **argv)
 {
-    enum { OPT_DIHEDRAL = 256, OPT_JSON, OPT_EXIF, OPT_FILES_FROM, OPT_MAX_BYTES, OPT_MAX_PIXELS };
+    enum { OPT_DIHEDRAL = 256, OPT_JSON, OPT_EXIF, OPT_FILES_FROM, OPT_MAX_BYTES, OPT_MAX_PIXELS,
+           OPT_JOBS };
     static const struct option options[] = {
         {"dihedral", no_argument, NULL, OPT_DIHEDRAL},
         {"json", no_argument, NULL, OPT_JSON},
@@ -112,27 +178,33 @@ int cmd_hash(int argc, char **argv)
         {"files-from", required_argument, NULL, OPT_FILES_FROM},
         {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
         {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
+        {"jobs", required_argument, NULL, OPT_JOBS},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int dihedral = 0, json = 0, exif = 0;
-    int64_t max_bytes = 0, max_pixels = 0;
+    hash_config cfg = {.jobs = 0};
+    int64_t v;
     const char *files_from = NULL;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         switch (c) {
-        case OPT_DIHEDRAL: dihedral = 1; break;
-        case OPT_JSON: json = 1; break;
-        case OPT_EXIF: exif = 1; break;
+        case OPT_DIHEDRAL: cfg.dihedral = 1; break;
+        case OPT_JSON: cfg.json = 1; break;
+        case OPT_EXIF: cfg.exif = 1; break;
         case OPT_FILES_FROM: files_from = optarg; break;
         case OPT_MAX_BYTES:
-            if (parse_int_arg("--max-bytes", optarg, 1, INT64_MAX, &max_bytes))
+            if (parse_int_arg("--max-bytes", optarg, 1, INT64_MAX, &cfg.max_bytes))
                 return PMATCH_EXIT_ERROR;
             break;
         case OPT_MAX_PIXELS:
-            if (parse_int_arg("--max-pixels", optarg, 1, INT64_MAX, &max_pixels))
+            if (parse_int_arg("--max-pixels", optarg, 1, INT64_MAX, &cfg.max_pixels))
                 return PMATCH_EXIT_ERROR;
+            break;
+        case OPT_JOBS:
+            if (parse_int_arg("--jobs", optarg, 1, 1024, &v))
+                return PMATCH_EXIT_ERROR;
+            cfg.jobs = (int)v;
             break;
         case 'h': usage(stdout); return PMATCH_EXIT_OK;
         default: usage(stderr); return PMATCH_EXIT_ERROR;
@@ -143,24 +215,21 @@ int cmd_hash(int argc, char **argv)
         return PMATCH_EXIT_ERROR;
     }
 
-    lm_hasher *h = lm_hasher_create();
-    if (!h) {
+    if (cfg.jobs == 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        cfg.jobs = cores > 0 ? (int)cores : 1;
+    }
+    batch *b = calloc(1, sizeof *b);
+    if (!b) {
         fprintf(stderr, "pmatch: out of memory\n");
         return PMATCH_EXIT_ERROR;
     }
-    lm_hasher_set_option(h, LM_OPT_DIHEDRAL, dihedral);
-    lm_hasher_set_option(h, LM_OPT_EXIF_ORIENT, exif);
-    if (max_bytes)
-        lm_hasher_set_option(h, LM_OPT_MAX_BYTES, max_bytes);
-    if (max_pixels)
-        lm_hasher_set_option(h, LM_OPT_MAX_PIXELS, max_pixels);
-
     int failed = 0;
     for (int i = optind; i < argc; i++)
-        failed |= hash_one(h, argv[i], dihedral, json);
-    if (files_from && hash_list_file(h, files_from, dihedral, json, &failed) != 0)
+        failed |= add_input(b, argv[i], &cfg);
+    if (files_from && hash_list_file(b, &cfg, files_from, &failed) != 0)
         failed = 1;
-    lm_hasher_destroy(h);
-    fflush(stdout);
+    failed |= flush_batch(b, &cfg);
+    free(b);
     return failed ? PMATCH_EXIT_MATCH : PMATCH_EXIT_OK;
 }

@@ -181,6 +181,19 @@ LM_API lm_status lm_hash_pixels(lm_hasher *h, const uint8_t *pixels, uint32_t wi
 /* Detail of the last failure on this hasher (e.g. the decoder's message); "" if none. */
 LM_API const char *lm_hasher_last_error(const lm_hasher *h);
 
+/*
+ * Hash many files in parallel with the options of `config` (which is only read).
+ *  [in]  paths       n file paths
+ *  [in]  nthreads    worker threads (0: all cores; 1: serial; ignored without OpenMP)
+ *  [out] results     n results; results[i] is valid when statuses[i] == LM_OK
+ *  [out] statuses    n status codes, one per path (as lm_hash_file returns)
+ * Returns LM_OK when every path was attempted (check statuses), or LM_E_INVALID_ARG.
+ * While a worker hashes one file the kernel is asked to read ahead the next ones,
+ * so I/O overlaps computation. Safe to call from several threads with one config.
+ */
+LM_API lm_status lm_hash_files(const lm_hasher *config, const char *const *paths, size_t n,
+                               int nthreads, lm_image_hash *results, lm_status *statuses);
+
 
 /* ------------------------------------------------------------------------ */
 /* Matching against a hash list                                             */
