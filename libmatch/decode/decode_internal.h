@@ -1,0 +1,85 @@
+/*
+ * Internal pieces of the decoder, one per file: sniffing, the bounded row
+ * sink that resamples while decoding, alpha compositing, EXIF orientation and
+ * one decoder per library. Nothing here is exported.
+ */
+#ifndef LM_DECODE_INTERNAL_H
+#define LM_DECODE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "decode.h"
+#include "errbuf.h"
+#include "libmatch.h"
+
+/* ---- limits.c ---------------------------------------------------------- */
+
+/* LM_E_CORRUPT for an empty image, LM_E_LIMIT_DIMENSION / LM_E_LIMIT_PIXELS past the limits. */
+lm_status lm_check_dimensions(uint64_t width, uint64_t height, const lm_decode_opts *opts,
+                              const char *what, lm_errbuf *err);
+
+/* ---- resample.c: rows in, bounded pixels out ---------------------------- */
+
+/*
+ * Receives decoded source rows top to bottom and keeps only those the output
+ * needs. The output is the source size when both dimensions are at most
+ * LM_DECODE_TARGET, else exactly TARGET x TARGET by nearest neighbour
+ * (output row y takes source row floor(y * h / TARGET); same for columns).
+ */
+typedef struct lm_rowsink {
+    lm_pixels *out;     /* data allocated by lm_rowsink_init */
+    uint32_t *xmap;     /* source column of each output column */
+    uint32_t next_y;    /* next output row to fill */
+} lm_rowsink;
+
+lm_status lm_rowsink_init(lm_rowsink *s, lm_pixels *out, uint32_t src_w, uint32_t src_h,
+                          int channels, lm_errbuf *err);
+/* Non-zero when source row sy feeds at least one output row (decoders may skip work if not). */
+int lm_rowsink_wants(const lm_rowsink *s, uint32_t sy);
+/* row holds src_w pixels of out->channels bytes. Rows must arrive in increasing sy. */
+void lm_rowsink_put(lm_rowsink *s, uint32_t sy, const uint8_t *row);
+/* Non-zero once every output row has been filled. */
+int lm_rowsink_done(const lm_rowsink *s);
+/* Frees the sink's own scratch (not out->data). */
+void lm_rowsink_release(lm_rowsink *s);
+
+/* ---- alpha.c ------------------------------------------------------------ */
+
+/*
+ * Convert n pixels with in_ch channels (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA)
+ * to out_ch channels (1 or 3), compositing alpha onto the grey level bg.
+ * in_ch 1/2 may go to out_ch 3 (grey replicated); in_ch 3/4 needs out_ch 3.
+ */
+void lm_alpha_row(const uint8_t *in, int in_ch, uint8_t *out, int out_ch, size_t n, uint8_t bg);
+
+/* ---- exif.c ------------------------------------------------------------- */
+
+/* EXIF orientation 1..8 from an APP1 payload ("Exif\0\0" + TIFF), or 0 when absent/invalid. */
+int lm_exif_orientation(const uint8_t *app1, size_t len);
+/* Apply orientation 2..8 to p in place (may swap width and height). */
+lm_status lm_orient_pixels(lm_pixels *p, int orientation, lm_errbuf *err);
+
+/* ---- one decoder per library -------------------------------------------- */
+
+lm_status lm_decode_jpeg(const uint8_t *data, size_t len, const lm_decode_opts *opts,
+                         lm_pixels *out, lm_errbuf *err);
+lm_status lm_decode_png(const uint8_t *data, size_t len, const lm_decode_opts *opts,
+                        lm_pixels *out, lm_errbuf *err);
+/* Everything else. format is the sniffed one (LM_FORMAT_OTHER when only libavformat knew it). */
+lm_status lm_decode_libav(const uint8_t *data, size_t len, const lm_decode_opts *opts,
+                          lm_format format, lm_pixels *out, lm_errbuf *err);
+/* Non-zero when libavformat recognises data with good confidence. */
+int lm_libav_probe(const uint8_t *data, size_t len);
+
+/* ---- header_dims.c -------------------------------------------------------- */
+
+/*
+ * Dimensions declared in the header of GIF, WebP and BMP files, read before
+ * handing them to libavcodec, so limits give their own error code instead of
+ * a generic decoder failure. Returns 0 when unknown.
+ */
+int lm_header_dims(const uint8_t *data, size_t len, lm_format format, uint64_t *width,
+                   uint64_t *height);
+
+#endif

@@ -1,0 +1,222 @@
+/*
+ * JPEG through libjpeg-turbo with the reference's settings (integer slow DCT,
+ * fancy upsampling), decoded scanline by scanline into the resampling sink.
+ *
+ * Hostile input: libjpeg errors longjmp back here and nothing is printed.
+ * Corrupt-data warnings (premature end of file, bad Huffman codes, ...) are
+ * failures, not grey padding. Declared dimensions are checked right after the
+ * header, before any pixel memory; libjpeg's own memory is capped; progressive
+ * files with absurd numbers of scans (a CPU bomb) are rejected.
+ *
+ * Colour: greyscale stays 1 channel (the reference takes grey as luma); YCbCr
+ * and RGB become RGB. CMYK/YCCK, which the reference rejects, are converted to
+ * RGB assuming Adobe's inverted CMYK (what Photoshop and Pillow write):
+ * R = C*K/255 on the stored values.
+ */
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jerror.h>
+#include <jpeglib.h>
+
+#include "decode_internal.h"
+
+/* Real progressive files have about 10 scans; thousands are a decoding-time bomb. */
+#define LM_JPEG_MAX_SCANS 256
+/* libjpeg's working memory (coefficient buffers of progressive files) is capped here... */
+#define LM_JPEG_MAX_MEMORY (768u << 20)
+
+struct jpeg_err {
+    struct jpeg_error_mgr pub;
+    jmp_buf jb;
+    lm_status status;
+    lm_errbuf *err;
+};
+
+struct jpeg_ctx {
+    struct jpeg_decompress_struct cinfo;
+    struct jpeg_err jerr;
+    struct jpeg_progress_mgr progress;
+    const lm_decode_opts *opts;
+    lm_rowsink sink;
+    uint8_t *row; /* one converted scanline (CMYK only) */
+    lm_pixels *out;
+};
+
+static void fail_with_message(j_common_ptr c, lm_status status)
+{
+    struct jpeg_err *e = (struct jpeg_err *)c->err;
+    char msg[JMSG_LENGTH_MAX];
+    (*c->err->format_message)(c, msg);
+    e->status = lm_errbuf_set(e->err, status, "jpeg: %s", msg);
+    longjmp(e->jb, 1);
+}
+
+static void on_error_exit(j_common_ptr c)
+{
+    lm_status st = LM_E_CORRUPT;
+    switch (c->err->msg_code) {
+    case JERR_OUT_OF_MEMORY: st = LM_E_NOMEM; break;
+    case JERR_NO_BACKING_STORE: st = LM_E_LIMIT_PIXELS; break; /* our memory cap was hit */
+    case JERR_IMAGE_TOO_BIG: st = LM_E_LIMIT_DIMENSION; break;
+    default: break;
+    }
+    fail_with_message(c, st);
+}
+
+static void on_output_message(j_common_ptr c)
+{
+}
+
+/* Warnings about the data itself mean the pixels are not what the encoder wrote. */
+static int warning_is_corrupt(int code)
+{
+    switch (code) {
+    case JWRN_JFIF_MAJOR:   /* metadata only */
+    case JWRN_ADOBE_XFORM:
+    case JWRN_BOGUS_ICC:
+        return 0;
+    default:
+        return 1;
+    }
+}
+
+static void on_emit_message(j_common_ptr c, int level)
+{
+    if (level < 0 && warning_is_corrupt(c->err->msg_code))
+        fail_with_message(c, LM_E_CORRUPT);
+}
+
+static void on_progress(j_common_ptr c)
+{
+    j_decompress_ptr d = (j_decompress_ptr)c;
+    if (d->input_scan_number > LM_JPEG_MAX_SCANS) {
+        struct jpeg_err *e = (struct jpeg_err *)c->err;
+        e->status = lm_errbuf_set(e->err, LM_E_CORRUPT, "jpeg: more than %d scans",
+                                  LM_JPEG_MAX_SCANS);
+        longjmp(e->jb, 1);
+    }
+}
+
+/* Adobe CMYK is stored inverted: the stored C is 255 - cyan, so R = C*K/255. */
+static void cmyk_to_rgb(const uint8_t *in, uint8_t *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++, in += 4, out += 3) {
+        unsigned k = in[3];
+        out[0] = (uint8_t)((in[0] * k + 127) / 255);
+        out[1] = (uint8_t)((in[1] * k + 127) / 255);
+        out[2] = (uint8_t)((in[2] * k + 127) / 255);
+    }
+}
+
+/* Everything that can longjmp lives here; the caller cleans up whatever it left. */
+static lm_status jpeg_run(struct jpeg_ctx *c, const uint8_t *data, size_t len, lm_errbuf *err)
+{
+    j_decompress_ptr ci = &c->cinfo;
+    if (setjmp(c->jerr.jb))
+        return c->jerr.status;
+
+    jpeg_create_decompress(ci);
+    uint64_t mem = c->opts->max_pixels * 8 + (16u << 20);
+    ci->mem->max_memory_to_use = (long)(mem < LM_JPEG_MAX_MEMORY ? mem : LM_JPEG_MAX_MEMORY);
+    c->progress.progress_monitor = on_progress;
+    ci->progress = &c->progress;
+    jpeg_mem_src(ci, data, (unsigned long)len);
+    if (c->opts->exif_orient)
+        jpeg_save_markers(ci, JPEG_APP0 + 1, 0xFFFF);
+    jpeg_read_header(ci, TRUE);
+
+    lm_status st = lm_check_dimensions(ci->image_width, ci->image_height, c->opts, "jpeg", err);
+    if (st != LM_OK)
+        return st;
+
+    int channels = 3, cmyk = 0;
+    switch (ci->jpeg_color_space) {
+    case JCS_GRAYSCALE:
+        ci->out_color_space = JCS_GRAYSCALE;
+        channels = 1;
+        break;
+    case JCS_CMYK:
+    case JCS_YCCK:
+        ci->out_color_space = JCS_CMYK;
+        cmyk = 1;
+        break;
+    default:
+        ci->out_color_space = JCS_RGB;
+        break;
+    }
+    ci->dct_method = JDCT_ISLOW;
+    ci->do_fancy_upsampling = TRUE;
+
+    jpeg_start_decompress(ci);
+    if (ci->output_width != ci->image_width || ci->output_height != ci->image_height ||
+        ci->output_components != (cmyk ? 4 : channels))
+        return lm_errbuf_set(err, LM_E_INTERNAL, "jpeg: unexpected output geometry");
+
+    st = lm_rowsink_init(&c->sink, c->out, ci->output_width, ci->output_height, channels, err);
+    if (st != LM_OK)
+        return st;
+    /* The scanline lives in libjpeg's pool (freed by jpeg_destroy, even after a longjmp). */
+    JSAMPARRAY line = (*ci->mem->alloc_sarray)((j_common_ptr)ci, JPOOL_IMAGE,
+                                               ci->output_width * ci->output_components, 1);
+    if (cmyk) {
+        c->row = malloc((size_t)ci->output_width * 3);
+        if (!c->row)
+            return lm_errbuf_set(err, LM_E_NOMEM, "jpeg: no memory for a scanline");
+    }
+    while (ci->output_scanline < ci->output_height) {
+        uint32_t sy = ci->output_scanline;
+        if (jpeg_read_scanlines(ci, line, 1) != 1)
+            return lm_errbuf_set(err, LM_E_CORRUPT, "jpeg: decoding stalled at row %u", sy);
+        if (!lm_rowsink_wants(&c->sink, sy))
+            continue;
+        if (cmyk) {
+            cmyk_to_rgb(line[0], c->row, ci->output_width);
+            lm_rowsink_put(&c->sink, sy, c->row);
+        } else {
+            lm_rowsink_put(&c->sink, sy, line[0]);
+        }
+    }
+    /* Reads up to EOI: a file cut short after the last scanline is still corrupt. */
+    jpeg_finish_decompress(ci);
+    if (!lm_rowsink_done(&c->sink))
+        return lm_errbuf_set(err, LM_E_CORRUPT, "jpeg: image ended early");
+
+    if (c->opts->exif_orient) {
+        for (jpeg_saved_marker_ptr m = ci->marker_list; m; m = m->next) {
+            int o = m->marker == JPEG_APP0 + 1 ? lm_exif_orientation(m->data, m->data_length) : 0;
+            if (o) {
+                st = lm_orient_pixels(c->out, o, err);
+                break;
+            }
+        }
+    }
+    return st;
+}
+
+lm_status lm_decode_jpeg(const uint8_t *data, size_t len, const lm_decode_opts *opts,
+                         lm_pixels *out, lm_errbuf *err)
+{
+    struct jpeg_ctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return lm_errbuf_set(err, LM_E_NOMEM, "jpeg: no memory");
+    c->opts = opts;
+    c->out = out;
+    c->cinfo.err = jpeg_std_error(&c->jerr.pub);
+    c->jerr.pub.error_exit = on_error_exit;
+    c->jerr.pub.output_message = on_output_message;
+    c->jerr.pub.emit_message = on_emit_message;
+    c->jerr.status = LM_E_CORRUPT;
+    c->jerr.err = err;
+
+    lm_status st = jpeg_run(c, data, len, err);
+    jpeg_destroy_decompress(&c->cinfo);
+    lm_rowsink_release(&c->sink);
+    free(c->row);
+    free(c);
+    if (st != LM_OK)
+        lm_pixels_free(out);
+    return st;
+}
