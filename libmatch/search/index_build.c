@@ -1,0 +1,162 @@
+/*
+ * Building the index: copy the hashes, then one counting sort per table.
+ * The sixteen words of every hash are first extracted into columns so each
+ * table's two passes read 2 bytes per entry instead of a 32-byte hash; tables
+ * are built in parallel (one per OpenMP thread at a time).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "index_internal.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+/* Bucket key width from the list size: about one entry per bucket, at most 16. */
+static unsigned key_bits_for(size_t n)
+{
+    unsigned w = 1;
+    while (w < LM_MIH_MAX_KEY_BITS && ((size_t)2 << w) <= n)
+        w++;
+    return w;
+}
+
+static int threads_for(int nthreads)
+{
+#ifdef _OPENMP
+    return nthreads > 0 ? nthreads : omp_get_max_threads();
+#else
+    (void)nthreads;
+    return 1;
+#endif
+}
+
+void lm_index_free(lm_index *ix)
+{
+    if (!ix)
+        return;
+    for (int i = 0; i < LM_MIH_BOXES; i++) {
+        free(ix->offsets[i]);
+        free(ix->pos[i]);
+        free(ix->next[i]);
+    }
+    free(ix->hashes);
+    free(ix);
+}
+
+/* Allocates every array up front so the parallel part cannot fail. */
+static lm_status alloc_tables(lm_index *ix)
+{
+    size_t n = ix->n, nkeys = (size_t)1 << ix->key_bits;
+    ix->hashes = malloc(n * sizeof *ix->hashes);
+    if (!ix->hashes)
+        return LM_E_NOMEM;
+    ix->bytes += n * sizeof *ix->hashes;
+    for (int i = 0; i < LM_MIH_BOXES; i++) {
+        ix->offsets[i] = calloc(nkeys + 1, sizeof *ix->offsets[i]);
+        ix->pos[i] = malloc(n * sizeof *ix->pos[i]);
+        ix->next[i] = malloc(n * sizeof *ix->next[i]);
+        if (!ix->offsets[i] || !ix->pos[i] || !ix->next[i])
+            return LM_E_NOMEM;
+        ix->bytes += (nkeys + 1) * sizeof *ix->offsets[i] +
+                     n * (sizeof *ix->pos[i] + sizeof *ix->next[i]);
+    }
+    return LM_OK;
+}
+
+/* Counting sort of table i from the word columns; cursor has 2^key_bits slots. */
+static void build_table(lm_index *ix, const uint16_t *cols, int i, uint32_t *cursor)
+{
+    const size_t n = ix->n, nkeys = (size_t)1 << ix->key_bits;
+    const uint16_t mask = (uint16_t)(nkeys - 1);
+    const uint16_t *key = cols + (size_t)i * n;
+    const uint16_t *nxt = cols + (size_t)((i + 1) % LM_MIH_BOXES) * n;
+    uint32_t *off = ix->offsets[i], *pos = ix->pos[i];
+    uint16_t *next = ix->next[i];
+
+    for (size_t e = 0; e < n; e++)
+        off[(key[e] & mask) + 1]++;
+    for (size_t k = 0; k < nkeys; k++)
+        off[k + 1] += off[k];
+    memcpy(cursor, off, nkeys * sizeof *cursor);
+    for (size_t e = 0; e < n; e++) {
+        uint32_t c = cursor[key[e] & mask]++;
+        pos[c] = (uint32_t)e;
+        next[c] = nxt[e];
+    }
+}
+
+static lm_status build(const lm_pdq_hash *hashes, size_t n, int nthreads,
+                       const lm_ham_kernels *kern, lm_index **out)
+{
+    lm_index *ix = calloc(1, sizeof *ix);
+    if (!ix)
+        return LM_E_NOMEM;
+    ix->n = n;
+    ix->kern = kern;
+    ix->bytes = sizeof *ix;
+    if (n == 0) {
+        *out = ix;
+        return LM_OK;
+    }
+    ix->key_bits = key_bits_for(n);
+    size_t nkeys = (size_t)1 << ix->key_bits;
+    int nt = threads_for(nthreads);
+    uint16_t *cols = malloc((size_t)LM_MIH_BOXES * n * sizeof *cols);
+    uint32_t *cursors = malloc((size_t)LM_MIH_BOXES * nkeys * sizeof *cursors);
+    lm_status st = (cols && cursors) ? alloc_tables(ix) : LM_E_NOMEM;
+    if (st != LM_OK) {
+        free(cols);
+        free(cursors);
+        lm_index_free(ix);
+        return st;
+    }
+
+    /* n fits in uint32 (checked by the callers), so the loop index can be signed 64-bit. */
+    const long long nn = (long long)n;
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (long long e = 0; e < nn; e++) {
+        ix->hashes[e] = hashes[e];
+        for (int i = 0; i < LM_MIH_BOXES; i++)
+            cols[(size_t)i * n + (size_t)e] = lm_box(&hashes[e], i);
+    }
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    for (int i = 0; i < LM_MIH_BOXES; i++)
+        build_table(ix, cols, i, cursors + (size_t)i * nkeys);
+
+    free(cols);
+    free(cursors);
+    *out = ix;
+    return LM_OK;
+}
+
+lm_status lm_index_build_isa(const lm_pdq_hash *hashes, size_t n, int nthreads, lm_isa isa,
+                             lm_index **out)
+{
+    if (!out)
+        return LM_E_INVALID_ARG;
+    *out = NULL;
+    if ((!hashes && n > 0) || n > UINT32_MAX)
+        return LM_E_INVALID_ARG;
+    const lm_ham_kernels *kern = lm_ham_kernels_for(isa);
+    if (!kern)
+        return LM_E_UNSUPPORTED;
+    return build(hashes, n, nthreads, kern, out);
+}
+
+lm_status lm_index_build(const lm_pdq_hash *hashes, size_t n, int nthreads, lm_index **out)
+{
+    if (!out)
+        return LM_E_INVALID_ARG;
+    *out = NULL;
+    if ((!hashes && n > 0) || n > UINT32_MAX)
+        return LM_E_INVALID_ARG;
+    return build(hashes, n, nthreads, lm_ham_kernels_best(), out);
+}
+
+size_t lm_index_count(const lm_index *ix) { return ix ? ix->n : 0; }
+
+size_t lm_index_memory_bytes(const lm_index *ix) { return ix ? ix->bytes : 0; }
+
+lm_isa lm_index_isa(const lm_index *ix) { return ix ? ix->kern->isa : LM_ISA_SCALAR; }

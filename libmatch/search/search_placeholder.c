@@ -1,1 +1,0 @@
-typedef int lm_search_placeholder;

@@ -1,0 +1,70 @@
+/*
+ * Synthetic PDQ hash lists for the search tests: uniformly random hashes, and
+ * clustered lists made of near-duplicate families (a random centre and
+ * members a few bits from it), the shape that stresses hash tables most.
+ */
+#ifndef LM_TEST_SEARCH_DATA_H
+#define LM_TEST_SEARCH_DATA_H
+
+#include "check.h"
+#include "libmatch.h"
+
+static inline void data_random_hash(uint64_t *st, lm_pdq_hash *h)
+{
+    for (int i = 0; i < 4; i++) {
+        uint64_t v = check_rand(st);
+        memcpy(h->b + 8 * i, &v, 8);
+    }
+}
+
+/* Flips `flips` distinct random bits of h. */
+static inline void data_flip_bits(uint64_t *st, lm_pdq_hash *h, int flips)
+{
+    uint8_t done[256] = {0};
+    for (int f = 0; f < flips && f < 256;) {
+        unsigned bit = (unsigned)(check_rand(st) % 256);
+        if (done[bit])
+            continue;
+        done[bit] = 1;
+        h->b[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        f++;
+    }
+}
+
+static inline void data_random(uint64_t *st, lm_pdq_hash *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        data_random_hash(st, &out[i]);
+}
+
+/* Families of 1..max_family members, each 0..max_flips bits from its centre. */
+static inline void data_clustered(uint64_t *st, lm_pdq_hash *out, size_t n, int max_family,
+                                  int max_flips)
+{
+    size_t i = 0;
+    while (i < n) {
+        lm_pdq_hash centre;
+        data_random_hash(st, &centre);
+        size_t fam = 1 + (size_t)(check_rand(st) % (uint64_t)max_family);
+        for (size_t j = 0; j < fam && i < n; j++, i++) {
+            out[i] = centre;
+            data_flip_bits(st, &out[i], (int)(check_rand(st) % (uint64_t)(max_flips + 1)));
+        }
+    }
+}
+
+/* Queries: even ones 0..max_flips bits from a random list entry, odd ones unrelated. */
+static inline void data_queries(uint64_t *st, const lm_pdq_hash *list, size_t n, lm_pdq_hash *q,
+                                size_t nq, int max_flips)
+{
+    for (size_t j = 0; j < nq; j++) {
+        if (j % 2 == 0 && n > 0) {
+            q[j] = list[check_rand(st) % n];
+            data_flip_bits(st, &q[j], (int)(check_rand(st) % (uint64_t)(max_flips + 1)));
+        } else {
+            data_random_hash(st, &q[j]);
+        }
+    }
+}
+
+#endif
