@@ -7,10 +7,12 @@
 #include <threads.h>
 
 #include "pdq_dct_matrix.h"
+#include "pdq_kernels.h"
 
 static const float luma_r = 0.299f, luma_g = 0.587f, luma_b = 0.114f;
 
-void lm_pdq_luma_from_rgb(const uint8_t *rgb, int rows, int cols, size_t stride, float *luma)
+static void luma_from_rgb_scalar(const uint8_t *rgb, int rows, int cols, size_t stride,
+                                 float *luma)
 {
     for (int i = 0; i < rows; i++) {
         const uint8_t *p = rgb + (size_t)i * stride;
@@ -20,7 +22,8 @@ void lm_pdq_luma_from_rgb(const uint8_t *rgb, int rows, int cols, size_t stride,
     }
 }
 
-void lm_pdq_luma_from_grey(const uint8_t *grey, int rows, int cols, size_t stride, float *luma)
+static void luma_from_grey_scalar(const uint8_t *grey, int rows, int cols, size_t stride,
+                                  float *luma)
 {
     for (int i = 0; i < rows; i++) {
         const uint8_t *p = grey + (size_t)i * stride;
@@ -72,17 +75,32 @@ void lm_pdq_box1d(const float *in, float *out, int length, int stride, int windo
     }
 }
 
-static void jarosz_filter(float *buf1, float *buf2, int rows, int cols)
+static void box_rows_scalar(const float *in, float *out, int rows, int cols, int window)
+{
+    for (int i = 0; i < rows; i++)
+        lm_pdq_box1d(in + (size_t)i * cols, out + (size_t)i * cols, cols, 1, window);
+}
+
+static void box_cols_scalar(const float *in, float *out, int rows, int cols, int window)
+{
+    for (int j = 0; j < cols; j++)
+        lm_pdq_box1d(in + j, out + j, rows, cols, window);
+}
+
+void lm_pdq_jarosz_filter_with(const lm_pdq_kernels *k, float *buf1, float *buf2, int rows,
+                               int cols)
 {
     int win_along_rows = lm_pdq_jarosz_window(cols, 64);
     int win_along_cols = lm_pdq_jarosz_window(rows, 64);
     for (int pass = 0; pass < 2; pass++) {
-        for (int i = 0; i < rows; i++)
-            lm_pdq_box1d(buf1 + (size_t)i * cols, buf2 + (size_t)i * cols, cols, 1,
-                         win_along_rows);
-        for (int j = 0; j < cols; j++)
-            lm_pdq_box1d(buf2 + j, buf1 + j, rows, cols, win_along_cols);
+        k->box_rows(buf1, buf2, rows, cols, win_along_rows);
+        k->box_cols(buf2, buf1, rows, cols, win_along_cols);
     }
+}
+
+void lm_pdq_jarosz_filter(float *buf1, float *buf2, int rows, int cols)
+{
+    lm_pdq_jarosz_filter_with(&lm_pdq_kernels_scalar, buf1, buf2, rows, cols);
 }
 
 void lm_pdq_decimate64(const float *in, int rows, int cols, float out[64][64])
@@ -205,8 +223,19 @@ static void dihedral_from_dct(const float a[16][16], int transpose, int neg_row_
         }
 }
 
-void lm_pdq_hash_luma(float *luma, float *tmp, int rows, int cols, int dihedral,
-                      lm_pdq_hash hashes[8], int *quality)
+void lm_pdq_block64_with(const lm_pdq_kernels *k, float *luma, float *tmp, int rows, int cols,
+                         float block[64][64])
+{
+    if (rows == 64 && cols == 64) {
+        memcpy(block, luma, sizeof(float) * 64 * 64); /* already 64x64: the reference skips filtering */
+    } else {
+        lm_pdq_jarosz_filter_with(k, luma, tmp, rows, cols);
+        k->decimate64(luma, rows, cols, block);
+    }
+}
+
+void lm_pdq_hash_luma_with(const lm_pdq_kernels *k, float *luma, float *tmp, int rows, int cols,
+                           int dihedral, lm_pdq_hash hashes[8], int *quality)
 {
     int n = dihedral ? 8 : 1;
     if (rows < LM_PDQ_MIN_DIM || cols < LM_PDQ_MIN_DIM) {
@@ -215,20 +244,18 @@ void lm_pdq_hash_luma(float *luma, float *tmp, int rows, int cols, int dihedral,
         return;
     }
     float block[64][64];
-    if (rows == 64 && cols == 64) {
-        memcpy(block, luma, sizeof block); /* already 64x64: the reference skips filtering */
-    } else {
-        jarosz_filter(luma, tmp, rows, cols);
-        lm_pdq_decimate64(luma, rows, cols, block);
-    }
-    *quality = lm_pdq_quality((const float(*)[64])block);
+    lm_pdq_block64_with(k, luma, tmp, rows, cols, block);
+    *quality = k->quality((const float(*)[64])block);
 
     float dct[16][16];
-    lm_pdq_dct64_to_16((const float(*)[64])block, dct);
+    k->dct64_to_16((const float(*)[64])block, dct);
     lm_pdq_bits_from_dct((const float(*)[16])dct, &hashes[0]);
-    if (!dihedral)
-        return;
+    if (dihedral)
+        lm_pdq_dihedral_bits((const float(*)[16])dct, hashes);
+}
 
+void lm_pdq_dihedral_bits(const float dct[16][16], lm_pdq_hash hashes[8])
+{
     /* In the reference's order: rot90, rot180, rot270, flipx, flipy, flip+1, flip-1.
      * Negating odd i and odd j together negates exactly where i + j is odd. */
     static const struct {
@@ -248,4 +275,72 @@ void lm_pdq_hash_luma(float *luma, float *tmp, int rows, int cols, int dihedral,
                           forms[f].neg_col, aux);
         lm_pdq_bits_from_dct((const float(*)[16])aux, &hashes[f + 1]);
     }
+}
+
+void lm_pdq_hash_luma(float *luma, float *tmp, int rows, int cols, int dihedral,
+                      lm_pdq_hash hashes[8], int *quality)
+{
+    lm_pdq_hash_luma_with(lm_pdq_kernels_best(), luma, tmp, rows, cols, dihedral, hashes, quality);
+}
+
+void lm_pdq_luma_from_rgb(const uint8_t *rgb, int rows, int cols, size_t stride, float *luma)
+{
+    lm_pdq_kernels_best()->luma_from_rgb(rgb, rows, cols, stride, luma);
+}
+
+void lm_pdq_luma_from_grey(const uint8_t *grey, int rows, int cols, size_t stride, float *luma)
+{
+    lm_pdq_kernels_best()->luma_from_grey(grey, rows, cols, stride, luma);
+}
+
+/* ---- dispatch ----------------------------------------------------------- */
+
+const lm_pdq_kernels lm_pdq_kernels_scalar = {
+    .isa = LM_ISA_SCALAR,
+    .luma_from_rgb = luma_from_rgb_scalar,
+    .luma_from_grey = luma_from_grey_scalar,
+    .box_rows = box_rows_scalar,
+    .box_cols = box_cols_scalar,
+    .decimate64 = lm_pdq_decimate64,
+    .quality = lm_pdq_quality,
+    .dct64_to_16 = lm_pdq_dct64_to_16,
+};
+
+/* Best first, scalar last. */
+static const lm_pdq_kernels *const kernel_table[] = {
+#if defined(LM_HAVE_PDQ_AVX512)
+    &lm_pdq_kernels_avx512,
+#endif
+#if defined(LM_HAVE_PDQ_AVX2)
+    &lm_pdq_kernels_avx2,
+#endif
+    &lm_pdq_kernels_scalar,
+};
+
+const lm_pdq_kernels *lm_pdq_kernels_for(lm_isa isa)
+{
+    for (size_t i = 0; i < sizeof kernel_table / sizeof kernel_table[0]; i++)
+        if (kernel_table[i]->isa == isa)
+            return lm_cpu_supports(isa) ? kernel_table[i] : NULL;
+    return NULL;
+}
+
+static const lm_pdq_kernels *best_kernels;
+static once_flag best_once = ONCE_FLAG_INIT;
+
+static void choose_best(void)
+{
+    lm_isa isa = lm_cpu_isa();
+    for (size_t i = 0; i < sizeof kernel_table / sizeof kernel_table[0]; i++)
+        if (kernel_table[i]->isa <= isa && lm_cpu_supports(kernel_table[i]->isa)) {
+            best_kernels = kernel_table[i];
+            return;
+        }
+    best_kernels = &lm_pdq_kernels_scalar;
+}
+
+const lm_pdq_kernels *lm_pdq_kernels_best(void)
+{
+    call_once(&best_once, choose_best);
+    return best_kernels;
 }
