@@ -128,6 +128,15 @@ static lm_status jpeg_run(struct jpeg_ctx *c, const uint8_t *data, size_t len, l
         jpeg_save_markers(ci, JPEG_APP0 + 1, 0xFFFF);
     jpeg_read_header(ci, TRUE);
 
+    /* Saved markers live in libjpeg's image pool, freed by jpeg_finish_decompress: read now. */
+    int orientation = 0;
+    for (jpeg_saved_marker_ptr m = ci->marker_list; m && c->opts->exif_orient; m = m->next) {
+        if (m->marker == JPEG_APP0 + 1)
+            orientation = lm_exif_orientation(m->data, m->data_length);
+        if (orientation)
+            break;
+    }
+
     lm_status st = lm_check_dimensions(ci->image_width, ci->image_height, c->opts, "jpeg", err);
     if (st != LM_OK)
         return st;
@@ -184,15 +193,8 @@ static lm_status jpeg_run(struct jpeg_ctx *c, const uint8_t *data, size_t len, l
     if (!lm_rowsink_done(&c->sink))
         return lm_errbuf_set(err, LM_E_CORRUPT, "jpeg: image ended early");
 
-    if (c->opts->exif_orient) {
-        for (jpeg_saved_marker_ptr m = ci->marker_list; m; m = m->next) {
-            int o = m->marker == JPEG_APP0 + 1 ? lm_exif_orientation(m->data, m->data_length) : 0;
-            if (o) {
-                st = lm_orient_pixels(c->out, o, err);
-                break;
-            }
-        }
-    }
+    if (orientation)
+        st = lm_orient_pixels(c->out, orientation, err);
     return st;
 }
 

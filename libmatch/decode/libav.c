@@ -188,6 +188,7 @@ static lm_status open_decoder(struct av_ctx *c, int *stream_index)
     if (r < 0)
         return av_fail(c, r, "libav: codec parameters");
     c->dec->thread_count = 1;
+    c->dec->thread_type = FF_THREAD_SLICE; /* frame threading would call get_buffer2 off-thread */
     c->dec->max_pixels = (int64_t)(c->opts->max_pixels < INT64_MAX ? c->opts->max_pixels : INT64_MAX);
     c->dec->opaque = c;
     c->dec->get_buffer2 = checked_get_buffer;

@@ -1,0 +1,59 @@
+/*
+ * Deterministic, benign synthetic test images: smooth gradients, coloured
+ * shapes and a fixed-seed low-frequency texture, drawn in coordinates relative
+ * to the image size, so the same seed at two sizes is the same picture (and
+ * hashes alike). Photo-like enough for PDQ quality >= 50.
+ *
+ * Also: encoders to memory (JPEG, PNG of every colour type) and a few simple
+ * transforms. Everything stays in memory; writing files is the caller's choice.
+ */
+#ifndef LM_TEST_SYNTH_H
+#define LM_TEST_SYNTH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* channels: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA; rows are w*channels bytes, no padding. */
+typedef struct synth_image {
+    uint8_t *px;
+    uint32_t w, h;
+    int channels;
+} synth_image;
+
+/* All functions return 0 on success, -1 on bad arguments or no memory. */
+
+/* A w x h RGB picture determined by seed. */
+int synth_make(synth_image *img, uint32_t w, uint32_t h, uint64_t seed);
+/* An uninitialised (zeroed) image. */
+int synth_alloc(synth_image *img, uint32_t w, uint32_t h, int channels);
+void synth_free(synth_image *img);
+
+/* Bilinear resize to w x h (pixel centres aligned), any channel count. */
+int synth_resize(const synth_image *in, synth_image *out, uint32_t w, uint32_t h);
+int synth_crop(const synth_image *in, synth_image *out, uint32_t x, uint32_t y, uint32_t w,
+               uint32_t h);
+/* RGB(A) -> grey(+alpha) with integer BT.601 weights. */
+int synth_grey(const synth_image *in, synth_image *out);
+/* Add delta to every colour channel (not alpha), clamped. */
+void synth_brightness(synth_image *img, int delta);
+/* Add an alpha channel from a fixed pattern (for compositing tests). */
+int synth_add_alpha(const synth_image *in, synth_image *out, uint64_t seed);
+
+/* Baseline JPEG of a 1- or 3-channel image; *buf is malloc'ed. */
+int synth_encode_jpeg(const synth_image *img, int quality, uint8_t **buf, size_t *len);
+/* Progressive variant of the above. */
+int synth_encode_jpeg_progressive(const synth_image *img, int quality, uint8_t **buf,
+                                  size_t *len);
+
+/*
+ * PNG of colour type color_type (libpng's PNG_COLOR_TYPE_*: 0 grey, 2 RGB,
+ * 3 palette, 4 grey+alpha, 6 RGBA) and bit depth 1/2/4/8/16 as PNG allows.
+ * The image's channels must match the type (palette: 3 or 4 channels with at
+ * most 2^depth distinct colours, tRNS written when alpha is not all 255).
+ * Sub-8-bit grey stores v * (2^d - 1) / 255 rounded; 16-bit stores v * 257.
+ * Lossless whenever the values are representable. *buf is malloc'ed.
+ */
+int synth_encode_png(const synth_image *img, int color_type, int bit_depth, int interlace,
+                     uint8_t **buf, size_t *len);
+
+#endif

@@ -1,0 +1,278 @@
+/*
+ * Hostile inputs made here: empty, tiny, random, truncated at many offsets,
+ * corrupted bytes, headers declaring huge images, oversized files, unknown
+ * formats. Exact error codes where the input determines them; otherwise any
+ * clean error, never a crash (the sanitizer build runs this too).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <png.h>
+
+#include "check.h"
+#include "decode.h"
+#include "libmatch.h"
+#include "synth.h"
+
+static lm_decode_opts opts;
+
+static lm_status decode(const uint8_t *d, size_t n)
+{
+    lm_pixels px;
+    lm_errbuf err = {{0}};
+    lm_status st = lm_decode_image(d, n, &opts, &px, &err);
+    if (st == LM_OK) {
+        CHECK(px.data != NULL && px.width > 0 && px.height > 0);
+        CHECK(px.width <= LM_DECODE_TARGET && px.height <= LM_DECODE_TARGET);
+    } else {
+        CHECK(px.data == NULL);
+        CHECK(err.msg[0] != '\0');
+    }
+    lm_pixels_free(&px);
+    return st;
+}
+
+static int is_clean_error(lm_status st)
+{
+    return st == LM_E_FORMAT || st == LM_E_CORRUPT || st == LM_E_LIMIT_PIXELS ||
+           st == LM_E_LIMIT_DIMENSION || st == LM_E_NOMEM || st == LM_E_UNSUPPORTED;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void tiny_and_random(uint64_t seed)
+{
+    CHECK_EQ_INT(decode(NULL, 0), LM_E_FORMAT);
+    uint8_t one = 0xFF;
+    CHECK_EQ_INT(decode(&one, 1), LM_E_FORMAT);
+    uint8_t jpeg_magic[3] = {0xFF, 0xD8, 0xFF};
+    CHECK_EQ_INT(decode(jpeg_magic, 3), LM_E_CORRUPT);
+    const char *text = "hello, this is plain text and not an image at all\n";
+    CHECK_EQ_INT(decode((const uint8_t *)text, strlen(text)), LM_E_FORMAT);
+
+    uint64_t st = seed;
+    uint8_t buf[4096];
+    for (int round = 0; round < 50; round++) {
+        size_t n = 1 + check_rand(&st) % sizeof buf;
+        for (size_t i = 0; i < n; i++)
+            buf[i] = (uint8_t)check_rand(&st);
+        if (buf[0] == 0xFF) /* keep it "unknown": no accidental JPEG magic */
+            buf[0] = 0;
+        lm_status r = decode(buf, n);
+        CHECK(r == LM_E_FORMAT || is_clean_error(r));
+    }
+}
+
+/* Cut a valid file at many offsets: below the magic it is unknown, past it corrupt. */
+static void truncations(const uint8_t *d, size_t n, size_t magic_len, const char *what)
+{
+    int bad = 0;
+    for (size_t cut = 0; cut < n; cut += cut < 64 ? 1 : 1 + cut / 16) {
+        lm_status st = decode(d, cut);
+        lm_status want = cut < magic_len ? LM_E_FORMAT : LM_E_CORRUPT;
+        if (st != want) {
+            fprintf(stderr, "%s cut at %zu of %zu: %s, expected %s\n", what, cut, n,
+                    lm_strerror(st), lm_strerror(want));
+            bad++;
+        }
+    }
+    /* The last bytes (end marker) too. */
+    for (size_t k = 1; k <= 3 && k < n; k++)
+        if (decode(d, n - k) != LM_E_CORRUPT)
+            bad++;
+    CHECK_EQ_INT(bad, 0);
+    CHECK_EQ_INT(decode(d, n), LM_OK);
+}
+
+static void corruptions(const uint8_t *d, size_t n, uint64_t seed, const char *what)
+{
+    uint8_t *c = malloc(n);
+    CHECK(c != NULL);
+    if (!c)
+        return;
+    uint64_t st = seed;
+    int ok = 0, err = 0;
+    for (int round = 0; round < 300; round++) {
+        memcpy(c, d, n);
+        int flips = 1 + (int)(check_rand(&st) % 8);
+        for (int k = 0; k < flips; k++)
+            c[check_rand(&st) % n] = (uint8_t)check_rand(&st);
+        lm_status r = decode(c, n);
+        if (r == LM_OK)
+            ok++;
+        else if (is_clean_error(r))
+            err++;
+        else
+            CHECK_EQ_INT(r, LM_E_CORRUPT);
+    }
+    printf("%s: 300 corrupted copies: %d decoded, %d clean errors\n", what, ok, err);
+    free(c);
+}
+
+/* PNG's CRC-32 (bitwise: fast enough for one chunk header). */
+static uint32_t crc32_of(const uint8_t *d, size_t n)
+{
+    uint32_t c = 0xFFFFFFFFu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= d[i];
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0xEDB88320u & (0u - (c & 1)));
+    }
+    return c ^ 0xFFFFFFFFu;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+/* A valid small PNG with IHDR rewritten (CRC fixed) to declare w x h. */
+static void huge_png(const uint8_t *png, size_t n, uint32_t w, uint32_t h, lm_status want)
+{
+    uint8_t *c = malloc(n);
+    if (!c)
+        return;
+    memcpy(c, png, n);
+    put_be32(c + 16, w);
+    put_be32(c + 20, h);
+    put_be32(c + 29, crc32_of(c + 12, 17));
+    double t0 = now();
+    CHECK_EQ_INT(decode(c, n), want);
+    CHECK(now() - t0 < 0.5); /* rejected from the header, nothing allocated or decoded */
+    free(c);
+}
+
+/* A valid small JPEG with its SOF rewritten to declare w x h. */
+static void huge_jpeg(const uint8_t *jpg, size_t n, uint16_t w, uint16_t h, lm_status want)
+{
+    uint8_t *c = malloc(n);
+    if (!c)
+        return;
+    memcpy(c, jpg, n);
+    size_t sof = 0;
+    for (size_t i = 2; i + 9 < n; i++)
+        if (c[i] == 0xFF && (c[i + 1] == 0xC0 || c[i + 1] == 0xC2)) {
+            sof = i;
+            break;
+        }
+    CHECK(sof != 0);
+    c[sof + 5] = (uint8_t)(h >> 8);
+    c[sof + 6] = (uint8_t)h;
+    c[sof + 7] = (uint8_t)(w >> 8);
+    c[sof + 8] = (uint8_t)w;
+    double t0 = now();
+    CHECK_EQ_INT(decode(c, n), want);
+    CHECK(now() - t0 < 0.5);
+    free(c);
+}
+
+static void limits(const uint8_t *png, size_t png_len, const uint8_t *jpg, size_t jpg_len)
+{
+    huge_png(png, png_len, 100000, 100000, LM_E_LIMIT_DIMENSION);
+    huge_png(png, png_len, 60000, 60000, LM_E_LIMIT_PIXELS);
+    huge_png(png, png_len, 0, 10, LM_E_CORRUPT);
+    huge_jpeg(jpg, jpg_len, 60000, 60000, LM_E_LIMIT_PIXELS);
+    uint32_t saved = opts.max_dimension;
+    opts.max_dimension = 1000;
+    huge_jpeg(jpg, jpg_len, 2000, 100, LM_E_LIMIT_DIMENSION);
+    huge_png(png, png_len, 100, 2000, LM_E_LIMIT_DIMENSION);
+    opts.max_dimension = saved;
+
+    /* More bytes than max_bytes: through the decoder and through the public API. */
+    uint64_t saved_bytes = opts.max_bytes;
+    opts.max_bytes = png_len - 1;
+    CHECK_EQ_INT(decode(png, png_len), LM_E_LIMIT_BYTES);
+    opts.max_bytes = saved_bytes;
+
+    lm_hasher *h = lm_hasher_create();
+    lm_image_hash ih;
+    CHECK_EQ_INT(lm_hasher_set_option(h, LM_OPT_MAX_BYTES, (int64_t)png_len - 1), LM_OK);
+    CHECK_EQ_INT(lm_hash_memory(h, png, png_len, &ih), LM_E_LIMIT_BYTES);
+    char path[] = "/tmp/lm-test-bytes-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    if (fd >= 0) {
+        CHECK(write(fd, png, png_len) == (ssize_t)png_len); /* an encoded synthetic image */
+        close(fd);
+        CHECK_EQ_INT(lm_hash_file(h, path, &ih), LM_E_LIMIT_BYTES);
+        CHECK_EQ_INT(lm_hasher_set_option(h, LM_OPT_MAX_BYTES, 1 << 20), LM_OK);
+        CHECK_EQ_INT(lm_hash_file(h, path, &ih), LM_OK);
+        unlink(path);
+    }
+    CHECK_EQ_INT(lm_hash_memory(h, "GIF8", 4, &ih), LM_E_FORMAT);
+    lm_hasher_destroy(h);
+}
+
+/* GIF/WebP/BMP headers declaring huge sizes: the limit code, not a decoder failure. */
+static void libav_headers(void)
+{
+    uint8_t gif[32] = "GIF89a";
+    gif[6] = 0xff; gif[7] = 0xff; gif[8] = 0xff; gif[9] = 0xff; /* 65535 x 65535 */
+    CHECK_EQ_INT(decode(gif, sizeof gif), LM_E_LIMIT_PIXELS);
+
+    uint8_t webp[40] = "RIFF\x20\0\0\0WEBPVP8X\x0a\0\0\0";
+    webp[24] = 0xff; webp[25] = 0xff; webp[26] = 0xff; /* 16777216 wide */
+    CHECK_EQ_INT(decode(webp, sizeof webp), LM_E_LIMIT_DIMENSION);
+
+    uint8_t bmp[64] = "BM";
+    bmp[14] = 40;
+    put_be32(bmp + 18, 0x00000100u); /* little-endian 65536 */
+    put_be32(bmp + 22, 0x00000100u);
+    CHECK_EQ_INT(decode(bmp, sizeof bmp), LM_E_LIMIT_DIMENSION);
+    /* Plausible headers with nothing after them. */
+    uint8_t gif_small[13] = "GIF89a\x10\0\x10\0\0\0\0";
+    CHECK(is_clean_error(decode(gif_small, sizeof gif_small)));
+    uint8_t tiff[8] = "II*\0\x08\0\0\0";
+    CHECK(is_clean_error(decode(tiff, sizeof tiff)));
+}
+
+/* A progressive JPEG decodes, and truncations of it fail cleanly. */
+static void progressive(const synth_image *img)
+{
+    uint8_t *p;
+    size_t n;
+    CHECK_EQ_INT(synth_encode_jpeg_progressive(img, 85, &p, &n), 0);
+    CHECK_EQ_INT(decode(p, n), LM_OK);
+    truncations(p, n, 3, "progressive jpeg");
+    free(p);
+}
+
+int main(void)
+{
+    uint64_t seed = check_test_seed(20261124);
+    lm_decode_opts_default(&opts);
+    opts.max_pixels = 4000000; /* hostile-input tests run with small limits */
+
+    tiny_and_random(seed);
+
+    synth_image img;
+    CHECK_EQ_INT(synth_make(&img, 300, 200, seed), 0);
+    uint8_t *png, *jpg;
+    size_t png_len, jpg_len;
+    CHECK_EQ_INT(synth_encode_png(&img, PNG_COLOR_TYPE_RGB, 8, 0, &png, &png_len), 0);
+    CHECK_EQ_INT(synth_encode_jpeg(&img, 85, &jpg, &jpg_len), 0);
+
+    truncations(jpg, jpg_len, 3, "jpeg");
+    truncations(png, png_len, 8, "png");
+    corruptions(jpg, jpg_len, seed + 1, "jpeg");
+    corruptions(png, png_len, seed + 2, "png");
+    limits(png, png_len, jpg, jpg_len);
+    libav_headers();
+    progressive(&img);
+
+    free(png);
+    free(jpg);
+    synth_free(&img);
+    return check_report("test_malformed");
+}
