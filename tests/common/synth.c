@@ -53,7 +53,8 @@ void synth_free(synth_image *img)
 /* ---- drawing ------------------------------------------------------------ */
 
 #define NOISE_GRID 9
-#define NSHAPES 7
+#define FINE_GRID 33 /* a finer texture octave: gives PDQ enough gradient energy */
+#define NSHAPES 9
 
 struct shape {
     int kind; /* 0 ellipse, 1 rectangle */
@@ -64,6 +65,7 @@ struct shape {
 struct scene {
     double bg0[3], bg1[3], bg2[3];
     double noise[NOISE_GRID][NOISE_GRID][3];
+    double fine[FINE_GRID][FINE_GRID];
     struct shape s[NSHAPES];
 };
 
@@ -79,6 +81,9 @@ static void scene_init(struct scene *sc, uint64_t seed)
         for (int j = 0; j < NOISE_GRID; j++)
             for (int c = 0; c < 3; c++)
                 sc->noise[i][j][c] = 70 * (unit(&st) - 0.5);
+    for (int i = 0; i < FINE_GRID; i++)
+        for (int j = 0; j < FINE_GRID; j++)
+            sc->fine[i][j] = 60 * (unit(&st) - 0.5);
     for (int k = 0; k < NSHAPES; k++) {
         struct shape *s = &sc->s[k];
         s->kind = (int)(splitmix(&st) & 1);
@@ -96,6 +101,21 @@ static double smooth(double t)
     return t * t * (3 - 2 * t);
 }
 
+/* Bilinear lattice noise over an n x n grid at relative coordinates (u, v). */
+static double lattice(const double *grid, int n, double u, double v)
+{
+    double gx = u * (n - 1), gy = v * (n - 1);
+    int ix = (int)gx, iy = (int)gy;
+    if (ix > n - 2)
+        ix = n - 2;
+    if (iy > n - 2)
+        iy = n - 2;
+    double fx = smooth(gx - ix), fy = smooth(gy - iy);
+    const double *r0 = grid + (size_t)iy * n, *r1 = r0 + n;
+    return (1 - fy) * ((1 - fx) * r0[ix] + fx * r0[ix + 1]) +
+           fy * ((1 - fx) * r1[ix] + fx * r1[ix + 1]);
+}
+
 /* Colour at relative coordinates (u, v) in [0,1): the same picture at every size. */
 static void scene_colour(const struct scene *sc, double u, double v, double out[3])
 {
@@ -111,6 +131,9 @@ static void scene_colour(const struct scene *sc, double u, double v, double out[
                    fy * ((1 - fx) * sc->noise[iy + 1][ix][c] + fx * sc->noise[iy + 1][ix + 1][c]);
         out[c] = sc->bg0[c] * (1 - u) * (1 - v) + sc->bg1[c] * u + sc->bg2[c] * v * (1 - u) + n;
     }
+    double grain = lattice(&sc->fine[0][0], FINE_GRID, u, v);
+    for (int c = 0; c < 3; c++)
+        out[c] += grain;
     for (int k = 0; k < NSHAPES; k++) {
         const struct shape *s = &sc->s[k];
         double dx = (u - s->cx) / s->rx, dy = (v - s->cy) / s->ry;
@@ -119,7 +142,7 @@ static void scene_colour(const struct scene *sc, double u, double v, double out[
             /* Shaded inside so shapes are not flat: light from the top left. */
             double shade = 0.75 + 0.25 * (1 - (dx + dy) / 2) / 2;
             for (int c = 0; c < 3; c++)
-                out[c] = s->rgb[c] * shade;
+                out[c] = s->rgb[c] * shade + grain / 2;
         }
     }
 }
