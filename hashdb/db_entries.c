@@ -1,0 +1,409 @@
+/* Entries: record encoding, the hash index, add / remove / get / exact lookup. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hashdb_internal.h"
+
+int db_entry_decode(uint64_t id, const MDB_val *v, db_entry *e, const char **why)
+{
+    const uint8_t *p = v->mv_data;
+    if (v->mv_size < DB_ENTRY_HDR || v->mv_size > DB_ENTRY_MAX) {
+        *why = "entry record has an impossible size";
+        return -1;
+    }
+    if (p[0] != 1) {
+        *why = "entry record has an unknown record version";
+        return -1;
+    }
+    e->id = id;
+    e->type = (lm_hash_type)p[1];
+    e->hash_len = p[2];
+    e->quality = (int8_t)p[3];
+    e->list_id = (uint32_t)db_get_le(p + 4, 4);
+    e->added = (int64_t)db_get_le(p + 8, 8);
+    e->label_len = db_get_le(p + 16, 2);
+    e->ref_len = db_get_le(p + 18, 2);
+    if (lm_db_hash_len(e->type) == 0 || e->hash_len != lm_db_hash_len(e->type)) {
+        *why = "entry has a bad hash type or length";
+        return -1;
+    }
+    if (e->quality < -1 || e->quality > 100) {
+        *why = "entry has a quality outside -1..100";
+        return -1;
+    }
+    if (e->label_len > LM_DB_MAX_LABEL || e->ref_len > LM_DB_MAX_REFERENCE ||
+        v->mv_size != DB_ENTRY_HDR + e->hash_len + e->label_len + e->ref_len) {
+        *why = "entry text lengths do not match the record size";
+        return -1;
+    }
+    e->hash = p + DB_ENTRY_HDR;
+    e->label = (const char *)e->hash + e->hash_len;
+    e->ref = e->label + e->label_len;
+    if (!lm_db_text_ok(e->label, e->label_len, LM_DB_MAX_LABEL) ||
+        !lm_db_text_ok(e->ref, e->ref_len, LM_DB_MAX_REFERENCE)) {
+        *why = "entry text is not printable";
+        return -1;
+    }
+    if (e->list_id == 0) {
+        *why = "entry belongs to no list";
+        return -1;
+    }
+    return 0;
+}
+
+size_t db_entry_encode(uint8_t *buf, const db_entry *e)
+{
+    buf[0] = 1;
+    buf[1] = (uint8_t)e->type;
+    buf[2] = (uint8_t)e->hash_len;
+    buf[3] = (uint8_t)(int8_t)e->quality;
+    db_put_le(buf + 4, e->list_id, 4);
+    db_put_le(buf + 8, (uint64_t)e->added, 8);
+    db_put_le(buf + 16, e->label_len, 2);
+    db_put_le(buf + 18, e->ref_len, 2);
+    memcpy(buf + DB_ENTRY_HDR, e->hash, e->hash_len);
+    memcpy(buf + DB_ENTRY_HDR + e->hash_len, e->label, e->label_len);
+    memcpy(buf + DB_ENTRY_HDR + e->hash_len + e->label_len, e->ref, e->ref_len);
+    return DB_ENTRY_HDR + e->hash_len + e->label_len + e->ref_len;
+}
+
+int db_entry_get(lm_hashdb *db, MDB_txn *txn, uint64_t id, db_entry *e)
+{
+    uint8_t key[8];
+    db_put_be64(key, id);
+    MDB_val k = {8, key}, v;
+    int rc = mdb_get(txn, db->entries, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return db_err(db, LM_E_NOT_FOUND, "no entry %llu", (unsigned long long)id);
+    if (rc)
+        return db_mdb_err(db, rc, "reading an entry");
+    const char *why;
+    if (db_entry_decode(id, &v, e, &why) != 0)
+        return db_err(db, LM_E_DB, "entry %llu: %s (run 'pmatch db verify')",
+                      (unsigned long long)id, why);
+    return LM_OK;
+}
+
+void db_hash_key(uint8_t *key, lm_hash_type type, const uint8_t *hash, size_t len)
+{
+    key[0] = (uint8_t)type;
+    memcpy(key + 1, hash, len);
+}
+
+int db_entry_insert(lm_hashdb *db, MDB_txn *txn, db_entry *e, uint64_t *next_id)
+{
+    uint8_t key[8], rec[DB_ENTRY_MAX], hkey[1 + LM_DB_MAX_HASH_BYTES];
+    e->id = (*next_id)++;
+    db_put_be64(key, e->id);
+    MDB_val k = {8, key}, v = {db_entry_encode(rec, e), rec};
+    /* Ids only grow, so appending packs pages fully and skips the tree search. */
+    int rc = mdb_put(txn, db->entries, &k, &v, MDB_APPEND);
+    if (rc)
+        return db_mdb_err(db, rc, "writing an entry");
+    if (e->type == LM_HASH_PDQ) {
+        uint8_t pr[DB_PDQ_REC];
+        memcpy(pr, e->hash, 32);
+        pr[32] = (uint8_t)(int8_t)e->quality;
+        MDB_val pv = {DB_PDQ_REC, pr};
+        if ((rc = mdb_put(txn, db->pdq, &k, &pv, MDB_APPEND)) != 0)
+            return db_mdb_err(db, rc, "writing a PDQ record");
+    }
+    db_hash_key(hkey, e->type, e->hash, e->hash_len);
+    MDB_val hk = {1 + e->hash_len, hkey}, hv = {8, key};
+    if ((rc = mdb_put(txn, db->hashes, &hk, &hv, MDB_NODUPDATA)) != 0)
+        return db_mdb_err(db, rc, "writing the hash index");
+    return LM_OK;
+}
+
+int db_entry_delete(lm_hashdb *db, MDB_txn *txn, const db_entry *e)
+{
+    uint8_t key[8], hkey[1 + LM_DB_MAX_HASH_BYTES];
+    db_put_be64(key, e->id);
+    db_hash_key(hkey, e->type, e->hash, e->hash_len);
+    /* Index first: e->hash points into the entry's page, which deleting it may free. */
+    MDB_val k = {8, key}, hk = {1 + e->hash_len, hkey}, hv = {8, key};
+    int rc = mdb_del(txn, db->hashes, &hk, &hv);
+    if (rc && rc != MDB_NOTFOUND)
+        return db_mdb_err(db, rc, "removing from the hash index");
+    if (e->type == LM_HASH_PDQ && (rc = mdb_del(txn, db->pdq, &k, NULL)) != 0 &&
+        rc != MDB_NOTFOUND)
+        return db_mdb_err(db, rc, "removing a PDQ record");
+    if ((rc = mdb_del(txn, db->entries, &k, NULL)) != 0)
+        return db_mdb_err(db, rc, "removing an entry");
+    return LM_OK;
+}
+
+int db_find_in_list(lm_hashdb *db, MDB_txn *txn, lm_hash_type type, const uint8_t *hash,
+                    size_t len, uint32_t list_id, uint64_t *id)
+{
+    uint8_t hkey[1 + LM_DB_MAX_HASH_BYTES];
+    db_hash_key(hkey, type, hash, len);
+    MDB_val hk = {1 + len, hkey}, hv;
+    *id = 0;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, db->hashes, &c);
+    if (rc)
+        return db_mdb_err(db, rc, "opening the hash index");
+    int st = LM_OK;
+    for (rc = mdb_cursor_get(c, &hk, &hv, MDB_SET_KEY); rc == 0;
+         rc = mdb_cursor_get(c, &hk, &hv, MDB_NEXT_DUP)) {
+        if (hv.mv_size != 8) {
+            st = db_err(db, LM_E_DB, "hash index value has a bad size (run 'pmatch db verify')");
+            break;
+        }
+        db_entry e;
+        uint64_t cand = db_get_be64(hv.mv_data);
+        if ((st = db_entry_get(db, txn, cand, &e)) != LM_OK)
+            break;
+        if (e.list_id == list_id) {
+            *id = cand;
+            break;
+        }
+    }
+    if (st == LM_OK && rc && rc != MDB_NOTFOUND)
+        st = db_mdb_err(db, rc, "reading the hash index");
+    mdb_cursor_close(c);
+    return st;
+}
+
+/* ---- public entry calls ---- */
+
+typedef struct add_ctx {
+    const lm_db_new_entry *in;
+    uint64_t id;
+} add_ctx;
+
+static int add_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
+{
+    add_ctx *a = vctx;
+    const lm_db_new_entry *in = a->in;
+    uint32_t list_id;
+    int st = db_list_touch(db, txn, in->list ? in->list : "manual", NULL, NULL, 0, &list_id);
+    if (st)
+        return st;
+    size_t len = lm_db_hash_len(in->type);
+    uint64_t existing;
+    if ((st = db_find_in_list(db, txn, in->type, in->hash, len, list_id, &existing)) != 0)
+        return st;
+    if (existing) {
+        a->id = existing;
+        return db_err(db, LM_E_EXISTS, "the list already holds this hash as entry %llu",
+                      (unsigned long long)existing);
+    }
+    uint64_t next;
+    if ((st = db_meta_get_u64(db, txn, "next_entry_id", &next, 8)) != 0)
+        return st;
+    db_entry e = {.type = in->type, .hash_len = len, .quality = in->quality,
+                  .list_id = list_id, .added = db_now(), .hash = in->hash,
+                  .label = in->label ? in->label : "", .label_len = in->label ? strlen(in->label) : 0,
+                  .ref = in->reference ? in->reference : "",
+                  .ref_len = in->reference ? strlen(in->reference) : 0};
+    if ((st = db_entry_insert(db, txn, &e, &next)) != 0 ||
+        (st = db_meta_put_u64(db, txn, "next_entry_id", next, 8)) != 0 ||
+        (st = db_list_count_add(db, txn, list_id, 1)) != 0)
+        return st;
+    a->id = e.id;
+    return LM_OK;
+}
+
+lm_status lm_hashdb_add(lm_hashdb *db, const lm_db_new_entry *e, uint64_t *id_out)
+{
+    if (!db || !e || !e->hash)
+        return LM_E_INVALID_ARG;
+    if (lm_db_hash_len(e->type) == 0)
+        return db_err(db, LM_E_INVALID_ARG, "unknown hash type %d", (int)e->type);
+    if (e->quality < -1 || e->quality > 100)
+        return db_err(db, LM_E_INVALID_ARG, "quality %d is outside 0..100", e->quality);
+    if (e->label && !lm_db_text_ok(e->label, strlen(e->label), LM_DB_MAX_LABEL))
+        return db_err(db, LM_E_INVALID_ARG, "label too long or not printable text");
+    if (e->reference && !lm_db_text_ok(e->reference, strlen(e->reference), LM_DB_MAX_REFERENCE))
+        return db_err(db, LM_E_INVALID_ARG, "reference too long or not printable text");
+    if (e->list && (!*e->list || !lm_db_text_ok(e->list, strlen(e->list), LM_DB_MAX_LIST_NAME)))
+        return db_err(db, LM_E_INVALID_ARG, "list name empty, too long or not printable text");
+    add_ctx a = {e, 0};
+    int st = db_write(db, add_txn, &a);
+    if (id_out && (st == LM_OK || st == LM_E_EXISTS))
+        *id_out = a.id;
+    return st;
+}
+
+typedef struct remove_ctx {
+    uint64_t id;
+    lm_hash_type type;
+    const uint8_t *hash;
+    size_t len;
+    const char *list;
+    size_t removed;
+} remove_ctx;
+
+static int remove_one(lm_hashdb *db, MDB_txn *txn, uint64_t id)
+{
+    db_entry e;
+    int st = db_entry_get(db, txn, id, &e);
+    if (st)
+        return st;
+    uint32_t list_id = e.list_id;
+    if ((st = db_entry_delete(db, txn, &e)) != 0)
+        return st;
+    return db_list_count_add(db, txn, list_id, -1);
+}
+
+static int remove_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
+{
+    remove_ctx *r = vctx;
+    r->removed = 0;
+    if (!r->hash) {
+        int st = remove_one(db, txn, r->id);
+        r->removed = st == LM_OK;
+        return st;
+    }
+    uint32_t only = 0;
+    if (r->list) {
+        int st = db_list_find(db, txn, r->list, &only);
+        if (st)
+            return st == LM_E_NOT_FOUND ? db_err(db, st, "no list named '%s'", r->list) : st;
+    }
+    /* Collect first: deleting while walking the duplicates would move the cursor. */
+    uint64_t ids[256];
+    size_t n = 0;
+    for (;;) {
+        uint8_t hkey[1 + LM_DB_MAX_HASH_BYTES];
+        db_hash_key(hkey, r->type, r->hash, r->len);
+        MDB_val hk = {1 + r->len, hkey}, hv;
+        MDB_cursor *c;
+        int rc = mdb_cursor_open(txn, db->hashes, &c);
+        if (rc)
+            return db_mdb_err(db, rc, "opening the hash index");
+        n = 0;
+        int st = LM_OK;
+        for (rc = mdb_cursor_get(c, &hk, &hv, MDB_SET_KEY); rc == 0 && n < 256;
+             rc = mdb_cursor_get(c, &hk, &hv, MDB_NEXT_DUP)) {
+            if (hv.mv_size != 8) {
+                st = db_err(db, LM_E_DB, "hash index value has a bad size");
+                break;
+            }
+            uint64_t id = db_get_be64(hv.mv_data);
+            db_entry e;
+            if ((st = db_entry_get(db, txn, id, &e)) != 0)
+                break;
+            if (!only || e.list_id == only)
+                ids[n++] = id;
+        }
+        mdb_cursor_close(c);
+        if (st)
+            return st;
+        if (rc && rc != MDB_NOTFOUND)
+            return db_mdb_err(db, rc, "reading the hash index");
+        for (size_t i = 0; i < n; i++)
+            if ((st = remove_one(db, txn, ids[i])) != 0)
+                return st;
+        r->removed += n;
+        if (n < 256)
+            break;
+    }
+    return r->removed ? LM_OK : db_err(db, LM_E_NOT_FOUND, "no entry holds this hash");
+}
+
+lm_status lm_hashdb_remove(lm_hashdb *db, uint64_t id)
+{
+    if (!db)
+        return LM_E_INVALID_ARG;
+    remove_ctx r = {.id = id};
+    return db_write(db, remove_txn, &r);
+}
+
+lm_status lm_hashdb_remove_hash(lm_hashdb *db, lm_hash_type type, const uint8_t *hash,
+                                size_t len, const char *list, size_t *removed)
+{
+    if (!db || !hash)
+        return LM_E_INVALID_ARG;
+    if (len != lm_db_hash_len(type) || len == 0)
+        return db_err(db, LM_E_INVALID_ARG, "a %s hash has %zu bytes, not %zu",
+                      lm_hash_type_name(type), lm_db_hash_len(type), len);
+    remove_ctx r = {.type = type, .hash = hash, .len = len, .list = list};
+    int st = db_write(db, remove_txn, &r);
+    if (removed)
+        *removed = st == LM_OK ? r.removed : 0;
+    return st;
+}
+
+static void copy_text(char *dst, size_t cap, const char *src, size_t len)
+{
+    if (len >= cap)
+        len = cap - 1;
+    memcpy(dst, src, len);
+    dst[len] = '\0';
+}
+
+lm_status lm_hashdb_get_entry(lm_hashdb *db, uint64_t id, lm_entry_info *out)
+{
+    if (!db || !out)
+        return LM_E_INVALID_ARG;
+    MDB_txn *txn;
+    int st = db_read_begin(db, &txn);
+    if (st)
+        return st;
+    db_entry e;
+    db_list l;
+    if ((st = db_entry_get(db, txn, id, &e)) == LM_OK &&
+        (st = db_list_get(db, txn, e.list_id, &l)) == LM_E_NOT_FOUND)
+        st = db_err(db, LM_E_DB, "entry %llu names a missing list", (unsigned long long)id);
+    if (st == LM_OK) {
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->type = e.type;
+        out->quality = e.quality;
+        static const char digits[] = "0123456789abcdef";
+        for (size_t i = 0; i < e.hash_len; i++) {
+            out->hash_hex[2 * i] = digits[e.hash[i] >> 4];
+            out->hash_hex[2 * i + 1] = digits[e.hash[i] & 15];
+        }
+        out->hash_hex[2 * e.hash_len] = '\0';
+        copy_text(out->list, sizeof out->list, l.name, l.name_len);
+        copy_text(out->label, sizeof out->label, e.label, e.label_len);
+        copy_text(out->reference, sizeof out->reference, e.ref, e.ref_len);
+        out->added = e.added;
+    }
+    db_read_end(db, txn);
+    return st;
+}
+
+lm_status lm_hashdb_lookup(lm_hashdb *db, lm_hash_type type, const uint8_t *hash, size_t len,
+                           uint64_t *ids, size_t cap, size_t *found)
+{
+    if (!db || !hash || !found || (cap && !ids))
+        return LM_E_INVALID_ARG;
+    *found = 0;
+    if (len != lm_db_hash_len(type) || len == 0)
+        return db_err(db, LM_E_INVALID_ARG, "a %s hash has %zu bytes, not %zu",
+                      lm_hash_type_name(type), lm_db_hash_len(type), len);
+    MDB_txn *txn;
+    int st = db_read_begin(db, &txn);
+    if (st)
+        return st;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, db->hashes, &c);
+    if (rc) {
+        st = db_mdb_err(db, rc, "opening the hash index");
+    } else {
+        uint8_t hkey[1 + LM_DB_MAX_HASH_BYTES];
+        db_hash_key(hkey, type, hash, len);
+        MDB_val hk = {1 + len, hkey}, hv;
+        for (rc = mdb_cursor_get(c, &hk, &hv, MDB_SET_KEY); rc == 0;
+             rc = mdb_cursor_get(c, &hk, &hv, MDB_NEXT_DUP)) {
+            if (hv.mv_size != 8) {
+                st = db_err(db, LM_E_DB, "hash index value has a bad size");
+                break;
+            }
+            if (*found < cap)
+                ids[*found] = db_get_be64(hv.mv_data);
+            ++*found;
+        }
+        if (st == LM_OK && rc && rc != MDB_NOTFOUND)
+            st = db_mdb_err(db, rc, "reading the hash index");
+        mdb_cursor_close(c);
+    }
+    db_read_end(db, txn);
+    return st;
+}

@@ -1,0 +1,434 @@
+/* The LMDB environment: open/create, schema check, transactions, map growth, generation. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hashdb_internal.h"
+
+#define DB_MAX_DBS 8
+#define DB_MAX_READERS 1024
+/* Large enough that real lists never fill it; the file only grows as used. */
+#define DB_INITIAL_MAP ((size_t)(sizeof(size_t) >= 8 ? (64ull << 30) : (512u << 20)))
+
+int64_t db_now(void)
+{
+    return (int64_t)time(NULL);
+}
+
+int db_err(lm_hashdb *db, int status, const char *fmt, ...)
+{
+    pthread_mutex_lock(&db->err_lock);
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(db->err.msg, sizeof db->err.msg, fmt, ap);
+    va_end(ap);
+    pthread_mutex_unlock(&db->err_lock);
+    return status;
+}
+
+int db_mdb_err(lm_hashdb *db, int rc, const char *what)
+{
+    int st = LM_E_DB;
+    if (rc == MDB_NOTFOUND)
+        st = LM_E_NOT_FOUND;
+    else if (rc == MDB_MAP_FULL)
+        db->map_full = 1; /* only write transactions see it, and they are serialised */
+    else if (rc == ENOMEM)
+        st = LM_E_NOMEM;
+    return db_err(db, st, "%s: %s", what, mdb_strerror(rc));
+}
+
+const char *lm_hashdb_last_error(lm_hashdb *db)
+{
+    return db ? db->err.msg : "";
+}
+
+/* Grow the map (new_size 0: adopt the size another process set). No txn may be active. */
+static int db_grow(lm_hashdb *db, int double_it)
+{
+    pthread_rwlock_wrlock(&db->resize_lock);
+    size_t size = 0;
+    if (double_it) {
+        MDB_envinfo info;
+        mdb_env_info(db->env, &info);
+        size = info.me_mapsize;
+        if (size > SIZE_MAX / 2) {
+            pthread_rwlock_unlock(&db->resize_lock);
+            return db_err(db, LM_E_DB, "database map cannot grow beyond %zu bytes", size);
+        }
+        size *= 2;
+    }
+    int rc = mdb_env_set_mapsize(db->env, size);
+    pthread_rwlock_unlock(&db->resize_lock);
+    return rc ? db_mdb_err(db, rc, "growing the database map") : LM_OK;
+}
+
+int db_read_begin(lm_hashdb *db, MDB_txn **txn)
+{
+    for (int tries = 0; tries < 4; tries++) {
+        pthread_rwlock_rdlock(&db->resize_lock);
+        int rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, txn);
+        if (rc == 0)
+            return LM_OK;
+        pthread_rwlock_unlock(&db->resize_lock);
+        if (rc != MDB_MAP_RESIZED)
+            return db_mdb_err(db, rc, "starting a read transaction");
+        int st = db_grow(db, 0);
+        if (st)
+            return st;
+    }
+    return db_err(db, LM_E_DB, "the database map keeps changing size");
+}
+
+void db_read_end(lm_hashdb *db, MDB_txn *txn)
+{
+    if (txn)
+        mdb_txn_abort(txn);
+    pthread_rwlock_unlock(&db->resize_lock);
+}
+
+int db_meta_get_u64(lm_hashdb *db, MDB_txn *txn, const char *key, uint64_t *v, int bytes)
+{
+    MDB_val k = {strlen(key), (void *)key}, d;
+    int rc = mdb_get(txn, db->meta, &k, &d);
+    if (rc == MDB_NOTFOUND)
+        return db_err(db, LM_E_DB, "meta record '%s' is missing", key);
+    if (rc)
+        return db_mdb_err(db, rc, key);
+    if (d.mv_size != (size_t)bytes)
+        return db_err(db, LM_E_DB, "meta record '%s' has %zu bytes, expected %d", key, d.mv_size,
+                      bytes);
+    *v = db_get_le(d.mv_data, bytes);
+    return LM_OK;
+}
+
+int db_meta_put_u64(lm_hashdb *db, MDB_txn *txn, const char *key, uint64_t v, int bytes)
+{
+    uint8_t buf[8];
+    db_put_le(buf, v, bytes);
+    MDB_val k = {strlen(key), (void *)key}, d = {(size_t)bytes, buf};
+    int rc = mdb_put(txn, db->meta, &k, &d, 0);
+    return rc ? db_mdb_err(db, rc, key) : LM_OK;
+}
+
+int db_write(lm_hashdb *db, db_write_fn fn, void *ctx)
+{
+    if (!db->writable)
+        return db_err(db, LM_E_INVALID_ARG, "database opened read-only");
+    for (int tries = 0; tries < 40; tries++) {
+        pthread_rwlock_rdlock(&db->resize_lock);
+        MDB_txn *txn;
+        int rc = mdb_txn_begin(db->env, NULL, 0, &txn);
+        if (rc) {
+            pthread_rwlock_unlock(&db->resize_lock);
+            if (rc == MDB_MAP_RESIZED) {
+                int st = db_grow(db, 0);
+                if (st)
+                    return st;
+                continue;
+            }
+            return db_mdb_err(db, rc, "starting a write transaction");
+        }
+        uint64_t gen = 0;
+        db->map_full = 0;
+        int st = fn(db, txn, ctx);
+        if (st == LM_OK)
+            st = db_meta_get_u64(db, txn, "generation", &gen, 8);
+        if (st == LM_OK)
+            st = db_meta_put_u64(db, txn, "generation", gen + 1, 8);
+        if (st == LM_OK) {
+            rc = mdb_txn_commit(txn);
+            pthread_rwlock_unlock(&db->resize_lock);
+            if (rc == 0)
+                return LM_OK;
+            if (rc != MDB_MAP_FULL)
+                return db_mdb_err(db, rc, "committing");
+        } else {
+            int full = db->map_full;
+            mdb_txn_abort(txn);
+            pthread_rwlock_unlock(&db->resize_lock);
+            if (!full)
+                return st;
+        }
+        st = db_grow(db, 1);
+        if (st)
+            return st;
+    }
+    return db_err(db, LM_E_DB, "the database map keeps filling up");
+}
+
+/*
+ * LMDB trusts its two meta pages. A damaged one can make it map pages beyond
+ * the end of the file (SIGBUS) or loop, so check them before LMDB sees them.
+ * Offsets are those of LMDB 0.9's MDB_page/MDB_meta on a 64-bit build.
+ */
+static int db_precheck(lm_hashdb *db, const char *file)
+{
+    if (sizeof(size_t) != 8)
+        return LM_OK;
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return db_err(db, errno == ENOENT ? LM_E_NOT_FOUND : LM_E_IO, "%s: %s", file,
+                      strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return db_err(db, LM_E_IO, "%s: %s", file, strerror(errno));
+    }
+    uint8_t page[160];
+    uint64_t psize = 0;
+    int status = LM_OK;
+    for (int i = 0; i < 2 && status == LM_OK; i++) {
+        off_t off = (off_t)(i * psize);
+        if (pread(fd, page, sizeof page, off) != (ssize_t)sizeof page) {
+            status = db_err(db, LM_E_DB, "%s: truncated (no meta page %d)", file, i);
+            break;
+        }
+        uint16_t flags = (uint16_t)db_get_le(page + 10, 2);
+        uint32_t magic = (uint32_t)db_get_le(page + 16, 4);
+        uint32_t version = (uint32_t)db_get_le(page + 20, 4);
+        uint64_t ps = db_get_le(page + 40, 4);
+        uint64_t depth0 = db_get_le(page + 46, 2), depth1 = db_get_le(page + 94, 2);
+        uint64_t root0 = db_get_le(page + 80, 8), root1 = db_get_le(page + 128, 8);
+        uint64_t last = db_get_le(page + 136, 8);
+        if (!(flags & 0x08) || magic != 0xBEEFC0DEu || version != 1) {
+            status = db_err(db, LM_E_DB, "%s: meta page %d is damaged (not an LMDB file?)", file, i);
+            break;
+        }
+        if (ps < 512 || ps > 65536 || (ps & (ps - 1)) || (i == 1 && ps != psize)) {
+            status = db_err(db, LM_E_DB, "%s: meta page %d has a bad page size", file, i);
+            break;
+        }
+        psize = ps;
+        uint64_t pages = (uint64_t)st.st_size / psize;
+        if (last < 1 || last >= pages || depth0 > 32 || depth1 > 32 ||
+            (root0 != UINT64_MAX && (root0 < 2 || root0 > last)) ||
+            (root1 != UINT64_MAX && (root1 < 2 || root1 > last)))
+            status = db_err(db, LM_E_DB,
+                            "%s: meta page %d points beyond the file (damaged or truncated)",
+                            file, i);
+    }
+    close(fd);
+    return status;
+}
+
+static int mkdir_p(const char *path)
+{
+    char *p = strdup(path);
+    if (!p)
+        return -1;
+    for (char *s = p + 1; *s; s++) {
+        if (*s != '/')
+            continue;
+        *s = '\0';
+        if (mkdir(p, 0700) != 0 && errno != EEXIST) {
+            free(p);
+            return -1;
+        }
+        *s = '/';
+    }
+    int rc = mkdir(p, 0700);
+    free(p);
+    return rc == 0 || errno == EEXIST ? 0 : -1;
+}
+
+static int open_tables(lm_hashdb *db, MDB_txn *txn, unsigned create)
+{
+    static const struct {
+        const char *name;
+        size_t off;
+        unsigned flags;
+    } tables[] = {
+        {"meta", offsetof(lm_hashdb, meta), 0},
+        {"entries", offsetof(lm_hashdb, entries), 0},
+        {"pdq", offsetof(lm_hashdb, pdq), 0},
+        {"hashes", offsetof(lm_hashdb, hashes), MDB_DUPSORT | MDB_DUPFIXED},
+        {"lists", offsetof(lm_hashdb, lists), 0},
+    };
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
+        MDB_dbi *dbi = (MDB_dbi *)((char *)db + tables[i].off);
+        int rc = mdb_dbi_open(txn, tables[i].name, tables[i].flags | create, dbi);
+        if (rc == MDB_NOTFOUND)
+            return db_err(db, i == 0 ? LM_E_DB_SCHEMA : LM_E_DB,
+                          i == 0 ? "not a libmatch hash list (no meta table)"
+                                 : "table '%s' is missing",
+                          tables[i].name);
+        if (rc == MDB_INCOMPATIBLE)
+            return db_err(db, LM_E_DB, "table '%s' has the wrong kind (damaged?)", tables[i].name);
+        if (rc)
+            return db_mdb_err(db, rc, tables[i].name);
+    }
+    return LM_OK;
+}
+
+/* Create the schema in an empty environment. Returns LM_E_EXISTS when already there. */
+static int create_schema(lm_hashdb *db, MDB_txn *txn)
+{
+    int st = open_tables(db, txn, MDB_CREATE);
+    if (st)
+        return st;
+    uint64_t v;
+    MDB_val k = {strlen("schema_version"), "schema_version"}, d;
+    int rc = mdb_get(txn, db->meta, &k, &d);
+    if (rc == 0)
+        return LM_E_EXISTS;
+    if (rc != MDB_NOTFOUND)
+        return db_mdb_err(db, rc, "reading the schema version");
+    (void)v;
+    if ((st = db_meta_put_u64(db, txn, "schema_version", LM_DB_SCHEMA_VERSION, 4)) ||
+        (st = db_meta_put_u64(db, txn, "generation", 1, 8)) ||
+        (st = db_meta_put_u64(db, txn, "next_entry_id", 1, 8)) ||
+        (st = db_meta_put_u64(db, txn, "next_list_id", 1, 4)) ||
+        (st = db_meta_put_u64(db, txn, "created", (uint64_t)db_now(), 8)))
+        return st;
+    return LM_OK;
+}
+
+static int check_schema(lm_hashdb *db)
+{
+    MDB_txn *txn;
+    int st = db_read_begin(db, &txn);
+    if (st)
+        return st;
+    uint64_t v = 0;
+    st = db_meta_get_u64(db, txn, "schema_version", &v, 4);
+    if (st == LM_OK && v != LM_DB_SCHEMA_VERSION)
+        st = db_err(db, LM_E_DB_SCHEMA, "schema version %llu; this build reads version %d",
+                    (unsigned long long)v, LM_DB_SCHEMA_VERSION);
+    else if (st)
+        st = LM_E_DB_SCHEMA;
+    db_read_end(db, txn);
+    return st;
+}
+
+static lm_status do_open(const char *path, unsigned flags, int must_create, lm_hashdb **out,
+                         char *errbuf, size_t errbuf_size)
+{
+    *out = NULL;
+    lm_hashdb *db = calloc(1, sizeof *db);
+    if (!db)
+        return LM_E_NOMEM;
+    pthread_rwlock_init(&db->resize_lock, NULL);
+    pthread_mutex_init(&db->err_lock, NULL);
+    db->writable = (flags & (LM_DB_WRITE | LM_DB_CREATE)) != 0;
+    int st = LM_OK;
+    size_t n = strlen(path) + sizeof "/data.mdb";
+    char *file = malloc(n);
+    db->path = strdup(path);
+    if (!file || !db->path) {
+        free(file);
+        lm_hashdb_close(db);
+        return LM_E_NOMEM;
+    }
+    snprintf(file, n, "%s/data.mdb", path);
+
+    struct stat sb;
+    int exists = stat(file, &sb) == 0 && sb.st_size > 0;
+    if (!exists && !(flags & LM_DB_CREATE)) {
+        st = db_err(db, LM_E_NOT_FOUND, "no hash-list database at %s (create one with 'pmatch db init')",
+                    path);
+    } else if (!exists && mkdir_p(path) != 0) {
+        st = db_err(db, LM_E_IO, "%s: %s", path, strerror(errno));
+    } else if (exists) {
+        st = db_precheck(db, file);
+    }
+    int rc;
+    if (st == LM_OK && (rc = mdb_env_create(&db->env)) != 0)
+        st = db_mdb_err(db, rc, "creating the LMDB environment");
+    if (st == LM_OK) {
+        mdb_env_set_maxdbs(db->env, DB_MAX_DBS);
+        mdb_env_set_maxreaders(db->env, DB_MAX_READERS);
+        if (db->writable && (rc = mdb_env_set_mapsize(db->env, DB_INITIAL_MAP)) != 0)
+            st = db_mdb_err(db, rc, "setting the map size");
+    }
+    if (st == LM_OK) {
+        unsigned mflags = MDB_NOTLS | (db->writable ? 0 : MDB_RDONLY);
+        rc = mdb_env_open(db->env, path, mflags, 0600);
+        if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
+            st = db_err(db, LM_E_DB, "%s: not an LMDB database or damaged: %s", path,
+                        mdb_strerror(rc));
+        else if (rc)
+            st = db_mdb_err(db, rc, path);
+    }
+    if (st == LM_OK) {
+        /* Table handles are opened once, in a committed transaction, then shared. */
+        MDB_txn *txn;
+        rc = mdb_txn_begin(db->env, NULL, db->writable ? 0 : MDB_RDONLY, &txn);
+        if (rc) {
+            st = db_mdb_err(db, rc, "opening the tables");
+        } else {
+            st = (flags & LM_DB_CREATE) ? create_schema(db, txn) : open_tables(db, txn, 0);
+            if (st == LM_E_EXISTS && !must_create)
+                st = LM_OK;
+            if (st == LM_OK)
+                rc = mdb_txn_commit(txn);
+            else
+                mdb_txn_abort(txn);
+            if (st == LM_OK && rc)
+                st = db_mdb_err(db, rc, "committing the schema");
+            if (st == LM_E_EXISTS)
+                db_err(db, st, "a hash-list database already exists at %s", path);
+        }
+    }
+    if (st == LM_OK)
+        st = check_schema(db);
+    free(file);
+    if (st) {
+        if (errbuf && errbuf_size)
+            snprintf(errbuf, errbuf_size, "%s", db->err.msg);
+        lm_hashdb_close(db);
+        return st;
+    }
+    *out = db;
+    return LM_OK;
+}
+
+lm_status lm_hashdb_open(const char *path, unsigned flags, lm_hashdb **out, char *errbuf,
+                         size_t errbuf_size)
+{
+    if (!path || !*path || !out)
+        return LM_E_INVALID_ARG;
+    return do_open(path, flags, 0, out, errbuf, errbuf_size);
+}
+
+lm_status lm_hashdb_init(const char *path, char *errbuf, size_t errbuf_size)
+{
+    if (!path || !*path)
+        return LM_E_INVALID_ARG;
+    lm_hashdb *db;
+    lm_status st = do_open(path, LM_DB_CREATE, 1, &db, errbuf, errbuf_size);
+    lm_hashdb_close(db);
+    return st;
+}
+
+void lm_hashdb_close(lm_hashdb *db)
+{
+    if (!db)
+        return;
+    if (db->env)
+        mdb_env_close(db->env);
+    pthread_rwlock_destroy(&db->resize_lock);
+    pthread_mutex_destroy(&db->err_lock);
+    free(db->path);
+    free(db);
+}
+
+lm_status lm_hashdb_generation(lm_hashdb *db, uint64_t *out)
+{
+    if (!db || !out)
+        return LM_E_INVALID_ARG;
+    MDB_txn *txn;
+    int st = db_read_begin(db, &txn);
+    if (st)
+        return st;
+    st = db_meta_get_u64(db, txn, "generation", out, 8);
+    db_read_end(db, txn);
+    return st;
+}

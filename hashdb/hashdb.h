@@ -1,0 +1,254 @@
+/*
+ * hashdb: the hash-list store (internal API, not installed).
+ *
+ * An LMDB environment (a directory holding data.mdb and lock.mdb) with:
+ *   meta     schema version, generation counter, id counters
+ *   entries  entry id -> type, hash, quality, list id, time added, label, reference
+ *   pdq      entry id -> PDQ hash + quality (compact copy: one cursor pass loads them all)
+ *   hashes   type + hash bytes -> entry ids (sorted duplicates): exact lookup, duplicates
+ *   lists    list id -> name, source, version, times, entry count
+ * The on-disk layout is described in hashdb_internal.h.
+ *
+ * Threads: a handle may be shared by any number of threads. Reads run in their
+ * own LMDB read transaction (MDB_NOTLS) and see a consistent snapshot; writes
+ * are serialised by LMDB (also across processes). The detail message returned
+ * by lm_hashdb_last_error is per handle: with concurrent failing calls it
+ * describes one of them.
+ *
+ * Durability: every write is one transaction, committed with a full sync. A
+ * crash or kill at any point leaves the database as of the last commit.
+ * Every committed write bumps the generation counter.
+ *
+ * All functions return LM_OK or an lm_status; details via lm_hashdb_last_error.
+ */
+#ifndef LM_HASHDB_H
+#define LM_HASHDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "libmatch.h"
+
+#define LM_DB_SCHEMA_VERSION 1
+
+/* Text field limits, in bytes (excluding the NUL); they fit lm_entry_info. */
+#define LM_DB_MAX_LIST_NAME 63
+#define LM_DB_MAX_LABEL 127
+#define LM_DB_MAX_REFERENCE 255
+#define LM_DB_MAX_SOURCE 255
+#define LM_DB_MAX_VERSION 63
+#define LM_DB_MAX_HASH_BYTES 32
+#define LM_DB_MAX_LINE 8192 /* longest accepted import line */
+
+typedef struct lm_hashdb lm_hashdb;
+
+/* ---- open, create ------------------------------------------------------- */
+
+enum {
+    LM_DB_READONLY = 0,
+    LM_DB_WRITE = 1,  /* open an existing database for writing */
+    LM_DB_CREATE = 2, /* implies WRITE: create the directory and schema when absent */
+};
+
+/*
+ * Open the database directory at path. Without LM_DB_CREATE a missing or empty
+ * database is LM_E_NOT_FOUND. A database with another schema version is
+ * LM_E_DB_SCHEMA; a damaged file is LM_E_DB. On failure *out is NULL and errbuf
+ * (when non-NULL) receives a detail message.
+ */
+lm_status lm_hashdb_open(const char *path, unsigned flags, lm_hashdb **out, char *errbuf,
+                         size_t errbuf_size);
+void lm_hashdb_close(lm_hashdb *db);
+
+/* Create a new, empty database; LM_E_EXISTS if one is already there. */
+lm_status lm_hashdb_init(const char *path, char *errbuf, size_t errbuf_size);
+
+/* Detail of the last failure on this handle; "" if none. */
+const char *lm_hashdb_last_error(lm_hashdb *db);
+
+/* The generation counter: changes on every committed write. */
+lm_status lm_hashdb_generation(lm_hashdb *db, uint64_t *out);
+
+/* ---- hash types ---------------------------------------------------------- */
+
+/* Bytes of a hash of this type (32, 16, 20, 32), 0 for an unknown type. */
+size_t lm_db_hash_len(lm_hash_type type);
+/* "pdq", "md5", "sha1", "sha256" (case-insensitive) -> type; LM_E_PARSE otherwise. */
+lm_status lm_db_hash_type_parse(const char *name, lm_hash_type *out);
+/* 1 when text is printable UTF-8 of at most max bytes (no control characters). */
+int lm_db_text_ok(const char *text, size_t len, size_t max);
+
+/* ---- entries ------------------------------------------------------------- */
+
+typedef struct lm_db_new_entry {
+    lm_hash_type type;
+    const uint8_t *hash; /* lm_db_hash_len(type) bytes */
+    int quality;         /* 0..100, or -1 for unknown */
+    const char *label;   /* NULL or printable text */
+    const char *reference;
+    const char *list;    /* list name; NULL means "manual"; created when absent */
+} lm_db_new_entry;
+
+/* Add one entry. LM_E_EXISTS when the list already holds this hash (*id_out then names it). */
+lm_status lm_hashdb_add(lm_hashdb *db, const lm_db_new_entry *e, uint64_t *id_out);
+
+/* Remove one entry by id; LM_E_NOT_FOUND when there is none. */
+lm_status lm_hashdb_remove(lm_hashdb *db, uint64_t id);
+
+/* Remove every entry with this hash (only in list, when list is non-NULL); *removed counts them. */
+lm_status lm_hashdb_remove_hash(lm_hashdb *db, lm_hash_type type, const uint8_t *hash,
+                                size_t len, const char *list, size_t *removed);
+
+/* Describe an entry (lm_entry_info from libmatch.h). LM_E_NOT_FOUND when absent. */
+lm_status lm_hashdb_get_entry(lm_hashdb *db, uint64_t id, lm_entry_info *out);
+
+/*
+ * Exact lookup: ids of the entries holding this hash, ascending. Writes up to
+ * cap ids and the total in *found (LM_OK with *found == 0 when absent).
+ */
+lm_status lm_hashdb_lookup(lm_hashdb *db, lm_hash_type type, const uint8_t *hash, size_t len,
+                           uint64_t *ids, size_t cap, size_t *found);
+
+/* ---- bulk PDQ load (for the matcher's in-memory index) -------------------- */
+
+typedef struct lm_db_pdq_set {
+    size_t count;
+    lm_pdq_hash *hashes; /* count hashes, in entry-id order */
+    uint64_t *ids;       /* the entry id of hashes[i] */
+    int8_t *quality;     /* quality of hashes[i], -1 when unknown */
+    uint64_t generation; /* the generation these were read at */
+} lm_db_pdq_set;
+
+/* Every PDQ hash in one consistent snapshot. Free with lm_db_pdq_set_free. */
+lm_status lm_hashdb_load_pdq(lm_hashdb *db, lm_db_pdq_set *out);
+void lm_db_pdq_set_free(lm_db_pdq_set *set);
+
+/* ---- lists --------------------------------------------------------------- */
+
+typedef struct lm_db_list_info {
+    uint32_t id;
+    char name[LM_DB_MAX_LIST_NAME + 1];
+    char source[LM_DB_MAX_SOURCE + 1];
+    char version[LM_DB_MAX_VERSION + 1];
+    int64_t created;  /* Unix time the list was first made */
+    int64_t imported; /* Unix time of the last import into it */
+    uint64_t entries; /* entries it holds */
+} lm_db_list_info;
+
+/* Up to cap lists, by id, and the total in *count. */
+lm_status lm_hashdb_lists(lm_hashdb *db, lm_db_list_info *out, size_t cap, size_t *count);
+
+/* ---- import --------------------------------------------------------------- */
+
+typedef enum lm_db_format {
+    LM_DB_FORMAT_AUTO = 0,
+    LM_DB_FORMAT_HEX = 1,     /* one hex hash per line */
+    LM_DB_FORMAT_PDQ_CSV = 2, /* hash,quality,path as 'pmatch hash' prints it */
+    LM_DB_FORMAT_CSV = 3,     /* header naming columns: hash, type, quality, label, reference */
+    LM_DB_FORMAT_TSV = 4,     /* the same, tab-separated */
+} lm_db_format;
+
+/* "auto", "hex", "pdq-csv", "csv", "tsv". */
+const char *lm_db_format_name(lm_db_format f);
+lm_status lm_db_format_parse(const char *name, lm_db_format *out);
+
+typedef enum lm_db_line_kind {
+    LM_DB_LINE_BAD = 1,       /* rejected: the reason says why */
+    LM_DB_LINE_DUPLICATE = 2, /* already in the list (or earlier in the file): not added */
+} lm_db_line_kind;
+
+/* Called for each notable input line, in line order, numbered from 1. */
+typedef void (*lm_db_line_fn)(void *ctx, uint64_t line, lm_db_line_kind kind, const char *reason);
+
+typedef struct lm_db_import_opts {
+    uint32_t struct_size;   /* sizeof(lm_db_import_opts) */
+    lm_db_format format;    /* AUTO: decided from the first content line */
+    lm_hash_type type;      /* 0: from a type column, or by length (64 hex digits: PDQ) */
+    const char *list;       /* list name (default "default") */
+    const char *source;     /* provenance, stored with the list (NULL: keep) */
+    const char *version;    /* the supplier's list version (NULL: keep) */
+    int skip_bad;           /* 1: skip bad lines; 0: any bad line fails the import */
+    int replace;            /* 1: the list's entries become exactly the file's */
+    lm_db_line_fn on_line;  /* NULL or a reporter for bad and duplicate lines */
+    void *ctx;
+} lm_db_import_opts;
+
+typedef struct lm_db_import_result {
+    lm_db_format format; /* the format used (after detection) */
+    uint64_t lines;      /* lines read */
+    uint64_t added;      /* entries written */
+    uint64_t duplicates; /* lines not added: already present */
+    uint64_t bad;        /* bad lines (skipped or fatal) */
+    uint64_t removed;    /* entries removed by replace */
+    uint32_t list_id;
+} lm_db_import_result;
+
+void lm_db_import_opts_init(lm_db_import_opts *o);
+
+/*
+ * Import a list in one transaction: all of it or nothing. Bad lines are
+ * reported through on_line; without skip_bad any bad line gives LM_E_IMPORT and
+ * nothing is written. Also LM_E_IO, LM_E_NOMEM, LM_E_DB, LM_E_INVALID_ARG.
+ * result may be NULL.
+ */
+lm_status lm_hashdb_import_file(lm_hashdb *db, FILE *in, const lm_db_import_opts *opts,
+                                lm_db_import_result *result);
+lm_status lm_hashdb_import_path(lm_hashdb *db, const char *path, const lm_db_import_opts *opts,
+                                lm_db_import_result *result);
+lm_status lm_hashdb_import_memory(lm_hashdb *db, const void *data, size_t len,
+                                  const lm_db_import_opts *opts, lm_db_import_result *result);
+
+/* ---- export --------------------------------------------------------------- */
+
+typedef struct lm_db_export_opts {
+    uint32_t struct_size; /* sizeof(lm_db_export_opts) */
+    lm_db_format format;  /* AUTO means CSV */
+    const char *list;     /* NULL: every list */
+    lm_hash_type type;    /* 0: every type (PDQ_CSV always exports PDQ only) */
+} lm_db_export_opts;
+
+void lm_db_export_opts_init(lm_db_export_opts *o);
+
+/*
+ * Write entries in id order from one snapshot. Importing canonical text (as
+ * exported) into an empty list and exporting it gives the same bytes.
+ * LM_E_NOT_FOUND for an unknown list; LM_E_IO when writing fails.
+ */
+lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *opts,
+                           uint64_t *written);
+
+/* ---- stats, verify -------------------------------------------------------- */
+
+typedef struct lm_db_list_stats {
+    lm_db_list_info info;
+    uint64_t by_type[5]; /* indexed by lm_hash_type (0 unused) */
+} lm_db_list_stats;
+
+typedef struct lm_db_stats {
+    uint32_t schema_version;
+    uint64_t generation;
+    uint64_t entries;
+    uint64_t by_type[5];          /* indexed by lm_hash_type */
+    uint64_t quality_hist[11];    /* PDQ quality: [0..9], [10..19], ..., [90..99], [100] */
+    uint64_t quality_unknown;     /* PDQ entries without a quality */
+    size_t list_count;
+    lm_db_list_stats *lists;      /* list_count items; free with lm_db_stats_free */
+    uint64_t file_bytes;          /* size of data.mdb */
+} lm_db_stats;
+
+lm_status lm_hashdb_stats(lm_hashdb *db, lm_db_stats *out);
+void lm_db_stats_free(lm_db_stats *s);
+
+/* Called once per problem found, with a one-line description. */
+typedef void (*lm_db_problem_fn)(void *ctx, const char *problem);
+
+/*
+ * Check structural consistency in one snapshot: schema and counters, every
+ * record decodes, every entry has its index and PDQ records and vice versa,
+ * list references and counts. LM_OK when the check ran; *problems counts what
+ * it found (0: consistent).
+ */
+lm_status lm_hashdb_verify(lm_hashdb *db, lm_db_problem_fn fn, void *ctx, uint64_t *problems);
+
+#endif

@@ -1,0 +1,157 @@
+/*
+ * hashdb internals: the handle, the on-disk records and transaction helpers.
+ *
+ * On-disk schema (version 1). Integers in keys are big-endian so that LMDB's
+ * byte order is numeric order; integers in values are little-endian.
+ *
+ *   meta     "schema_version" -> u32      "generation"  -> u64
+ *            "next_entry_id"  -> u64      "next_list_id" -> u32
+ *            "created"        -> i64 (Unix time)
+ *   entries  u64 id -> { u8 rec_version=1, u8 type, u8 hash_len, i8 quality,
+ *                        u32 list_id, i64 added, u16 label_len, u16 ref_len,
+ *                        hash[hash_len], label[label_len], reference[ref_len] }
+ *   pdq      u64 id -> { hash[32], i8 quality }    (PDQ entries only)
+ *   hashes   u8 type + hash[len] -> u64 id, ...   (MDB_DUPSORT | MDB_DUPFIXED)
+ *   lists    u32 id -> { u8 rec_version=1, u8 0, u16 name_len, u16 source_len,
+ *                        u16 version_len, i64 created, i64 imported,
+ *                        u64 entry_count, name, source, version }
+ * Entry and list ids start at 1 and are never reused.
+ */
+#ifndef LM_HASHDB_INTERNAL_H
+#define LM_HASHDB_INTERNAL_H
+
+#include <lmdb.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "errbuf.h"
+#include "hashdb.h"
+
+#define DB_ENTRY_HDR 20
+#define DB_ENTRY_MAX (DB_ENTRY_HDR + LM_DB_MAX_HASH_BYTES + LM_DB_MAX_LABEL + LM_DB_MAX_REFERENCE)
+#define DB_PDQ_REC 33
+#define DB_LIST_HDR 32
+#define DB_LIST_MAX (DB_LIST_HDR + LM_DB_MAX_LIST_NAME + LM_DB_MAX_SOURCE + LM_DB_MAX_VERSION)
+#define DB_MAX_LISTS 65536
+
+struct lm_hashdb {
+    MDB_env *env;
+    MDB_dbi meta, entries, pdq, hashes, lists;
+    int writable;
+    int map_full; /* set when the current write transaction hit MDB_MAP_FULL */
+    char *path;
+    /* Readers and writers hold it shared; growing the map holds it exclusively
+     * (LMDB requires that no transaction of this process is active then). */
+    pthread_rwlock_t resize_lock;
+    pthread_mutex_t err_lock;
+    lm_errbuf err;
+};
+
+/* A decoded entry; text points into the LMDB page (valid while the txn lives). */
+typedef struct db_entry {
+    uint64_t id;
+    lm_hash_type type;
+    size_t hash_len;
+    int quality;
+    uint32_t list_id;
+    int64_t added;
+    const uint8_t *hash;
+    const char *label;
+    size_t label_len;
+    const char *ref;
+    size_t ref_len;
+} db_entry;
+
+typedef struct db_list {
+    uint32_t id;
+    int64_t created, imported;
+    uint64_t entry_count;
+    const char *name, *source, *version;
+    size_t name_len, source_len, version_len;
+} db_list;
+
+/* ---- byte order ---- */
+static inline void db_put_be64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+static inline uint64_t db_get_be64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+static inline void db_put_be32(uint8_t *p, uint32_t v)
+{
+    for (int i = 3; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+static inline uint32_t db_get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+static inline void db_put_le(uint8_t *p, uint64_t v, int n)
+{
+    for (int i = 0; i < n; i++, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+static inline uint64_t db_get_le(const uint8_t *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = n - 1; i >= 0; i--)
+        v = v << 8 | p[i];
+    return v;
+}
+
+/* ---- errors (db_env.c) ---- */
+int db_err(lm_hashdb *db, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Map an LMDB return code to a status with a message naming what failed. */
+int db_mdb_err(lm_hashdb *db, int rc, const char *what);
+
+/* ---- transactions (db_env.c) ---- */
+int db_read_begin(lm_hashdb *db, MDB_txn **txn);
+void db_read_end(lm_hashdb *db, MDB_txn *txn);
+
+/*
+ * Run fn inside one write transaction, bump the generation and commit durably.
+ * When the map fills, the transaction is aborted, the map grown and fn run
+ * again from the start: fn must depend only on its inputs and the txn.
+ * fn returns an lm_status; a non-OK status aborts (nothing is written).
+ */
+typedef int (*db_write_fn)(lm_hashdb *db, MDB_txn *txn, void *ctx);
+int db_write(lm_hashdb *db, db_write_fn fn, void *ctx);
+
+/* Meta helpers. */
+int db_meta_get_u64(lm_hashdb *db, MDB_txn *txn, const char *key, uint64_t *v, int bytes);
+int db_meta_put_u64(lm_hashdb *db, MDB_txn *txn, const char *key, uint64_t v, int bytes);
+
+/* ---- records (db_entries.c / db_lists.c) ---- */
+/* Decode an entries value; 0 on success, -1 (with a reason) when malformed. */
+int db_entry_decode(uint64_t id, const MDB_val *v, db_entry *e, const char **why);
+size_t db_entry_encode(uint8_t *buf, const db_entry *e);
+int db_entry_get(lm_hashdb *db, MDB_txn *txn, uint64_t id, db_entry *e);
+/* Insert a new entry with a fresh id (caller checked duplicates). */
+int db_entry_insert(lm_hashdb *db, MDB_txn *txn, db_entry *e, uint64_t *next_id);
+int db_entry_delete(lm_hashdb *db, MDB_txn *txn, const db_entry *e);
+/* The id of an entry in list_id holding this hash, or 0. Returns status. */
+int db_find_in_list(lm_hashdb *db, MDB_txn *txn, lm_hash_type type, const uint8_t *hash,
+                    size_t len, uint32_t list_id, uint64_t *id);
+void db_hash_key(uint8_t *key, lm_hash_type type, const uint8_t *hash, size_t len);
+
+int db_list_decode(uint32_t id, const MDB_val *v, db_list *l, const char **why);
+int db_list_get(lm_hashdb *db, MDB_txn *txn, uint32_t id, db_list *l);
+/* Find a list by name: LM_OK with *id, or LM_E_NOT_FOUND. */
+int db_list_find(lm_hashdb *db, MDB_txn *txn, const char *name, uint32_t *id);
+/* Find or create a list; updates source/version (when non-NULL) and the import time. */
+int db_list_touch(lm_hashdb *db, MDB_txn *txn, const char *name, const char *source,
+                  const char *version, int imported, uint32_t *id);
+/* Add delta to the list's entry count. */
+int db_list_count_add(lm_hashdb *db, MDB_txn *txn, uint32_t id, int64_t delta);
+void db_list_to_info(const db_list *l, lm_db_list_info *out);
+
+int64_t db_now(void);
+
+#endif

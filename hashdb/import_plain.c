@@ -1,0 +1,173 @@
+/* Plain list formats: one hex hash per line, and 'hash,quality,path' as 'pmatch hash' prints it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "import.h"
+
+static int nibble(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+int db_parse_hash(const char *s, size_t len, lm_hash_type forced, db_rec *rec, char *why,
+                  size_t whycap)
+{
+    for (size_t i = 0; i < len; i++)
+        if (nibble(s[i]) < 0) {
+            snprintf(why, whycap, "not a hexadecimal digit at column %zu of the hash", i + 1);
+            return -1;
+        }
+    lm_hash_type type = forced;
+    if (!type) {
+        switch (len) {
+        case 64: type = LM_HASH_PDQ; break;
+        case 32: type = LM_HASH_MD5; break;
+        case 40: type = LM_HASH_SHA1; break;
+        default:
+            snprintf(why, whycap,
+                     "%zu hex digits: not a pdq/sha256 (64), md5 (32) or sha1 (40) hash", len);
+            return -1;
+        }
+    }
+    size_t bytes = lm_db_hash_len(type);
+    if (len != 2 * bytes) {
+        snprintf(why, whycap, "%zu hex digits, but a %s hash has %zu", len, lm_hash_type_name(type),
+                 2 * bytes);
+        return -1;
+    }
+    for (size_t i = 0; i < bytes; i++)
+        rec->hash[i] = (uint8_t)(nibble(s[2 * i]) << 4 | nibble(s[2 * i + 1]));
+    rec->type = (uint8_t)type;
+    rec->hash_len = (uint8_t)bytes;
+    return 0;
+}
+
+int db_parse_quality(const char *s, size_t len, int *q)
+{
+    if (len == 0) {
+        *q = -1;
+        return 0;
+    }
+    if (len > 3)
+        return -1;
+    int v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    if (v > 100)
+        return -1;
+    *q = v;
+    return 0;
+}
+
+int db_recs_text(db_recs *rs, db_rec *rec, const char *label, size_t label_len, const char *ref,
+                 size_t ref_len)
+{
+    size_t need = label_len + ref_len;
+    if (rs->text_len + need > rs->text_cap) {
+        size_t cap = rs->text_cap ? rs->text_cap : 65536;
+        while (cap < rs->text_len + need)
+            cap *= 2;
+        char *t = realloc(rs->text, cap);
+        if (!t)
+            return -1;
+        rs->text = t;
+        rs->text_cap = cap;
+    }
+    rec->text_off = rs->text_len;
+    memcpy(rs->text + rs->text_len, label, label_len);
+    memcpy(rs->text + rs->text_len + label_len, ref, ref_len);
+    rs->text_len += need;
+    rec->label_len = (uint16_t)label_len;
+    rec->ref_len = (uint16_t)ref_len;
+    return 0;
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+int db_parse_plain(db_parser *p, const char *line, size_t len, db_rec *rec, db_recs *rs,
+                   char *why, size_t whycap)
+{
+    if (p->format == LM_DB_FORMAT_HEX) {
+        /* Surrounding blanks are harmless here (no other field to confuse them with). */
+        while (len && is_space(line[len - 1]))
+            len--;
+        while (len && is_space(*line))
+            line++, len--;
+        if (len == 0 || line[0] == '#')
+            return DB_PARSE_SKIP;
+        if (db_parse_hash(line, len, p->type, rec, why, whycap))
+            return DB_PARSE_BAD;
+        rec->quality = -1;
+        rec->label_len = rec->ref_len = 0;
+        rec->text_off = 0;
+        return DB_PARSE_REC;
+    }
+    /* pdq-csv: the path is everything after the second comma, commas included. */
+    if (len == 0 || line[0] == '#')
+        return DB_PARSE_SKIP;
+    const char *c1 = memchr(line, ',', len);
+    const char *c2 = c1 ? memchr(c1 + 1, ',', len - (size_t)(c1 + 1 - line)) : NULL;
+    if (!c2) {
+        snprintf(why, whycap, "expected 'hash,quality,path'");
+        return DB_PARSE_BAD;
+    }
+    if (db_parse_hash(line, (size_t)(c1 - line), p->type ? p->type : LM_HASH_PDQ, rec, why,
+                      whycap))
+        return DB_PARSE_BAD;
+    int q;
+    if (db_parse_quality(c1 + 1, (size_t)(c2 - c1 - 1), &q)) {
+        snprintf(why, whycap, "quality is not an integer 0..100");
+        return DB_PARSE_BAD;
+    }
+    rec->quality = (int8_t)q;
+    const char *path = c2 + 1;
+    size_t plen = len - (size_t)(path - line);
+    if (!lm_db_text_ok(path, plen, LM_DB_MAX_REFERENCE)) {
+        snprintf(why, whycap, "path longer than %d bytes or not printable UTF-8",
+                 LM_DB_MAX_REFERENCE);
+        return DB_PARSE_BAD;
+    }
+    if (db_recs_text(rs, rec, "", 0, path, plen)) {
+        snprintf(why, whycap, "out of memory");
+        return DB_PARSE_FATAL;
+    }
+    return DB_PARSE_REC;
+}
+
+static int all_hex(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (nibble(s[i]) < 0)
+            return 0;
+    return len > 0;
+}
+
+lm_db_format db_detect_format(const char *line, size_t len)
+{
+    const char *tab = memchr(line, '\t', len);
+    const char *comma = memchr(line, ',', len);
+    const char *end = tab && (!comma || tab < comma) ? tab : comma ? comma : line + len;
+    int first_hex = all_hex(line, (size_t)(end - line));
+    if (first_hex && end == line + len)
+        return LM_DB_FORMAT_HEX;
+    if (first_hex && comma && end == comma)
+        return LM_DB_FORMAT_PDQ_CSV;
+    if (tab)
+        return LM_DB_FORMAT_TSV;
+    if (comma)
+        return LM_DB_FORMAT_CSV;
+    return LM_DB_FORMAT_HEX;
+}
