@@ -1,0 +1,88 @@
+/*
+ * Video: container bytes in, one PDQ hash per sampled frame out (vPDQ).
+ *
+ * Frames are decoded with libavformat/libavcodec from memory or a file (always
+ * through our own AVIOContext, so no URL or protocol is ever opened), converted
+ * to RGB24 by libswscale (SWS_AREA, as Meta's vPDQ reference), optionally
+ * rotated by the stream's display matrix, and hashed with the exact PDQ core.
+ * No decoded frame is kept beyond the one being hashed.
+ *
+ * Internal API; the public proposal is video_api_draft.h.
+ */
+#ifndef LM_VIDEO_VIDEO_H
+#define LM_VIDEO_VIDEO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "errbuf.h"
+#include "libmatch.h"
+
+typedef enum lm_video_sampling {
+    LM_VIDEO_SAMPLE_ALL = 0,       /* every decoded frame (what vPDQ's reference does) */
+    LM_VIDEO_SAMPLE_KEYFRAMES = 1, /* key frames only; others are skipped before decoding */
+    LM_VIDEO_SAMPLE_INTERVAL = 2   /* the first frame at or after each multiple of interval_seconds */
+} lm_video_sampling;
+
+typedef struct lm_video_opts {
+    lm_video_sampling sampling;
+    double interval_seconds;     /* for LM_VIDEO_SAMPLE_INTERVAL; > 0 */
+    int scale_width;             /* 0: native width; else frames are resized (vPDQ -s option) */
+    int scale_height;            /* 0: native height */
+    int apply_rotation;          /* 1: honour the display matrix (default 1) */
+    int threads;                 /* decoder threads, 1..16 (default 1) */
+    uint64_t max_bytes;          /* LM_E_LIMIT_BYTES (default 2 GiB) */
+    uint64_t max_pixels;         /* LM_E_LIMIT_PIXELS per frame (default 40 MP) */
+    double max_duration_seconds; /* LM_E_LIMIT_DURATION (default 4 h) */
+    uint32_t max_frames;         /* LM_E_LIMIT_FRAMES: frames hashed (default 200000) */
+} lm_video_opts;
+
+void lm_video_opts_default(lm_video_opts *o);
+
+/* One hashed frame, as a vPDQ line: frame_number,quality,hash,timestamp_seconds. */
+typedef struct lm_vpdq_frame {
+    lm_pdq_hash hash;
+    int quality;
+    int64_t frame_number; /* 0-based index of the frame in decode output order */
+    double timestamp;     /* seconds from the stream start, from the frame's timestamp */
+} lm_vpdq_frame;
+
+/* A growable array of frames; zero-initialise, release with lm_vpdq_frames_free. */
+typedef struct lm_vpdq_frames {
+    lm_vpdq_frame *v;
+    size_t n, cap;
+} lm_vpdq_frames;
+
+void lm_vpdq_frames_free(lm_vpdq_frames *f);
+/* Append one frame; LM_E_NOMEM on failure. */
+lm_status lm_vpdq_frames_push(lm_vpdq_frames *f, const lm_vpdq_frame *fr);
+
+typedef struct lm_video_info {
+    int width, height;       /* coded frame size of the video stream */
+    double fps;              /* average frame rate (0 when unknown) */
+    double duration;         /* declared duration in seconds (0 when unknown) */
+    int rotation;            /* clockwise degrees applied: 0, 90, 180 or 270 */
+    int64_t frames_decoded;  /* frames that came out of the decoder */
+    char container[32];      /* libavformat demuxer name */
+    char codec[32];          /* libavcodec decoder name */
+} lm_video_info;
+
+/*
+ * Decode and hash a video held in memory.
+ *  [in]  data, len  container bytes; only read during the call
+ *  [out] out        hashed frames are appended; on an error the frames hashed
+ *                   before it stay there (a partial result the caller may use)
+ *  [out] info       may be NULL
+ * Returns LM_OK, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_FORMAT (no video stream or
+ * not a container), LM_E_CORRUPT, LM_E_UNSUPPORTED (no decoder), LM_E_LIMIT_BYTES,
+ * LM_E_LIMIT_PIXELS, LM_E_LIMIT_DURATION, LM_E_LIMIT_FRAMES; detail in err.
+ * Thread-safe: no shared state; libav may still write log lines to stderr.
+ */
+lm_status lm_video_hash_memory(const void *data, size_t len, const lm_video_opts *opts,
+                               lm_vpdq_frames *out, lm_video_info *info, lm_errbuf *err);
+
+/* As lm_video_hash_memory, streaming the file at path (also LM_E_IO). */
+lm_status lm_video_hash_file(const char *path, const lm_video_opts *opts, lm_vpdq_frames *out,
+                             lm_video_info *info, lm_errbuf *err);
+
+#endif
