@@ -1,10 +1,472 @@
-/* Placeholder: replaced by the hash-list store's sub-command. */
+/* pmatch db: create, import into, export, edit and check the hash-list database. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
+#include "args.h"
 #include "commands.h"
+#include "hashdb.h"
+#include "libmatch.h"
+
+#define MAX_PRINTED_LINES 1000
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: pmatch db COMMAND [--db PATH] [OPTIONS]\n"
+            "\n"
+            "commands:\n"
+            "  init                         create an empty database\n"
+            "  import FILE|-                import a hash list (one transaction: all or nothing)\n"
+            "      --format F               auto (default), hex, pdq-csv, csv, tsv\n"
+            "      --type T                 pdq, md5, sha1, sha256 (default: type column, or by\n"
+            "                               length: 64 hex digits = pdq, 32 = md5, 40 = sha1)\n"
+            "      --list NAME              list to import into (default 'default'; created)\n"
+            "      --source S               where the list came from (stored with the list)\n"
+            "      --list-version V         the supplier's version of the list\n"
+            "      --replace                the list becomes exactly this file's hashes\n"
+            "      --skip-bad               skip bad lines (default: any bad line fails the import)\n"
+            "      -v, --verbose            also print each duplicate line\n"
+            "  export [-o FILE]             write entries (default format csv) to FILE or stdout\n"
+            "      --format F --list NAME --type T\n"
+            "  add HASH                     add one hash\n"
+            "      --type T --list NAME (default 'manual') --label L --reference R --quality N\n"
+            "  remove ID                    remove entry ID\n"
+            "  remove --hash HEX            remove every entry with this hash [--type T] [--list NAME]\n"
+            "  show ID                      print one entry\n"
+            "  stats                        counts by list and type, PDQ quality histogram\n"
+            "  verify                       check the database's consistency\n"
+            "\n"
+            "Formats: hex is one hash per line; pdq-csv is 'hash,quality,path' as 'pmatch hash'\n"
+            "prints it; csv/tsv need a header naming columns hash, type, quality, label,\n"
+            "reference (other columns are ignored). Blank lines and lines starting with '#'\n"
+            "are skipped. Bad lines are reported as FILE:LINE: reason.\n"
+            "\n"
+            "The database is --db PATH, else $PMATCH_DB, else $XDG_DATA_HOME/pmatch/hashes.lmdb,\n"
+            "else ~/.local/share/pmatch/hashes.lmdb (a directory).\n"
+            "Exit status: 0 success, 2 error (verify: 2 when it finds problems).\n");
+}
+
+typedef struct db_args {
+    const char *db_flag, *format, *type, *list, *source, *version, *label, *reference, *output,
+        *hash;
+    int skip_bad, replace, verbose, quality_set;
+    int64_t quality;
+} db_args;
+
+static int fail(const char *what, lm_status st, const char *detail)
+{
+    fprintf(stderr, "pmatch db: %s: %s%s%s\n", what, lm_strerror(st), detail && *detail ? ": " : "",
+            detail ? detail : "");
+    return PMATCH_EXIT_ERROR;
+}
+
+static int open_db(const db_args *a, unsigned flags, lm_hashdb **db)
+{
+    char *path = pmatch_default_db_path(a->db_flag);
+    if (!path) {
+        fprintf(stderr, "pmatch db: no database path: use --db PATH or set PMATCH_DB\n");
+        return -1;
+    }
+    char err[256] = "";
+    lm_status st = lm_hashdb_open(path, flags, db, err, sizeof err);
+    if (st) {
+        fprintf(stderr, "pmatch db: %s: %s%s%s\n", path, lm_strerror(st), *err ? ": " : "", err);
+        free(path);
+        return -1;
+    }
+    free(path);
+    return 0;
+}
+
+static int parse_type(const char *s, lm_hash_type *t)
+{
+    *t = 0;
+    if (s && lm_db_hash_type_parse(s, t) != LM_OK) {
+        fprintf(stderr, "pmatch db: unknown hash type '%s' (pdq, md5, sha1, sha256)\n", s);
+        return -1;
+    }
+    return 0;
+}
+
+static int parse_format(const char *s, lm_db_format *f)
+{
+    *f = LM_DB_FORMAT_AUTO;
+    if (s && lm_db_format_parse(s, f) != LM_OK) {
+        fprintf(stderr, "pmatch db: unknown format '%s' (auto, hex, pdq-csv, csv, tsv)\n", s);
+        return -1;
+    }
+    return 0;
+}
+
+static int do_init(const db_args *a)
+{
+    char *path = pmatch_default_db_path(a->db_flag);
+    if (!path) {
+        fprintf(stderr, "pmatch db: no database path: use --db PATH or set PMATCH_DB\n");
+        return PMATCH_EXIT_ERROR;
+    }
+    char err[256] = "";
+    lm_status st = lm_hashdb_init(path, err, sizeof err);
+    if (st) {
+        fail(path, st, err);
+        free(path);
+        return PMATCH_EXIT_ERROR;
+    }
+    printf("created %s\n", path);
+    free(path);
+    return PMATCH_EXIT_OK;
+}
+
+typedef struct line_report {
+    const char *name;
+    int verbose;
+    uint64_t printed;
+} line_report;
+
+static void on_line(void *ctx, uint64_t line, lm_db_line_kind kind, const char *reason)
+{
+    line_report *r = ctx;
+    if (kind == LM_DB_LINE_DUPLICATE && !r->verbose)
+        return;
+    if (++r->printed > MAX_PRINTED_LINES) {
+        if (r->printed == MAX_PRINTED_LINES + 1)
+            fprintf(stderr, "%s: (further lines not shown)\n", r->name);
+        return;
+    }
+    fprintf(stderr, "%s:%llu: %s%s\n", r->name, (unsigned long long)line,
+            kind == LM_DB_LINE_DUPLICATE ? "duplicate: " : "", reason);
+}
+
+static int do_import(const db_args *a, const char *file)
+{
+    lm_db_import_opts o;
+    lm_db_import_opts_init(&o);
+    if (parse_format(a->format, &o.format) || parse_type(a->type, &o.type))
+        return PMATCH_EXIT_ERROR;
+    int is_stdin = strcmp(file, "-") == 0;
+    line_report rep = {is_stdin ? "<stdin>" : file, a->verbose, 0};
+    o.list = a->list;
+    o.source = a->source;
+    o.version = a->version;
+    o.skip_bad = a->skip_bad;
+    o.replace = a->replace;
+    o.on_line = on_line;
+    o.ctx = &rep;
+    lm_hashdb *db;
+    if (open_db(a, LM_DB_WRITE, &db))
+        return PMATCH_EXIT_ERROR;
+    lm_db_import_result r;
+    lm_status st = is_stdin ? lm_hashdb_import_file(db, stdin, &o, &r)
+                            : lm_hashdb_import_path(db, file, &o, &r);
+    if (st) {
+        fail(rep.name, st, lm_hashdb_last_error(db));
+        lm_hashdb_close(db);
+        return PMATCH_EXIT_ERROR;
+    }
+    printf("imported %llu entries into list '%s' from %s (%s): %llu duplicates, %llu bad lines "
+           "skipped, %llu removed\n",
+           (unsigned long long)r.added, a->list ? a->list : "default", rep.name,
+           lm_db_format_name(r.format), (unsigned long long)r.duplicates,
+           (unsigned long long)r.bad, (unsigned long long)r.removed);
+    lm_hashdb_close(db);
+    return PMATCH_EXIT_OK;
+}
+
+static int do_export(const db_args *a)
+{
+    lm_db_export_opts o;
+    lm_db_export_opts_init(&o);
+    if (parse_format(a->format, &o.format) || parse_type(a->type, &o.type))
+        return PMATCH_EXIT_ERROR;
+    o.list = a->list;
+    lm_hashdb *db;
+    if (open_db(a, LM_DB_READONLY, &db))
+        return PMATCH_EXIT_ERROR;
+    FILE *out = stdout;
+    if (a->output && strcmp(a->output, "-") != 0 && !(out = fopen(a->output, "w"))) {
+        perror(a->output);
+        lm_hashdb_close(db);
+        return PMATCH_EXIT_ERROR;
+    }
+    uint64_t n;
+    lm_status st = lm_hashdb_export(db, out, &o, &n);
+    if (out != stdout && fclose(out) != 0 && st == LM_OK)
+        st = LM_E_IO;
+    int rc = st ? fail("export", st, lm_hashdb_last_error(db)) : PMATCH_EXIT_OK;
+    lm_hashdb_close(db);
+    return rc;
+}
+
+static int parse_hash_arg(const char *hex, const char *type_name, lm_hash_type *type,
+                          uint8_t *hash, size_t *len)
+{
+    lm_hash_type forced;
+    char why[160];
+    if (parse_type(type_name, &forced))
+        return -1;
+    if (lm_db_hash_parse(hex, strlen(hex), forced, type, hash, len, why, sizeof why) != LM_OK) {
+        fprintf(stderr, "pmatch db: '%s': %s\n", hex, why);
+        return -1;
+    }
+    return 0;
+}
+
+static int do_add(const db_args *a, const char *hex)
+{
+    uint8_t hash[LM_DB_MAX_HASH_BYTES];
+    size_t len;
+    lm_db_new_entry e = {0};
+    if (parse_hash_arg(hex, a->type, &e.type, hash, &len))
+        return PMATCH_EXIT_ERROR;
+    e.hash = hash;
+    e.quality = a->quality_set ? (int)a->quality : -1;
+    e.label = a->label;
+    e.reference = a->reference;
+    e.list = a->list;
+    lm_hashdb *db;
+    if (open_db(a, LM_DB_WRITE, &db))
+        return PMATCH_EXIT_ERROR;
+    uint64_t id = 0;
+    lm_status st = lm_hashdb_add(db, &e, &id);
+    int rc = PMATCH_EXIT_OK;
+    if (st)
+        rc = fail("add", st, lm_hashdb_last_error(db));
+    else
+        printf("added entry %llu\n", (unsigned long long)id);
+    lm_hashdb_close(db);
+    return rc;
+}
+
+static int do_remove(const db_args *a, const char *id_text)
+{
+    lm_hashdb *db;
+    int64_t id = 0;
+    uint8_t hash[LM_DB_MAX_HASH_BYTES];
+    size_t len = 0;
+    lm_hash_type type = 0;
+    if (a->hash) {
+        if (id_text) {
+            fprintf(stderr, "pmatch db remove: give an ID or --hash, not both\n");
+            return PMATCH_EXIT_ERROR;
+        }
+        if (parse_hash_arg(a->hash, a->type, &type, hash, &len))
+            return PMATCH_EXIT_ERROR;
+    } else if (!id_text || parse_int_arg("ID", id_text, 1, INT64_MAX, &id)) {
+        if (!id_text)
+            fprintf(stderr, "pmatch db remove: give an entry ID or --hash HEX\n");
+        return PMATCH_EXIT_ERROR;
+    }
+    if (open_db(a, LM_DB_WRITE, &db))
+        return PMATCH_EXIT_ERROR;
+    size_t removed = 1;
+    lm_status st = a->hash ? lm_hashdb_remove_hash(db, type, hash, len, a->list, &removed)
+                           : lm_hashdb_remove(db, (uint64_t)id);
+    int rc = PMATCH_EXIT_OK;
+    if (st)
+        rc = fail("remove", st, lm_hashdb_last_error(db));
+    else
+        printf("removed %zu entr%s\n", removed, removed == 1 ? "y" : "ies");
+    lm_hashdb_close(db);
+    return rc;
+}
+
+static void print_time(const char *label, int64_t t)
+{
+    char buf[32] = "-";
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (t > 0 && gmtime_r(&tt, &tm))
+        strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    printf("%s%s", label, buf);
+}
+
+static int do_show(const db_args *a, const char *id_text)
+{
+    int64_t id;
+    if (!id_text || parse_int_arg("ID", id_text, 1, INT64_MAX, &id))
+        return PMATCH_EXIT_ERROR;
+    lm_hashdb *db;
+    if (open_db(a, LM_DB_READONLY, &db))
+        return PMATCH_EXIT_ERROR;
+    lm_entry_info e;
+    lm_status st = lm_hashdb_get_entry(db, (uint64_t)id, &e);
+    int rc = PMATCH_EXIT_OK;
+    if (st) {
+        rc = fail("show", st, lm_hashdb_last_error(db));
+    } else {
+        printf("id %llu\ntype %s\nhash %s\nquality ", (unsigned long long)e.id,
+               lm_hash_type_name(e.type), e.hash_hex);
+        if (e.quality >= 0)
+            printf("%d\n", e.quality);
+        else
+            printf("-\n");
+        printf("list %s\nlabel %s\nreference %s\n", e.list, e.label, e.reference);
+        print_time("added ", e.added);
+        printf("\n");
+    }
+    lm_hashdb_close(db);
+    return rc;
+}
+
+static int do_stats(const db_args *a)
+{
+    lm_hashdb *db;
+    if (open_db(a, LM_DB_READONLY, &db))
+        return PMATCH_EXIT_ERROR;
+    lm_db_stats s;
+    lm_status st = lm_hashdb_stats(db, &s);
+    if (st) {
+        fail("stats", st, lm_hashdb_last_error(db));
+        lm_hashdb_close(db);
+        return PMATCH_EXIT_ERROR;
+    }
+    printf("schema version %u, generation %llu, file %.1f MiB\n", s.schema_version,
+           (unsigned long long)s.generation, (double)s.file_bytes / (1 << 20));
+    printf("entries %llu: pdq %llu, md5 %llu, sha1 %llu, sha256 %llu\n",
+           (unsigned long long)s.entries, (unsigned long long)s.by_type[LM_HASH_PDQ],
+           (unsigned long long)s.by_type[LM_HASH_MD5], (unsigned long long)s.by_type[LM_HASH_SHA1],
+           (unsigned long long)s.by_type[LM_HASH_SHA256]);
+    printf("lists %zu:\n", s.list_count);
+    for (size_t i = 0; i < s.list_count; i++) {
+        const lm_db_list_stats *l = &s.lists[i];
+        printf("  %s: %llu entries (pdq %llu, md5 %llu, sha1 %llu, sha256 %llu)", l->info.name,
+               (unsigned long long)l->info.entries, (unsigned long long)l->by_type[LM_HASH_PDQ],
+               (unsigned long long)l->by_type[LM_HASH_MD5],
+               (unsigned long long)l->by_type[LM_HASH_SHA1],
+               (unsigned long long)l->by_type[LM_HASH_SHA256]);
+        if (*l->info.source)
+            printf(" source '%s'", l->info.source);
+        if (*l->info.version)
+            printf(" version '%s'", l->info.version);
+        print_time(" imported ", l->info.imported);
+        printf("\n");
+    }
+    printf("pdq quality:");
+    for (int i = 0; i < 10; i++)
+        printf(" %d-%d:%llu", i * 10, i * 10 + 9, (unsigned long long)s.quality_hist[i]);
+    printf(" 100:%llu unknown:%llu\n", (unsigned long long)s.quality_hist[10],
+           (unsigned long long)s.quality_unknown);
+    lm_db_stats_free(&s);
+    lm_hashdb_close(db);
+    return PMATCH_EXIT_OK;
+}
+
+static void on_problem(void *ctx, const char *problem)
+{
+    (void)ctx;
+    printf("problem: %s\n", problem);
+}
+
+static int do_verify(const db_args *a)
+{
+    lm_hashdb *db;
+    /* A file too damaged to open is a verify finding, reported like the others. */
+    if (open_db(a, LM_DB_READONLY, &db))
+        return PMATCH_EXIT_ERROR;
+    uint64_t problems = 0;
+    lm_status st = lm_hashdb_verify(db, on_problem, NULL, &problems);
+    int rc = PMATCH_EXIT_OK;
+    if (st)
+        rc = fail("verify", st, lm_hashdb_last_error(db));
+    else if (problems) {
+        printf("%llu problem(s) found\n", (unsigned long long)problems);
+        rc = PMATCH_EXIT_ERROR;
+    } else {
+        printf("ok\n");
+    }
+    lm_hashdb_close(db);
+    return rc;
+}
 
 int cmd_db(int argc, char **argv)
 {
-    fprintf(stderr, "pmatch db: not available yet\n");
+    enum {
+        OPT_DB = 256, OPT_FORMAT, OPT_TYPE, OPT_LIST, OPT_SOURCE, OPT_VERSION, OPT_SKIP_BAD,
+        OPT_REPLACE, OPT_LABEL, OPT_REFERENCE, OPT_QUALITY, OPT_HASH
+    };
+    static const struct option options[] = {
+        {"db", required_argument, NULL, OPT_DB},
+        {"format", required_argument, NULL, OPT_FORMAT},
+        {"type", required_argument, NULL, OPT_TYPE},
+        {"list", required_argument, NULL, OPT_LIST},
+        {"source", required_argument, NULL, OPT_SOURCE},
+        {"list-version", required_argument, NULL, OPT_VERSION},
+        {"skip-bad", no_argument, NULL, OPT_SKIP_BAD},
+        {"replace", no_argument, NULL, OPT_REPLACE},
+        {"label", required_argument, NULL, OPT_LABEL},
+        {"reference", required_argument, NULL, OPT_REFERENCE},
+        {"quality", required_argument, NULL, OPT_QUALITY},
+        {"hash", required_argument, NULL, OPT_HASH},
+        {"output", required_argument, NULL, 'o'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? PMATCH_EXIT_ERROR : PMATCH_EXIT_OK;
+    }
+    const char *sub = argv[1];
+    db_args a = {0};
+    int c;
+    optind = 1;
+    /* argv + 1: getopt sees the sub-command as its program name. */
+    while ((c = getopt_long(argc - 1, argv + 1, "o:vh", options, NULL)) != -1) {
+        switch (c) {
+        case OPT_DB: a.db_flag = optarg; break;
+        case OPT_FORMAT: a.format = optarg; break;
+        case OPT_TYPE: a.type = optarg; break;
+        case OPT_LIST: a.list = optarg; break;
+        case OPT_SOURCE: a.source = optarg; break;
+        case OPT_VERSION: a.version = optarg; break;
+        case OPT_SKIP_BAD: a.skip_bad = 1; break;
+        case OPT_REPLACE: a.replace = 1; break;
+        case OPT_LABEL: a.label = optarg; break;
+        case OPT_REFERENCE: a.reference = optarg; break;
+        case OPT_QUALITY:
+            if (parse_int_arg("--quality", optarg, 0, 100, &a.quality))
+                return PMATCH_EXIT_ERROR;
+            a.quality_set = 1;
+            break;
+        case OPT_HASH: a.hash = optarg; break;
+        case 'o': a.output = optarg; break;
+        case 'v': a.verbose = 1; break;
+        case 'h': usage(stdout); return PMATCH_EXIT_OK;
+        default: usage(stderr); return PMATCH_EXIT_ERROR;
+        }
+    }
+    char **rest = argv + 1 + optind;
+    int nrest = argc - 1 - optind;
+    const char *arg = nrest > 0 ? rest[0] : NULL;
+    int want_arg = strcmp(sub, "import") == 0 || strcmp(sub, "add") == 0 ||
+                   strcmp(sub, "show") == 0;
+    if (nrest > 1 || (nrest == 1 && !want_arg && strcmp(sub, "remove") != 0) ||
+        (want_arg && nrest != 1)) {
+        fprintf(stderr, "pmatch db %s: wrong number of arguments\n\n", sub);
+        usage(stderr);
+        return PMATCH_EXIT_ERROR;
+    }
+    if (strcmp(sub, "init") == 0)
+        return do_init(&a);
+    if (strcmp(sub, "import") == 0)
+        return do_import(&a, arg);
+    if (strcmp(sub, "export") == 0)
+        return do_export(&a);
+    if (strcmp(sub, "add") == 0)
+        return do_add(&a, arg);
+    if (strcmp(sub, "remove") == 0)
+        return do_remove(&a, arg);
+    if (strcmp(sub, "show") == 0)
+        return do_show(&a, arg);
+    if (strcmp(sub, "stats") == 0)
+        return do_stats(&a);
+    if (strcmp(sub, "verify") == 0)
+        return do_verify(&a);
+    fprintf(stderr, "pmatch db: unknown command '%s'\n\n", sub);
+    usage(stderr);
     return PMATCH_EXIT_ERROR;
 }

@@ -76,6 +76,13 @@ lm_status lm_hashdb_generation(lm_hashdb *db, uint64_t *out);
 size_t lm_db_hash_len(lm_hash_type type);
 /* "pdq", "md5", "sha1", "sha256" (case-insensitive) -> type; LM_E_PARSE otherwise. */
 lm_status lm_db_hash_type_parse(const char *name, lm_hash_type *out);
+/*
+ * Parse len hex digits (either case) into out[LM_DB_MAX_HASH_BYTES]. The type
+ * is `forced` when non-zero, else found from the length (64: PDQ, 32: MD5,
+ * 40: SHA-1). Returns LM_OK, or LM_E_PARSE with a reason in why (may be NULL).
+ */
+lm_status lm_db_hash_parse(const char *hex, size_t len, lm_hash_type forced, lm_hash_type *type,
+                           uint8_t *out, size_t *out_len, char *why, size_t whycap);
 /* 1 when text is printable UTF-8 of at most max bytes (no control characters). */
 int lm_db_text_ok(const char *text, size_t len, size_t max);
 

@@ -49,6 +49,29 @@ int db_parse_hash(const char *s, size_t len, lm_hash_type forced, db_rec *rec, c
     return 0;
 }
 
+lm_status lm_db_hash_parse(const char *hex, size_t len, lm_hash_type forced, lm_hash_type *type,
+                           uint8_t *out, size_t *out_len, char *why, size_t whycap)
+{
+    char dummy[8];
+    if (!why) {
+        why = dummy;
+        whycap = sizeof dummy;
+    }
+    if (!hex || !type || !out || !out_len)
+        return LM_E_INVALID_ARG;
+    if (forced && !lm_db_hash_len(forced)) {
+        snprintf(why, whycap, "unknown hash type");
+        return LM_E_PARSE;
+    }
+    db_rec rec;
+    if (db_parse_hash(hex, len, forced, &rec, why, whycap))
+        return LM_E_PARSE;
+    *type = (lm_hash_type)rec.type;
+    *out_len = rec.hash_len;
+    memcpy(out, rec.hash, rec.hash_len);
+    return LM_OK;
+}
+
 int db_parse_quality(const char *s, size_t len, int *q)
 {
     if (len == 0) {
