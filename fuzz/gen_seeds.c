@@ -1,0 +1,177 @@
+/*
+ * Writes the seed corpus of a harness into a directory at build time, so no
+ * binary seeds live in git: gen_seeds HARNESS OUTDIR STAMP.
+ * All seeds are small synthetic benign images (tests/common/synth.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <png.h>
+
+#include "synth.h"
+
+static const char *outdir;
+static int failures;
+
+static void put(const char *name, const uint8_t *d, size_t n)
+{
+    char path[4096];
+    int k = snprintf(path, sizeof path, "%s/%s", outdir, name);
+    FILE *f = k > 0 && (size_t)k < sizeof path ? fopen(path, "wb") : NULL;
+    if (!f || fwrite(d, 1, n, f) != n || fclose(f) != 0) {
+        fprintf(stderr, "gen_seeds: cannot write %s\n", name);
+        failures++;
+    }
+}
+
+static void put_png(const char *name, const synth_image *img, int ctype, int depth, int interlace)
+{
+    uint8_t *b;
+    size_t n;
+    if (synth_encode_png(img, ctype, depth, interlace, &b, &n) == 0)
+        put(name, b, n);
+    else
+        failures++;
+    free(b);
+}
+
+/* A JPEG with an EXIF APP1 (orientation 6) inserted after SOI. */
+static void put_exif_jpeg(const uint8_t *jpg, size_t n)
+{
+    static const uint8_t app1[] = {
+        0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 0x2A, 0, 8, 0, 0, 0,
+        1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0};
+    uint8_t *b = malloc(n + sizeof app1);
+    if (!b)
+        return;
+    memcpy(b, jpg, 2);
+    memcpy(b + 2, app1, sizeof app1);
+    memcpy(b + 2 + sizeof app1, jpg + 2, n - 2);
+    put("exif-orient6.jpg", b, n + sizeof app1);
+    free(b);
+}
+
+static void le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void put_bmp(const synth_image *img)
+{
+    size_t row = ((size_t)img->w * 3 + 3) & ~(size_t)3, size = 54 + row * img->h;
+    uint8_t *b = calloc(1, size);
+    if (!b)
+        return;
+    b[0] = 'B';
+    b[1] = 'M';
+    le32(b + 2, (uint32_t)size);
+    le32(b + 10, 54);
+    le32(b + 14, 40);
+    le32(b + 18, img->w);
+    le32(b + 22, img->h);
+    b[26] = 1;
+    b[28] = 24;
+    for (uint32_t y = 0; y < img->h; y++)
+        for (uint32_t x = 0; x < img->w; x++)
+            for (int c = 0; c < 3; c++)
+                b[54 + row * (img->h - 1 - y) + x * 3 + c] =
+                    img->px[((size_t)y * img->w + x) * 3 + 2 - c];
+    put("rgb24.bmp", b, size);
+    free(b);
+}
+
+static void decode_seeds(void)
+{
+    synth_image rgb, grey, rgba, ga;
+    if (synth_make(&rgb, 48, 32, 1) || synth_grey(&rgb, &grey) ||
+        synth_add_alpha(&rgb, &rgba, 2) || synth_add_alpha(&grey, &ga, 3)) {
+        failures++;
+        return;
+    }
+    uint8_t *b;
+    size_t n;
+    if (synth_encode_jpeg(&rgb, 50, &b, &n) == 0) {
+        put("rgb.jpg", b, n);
+        put_exif_jpeg(b, n);
+        free(b);
+    }
+    if (synth_encode_jpeg(&grey, 50, &b, &n) == 0) {
+        put("grey.jpg", b, n);
+        free(b);
+    }
+    if (synth_encode_jpeg_progressive(&rgb, 50, &b, &n) == 0) {
+        put("progressive.jpg", b, n);
+        free(b);
+    }
+    put_png("grey1.png", &grey, PNG_COLOR_TYPE_GRAY, 1, 0);
+    put_png("grey8-interlaced.png", &grey, PNG_COLOR_TYPE_GRAY, 8, 1);
+    put_png("grey16.png", &grey, PNG_COLOR_TYPE_GRAY, 16, 0);
+    put_png("grey-alpha.png", &ga, PNG_COLOR_TYPE_GRAY_ALPHA, 8, 0);
+    put_png("rgb16.png", &rgb, PNG_COLOR_TYPE_RGB, 16, 0);
+    put_png("rgba-interlaced.png", &rgba, PNG_COLOR_TYPE_RGB_ALPHA, 8, 1);
+    /* Palette: a two-colour picture with transparency. */
+    synth_image pal;
+    if (synth_alloc(&pal, 16, 8, 4) == 0) {
+        for (size_t i = 0; i < 16 * 8; i++) {
+            uint8_t *p = pal.px + i * 4;
+            p[0] = (uint8_t)(i % 2 ? 200 : 10);
+            p[1] = 40;
+            p[2] = 90;
+            p[3] = (uint8_t)(i % 2 ? 255 : 0);
+        }
+        put_png("palette-trns.png", &pal, PNG_COLOR_TYPE_PALETTE, 1, 0);
+        synth_free(&pal);
+    }
+    put_bmp(&rgb);
+    static const uint8_t gif_header[] = "GIF89a\x02\0\x02\0\x80\0\0\0\0\0\xff\xff\xff"
+                                        ",\0\0\0\0\x02\0\x02\0\0\x02\x02\x44\x01\0;";
+    put("tiny.gif", gif_header, sizeof gif_header - 1);
+    synth_free(&rgb);
+    synth_free(&grey);
+    synth_free(&rgba);
+    synth_free(&ga);
+}
+
+/* mkdir -p */
+static int make_dirs(const char *dir)
+{
+    char path[4096];
+    size_t n = strlen(dir);
+    if (n == 0 || n >= sizeof path)
+        return -1;
+    memcpy(path, dir, n + 1);
+    for (size_t i = 1; i <= n; i++) {
+        if (path[i] == '/' || path[i] == '\0') {
+            char c = path[i];
+            path[i] = '\0';
+            if (mkdir(path, 0777) != 0 && errno != EEXIST)
+                return -1;
+            path[i] = c;
+        }
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 4) {
+        fprintf(stderr, "usage: gen_seeds HARNESS OUTDIR STAMP\n");
+        return 2;
+    }
+    outdir = argv[2];
+    if (make_dirs(outdir) != 0) {
+        fprintf(stderr, "gen_seeds: %s: %s\n", outdir, strerror(errno));
+        return 1;
+    }
+    if (strcmp(argv[1], "decode") == 0)
+        decode_seeds();
+    /* Other harnesses: add a NAME_seeds() here, or check small text seeds into seeds/NAME/. */
+    FILE *f = fopen(argv[3], "w");
+    if (!f || fclose(f) != 0)
+        failures++;
+    return failures ? 1 : 0;
+}
