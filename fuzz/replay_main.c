@@ -13,7 +13,7 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define MAX_INPUT (64u << 20)
+#define REPLAY_MAX_INPUT (64u << 20)
 
 static int run_file(const char *path)
 {
@@ -22,8 +22,8 @@ static int run_file(const char *path)
         fprintf(stderr, "replay: cannot open %s\n", path);
         return -1;
     }
-    uint8_t *buf = malloc(MAX_INPUT);
-    size_t n = buf ? fread(buf, 1, MAX_INPUT, f) : 0;
+    uint8_t *buf = malloc(REPLAY_MAX_INPUT);
+    size_t n = buf ? fread(buf, 1, REPLAY_MAX_INPUT, f) : 0;
     fclose(f);
     if (!buf)
         return -1;
@@ -67,7 +67,8 @@ static int run_dir(const char *dir, int *count)
             n++;
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_names);
+    if (n > 1)
+        qsort(names, n, sizeof *names, cmp_names);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         char path[4096];
