@@ -3,7 +3,7 @@
  *
  * Frames are decoded with libavformat/libavcodec from memory or a file (always
  * through our own AVIOContext, so no URL or protocol is ever opened), converted
- * to RGB24 by libswscale (SWS_AREA, as Meta's vPDQ reference), optionally
+ * to RGB24 by libswscale (see lm_video_scaler), optionally
  * rotated by the stream's display matrix, and hashed with the exact PDQ core.
  * No decoded frame is kept beyond the one being hashed.
  *
@@ -24,15 +24,25 @@ typedef enum lm_video_sampling {
     LM_VIDEO_SAMPLE_INTERVAL = 2   /* the first frame at or after each multiple of interval_seconds */
 } lm_video_sampling;
 
+/*
+ * How frames become RGB24. EXACT (default): libswscale's bit-exact C path with
+ * Lanczos resampling, the same pixels on every CPU; it reproduces Meta's
+ * published vPDQ sample hashes (97-100% of frames identical, the rest 2 bits
+ * apart). AREA: SWS_AREA as Meta's current vPDQ code, whose output varies with
+ * the CPU's SIMD paths.
+ */
+typedef enum lm_video_scaler { LM_VIDEO_SCALER_EXACT = 0, LM_VIDEO_SCALER_AREA = 1 } lm_video_scaler;
+
 typedef struct lm_video_opts {
     lm_video_sampling sampling;
     double interval_seconds;     /* for LM_VIDEO_SAMPLE_INTERVAL; > 0 */
     int scale_width;             /* 0: native width; else frames are resized (vPDQ -s option) */
     int scale_height;            /* 0: native height */
+    lm_video_scaler scaler;      /* default LM_VIDEO_SCALER_EXACT */
     int apply_rotation;          /* 1: honour the display matrix (default 1) */
     int threads;                 /* decoder threads, 1..16 (default 1) */
     uint64_t max_bytes;          /* LM_E_LIMIT_BYTES (default 2 GiB) */
-    uint64_t max_pixels;         /* LM_E_LIMIT_PIXELS per frame (default 40 MP) */
+    uint64_t max_pixels;         /* LM_E_LIMIT_PIXELS per frame (default 16 Mi) */
     double max_duration_seconds; /* LM_E_LIMIT_DURATION (default 4 h) */
     uint32_t max_frames;         /* LM_E_LIMIT_FRAMES: frames hashed (default 200000) */
 } lm_video_opts;

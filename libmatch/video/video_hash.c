@@ -4,7 +4,8 @@
  * Matches Meta's vPDQ reference (vpdq/cpp/vpdq/cpp/hashing) where it matters for
  * the hashes: the (best) video stream, every decoded frame numbered in
  * output order, RGB24 through libswscale's area filter at the native size (or the
- * requested one), PDQ on that buffer. Unlike the reference it never changes
+ * requested one), PDQ on that buffer. The default scaler is libswscale's bit-exact
+ * Lanczos path (see lm_video_scaler). Unlike the reference it never changes
  * libav's global log level, never opens URLs and bounds every resource.
  */
 #include <errno.h>
@@ -266,8 +267,13 @@ static double frame_seconds(vctx *c, const AVFrame *f, int64_t index)
 static lm_status to_rgb(vctx *c, const AVFrame *f, int w, int h, const uint8_t **pix, int *pw,
                         int *ph, size_t *pstride)
 {
+    /* The bit-exact C paths give the same pixels on every CPU; Lanczos is what reproduces
+     * Meta's published sample hashes (see the agreement test), area what its current code asks. */
+    int flags = c->o->scaler == LM_VIDEO_SCALER_AREA
+                    ? SWS_AREA
+                    : SWS_LANCZOS | SWS_ACCURATE_RND | SWS_BITEXACT;
     c->sws = sws_getCachedContext(c->sws, f->width, f->height, f->format, w, h, AV_PIX_FMT_RGB24,
-                                  SWS_AREA, NULL, NULL, NULL);
+                                  flags, NULL, NULL, NULL);
     if (!c->sws)
         return lm_errbuf_set(c->err, LM_E_UNSUPPORTED, "video: cannot convert pixel format %d",
                              f->format);
@@ -450,6 +456,8 @@ static lm_status check_opts(const lm_video_opts *o, lm_errbuf *err)
     if (o->scale_width < 0 || o->scale_height < 0 || o->scale_width > 8192 ||
         o->scale_height > 8192)
         return lm_errbuf_set(err, LM_E_INVALID_ARG, "video: scale size out of range");
+    if (o->scaler != LM_VIDEO_SCALER_EXACT && o->scaler != LM_VIDEO_SCALER_AREA)
+        return lm_errbuf_set(err, LM_E_INVALID_ARG, "video: unknown scaler");
     if (o->threads < 1 || o->threads > 16)
         return lm_errbuf_set(err, LM_E_INVALID_ARG, "video: threads must be 1..16");
     if (o->max_bytes == 0 || o->max_pixels == 0 || o->max_frames == 0 ||
