@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "big_alloc.h"
 #include "index_internal.h"
 
 #ifdef _OPENMP
@@ -48,19 +49,25 @@ void lm_index_free(lm_index *ix)
 /* Allocates every array up front so the parallel part cannot fail. */
 static lm_status alloc_tables(lm_index *ix)
 {
-    size_t n = ix->n, nkeys = (size_t)1 << ix->key_bits;
-    ix->hashes = malloc(n * sizeof *ix->hashes);
+    size_t n = ix->n, nkeys = (size_t)1 << ix->key_bits, got;
+    ix->hashes = lm_big_alloc(n * sizeof *ix->hashes, &got);
     if (!ix->hashes)
         return LM_E_NOMEM;
-    ix->bytes += n * sizeof *ix->hashes;
+    ix->bytes += got;
     for (int i = 0; i < LM_MIH_BOXES; i++) {
-        ix->offsets[i] = calloc(nkeys + 1, sizeof *ix->offsets[i]);
-        ix->pos[i] = malloc(n * sizeof *ix->pos[i]);
-        ix->next[i] = malloc(n * sizeof *ix->next[i]);
-        if (!ix->offsets[i] || !ix->pos[i] || !ix->next[i])
+        ix->offsets[i] = lm_big_alloc((nkeys + 1) * sizeof *ix->offsets[i], &got);
+        if (!ix->offsets[i])
             return LM_E_NOMEM;
-        ix->bytes += (nkeys + 1) * sizeof *ix->offsets[i] +
-                     n * (sizeof *ix->pos[i] + sizeof *ix->next[i]);
+        ix->bytes += got;
+        memset(ix->offsets[i], 0, (nkeys + 1) * sizeof *ix->offsets[i]);
+        ix->pos[i] = lm_big_alloc(n * sizeof *ix->pos[i], &got);
+        if (!ix->pos[i])
+            return LM_E_NOMEM;
+        ix->bytes += got;
+        ix->next[i] = lm_big_alloc(n * sizeof *ix->next[i], &got);
+        if (!ix->next[i])
+            return LM_E_NOMEM;
+        ix->bytes += got;
     }
     return LM_OK;
 }
@@ -103,7 +110,8 @@ static lm_status build(const lm_pdq_hash *hashes, size_t n, int nthreads,
     ix->key_bits = key_bits_for(n);
     size_t nkeys = (size_t)1 << ix->key_bits;
     int nt = threads_for(nthreads);
-    uint16_t *cols = malloc((size_t)LM_MIH_BOXES * n * sizeof *cols);
+    size_t got;
+    uint16_t *cols = lm_big_alloc((size_t)LM_MIH_BOXES * n * sizeof *cols, &got);
     uint32_t *cursors = malloc((size_t)LM_MIH_BOXES * nkeys * sizeof *cursors);
     lm_status st = (cols && cursors) ? alloc_tables(ix) : LM_E_NOMEM;
     if (st != LM_OK) {

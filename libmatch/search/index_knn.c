@@ -11,6 +11,27 @@
 
 static const int radii[] = {7, 15, 31};
 
+/* Entries scanned per kernel call. */
+#define SCAN_CHUNK 1024
+
+/* Full scan keeping the best s->cap; most entries fail the cheap bound test. */
+static void scan_knn(const lm_index *ix, const lm_pdq_hash *q, lm_hit_sink *s)
+{
+    uint16_t dist[SCAN_CHUNK];
+    int bound = 8 * LM_PDQ_BYTES;
+    for (size_t b = 0; b < ix->n; b += SCAN_CHUNK) {
+        size_t len = ix->n - b < SCAN_CHUNK ? ix->n - b : SCAN_CHUNK;
+        ix->kern->dist_many(q, ix->hashes + b, len, dist);
+        for (size_t j = 0; j < len; j++) {
+            if (dist[j] > bound)
+                continue;
+            lm_hit_sink_push(s, (uint32_t)(b + j), dist[j]);
+            if (s->len == s->cap)
+                bound = s->hits[0].distance; /* the worst kept hit */
+        }
+    }
+}
+
 lm_status lm_index_knn(const lm_index *ix, const lm_pdq_hash *q, int k, lm_search_hit *hits,
                        size_t *found)
 {
@@ -35,7 +56,7 @@ lm_status lm_index_knn(const lm_index *ix, const lm_pdq_hash *q, int k, lm_searc
         }
     }
     lm_hit_sink_init(&s, hits, want);
-    lm_index_scan_range(ix, q, 8 * LM_PDQ_BYTES, &s);
+    scan_knn(ix, q, &s);
     lm_hit_sink_finish(&s);
     *found = want;
     return LM_OK;

@@ -21,6 +21,14 @@
 #define CAND_BATCH 256
 /* Bucket slice filtered per kernel call. */
 #define FILTER_CHUNK 1024
+/* Buckets whose memory is requested together before any is read, so that
+ * their cache misses overlap instead of following one another. */
+#define PROBE_BATCH 64
+
+typedef struct probe {
+    uint32_t key, begin, end;
+    uint8_t table, maxd;
+} probe;
 
 typedef struct query_ctx {
     const lm_index *ix;
@@ -29,9 +37,10 @@ typedef struct query_ctx {
     uint16_t kmask;
     int r, t1, t2;
     lm_hit_sink *sink;
-    size_t nc;
-    uint32_t cpos[CAND_BATCH];
+    size_t nc, np;
+    uint32_t cidx[CAND_BATCH]; /* index into pos[ctab] */
     uint8_t ctab[CAND_BATCH];
+    probe probes[PROBE_BATCH];
 } query_ctx;
 
 /* Would table t have produced entry h? (the same test the probe loop applies) */
@@ -45,42 +54,75 @@ static int table_finds(const query_ctx *c, const lm_pdq_hash *h, int t)
     return kd + nd <= c->t2;
 }
 
-static void flush(query_ctx *c)
+/* Verifies the queued candidates: full distance, then first-table rule. */
+static void flush_candidates(query_ctx *c)
 {
-    uint16_t dist[CAND_BATCH];
     const lm_index *ix = c->ix;
-    ix->kern->dist_gather(c->q, ix->hashes, c->cpos, c->nc, dist);
+    uint32_t pos[CAND_BATCH];
+    uint16_t dist[CAND_BATCH];
+    for (size_t j = 0; j < c->nc; j++)
+        __builtin_prefetch(&ix->pos[c->ctab[j]][c->cidx[j]]);
+    for (size_t j = 0; j < c->nc; j++)
+        pos[j] = ix->pos[c->ctab[j]][c->cidx[j]];
+    ix->kern->dist_gather(c->q, ix->hashes, pos, c->nc, dist);
     for (size_t j = 0; j < c->nc; j++) {
         if (dist[j] > c->r)
             continue;
-        const lm_pdq_hash *h = &ix->hashes[c->cpos[j]];
+        const lm_pdq_hash *h = &ix->hashes[pos[j]];
         int first = 1;
         for (int t = 0; t < c->ctab[j] && first; t++)
             first = !table_finds(c, h, t);
         if (first)
-            lm_hit_sink_push(c->sink, c->cpos[j], dist[j]);
+            lm_hit_sink_push(c->sink, pos[j], dist[j]);
     }
     c->nc = 0;
 }
 
-/* Filters bucket `key` of table t by the next word and queues the survivors. */
-static void probe(query_ctx *c, int t, uint32_t key, int maxd)
+/* Filters one bucket by the next word and queues the survivors. */
+static void filter_bucket(query_ctx *c, const probe *p)
 {
     const lm_index *ix = c->ix;
-    uint32_t b = ix->offsets[t][key], e = ix->offsets[t][key + 1];
-    uint16_t qn = c->qw[(t + 1) % LM_MIH_BOXES];
+    const uint16_t qn = c->qw[(p->table + 1) % LM_MIH_BOXES];
     uint32_t idx[FILTER_CHUNK];
-    while (b < e) {
-        size_t len = e - b < FILTER_CHUNK ? e - b : FILTER_CHUNK;
-        size_t m = ix->kern->filter16(ix->next[t] + b, len, qn, maxd, idx);
+    for (uint32_t b = p->begin; b < p->end;) {
+        size_t len = p->end - b < FILTER_CHUNK ? p->end - b : FILTER_CHUNK;
+        size_t m = ix->kern->filter16(ix->next[p->table] + b, len, qn, p->maxd, idx);
         for (size_t j = 0; j < m; j++) {
             if (c->nc == CAND_BATCH)
-                flush(c);
-            c->cpos[c->nc] = ix->pos[t][b + idx[j]];
-            c->ctab[c->nc++] = (uint8_t)t;
+                flush_candidates(c);
+            c->cidx[c->nc] = b + idx[j];
+            c->ctab[c->nc++] = p->table;
         }
         b += (uint32_t)len;
     }
+}
+
+/* Runs the queued probes in three passes: bucket bounds requested, bucket
+ * starts requested, buckets filtered. */
+static void flush_probes(query_ctx *c)
+{
+    const lm_index *ix = c->ix;
+    for (size_t i = 0; i < c->np; i++)
+        __builtin_prefetch(&ix->offsets[c->probes[i].table][c->probes[i].key]);
+    for (size_t i = 0; i < c->np; i++) {
+        probe *p = &c->probes[i];
+        p->begin = ix->offsets[p->table][p->key];
+        p->end = ix->offsets[p->table][p->key + 1];
+        __builtin_prefetch(ix->next[p->table] + p->begin);
+    }
+    for (size_t i = 0; i < c->np; i++)
+        filter_bucket(c, &c->probes[i]);
+    c->np = 0;
+}
+
+static void add_probe(query_ctx *c, int t, uint32_t key, int maxd)
+{
+    if (c->np == PROBE_BATCH)
+        flush_probes(c);
+    probe *p = &c->probes[c->np++];
+    p->key = key;
+    p->table = (uint8_t)t;
+    p->maxd = (uint8_t)maxd;
 }
 
 /* Next integer with the same number of set bits (Gosper's hack). */
@@ -103,20 +145,22 @@ void lm_index_mih_range(const lm_index *ix, const lm_pdq_hash *q, int r, lm_hit_
     c.t2 = 2 * r / LM_MIH_BOXES;
     c.sink = s;
     c.nc = 0;
+    c.np = 0;
     for (int i = 0; i < LM_MIH_BOXES; i++)
         c.qw[i] = lm_box(q, i);
 
     const int w = (int)ix->key_bits;
     for (int t = 0; t < LM_MIH_BOXES; t++) {
         uint32_t qk = c.qw[t] & c.kmask;
-        probe(&c, t, qk, c.t2);
+        add_probe(&c, t, qk, c.t2);
         /* every key at distance dk from qk, by enumerating the flip masks */
         for (int dk = 1; dk <= c.t1 && dk <= w; dk++)
             for (uint32_t m = (1u << dk) - 1; m <= c.kmask; m = next_combination(m))
-                probe(&c, t, qk ^ m, c.t2 - dk);
+                add_probe(&c, t, qk ^ m, c.t2 - dk);
     }
+    flush_probes(&c);
     if (c.nc)
-        flush(&c);
+        flush_candidates(&c);
 }
 
 /* Entries scanned per kernel call in the brute-force path. */
