@@ -245,6 +245,27 @@ static void progressive(const synth_image *img)
     CHECK_EQ_INT(synth_encode_jpeg_progressive(img, 85, &p, &n), 0);
     CHECK_EQ_INT(decode(p, n), LM_OK);
     truncations(p, n, 3, "progressive jpeg");
+
+    /* Scan bomb: the last scan repeated 400 times before EOI must be refused, quickly. */
+    size_t last_sos = 0;
+    for (size_t i = 2; i + 1 < n; i++)
+        if (p[i] == 0xFF && p[i + 1] == 0xDA)
+            last_sos = i;
+    CHECK(last_sos > 0 && n >= 2);
+    size_t scan = n - 2 - last_sos, reps = 400, bn = last_sos + scan * reps + 2;
+    uint8_t *bomb = malloc(bn);
+    CHECK(bomb != NULL);
+    if (bomb && last_sos) {
+        memcpy(bomb, p, last_sos);
+        for (size_t r = 0; r < reps; r++)
+            memcpy(bomb + last_sos + r * scan, p + last_sos, scan);
+        bomb[bn - 2] = 0xFF;
+        bomb[bn - 1] = 0xD9;
+        double t0 = now();
+        CHECK_EQ_INT(decode(bomb, bn), LM_E_CORRUPT);
+        printf("progressive scan bomb (%zu scans) refused in %.3f s\n", reps, now() - t0);
+    }
+    free(bomb);
     free(p);
 }
 
