@@ -20,28 +20,32 @@ static inline void gen_noise(uint8_t *px, size_t n, uint64_t *st)
 }
 
 /*
- * A smooth "photo-like" image: a few random low-frequency waves and a
- * gradient per channel, plus a little noise. Small geometric changes move
- * its PDQ hash by few bits, unlike pure noise.
+ * A smooth "photo-like" image: per channel, a gradient and 12 random plane
+ * waves of 0.5..5 cycles per image with 1/f amplitudes (so all 16x16 DCT
+ * frequencies carry energy, like photos), plus a little noise. Small
+ * geometric changes move its PDQ hash by few bits, unlike pure noise.
  */
+#define GEN_WAVES 12
 static inline void gen_smooth(uint8_t *px, int rows, int cols, int channels, uint64_t *st)
 {
-    double fx[3][3], fy[3][3], ph[3][3], amp[3][3];
+    double fx[3][GEN_WAVES], fy[3][GEN_WAVES], ph[3][GEN_WAVES], amp[3][GEN_WAVES];
     for (int c = 0; c < 3; c++)
-        for (int w = 0; w < 3; w++) {
-            fx[c][w] = (double)(check_rand(st) % 400) / 100.0 + 0.3;
-            fy[c][w] = (double)(check_rand(st) % 400) / 100.0 + 0.3;
+        for (int w = 0; w < GEN_WAVES; w++) {
+            double f = 0.5 + (double)(check_rand(st) % 450) / 100.0;
+            double ang = (double)(check_rand(st) % 628) / 100.0;
+            fx[c][w] = f * cos(ang);
+            fy[c][w] = f * sin(ang);
             ph[c][w] = (double)(check_rand(st) % 628) / 100.0;
-            amp[c][w] = 20.0 + (double)(check_rand(st) % 30);
+            amp[c][w] = (15.0 + (double)(check_rand(st) % 30)) / sqrt(f);
         }
     for (int i = 0; i < rows; i++)
         for (int j = 0; j < cols; j++)
             for (int c = 0; c < channels; c++) {
                 double y = (double)i / rows, x = (double)j / cols;
                 double v = 128.0 + 30.0 * (x - y);
-                for (int w = 0; w < 3; w++)
+                for (int w = 0; w < GEN_WAVES; w++)
                     v += amp[c][w] * sin(6.2831853 * (fx[c][w] * x + fy[c][w] * y) + ph[c][w]);
-                v += (double)(check_rand(st) % 9) - 4.0;
+                v += (double)(check_rand(st) % 5) - 2.0;
                 px[((size_t)i * cols + j) * channels + c] =
                     (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
             }
