@@ -61,6 +61,7 @@ static void on_error_exit(j_common_ptr c)
     case JERR_OUT_OF_MEMORY: st = LM_E_NOMEM; break;
     case JERR_NO_BACKING_STORE: st = LM_E_LIMIT_PIXELS; break; /* our memory cap was hit */
     case JERR_IMAGE_TOO_BIG: st = LM_E_LIMIT_DIMENSION; break;
+    case JERR_BAD_PRECISION: st = LM_E_UNSUPPORTED; break; /* 12-bit JPEG */
     default: break;
     }
     fail_with_message(c, st);
@@ -119,8 +120,11 @@ static lm_status jpeg_run(struct jpeg_ctx *c, const uint8_t *data, size_t len, l
         return c->jerr.status;
 
     jpeg_create_decompress(ci);
-    uint64_t mem = c->opts->max_pixels * 8 + (16u << 20);
-    ci->mem->max_memory_to_use = (long)(mem < LM_JPEG_MAX_MEMORY ? mem : LM_JPEG_MAX_MEMORY);
+    /* ...and scaled down with max_pixels (8 bytes a pixel covers 4:4:4 progressive). */
+    uint64_t mem = LM_JPEG_MAX_MEMORY;
+    if (c->opts->max_pixels < (LM_JPEG_MAX_MEMORY - (16u << 20)) / 8)
+        mem = c->opts->max_pixels * 8 + (16u << 20);
+    ci->mem->max_memory_to_use = (long)mem;
     c->progress.progress_monitor = on_progress;
     ci->progress = &c->progress;
     jpeg_mem_src(ci, data, (unsigned long)len);

@@ -45,6 +45,7 @@ struct av_ctx {
     uint8_t *row;      /* one row in sink channels */
     lm_rowsink sink;
     const lm_decode_opts *opts;
+    lm_format format;       /* sniffed; LM_FORMAT_OTHER when only libavformat knew it */
     lm_status limit_status; /* set by get_buffer when a frame is too large */
     lm_errbuf *err;
 };
@@ -144,8 +145,10 @@ static lm_status open_input(struct av_ctx *c)
     c->fmt->io_open = refuse_io_open;
     int r = avformat_open_input(&c->fmt, NULL, NULL, NULL); /* frees fmt on failure */
     if (r < 0) {
+        /* Magic bytes said GIF/WebP/BMP/TIFF: a header libavformat refuses is corrupt. */
         if (r == AVERROR_INVALIDDATA)
-            return lm_errbuf_set(c->err, LM_E_FORMAT, "libav: no demuxer recognised the data");
+            return lm_errbuf_set(c->err, c->format == LM_FORMAT_OTHER ? LM_E_FORMAT : LM_E_CORRUPT,
+                                 "libav: the demuxer refused the data");
         return av_fail(c, r, "libav: open");
     }
     return LM_OK;
@@ -317,6 +320,7 @@ lm_status lm_decode_libav(const uint8_t *data, size_t len, const lm_decode_opts 
     c.mio.data = data;
     c.mio.len = len;
     c.opts = opts;
+    c.format = format;
     c.err = err;
     c.limit_status = LM_OK;
 

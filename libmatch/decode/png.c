@@ -47,6 +47,22 @@ static void on_warning(png_structp png, png_const_charp msg)
 {
 }
 
+/* libpng's allocations: a failure is reported as LM_E_NOMEM, not as corrupt data. */
+static png_voidp on_malloc(png_structp png, png_alloc_size_t n)
+{
+    void *p = malloc(n);
+    if (!p) {
+        struct png_ctx *c = png_get_mem_ptr(png);
+        c->status = LM_E_NOMEM;
+    }
+    return p;
+}
+
+static void on_free(png_structp png, png_voidp p)
+{
+    free(p);
+}
+
 static void on_read(png_structp png, png_bytep buf, size_t n)
 {
     struct png_ctx *c = png_get_io_ptr(png);
@@ -161,7 +177,8 @@ lm_status lm_decode_png(const uint8_t *data, size_t len, const lm_decode_opts *o
     c->err = err;
     c->out = out;
     c->status = LM_E_CORRUPT;
-    c->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, c, on_error, on_warning);
+    c->png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, c, on_error, on_warning, c,
+                                      on_malloc, on_free);
     if (c->png)
         c->info = png_create_info_struct(c->png);
     if (!c->png || !c->info)
