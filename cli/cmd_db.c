@@ -71,7 +71,8 @@ static int open_db(const db_args *a, unsigned flags, lm_hashdb **db)
         return -1;
     }
     char err[256] = "";
-    lm_status st = lm_hashdb_open(path, flags, db, err, sizeof err);
+    /* The CLI may be pointed at any file: check every page before LMDB reads it. */
+    lm_status st = lm_hashdb_open(path, flags | LM_DB_CHECK, db, err, sizeof err);
     if (st) {
         fprintf(stderr, "pmatch db: %s: %s%s%s\n", path, lm_strerror(st), *err ? ": " : "", err);
         free(path);
@@ -364,8 +365,10 @@ static int do_verify(const db_args *a)
 {
     lm_hashdb *db;
     /* A file too damaged to open is a verify finding, reported like the others. */
-    if (open_db(a, LM_DB_READONLY, &db))
+    if (open_db(a, LM_DB_READONLY, &db)) {
+        printf("problem: the database cannot be opened (reason above)\n");
         return PMATCH_EXIT_ERROR;
+    }
     uint64_t problems = 0;
     lm_status st = lm_hashdb_verify(db, on_problem, NULL, &problems);
     int rc = PMATCH_EXIT_OK;

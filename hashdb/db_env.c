@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "db_pages.h"
 #include "hashdb_internal.h"
 
 #define DB_MAX_DBS 8
@@ -219,6 +220,39 @@ static int db_precheck(lm_hashdb *db, const char *file)
     return status;
 }
 
+static int check_pages(lm_hashdb *db, MDB_txn *txn, int all)
+{
+    /* Hold a snapshot so that no writer reuses the pages while we read them. */
+    MDB_txn *own = NULL;
+    int st = LM_OK;
+    if (!txn) {
+        if ((st = db_read_begin(db, &own)) != 0)
+            return st;
+        txn = own;
+    }
+    size_t n = strlen(db->path) + sizeof "/data.mdb";
+    char *file = malloc(n);
+    if (!file) {
+        st = LM_E_NOMEM;
+    } else {
+        snprintf(file, n, "%s/data.mdb", db->path);
+        db_pagefile pf;
+        if (db_pages_open(&pf, file, (uint64_t)mdb_txn_id(txn)) ||
+            (all ? db_pages_check(&pf) : db_pages_check_main(&pf)))
+            st = db_err(db, LM_E_DB, "%s is damaged: %s", file, pf.why);
+        db_pages_close(&pf);
+        free(file);
+    }
+    if (own)
+        db_read_end(db, own);
+    return st;
+}
+
+int db_check_pages(lm_hashdb *db, MDB_txn *txn)
+{
+    return check_pages(db, txn, 1);
+}
+
 static int mkdir_p(const char *path)
 {
     char *p = strdup(path);
@@ -357,6 +391,9 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, lm_h
         else if (rc)
             st = db_mdb_err(db, rc, path);
     }
+    /* Opening the tables reads the table directory: always check that much. */
+    if (st == LM_OK && exists)
+        st = check_pages(db, NULL, (flags & LM_DB_CHECK) != 0);
     if (st == LM_OK) {
         /* Table handles are opened once, in a committed transaction, then shared. */
         MDB_txn *txn;

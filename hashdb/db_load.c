@@ -1,7 +1,13 @@
-/* Bulk load of every PDQ hash: one cursor pass over the compact 'pdq' table. */
+/*
+ * Bulk load of every PDQ hash. The compact 'pdq' table is read straight from
+ * the file's pages with the bounds-checked walker (db_pages.c), inside an
+ * LMDB read transaction that pins the snapshot: one pass, no cursor overhead,
+ * and a damaged page is an error instead of a crash.
+ */
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_pages.h"
 #include "hashdb_internal.h"
 
 void lm_db_pdq_set_free(lm_db_pdq_set *s)
@@ -28,6 +34,34 @@ static int grow(lm_db_pdq_set *s, size_t cap)
     return h && ids && q ? 0 : -1;
 }
 
+typedef struct load_ctx {
+    lm_db_pdq_set *out;
+    size_t cap;
+    int status;
+} load_ctx;
+
+static int on_record(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    load_ctx *c = vctx;
+    if (kl != 8 || vl != DB_PDQ_REC) {
+        c->status = LM_E_DB;
+        return 1;
+    }
+    lm_db_pdq_set *s = c->out;
+    if (s->count == c->cap) {
+        c->cap *= 2;
+        if (grow(s, c->cap)) {
+            c->status = LM_E_NOMEM;
+            return 1;
+        }
+    }
+    memcpy(s->hashes[s->count].b, v, 32);
+    s->quality[s->count] = (int8_t)v[32];
+    s->ids[s->count] = db_get_be64(k);
+    s->count++;
+    return 0;
+}
+
 lm_status lm_hashdb_load_pdq(lm_hashdb *db, lm_db_pdq_set *out)
 {
     if (!db || !out)
@@ -38,57 +72,36 @@ lm_status lm_hashdb_load_pdq(lm_hashdb *db, lm_db_pdq_set *out)
     if (st)
         return st;
     st = db_meta_get_u64(db, txn, "generation", &out->generation, 8);
-    MDB_stat ms;
-    MDB_envinfo info;
-    int rc;
-    if (st == LM_OK && (rc = mdb_stat(txn, db->pdq, &ms)) != 0)
-        st = db_mdb_err(db, rc, "reading the PDQ table size");
-    mdb_env_info(db->env, &info);
-    /* A damaged count must not make us allocate more than the file could hold. */
-    size_t file_bytes = (size_t)(info.me_last_pgno + 1) * ms.ms_psize;
-    size_t cap = ms.ms_entries;
-    if (cap > file_bytes / DB_PDQ_REC + 1)
-        cap = file_bytes / DB_PDQ_REC + 1;
-    if (cap < 16)
-        cap = 16;
-    if (st == LM_OK && grow(out, cap))
-        st = db_err(db, LM_E_NOMEM, "out of memory for %zu PDQ hashes", cap);
-    MDB_cursor *c = NULL;
-    if (st == LM_OK && (rc = mdb_cursor_open(txn, db->pdq, &c)) != 0)
-        st = db_mdb_err(db, rc, "opening the PDQ table");
+    size_t n = strlen(db->path) + sizeof "/data.mdb";
+    char *file = malloc(n);
+    db_pagefile pf;
+    memset(&pf, 0, sizeof pf);
+    pf.fd = -1;
+    db_tree t;
+    if (st == LM_OK && !file)
+        st = LM_E_NOMEM;
     if (st == LM_OK) {
-        MDB_val k, v;
-        size_t n = 0;
-        for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-            if (k.mv_size != 8 || v.mv_size != DB_PDQ_REC) {
-                st = db_err(db, LM_E_DB, "a PDQ record is damaged (run 'pmatch db verify')");
-                break;
-            }
-            if (n == cap) {
-                if (n > file_bytes / DB_PDQ_REC + 1) {
-                    st = db_err(db, LM_E_DB, "the PDQ table holds more records than the file "
-                                             "could (damaged)");
-                    break;
-                }
-                cap *= 2;
-                if (grow(out, cap)) {
-                    st = db_err(db, LM_E_NOMEM, "out of memory for %zu PDQ hashes", cap);
-                    break;
-                }
-            }
-            const uint8_t *p = v.mv_data;
-            memcpy(out->hashes[n].b, p, 32);
-            out->quality[n] = (int8_t)p[32];
-            out->ids[n] = db_get_be64(k.mv_data);
-            n++;
-        }
-        if (st == LM_OK && rc != MDB_NOTFOUND)
-            st = db_mdb_err(db, rc, "reading the PDQ table");
-        out->count = n;
+        snprintf(file, n, "%s/data.mdb", db->path);
+        if (db_pages_open(&pf, file, (uint64_t)mdb_txn_id(txn)) || db_pages_find(&pf, "pdq", &t))
+            st = db_err(db, LM_E_DB, "%s: %s", file, pf.why);
     }
-    if (c)
-        mdb_cursor_close(c);
+    load_ctx c = {out, 0, LM_OK};
+    if (st == LM_OK) {
+        /* Size from the tree's count, but never beyond what the file could hold. */
+        c.cap = t.entries < pf.size / DB_PDQ_REC ? (size_t)t.entries : pf.size / DB_PDQ_REC;
+        if (c.cap < 16)
+            c.cap = 16;
+        if (grow(out, c.cap))
+            st = db_err(db, LM_E_NOMEM, "out of memory for %zu PDQ hashes", c.cap);
+    }
+    if (st == LM_OK && db_pages_walk(&pf, &t, on_record, &c, NULL) && c.status == LM_OK)
+        st = db_err(db, LM_E_DB, "%s: PDQ table damaged: %s (run 'pmatch db verify')", file,
+                    pf.why);
+    if (st == LM_OK && c.status)
+        st = db_err(db, c.status, c.status == LM_E_NOMEM ? "out of memory loading PDQ hashes"
+                                                         : "a PDQ record is damaged");
+    db_pages_close(&pf);
+    free(file);
     db_read_end(db, txn);
     if (st)
         lm_db_pdq_set_free(out);

@@ -49,6 +49,8 @@ enum {
     LM_DB_READONLY = 0,
     LM_DB_WRITE = 1,  /* open an existing database for writing */
     LM_DB_CREATE = 2, /* implies WRITE: create the directory and schema when absent */
+    LM_DB_CHECK = 4,  /* first check every page of the file (reads it all): a damaged
+                         file is then LM_E_DB instead of a risk of crashing inside LMDB */
 };
 
 /*
@@ -127,7 +129,11 @@ typedef struct lm_db_pdq_set {
     uint64_t generation; /* the generation these were read at */
 } lm_db_pdq_set;
 
-/* Every PDQ hash in one consistent snapshot. Free with lm_db_pdq_set_free. */
+/*
+ * Every PDQ hash in one consistent snapshot, read straight from the pages of
+ * the compact table with every page bounds-checked (a damaged table is
+ * LM_E_DB, never a crash). Free with lm_db_pdq_set_free.
+ */
 lm_status lm_hashdb_load_pdq(lm_hashdb *db, lm_db_pdq_set *out);
 void lm_db_pdq_set_free(lm_db_pdq_set *set);
 
@@ -251,7 +257,8 @@ void lm_db_stats_free(lm_db_stats *s);
 typedef void (*lm_db_problem_fn)(void *ctx, const char *problem);
 
 /*
- * Check structural consistency in one snapshot: schema and counters, every
+ * Check structural consistency in one snapshot: first every LMDB page (bounds,
+ * links, free list; when that fails nothing else is read), then schema and counters, every
  * record decodes, every entry has its index and PDQ records and vice versa,
  * list references and counts. LM_OK when the check ran; *problems counts what
  * it found (0: consistent).

@@ -124,6 +124,9 @@ void db_read_end(lm_hashdb *db, MDB_txn *txn);
 typedef int (*db_write_fn)(lm_hashdb *db, MDB_txn *txn, void *ctx);
 int db_write(lm_hashdb *db, db_write_fn fn, void *ctx);
 
+/* Check every page of the file in txn's snapshot (NULL: a new read txn). LM_E_DB when damaged. */
+int db_check_pages(lm_hashdb *db, MDB_txn *txn);
+
 /* Meta helpers. */
 int db_meta_get_u64(lm_hashdb *db, MDB_txn *txn, const char *key, uint64_t *v, int bytes);
 int db_meta_put_u64(lm_hashdb *db, MDB_txn *txn, const char *key, uint64_t v, int bytes);

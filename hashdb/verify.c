@@ -243,6 +243,15 @@ lm_status lm_hashdb_verify(lm_hashdb *db, lm_db_problem_fn fn, void *ctx, uint64
     mdb_env_stat(db->env, &es);
     v.max_records = (uint64_t)(info.me_last_pgno + 1) * es.ms_psize / 8 + 16;
 
+    /* LMDB must not walk damaged pages: if they are, that is the finding. */
+    if (db_check_pages(db, v.txn) != LM_OK) {
+        problem(&v, "%s", db->err.msg);
+        free(v.lists);
+        db_read_end(db, v.txn);
+        if (problems)
+            *problems = v.problems;
+        return LM_OK;
+    }
     check_meta(&v);
     walk(&v, db->lists, "lists", on_list);
     walk(&v, db->entries, "entries", on_entry);

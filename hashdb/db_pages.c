@@ -1,0 +1,417 @@
+/*
+ * A bounds-checked reader of LMDB 0.9's page format (64-bit builds).
+ *
+ * LMDB trusts its file: a flipped byte in a page header or node can make it
+ * read outside the map (SIGSEGV/SIGBUS) or trip an assertion (abort). So
+ * before LMDB walks a file we may not trust, we walk it ourselves: every page
+ * reachable from the meta page is checked (type, bounds of every node, child
+ * and overflow page numbers, depth, each page reached once), and so is the
+ * free list LMDB reuses pages from. The same walker also reads the compact
+ * PDQ table directly, which is both safe and the fastest bulk load.
+ *
+ * Layout (LMDB 0.9, mdb.c): page header {u64 pgno; u16 pad; u16 flags;
+ * u16 lower; u16 upper} (overflow pages: u32 pages at offset 12), then u16
+ * node offsets; node {u16 lo, hi; u16 flags; u16 ksize; key; data}; a branch
+ * node's child is lo | hi << 16 | flags << 32; a leaf node's data size is
+ * lo | hi << 16. MDB_db (48 bytes) {u32 pad; u16 flags; u16 depth;
+ * u64 branch, leaf, overflow, entries, root}.
+ */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "db_pages.h"
+
+#define PAGEHDR 16
+#define P_BRANCH 0x01
+#define P_LEAF 0x02
+#define P_OVERFLOW 0x04
+#define P_META 0x08
+#define P_LEAF2 0x20
+#define P_SUBP 0x40
+#define F_BIGDATA 0x01
+#define F_SUBDATA 0x02
+#define F_DUPDATA 0x04
+#define MAX_DEPTH 32
+
+static uint64_t rd(const uint8_t *p, int n)
+{
+    return db_get_le(p, n);
+}
+
+static int bad(db_pagefile *pf, const char *fmt, uint64_t a, uint64_t b)
+{
+    snprintf(pf->why, sizeof pf->why, fmt, (unsigned long long)a, (unsigned long long)b);
+    return -1;
+}
+
+void db_tree_from_bytes(db_tree *t, const uint8_t *p)
+{
+    t->pad = (uint32_t)rd(p, 4);
+    t->flags = (uint16_t)rd(p + 4, 2);
+    t->depth = (uint16_t)rd(p + 6, 2);
+    t->entries = rd(p + 32, 8);
+    t->root = rd(p + 40, 8);
+}
+
+int db_pages_open(db_pagefile *pf, const char *file, uint64_t txnid)
+{
+    memset(pf, 0, sizeof *pf);
+    pf->fd = -1;
+    if (sizeof(size_t) < 8)
+        return bad(pf, "page check needs a 64-bit build", 0, 0);
+    pf->fd = open(file, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (pf->fd < 0 || fstat(pf->fd, &st) != 0)
+        return bad(pf, "cannot open the data file", 0, 0);
+    if (st.st_size < 2 * 512)
+        return bad(pf, "data file too small (%llu bytes)", (uint64_t)st.st_size, 0);
+    pf->size = (size_t)st.st_size;
+    void *m = mmap(NULL, pf->size, PROT_READ, MAP_SHARED, pf->fd, 0);
+    if (m == MAP_FAILED)
+        return bad(pf, "cannot map the data file", 0, 0);
+    pf->map = m;
+    const uint8_t *best = NULL;
+    uint64_t best_txn = 0, psize = rd(pf->map + PAGEHDR + 24, 4);
+    if (psize < 512 || psize > 65536 || (psize & (psize - 1)) || 2 * psize > pf->size)
+        return bad(pf, "meta page has a bad page size ", psize, 0);
+    pf->psize = psize;
+    for (int i = 0; i < 2; i++) {
+        const uint8_t *p = pf->map + i * psize, *m0 = p + PAGEHDR;
+        if (!(rd(p + 10, 2) & P_META) || rd(m0, 4) != 0xBEEFC0DEu || rd(m0 + 4, 4) != 1)
+            return bad(pf, "meta page %llu is damaged", (uint64_t)i, 0);
+        if (rd(m0 + 24, 4) != psize)
+            return bad(pf, "meta pages disagree on the page size", 0, 0);
+        uint64_t txn = rd(m0 + 128, 8);
+        if ((txnid && txn == txnid) || (!txnid && (!best || txn > best_txn))) {
+            best = m0;
+            best_txn = txn;
+        }
+    }
+    if (!best)
+        return bad(pf, "no meta page for transaction %llu (database busy?)", txnid, 0);
+    pf->txnid = best_txn;
+    pf->npages = rd(best + 120, 8) + 1;
+    if (pf->npages < 2 || pf->npages > pf->size / psize)
+        return bad(pf, "meta page names %llu pages, the file holds %llu", pf->npages,
+                   pf->size / psize);
+    db_tree_from_bytes(&pf->free, best + 24);
+    db_tree_from_bytes(&pf->main, best + 72);
+    pf->seen = calloc((size_t)(pf->npages + 7) / 8, 1);
+    if (!pf->seen)
+        return bad(pf, "out of memory", 0, 0);
+    return 0;
+}
+
+void db_pages_close(db_pagefile *pf)
+{
+    if (pf->map)
+        munmap((void *)pf->map, pf->size);
+    if (pf->fd >= 0)
+        close(pf->fd);
+    free(pf->seen);
+    free(pf->freed);
+    memset(pf, 0, sizeof *pf);
+    pf->fd = -1;
+}
+
+static int mark(db_pagefile *pf, uint64_t pgno)
+{
+    if (pgno < 2 || pgno >= pf->npages)
+        return bad(pf, "page number %llu outside the file (%llu pages)", pgno, pf->npages);
+    if (pf->seen[pgno / 8] & (1u << (pgno % 8)))
+        return bad(pf, "page %llu is reached twice", pgno, 0);
+    pf->seen[pgno / 8] |= (uint8_t)(1u << (pgno % 8));
+    return 0;
+}
+
+typedef struct walk {
+    db_pagefile *pf;
+    const db_tree *tree;
+    db_rec_fn fn;
+    void *ctx;
+    uint64_t records;
+    int stop;
+} walk;
+
+static int emit(walk *w, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    w->records++;
+    if (w->fn && w->fn(w->ctx, k, kl, v, vl)) {
+        w->stop = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static int walk_page(walk *w, uint64_t pgno, unsigned level, const db_tree *t, const uint8_t *dupkey,
+                     size_t dupklen);
+
+/* Check the node table of a page or sub-page of ps bytes at p; returns its key count or -1. */
+static int page_nodes(db_pagefile *pf, const uint8_t *p, size_t ps, int leaf2, size_t ksize)
+{
+    uint64_t lower = rd(p + 12, 2), upper = rd(p + 14, 2);
+    if (lower < PAGEHDR || lower > upper || upper > ps || (lower - PAGEHDR) % 2)
+        return bad(pf, "page bounds lower %llu upper %llu are impossible", lower, upper);
+    int n = (int)((lower - PAGEHDR) / 2);
+    if (leaf2) {
+        if (ksize == 0 || PAGEHDR + (uint64_t)n * ksize > ps)
+            return bad(pf, "fixed-size keys (%llu of %llu bytes) overflow the page", (uint64_t)n,
+                       ksize);
+        return n;
+    }
+    for (int i = 0; i < n; i++) {
+        uint64_t off = rd(p + PAGEHDR + 2 * i, 2);
+        if (off < upper || off + 8 > ps || off + 8 + rd(p + off + 6, 2) > ps)
+            return bad(pf, "node %llu lies outside its page (offset %llu)", (uint64_t)i, off);
+    }
+    return n;
+}
+
+/* The duplicates of one key: a sub-page inside the node, or a sub-tree. */
+static int walk_dups(walk *w, const uint8_t *key, size_t klen, const uint8_t *d, size_t dl,
+                     unsigned nflags)
+{
+    db_pagefile *pf = w->pf;
+    if (nflags & F_SUBDATA) {
+        if (dl != 48)
+            return bad(pf, "sub-database record has %llu bytes", dl, 0);
+        db_tree sub;
+        db_tree_from_bytes(&sub, d);
+        if (sub.depth == 0 || sub.depth > MAX_DEPTH)
+            return bad(pf, "sub-database depth ", sub.depth, 0);
+        return walk_page(w, sub.root, 0, &sub, key, klen);
+    }
+    if (dl < PAGEHDR || !(rd(d + 10, 2) & P_SUBP))
+        return bad(pf, "duplicate sub-page is damaged (%llu bytes)", dl, 0);
+    int leaf2 = (rd(d + 10, 2) & P_LEAF2) != 0;
+    size_t ks = leaf2 ? (size_t)rd(d + 8, 2) : 0;
+    int n = page_nodes(pf, d, dl, leaf2, ks);
+    if (n < 0)
+        return -1;
+    for (int i = 0; i < n; i++) {
+        if (leaf2) {
+            if (emit(w, key, klen, d + PAGEHDR + (size_t)i * ks, ks))
+                return 0;
+            continue;
+        }
+        const uint8_t *node = d + rd(d + PAGEHDR + 2 * i, 2);
+        if (emit(w, key, klen, node + 8, rd(node + 6, 2)))
+            return 0;
+    }
+    return 0;
+}
+
+static int walk_page(walk *w, uint64_t pgno, unsigned level, const db_tree *t, const uint8_t *dupkey,
+                     size_t dupklen)
+{
+    db_pagefile *pf = w->pf;
+    if (level >= t->depth || level >= MAX_DEPTH)
+        return bad(pf, "page %llu lies deeper than the tree's depth %llu", pgno, t->depth);
+    if (mark(pf, pgno))
+        return -1;
+    const uint8_t *p = pf->map + pgno * pf->psize;
+    size_t ps = (size_t)pf->psize;
+    unsigned flags = (unsigned)rd(p + 10, 2);
+    if (rd(p, 8) != pgno)
+        return bad(pf, "page %llu says it is page %llu", pgno, rd(p, 8));
+    int is_leaf = (flags & (P_LEAF | P_LEAF2)) != 0;
+    if (((flags & P_BRANCH) != 0) == is_leaf || (flags & (P_OVERFLOW | P_META | P_SUBP)))
+        return bad(pf, "page %llu has bad flags 0x%llx", pgno, flags);
+    if (is_leaf != (level + 1 == t->depth))
+        return bad(pf, "page %llu is at the wrong level (%llu)", pgno, level);
+    int leaf2 = (flags & P_LEAF2) != 0;
+    int n = page_nodes(pf, p, ps, leaf2, leaf2 ? t->pad : 0);
+    if (n < 0)
+        return -1;
+    if (n == 0 && (flags & P_BRANCH))
+        return bad(pf, "branch page %llu is empty", pgno, 0);
+    for (int i = 0; i < n && !w->stop; i++) {
+        if (leaf2) {
+            if (!dupkey)
+                return bad(pf, "fixed-size page %llu outside a duplicate tree", pgno, 0);
+            emit(w, dupkey, dupklen, p + PAGEHDR + (size_t)i * t->pad, t->pad);
+            continue;
+        }
+        const uint8_t *node = p + rd(p + PAGEHDR + 2 * i, 2);
+        unsigned nflags = (unsigned)rd(node + 4, 2);
+        size_t klen = (size_t)rd(node + 6, 2);
+        const uint8_t *key = node + 8;
+        if (flags & P_BRANCH) {
+            uint64_t child = rd(node, 2) | rd(node + 2, 2) << 16 | (uint64_t)nflags << 32;
+            if (walk_page(w, child, level + 1, t, dupkey, dupklen))
+                return -1;
+            continue;
+        }
+        size_t dl = (size_t)(rd(node, 2) | rd(node + 2, 2) << 16);
+        const uint8_t *d = key + klen;
+        if (nflags & F_BIGDATA) {
+            if ((size_t)(d - p) + 8 > ps)
+                return bad(pf, "overflow reference lies outside page ", pgno, 0);
+            uint64_t opg = rd(d, 8), need = (PAGEHDR + dl + ps - 1) / ps;
+            if (opg < 2 || opg >= pf->npages || need > pf->npages - opg)
+                return bad(pf, "overflow pages %llu.. lie outside the file (%llu)", opg, need);
+            const uint8_t *op = pf->map + opg * ps;
+            if (!(rd(op + 10, 2) & P_OVERFLOW) || rd(op + 12, 4) < need)
+                return bad(pf, "overflow page %llu is damaged", opg, 0);
+            for (uint64_t k = 0; k < need; k++)
+                if (mark(pf, opg + k))
+                    return -1;
+            d = op + PAGEHDR;
+        } else if ((size_t)(d - p) + dl > ps) {
+            return bad(pf, "data of node %llu lies outside page %llu", (uint64_t)i, pgno);
+        }
+        if (dupkey) { /* inside a duplicate sub-tree: the node's key is the value */
+            emit(w, dupkey, dupklen, key, klen);
+        } else if (nflags & F_DUPDATA) {
+            if (!(t->flags & MDB_DUPSORT))
+                return bad(pf, "duplicates in a table without them (page %llu)", pgno, 0);
+            if (walk_dups(w, key, klen, d, dl, nflags))
+                return -1;
+        } else {
+            emit(w, key, klen, d, dl);
+        }
+    }
+    return 0;
+}
+
+int db_pages_walk(db_pagefile *pf, const db_tree *t, db_rec_fn fn, void *ctx, uint64_t *records)
+{
+    walk w = {pf, t, fn, ctx, 0, 0};
+    if (records)
+        *records = 0;
+    if (t->root == UINT64_MAX) /* an empty tree */
+        return 0;
+    if (t->depth == 0 || t->depth > MAX_DEPTH)
+        return bad(pf, "tree depth %llu is impossible", t->depth, 0);
+    int rc = walk_page(&w, t->root, 0, t, NULL, 0);
+    if (records)
+        *records = w.records;
+    if (rc == 0 && !w.stop && w.records != t->entries && !(t->flags & MDB_DUPSORT))
+        return bad(pf, "tree holds %llu records but says %llu", w.records, t->entries);
+    return rc;
+}
+
+typedef struct find_ctx {
+    const char *name;
+    size_t len;
+    db_tree *out;
+    int found, bad;
+} find_ctx;
+
+static int find_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    find_ctx *f = vctx;
+    if (kl == f->len && memcmp(k, f->name, kl) == 0) {
+        if (vl != 48) {
+            f->bad = 1;
+            return 1;
+        }
+        db_tree_from_bytes(f->out, v);
+        f->found = 1;
+        return 1;
+    }
+    return 0;
+}
+
+int db_pages_find(db_pagefile *pf, const char *name, db_tree *out)
+{
+    /* The main tree is small (one record per table); the walk marks its pages. */
+    find_ctx f = {name, strlen(name), out, 0, 0};
+    memset(pf->seen, 0, (size_t)(pf->npages + 7) / 8);
+    if (db_pages_walk(pf, &pf->main, find_cb, &f, NULL) && !f.found)
+        return -1;
+    memset(pf->seen, 0, (size_t)(pf->npages + 7) / 8);
+    if (f.bad)
+        return bad(pf, "a table record is damaged", 0, 0);
+    if (!f.found)
+        return bad(pf, "table not found", 0, 0);
+    return 0;
+}
+
+typedef struct check_ctx {
+    db_pagefile *pf;
+    db_tree trees[16];
+    char names[16][16];
+    int ntrees;
+    int bad;
+} check_ctx;
+
+static int main_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    check_ctx *c = vctx;
+    if (vl != 48) /* not a table record: LMDB will refuse it as a table */
+        return 0;
+    if (c->ntrees == 16) {
+        c->bad = 1;
+        return 1;
+    }
+    db_tree_from_bytes(&c->trees[c->ntrees], v);
+    size_t n = kl < 15 ? kl : 15;
+    memcpy(c->names[c->ntrees], k, n);
+    c->names[c->ntrees][n] = '\0';
+    c->ntrees++;
+    return 0;
+}
+
+/* Free-list records: u64 count, then that many page numbers, all inside the file. */
+static int free_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    check_ctx *c = vctx;
+    db_pagefile *pf = c->pf;
+    if (kl != 8 || vl < 8 || vl % 8 || rd(v, 8) != vl / 8 - 1) {
+        bad(pf, "free-list record is damaged (%llu bytes)", vl, 0);
+        c->bad = 1;
+        return 1;
+    }
+    for (size_t i = 1; i < vl / 8; i++) {
+        uint64_t pg = rd(v + 8 * i, 8);
+        if (pg < 2 || pg >= pf->npages || (pf->freed[pg / 8] & (1u << (pg % 8)))) {
+            bad(pf, "free list names page %llu twice or outside the file (%llu pages)", pg,
+                pf->npages);
+            c->bad = 1;
+            return 1;
+        }
+        pf->freed[pg / 8] |= (uint8_t)(1u << (pg % 8));
+    }
+    return 0;
+}
+
+int db_pages_check(db_pagefile *pf)
+{
+    check_ctx c = {.pf = pf};
+    memset(pf->seen, 0, (size_t)(pf->npages + 7) / 8);
+    pf->freed = calloc((size_t)(pf->npages + 7) / 8, 1);
+    if (!pf->freed)
+        return bad(pf, "out of memory", 0, 0);
+    if (db_pages_walk(pf, &pf->free, free_cb, &c, NULL) || c.bad)
+        return -1;
+    if (db_pages_walk(pf, &pf->main, main_cb, &c, NULL))
+        return -1;
+    if (c.bad)
+        return bad(pf, "the table directory is damaged", 0, 0);
+    for (int i = 0; i < c.ntrees; i++) {
+        char why[sizeof pf->why];
+        if (db_pages_walk(pf, &c.trees[i], NULL, NULL, NULL)) {
+            memcpy(why, pf->why, sizeof why);
+            snprintf(pf->why, sizeof pf->why, "table '%s': %.160s", c.names[i], why);
+            return -1;
+        }
+    }
+    for (uint64_t i = 0; i < (pf->npages + 7) / 8; i++)
+        if (pf->seen[i] & pf->freed[i])
+            return bad(pf, "a page near %llu is both in use and free", i * 8, 0);
+    return 0;
+}
+
+int db_pages_check_main(db_pagefile *pf)
+{
+    check_ctx c = {.pf = pf};
+    memset(pf->seen, 0, (size_t)(pf->npages + 7) / 8);
+    if (db_pages_walk(pf, &pf->main, main_cb, &c, NULL))
+        return -1;
+    return c.bad ? bad(pf, "the table directory is damaged", 0, 0) : 0;
+}
