@@ -53,18 +53,19 @@ static inline void gen_smooth(uint8_t *px, int rows, int cols, int channels, uin
 
 /*
  * Source pixel of destination (i, j) for dihedral transform k, as the DCT
- * sign/transpose rules in pdq.c define them (see test_pdq_dihedral.c).
+ * sign/transpose rules in pdq.c define them (see test_pdq_dihedral.c); Meta's
+ * bridge-N dihedral test files agree (test_pdq_refimages.c).
  * H, W: source size. Transforms 1, 3, 6, 7 swap the dimensions.
  */
 static inline void dihedral_src(int k, int H, int W, int i, int j, int *r, int *c)
 {
     switch (k) {
     case 0: *r = i; *c = j; break;
-    case 1: *r = j; *c = W - 1 - i; break;         /* rotate 90 (counter-clockwise) */
+    case 1: *r = j; *c = W - 1 - i; break;         /* rotate 90 counter-clockwise */
     case 2: *r = H - 1 - i; *c = W - 1 - j; break; /* rotate 180 */
-    case 3: *r = H - 1 - j; *c = i; break;         /* rotate 270 */
-    case 4: *r = H - 1 - i; *c = j; break;         /* reverse the row order */
-    case 5: *r = i; *c = W - 1 - j; break;         /* reverse the column order */
+    case 3: *r = H - 1 - j; *c = i; break;         /* rotate 270 (90 clockwise) */
+    case 4: *r = H - 1 - i; *c = j; break;         /* Meta's flipx: mirror top-bottom */
+    case 5: *r = i; *c = W - 1 - j; break;         /* Meta's flipy: mirror left-right */
     case 6: *r = j; *c = i; break;                 /* transpose */
     default: *r = H - 1 - j; *c = W - 1 - i; break; /* anti-transpose */
     }
