@@ -281,8 +281,36 @@ struct jenc {
     struct jerr err;
     unsigned char *mem;
     unsigned long size;
+    jpeg_scan_info *scans;
 };
 
+/* Scan script: DC, then one scan per AC coefficient and component; with refine, the AC
+ * scans drop the lowest bit and a second pass of scans refines it (valid, but many scans). */
+static jpeg_scan_info *many_scans(int components, int refine, int *count)
+{
+    int n = 1 + 63 * components * (refine ? 2 : 1);
+    jpeg_scan_info *s = calloc((size_t)n, sizeof *s);
+    if (!s)
+        return NULL;
+    int k = 0;
+    s[k].comps_in_scan = components;
+    for (int c = 0; c < components; c++)
+        s[k].component_index[c] = c;
+    k++;
+    for (int pass = 0; pass < (refine ? 2 : 1); pass++)
+        for (int c = 0; c < components; c++)
+            for (int coef = 1; coef < 64; coef++, k++) {
+                s[k].comps_in_scan = 1;
+                s[k].component_index[0] = c;
+                s[k].Ss = s[k].Se = coef;
+                s[k].Ah = refine && pass == 1 ? 1 : 0;
+                s[k].Al = refine && pass == 0 ? 1 : 0;
+            }
+    *count = n;
+    return s;
+}
+
+/* progressive: 0 baseline, 1 libjpeg's simple progression, 2/3 many_scans without/with refine. */
 static int jpeg_run(struct jenc *e, const synth_image *img, int quality, int progressive)
 {
     if (setjmp(e->err.jb))
@@ -295,8 +323,16 @@ static int jpeg_run(struct jenc *e, const synth_image *img, int quality, int pro
     e->ci.in_color_space = img->channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_set_defaults(&e->ci);
     jpeg_set_quality(&e->ci, quality, TRUE);
-    if (progressive)
+    if (progressive == 1)
         jpeg_simple_progression(&e->ci);
+    if (progressive >= 2) {
+        int n;
+        e->scans = many_scans(img->channels, progressive == 3, &n);
+        if (!e->scans)
+            return -1;
+        e->ci.scan_info = e->scans;
+        e->ci.num_scans = n;
+    }
     jpeg_start_compress(&e->ci, TRUE);
     size_t stride = (size_t)img->w * (size_t)img->channels;
     while (e->ci.next_scanline < e->ci.image_height) {
@@ -332,6 +368,7 @@ static int encode_jpeg(const synth_image *img, int quality, int progressive, uin
         }
     }
     free(e->mem);
+    free(e->scans);
     free(e);
     return r;
 }
@@ -345,6 +382,12 @@ int synth_encode_jpeg_progressive(const synth_image *img, int quality, uint8_t *
                                   size_t *len)
 {
     return encode_jpeg(img, quality, 1, buf, len);
+}
+
+int synth_encode_jpeg_many_scans(const synth_image *img, int quality, int refine, uint8_t **buf,
+                                 size_t *len)
+{
+    return encode_jpeg(img, quality, refine ? 3 : 2, buf, len);
 }
 
 /* ---- PNG encoder ------------------------------------------------------------ */

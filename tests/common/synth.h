@@ -44,6 +44,13 @@ int synth_encode_jpeg(const synth_image *img, int quality, uint8_t **buf, size_t
 /* Progressive variant of the above. */
 int synth_encode_jpeg_progressive(const synth_image *img, int quality, uint8_t **buf,
                                   size_t *len);
+/*
+ * A valid progressive JPEG with one scan per AC coefficient and component
+ * (1 + 63 * channels scans); refine doubles the AC scans with a successive-
+ * approximation pass (1 + 126 * channels). For scan-count limits.
+ */
+int synth_encode_jpeg_many_scans(const synth_image *img, int quality, int refine, uint8_t **buf,
+                                 size_t *len);
 
 /*
  * PNG of colour type color_type (libpng's PNG_COLOR_TYPE_*: 0 grey, 2 RGB,
