@@ -108,7 +108,11 @@ static void flush_probes(query_ctx *c)
         probe *p = &c->probes[i];
         p->begin = ix->offsets[p->table][p->key];
         p->end = ix->offsets[p->table][p->key + 1];
-        __builtin_prefetch(ix->next[p->table] + p->begin);
+        /* the whole next-word run (up to 8 lines): the filter reads all of it */
+        const char *run = (const char *)(ix->next[p->table] + p->begin);
+        size_t bytes = (p->end - p->begin) * sizeof(uint16_t);
+        for (size_t o = 0; o < bytes && o < 8 * 64; o += 64)
+            __builtin_prefetch(run + o);
     }
     for (size_t i = 0; i < c->np; i++)
         filter_bucket(c, &c->probes[i]);
