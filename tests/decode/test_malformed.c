@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <png.h>
@@ -177,6 +179,62 @@ static void huge_jpeg(const uint8_t *jpg, size_t n, uint16_t w, uint16_t h, lm_s
     free(c);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* Current address-space size, from /proc/self/statm (pages). */
+static uint64_t vm_bytes(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    unsigned long long pages = 0;
+    if (f) {
+        if (fscanf(f, "%llu", &pages) != 1)
+            pages = 0;
+        fclose(f);
+    }
+    return pages * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+/*
+ * The huge-header checks again in a child whose address space is capped at
+ * its current size + 64 MiB: had a decoder allocated for the declared size
+ * first, it would fail with LM_E_NOMEM (or crash) instead of the limit code.
+ * Skipped under AddressSanitizer, which reserves terabytes of shadow memory.
+ */
+static void limits_under_rlimit(const uint8_t *png, size_t png_len, const uint8_t *jpg,
+                                size_t jpg_len)
+{
+#ifdef UNDER_ASAN
+    printf("rlimit check skipped under AddressSanitizer\n");
+#else
+    fflush(NULL);
+    pid_t pid = fork();
+    CHECK(pid >= 0);
+    if (pid == 0) {
+        uint64_t cap = vm_bytes() + (64u << 20);
+        struct rlimit rl = {.rlim_cur = cap, .rlim_max = cap};
+        if (vm_bytes() == 0 || setrlimit(RLIMIT_AS, &rl) != 0)
+            _exit(3);
+        opts.max_pixels = UINT64_MAX / 2; /* only the dimension limit stands in the way */
+        opts.max_dimension = 65535;
+        huge_png(png, png_len, 100000, 100000, LM_E_LIMIT_DIMENSION);
+        opts.max_pixels = 100000000;
+        huge_png(png, png_len, 60000, 60000, LM_E_LIMIT_PIXELS);
+        huge_jpeg(jpg, jpg_len, 60000, 60000, LM_E_LIMIT_PIXELS);
+        _exit(check_failures ? 1 : 0);
+    }
+    int status = 0;
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    printf("huge headers refused under RLIMIT_AS = current + 64 MiB\n");
+#endif
+}
+
 static void limits(const uint8_t *png, size_t png_len, const uint8_t *jpg, size_t jpg_len)
 {
     huge_png(png, png_len, 100000, 100000, LM_E_LIMIT_DIMENSION);
@@ -301,6 +359,7 @@ int main(void)
     corruptions(jpg, jpg_len, seed + 1, "jpeg");
     corruptions(png, png_len, seed + 2, "png");
     limits(png, png_len, jpg, jpg_len);
+    limits_under_rlimit(png, png_len, jpg, jpg_len);
     libav_headers();
     progressive(&img);
 
