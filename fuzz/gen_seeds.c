@@ -41,9 +41,9 @@ static void put_png(const char *name, const synth_image *img, int ctype, int dep
 /* A JPEG with an EXIF APP1 (orientation 6) inserted after SOI. */
 static void put_exif_jpeg(const uint8_t *jpg, size_t n)
 {
-    static const uint8_t app1[] = {
-        0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0, 0, 'I', 'I', 0x2A, 0, 8, 0, 0, 0,
-        1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t app1[] = {0xFF, 0xE1, 0x00, 0x22, 'E', 'x', 'i', 'f', 0,    0,    'I', 'I',
+                                   0x2A, 0,    8,    0,    0,   0,   1,   0,   0x12, 0x01, 3,   0,
+                                   1,    0,    0,    0,    6,   0,   0,   0,   0,    0,    0,   0};
     uint8_t *b = malloc(n + sizeof app1);
     if (!b)
         return;
@@ -87,8 +87,8 @@ static void put_bmp(const synth_image *img)
 static void decode_seeds(void)
 {
     synth_image rgb, grey, rgba, ga;
-    if (synth_make(&rgb, 48, 32, 1) || synth_grey(&rgb, &grey) ||
-        synth_add_alpha(&rgb, &rgba, 2) || synth_add_alpha(&grey, &ga, 3)) {
+    if (synth_make(&rgb, 48, 32, 1) || synth_grey(&rgb, &grey) || synth_add_alpha(&rgb, &rgba, 2) ||
+        synth_add_alpha(&grey, &ga, 3)) {
         failures++;
         return;
     }

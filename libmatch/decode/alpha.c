@@ -14,7 +14,11 @@ void lm_alpha_row(const uint8_t *in, int in_ch, uint8_t *out, int out_ch, size_t
         switch (in_ch) {
         case 1: c[0] = c[1] = c[2] = in[0]; break;
         case 2: c[0] = c[1] = c[2] = blend(in[0], in[1], bg); break;
-        case 3: c[0] = in[0]; c[1] = in[1]; c[2] = in[2]; break;
+        case 3:
+            c[0] = in[0];
+            c[1] = in[1];
+            c[2] = in[2];
+            break;
         default:
             c[0] = blend(in[0], in[3], bg);
             c[1] = blend(in[1], in[3], bg);

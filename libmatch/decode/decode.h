@@ -20,10 +20,10 @@
 #define LM_DECODE_TARGET 512
 
 typedef struct lm_decode_opts {
-    uint64_t max_bytes;      /* LM_E_LIMIT_BYTES beyond this */
-    uint64_t max_pixels;     /* LM_E_LIMIT_PIXELS when the header declares more */
-    uint32_t max_dimension;  /* LM_E_LIMIT_DIMENSION when width or height is larger */
-    int exif_orient;         /* apply EXIF orientation (JPEG) */
+    uint64_t max_bytes;       /* LM_E_LIMIT_BYTES beyond this */
+    uint64_t max_pixels;      /* LM_E_LIMIT_PIXELS when the header declares more */
+    uint32_t max_dimension;   /* LM_E_LIMIT_DIMENSION when width or height is larger */
+    int exif_orient;          /* apply EXIF orientation (JPEG) */
     uint8_t alpha_background; /* alpha is composited onto this grey level */
 } lm_decode_opts;
 
@@ -31,10 +31,10 @@ typedef struct lm_decode_opts {
 void lm_decode_opts_default(lm_decode_opts *o);
 
 typedef struct lm_pixels {
-    uint8_t *data;            /* owned; free with lm_pixels_free */
-    uint32_t width, height;   /* of data (at most 512x512 after resampling) */
-    size_t stride;            /* bytes between rows */
-    int channels;             /* 1 (grey) or 3 (RGB) */
+    uint8_t *data;                        /* owned; free with lm_pixels_free */
+    uint32_t width, height;               /* of data (at most 512x512 after resampling) */
+    size_t stride;                        /* bytes between rows */
+    int channels;                         /* 1 (grey) or 3 (RGB) */
     uint32_t source_width, source_height; /* as declared by the file */
     lm_format format;
 } lm_pixels;

@@ -28,9 +28,9 @@ lm_status lm_check_dimensions(uint64_t width, uint64_t height, const lm_decode_o
  * (output row y takes source row floor(y * h / TARGET); same for columns).
  */
 typedef struct lm_rowsink {
-    lm_pixels *out;     /* data allocated by lm_rowsink_init */
-    uint32_t *xmap;     /* source column of each output column */
-    uint32_t next_y;    /* next output row to fill */
+    lm_pixels *out;  /* data allocated by lm_rowsink_init */
+    uint32_t *xmap;  /* source column of each output column */
+    uint32_t next_y; /* next output row to fill */
 } lm_rowsink;
 
 lm_status lm_rowsink_init(lm_rowsink *s, lm_pixels *out, uint32_t src_w, uint32_t src_h,
@@ -64,8 +64,8 @@ lm_status lm_orient_pixels(lm_pixels *p, int orientation, lm_errbuf *err);
 
 lm_status lm_decode_jpeg(const uint8_t *data, size_t len, const lm_decode_opts *opts,
                          lm_pixels *out, lm_errbuf *err);
-lm_status lm_decode_png(const uint8_t *data, size_t len, const lm_decode_opts *opts,
-                        lm_pixels *out, lm_errbuf *err);
+lm_status lm_decode_png(const uint8_t *data, size_t len, const lm_decode_opts *opts, lm_pixels *out,
+                        lm_errbuf *err);
 /* Everything else. format is the sniffed one (LM_FORMAT_OTHER when only libavformat knew it). */
 lm_status lm_decode_libav(const uint8_t *data, size_t len, const lm_decode_opts *opts,
                           lm_format format, lm_pixels *out, lm_errbuf *err);

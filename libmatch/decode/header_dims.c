@@ -7,9 +7,18 @@
 
 #include "decode_internal.h"
 
-static uint32_t le16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
-static uint32_t le24(const uint8_t *p) { return le16(p) | (uint32_t)p[2] << 16; }
-static uint32_t le32(const uint8_t *p) { return le24(p) | (uint32_t)p[3] << 24; }
+static uint32_t le16(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+static uint32_t le24(const uint8_t *p)
+{
+    return le16(p) | (uint32_t)p[2] << 16;
+}
+static uint32_t le32(const uint8_t *p)
+{
+    return le24(p) | (uint32_t)p[3] << 24;
+}
 
 static int webp_dims(const uint8_t *d, size_t n, uint64_t *w, uint64_t *h)
 {
@@ -44,8 +53,7 @@ int lm_header_dims(const uint8_t *d, size_t n, lm_format format, uint64_t *w, ui
         *w = le16(d + 6);
         *h = le16(d + 8);
         return 1;
-    case LM_FORMAT_WEBP:
-        return webp_dims(d, n, w, h);
+    case LM_FORMAT_WEBP: return webp_dims(d, n, w, h);
     case LM_FORMAT_BMP: {
         if (n < 26)
             return 0;
@@ -61,7 +69,6 @@ int lm_header_dims(const uint8_t *d, size_t n, lm_format format, uint64_t *w, ui
         }
         return 1;
     }
-    default:
-        return 0;
+    default: return 0;
     }
 }

@@ -67,20 +67,16 @@ static void on_error_exit(j_common_ptr c)
     fail_with_message(c, st);
 }
 
-static void on_output_message(j_common_ptr c)
-{
-}
+static void on_output_message(j_common_ptr c) {}
 
 /* Warnings about the data itself mean the pixels are not what the encoder wrote. */
 static int warning_is_corrupt(int code)
 {
     switch (code) {
-    case JWRN_JFIF_MAJOR:   /* metadata only */
+    case JWRN_JFIF_MAJOR: /* metadata only */
     case JWRN_ADOBE_XFORM:
-    case JWRN_BOGUS_ICC:
-        return 0;
-    default:
-        return 1;
+    case JWRN_BOGUS_ICC: return 0;
+    default: return 1;
     }
 }
 
@@ -95,8 +91,8 @@ static void on_progress(j_common_ptr c)
     j_decompress_ptr d = (j_decompress_ptr)c;
     if (d->input_scan_number > LM_JPEG_MAX_SCANS) {
         struct jpeg_err *e = (struct jpeg_err *)c->err;
-        e->status = lm_errbuf_set(e->err, LM_E_CORRUPT, "jpeg: more than %d scans",
-                                  LM_JPEG_MAX_SCANS);
+        e->status =
+            lm_errbuf_set(e->err, LM_E_CORRUPT, "jpeg: more than %d scans", LM_JPEG_MAX_SCANS);
         longjmp(e->jb, 1);
     }
 }
@@ -156,9 +152,7 @@ static lm_status jpeg_run(struct jpeg_ctx *c, const uint8_t *data, size_t len, l
         ci->out_color_space = JCS_CMYK;
         cmyk = 1;
         break;
-    default:
-        ci->out_color_space = JCS_RGB;
-        break;
+    default: ci->out_color_space = JCS_RGB; break;
     }
     ci->dct_method = JDCT_ISLOW;
     ci->do_fancy_upsampling = TRUE;

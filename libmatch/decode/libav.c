@@ -41,8 +41,8 @@ struct av_ctx {
     AVPacket *pkt;
     AVFrame *frame;
     struct SwsContext *sws;
-    uint8_t *conv;     /* converted frame */
-    uint8_t *row;      /* one row in sink channels */
+    uint8_t *conv; /* converted frame */
+    uint8_t *row;  /* one row in sink channels */
     lm_rowsink sink;
     const lm_decode_opts *opts;
     lm_format format;       /* sniffed; LM_FORMAT_OTHER when only libavformat knew it */
@@ -192,7 +192,8 @@ static lm_status open_decoder(struct av_ctx *c, int *stream_index)
         return av_fail(c, r, "libav: codec parameters");
     c->dec->thread_count = 1;
     c->dec->thread_type = FF_THREAD_SLICE; /* frame threading would call get_buffer2 off-thread */
-    c->dec->max_pixels = (int64_t)(c->opts->max_pixels < INT64_MAX ? c->opts->max_pixels : INT64_MAX);
+    c->dec->max_pixels =
+        (int64_t)(c->opts->max_pixels < INT64_MAX ? c->opts->max_pixels : INT64_MAX);
     c->dec->opaque = c;
     c->dec->get_buffer2 = checked_get_buffer;
     r = avcodec_open2(c->dec, codec, NULL);
@@ -245,16 +246,16 @@ static lm_status first_frame(struct av_ctx *c, int si)
 static lm_status emit_frame(struct av_ctx *c, lm_pixels *out)
 {
     AVFrame *f = c->frame;
-    lm_status st = lm_check_dimensions(f->width > 0 ? (uint64_t)f->width : 0,
-                                       f->height > 0 ? (uint64_t)f->height : 0, c->opts, "frame",
-                                       c->err);
+    lm_status st =
+        lm_check_dimensions(f->width > 0 ? (uint64_t)f->width : 0,
+                            f->height > 0 ? (uint64_t)f->height : 0, c->opts, "frame", c->err);
     if (st != LM_OK)
         return st;
     const AVPixFmtDescriptor *desc = av_pix_fmt_desc_get(f->format);
     if (!desc)
         return lm_errbuf_set(c->err, LM_E_CORRUPT, "libav: frame without a pixel format");
-    int grey = desc->nb_components <= 2 &&
-               !(desc->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL));
+    int grey =
+        desc->nb_components <= 2 && !(desc->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL));
     int alpha = (desc->flags & AV_PIX_FMT_FLAG_ALPHA) != 0;
     enum AVPixelFormat dst_fmt = grey ? (alpha ? AV_PIX_FMT_YA8 : AV_PIX_FMT_GRAY8)
                                       : (alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24);
@@ -262,13 +263,12 @@ static lm_status emit_frame(struct av_ctx *c, lm_pixels *out)
     uint32_t w = (uint32_t)f->width, h = (uint32_t)f->height;
 
     /* Bilinear chroma upsampling with exact rounding: closest to libwebp's "fancy" upsampler. */
-    c->sws = sws_getContext(f->width, f->height, f->format, f->width, f->height, dst_fmt,
-                            SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT |
-                                SWS_FULL_CHR_H_INP,
-                            NULL, NULL, NULL);
+    c->sws =
+        sws_getContext(f->width, f->height, f->format, f->width, f->height, dst_fmt,
+                       SWS_BILINEAR | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT | SWS_FULL_CHR_H_INP,
+                       NULL, NULL, NULL);
     if (!c->sws)
-        return lm_errbuf_set(c->err, LM_E_UNSUPPORTED, "libav: cannot convert %s",
-                             desc->name);
+        return lm_errbuf_set(c->err, LM_E_UNSUPPORTED, "libav: cannot convert %s", desc->name);
     size_t stride = (size_t)w * (size_t)in_ch;
     c->conv = malloc(stride * h);
     c->row = malloc((size_t)w * (size_t)out_ch);

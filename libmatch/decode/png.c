@@ -30,9 +30,9 @@ struct png_ctx {
     lm_errbuf *err;
     lm_status status; /* what a longjmp means */
     lm_rowsink sink;
-    uint8_t *row;     /* one decoded row, libpng's layout */
-    uint8_t *conv;    /* the same row in sink channels */
-    uint8_t *image;   /* interlaced only: the whole image */
+    uint8_t *row;   /* one decoded row, libpng's layout */
+    uint8_t *conv;  /* the same row in sink channels */
+    uint8_t *image; /* interlaced only: the whole image */
     lm_pixels *out;
 };
 
@@ -43,9 +43,7 @@ static void on_error(png_structp png, png_const_charp msg)
     png_longjmp(png, 1);
 }
 
-static void on_warning(png_structp png, png_const_charp msg)
-{
-}
+static void on_warning(png_structp png, png_const_charp msg) {}
 
 /* libpng's allocations: a failure is reported as LM_E_NOMEM, not as corrupt data. */
 static png_voidp on_malloc(png_structp png, png_alloc_size_t n)
@@ -162,8 +160,8 @@ static lm_status png_run(struct png_ctx *c)
     return LM_OK;
 }
 
-lm_status lm_decode_png(const uint8_t *data, size_t len, const lm_decode_opts *opts,
-                        lm_pixels *out, lm_errbuf *err)
+lm_status lm_decode_png(const uint8_t *data, size_t len, const lm_decode_opts *opts, lm_pixels *out,
+                        lm_errbuf *err)
 {
     lm_status st = precheck_ihdr(data, len, opts, err);
     if (st != LM_OK)
@@ -177,8 +175,8 @@ lm_status lm_decode_png(const uint8_t *data, size_t len, const lm_decode_opts *o
     c->err = err;
     c->out = out;
     c->status = LM_E_CORRUPT;
-    c->png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, c, on_error, on_warning, c,
-                                      on_malloc, on_free);
+    c->png = png_create_read_struct_2(PNG_LIBPNG_VER_STRING, c, on_error, on_warning, c, on_malloc,
+                                      on_free);
     if (c->png)
         c->info = png_create_info_struct(c->png);
     if (!c->png || !c->info)

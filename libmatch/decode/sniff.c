@@ -17,8 +17,8 @@ lm_format lm_sniff_format(const uint8_t *d, size_t n)
         return LM_FORMAT_WEBP;
     /* "BM", then a DIB header size we know at offset 14. */
     if (n >= 18 && d[0] == 'B' && d[1] == 'M') {
-        uint32_t hs = (uint32_t)d[14] | (uint32_t)d[15] << 8 | (uint32_t)d[16] << 16 |
-                      (uint32_t)d[17] << 24;
+        uint32_t hs =
+            (uint32_t)d[14] | (uint32_t)d[15] << 8 | (uint32_t)d[16] << 16 | (uint32_t)d[17] << 24;
         if (hs == 12 || hs == 40 || hs == 52 || hs == 56 || hs == 64 || hs == 108 || hs == 124)
             return LM_FORMAT_BMP;
     }

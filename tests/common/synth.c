@@ -220,7 +220,8 @@ int synth_grey(const synth_image *in, synth_image *out)
     size_t n = (size_t)in->w * in->h;
     for (size_t i = 0; i < n; i++) {
         const uint8_t *p = in->px + i * (size_t)in->channels;
-        out->px[i * (1 + alpha)] = (uint8_t)((299u * p[0] + 587u * p[1] + 114u * p[2] + 500) / 1000);
+        out->px[i * (1 + alpha)] =
+            (uint8_t)((299u * p[0] + 587u * p[1] + 114u * p[2] + 500) / 1000);
         if (alpha)
             out->px[i * 2 + 1] = p[3];
     }
@@ -272,9 +273,7 @@ static void jerr_exit(j_common_ptr c)
     longjmp(((struct jerr *)c->err)->jb, 1);
 }
 
-static void jerr_quiet(j_common_ptr c)
-{
-}
+static void jerr_quiet(j_common_ptr c) {}
 
 struct jenc {
     struct jpeg_compress_struct ci;
@@ -378,8 +377,7 @@ int synth_encode_jpeg(const synth_image *img, int quality, uint8_t **buf, size_t
     return encode_jpeg(img, quality, 0, buf, len);
 }
 
-int synth_encode_jpeg_progressive(const synth_image *img, int quality, uint8_t **buf,
-                                  size_t *len)
+int synth_encode_jpeg_progressive(const synth_image *img, int quality, uint8_t **buf, size_t *len)
 {
     return encode_jpeg(img, quality, 1, buf, len);
 }
@@ -419,18 +417,14 @@ static void pbuf_write(png_structp png, png_bytep d, size_t n)
     b->len += n;
 }
 
-static void pbuf_flush(png_structp png)
-{
-}
+static void pbuf_flush(png_structp png) {}
 
 static void png_quiet_error(png_structp png, png_const_charp msg)
 {
     png_longjmp(png, 1);
 }
 
-static void png_quiet_warning(png_structp png, png_const_charp msg)
-{
-}
+static void png_quiet_warning(png_structp png, png_const_charp msg) {}
 
 struct penc {
     png_structp png;
@@ -441,8 +435,8 @@ struct penc {
 };
 
 /* Pack the image into PNG rows; returns -1 when the image does not fit the type. */
-static int pack_rows(struct penc *e, const synth_image *img, int ctype, int depth,
-                     png_color *pal, png_byte *trans, int *npal, size_t rowbytes)
+static int pack_rows(struct penc *e, const synth_image *img, int ctype, int depth, png_color *pal,
+                     png_byte *trans, int *npal, size_t rowbytes)
 {
     int ch = img->channels;
     uint32_t maxv = (1u << depth) - 1;
@@ -538,16 +532,16 @@ int synth_encode_png(const synth_image *img, int color_type, int bit_depth, int 
                                                          : 0;
     if (color_type == PNG_COLOR_TYPE_PALETTE ? img->channels < 3 : img->channels != want)
         return -1;
-    int ok_depth = color_type == PNG_COLOR_TYPE_GRAY      ? bit_depth == 1 || bit_depth == 2 ||
-                                                                bit_depth == 4 || bit_depth >= 8
+    int ok_depth = color_type == PNG_COLOR_TYPE_GRAY
+                       ? bit_depth == 1 || bit_depth == 2 || bit_depth == 4 || bit_depth >= 8
                    : color_type == PNG_COLOR_TYPE_PALETTE ? bit_depth <= 8
                                                           : bit_depth >= 8;
     if (!ok_depth || (bit_depth & (bit_depth - 1)) || bit_depth > 16)
         return -1;
     struct penc e;
     memset(&e, 0, sizeof e);
-    e.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, png_quiet_error,
-                                    png_quiet_warning);
+    e.png =
+        png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, png_quiet_error, png_quiet_warning);
     if (e.png)
         e.info = png_create_info_struct(e.png);
     int r = e.png && e.info ? png_run(&e, img, color_type, bit_depth, interlace) : -1;

@@ -42,8 +42,7 @@ int synth_add_alpha(const synth_image *in, synth_image *out, uint64_t seed);
 /* Baseline JPEG of a 1- or 3-channel image; *buf is malloc'ed. */
 int synth_encode_jpeg(const synth_image *img, int quality, uint8_t **buf, size_t *len);
 /* Progressive variant of the above. */
-int synth_encode_jpeg_progressive(const synth_image *img, int quality, uint8_t **buf,
-                                  size_t *len);
+int synth_encode_jpeg_progressive(const synth_image *img, int quality, uint8_t **buf, size_t *len);
 /*
  * A valid progressive JPEG with one scan per AC coefficient and component
  * (1 + 63 * channels scans); refine doubles the AC scans with a successive-

@@ -276,11 +276,16 @@ static void limits(const uint8_t *png, size_t png_len, const uint8_t *jpg, size_
 static void libav_headers(void)
 {
     uint8_t gif[32] = "GIF89a";
-    gif[6] = 0xff; gif[7] = 0xff; gif[8] = 0xff; gif[9] = 0xff; /* 65535 x 65535 */
+    gif[6] = 0xff;
+    gif[7] = 0xff;
+    gif[8] = 0xff;
+    gif[9] = 0xff; /* 65535 x 65535 */
     CHECK_EQ_INT(decode(gif, sizeof gif), LM_E_LIMIT_PIXELS);
 
     uint8_t webp[40] = "RIFF\x20\0\0\0WEBPVP8X\x0a\0\0\0";
-    webp[24] = 0xff; webp[25] = 0xff; webp[26] = 0xff; /* 16777216 wide */
+    webp[24] = 0xff;
+    webp[25] = 0xff;
+    webp[26] = 0xff; /* 16777216 wide */
     CHECK_EQ_INT(decode(webp, sizeof webp), LM_E_LIMIT_DIMENSION);
 
     uint8_t bmp[64] = "BM";

@@ -58,8 +58,8 @@ static int decode_equals(const uint8_t *data, size_t len, const synth_image *img
              px.source_width == img->w && px.source_height == img->h &&
              memcmp(px.data, want.px, (size_t)want.w * want.h * want.channels) == 0;
     if (!ok)
-        fprintf(stderr, "%s: pixels differ (%ux%ux%d, want %ux%ux%d)\n", what, px.width,
-                px.height, px.channels, want.w, want.h, want.channels);
+        fprintf(stderr, "%s: pixels differ (%ux%ux%d, want %ux%ux%d)\n", what, px.width, px.height,
+                px.channels, want.w, want.h, want.channels);
     synth_free(&want);
     lm_pixels_free(&px);
     return ok;
@@ -139,11 +139,14 @@ static void png_types(void)
     static const struct {
         int ctype, depth;
     } t[] = {
-        {PNG_COLOR_TYPE_GRAY, 1},       {PNG_COLOR_TYPE_GRAY, 2},    {PNG_COLOR_TYPE_GRAY, 4},
-        {PNG_COLOR_TYPE_GRAY, 8},       {PNG_COLOR_TYPE_GRAY, 16},   {PNG_COLOR_TYPE_GRAY_ALPHA, 8},
-        {PNG_COLOR_TYPE_GRAY_ALPHA, 16}, {PNG_COLOR_TYPE_PALETTE, 1}, {PNG_COLOR_TYPE_PALETTE, 2},
-        {PNG_COLOR_TYPE_PALETTE, 4},    {PNG_COLOR_TYPE_PALETTE, 8}, {PNG_COLOR_TYPE_RGB, 8},
-        {PNG_COLOR_TYPE_RGB, 16},       {PNG_COLOR_TYPE_RGB_ALPHA, 8}, {PNG_COLOR_TYPE_RGB_ALPHA, 16},
+        {PNG_COLOR_TYPE_GRAY, 1},        {PNG_COLOR_TYPE_GRAY, 2},
+        {PNG_COLOR_TYPE_GRAY, 4},        {PNG_COLOR_TYPE_GRAY, 8},
+        {PNG_COLOR_TYPE_GRAY, 16},       {PNG_COLOR_TYPE_GRAY_ALPHA, 8},
+        {PNG_COLOR_TYPE_GRAY_ALPHA, 16}, {PNG_COLOR_TYPE_PALETTE, 1},
+        {PNG_COLOR_TYPE_PALETTE, 2},     {PNG_COLOR_TYPE_PALETTE, 4},
+        {PNG_COLOR_TYPE_PALETTE, 8},     {PNG_COLOR_TYPE_RGB, 8},
+        {PNG_COLOR_TYPE_RGB, 16},        {PNG_COLOR_TYPE_RGB_ALPHA, 8},
+        {PNG_COLOR_TYPE_RGB_ALPHA, 16},
     };
     uint64_t seed = 7;
     for (size_t i = 0; i < sizeof t / sizeof *t; i++)

@@ -103,8 +103,8 @@ static void rejected_by_reference(lm_hasher *h, const char *dir)
         CHECK_EQ_INT(hash_path(h, dir, other[i], &got), LM_OK);
         char hex[LM_PDQ_HEX_CHARS + 1];
         lm_pdq_to_hex(&got.pdq, hex);
-        printf("%-48s %-5s %ux%u %s quality %d\n", other[i], lm_format_name(got.format),
-               got.width, got.height, hex, got.quality);
+        printf("%-48s %-5s %ux%u %s quality %d\n", other[i], lm_format_name(got.format), got.width,
+               got.height, hex, got.quality);
         CHECK(got.width > 0 && got.height > 0);
     }
 }

@@ -87,8 +87,8 @@ static int save(const char *dir, const char *name, const synth_image *img, int p
     }
     uint8_t *buf = NULL;
     size_t len = 0;
-    int r = png ? synth_encode_png(src, grey ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, 8, 0,
-                                   &buf, &len)
+    int r = png ? synth_encode_png(src, grey ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, 8, 0, &buf,
+                                   &len)
                 : synth_encode_jpeg(src, quality, &buf, &len);
     if (r == 0)
         r = write_file(dir, name, buf, len);
