@@ -22,6 +22,7 @@
 
 #include "pdq.h"
 #include "video.h"
+#include "video_crop.h"
 #include "video_io.h"
 #include "video_rotate.h"
 #include "video_sample.h"
@@ -351,6 +352,12 @@ static lm_status on_frame(vctx *c, const AVFrame *f)
     size_t stride = 0;
     lm_vpdq_frame fr = {0};
     lm_status st = to_rgb(c, f, w, h, &pix, &pw, &ph, &stride);
+    if (st == LM_OK && c->o->crop_borders) {
+        lm_video_rect r = lm_video_content_rect(pix, pw, ph, stride);
+        pix += (size_t)r.y * stride + (size_t)r.x * 3;
+        pw = r.w;
+        ph = r.h;
+    }
     if (st == LM_OK)
         st = hash_rgb(c, pix, pw, ph, stride, &fr);
     if (st != LM_OK)
