@@ -4,19 +4,7 @@
  */
 #include "index_internal.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-static int threads_for(int nthreads)
-{
-#ifdef _OPENMP
-    return nthreads > 0 ? nthreads : omp_get_max_threads();
-#else
-    (void)nthreads;
-    return 1;
-#endif
-}
+#include "omp_threads.h"
 
 lm_status lm_index_range_batch(const lm_index *ix, const lm_pdq_hash *qs, size_t nq,
                                int max_distance, lm_search_hit *hits, size_t cap, size_t *found,
@@ -27,7 +15,7 @@ lm_status lm_index_range_batch(const lm_index *ix, const lm_pdq_hash *qs, size_t
         return LM_E_INVALID_ARG;
     const long long n = (long long)nq;
     const lm_search_strategy plan = lm_index_plan(ix, max_distance);
-#pragma omp parallel for num_threads(threads_for(nthreads)) schedule(dynamic, 4)
+    LM_OMP(omp parallel for num_threads(lm_omp_threads(nthreads)) schedule(dynamic, 4))
     for (long long j = 0; j < n; j++)
         lm_index_range_with(ix, &qs[j], max_distance, plan, hits ? hits + (size_t)j * cap : NULL,
                             cap, &found[j]);
@@ -40,7 +28,7 @@ lm_status lm_index_knn_batch(const lm_index *ix, const lm_pdq_hash *qs, size_t n
     if (!ix || (!qs && nq > 0) || (!found && nq > 0) || k < 0 || (!hits && k > 0))
         return LM_E_INVALID_ARG;
     const long long n = (long long)nq;
-#pragma omp parallel for num_threads(threads_for(nthreads)) schedule(dynamic, 1)
+    LM_OMP(omp parallel for num_threads(lm_omp_threads(nthreads)) schedule(dynamic, 1))
     for (long long j = 0; j < n; j++)
         lm_index_knn(ix, &qs[j], k, hits ? hits + (size_t)j * (size_t)k : NULL, &found[j]);
     return LM_OK;

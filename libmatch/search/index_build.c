@@ -10,9 +10,7 @@
 #include "big_alloc.h"
 #include "index_internal.h"
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "omp_threads.h"
 
 /* Bucket key width from the list size: about one entry per bucket, at most 16. */
 static unsigned key_bits_for(size_t n)
@@ -21,16 +19,6 @@ static unsigned key_bits_for(size_t n)
     while (w < LM_MIH_MAX_KEY_BITS && ((size_t)2 << w) <= n)
         w++;
     return w;
-}
-
-static int threads_for(int nthreads)
-{
-#ifdef _OPENMP
-    return nthreads > 0 ? nthreads : omp_get_max_threads();
-#else
-    (void)nthreads;
-    return 1;
-#endif
 }
 
 void lm_index_free(lm_index *ix)
@@ -154,7 +142,7 @@ static lm_status build(const lm_pdq_hash *hashes, size_t n, int nthreads,
     }
     ix->key_bits = key_bits_for(n);
     size_t nkeys = (size_t)1 << ix->key_bits;
-    int nt = threads_for(nthreads);
+    int nt = lm_omp_threads(nthreads);
     if (nt > LM_MIH_BOXES)
         nt = LM_MIH_BOXES;
     const int radix = ix->key_bits == 16;
@@ -173,19 +161,16 @@ static lm_status build(const lm_pdq_hash *hashes, size_t n, int nthreads,
 
     /* n fits in uint32 (checked by the callers), so the loop index can be signed 64-bit. */
     const long long nn = (long long)n;
-#pragma omp parallel for num_threads(nt) schedule(static)
+    LM_OMP(omp parallel for num_threads(nt) schedule(static))
     for (long long e = 0; e < nn; e++) {
         ix->hashes[e] = hashes[e];
         for (int i = 0; i < LM_MIH_BOXES; i++)
             cols[(size_t)i * n + (size_t)e] = lm_box(&hashes[e], i);
     }
-#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
+    LM_OMP(omp parallel for num_threads(nt) schedule(dynamic, 1))
     for (int i = 0; i < LM_MIH_BOXES; i++) {
         if (radix) {
-            int me = 0;
-#ifdef _OPENMP
-            me = omp_get_thread_num();
-#endif
+            int me = lm_omp_thread_num();
             char *base = tmp + (size_t)me * n * (2 * sizeof(uint16_t) + sizeof(uint32_t));
             radix_tmp t = {(uint16_t *)base, (uint16_t *)(base + n * sizeof(uint16_t)),
                            (uint32_t *)(base + 2 * n * sizeof(uint16_t))};
