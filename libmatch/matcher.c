@@ -1,44 +1,334 @@
-/* Placeholder matcher until the hash list and the index land; keeps the tree building. */
+/*
+ * The matcher: an immutable in-memory PDQ index built from the LMDB hash list,
+ * plus the list itself for exact digests and entry details. One matcher is
+ * shared by every thread; each call keeps its scratch on the stack or in its
+ * own allocations.
+ *
+ * Removals are immediate: every candidate the index returns is confirmed
+ * against the list (one LMDB read per match, and matches are rare), so an entry
+ * removed after the matcher was opened never matches again. Additions are seen
+ * after reopening (or a refresh).
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
+#include "hashdb.h"
+#include "hasher_internal.h"
+#include "index.h"
 #include "libmatch.h"
+
+struct lm_matcher {
+    lm_hashdb *db;
+    lm_index *index;   /* over the PDQ entries; position i is entry ids[i] */
+    uint64_t *ids;
+    size_t count;
+    uint64_t generation;
+};
 
 void lm_check_options_init(lm_check_options *opts)
 {
+    if (!opts)
+        return;
     memset(opts, 0, sizeof *opts);
     opts->struct_size = sizeof *opts;
     opts->max_distance = LM_DEFAULT_MAX_DISTANCE;
     opts->min_quality = LM_DEFAULT_MIN_QUALITY;
 }
 
-lm_status lm_matcher_open(const char *db_path, lm_matcher **out, char *errbuf, size_t errbuf_size)
+/* Validate caller options (NULL: defaults) into a full local copy. */
+static lm_status resolve_options(const lm_check_options *in, lm_check_options *out)
 {
-    *out = NULL;
-    return LM_E_UNSUPPORTED;
+    lm_check_options_init(out);
+    if (!in)
+        return LM_OK;
+    if (in->struct_size < offsetof(lm_check_options, dihedral) + sizeof(int) ||
+        in->struct_size > sizeof *out)
+        return LM_E_INVALID_ARG;
+    memcpy(out, in, in->struct_size);
+    out->struct_size = sizeof *out;
+    if (out->max_distance < 0 || out->max_distance > 256 || out->min_quality < 0 ||
+        (out->dihedral != 0 && out->dihedral != 1))
+        return LM_E_INVALID_ARG;
+    return LM_OK;
 }
 
-void lm_matcher_close(lm_matcher *m) {}
-size_t lm_matcher_size(const lm_matcher *m) { return 0; }
-
-lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_check_options *opts,
-                   lm_check_result *out)
+static void set_error(char *errbuf, size_t size, const char *msg)
 {
-    return LM_E_UNSUPPORTED;
+    if (errbuf && size) {
+        size_t n = strlen(msg);
+        if (n >= size)
+            n = size - 1;
+        memcpy(errbuf, msg, n);
+        errbuf[n] = '\0';
+    }
+}
+
+lm_status lm_matcher_open(const char *db_path, lm_matcher **out, char *errbuf, size_t errbuf_size)
+{
+    if (!out)
+        return LM_E_INVALID_ARG;
+    *out = NULL;
+    if (!db_path)
+        return LM_E_INVALID_ARG;
+    set_error(errbuf, errbuf_size, "");
+    lm_matcher *m = calloc(1, sizeof *m);
+    if (!m)
+        return LM_E_NOMEM;
+    lm_status st = lm_hashdb_open(db_path, LM_DB_READONLY, &m->db, errbuf, errbuf_size);
+    if (st != LM_OK) {
+        free(m);
+        return st;
+    }
+    lm_db_pdq_set set;
+    st = lm_hashdb_load_pdq(m->db, &set);
+    if (st != LM_OK) {
+        set_error(errbuf, errbuf_size, lm_hashdb_last_error(m->db));
+        lm_matcher_close(m);
+        return st;
+    }
+    st = lm_index_build(set.hashes, set.count, 0, &m->index);
+    if (st != LM_OK) {
+        set_error(errbuf, errbuf_size, "cannot build the search index");
+        lm_db_pdq_set_free(&set);
+        lm_matcher_close(m);
+        return st;
+    }
+    /* The index keeps its own copy of the hashes; keep only the id map. */
+    m->ids = set.ids;
+    m->count = set.count;
+    m->generation = set.generation;
+    set.ids = NULL;
+    lm_db_pdq_set_free(&set);
+    *out = m;
+    return LM_OK;
+}
+
+void lm_matcher_close(lm_matcher *m)
+{
+    if (!m)
+        return;
+    lm_index_free(m->index);
+    free(m->ids);
+    lm_hashdb_close(m->db);
+    free(m);
+}
+
+size_t lm_matcher_size(const lm_matcher *m)
+{
+    return m ? m->count : 0;
+}
+
+/* A growable list of matches; kept sorted and de-duplicated at the end. */
+typedef struct match_list {
+    lm_match *items;
+    size_t count, cap;
+} match_list;
+
+static lm_status match_list_push(match_list *l, lm_match m)
+{
+    for (size_t i = 0; i < l->count; i++)
+        if (l->items[i].entry_id == m.entry_id && l->items[i].type == m.type) {
+            if (m.distance < l->items[i].distance)
+                l->items[i] = m; /* the closest orientation wins */
+            return LM_OK;
+        }
+    if (l->count == l->cap) {
+        size_t ncap = l->cap ? l->cap * 2 : 16;
+        lm_match *n = realloc(l->items, ncap * sizeof *n);
+        if (!n)
+            return LM_E_NOMEM;
+        l->items = n;
+        l->cap = ncap;
+    }
+    l->items[l->count++] = m;
+    return LM_OK;
+}
+
+/* Digest matches first, then PDQ by distance, then by entry id: a stable, useful order. */
+static int cmp_match(const void *pa, const void *pb)
+{
+    const lm_match *a = pa, *b = pb;
+    int ad = a->type != LM_HASH_PDQ, bd = b->type != LM_HASH_PDQ;
+    if (ad != bd)
+        return bd - ad;
+    if (a->distance != b->distance)
+        return a->distance - b->distance;
+    return a->entry_id < b->entry_id ? -1 : a->entry_id > b->entry_id;
+}
+
+static void match_list_emit(match_list *l, lm_match *out, size_t cap, size_t *found)
+{
+    qsort(l->items, l->count, sizeof *l->items, cmp_match);
+    size_t n = l->count < cap ? l->count : cap;
+    if (n)
+        memcpy(out, l->items, n * sizeof *out);
+    *found = l->count;
+}
+
+/* Is the entry still in the list? (removals are immediate) */
+static int entry_alive(const lm_matcher *m, uint64_t id)
+{
+    lm_entry_info info;
+    return lm_hashdb_get_entry(m->db, id, &info) == LM_OK;
+}
+
+/* All PDQ entries within max_distance of any of the nq query orientations. */
+static lm_status search_pdq(const lm_matcher *m, const lm_pdq_hash *queries, int nq,
+                            int max_distance, match_list *l)
+{
+    enum { STACK_HITS = 64 };
+    lm_search_hit stack_hits[STACK_HITS];
+    for (int d = 0; d < nq; d++) {
+        lm_search_hit *hits = stack_hits;
+        size_t found = 0;
+        lm_status st = lm_index_range(m->index, &queries[d], max_distance, hits, STACK_HITS, &found);
+        if (st == LM_OK && found > STACK_HITS) {
+            /* A crowded neighbourhood: fetch all of it. */
+            hits = malloc(found * sizeof *hits);
+            if (!hits)
+                return LM_E_NOMEM;
+            size_t again;
+            st = lm_index_range(m->index, &queries[d], max_distance, hits, found, &again);
+            found = again < found ? again : found;
+        }
+        for (size_t i = 0; st == LM_OK && i < found; i++) {
+            uint64_t id = m->ids[hits[i].pos];
+            if (!entry_alive(m, id))
+                continue;
+            lm_match mt = {.entry_id = id, .type = LM_HASH_PDQ, .distance = hits[i].distance,
+                           .dihedral = d};
+            st = match_list_push(l, mt);
+        }
+        if (hits != stack_hits)
+            free(hits);
+        if (st != LM_OK)
+            return st;
+    }
+    return LM_OK;
+}
+
+static lm_status search_digest(const lm_matcher *m, lm_hash_type type, const uint8_t *digest,
+                               size_t len, match_list *l)
+{
+    uint64_t ids[LM_CHECK_MAX_MATCHES];
+    size_t found = 0;
+    lm_status st = lm_hashdb_lookup(m->db, type, digest, len, ids, LM_CHECK_MAX_MATCHES, &found);
+    if (found > LM_CHECK_MAX_MATCHES)
+        found = LM_CHECK_MAX_MATCHES;
+    for (size_t i = 0; st == LM_OK && i < found; i++) {
+        lm_match mt = {.entry_id = ids[i], .type = type, .distance = 0, .dihedral = 0};
+        st = match_list_push(l, mt);
+    }
+    return st;
 }
 
 lm_status lm_match_pdq(const lm_matcher *m, const lm_pdq_hash *hash, int quality,
                        const lm_check_options *opts, lm_match *matches, size_t cap, size_t *found)
 {
-    return LM_E_UNSUPPORTED;
+    lm_check_options o;
+    if (!m || !hash || !found || (cap && !matches) || resolve_options(opts, &o) != LM_OK)
+        return LM_E_INVALID_ARG;
+    *found = 0;
+    if (quality >= 0 && quality < o.min_quality)
+        return LM_OK;
+    match_list l = {0};
+    lm_status st = search_pdq(m, hash, 1, o.max_distance, &l);
+    if (st == LM_OK)
+        match_list_emit(&l, matches, cap, found);
+    free(l.items);
+    return st;
 }
 
 lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const uint8_t *digest, size_t len,
                           lm_match *matches, size_t cap, size_t *found)
 {
-    return LM_E_UNSUPPORTED;
+    if (!m || !digest || !found || (cap && !matches) || type == LM_HASH_PDQ ||
+        lm_db_hash_len(type) != len)
+        return LM_E_INVALID_ARG;
+    *found = 0;
+    match_list l = {0};
+    lm_status st = search_digest(m, type, digest, len, &l);
+    if (st == LM_OK)
+        match_list_emit(&l, matches, cap, found);
+    free(l.items);
+    return st;
+}
+
+lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_check_options *opts,
+                   lm_check_result *out)
+{
+    if (!out)
+        return LM_E_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    lm_check_options o;
+    if (!m || (!data && len) || resolve_options(opts, &o) != LM_OK)
+        return LM_E_INVALID_ARG;
+
+    lm_decode_opts dec;
+    lm_decode_opts_default(&dec);
+    if (o.max_bytes)
+        dec.max_bytes = o.max_bytes;
+    if (o.max_pixels)
+        dec.max_pixels = o.max_pixels;
+    if (len > dec.max_bytes) {
+        snprintf(out->detail, sizeof out->detail, "%zu bytes exceeds the %llu-byte limit", len,
+                 (unsigned long long)dec.max_bytes);
+        return LM_E_LIMIT_BYTES;
+    }
+
+    /* Exact digests of the bytes: they match even when the file is not an image. */
+    lm_digests dg;
+    lm_status st = lm_digest_bytes(data, len, &dg);
+    if (st != LM_OK)
+        return st;
+    memcpy(out->md5, dg.md5, sizeof out->md5);
+    memcpy(out->sha1, dg.sha1, sizeof out->sha1);
+    memcpy(out->sha256, dg.sha256, sizeof out->sha256);
+    match_list l = {0};
+    st = search_digest(m, LM_HASH_MD5, out->md5, sizeof out->md5, &l);
+    if (st == LM_OK)
+        st = search_digest(m, LM_HASH_SHA1, out->sha1, sizeof out->sha1, &l);
+    if (st == LM_OK)
+        st = search_digest(m, LM_HASH_SHA256, out->sha256, sizeof out->sha256, &l);
+
+    lm_errbuf err = {{0}};
+    lm_status hs = st == LM_OK ? lm_image_hash_compute(&dec, o.dihedral, data, len, &out->image, &err)
+                               : st;
+    int low_quality = 0;
+    if (st == LM_OK && hs == LM_OK) {
+        out->decoded = 1;
+        if (out->image.quality >= o.min_quality)
+            st = search_pdq(m, o.dihedral ? out->image.dihedral : &out->image.pdq,
+                            o.dihedral ? 8 : 1, o.max_distance, &l);
+        else
+            low_quality = 1;
+    } else if (st == LM_OK) {
+        if (hs == LM_E_NOMEM) {
+            st = hs; /* resource failure, not a property of the input */
+        } else {
+            out->decode_status = hs;
+            snprintf(out->detail, sizeof out->detail, "%s", err.msg);
+        }
+    }
+    if (st != LM_OK) {
+        free(l.items);
+        return st;
+    }
+    match_list_emit(&l, out->matches, LM_CHECK_MAX_MATCHES, &out->match_count);
+    free(l.items);
+    out->verdict = out->match_count ? LM_VERDICT_MATCH
+                   : low_quality    ? LM_VERDICT_LOW_QUALITY
+                   : !out->decoded  ? LM_VERDICT_NOT_IMAGE
+                                    : LM_VERDICT_NO_MATCH;
+    return LM_OK;
 }
 
 lm_status lm_matcher_entry(const lm_matcher *m, uint64_t entry_id, lm_entry_info *out)
 {
-    return LM_E_UNSUPPORTED;
+    if (!m || !out)
+        return LM_E_INVALID_ARG;
+    return lm_hashdb_get_entry(m->db, entry_id, out);
 }

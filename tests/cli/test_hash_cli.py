@@ -9,6 +9,11 @@ import clitest as t  # noqa: E402
 
 pdq = t.need_testdata()
 
+
+def run_hash(*args, **kw):
+    return t.run("hash", *args, **kw)
+
+
 # 1. Every JPEG/PNG the reference hashed gives exactly its hash and quality.
 rows = []
 with open(os.path.join(pdq, "reference-hashes.tsv")) as f:
@@ -18,7 +23,7 @@ with open(os.path.join(pdq, "reference-hashes.tsv")) as f:
         if path.endswith((".jpg", ".png")):
             rows.append((path, ref_hash, int(ref_quality)))
 t.check(len(rows) == 39, f"expected 39 JPEG/PNG reference rows, found {len(rows)}")
-rc, out, err = t.run(*[os.path.join(pdq, p) for p, _, _ in rows], check_rc=0)
+rc, out, err = run_hash(*[os.path.join(pdq, p) for p, _, _ in rows], check_rc=0)
 lines = out.splitlines()
 t.check(len(lines) == len(rows), f"{len(lines)} output lines for {len(rows)} inputs")
 identical = 0
@@ -34,7 +39,7 @@ print(f"reference compatibility through the CLI: {identical}/{len(rows)} identic
 
 # 2. JSON output carries the same values plus size and format.
 orig = os.path.join(pdq, "bridge-mods/aaa-orig.jpg")
-rc, out, err = t.run("--json", orig, check_rc=0)
+rc, out, err = run_hash("--json", orig, check_rc=0)
 obj = json.loads(out)
 t.check(obj["hash"] == "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22", "json hash")
 t.check(obj["quality"] == 100 and obj["format"] == "jpeg" and obj["path"] == orig, f"json fields {obj}")
@@ -43,10 +48,10 @@ t.check(obj["quality"] == 100 and obj["format"] == "jpeg" and obj["path"] == ori
 dih = os.path.join(pdq, "reg-test-input/dih")
 names = ["bridge-1-original", "bridge-2-rotate-90", "bridge-3-rotate-180", "bridge-4-rotate-270",
          "bridge-5-flipx", "bridge-6-flipy", "bridge-7-flip-plus-1", "bridge-8-flip-minus-1"]
-rc, out, err = t.run("--dihedral", os.path.join(dih, names[0] + ".jpg"), check_rc=0)
+rc, out, err = run_hash("--dihedral", os.path.join(dih, names[0] + ".jpg"), check_rc=0)
 fields = out.strip().split(",")
 t.check(len(fields) == 10, f"--dihedral prints 8 hashes, quality, path: {out}")
-rc, out, err = t.run(*[os.path.join(dih, n + ".jpg") for n in names], check_rc=0)
+rc, out, err = run_hash(*[os.path.join(dih, n + ".jpg") for n in names], check_rc=0)
 actual = [line.split(",")[0] for line in out.splitlines()]
 distances = [t.hamming(a, b) for a, b in zip(fields[:8], actual)]
 print("dihedral hash vs hash of the transformed file:", distances)
@@ -54,23 +59,23 @@ t.check(all(d <= 31 for d in distances), f"dihedral distances {distances} exceed
 
 # 4. Standard input, failures and usage errors.
 with open(orig, "rb") as f:
-    rc, out, err = t.run("-", stdin=f.read(), check_rc=0)
+    rc, out, err = run_hash("-", stdin=f.read(), check_rc=0)
 t.check(out.startswith("d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22,100,-"), out)
 with tempfile.TemporaryDirectory() as d:
     junk = os.path.join(d, "junk.jpg")
     with open(junk, "wb") as f:
         f.write(b"\xff\xd8\xff\xe0 this is not really a jpeg")
-    rc, out, err = t.run(orig, junk, os.path.join(d, "missing.png"), check_rc=1)
+    rc, out, err = run_hash(orig, junk, os.path.join(d, "missing.png"), check_rc=1)
     t.check(out.count("\n") == 1, f"only the good input is printed: {out}")
     t.check("junk.jpg" in err and "missing.png" in err, f"each failure reported: {err}")
     big = os.path.join(d, "big.jpg")
     with open(orig, "rb") as src, open(big, "wb") as dst:
         dst.write(src.read())
-    rc, out, err = t.run("--max-bytes", "1000", big, check_rc=1)
+    rc, out, err = run_hash("--max-bytes", "1000", big, check_rc=1)
     t.check("byte limit" in err, f"byte limit reason: {err}")
-t.run(check_rc=2)
-t.run("--no-such-option", orig, check_rc=2)
-t.run("--max-bytes", "12x", orig, check_rc=2)
-rc, out, err = t.run("--help", check_rc=0)
+run_hash(check_rc=2)
+run_hash("--no-such-option", orig, check_rc=2)
+run_hash("--max-bytes", "12x", orig, check_rc=2)
+rc, out, err = run_hash("--help", check_rc=0)
 
 t.finish("test_hash_cli")
