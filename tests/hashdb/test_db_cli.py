@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Integration tests of 'pmatch db' (standard library only; fixed seed)."""
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+
+PMATCH = os.environ.get("LM_PMATCH", "pmatch")
+SEED = int(os.environ.get("LM_TEST_SEED", "4242"))
+failures = 0
+
+
+def check(cond, what):
+    global failures
+    if not cond:
+        failures += 1
+        print(f"FAIL: {what} (seed {SEED})", file=sys.stderr)
+
+
+def run(*args, stdin=None, env=None):
+    e = dict(os.environ)
+    e.pop("PMATCH_DB", None)
+    if env:
+        e.update(env)
+    p = subprocess.run([PMATCH, "db", *args], input=stdin, capture_output=True, env=e)
+    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+
+
+def hexes(rng, n, nbytes=32):
+    return ["".join(f"{rng.randrange(256):02x}" for _ in range(nbytes)) for _ in range(n)]
+
+
+def write(path, text):
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+
+
+def main():
+    rng = random.Random(SEED)
+    tmp = tempfile.mkdtemp(prefix="lm-dbcli-")
+    db = os.path.join(tmp, "db")
+    D = ["--db", db]
+    try:
+        rc, out, _ = run("--help")
+        check(rc == 0 and "pmatch db" in out and "PMATCH_DB" in out, "--help")
+        rc, _, _ = run("frobnicate", *D)
+        check(rc == 2, "unknown sub-command exits 2")
+        rc, _, err = run("stats", *D)
+        check(rc == 2 and "pmatch db init" in err, "missing database is a clear error")
+        check(run("init", *D)[0] == 0, "init")
+        check(run("init", *D)[0] == 2, "second init refused")
+
+        # Round trips, byte for byte, for every plain format.
+        pdq = hexes(rng, 300)
+        samples = {
+            "hex": "".join(h + "\n" for h in pdq[:100]),
+            "pdq-csv": "".join(f"{h},{rng.randrange(101)},/imgs/{i}, odd \"name\".jpg\n"
+                               for i, h in enumerate(pdq[100:200])),
+            "csv": "hash,type,quality,label,reference\n"
+                   + "".join(f"{h},pdq,{rng.randrange(101)},\"A1, \"\"x\"\"\",REF-{i}\n"
+                             for i, h in enumerate(pdq[200:250]))
+                   + "".join(f"{h},md5,,B2,\n" for h in hexes(rng, 20, 16))
+                   + "".join(f"{h},sha1,,,ref\n" for h in hexes(rng, 20, 20))
+                   + "".join(f"{h},sha256,,Ω,\n" for h in hexes(rng, 20, 32)),
+            "tsv": "hash\ttype\tquality\tlabel\treference\n"
+                   + "".join(f"{h}\tpdq\t90\tlabel \"q\", c\tR{i}\n"
+                             for i, h in enumerate(pdq[250:300])),
+        }
+        for fmt, text in samples.items():
+            src = os.path.join(tmp, f"in.{fmt}")
+            write(src, text)
+            rc, out, err = run("import", src, "--list", fmt, "--source", "test", *D)
+            check(rc == 0 and f"({fmt})" in out, f"import {fmt}: {out} {err}")
+            dst = os.path.join(tmp, f"out.{fmt}")
+            rc, _, err = run("export", "--format", fmt, "--list", fmt, "-o", dst, *D)
+            check(rc == 0, f"export {fmt}: {err}")
+            with open(dst, encoding="utf-8", newline="") as f:
+                check(f.read() == text, f"{fmt} round trip is byte-identical")
+
+        # Bad lines: reported as FILE:LINE, and nothing written without --skip-bad.
+        _, before, _ = run("export", *D)
+        bad = os.path.join(tmp, "bad.txt")
+        good = hexes(rng, 4)
+        write(bad, f"{good[0]}\n{good[1]}\nnot-a-hash\n{good[2]}\n{good[3][:-1]}\n")
+        rc, out, err = run("import", bad, "--list", "B", *D)
+        check(rc == 2, "bad import fails")
+        check(f"{bad}:3:" in err and f"{bad}:5:" in err, f"bad lines named: {err}")
+        check(f"{bad}:1:" not in err, "good lines not reported")
+        _, after, _ = run("export", *D)
+        check(after == before, "failed import wrote nothing")
+        rc, out, err = run("import", bad, "--list", "B", "--skip-bad", *D)
+        check(rc == 0 and "imported 3 entries" in out, f"--skip-bad: {out}")
+        # stdin, duplicates
+        rc, out, err = run("import", "-", "--list", "B", "-v", *D, stdin=(good[0] + "\n").encode())
+        check(rc == 0 and "1 duplicates" in out and "<stdin>:1: duplicate" in err,
+              f"duplicate from stdin: {out} {err}")
+
+        # add / remove / show, removal immediate
+        rc, out, _ = run("add", good[0], "--list", "B", *D)
+        check(rc == 2, "adding a duplicate fails")
+        rc, out, err = run("add", "d41d8cd98f00b204e9800998ecf8427e", "--label", "cat-A",
+                           "--reference", "case 9", *D)
+        check(rc == 0 and out.startswith("added entry "), f"add md5: {out} {err}")
+        new_id = out.split()[-1]
+        rc, out, _ = run("show", new_id, *D)
+        check(rc == 0 and "label cat-A" in out and "type md5" in out, "show")
+        rc, _, _ = run("add", "ab" * 16, "--label", "bad\x1b[31m", *D)
+        check(rc == 2, "control characters in a label are refused")
+        check(run("remove", new_id, *D)[0] == 0, "remove by id")
+        check(run("show", new_id, *D)[0] == 2, "removed entry is gone")
+        check(run("remove", new_id, *D)[0] == 2, "second remove fails")
+        check(run("remove", "--hash", good[1], *D)[0] == 0, "remove by hash")
+        _, out, _ = run("export", "--format", "hex", "--list", "B", *D)
+        check(good[1] not in out and good[0] in out, "removal is immediate")
+
+        rc, out, _ = run("stats", *D)
+        check(rc == 0 and "csv:" in out and "md5 20" in out, f"stats: {out}")
+        rc, out, _ = run("verify", *D)
+        check(rc == 0 and out.strip() == "ok", f"verify ok: {out}")
+
+        # Default path through the environment.
+        rc, out, _ = run("init", env={"PMATCH_DB": os.path.join(tmp, "envdb")})
+        check(rc == 0 and os.path.exists(os.path.join(tmp, "envdb", "data.mdb")), "PMATCH_DB")
+        xdg = os.path.join(tmp, "xdg")
+        rc, out, _ = run("init", env={"XDG_DATA_HOME": xdg})
+        check(rc == 0 and os.path.exists(os.path.join(xdg, "pmatch", "hashes.lmdb", "data.mdb")),
+              "XDG_DATA_HOME default")
+
+        # Damaged copies: verify reports (exit 2) and never crashes.
+        data = os.path.join(db, "data.mdb")
+        size = os.path.getsize(data)
+        reported = 0
+        for trial in range(25):
+            cdb = os.path.join(tmp, f"corrupt{trial}")
+            os.mkdir(cdb)
+            shutil.copy(data, os.path.join(cdb, "data.mdb"))
+            with open(os.path.join(cdb, "data.mdb"), "r+b") as f:
+                for _ in range(1 + trial % 6):
+                    off = rng.randrange(size if trial % 2 else min(size, 20000))
+                    f.seek(off)
+                    b = f.read(1)
+                    f.seek(off)
+                    f.write(bytes([b[0] ^ (1 + rng.randrange(255))]))
+            for cmd in (["verify"], ["stats"], ["export"], ["import", bad, "--skip-bad"]):
+                rc, out, err = run(*cmd, "--db", cdb)
+                check(rc in (0, 2), f"{cmd[0]} on damaged copy {trial} exits normally ({rc})")
+            rc, out, _ = run("verify", "--db", cdb)
+            reported += rc == 2
+        check(reported > 5, f"verify found damage in {reported}/25 copies")
+    finally:
+        if failures == 0:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            print(f"kept {tmp}", file=sys.stderr)
+    print("test_db_cli:", "all checks passed" if failures == 0 else f"{failures} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
