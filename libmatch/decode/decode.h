@@ -25,6 +25,13 @@ typedef struct lm_decode_opts {
     uint32_t max_dimension;   /* LM_E_LIMIT_DIMENSION when width or height is larger */
     int exif_orient;          /* apply EXIF orientation (JPEG) */
     uint8_t alpha_background; /* alpha is composited onto this grey level */
+    /*
+     * JPEG fast path (default off): let libjpeg-turbo scale by 1/2, 1/4 or 1/8
+     * in the DCT domain when both dimensions stay >= 512, then resample as
+     * usual. Several times faster on large photos but NOT bit-exact with the
+     * reference; tests/decode/test_reference.c reports the distances.
+     */
+    int jpeg_dct_scale;
 } lm_decode_opts;
 
 /* Safe defaults: 256 MiB, 100 MP, 65535, no EXIF, white background. */

@@ -28,9 +28,10 @@ lm_status lm_check_dimensions(uint64_t width, uint64_t height, const lm_decode_o
  * (output row y takes source row floor(y * h / TARGET); same for columns).
  */
 typedef struct lm_rowsink {
-    lm_pixels *out;  /* data allocated by lm_rowsink_init */
-    uint32_t *xmap;  /* source column of each output column */
-    uint32_t next_y; /* next output row to fill */
+    lm_pixels *out;        /* data allocated by lm_rowsink_init */
+    uint32_t *xmap;        /* source column of each output column */
+    uint32_t next_y;       /* next output row to fill */
+    uint32_t src_w, src_h; /* of the rows pushed (the decoder may have scaled them) */
 } lm_rowsink;
 
 lm_status lm_rowsink_init(lm_rowsink *s, lm_pixels *out, uint32_t src_w, uint32_t src_h,

@@ -108,6 +108,15 @@ static void cmyk_to_rgb(const uint8_t *in, uint8_t *out, size_t n)
     }
 }
 
+/* Largest 1/2, 1/4, 1/8 DCT scaling that keeps both sides >= the 512 target. */
+static unsigned dct_scale_denom(uint32_t w, uint32_t h)
+{
+    for (unsigned d = 8; d > 1; d /= 2)
+        if ((w + d - 1) / d >= LM_DECODE_TARGET && (h + d - 1) / d >= LM_DECODE_TARGET)
+            return d;
+    return 1;
+}
+
 /* Everything that can longjmp lives here; the caller cleans up whatever it left. */
 static lm_status jpeg_run(struct jpeg_ctx *c, const uint8_t *data, size_t len, lm_errbuf *err)
 {
@@ -157,14 +166,19 @@ static lm_status jpeg_run(struct jpeg_ctx *c, const uint8_t *data, size_t len, l
     ci->dct_method = JDCT_ISLOW;
     ci->do_fancy_upsampling = TRUE;
 
+    if (c->opts->jpeg_dct_scale)
+        ci->scale_denom = dct_scale_denom(ci->image_width, ci->image_height);
+
     jpeg_start_decompress(ci);
-    if (ci->output_width != ci->image_width || ci->output_height != ci->image_height ||
-        ci->output_components != (cmyk ? 4 : channels))
+    if (ci->output_width == 0 || ci->output_height == 0 || ci->output_width > ci->image_width ||
+        ci->output_height > ci->image_height || ci->output_components != (cmyk ? 4 : channels))
         return lm_errbuf_set(err, LM_E_INTERNAL, "jpeg: unexpected output geometry");
 
     st = lm_rowsink_init(&c->sink, c->out, ci->output_width, ci->output_height, channels, err);
     if (st != LM_OK)
         return st;
+    c->out->source_width = ci->image_width; /* as declared, even when DCT-scaled */
+    c->out->source_height = ci->image_height;
     /* The scanline lives in libjpeg's pool (freed by jpeg_destroy, even after a longjmp). */
     JSAMPARRAY line = (*ci->mem->alloc_sarray)((j_common_ptr)ci, JPOOL_IMAGE,
                                                ci->output_width * ci->output_components, 1);

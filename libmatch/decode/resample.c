@@ -38,14 +38,15 @@ lm_status lm_rowsink_init(lm_rowsink *s, lm_pixels *out, uint32_t src_w, uint32_
     out->channels = channels;
     out->source_width = src_w;
     out->source_height = src_h;
+    s->src_w = src_w;
+    s->src_h = src_h;
     s->out = out;
     return LM_OK;
 }
 
 int lm_rowsink_wants(const lm_rowsink *s, uint32_t sy)
 {
-    return s->next_y < s->out->height &&
-           source_index(s->next_y, s->out->source_height, s->out->height) == sy;
+    return s->next_y < s->out->height && source_index(s->next_y, s->src_h, s->out->height) == sy;
 }
 
 void lm_rowsink_put(lm_rowsink *s, uint32_t sy, const uint8_t *row)
@@ -54,7 +55,7 @@ void lm_rowsink_put(lm_rowsink *s, uint32_t sy, const uint8_t *row)
     /* A source row may feed several output rows when the image is stretched. */
     while (lm_rowsink_wants(s, sy)) {
         uint8_t *dst = o->data + (size_t)s->next_y * o->stride;
-        if (o->width == o->source_width) {
+        if (o->width == s->src_w) {
             memcpy(dst, row, o->stride);
         } else if (o->channels == 1) {
             for (uint32_t x = 0; x < o->width; x++)

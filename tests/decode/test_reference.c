@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
+#include "decode.h"
 #include "libmatch.h"
 #include "testdata.h"
 
@@ -148,6 +150,105 @@ static void exif_orientation(lm_hasher *h, const char *dir)
     CHECK_EQ_INT(lm_hasher_set_option(h, LM_OPT_DIHEDRAL, 0), LM_OK);
 }
 
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int read_all(const char *path, uint8_t **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return -1;
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *b = malloc(cap);
+    while (b) {
+        n += fread(b + n, 1, cap - n, f);
+        if (n < cap)
+            break;
+        uint8_t *nb = realloc(b, cap * 2);
+        if (!nb) {
+            free(b);
+            b = NULL;
+            break;
+        }
+        b = nb;
+        cap *= 2;
+    }
+    fclose(f);
+    *data = b;
+    *len = n;
+    return b ? 0 : -1;
+}
+
+/* Decode with opts and hash the pixels; returns the decode time in seconds or -1. */
+static double decode_hash(lm_hasher *h, const uint8_t *d, size_t n, const lm_decode_opts *o,
+                          lm_image_hash *out)
+{
+    lm_pixels px;
+    lm_errbuf err = {{0}};
+    double t0 = now();
+    if (lm_decode_image(d, n, o, &px, &err) != LM_OK)
+        return -1;
+    double t = now() - t0;
+    lm_status st = lm_hash_pixels(h, px.data, px.width, px.height, px.stride, px.channels, out);
+    lm_pixels_free(&px);
+    return st == LM_OK ? t : -1;
+}
+
+/*
+ * The JPEG DCT-scaling fast path (off by default) against the exact path on
+ * every reference JPEG: distances and decode times are printed; the bound is
+ * loose because the fast path is an approximation by design.
+ */
+#define FAST_MAX_DISTANCE 40
+static void fast_jpeg_path(lm_hasher *h, const char *dir)
+{
+    char tsv[4096];
+    snprintf(tsv, sizeof tsv, "%s/pdq/reference-hashes.tsv", dir);
+    FILE *f = fopen(tsv, "r");
+    if (!f)
+        return;
+    lm_decode_opts exact, fast;
+    lm_decode_opts_default(&exact);
+    fast = exact;
+    fast.jpeg_dct_scale = 1;
+    char line[1024];
+    int n = 0, same = 0, worst = 0;
+    double t_exact = 0, t_fast = 0;
+    while (fgets(line, sizeof line, f)) {
+        char rel[512], path[4096];
+        if (sscanf(line, "%511[^\t]", rel) != 1 || !ends_with(rel, ".jpg"))
+            continue;
+        snprintf(path, sizeof path, "%s/pdq/%s", dir, rel);
+        uint8_t *d;
+        size_t len;
+        if (read_all(path, &d, &len) != 0)
+            continue;
+        lm_image_hash a, b;
+        double te = decode_hash(h, d, len, &exact, &a), tf = decode_hash(h, d, len, &fast, &b);
+        free(d);
+        CHECK(te >= 0 && tf >= 0);
+        if (te < 0 || tf < 0)
+            continue;
+        int dist = lm_pdq_distance(&a.pdq, &b.pdq);
+        if (dist > 0)
+            printf("fast JPEG path %-44s distance %3d (%.1f ms -> %.1f ms)\n", rel, dist, te * 1e3,
+                   tf * 1e3);
+        n++;
+        same += dist == 0;
+        worst = dist > worst ? dist : worst;
+        t_exact += te;
+        t_fast += tf;
+        CHECK(dist <= FAST_MAX_DISTANCE);
+    }
+    fclose(f);
+    printf("fast JPEG path: %d JPEGs, %d identical, worst distance %d, decode %.0f ms -> %.0f ms\n",
+           n, same, worst, t_exact * 1e3, t_fast * 1e3);
+}
+
 int main(void)
 {
     const char *dir = testdata_dir_or_skip("test_reference");
@@ -158,6 +259,7 @@ int main(void)
     reference_table(h, dir);
     rejected_by_reference(h, dir);
     exif_orientation(h, dir);
+    fast_jpeg_path(h, dir);
     lm_hasher_destroy(h);
     return check_report("test_reference");
 }
