@@ -22,7 +22,8 @@ extern "C" {
 #include "synth.h"
 }
 
-namespace {
+namespace
+{
 
 constexpr size_t kQueries = 10000;
 constexpr int kRadius = 31;
@@ -69,7 +70,8 @@ Result run_faiss(const faiss::IndexBinary &index, const lm_pdq_hash *qs, size_t 
     faiss::RangeSearchResult res{faiss::Index::idx_t(nq)};
     double t0 = now();
     /* FAISS returns distances < radius, so radius 32 means <= 31 */
-    index.range_search(faiss::Index::idx_t(nq), reinterpret_cast<const uint8_t *>(qs), kRadius + 1, &res);
+    index.range_search(faiss::Index::idx_t(nq), reinterpret_cast<const uint8_t *>(qs), kRadius + 1,
+                       &res);
     double dt = now() - t0;
     return {double(nq) / dt, size_t(res.lims[nq])};
 }

@@ -56,7 +56,8 @@ int main(int argc, char **argv)
     }
     lm_pdq_hash *list = malloc((size_t)n * sizeof *list);
     lm_pdq_hash *qs = malloc(NQUERIES * sizeof *qs);
-    lm_pdq_hash *near = malloc(NQUERIES / 2 * sizeof *near), *far = malloc(NQUERIES / 2 * sizeof *far);
+    lm_pdq_hash *near = malloc(NQUERIES / 2 * sizeof *near),
+                *far = malloc(NQUERIES / 2 * sizeof *far);
     lm_search_hit *hits = malloc((size_t)NQUERIES * CAP * sizeof *hits);
     size_t *found = malloc(NQUERIES * sizeof *found);
     if (!list || !qs || !near || !far || !hits || !found) {
@@ -69,7 +70,8 @@ int main(int argc, char **argv)
         near[j] = qs[2 * j];
         far[j] = qs[2 * j + 1];
     }
-    printf("bench-search: n=%llu threads=%llu max_family=%llu isa=%s queries=%d (half near 0-40 bits, half unrelated)\n",
+    printf("bench-search: n=%llu threads=%llu max_family=%llu isa=%s queries=%d (half near 0-40 "
+           "bits, half unrelated)\n",
            n, threads, max_family, lm_isa_name(lm_cpu_isa()), NQUERIES);
 
     lm_index *ix = NULL;
@@ -81,21 +83,24 @@ int main(int argc, char **argv)
         fprintf(stderr, "build failed: %s\n", lm_strerror(st));
         return 1;
     }
-    printf("build: %.3f s on %llu threads (%.3f CPU-s), %.1f bytes/entry (%.1f MiB), plan at r=31: %s\n", build,
-           threads, build_cpu, (double)lm_index_memory_bytes(ix) / (double)(n ? n : 1),
+    printf("build: %.3f s on %llu threads (%.3f CPU-s), %.1f bytes/entry (%.1f MiB), plan at r=31: "
+           "%s\n",
+           build, threads, build_cpu, (double)lm_index_memory_bytes(ix) / (double)(n ? n : 1),
            (double)lm_index_memory_bytes(ix) / 1048576.0,
            lm_index_plan(ix, 31) == LM_SEARCH_MIH ? "mih" : "scan");
 
     size_t total;
     double cq, cqn, cqf;
-    for (unsigned long long t = 1; t <= threads; t = t == 1 && threads > 1 ? threads : t + threads) {
+    for (unsigned long long t = 1; t <= threads;
+         t = t == 1 && threads > 1 ? threads : t + threads) {
         double qps = range_qps(ix, qs, NQUERIES, (int)t, hits, found, &total, &cq);
         double qn = range_qps(ix, near, NQUERIES / 2, (int)t, hits, found, &total, &cqn);
         size_t near_hits = total;
         double qf = range_qps(ix, far, NQUERIES / 2, (int)t, hits, found, &total, &cqf);
-        printf("range r=31, %llu thread(s): %.0f queries/s (near %.0f/s with %.1f hits each, "
-               "unrelated %.0f/s with %zu hits); per CPU-second: %.0f (near %.0f, unrelated %.0f)\n",
-               t, qps, qn, (double)near_hits / (NQUERIES / 2), qf, total, cq, cqn, cqf);
+        printf(
+            "range r=31, %llu thread(s): %.0f queries/s (near %.0f/s with %.1f hits each, "
+            "unrelated %.0f/s with %zu hits); per CPU-second: %.0f (near %.0f, unrelated %.0f)\n",
+            t, qps, qn, (double)near_hits / (NQUERIES / 2), qf, total, cq, cqn, cqf);
     }
 
     /* k-NN: near queries mostly end in the tables, unrelated ones need a scan. */

@@ -61,8 +61,8 @@ static inline void synth_list(uint64_t seed, lm_pdq_hash *out, size_t n, int max
     }
 }
 
-static inline void synth_queries(uint64_t seed, const lm_pdq_hash *list, size_t n,
-                                 lm_pdq_hash *q, size_t nq)
+static inline void synth_queries(uint64_t seed, const lm_pdq_hash *list, size_t n, lm_pdq_hash *q,
+                                 size_t nq)
 {
     uint64_t st = seed ^ 0x51ED2700ull;
     for (size_t j = 0; j < nq; j++) {

@@ -11,9 +11,9 @@
 /* Per-qword popcount of (two hashes at a, b) ^ q. */
 static inline __m512i pair(__m512i q, const lm_pdq_hash *a, const lm_pdq_hash *b)
 {
-    __m512i x = _mm512_inserti64x4(
-        _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)a->b)),
-        _mm256_loadu_si256((const __m256i *)b->b), 1);
+    __m512i x =
+        _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)a->b)),
+                           _mm256_loadu_si256((const __m256i *)b->b), 1);
     return _mm512_popcnt_epi64(_mm512_xor_si512(x, q));
 }
 
@@ -72,8 +72,8 @@ static size_t filter16(const uint16_t *v, size_t n, uint16_t key, int maxd, uint
     size_t m = 0, i = 0;
     if (maxd < 0)
         return 0;
-    const __m512i lut = _mm512_broadcast_i32x4(
-        _mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4));
+    const __m512i lut =
+        _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4));
     const __m512i low = _mm512_set1_epi8(0x0f);
     const __m512i k = _mm512_set1_epi16((short)key);
     const __m512i lim = _mm512_set1_epi16((short)(maxd > 16 ? 16 : maxd));

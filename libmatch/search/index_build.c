@@ -150,7 +150,8 @@ static lm_status build(const lm_pdq_hash *hashes, size_t n, int nthreads,
     uint16_t *cols = lm_big_alloc((size_t)LM_MIH_BOXES * n * sizeof *cols, &got);
     uint32_t *cursors = radix ? NULL : malloc((size_t)LM_MIH_BOXES * nkeys * sizeof *cursors);
     char *tmp = radix ? lm_big_alloc(tmp_bytes, &got) : NULL;
-    lm_status st = (cols && (radix ? tmp != NULL : cursors != NULL)) ? alloc_tables(ix) : LM_E_NOMEM;
+    lm_status st =
+        (cols && (radix ? tmp != NULL : cursors != NULL)) ? alloc_tables(ix) : LM_E_NOMEM;
     if (st != LM_OK) {
         free(cols);
         free(cursors);
@@ -211,8 +212,17 @@ lm_status lm_index_build(const lm_pdq_hash *hashes, size_t n, int nthreads, lm_i
     return build(hashes, n, nthreads, lm_ham_kernels_best(), out);
 }
 
-size_t lm_index_count(const lm_index *ix) { return ix ? ix->n : 0; }
+size_t lm_index_count(const lm_index *ix)
+{
+    return ix ? ix->n : 0;
+}
 
-size_t lm_index_memory_bytes(const lm_index *ix) { return ix ? ix->bytes : 0; }
+size_t lm_index_memory_bytes(const lm_index *ix)
+{
+    return ix ? ix->bytes : 0;
+}
 
-lm_isa lm_index_isa(const lm_index *ix) { return ix ? ix->kern->isa : LM_ISA_SCALAR; }
+lm_isa lm_index_isa(const lm_index *ix)
+{
+    return ix ? ix->kern->isa : LM_ISA_SCALAR;
+}

@@ -23,11 +23,11 @@
 
 struct lm_index {
     size_t n;
-    lm_pdq_hash *hashes;                /* copy of the build array, in its order */
-    unsigned key_bits;                  /* 0 when n == 0 (no tables) */
-    uint32_t *offsets[LM_MIH_BOXES];    /* 2^key_bits + 1 bucket starts */
-    uint32_t *pos[LM_MIH_BOXES];        /* n positions, grouped by key */
-    uint16_t *next[LM_MIH_BOXES];       /* n next-words, parallel to pos */
+    lm_pdq_hash *hashes;             /* copy of the build array, in its order */
+    unsigned key_bits;               /* 0 when n == 0 (no tables) */
+    uint32_t *offsets[LM_MIH_BOXES]; /* 2^key_bits + 1 bucket starts */
+    uint32_t *pos[LM_MIH_BOXES];     /* n positions, grouped by key */
+    uint16_t *next[LM_MIH_BOXES];    /* n next-words, parallel to pos */
     const lm_ham_kernels *kern;
     size_t bytes;
 };

@@ -7,11 +7,11 @@
  */
 #include "index_internal.h"
 
-#define COST_PROBE 30.0          /* one bucket: offset read + first cache miss */
-#define COST_FILTER 0.15         /* one next-word test in a bucket */
-#define COST_GATHER 25.0         /* one candidate's 32-byte hash from memory */
-#define COST_SCAN_CACHED 0.4     /* one hash of a scan that fits in cache */
-#define COST_SCAN_MEMORY 2.5     /* one hash of a scan streaming from DRAM */
+#define COST_PROBE 30.0      /* one bucket: offset read + first cache miss */
+#define COST_FILTER 0.15     /* one next-word test in a bucket */
+#define COST_GATHER 25.0     /* one candidate's 32-byte hash from memory */
+#define COST_SCAN_CACHED 0.4 /* one hash of a scan that fits in cache */
+#define COST_SCAN_MEMORY 2.5 /* one hash of a scan streaming from DRAM */
 #define CACHED_BYTES (8u << 20)
 
 static double binom(int n, int k)
@@ -44,7 +44,8 @@ lm_search_strategy lm_index_plan(const lm_index *ix, int max_distance)
         probes += c;
         cands += c * bucket * within16(t2 - dk);
     }
-    double mih = LM_MIH_BOXES * (probes * (COST_PROBE + bucket * COST_FILTER) + cands * COST_GATHER);
+    double mih =
+        LM_MIH_BOXES * (probes * (COST_PROBE + bucket * COST_FILTER) + cands * COST_GATHER);
     double per = ix->n * sizeof(lm_pdq_hash) <= CACHED_BYTES ? COST_SCAN_CACHED : COST_SCAN_MEMORY;
     return mih < (double)ix->n * per ? LM_SEARCH_MIH : LM_SEARCH_SCAN;
 }

@@ -49,8 +49,8 @@ static int table_finds(const query_ctx *c, const lm_pdq_hash *h, int t)
     int kd = __builtin_popcount((unsigned)((lm_box(h, t) ^ c->qw[t]) & c->kmask));
     if (kd > c->t1)
         return 0;
-    int nd = __builtin_popcount((unsigned)(lm_box(h, (t + 1) % LM_MIH_BOXES) ^
-                                           c->qw[(t + 1) % LM_MIH_BOXES]));
+    int nd = __builtin_popcount(
+        (unsigned)(lm_box(h, (t + 1) % LM_MIH_BOXES) ^ c->qw[(t + 1) % LM_MIH_BOXES]));
     return kd + nd <= c->t2;
 }
 
