@@ -14,7 +14,7 @@ mkdir -p "$out"
 pmatch=./build/cli/pmatch
 # 40 originals in $out/known, and in $out/incoming transformed copies of them
 # (resized, recompressed) plus unrelated images.
-./build/tests/tools/lm-make-images "$out/known" 40 --variants "$out/incoming"
+./build/tests/tools/lm-make-images "$out/known" 40 --variants="$out/incoming" >/dev/null
 
 echo "== hashing the known images"
 $pmatch hash "$out"/known/* | tee "$out/known.pdq" | head -n 5
