@@ -150,7 +150,7 @@ static void box_cols_avx512(const float *in, float *out, int rows, int cols, int
  * the column filter across the strip, and transpose back. A pure relayout
  * around the same per-lane operations.
  */
-#define STRIP 64
+#define STRIP 16
 
 static void box_rows_avx512(const float *in, float *out, int rows, int cols, int window)
 {
