@@ -111,6 +111,15 @@ static lm_status av_status(vctx *c, int averr, lm_status fallback, const char *w
     return lm_errbuf_set(c->err, st, "video: %s: %s", what, msg);
 }
 
+/* The demuxer's memory use follows the sizes a file declares; a refused allocation there
+ * means an implausible size (av_malloc caps single blocks), i.e. a corrupt file. */
+static lm_status demux_status(vctx *c, int averr, lm_status fallback, const char *what)
+{
+    if (averr == AVERROR(ENOMEM))
+        return lm_errbuf_set(c->err, LM_E_CORRUPT, "video: %s: implausible sizes in the file", what);
+    return av_status(c, averr, fallback, what);
+}
+
 /* Demuxers such as HLS or concat would open the paths a file names: refuse them all. */
 static int refuse_io_open(struct AVFormatContext *s, AVIOContext **pb, const char *url, int flags,
                           AVDictionary **options)
@@ -135,7 +144,7 @@ static lm_status open_input(vctx *c)
     c->fmt->io_open = refuse_io_open;
     int r = avformat_open_input(&c->fmt, NULL, NULL, NULL); /* frees fmt on failure */
     if (r < 0)
-        return av_status(c, r, LM_E_FORMAT, "not a readable container");
+        return demux_status(c, r, LM_E_FORMAT, "not a readable container");
     if (is_still_image_demuxer(c->fmt->iformat->name))
         return lm_errbuf_set(c->err, LM_E_FORMAT, "video: %s is a still image, not a video",
                              c->fmt->iformat->name);
@@ -148,13 +157,14 @@ static lm_status open_input(vctx *c)
     for (unsigned i = 0; i < ns; i++) {
         av_dict_set_int(&po[i], "max_pixels", (int64_t)c->o->max_pixels, 0);
         av_dict_set_int(&po[i], "threads", 1, 0);
+        av_dict_set_int(&po[i], "log_level_offset", LM_VIDEO_LOG_OFFSET, 0);
     }
     r = avformat_find_stream_info(c->fmt, po);
     for (unsigned i = 0; i < ns; i++)
         av_dict_free(&po[i]);
     av_free(po);
     if (r < 0)
-        return av_status(c, r, LM_E_CORRUPT, "stream info");
+        return demux_status(c, r, LM_E_CORRUPT, "stream info");
     return LM_OK;
 }
 
@@ -433,7 +443,7 @@ static lm_status run(vctx *c)
     if (c->src.io_error)
         return lm_errbuf_set(c->err, LM_E_IO, "video: read error");
     if (r != AVERROR_EOF)
-        return av_status(c, r, LM_E_CORRUPT, "reading packets");
+        return demux_status(c, r, LM_E_CORRUPT, "reading packets");
     if (c->decoded == 0)
         return lm_errbuf_set(c->err, LM_E_CORRUPT, "video: no frame could be decoded");
     return LM_OK;
