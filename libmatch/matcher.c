@@ -161,7 +161,8 @@ static int cmp_match(const void *pa, const void *pb)
 
 static void match_list_emit(match_list *l, lm_match *out, size_t cap, size_t *found)
 {
-    qsort(l->items, l->count, sizeof *l->items, cmp_match);
+    if (l->count > 1) /* qsort's base must not be NULL, even for zero items */
+        qsort(l->items, l->count, sizeof *l->items, cmp_match);
     size_t n = l->count < cap ? l->count : cap;
     if (n)
         memcpy(out, l->items, n * sizeof *out);
