@@ -230,19 +230,11 @@ static int check_pages(lm_hashdb *db, MDB_txn *txn, int all)
             return st;
         txn = own;
     }
-    size_t n = strlen(db->path) + sizeof "/data.mdb";
-    char *file = malloc(n);
-    if (!file) {
-        st = LM_E_NOMEM;
-    } else {
-        snprintf(file, n, "%s/data.mdb", db->path);
-        db_pagefile pf;
-        if (db_pages_open(&pf, file, (uint64_t)mdb_txn_id(txn)) ||
-            (all ? db_pages_check(&pf) : db_pages_check_main(&pf)))
-            st = db_err(db, LM_E_DB, "%s is damaged: %s", file, pf.why);
-        db_pages_close(&pf);
-        free(file);
-    }
+    db_pagefile pf;
+    if (db_pages_open(&pf, db, (uint64_t)mdb_txn_id(txn)) ||
+        (all ? db_pages_check(&pf) : db_pages_check_main(&pf)))
+        st = db_err(db, LM_E_DB, "%s/data.mdb is damaged: %s", db->path, pf.why);
+    db_pages_close(&pf);
     if (own)
         db_read_end(db, own);
     return st;
@@ -351,6 +343,7 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, lm_h
         return LM_E_NOMEM;
     pthread_rwlock_init(&db->resize_lock, NULL);
     pthread_mutex_init(&db->err_lock, NULL);
+    pthread_mutex_init(&db->map_lock, NULL);
     db->writable = (flags & (LM_DB_WRITE | LM_DB_CREATE)) != 0;
     int st = LM_OK;
     size_t n = strlen(path) + sizeof "/data.mdb";
@@ -449,10 +442,12 @@ void lm_hashdb_close(lm_hashdb *db)
 {
     if (!db)
         return;
+    db_pages_unmap(db);
     if (db->env)
         mdb_env_close(db->env);
     pthread_rwlock_destroy(&db->resize_lock);
     pthread_mutex_destroy(&db->err_lock);
+    pthread_mutex_destroy(&db->map_lock);
     free(db->path);
     free(db);
 }

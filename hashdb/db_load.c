@@ -72,19 +72,12 @@ lm_status lm_hashdb_load_pdq(lm_hashdb *db, lm_db_pdq_set *out)
     if (st)
         return st;
     st = db_meta_get_u64(db, txn, "generation", &out->generation, 8);
-    size_t n = strlen(db->path) + sizeof "/data.mdb";
-    char *file = malloc(n);
     db_pagefile pf;
     memset(&pf, 0, sizeof pf);
-    pf.fd = -1;
     db_tree t;
-    if (st == LM_OK && !file)
-        st = LM_E_NOMEM;
-    if (st == LM_OK) {
-        snprintf(file, n, "%s/data.mdb", db->path);
-        if (db_pages_open(&pf, file, (uint64_t)mdb_txn_id(txn)) || db_pages_find(&pf, "pdq", &t))
-            st = db_err(db, LM_E_DB, "%s: %s", file, pf.why);
-    }
+    if (st == LM_OK &&
+        (db_pages_open(&pf, db, (uint64_t)mdb_txn_id(txn)) || db_pages_find(&pf, "pdq", &t)))
+        st = db_err(db, LM_E_DB, "%s/data.mdb: %s", db->path, pf.why);
     load_ctx c = {out, 0, LM_OK};
     if (st == LM_OK) {
         /* Size from the tree's count, but never beyond what the file could hold. */
@@ -95,13 +88,12 @@ lm_status lm_hashdb_load_pdq(lm_hashdb *db, lm_db_pdq_set *out)
             st = db_err(db, LM_E_NOMEM, "out of memory for %zu PDQ hashes", c.cap);
     }
     if (st == LM_OK && db_pages_walk(&pf, &t, on_record, &c, NULL) && c.status == LM_OK)
-        st = db_err(db, LM_E_DB, "%s: PDQ table damaged: %s (run 'pmatch db verify')", file,
-                    pf.why);
+        st = db_err(db, LM_E_DB, "%s/data.mdb: PDQ table damaged: %s (run 'pmatch db verify')",
+                    db->path, pf.why);
     if (st == LM_OK && c.status)
         st = db_err(db, c.status, c.status == LM_E_NOMEM ? "out of memory loading PDQ hashes"
                                                          : "a PDQ record is damaged");
     db_pages_close(&pf);
-    free(file);
     db_read_end(db, txn);
     if (st)
         lm_db_pdq_set_free(out);

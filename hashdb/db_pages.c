@@ -57,23 +57,74 @@ void db_tree_from_bytes(db_tree *t, const uint8_t *p)
     t->root = rd(p + 40, 8);
 }
 
-int db_pages_open(db_pagefile *pf, const char *file, uint64_t txnid)
+/*
+ * One read-only mapping of data.mdb per handle, made on first use and kept:
+ * page-table set-up dominates a fresh mapping's cost (on some VMs more than the
+ * walk itself), so later loads and checks run on a warm map. It covers LMDB's
+ * map size, as LMDB's own mapping does; reads stay below the file's size.
+ */
+static int map_file(lm_hashdb *db, db_pagefile *pf)
+{
+    pthread_mutex_lock(&db->map_lock);
+    int rc = 0;
+    if (!db->pmap) {
+        size_t n = strlen(db->path) + sizeof "/data.mdb";
+        char *file = malloc(n);
+        if (file)
+            snprintf(file, n, "%s/data.mdb", db->path);
+        int fd = file ? open(file, O_RDONLY | O_CLOEXEC) : -1;
+        free(file);
+        struct stat st;
+        MDB_envinfo info;
+        mdb_env_info(db->env, &info);
+        if (fd < 0 || fstat(fd, &st) != 0) {
+            rc = bad(pf, "cannot open the data file", 0, 0);
+        } else {
+            size_t len = info.me_mapsize > (size_t)st.st_size ? info.me_mapsize : (size_t)st.st_size;
+            void *m = len ? mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
+            if (m == MAP_FAILED) {
+                rc = bad(pf, "cannot map the data file", 0, 0);
+            } else {
+                db->pmap = m;
+                db->pmap_len = len;
+                db->pmap_fd = fd;
+                fd = -1;
+            }
+        }
+        if (fd >= 0)
+            close(fd);
+    }
+    if (rc == 0) {
+        struct stat st;
+        if (fstat(db->pmap_fd, &st) != 0) {
+            rc = bad(pf, "cannot stat the data file", 0, 0);
+        } else {
+            pf->map = db->pmap;
+            pf->size = (size_t)st.st_size < db->pmap_len ? (size_t)st.st_size : db->pmap_len;
+        }
+    }
+    pthread_mutex_unlock(&db->map_lock);
+    return rc;
+}
+
+void db_pages_unmap(lm_hashdb *db)
+{
+    if (db->pmap)
+        munmap((void *)db->pmap, db->pmap_len);
+    if (db->pmap)
+        close(db->pmap_fd);
+    db->pmap = NULL;
+}
+
+int db_pages_open(db_pagefile *pf, lm_hashdb *db, uint64_t txnid)
 {
     memset(pf, 0, sizeof *pf);
-    pf->fd = -1;
     if (sizeof(size_t) < 8)
         return bad(pf, "page check needs a 64-bit build", 0, 0);
-    pf->fd = open(file, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (pf->fd < 0 || fstat(pf->fd, &st) != 0)
-        return bad(pf, "cannot open the data file", 0, 0);
-    if (st.st_size < 2 * 512)
-        return bad(pf, "data file too small (%llu bytes)", (uint64_t)st.st_size, 0);
-    pf->size = (size_t)st.st_size;
-    void *m = mmap(NULL, pf->size, PROT_READ, MAP_SHARED, pf->fd, 0);
-    if (m == MAP_FAILED)
-        return bad(pf, "cannot map the data file", 0, 0);
-    pf->map = m;
+    if (map_file(db, pf))
+        return -1;
+    if (pf->size < 2 * 512)
+        return bad(pf, "data file too small (%llu bytes)", (uint64_t)pf->size, 0);
     const uint8_t *best = NULL;
     uint64_t best_txn = 0, psize = rd(pf->map + PAGEHDR + 24, 4);
     if (psize < 512 || psize > 65536 || (psize & (psize - 1)) || 2 * psize > pf->size)
@@ -108,14 +159,9 @@ int db_pages_open(db_pagefile *pf, const char *file, uint64_t txnid)
 
 void db_pages_close(db_pagefile *pf)
 {
-    if (pf->map)
-        munmap((void *)pf->map, pf->size);
-    if (pf->fd >= 0)
-        close(pf->fd);
-    free(pf->seen);
+    free(pf->seen); /* the map belongs to the handle */
     free(pf->freed);
     memset(pf, 0, sizeof *pf);
-    pf->fd = -1;
 }
 
 static int mark(db_pagefile *pf, uint64_t pgno)
@@ -383,6 +429,10 @@ static int free_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, si
 int db_pages_check(db_pagefile *pf)
 {
     check_ctx c = {.pf = pf};
+#ifdef MADV_POPULATE_READ
+    /* Every page will be read: map them in one call rather than one fault each. */
+    madvise((void *)pf->map, (size_t)(pf->npages * pf->psize), MADV_POPULATE_READ);
+#endif
     memset(pf->seen, 0, (size_t)(pf->npages + 7) / 8);
     pf->freed = calloc((size_t)(pf->npages + 7) / 8, 1);
     if (!pf->freed)

@@ -14,8 +14,7 @@ typedef struct db_tree {
 } db_tree;
 
 typedef struct db_pagefile {
-    int fd;
-    const uint8_t *map;
+    const uint8_t *map; /* the handle's mapping */
     size_t size;
     uint64_t psize, npages, txnid;
     db_tree free, main;
@@ -26,8 +25,10 @@ typedef struct db_pagefile {
 /* A record; for duplicate tables once per (key, value). Nonzero stops the walk. */
 typedef int (*db_rec_fn)(void *ctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen);
 
-/* Map the file and pick the meta page of txnid (0: the newest). 0 or -1 with pf->why. */
-int db_pages_open(db_pagefile *pf, const char *file, uint64_t txnid);
+/* Use the handle's map of data.mdb and pick the meta page of txnid (0: the newest). 0 or -1 with pf->why. */
+int db_pages_open(db_pagefile *pf, lm_hashdb *db, uint64_t txnid);
+/* Drop the handle's mapping (at close). */
+void db_pages_unmap(lm_hashdb *db);
 void db_pages_close(db_pagefile *pf);
 /* Find a named table's tree. */
 int db_pages_find(db_pagefile *pf, const char *name, db_tree *out);

@@ -45,6 +45,11 @@ struct lm_hashdb {
      * (LMDB requires that no transaction of this process is active then). */
     pthread_rwlock_t resize_lock;
     pthread_mutex_t err_lock;
+    /* Our own read-only map of data.mdb for the page walker (db_pages.c). */
+    pthread_mutex_t map_lock;
+    const uint8_t *pmap;
+    size_t pmap_len;
+    int pmap_fd;
     lm_errbuf err;
 };
 
