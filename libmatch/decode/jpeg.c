@@ -69,13 +69,21 @@ static void on_error_exit(j_common_ptr c)
 
 static void on_output_message(j_common_ptr c) {}
 
-/* Warnings about the data itself mean the pixels are not what the encoder wrote. */
+/*
+ * Warnings about the entropy-coded data (premature end, bad Huffman codes,
+ * resync, bogus progression ...) mean the pixels are not what the encoder
+ * wrote: those are failures. Metadata-only warnings are not, nor are stray
+ * bytes between segments (JWRN_EXTRANEOUS_DATA): libjpeg skips them, the
+ * pixels are intact and the reference hashes such files, and many cameras
+ * write them, so refusing would only lose matches.
+ */
 static int warning_is_corrupt(int code)
 {
     switch (code) {
-    case JWRN_JFIF_MAJOR: /* metadata only */
+    case JWRN_JFIF_MAJOR:
     case JWRN_ADOBE_XFORM:
-    case JWRN_BOGUS_ICC: return 0;
+    case JWRN_BOGUS_ICC:
+    case JWRN_EXTRANEOUS_DATA: return 0;
     default: return 1;
     }
 }

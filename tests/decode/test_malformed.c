@@ -94,6 +94,34 @@ static void truncations(const uint8_t *d, size_t n, size_t magic_len, const char
     CHECK_EQ_INT(decode(d, n), LM_OK);
 }
 
+/* Stray bytes between two segments: libjpeg only warns, the pixels are intact. */
+static void extraneous_bytes(const uint8_t *d, size_t n)
+{
+    /* After SOI comes a segment: skip it and insert two junk bytes before the next marker. */
+    if (n < 8 || d[2] != 0xFF)
+        return;
+    size_t seg_end = 4 + ((size_t)d[4] << 8 | d[5]);
+    uint8_t *c = malloc(n + 2);
+    if (!c || seg_end >= n) {
+        free(c);
+        CHECK(0);
+        return;
+    }
+    memcpy(c, d, seg_end);
+    c[seg_end] = 0x12;
+    c[seg_end + 1] = 0x34;
+    memcpy(c + seg_end + 2, d + seg_end, n - seg_end);
+    lm_pixels a, b;
+    lm_errbuf err = {{0}};
+    CHECK_EQ_INT(lm_decode_image(d, n, &opts, &a, &err), LM_OK);
+    CHECK_EQ_INT(lm_decode_image(c, n + 2, &opts, &b, &err), LM_OK);
+    CHECK(a.data && b.data && a.width == b.width && a.height == b.height &&
+          memcmp(a.data, b.data, a.stride * a.height) == 0);
+    lm_pixels_free(&a);
+    lm_pixels_free(&b);
+    free(c);
+}
+
 static void corruptions(const uint8_t *d, size_t n, uint64_t seed, const char *what)
 {
     uint8_t *c = malloc(n);
@@ -361,6 +389,7 @@ int main(void)
 
     truncations(jpg, jpg_len, 3, "jpeg");
     truncations(png, png_len, 8, "png");
+    extraneous_bytes(jpg, jpg_len);
     corruptions(jpg, jpg_len, seed + 1, "jpeg");
     corruptions(png, png_len, seed + 2, "png");
     limits(png, png_len, jpg, jpg_len);
