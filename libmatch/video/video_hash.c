@@ -63,6 +63,9 @@ typedef struct vctx {
     int64_t decoded;
     int decode_errors;
     lm_video_sampler sampler;
+    uint8_t head[32];
+    size_t head_len;
+    int animated_webp;
 } vctx;
 
 void lm_video_opts_default(lm_video_opts *o)
@@ -133,6 +136,19 @@ static int is_still_image_demuxer(const char *name)
     return strcmp(name, "image2") == 0 || (n > 5 && strcmp(name + n - 5, "_pipe") == 0);
 }
 
+/* Image formats that may be animated: a video only when more than one frame decodes. */
+static int is_animated_image_demuxer(const char *name)
+{
+    return strcmp(name, "gif") == 0 || strcmp(name, "apng") == 0 || strcmp(name, "webp_pipe") == 0;
+}
+
+/* RIFF....WEBPVP8X with the animation flag: libavcodec before 7.1 cannot decode it. */
+static int is_animated_webp(const uint8_t *d, size_t n)
+{
+    return n >= 21 && memcmp(d, "RIFF", 4) == 0 && memcmp(d + 8, "WEBPVP8X", 8) == 0 &&
+           (d[20] & 0x02);
+}
+
 static lm_status open_input(vctx *c)
 {
     c->pb = lm_video_avio_open(&c->src);
@@ -145,7 +161,7 @@ static lm_status open_input(vctx *c)
     int r = avformat_open_input(&c->fmt, NULL, NULL, NULL); /* frees fmt on failure */
     if (r < 0)
         return demux_status(c, r, LM_E_FORMAT, "not a readable container");
-    if (is_still_image_demuxer(c->fmt->iformat->name))
+    if (is_still_image_demuxer(c->fmt->iformat->name) && !c->animated_webp)
         return lm_errbuf_set(c->err, LM_E_FORMAT, "video: %s is a still image, not a video",
                              c->fmt->iformat->name);
 
@@ -446,6 +462,12 @@ static lm_status run(vctx *c)
         return demux_status(c, r, LM_E_CORRUPT, "reading packets");
     if (c->decoded == 0)
         return lm_errbuf_set(c->err, LM_E_CORRUPT, "video: no frame could be decoded");
+    if (c->decoded == 1 && is_animated_image_demuxer(c->fmt->iformat->name)) {
+        c->out->n -= c->hashed; /* a still image is never a video */
+        c->hashed = 0;
+        return lm_errbuf_set(c->err, LM_E_FORMAT, "video: a still %s image, not a video",
+                             c->fmt->iformat->name);
+    }
     return LM_OK;
 }
 
@@ -488,6 +510,21 @@ static lm_status check_opts(const lm_video_opts *o, lm_errbuf *err)
 
 static lm_status hash_source(vctx *c)
 {
+    /* The first bytes, for the format checks libavformat's demuxer names cannot make. */
+    if (c->src.mem) {
+        c->head_len = c->src.size < sizeof c->head ? (size_t)c->src.size : sizeof c->head;
+        memcpy(c->head, c->src.mem, c->head_len);
+    } else {
+        c->head_len = fread(c->head, 1, sizeof c->head, c->src.fp);
+        if (fseeko(c->src.fp, 0, SEEK_SET) != 0)
+            return lm_errbuf_set(c->err, LM_E_IO, "video: cannot seek");
+    }
+    c->animated_webp = is_animated_webp(c->head, c->head_len);
+#if LIBAVCODEC_VERSION_INT < AV_VERSION_INT(61, 19, 100)
+    if (c->animated_webp)
+        return lm_errbuf_set(c->err, LM_E_UNSUPPORTED,
+                             "video: animated WebP needs libavcodec 61.19 (FFmpeg 7.1) or later");
+#endif
     lm_status st = run(c);
     cleanup(c);
     return st;
@@ -510,6 +547,7 @@ lm_status lm_video_hash_memory(const void *data, size_t len, const lm_video_opts
     if ((uint64_t)len > opts->max_bytes)
         return lm_errbuf_set(err, LM_E_LIMIT_BYTES, "video: %zu bytes exceed %llu", len,
                              (unsigned long long)opts->max_bytes);
+
     if (info)
         memset(info, 0, sizeof *info);
     vctx c = {.o = opts, .err = err, .info = info, .out = out, .si = -1};

@@ -273,8 +273,41 @@ static void test_rotation(void)
     free(b);
 }
 
+/* Animated GIF is a video (every frame); a one-frame GIF is a still image, never a video. */
+static void test_gif_webp(void)
+{
+    vt_synth anim = {"gif", "gif", 96, 64, 5, NULL, 1, 0, 0};
+    vt_synth still = {"gif", "gif", 96, 64, 1, NULL, 1, 0, 0};
+    uint8_t *a = NULL, *b = NULL;
+    size_t alen = 0, blen = 0;
+    CHECK_EQ_INT(vt_synth_make(&anim, &a, &alen), 0);
+    CHECK_EQ_INT(vt_synth_make(&still, &b, &blen), 0);
+    lm_vpdq_frames f = {0};
+    lm_video_info info;
+    lm_errbuf err = {{0}};
+    if (a) {
+        CHECK_EQ_INT(lm_video_hash_memory(a, alen, NULL, &f, &info, &err), LM_OK);
+        CHECK_EQ_INT(f.n, 5);
+        CHECK_EQ_STR(info.container, "gif");
+        CHECK(f.n == 5 && lm_pdq_distance(&f.v[0].hash, &f.v[4].hash) > 0);
+        lm_vpdq_frames_free(&f);
+    }
+    if (b) {
+        CHECK_EQ_INT(lm_video_hash_memory(b, blen, NULL, &f, NULL, &err), LM_E_FORMAT);
+        CHECK_EQ_INT(f.n, 0);
+    }
+    free(a);
+    free(b);
+    /* An animated WebP header (VP8X with the animation flag). */
+    uint8_t webp[64] = "RIFF\x38\0\0\0WEBPVP8X\x0a\0\0\0\x02";
+    lm_status st = lm_video_hash_memory(webp, sizeof webp, NULL, &f, NULL, &err);
+    CHECK(st == LM_E_UNSUPPORTED || st == LM_E_CORRUPT || st == LM_E_FORMAT);
+    CHECK_EQ_INT(f.n, 0);
+}
+
 int main(void)
 {
+    test_gif_webp();
     test_vfr();
     test_keyframes();
     test_rotation();
