@@ -15,6 +15,10 @@
  * by lm_hashdb_last_error is per handle: with concurrent failing calls it
  * describes one of them.
  *
+ * As with LMDB itself, open a database at most once per process and share
+ * that handle (a second handle on the same path in one process would break
+ * LMDB's locking). Other processes may open it at the same time.
+ *
  * Durability: every write is one transaction, committed with a full sync. A
  * crash or kill at any point leaves the database as of the last commit.
  * Every committed write bumps the generation counter.

@@ -14,6 +14,7 @@
 typedef struct vlist {
     uint32_t id;
     uint64_t recorded, actual;
+    char name[LM_DB_MAX_LIST_NAME + 1];
 } vlist;
 
 typedef struct vctx {
@@ -126,19 +127,37 @@ static void on_list(vctx *v, const MDB_val *k, const MDB_val *d)
         problem(v, "lists: more than %d lists", DB_MAX_LISTS);
         return;
     }
-    for (size_t i = 0; i < v->nlists; i++) {
-        db_list o;
-        if (db_list_get(v->db, v->txn, v->lists[i].id, &o) == LM_OK && o.name_len == l.name_len &&
-            memcmp(o.name, l.name, l.name_len) == 0)
-            problem(v, "list %u: same name as list %u", id, o.id);
-    }
     vlist *t = realloc(v->lists, (v->nlists + 1) * sizeof *t);
     if (!t) {
         problem(v, "lists: out of memory");
         return;
     }
     v->lists = t;
-    v->lists[v->nlists++] = (vlist){id, l.entry_count, 0};
+    vlist *nl = &v->lists[v->nlists++];
+    *nl = (vlist){.id = id, .recorded = l.entry_count};
+    memcpy(nl->name, l.name, l.name_len);
+    nl->name[l.name_len] = '\0';
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+    return strcmp(((const vlist *)a)->name, ((const vlist *)b)->name);
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+    uint32_t x = ((const vlist *)a)->id, y = ((const vlist *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+/* Names must be unique: sort by name, compare neighbours, restore id order. */
+static void check_list_names(vctx *v)
+{
+    qsort(v->lists, v->nlists, sizeof *v->lists, cmp_name);
+    for (size_t i = 1; i < v->nlists; i++)
+        if (strcmp(v->lists[i].name, v->lists[i - 1].name) == 0)
+            problem(v, "lists %u and %u have the same name", v->lists[i - 1].id, v->lists[i].id);
+    qsort(v->lists, v->nlists, sizeof *v->lists, cmp_id);
 }
 
 static void on_entry(vctx *v, const MDB_val *k, const MDB_val *d)
@@ -254,6 +273,7 @@ lm_status lm_hashdb_verify(lm_hashdb *db, lm_db_problem_fn fn, void *ctx, uint64
     }
     check_meta(&v);
     walk(&v, db->lists, "lists", on_list);
+    check_list_names(&v);
     walk(&v, db->entries, "entries", on_entry);
     walk(&v, db->pdq, "pdq", on_pdq);
     walk(&v, db->hashes, "hash index", on_hash);
@@ -262,12 +282,11 @@ lm_status lm_hashdb_verify(lm_hashdb *db, lm_db_problem_fn fn, void *ctx, uint64
             problem(&v, "list %u: records %llu entries but holds %llu", v.lists[i].id,
                     (unsigned long long)v.lists[i].recorded,
                     (unsigned long long)v.lists[i].actual);
-    MDB_stat se, sp, sh;
+    MDB_stat se, sh;
     if (mdb_stat(v.txn, db->entries, &se) == 0 && mdb_stat(v.txn, db->hashes, &sh) == 0 &&
         se.ms_entries != sh.ms_entries)
         problem(&v, "the hash index has %zu records for %zu entries", sh.ms_entries,
                 se.ms_entries);
-    (void)sp;
     if (v.problems > MAX_REPORTED && fn) {
         char msg[80];
         snprintf(msg, sizeof msg, "... %llu more problems not listed",

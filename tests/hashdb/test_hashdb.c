@@ -482,6 +482,31 @@ static void test_verify_finds_inconsistency(const char *dir)
     lm_hashdb_close(db);
 }
 
+/* A full map is grown and the transaction run again: the import still succeeds. */
+static void test_map_growth(const char *dir)
+{
+    lm_hashdb *db = fresh_db(dir, "growth");
+    /* Shrink the map to what is in use (LMDB rounds a tiny request up to that). */
+    CHECK_EQ_INT(mdb_env_set_mapsize(db->env, 1), 0);
+    MDB_envinfo before, after;
+    mdb_env_info(db->env, &before);
+    uint64_t seed = 99;
+    char *text = hdb_random_hex(&seed, 20000);
+    lm_db_import_result r;
+    CHECK_EQ_INT(lm_hashdb_import_memory(db, text, strlen(text), NULL, &r), LM_OK);
+    CHECK_EQ_INT(r.added, 20000);
+    mdb_env_info(db->env, &after);
+    CHECK(after.me_mapsize > before.me_mapsize);
+    char *out = hdb_export(db, LM_DB_FORMAT_HEX, NULL, NULL);
+    CHECK_EQ_STR(out, text);
+    free(out);
+    free(text);
+    uint64_t problems = 1;
+    CHECK_EQ_INT(lm_hashdb_verify(db, NULL, NULL, &problems), LM_OK);
+    CHECK_EQ_INT(problems, 0);
+    lm_hashdb_close(db);
+}
+
 static void test_text_rule(void)
 {
     CHECK(lm_db_text_ok("plain ascii", 11, 100));
@@ -508,6 +533,7 @@ int main(void)
     test_bad_lines(dir);
     test_replace_and_provenance(dir);
     test_verify_finds_inconsistency(dir);
+    test_map_growth(dir);
     if (!check_failures)
         hdb_rmrf(dir);
     else
