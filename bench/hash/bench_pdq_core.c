@@ -159,6 +159,24 @@ int main(int argc, char **argv)
         printf("\n");
     }
     printf("hashes and quality identical across ISAs: %s\n", mismatch ? "NO (bug!)" : "yes");
+
+    /* The public call on the same pixels (dispatch's ISA; LM_FORCE_ISA caps it): the
+     * difference to "luma + core" is the per-call allocation and copying around it. */
+    lm_hasher *h = lm_hasher_create();
+    if (h) {
+        for (int dih = 0; dih < 2; dih++) {
+            lm_hasher_set_option(h, LM_OPT_DIHEDRAL, dih);
+            for (int r = 0; r < runs; r++) {
+                lm_image_hash out;
+                double t0 = now_ms();
+                lm_hash_pixels(h, px, (uint32_t)cols, (uint32_t)rows, (size_t)cols * 3, 3, &out);
+                t[r] = now_ms() - t0;
+            }
+            printf("lm_hash_pixels (public, %s, dihedral %s): %.4f ms\n",
+                   lm_isa_name(lm_cpu_isa()), dih ? "on" : "off", median(t, runs));
+        }
+        lm_hasher_destroy(h);
+    }
     free(px);
     free(luma0);
     free(work);
