@@ -482,6 +482,51 @@ static void test_verify_finds_inconsistency(const char *dir)
     lm_hashdb_close(db);
 }
 
+/* Mutated inputs of every format (fixed seed): errors or entries, never a crash; DB stays consistent. */
+static void test_mutated_imports(const char *dir)
+{
+    lm_hashdb *db = fresh_db(dir, "mutate");
+    uint64_t seed = check_test_seed(0x3a7a7e);
+    char base[4][600];
+    snprintf(base[0], sizeof base[0], "%s\n%s\n%s\n", PDQ1, MD5, SHA1);
+    snprintf(base[1], sizeof base[1], "%s,90,a/b.jpg\n%s,,x\n", PDQ1, PDQ2);
+    snprintf(base[2], sizeof base[2], "hash,type,quality,label,reference\n%s,pdq,7,\"a,\"\"b\",r\n%s,md5,,,\n",
+             PDQ2, MD5);
+    snprintf(base[3], sizeof base[3], "hash\ttype\tlabel\n%s\tsha256\tl\n", SHA256);
+    static const char alphabet[] = "0123456789abcdefABCDEFxyz,\"\t\r\n #\x00\x1b\xc3\xa9\xff";
+    int ok = 0;
+    for (int i = 0; i < 1200; i++) {
+        char buf[700];
+        const char *b = base[i % 4];
+        size_t len = strlen(b);
+        memcpy(buf, b, len);
+        int edits = 1 + (int)(check_rand(&seed) % 4);
+        for (int e = 0; e < edits; e++) {
+            size_t at = check_rand(&seed) % len;
+            char c = alphabet[check_rand(&seed) % (sizeof alphabet - 1)];
+            switch (check_rand(&seed) % 3) {
+            case 0: buf[at] = c; break;                             /* replace */
+            case 1: if (len < sizeof buf - 1) { memmove(buf + at + 1, buf + at, len - at); buf[at] = c; len++; } break;
+            default: memmove(buf + at, buf + at + 1, len - at - 1); len--; break; /* delete */
+            }
+            if (len == 0)
+                break;
+        }
+        lm_db_import_opts o;
+        lm_db_import_opts_init(&o);
+        o.skip_bad = (int)(i & 1);
+        o.list = (i & 2) ? "m1" : "m2";
+        lm_status st = lm_hashdb_import_memory(db, buf, len, &o, NULL);
+        CHECK(st == LM_OK || st == LM_E_IMPORT);
+        ok += st == LM_OK;
+    }
+    CHECK(ok > 50);
+    uint64_t problems = 1;
+    CHECK_EQ_INT(lm_hashdb_verify(db, NULL, NULL, &problems), LM_OK);
+    CHECK_EQ_INT(problems, 0);
+    lm_hashdb_close(db);
+}
+
 /* A full map is grown and the transaction run again: the import still succeeds. */
 static void test_map_growth(const char *dir)
 {
@@ -534,6 +579,7 @@ int main(void)
     test_replace_and_provenance(dir);
     test_verify_finds_inconsistency(dir);
     test_map_growth(dir);
+    test_mutated_imports(dir);
     if (!check_failures)
         hdb_rmrf(dir);
     else
