@@ -14,39 +14,41 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: pmatch db COMMAND [--db PATH] [OPTIONS]\n"
-            "\n"
-            "commands:\n"
-            "  init                         create an empty database\n"
-            "  import FILE|-                import a hash list (one transaction: all or nothing)\n"
-            "      --format F               auto (default), hex, pdq-csv, csv, tsv\n"
-            "      --type T                 pdq, md5, sha1, sha256 (default: type column, or by\n"
-            "                               length: 64 hex digits = pdq, 32 = md5, 40 = sha1)\n"
-            "      --list NAME              list to import into (default 'default'; created)\n"
-            "      --source S               where the list came from (stored with the list)\n"
-            "      --list-version V         the supplier's version of the list\n"
-            "      --replace                the list becomes exactly this file's hashes\n"
-            "      --skip-bad               skip bad lines (default: any bad line fails the import)\n"
-            "      -v, --verbose            also print each duplicate line\n"
-            "  export [-o FILE]             write entries (default format csv) to FILE or stdout\n"
-            "      --format F --list NAME --type T\n"
-            "  add HASH                     add one hash\n"
-            "      --type T --list NAME (default 'manual') --label L --reference R --quality N\n"
-            "  remove ID                    remove entry ID\n"
-            "  remove --hash HEX            remove every entry with this hash [--type T] [--list NAME]\n"
-            "  show ID                      print one entry\n"
-            "  stats                        counts by list and type, PDQ quality histogram\n"
-            "  verify                       check the database's consistency\n"
-            "\n"
-            "Formats: hex is one hash per line; pdq-csv is 'hash,quality,path' as 'pmatch hash'\n"
-            "prints it; csv/tsv need a header naming columns hash, type, quality, label,\n"
-            "reference (other columns are ignored). Blank lines and lines starting with '#'\n"
-            "are skipped. Bad lines are reported as FILE:LINE: reason.\n"
-            "\n"
-            "The database is --db PATH, else $PMATCH_DB, else $XDG_DATA_HOME/pmatch/hashes.lmdb,\n"
-            "else ~/.local/share/pmatch/hashes.lmdb (a directory).\n"
-            "Exit status: 0 success, 2 error (verify: 2 when it finds problems).\n");
+    fprintf(
+        out,
+        "usage: pmatch db COMMAND [--db PATH] [OPTIONS]\n"
+        "\n"
+        "commands:\n"
+        "  init                         create an empty database\n"
+        "  import FILE|-                import a hash list (one transaction: all or nothing)\n"
+        "      --format F               auto (default), hex, pdq-csv, csv, tsv\n"
+        "      --type T                 pdq, md5, sha1, sha256 (default: type column, or by\n"
+        "                               length: 64 hex digits = pdq, 32 = md5, 40 = sha1)\n"
+        "      --list NAME              list to import into (default 'default'; created)\n"
+        "      --source S               where the list came from (stored with the list)\n"
+        "      --list-version V         the supplier's version of the list\n"
+        "      --replace                the list becomes exactly this file's hashes\n"
+        "      --skip-bad               skip bad lines (default: any bad line fails the import)\n"
+        "      -v, --verbose            also print each duplicate line\n"
+        "  export [-o FILE]             write entries (default format csv) to FILE or stdout\n"
+        "      --format F --list NAME --type T\n"
+        "  add HASH                     add one hash\n"
+        "      --type T --list NAME (default 'manual') --label L --reference R --quality N\n"
+        "  remove ID                    remove entry ID\n"
+        "  remove --hash HEX            remove every entry with this hash [--type T] [--list "
+        "NAME]\n"
+        "  show ID                      print one entry\n"
+        "  stats                        counts by list and type, PDQ quality histogram\n"
+        "  verify                       check the database's consistency\n"
+        "\n"
+        "Formats: hex is one hash per line; pdq-csv is 'hash,quality,path' as 'pmatch hash'\n"
+        "prints it; csv/tsv need a header naming columns hash, type, quality, label,\n"
+        "reference (other columns are ignored). Blank lines and lines starting with '#'\n"
+        "are skipped. Bad lines are reported as FILE:LINE: reason.\n"
+        "\n"
+        "The database is --db PATH, else $PMATCH_DB, else $XDG_DATA_HOME/pmatch/hashes.lmdb,\n"
+        "else ~/.local/share/pmatch/hashes.lmdb (a directory).\n"
+        "Exit status: 0 success, 2 error (verify: 2 when it finds problems).\n");
 }
 
 typedef struct db_args {
@@ -170,8 +172,8 @@ static int do_import(const db_args *a, const char *file)
     printf("imported %llu entries into list '%s' from %s (%s): %llu duplicates, %llu bad lines "
            "skipped, %llu removed\n",
            (unsigned long long)r.added, a->list ? a->list : "default", rep.name,
-           lm_db_format_name(r.format), (unsigned long long)r.duplicates,
-           (unsigned long long)r.bad, (unsigned long long)r.removed);
+           lm_db_format_name(r.format), (unsigned long long)r.duplicates, (unsigned long long)r.bad,
+           (unsigned long long)r.removed);
     lm_hashdb_close(db);
     return PMATCH_EXIT_OK;
 }
@@ -201,8 +203,8 @@ static int do_export(const db_args *a)
     return rc;
 }
 
-static int parse_hash_arg(const char *hex, const char *type_name, lm_hash_type *type,
-                          uint8_t *hash, size_t *len)
+static int parse_hash_arg(const char *hex, const char *type_name, lm_hash_type *type, uint8_t *hash,
+                          size_t *len)
 {
     lm_hash_type forced;
     char why[160];
@@ -387,8 +389,18 @@ static int do_verify(const db_args *a)
 int cmd_db(int argc, char **argv)
 {
     enum {
-        OPT_DB = 256, OPT_FORMAT, OPT_TYPE, OPT_LIST, OPT_SOURCE, OPT_VERSION, OPT_SKIP_BAD,
-        OPT_REPLACE, OPT_LABEL, OPT_REFERENCE, OPT_QUALITY, OPT_HASH
+        OPT_DB = 256,
+        OPT_FORMAT,
+        OPT_TYPE,
+        OPT_LIST,
+        OPT_SOURCE,
+        OPT_VERSION,
+        OPT_SKIP_BAD,
+        OPT_REPLACE,
+        OPT_LABEL,
+        OPT_REFERENCE,
+        OPT_QUALITY,
+        OPT_HASH
     };
     static const struct option options[] = {
         {"db", required_argument, NULL, OPT_DB},
@@ -445,8 +457,8 @@ int cmd_db(int argc, char **argv)
     char **rest = argv + 1 + optind;
     int nrest = argc - 1 - optind;
     const char *arg = nrest > 0 ? rest[0] : NULL;
-    int want_arg = strcmp(sub, "import") == 0 || strcmp(sub, "add") == 0 ||
-                   strcmp(sub, "show") == 0;
+    int want_arg =
+        strcmp(sub, "import") == 0 || strcmp(sub, "add") == 0 || strcmp(sub, "show") == 0;
     if (nrest > 1 || (nrest == 1 && !want_arg && strcmp(sub, "remove") != 0) ||
         (want_arg && nrest != 1)) {
         fprintf(stderr, "pmatch db %s: wrong number of arguments\n\n", sub);

@@ -126,16 +126,15 @@ int db_entry_delete(lm_hashdb *db, MDB_txn *txn, const db_entry *e)
     int rc = mdb_del(txn, db->hashes, &hk, &hv);
     if (rc && rc != MDB_NOTFOUND)
         return db_mdb_err(db, rc, "removing from the hash index");
-    if (e->type == LM_HASH_PDQ && (rc = mdb_del(txn, db->pdq, &k, NULL)) != 0 &&
-        rc != MDB_NOTFOUND)
+    if (e->type == LM_HASH_PDQ && (rc = mdb_del(txn, db->pdq, &k, NULL)) != 0 && rc != MDB_NOTFOUND)
         return db_mdb_err(db, rc, "removing a PDQ record");
     if ((rc = mdb_del(txn, db->entries, &k, NULL)) != 0)
         return db_mdb_err(db, rc, "removing an entry");
     return LM_OK;
 }
 
-int db_find_in_list(lm_hashdb *db, MDB_txn *txn, lm_hash_type type, const uint8_t *hash,
-                    size_t len, uint32_t list_id, uint64_t *id)
+int db_find_in_list(lm_hashdb *db, MDB_txn *txn, lm_hash_type type, const uint8_t *hash, size_t len,
+                    uint32_t list_id, uint64_t *id)
 {
     uint8_t hkey[1 + LM_DB_MAX_HASH_BYTES];
     db_hash_key(hkey, type, hash, len);
@@ -194,9 +193,14 @@ static int add_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
     uint64_t next;
     if ((st = db_meta_get_u64(db, txn, "next_entry_id", &next, 8)) != 0)
         return st;
-    db_entry e = {.type = in->type, .hash_len = len, .quality = in->quality,
-                  .list_id = list_id, .added = db_now(), .hash = in->hash,
-                  .label = in->label ? in->label : "", .label_len = in->label ? strlen(in->label) : 0,
+    db_entry e = {.type = in->type,
+                  .hash_len = len,
+                  .quality = in->quality,
+                  .list_id = list_id,
+                  .added = db_now(),
+                  .hash = in->hash,
+                  .label = in->label ? in->label : "",
+                  .label_len = in->label ? strlen(in->label) : 0,
                   .ref = in->reference ? in->reference : "",
                   .ref_len = in->reference ? strlen(in->reference) : 0};
     if ((st = db_entry_insert(db, txn, &e, &next)) != 0 ||
@@ -313,8 +317,8 @@ lm_status lm_hashdb_remove(lm_hashdb *db, uint64_t id)
     return db_write(db, remove_txn, &r);
 }
 
-lm_status lm_hashdb_remove_hash(lm_hashdb *db, lm_hash_type type, const uint8_t *hash,
-                                size_t len, const char *list, size_t *removed)
+lm_status lm_hashdb_remove_hash(lm_hashdb *db, lm_hash_type type, const uint8_t *hash, size_t len,
+                                const char *list, size_t *removed)
 {
     if (!db || !hash)
         return LM_E_INVALID_ARG;

@@ -200,7 +200,8 @@ static int db_precheck(lm_hashdb *db, const char *file)
         uint64_t root0 = db_get_le(page + 80, 8), root1 = db_get_le(page + 128, 8);
         uint64_t last = db_get_le(page + 136, 8);
         if (!(flags & 0x08) || magic != 0xBEEFC0DEu || version != 1) {
-            status = db_err(db, LM_E_DB, "%s: meta page %d is damaged (not an LMDB file?)", file, i);
+            status =
+                db_err(db, LM_E_DB, "%s: meta page %d is damaged (not an LMDB file?)", file, i);
             break;
         }
         if (ps < 512 || ps > 65536 || (ps & (ps - 1)) || (i == 1 && ps != psize)) {
@@ -212,9 +213,9 @@ static int db_precheck(lm_hashdb *db, const char *file)
         if (last < 1 || last >= pages || depth0 > 32 || depth1 > 32 ||
             (root0 != UINT64_MAX && (root0 < 2 || root0 > last)) ||
             (root1 != UINT64_MAX && (root1 < 2 || root1 > last)))
-            status = db_err(db, LM_E_DB,
-                            "%s: meta page %d points beyond the file (damaged or truncated)",
-                            file, i);
+            status =
+                db_err(db, LM_E_DB,
+                       "%s: meta page %d points beyond the file (damaged or truncated)", file, i);
     }
     close(fd);
     return status;
@@ -359,8 +360,8 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, lm_h
     struct stat sb;
     int exists = stat(file, &sb) == 0 && sb.st_size > 0;
     if (!exists && !(flags & LM_DB_CREATE)) {
-        st = db_err(db, LM_E_NOT_FOUND, "no hash-list database at %s (create one with 'pmatch db init')",
-                    path);
+        st = db_err(db, LM_E_NOT_FOUND,
+                    "no hash-list database at %s (create one with 'pmatch db init')", path);
     } else if (!exists && mkdir_p(path) != 0) {
         st = db_err(db, LM_E_IO, "%s: %s", path, strerror(errno));
     } else if (exists) {

@@ -18,8 +18,8 @@ int db_list_decode(uint32_t id, const MDB_val *v, db_list *l, const char **why)
     l->created = (int64_t)db_get_le(p + 8, 8);
     l->imported = (int64_t)db_get_le(p + 16, 8);
     l->entry_count = db_get_le(p + 24, 8);
-    if (l->name_len == 0 || l->name_len > LM_DB_MAX_LIST_NAME ||
-        l->source_len > LM_DB_MAX_SOURCE || l->version_len > LM_DB_MAX_VERSION ||
+    if (l->name_len == 0 || l->name_len > LM_DB_MAX_LIST_NAME || l->source_len > LM_DB_MAX_SOURCE ||
+        l->version_len > LM_DB_MAX_VERSION ||
         v->mv_size != DB_LIST_HDR + l->name_len + l->source_len + l->version_len) {
         *why = "list text lengths do not match the record size";
         return -1;

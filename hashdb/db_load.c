@@ -91,8 +91,9 @@ lm_status lm_hashdb_load_pdq(lm_hashdb *db, lm_db_pdq_set *out)
         st = db_err(db, LM_E_DB, "%s/data.mdb: PDQ table damaged: %s (run 'pmatch db verify')",
                     db->path, pf.why);
     if (st == LM_OK && c.status)
-        st = db_err(db, c.status, c.status == LM_E_NOMEM ? "out of memory loading PDQ hashes"
-                                                         : "a PDQ record is damaged");
+        st = db_err(db, c.status,
+                    c.status == LM_E_NOMEM ? "out of memory loading PDQ hashes"
+                                           : "a PDQ record is damaged");
     db_pages_close(&pf);
     db_read_end(db, txn);
     if (st)

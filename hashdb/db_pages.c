@@ -80,7 +80,8 @@ static int map_file(lm_hashdb *db, db_pagefile *pf)
         if (fd < 0 || fstat(fd, &st) != 0) {
             rc = bad(pf, "cannot open the data file", 0, 0);
         } else {
-            size_t len = info.me_mapsize > (size_t)st.st_size ? info.me_mapsize : (size_t)st.st_size;
+            size_t len =
+                info.me_mapsize > (size_t)st.st_size ? info.me_mapsize : (size_t)st.st_size;
             void *m = len ? mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0) : MAP_FAILED;
             if (m == MAP_FAILED) {
                 rc = bad(pf, "cannot map the data file", 0, 0);
@@ -193,8 +194,8 @@ static int emit(walk *w, const uint8_t *k, size_t kl, const uint8_t *v, size_t v
     return 0;
 }
 
-static int walk_page(walk *w, uint64_t pgno, unsigned level, const db_tree *t, const uint8_t *dupkey,
-                     size_t dupklen);
+static int walk_page(walk *w, uint64_t pgno, unsigned level, const db_tree *t,
+                     const uint8_t *dupkey, size_t dupklen);
 
 /* Check the node table of a page or sub-page of ps bytes at p; returns its key count or -1. */
 static int page_nodes(db_pagefile *pf, const uint8_t *p, size_t ps, int leaf2, size_t ksize)
@@ -251,8 +252,8 @@ static int walk_dups(walk *w, const uint8_t *key, size_t klen, const uint8_t *d,
     return 0;
 }
 
-static int walk_page(walk *w, uint64_t pgno, unsigned level, const db_tree *t, const uint8_t *dupkey,
-                     size_t dupklen)
+static int walk_page(walk *w, uint64_t pgno, unsigned level, const db_tree *t,
+                     const uint8_t *dupkey, size_t dupklen)
 {
     db_pagefile *pf = w->pf;
     if (level >= t->depth || level >= MAX_DEPTH)

@@ -25,7 +25,8 @@ typedef struct db_pagefile {
 /* A record; for duplicate tables once per (key, value). Nonzero stops the walk. */
 typedef int (*db_rec_fn)(void *ctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen);
 
-/* Use the handle's map of data.mdb and pick the meta page of txnid (0: the newest). 0 or -1 with pf->why. */
+/* Use the handle's map of data.mdb and pick the meta page of txnid (0: the newest). 0 or -1 with
+ * pf->why. */
 int db_pages_open(db_pagefile *pf, lm_hashdb *db, uint64_t txnid);
 /* Drop the handle's mapping (at close). */
 void db_pages_unmap(lm_hashdb *db);

@@ -19,7 +19,7 @@ lm_status lm_db_hash_type_parse(const char *name, lm_hash_type *out)
     static const struct {
         const char *name;
         lm_hash_type type;
-    } names[] = {{"pdq", LM_HASH_PDQ},   {"md5", LM_HASH_MD5},       {"sha1", LM_HASH_SHA1},
+    } names[] = {{"pdq", LM_HASH_PDQ},    {"md5", LM_HASH_MD5},       {"sha1", LM_HASH_SHA1},
                  {"sha-1", LM_HASH_SHA1}, {"sha256", LM_HASH_SHA256}, {"sha-256", LM_HASH_SHA256}};
     if (!name || !out)
         return LM_E_INVALID_ARG;

@@ -113,7 +113,8 @@ lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *op
             db_entry e;
             const char *why;
             if (k.mv_size != 8 || db_entry_decode(db_get_be64(k.mv_data), &v, &e, &why)) {
-                st = db_err(db, LM_E_DB, "a damaged entry stops the export (run 'pmatch db verify')");
+                st = db_err(db, LM_E_DB,
+                            "a damaged entry stops the export (run 'pmatch db verify')");
                 break;
             }
             if ((list_id && e.list_id != list_id) || (type && e.type != type))

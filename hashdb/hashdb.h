@@ -100,7 +100,7 @@ typedef struct lm_db_new_entry {
     int quality;         /* 0..100, or -1 for unknown */
     const char *label;   /* NULL or printable text */
     const char *reference;
-    const char *list;    /* list name; NULL means "manual"; created when absent */
+    const char *list; /* list name; NULL means "manual"; created when absent */
 } lm_db_new_entry;
 
 /* Add one entry. LM_E_EXISTS when the list already holds this hash (*id_out then names it). */
@@ -110,8 +110,8 @@ lm_status lm_hashdb_add(lm_hashdb *db, const lm_db_new_entry *e, uint64_t *id_ou
 lm_status lm_hashdb_remove(lm_hashdb *db, uint64_t id);
 
 /* Remove every entry with this hash (only in list, when list is non-NULL); *removed counts them. */
-lm_status lm_hashdb_remove_hash(lm_hashdb *db, lm_hash_type type, const uint8_t *hash,
-                                size_t len, const char *list, size_t *removed);
+lm_status lm_hashdb_remove_hash(lm_hashdb *db, lm_hash_type type, const uint8_t *hash, size_t len,
+                                const char *list, size_t *removed);
 
 /* Describe an entry (lm_entry_info from libmatch.h). LM_E_NOT_FOUND when absent. */
 lm_status lm_hashdb_get_entry(lm_hashdb *db, uint64_t id, lm_entry_info *out);
@@ -179,15 +179,15 @@ typedef enum lm_db_line_kind {
 typedef void (*lm_db_line_fn)(void *ctx, uint64_t line, lm_db_line_kind kind, const char *reason);
 
 typedef struct lm_db_import_opts {
-    uint32_t struct_size;   /* sizeof(lm_db_import_opts) */
-    lm_db_format format;    /* AUTO: decided from the first content line */
-    lm_hash_type type;      /* 0: from a type column, or by length (64 hex digits: PDQ) */
-    const char *list;       /* list name (default "default") */
-    const char *source;     /* provenance, stored with the list (NULL: keep) */
-    const char *version;    /* the supplier's list version (NULL: keep) */
-    int skip_bad;           /* 1: skip bad lines; 0: any bad line fails the import */
-    int replace;            /* 1: the list's entries become exactly the file's */
-    lm_db_line_fn on_line;  /* NULL or a reporter for bad and duplicate lines */
+    uint32_t struct_size;  /* sizeof(lm_db_import_opts) */
+    lm_db_format format;   /* AUTO: decided from the first content line */
+    lm_hash_type type;     /* 0: from a type column, or by length (64 hex digits: PDQ) */
+    const char *list;      /* list name (default "default") */
+    const char *source;    /* provenance, stored with the list (NULL: keep) */
+    const char *version;   /* the supplier's list version (NULL: keep) */
+    int skip_bad;          /* 1: skip bad lines; 0: any bad line fails the import */
+    int replace;           /* 1: the list's entries become exactly the file's */
+    lm_db_line_fn on_line; /* NULL or a reporter for bad and duplicate lines */
     void *ctx;
 } lm_db_import_opts;
 
@@ -246,12 +246,12 @@ typedef struct lm_db_stats {
     uint32_t schema_version;
     uint64_t generation;
     uint64_t entries;
-    uint64_t by_type[5];          /* indexed by lm_hash_type */
-    uint64_t quality_hist[11];    /* PDQ quality: [0..9], [10..19], ..., [90..99], [100] */
-    uint64_t quality_unknown;     /* PDQ entries without a quality */
+    uint64_t by_type[5];       /* indexed by lm_hash_type */
+    uint64_t quality_hist[11]; /* PDQ quality: [0..9], [10..19], ..., [90..99], [100] */
+    uint64_t quality_unknown;  /* PDQ entries without a quality */
     size_t list_count;
-    lm_db_list_stats *lists;      /* list_count items; free with lm_db_stats_free */
-    uint64_t file_bytes;          /* size of data.mdb */
+    lm_db_list_stats *lists; /* list_count items; free with lm_db_stats_free */
+    uint64_t file_bytes;     /* size of data.mdb */
 } lm_db_stats;
 
 lm_status lm_hashdb_stats(lm_hashdb *db, lm_db_stats *out);

@@ -145,8 +145,8 @@ int db_entry_get(lm_hashdb *db, MDB_txn *txn, uint64_t id, db_entry *e);
 int db_entry_insert(lm_hashdb *db, MDB_txn *txn, db_entry *e, uint64_t *next_id);
 int db_entry_delete(lm_hashdb *db, MDB_txn *txn, const db_entry *e);
 /* The id of an entry in list_id holding this hash, or 0. Returns status. */
-int db_find_in_list(lm_hashdb *db, MDB_txn *txn, lm_hash_type type, const uint8_t *hash,
-                    size_t len, uint32_t list_id, uint64_t *id);
+int db_find_in_list(lm_hashdb *db, MDB_txn *txn, lm_hash_type type, const uint8_t *hash, size_t len,
+                    uint32_t list_id, uint64_t *id);
 void db_hash_key(uint8_t *key, lm_hash_type type, const uint8_t *hash, size_t len);
 
 int db_list_decode(uint32_t id, const MDB_val *v, db_list *l, const char **why);

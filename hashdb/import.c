@@ -21,14 +21,14 @@ typedef struct import_job {
     lm_db_import_result res;
 } import_job;
 
-static void report(const lm_db_import_opts *o, uint64_t line, lm_db_line_kind kind,
-                   const char *why)
+static void report(const lm_db_import_opts *o, uint64_t line, lm_db_line_kind kind, const char *why)
 {
     if (o->on_line)
         o->on_line(o->ctx, line, kind, why);
 }
 
-/* Parse everything. LM_OK, LM_E_IMPORT (fatal header or bad lines without skip_bad), LM_E_IO, LM_E_NOMEM. */
+/* Parse everything. LM_OK, LM_E_IMPORT (fatal header or bad lines without skip_bad), LM_E_IO,
+ * LM_E_NOMEM. */
 static int parse_all(lm_hashdb *db, db_reader *r, import_job *job)
 {
     const lm_db_import_opts *o = job->opts;
@@ -44,8 +44,8 @@ static int parse_all(lm_hashdb *db, db_reader *r, import_job *job)
     while ((rc = db_reader_next(r, &line, &len, &flags)) == 1) {
         job->res.lines++;
         if (flags) {
-            snprintf(why, sizeof why, flags & DB_LINE_TOO_LONG ? "line longer than %d bytes"
-                                                               : "NUL byte in line",
+            snprintf(why, sizeof why,
+                     flags & DB_LINE_TOO_LONG ? "line longer than %d bytes" : "NUL byte in line",
                      LM_DB_MAX_LINE);
             job->res.bad++;
             report(o, r->line_no, LM_DB_LINE_BAD, why);
@@ -184,9 +184,15 @@ static int import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
             return db_mdb_err(db, rc, "reading the hash index");
         }
         const char *text = job->recs.text ? job->recs.text + r->text_off : "";
-        db_entry e = {.type = r->type, .hash_len = r->hash_len, .quality = r->quality,
-                      .list_id = list_id, .added = now, .hash = r->hash, .label = text,
-                      .label_len = r->label_len, .ref = text + r->label_len,
+        db_entry e = {.type = r->type,
+                      .hash_len = r->hash_len,
+                      .quality = r->quality,
+                      .list_id = list_id,
+                      .added = now,
+                      .hash = r->hash,
+                      .label = text,
+                      .label_len = r->label_len,
+                      .ref = text + r->label_len,
                       .ref_len = r->ref_len};
         if ((st = db_entry_insert(db, txn, &e, &next)) != 0)
             return st;
@@ -209,7 +215,8 @@ static lm_status import_run(lm_hashdb *db, db_reader *r, const lm_db_import_opts
         return db_err(db, LM_E_INVALID_ARG, "import options: wrong struct_size");
     const char *list = opts->list ? opts->list : "default";
     if (!*list || !lm_db_text_ok(list, strlen(list), LM_DB_MAX_LIST_NAME))
-        return db_err(db, LM_E_INVALID_ARG, "list name empty, longer than %d bytes or not printable",
+        return db_err(db, LM_E_INVALID_ARG,
+                      "list name empty, longer than %d bytes or not printable",
                       LM_DB_MAX_LIST_NAME);
     if (opts->source && !lm_db_text_ok(opts->source, strlen(opts->source), LM_DB_MAX_SOURCE))
         return db_err(db, LM_E_INVALID_ARG, "source longer than %d bytes or not printable",

@@ -65,10 +65,10 @@ int db_parse_hash(const char *s, size_t len, lm_hash_type forced, db_rec *rec, c
 /* Quality: "" is unknown (-1), else an integer 0..100. Returns 0 or -1. */
 int db_parse_quality(const char *s, size_t len, int *q);
 
-int db_parse_plain(db_parser *p, const char *line, size_t len, db_rec *rec, db_recs *rs,
-                   char *why, size_t whycap);
-int db_parse_table(db_parser *p, const char *line, size_t len, db_rec *rec, db_recs *rs,
-                   char *why, size_t whycap);
+int db_parse_plain(db_parser *p, const char *line, size_t len, db_rec *rec, db_recs *rs, char *why,
+                   size_t whycap);
+int db_parse_table(db_parser *p, const char *line, size_t len, db_rec *rec, db_recs *rs, char *why,
+                   size_t whycap);
 
 /* Pick a format from the first content line. */
 lm_db_format db_detect_format(const char *line, size_t len);

@@ -120,8 +120,8 @@ static int is_space(char c)
     return c == ' ' || c == '\t';
 }
 
-int db_parse_plain(db_parser *p, const char *line, size_t len, db_rec *rec, db_recs *rs,
-                   char *why, size_t whycap)
+int db_parse_plain(db_parser *p, const char *line, size_t len, db_rec *rec, db_recs *rs, char *why,
+                   size_t whycap)
 {
     if (p->format == LM_DB_FORMAT_HEX) {
         /* Surrounding blanks are harmless here (no other field to confuse them with). */
@@ -147,8 +147,7 @@ int db_parse_plain(db_parser *p, const char *line, size_t len, db_rec *rec, db_r
         snprintf(why, whycap, "expected 'hash,quality,path'");
         return DB_PARSE_BAD;
     }
-    if (db_parse_hash(line, (size_t)(c1 - line), p->type ? p->type : LM_HASH_PDQ, rec, why,
-                      whycap))
+    if (db_parse_hash(line, (size_t)(c1 - line), p->type ? p->type : LM_HASH_PDQ, rec, why, whycap))
         return DB_PARSE_BAD;
     int q;
     if (db_parse_quality(c1 + 1, (size_t)(c2 - c1 - 1), &q)) {

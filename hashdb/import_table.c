@@ -15,8 +15,7 @@ typedef struct field {
  * "" for a quote); TSV has no quoting. Unquoted text is copied into buf so
  * fields stay valid after the call. Returns the number of fields or -1.
  */
-static int split(db_parser *p, const char *line, size_t len, field *out, char *why,
-                 size_t whycap)
+static int split(db_parser *p, const char *line, size_t len, field *out, char *why, size_t whycap)
 {
     char sep = p->format == LM_DB_FORMAT_TSV ? '\t' : ',';
     char *buf = p->field_buf;
@@ -96,8 +95,9 @@ static int read_header(db_parser *p, const field *f, int n, char *why, size_t wh
             *col = c; /* other columns are allowed and ignored */
         }
     if (p->col_hash < 0) {
-        snprintf(why, whycap, "the header line must name a 'hash' column (and may name type, "
-                              "quality, label, reference)");
+        snprintf(why, whycap,
+                 "the header line must name a 'hash' column (and may name type, "
+                 "quality, label, reference)");
         return -1;
     }
     p->ncols = n;
@@ -105,8 +105,8 @@ static int read_header(db_parser *p, const field *f, int n, char *why, size_t wh
     return 0;
 }
 
-int db_parse_table(db_parser *p, const char *line, size_t len, db_rec *rec, db_recs *rs,
-                   char *why, size_t whycap)
+int db_parse_table(db_parser *p, const char *line, size_t len, db_rec *rec, db_recs *rs, char *why,
+                   size_t whycap)
 {
     if (len == 0 || line[0] == '#')
         return DB_PARSE_SKIP;
@@ -149,8 +149,7 @@ int db_parse_table(db_parser *p, const char *line, size_t len, db_rec *rec, db_r
     if (db_parse_hash(h->s, h->len, type, rec, why, whycap))
         return DB_PARSE_BAD;
     int q = -1;
-    if (p->col_quality >= 0 &&
-        db_parse_quality(f[p->col_quality].s, f[p->col_quality].len, &q)) {
+    if (p->col_quality >= 0 && db_parse_quality(f[p->col_quality].s, f[p->col_quality].len, &q)) {
         snprintf(why, whycap, "quality is not an integer 0..100");
         return DB_PARSE_BAD;
     }

@@ -62,8 +62,11 @@ static void check_meta(vctx *v)
     static const struct {
         const char *key;
         int bytes;
-    } keys[] = {{"schema_version", 4}, {"generation", 8}, {"next_entry_id", 8},
-                {"next_list_id", 4},   {"created", 8}};
+    } keys[] = {{"schema_version", 4},
+                {"generation", 8},
+                {"next_entry_id", 8},
+                {"next_list_id", 4},
+                {"created", 8}};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
         uint64_t val;
         if (db_meta_get_u64(v->db, v->txn, keys[i].key, &val, keys[i].bytes) != LM_OK) {
@@ -280,13 +283,11 @@ lm_status lm_hashdb_verify(lm_hashdb *db, lm_db_problem_fn fn, void *ctx, uint64
     for (size_t i = 0; i < v.nlists; i++)
         if (v.lists[i].recorded != v.lists[i].actual)
             problem(&v, "list %u: records %llu entries but holds %llu", v.lists[i].id,
-                    (unsigned long long)v.lists[i].recorded,
-                    (unsigned long long)v.lists[i].actual);
+                    (unsigned long long)v.lists[i].recorded, (unsigned long long)v.lists[i].actual);
     MDB_stat se, sh;
     if (mdb_stat(v.txn, db->entries, &se) == 0 && mdb_stat(v.txn, db->hashes, &sh) == 0 &&
         se.ms_entries != sh.ms_entries)
-        problem(&v, "the hash index has %zu records for %zu entries", sh.ms_entries,
-                se.ms_entries);
+        problem(&v, "the hash index has %zu records for %zu entries", sh.ms_entries, se.ms_entries);
     if (v.problems > MAX_REPORTED && fn) {
         char msg[80];
         snprintf(msg, sizeof msg, "... %llu more problems not listed",

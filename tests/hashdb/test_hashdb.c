@@ -122,8 +122,12 @@ static void test_entries(const char *dir)
     CHECK_EQ_INT(t, LM_HASH_SHA256);
     CHECK_EQ_INT(lm_db_hash_parse(MD5, 32, LM_HASH_SHA1, &t, d, &len, NULL, 0), LM_E_PARSE);
 
-    lm_db_new_entry e = {.type = LM_HASH_PDQ, .hash = h, .quality = 87, .label = "A1",
-                         .reference = "case-17 ü", .list = "iwf"};
+    lm_db_new_entry e = {.type = LM_HASH_PDQ,
+                         .hash = h,
+                         .quality = 87,
+                         .label = "A1",
+                         .reference = "case-17 ü",
+                         .list = "iwf"};
     uint64_t id1 = 0, id2 = 0, id3 = 0;
     CHECK_EQ_INT(lm_hashdb_add(db, &e, &id1), LM_OK);
     /* The same hash again in the same list is a duplicate; in another list it is not. */
@@ -217,7 +221,8 @@ static void test_round_trips(const char *dir)
              PDQ1, PDQ2, PDQ1);
     /* PDQ1 twice in pdq-csv would be a duplicate: make the third another hash. */
     snprintf(pdqcsv, sizeof pdqcsv,
-             "%s,100,/data/a.jpg\n%s,,\nffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0000,"
+             "%s,100,/data/"
+             "a.jpg\n%s,,\nffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff0000,"
              "49,dir/with, comma,\"q\".png\n",
              PDQ1, PDQ2);
     snprintf(csv, sizeof csv,
@@ -246,7 +251,8 @@ static void test_round_trips(const char *dir)
 
     /* Uppercase and CRLF are accepted; export is canonical. */
     char up[200], want[200];
-    snprintf(up, sizeof up, "%s\r\n", "D8F871CCE0F4E84D8A3070F7E0F33E1CD8F871CCE0F4E84D8A3070F7E0F33E1C");
+    snprintf(up, sizeof up, "%s\r\n",
+             "D8F871CCE0F4E84D8A3070F7E0F33E1CD8F871CCE0F4E84D8A3070F7E0F33E1C");
     snprintf(want, sizeof want, "%s\n", PDQ1);
     lines l = {0};
     CHECK_EQ_INT(import_text(db, up, LM_DB_FORMAT_HEX, "upper", 0, &l, NULL), LM_OK);
@@ -284,14 +290,14 @@ static void test_bad_lines(const char *dir)
 
     char text[4096];
     snprintf(text, sizeof text,
-             "# comment\n"             /* 1 */
-             "%s\n"                    /* 2 ok */
-             "xyz\n"                   /* 3 bad */
-             "\n"                      /* 4 blank */
-             "%.63s\n"                 /* 5 bad: 63 digits */
-             "%s\n"                    /* 6 ok (md5) */
-             "%.63sg\n"                /* 7 bad: non-hex */
-             "%s\n",                   /* 8 duplicate of line 2 */
+             "# comment\n" /* 1 */
+             "%s\n"        /* 2 ok */
+             "xyz\n"       /* 3 bad */
+             "\n"          /* 4 blank */
+             "%.63s\n"     /* 5 bad: 63 digits */
+             "%s\n"        /* 6 ok (md5) */
+             "%.63sg\n"    /* 7 bad: non-hex */
+             "%s\n",       /* 8 duplicate of line 2 */
              PDQ1, PDQ1, MD5, PDQ1, PDQ1);
     lm_db_import_result r;
     CHECK_EQ_INT(import_text(db, text, LM_DB_FORMAT_AUTO, "L", 0, &l, &r), LM_E_IMPORT);
@@ -326,13 +332,13 @@ static void test_bad_lines(const char *dir)
     CHECK_EQ_INT(l.bad[0], 1);
     snprintf(text, sizeof text,
              "hash,type,label\n"
-             "%s,pdq,ok\n"          /* 2 */
-             "%s,pdq\n"             /* 3 bad: 2 fields */
-             "%s,md4,x\n"           /* 4 bad type */
-             "%s,pdq,\"open\n"      /* 5 unterminated quote */
-             "%s,pdq,a\x01z\n"      /* 6 control char */
-             "%s,sha1,x\n"          /* 7 bad: md5 length for sha1 */
-             "%s,,\"x\"y\n",        /* 8 text after quote */
+             "%s,pdq,ok\n"     /* 2 */
+             "%s,pdq\n"        /* 3 bad: 2 fields */
+             "%s,md4,x\n"      /* 4 bad type */
+             "%s,pdq,\"open\n" /* 5 unterminated quote */
+             "%s,pdq,a\x01z\n" /* 6 control char */
+             "%s,sha1,x\n"     /* 7 bad: md5 length for sha1 */
+             "%s,,\"x\"y\n",   /* 8 text after quote */
              PDQ1, PDQ1, PDQ1, PDQ1, PDQ1, MD5, PDQ2);
     memset(&l, 0, sizeof l);
     CHECK_EQ_INT(import_text(db, text, LM_DB_FORMAT_AUTO, "C", 0, &l, &r), LM_E_IMPORT);
@@ -444,7 +450,7 @@ static void test_verify_finds_inconsistency(const char *dir)
     db_put_be64(k3, 3);
     MDB_val key1 = {8, k1}, key3 = {8, k3};
     CHECK_EQ_INT(mdb_txn_begin(db->env, NULL, 0, &txn), 0);
-    CHECK_EQ_INT(mdb_del(txn, db->pdq, &key1, NULL), 0);      /* entry 1 loses its PDQ record */
+    CHECK_EQ_INT(mdb_del(txn, db->pdq, &key1, NULL), 0); /* entry 1 loses its PDQ record */
     uint8_t hk[17];
     uint8_t md5[16];
     size_t len;
@@ -482,7 +488,8 @@ static void test_verify_finds_inconsistency(const char *dir)
     lm_hashdb_close(db);
 }
 
-/* Mutated inputs of every format (fixed seed): errors or entries, never a crash; DB stays consistent. */
+/* Mutated inputs of every format (fixed seed): errors or entries, never a crash; DB stays
+ * consistent. */
 static void test_mutated_imports(const char *dir)
 {
     lm_hashdb *db = fresh_db(dir, "mutate");
@@ -490,8 +497,8 @@ static void test_mutated_imports(const char *dir)
     char base[4][600];
     snprintf(base[0], sizeof base[0], "%s\n%s\n%s\n", PDQ1, MD5, SHA1);
     snprintf(base[1], sizeof base[1], "%s,90,a/b.jpg\n%s,,x\n", PDQ1, PDQ2);
-    snprintf(base[2], sizeof base[2], "hash,type,quality,label,reference\n%s,pdq,7,\"a,\"\"b\",r\n%s,md5,,,\n",
-             PDQ2, MD5);
+    snprintf(base[2], sizeof base[2],
+             "hash,type,quality,label,reference\n%s,pdq,7,\"a,\"\"b\",r\n%s,md5,,,\n", PDQ2, MD5);
     snprintf(base[3], sizeof base[3], "hash\ttype\tlabel\n%s\tsha256\tl\n", SHA256);
     static const char alphabet[] = "0123456789abcdefABCDEFxyz,\"\t\r\n #\x00\x1b\xc3\xa9\xff";
     int ok = 0;
@@ -505,9 +512,18 @@ static void test_mutated_imports(const char *dir)
             size_t at = check_rand(&seed) % len;
             char c = alphabet[check_rand(&seed) % (sizeof alphabet - 1)];
             switch (check_rand(&seed) % 3) {
-            case 0: buf[at] = c; break;                             /* replace */
-            case 1: if (len < sizeof buf - 1) { memmove(buf + at + 1, buf + at, len - at); buf[at] = c; len++; } break;
-            default: memmove(buf + at, buf + at + 1, len - at - 1); len--; break; /* delete */
+            case 0: buf[at] = c; break; /* replace */
+            case 1:
+                if (len < sizeof buf - 1) {
+                    memmove(buf + at + 1, buf + at, len - at);
+                    buf[at] = c;
+                    len++;
+                }
+                break;
+            default:
+                memmove(buf + at, buf + at + 1, len - at - 1);
+                len--;
+                break; /* delete */
             }
             if (len == 0)
                 break;
@@ -558,10 +574,10 @@ static void test_text_rule(void)
     CHECK(lm_db_text_ok("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14, 100));
     CHECK(!lm_db_text_ok("tab\there", 8, 100));
     CHECK(!lm_db_text_ok("del\x7f", 4, 100));
-    CHECK(!lm_db_text_ok("c1 \xc2\x85", 5, 100));          /* NEL */
-    CHECK(!lm_db_text_ok("\xed\xa0\x80", 3, 100));         /* surrogate */
-    CHECK(!lm_db_text_ok("\xf4\x90\x80\x80", 4, 100));     /* > U+10FFFF */
-    CHECK(!lm_db_text_ok("\xe2\x82", 2, 100));             /* truncated */
+    CHECK(!lm_db_text_ok("c1 \xc2\x85", 5, 100));      /* NEL */
+    CHECK(!lm_db_text_ok("\xed\xa0\x80", 3, 100));     /* surrogate */
+    CHECK(!lm_db_text_ok("\xf4\x90\x80\x80", 4, 100)); /* > U+10FFFF */
+    CHECK(!lm_db_text_ok("\xe2\x82", 2, 100));         /* truncated */
     CHECK(!lm_db_text_ok("abcdef", 6, 5));
 }
 

@@ -122,8 +122,12 @@ int main(void)
         uint8_t h[32];
         for (int k = 0; k < 32; k++)
             h[k] = (uint8_t)check_rand(&seed);
-        lm_db_new_entry e = {.type = (lm_hash_type)(2 + i % 3), .hash = h, .quality = -1,
-                             .label = "some label", .reference = "REF-000123", .list = "digests"};
+        lm_db_new_entry e = {.type = (lm_hash_type)(2 + i % 3),
+                             .hash = h,
+                             .quality = -1,
+                             .label = "some label",
+                             .reference = "REF-000123",
+                             .list = "digests"};
         CHECK_EQ_INT(lm_hashdb_add(db, &e, NULL), LM_OK);
     }
     lm_hashdb_close(db);
