@@ -9,7 +9,8 @@
  * are checked from the header, the codec parameters and again on every frame
  * buffer the decoder asks for; the decoder is single-threaded and gives up
  * after a bounded number of packets. The library never changes av_log's
- * level (process-global); the CLI does.
+ * level (process-global; the CLI does) but pushes its decoders' messages
+ * below it; demuxer messages still follow the program's level.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,9 @@
 #define LM_AV_IO_BUFFER 4096
 /* Packets read before giving up on getting a first frame. */
 #define LM_AV_MAX_PACKETS 1024
+/* Decoder messages are pushed below every log level a caller would normally set, per
+ * context (av_log_set_level is process-global and belongs to the program). */
+#define LM_AV_LOG_OFFSET 64
 /* A probe score this high means the demuxer matched real structure, not chance. */
 #define LM_AV_MIN_PROBE_SCORE 50
 
@@ -166,6 +170,7 @@ static lm_status open_decoder(struct av_ctx *c, int *stream_index)
         for (unsigned i = 0; o && i < ns; i++) {
             av_dict_set_int(&o[i], "max_pixels", (int64_t)c->opts->max_pixels, 0);
             av_dict_set(&o[i], "threads", "1", 0);
+            av_dict_set_int(&o[i], "log_level_offset", LM_AV_LOG_OFFSET, 0);
         }
         int r = avformat_find_stream_info(c->fmt, o);
         for (unsigned i = 0; o && i < ns; i++)
@@ -191,6 +196,7 @@ static lm_status open_decoder(struct av_ctx *c, int *stream_index)
     if (r < 0)
         return av_fail(c, r, "libav: codec parameters");
     c->dec->thread_count = 1;
+    c->dec->log_level_offset = LM_AV_LOG_OFFSET;
     c->dec->thread_type = FF_THREAD_SLICE; /* frame threading would call get_buffer2 off-thread */
     c->dec->max_pixels =
         (int64_t)(c->opts->max_pixels < INT64_MAX ? c->opts->max_pixels : INT64_MAX);
