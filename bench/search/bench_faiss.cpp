@@ -93,6 +93,7 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "usage: bench-faiss N [THREADS] [FAISS_QUERIES]\n");
         return 2;
     }
+    std::setvbuf(stdout, nullptr, _IOLBF, 0); /* figures appear as they are measured */
     std::vector<lm_pdq_hash> list(n), qs(kQueries);
     synth_list(42, list.data(), n, 64, 8);
     synth_queries(42, list.data(), n, qs.data(), kQueries);

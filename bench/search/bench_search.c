@@ -54,6 +54,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench-search N [THREADS] [MAX_FAMILY]\n");
         return 2;
     }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* figures appear as they are measured */
     lm_pdq_hash *list = malloc((size_t)n * sizeof *list);
     lm_pdq_hash *qs = malloc(NQUERIES * sizeof *qs);
     lm_pdq_hash *near = malloc(NQUERIES / 2 * sizeof *near),
