@@ -30,12 +30,16 @@ lm_status lm_decode_image(const uint8_t *data, size_t len, const lm_decode_opts 
     switch (format) {
     case LM_FORMAT_JPEG: st = lm_decode_jpeg(data, len, opts, out, err); break;
     case LM_FORMAT_PNG: st = lm_decode_png(data, len, opts, out, err); break;
-    case LM_FORMAT_UNKNOWN:
-        if (len == 0 || !lm_libav_probe(data, len))
+    case LM_FORMAT_UNKNOWN: {
+        int known = len ? lm_libav_probe(data, len) : 0;
+        if (known < 0)
+            return lm_errbuf_set(err, LM_E_NOMEM, "no memory to probe the format");
+        if (!known)
             return lm_errbuf_set(err, LM_E_FORMAT, "unrecognised image format");
         format = LM_FORMAT_OTHER;
         st = lm_decode_libav(data, len, opts, format, out, err);
         break;
+    }
     default: st = lm_decode_libav(data, len, opts, format, out, err); break;
     }
     if (st != LM_OK) {

@@ -70,7 +70,7 @@ lm_status lm_decode_png(const uint8_t *data, size_t len, const lm_decode_opts *o
 /* Everything else. format is the sniffed one (LM_FORMAT_OTHER when only libavformat knew it). */
 lm_status lm_decode_libav(const uint8_t *data, size_t len, const lm_decode_opts *opts,
                           lm_format format, lm_pixels *out, lm_errbuf *err);
-/* Non-zero when libavformat recognises data with good confidence. */
+/* 1 when libavformat recognises data with good confidence, 0 if not, -1 out of memory. */
 int lm_libav_probe(const uint8_t *data, size_t len);
 
 /* ---- header_dims.c -------------------------------------------------------- */

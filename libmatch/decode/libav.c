@@ -96,7 +96,7 @@ int lm_libav_probe(const uint8_t *data, size_t len)
     size_t n = len < (1u << 20) ? len : (1u << 20);
     uint8_t *buf = calloc(1, n + AVPROBE_PADDING_SIZE);
     if (!buf)
-        return 0;
+        return -1;
     memcpy(buf, data, n);
     AVProbeData pd = {.filename = "", .buf = buf, .buf_size = (int)n, .mime_type = NULL};
     int score = LM_AV_MIN_PROBE_SCORE - 1;
