@@ -61,7 +61,8 @@ static void on_error_exit(j_common_ptr c)
     case JERR_OUT_OF_MEMORY: st = LM_E_NOMEM; break;
     case JERR_NO_BACKING_STORE: st = LM_E_LIMIT_PIXELS; break; /* our memory cap was hit */
     case JERR_IMAGE_TOO_BIG: st = LM_E_LIMIT_DIMENSION; break;
-    case JERR_BAD_PRECISION: st = LM_E_UNSUPPORTED; break; /* 12-bit JPEG */
+    case JERR_BAD_PRECISION: st = LM_E_UNSUPPORTED; break;      /* 12-bit JPEG */
+    case JERR_CONVERSION_NOTIMPL: st = LM_E_UNSUPPORTED; break; /* e.g. 2 components */
     default: break;
     }
     fail_with_message(c, st);
