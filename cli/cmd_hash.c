@@ -22,6 +22,8 @@ static void usage(FILE *out)
             "                    flipx, flipy, flip+1, flip-1)\n"
             "  --json            one JSON object per line instead\n"
             "  --exif            apply EXIF orientation before hashing (default: off, like the reference)\n"
+            "  --fast            fast JPEG decoding (DCT-domain scaling): within a few bits of the\n"
+            "                    reference instead of identical (default: exact)\n"
             "  --files-from F    also read paths, one per line, from F ('-' for standard input)\n"
             "  --max-bytes N     refuse inputs larger than N bytes (default 256 MiB)\n"
             "  --max-pixels N    refuse images declaring more than N pixels (default 100 M)\n"
@@ -81,7 +83,7 @@ typedef struct batch {
 } batch;
 
 typedef struct hash_config {
-    int dihedral, json, exif, jobs;
+    int dihedral, json, exif, fast, jobs;
     int64_t max_bytes, max_pixels;
 } hash_config;
 
@@ -92,6 +94,7 @@ static lm_hasher *make_hasher(const hash_config *cfg)
         return NULL;
     lm_hasher_set_option(h, LM_OPT_DIHEDRAL, cfg->dihedral);
     lm_hasher_set_option(h, LM_OPT_EXIF_ORIENT, cfg->exif);
+    lm_hasher_set_option(h, LM_OPT_FAST, cfg->fast);
     if (cfg->max_bytes)
         lm_hasher_set_option(h, LM_OPT_MAX_BYTES, cfg->max_bytes);
     if (cfg->max_pixels)
@@ -170,7 +173,7 @@ static int hash_list_file(batch *b, const hash_config *cfg, const char *list, in
 int cmd_hash(int argc, char **argv)
 {
     enum { OPT_DIHEDRAL = 256, OPT_JSON, OPT_EXIF, OPT_FILES_FROM, OPT_MAX_BYTES, OPT_MAX_PIXELS,
-           OPT_JOBS };
+           OPT_JOBS, OPT_FAST };
     static const struct option options[] = {
         {"dihedral", no_argument, NULL, OPT_DIHEDRAL},
         {"json", no_argument, NULL, OPT_JSON},
@@ -179,6 +182,7 @@ int cmd_hash(int argc, char **argv)
         {"max-bytes", required_argument, NULL, OPT_MAX_BYTES},
         {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
         {"jobs", required_argument, NULL, OPT_JOBS},
+        {"fast", no_argument, NULL, OPT_FAST},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -192,6 +196,7 @@ int cmd_hash(int argc, char **argv)
         case OPT_DIHEDRAL: cfg.dihedral = 1; break;
         case OPT_JSON: cfg.json = 1; break;
         case OPT_EXIF: cfg.exif = 1; break;
+        case OPT_FAST: cfg.fast = 1; break;
         case OPT_FILES_FROM: files_from = optarg; break;
         case OPT_MAX_BYTES:
             if (parse_int_arg("--max-bytes", optarg, 1, INT64_MAX, &cfg.max_bytes))

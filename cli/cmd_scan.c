@@ -29,6 +29,8 @@ static void usage(FILE *out)
             "  --distance N        PDQ match distance, 0-256 (default 31)\n"
             "  --min-quality N     do not match PDQ hashes of quality below N (default 50)\n"
             "  --dihedral          also match rotated and mirrored copies\n"
+            "  --exact             decode exactly as Meta's reference (default: fast JPEG\n"
+            "                      decoding, within a few bits of it)\n"
             "  --jobs N            files hashed in parallel (default: all cores)\n"
             "  --json              JSON Lines output\n"
             "  --quiet             no progress display\n"
@@ -135,7 +137,7 @@ static void report_walk_problem(const scan_config *cfg, const char *path, walk_k
 int cmd_scan(int argc, char **argv)
 {
     enum { O_DB = 256, O_DIST, O_MINQ, O_DIH, O_JOBS, O_JSON, O_QUIET, O_FOLLOW, O_DEPTH,
-           O_MAXB, O_MAXP };
+           O_MAXB, O_MAXP, O_EXACT };
     static const struct option options[] = {
         {"db", required_argument, NULL, O_DB},
         {"distance", required_argument, NULL, O_DIST},
@@ -148,6 +150,7 @@ int cmd_scan(int argc, char **argv)
         {"max-depth", required_argument, NULL, O_DEPTH},
         {"max-bytes", required_argument, NULL, O_MAXB},
         {"max-pixels", required_argument, NULL, O_MAXP},
+        {"exact", no_argument, NULL, O_EXACT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -171,6 +174,7 @@ int cmd_scan(int argc, char **argv)
             cfg.check.min_quality = (int)v;
             break;
         case O_DIH: cfg.check.dihedral = 1; break;
+        case O_EXACT: cfg.check.exact = 1; break;
         case 'j':
         case O_JOBS:
             if (parse_int_arg("--jobs", optarg, 1, 1024, &v))

@@ -21,10 +21,13 @@ lm_status lm_hash_files(const lm_hasher *config, const char *const *paths, size_
 {
     if (!config || (n && (!paths || !results || !statuses)))
         return LM_E_INVALID_ARG;
-    int64_t opt[6];
-    static const lm_option ids[6] = {LM_OPT_MAX_BYTES, LM_OPT_MAX_PIXELS, LM_OPT_MAX_DIMENSION,
-                                     LM_OPT_DIHEDRAL, LM_OPT_EXIF_ORIENT, LM_OPT_ALPHA_BACKGROUND};
-    for (int i = 0; i < 6; i++)
+    enum { NOPT = 7 };
+    int64_t opt[NOPT];
+    static const lm_option ids[NOPT] = {LM_OPT_MAX_BYTES,      LM_OPT_MAX_PIXELS,
+                                        LM_OPT_MAX_DIMENSION,  LM_OPT_DIHEDRAL,
+                                        LM_OPT_EXIF_ORIENT,    LM_OPT_ALPHA_BACKGROUND,
+                                        LM_OPT_FAST};
+    for (int i = 0; i < NOPT; i++)
         lm_hasher_get_option(config, ids[i], &opt[i]);
     if (nthreads <= 0) {
         long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -37,7 +40,7 @@ lm_status lm_hash_files(const lm_hasher *config, const char *const *paths, size_
     {
         /* One hasher per worker: hashers are single-threaded, and cheap. */
         lm_hasher *h = lm_hasher_create();
-        for (int i = 0; h && i < 6; i++)
+        for (int i = 0; h && i < NOPT; i++)
             lm_hasher_set_option(h, ids[i], opt[i]);
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)

@@ -65,6 +65,11 @@ lm_status lm_hasher_set_option(lm_hasher *h, lm_option option, int64_t value)
             return LM_E_INVALID_ARG;
         h->decode.alpha_background = (uint8_t)value;
         return LM_OK;
+    case LM_OPT_FAST:
+        if (value != 0 && value != 1)
+            return LM_E_INVALID_ARG;
+        h->decode.jpeg_dct_scale = (int)value;
+        return LM_OK;
     }
     return LM_E_UNKNOWN_OPTION;
 }
@@ -80,6 +85,7 @@ lm_status lm_hasher_get_option(const lm_hasher *h, lm_option option, int64_t *va
     case LM_OPT_DIHEDRAL: *value = h->dihedral; return LM_OK;
     case LM_OPT_EXIF_ORIENT: *value = h->decode.exif_orient; return LM_OK;
     case LM_OPT_ALPHA_BACKGROUND: *value = h->decode.alpha_background; return LM_OK;
+    case LM_OPT_FAST: *value = h->decode.jpeg_dct_scale; return LM_OK;
     }
     return LM_E_UNKNOWN_OPTION;
 }

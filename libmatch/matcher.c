@@ -50,7 +50,7 @@ static lm_status resolve_options(const lm_check_options *in, lm_check_options *o
     memcpy(out, in, in->struct_size);
     out->struct_size = sizeof *out;
     if (out->max_distance < 0 || out->max_distance > 256 || out->min_quality < 0 ||
-        (out->dihedral != 0 && out->dihedral != 1))
+        (out->dihedral != 0 && out->dihedral != 1) || (out->exact != 0 && out->exact != 1))
         return LM_E_INVALID_ARG;
     return LM_OK;
 }
@@ -274,6 +274,7 @@ lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_c
         dec.max_bytes = o.max_bytes;
     if (o.max_pixels)
         dec.max_pixels = o.max_pixels;
+    dec.jpeg_dct_scale = !o.exact;
     if (len > dec.max_bytes) {
         snprintf(out->detail, sizeof out->detail, "%zu bytes exceeds the %llu-byte limit", len,
                  (unsigned long long)dec.max_bytes);

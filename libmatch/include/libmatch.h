@@ -141,7 +141,9 @@ typedef enum lm_option {
     LM_OPT_MAX_DIMENSION = 3,   /* largest declared width or height (default 65535) */
     LM_OPT_DIHEDRAL = 4,        /* 1: also compute the 8 dihedral hashes (default 0) */
     LM_OPT_EXIF_ORIENT = 5,     /* 1: apply EXIF orientation before hashing (default 0, like the reference) */
-    LM_OPT_ALPHA_BACKGROUND = 6 /* grey level 0..255 that alpha is composited onto (default 255, white) */
+    LM_OPT_ALPHA_BACKGROUND = 6, /* grey level 0..255 that alpha is composited onto (default 255, white) */
+    LM_OPT_FAST = 7             /* 1: fast decoding (JPEG DCT-domain downscaling); hashes may differ
+                                   from the reference by a few bits (default 0: exact) */
 } lm_option;
 
 typedef struct lm_hasher lm_hasher;
@@ -221,6 +223,8 @@ typedef struct lm_check_options {
     int dihedral;             /* 1: also match the 8 rotations/flips of the query (default 0) */
     uint64_t max_bytes;       /* 0: library default (256 MiB) */
     uint64_t max_pixels;      /* 0: library default (100 megapixels) */
+    int exact;                /* 1: decode exactly as the reference; 0 (default): fast mode,
+                                 within a few bits of it (see LM_OPT_FAST) */
 } lm_check_options;
 
 LM_API void lm_check_options_init(lm_check_options *opts);
