@@ -12,6 +12,7 @@
 #include "hash_test_util.h"
 #include "libmatch.h"
 #include "pdq.h"
+#include "pdq_kernels.h"
 
 static int is_zero_hash(const lm_pdq_hash *h)
 {
@@ -311,8 +312,21 @@ static void test_stride_determinism(void)
     free(padded);
 }
 
+/* The dispatcher follows lm_cpu_isa() (LM_FORCE_ISA caps it; the forced runs use this). */
+static void test_dispatch(void)
+{
+    const lm_pdq_kernels *k = lm_pdq_kernels_best();
+    CHECK(k != NULL);
+    CHECK(k->isa == lm_cpu_isa());
+    const char *force = getenv("LM_FORCE_ISA");
+    if (force && strcmp(force, "scalar") == 0)
+        CHECK(k == &lm_pdq_kernels_scalar);
+    printf("dispatch: %s (LM_FORCE_ISA=%s)\n", lm_isa_name(k->isa), force ? force : "");
+}
+
 int main(void)
 {
+    test_dispatch();
     test_window();
     test_box1d();
     test_decimate();
