@@ -368,23 +368,41 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, lm_h
         st = db_precheck(db, file);
     }
     int rc;
-    if (st == LM_OK && (rc = mdb_env_create(&db->env)) != 0)
-        st = db_mdb_err(db, rc, "creating the LMDB environment");
-    if (st == LM_OK) {
+    /*
+     * A large map means the file never fills in practice, but address space
+     * may be limited (ulimit -v, valgrind): then retry with smaller maps, down
+     * to the file's own size (a full map is grown on demand anyway).
+     */
+    size_t file_size = exists ? (size_t)sb.st_size : 0;
+    size_t sizes[] = {db->writable ? DB_INITIAL_MAP : 0, (size_t)1 << 30, file_size * 2,
+                      file_size + ((size_t)64 << 20)};
+    for (size_t i = 0; st == LM_OK && i < sizeof sizes / sizeof sizes[0]; i++) {
+        if (i > 0 && (sizes[i] == 0 || sizes[i] < file_size))
+            continue;
+        if ((rc = mdb_env_create(&db->env)) != 0) {
+            st = db_mdb_err(db, rc, "creating the LMDB environment");
+            break;
+        }
         mdb_env_set_maxdbs(db->env, DB_MAX_DBS);
         mdb_env_set_maxreaders(db->env, DB_MAX_READERS);
-        if (db->writable && (rc = mdb_env_set_mapsize(db->env, DB_INITIAL_MAP)) != 0)
+        if (sizes[i] && (rc = mdb_env_set_mapsize(db->env, sizes[i])) != 0) {
             st = db_mdb_err(db, rc, "setting the map size");
-    }
-    if (st == LM_OK) {
+            break;
+        }
         unsigned mflags = MDB_NOTLS | (db->writable ? 0 : MDB_RDONLY);
         rc = mdb_env_open(db->env, path, mflags, 0600);
+        if (rc == 0)
+            break;
+        mdb_env_close(db->env);
+        db->env = NULL;
         if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH)
             st = db_err(db, LM_E_DB, "%s: not an LMDB database or damaged: %s", path,
                         mdb_strerror(rc));
-        else if (rc)
+        else if ((rc != ENOMEM && rc != EINVAL) || i + 1 == sizeof sizes / sizeof sizes[0])
             st = db_mdb_err(db, rc, path);
     }
+    if (st == LM_OK && !db->env)
+        st = db_err(db, LM_E_NOMEM, "%s: no address space for the database map", path);
     /* Opening the tables reads the table directory: always check that much. */
     if (st == LM_OK && exists)
         st = check_pages(db, NULL, (flags & LM_DB_CHECK) != 0);

@@ -99,9 +99,20 @@ static int map_file(lm_hashdb *db, db_pagefile *pf)
         struct stat st;
         if (fstat(db->pmap_fd, &st) != 0) {
             rc = bad(pf, "cannot stat the data file", 0, 0);
-        } else {
+        } else if ((size_t)st.st_size <= db->pmap_len) {
             pf->map = db->pmap;
-            pf->size = (size_t)st.st_size < db->pmap_len ? (size_t)st.st_size : db->pmap_len;
+            pf->size = (size_t)st.st_size;
+        } else {
+            /* The file outgrew a file-sized map; others may be reading it: map afresh for this
+             * call. */
+            void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, db->pmap_fd, 0);
+            if (m == MAP_FAILED) {
+                rc = bad(pf, "cannot map the data file", 0, 0);
+            } else {
+                pf->map = m;
+                pf->size = (size_t)st.st_size;
+                pf->own_map = 1;
+            }
         }
     }
     pthread_mutex_unlock(&db->map_lock);
@@ -160,7 +171,9 @@ int db_pages_open(db_pagefile *pf, lm_hashdb *db, uint64_t txnid)
 
 void db_pages_close(db_pagefile *pf)
 {
-    free(pf->seen); /* the map belongs to the handle */
+    if (pf->own_map) /* otherwise the map belongs to the handle */
+        munmap((void *)pf->map, pf->size);
+    free(pf->seen);
     free(pf->freed);
     memset(pf, 0, sizeof *pf);
 }

@@ -14,7 +14,8 @@ typedef struct db_tree {
 } db_tree;
 
 typedef struct db_pagefile {
-    const uint8_t *map; /* the handle's mapping */
+    const uint8_t *map; /* the handle's mapping, or own_map */
+    int own_map;
     size_t size;
     uint64_t psize, npages, txnid;
     db_tree free, main;
