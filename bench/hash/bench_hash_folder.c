@@ -291,10 +291,11 @@ int main(int argc, char **argv)
         int best = nkernels - 1;
         for (int k = 0; k < nkernels; k++) {
             double one = s.t_read + s.t_decode + s.t_hash[k];
-            printf("  hash    %8.3f ms/image with %-6s (luma + PDQ core; %4.1f%% of read+decode+hash"
-                   "; %.2fx scalar)\n",
-                   s.t_hash[k] * per, lm_isa_name(kernels[k]->isa), 100 * s.t_hash[k] / one,
-                   s.t_hash[0] / s.t_hash[k]);
+            printf(
+                "  hash    %8.3f ms/image with %-6s (luma + PDQ core; %4.1f%% of read+decode+hash"
+                "; %.2fx scalar)\n",
+                s.t_hash[k] * per, lm_isa_name(kernels[k]->isa), 100 * s.t_hash[k] / one,
+                s.t_hash[0] / s.t_hash[k]);
         }
         /* images/s for one pass with the best kernels, from the thread-seconds split */
         double thread_s = s.t_read + s.t_decode + s.t_hash[best];

@@ -58,10 +58,22 @@ static void make_image(uint8_t *px, int rows, int cols)
             }
 }
 
-enum { T_LUMA, T_CORE, T_CORE_DIH, T_FILTER, T_ROWS, T_COLS, T_DECIMATE, T_QUALITY, T_DCT, T_COUNT };
-static const char *tnames[T_COUNT] = {"luma (RGB->float)", "core, dihedral off",
-                                      "core, dihedral on", "  Jarosz filter", "    one row pass", "    one column pass",
-                                      "  decimate 64x64", "  quality", "  DCT 64->16"};
+enum {
+    T_LUMA,
+    T_CORE,
+    T_CORE_DIH,
+    T_FILTER,
+    T_ROWS,
+    T_COLS,
+    T_DECIMATE,
+    T_QUALITY,
+    T_DCT,
+    T_COUNT
+};
+static const char *tnames[T_COUNT] = {
+    "luma (RGB->float)", "core, dihedral off", "core, dihedral on",
+    "  Jarosz filter",   "    one row pass",   "    one column pass",
+    "  decimate 64x64",  "  quality",          "  DCT 64->16"};
 
 int main(int argc, char **argv)
 {
@@ -90,8 +102,9 @@ int main(int argc, char **argv)
     make_image(px, rows, cols);
     lm_pdq_kernels_scalar.luma_from_rgb(px, rows, cols, (size_t)cols * 3, luma0);
 
-    printf("PDQ core, %dx%d RGB, median of %d runs (ms of thread CPU time per image); dispatch picks %s\n", rows,
-           cols, runs, lm_isa_name(lm_cpu_isa()));
+    printf("PDQ core, %dx%d RGB, median of %d runs (ms of thread CPU time per image); dispatch "
+           "picks %s\n",
+           rows, cols, runs, lm_isa_name(lm_cpu_isa()));
     const lm_pdq_kernels *ks[3];
     int nk = 0;
     for (int isa = LM_ISA_SCALAR; isa <= LM_ISA_AVX512; isa++)
@@ -172,8 +185,8 @@ int main(int argc, char **argv)
                 lm_hash_pixels(h, px, (uint32_t)cols, (uint32_t)rows, (size_t)cols * 3, 3, &out);
                 t[r] = now_ms() - t0;
             }
-            printf("lm_hash_pixels (public, %s, dihedral %s): %.4f ms\n",
-                   lm_isa_name(lm_cpu_isa()), dih ? "on" : "off", median(t, runs));
+            printf("lm_hash_pixels (public, %s, dihedral %s): %.4f ms\n", lm_isa_name(lm_cpu_isa()),
+                   dih ? "on" : "off", median(t, runs));
         }
         lm_hasher_destroy(h);
     }

@@ -24,7 +24,8 @@ typedef struct lm_digests {
 /* Streaming state; opaque. One thread at a time. */
 typedef struct lm_digest_ctx lm_digest_ctx;
 
-/* A fresh context ready for updates; NULL when out of memory (or libcrypto refuses an algorithm). */
+/* A fresh context ready for updates; NULL when out of memory (or libcrypto refuses an algorithm).
+ */
 lm_digest_ctx *lm_digest_new(void);
 
 /* Feed bytes (len may be 0). Returns LM_OK, LM_E_INVALID_ARG or LM_E_INTERNAL. */
@@ -39,7 +40,8 @@ lm_status lm_digest_final(lm_digest_ctx *ctx, lm_digests *out);
 /* Accepts NULL. */
 void lm_digest_free(lm_digest_ctx *ctx);
 
-/* One-shot: all three digests of data[0..len). LM_OK, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_INTERNAL. */
+/* One-shot: all three digests of data[0..len). LM_OK, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_INTERNAL.
+ */
 lm_status lm_digest_bytes(const void *data, size_t len, lm_digests *out);
 
 /* Lowercase hex of n bytes into out[2n + 1]. */

@@ -11,8 +11,7 @@
 
 static const float luma_r = 0.299f, luma_g = 0.587f, luma_b = 0.114f;
 
-static void luma_from_rgb_scalar(const uint8_t *rgb, int rows, int cols, size_t stride,
-                                 float *luma)
+static void luma_from_rgb_scalar(const uint8_t *rgb, int rows, int cols, size_t stride, float *luma)
 {
     for (int i = 0; i < rows; i++) {
         const uint8_t *p = rgb + (size_t)i * stride;
@@ -227,7 +226,8 @@ void lm_pdq_block64_with(const lm_pdq_kernels *k, float *luma, float *tmp, int r
                          float block[64][64])
 {
     if (rows == 64 && cols == 64) {
-        memcpy(block, luma, sizeof(float) * 64 * 64); /* already 64x64: the reference skips filtering */
+        memcpy(block, luma,
+               sizeof(float) * 64 * 64); /* already 64x64: the reference skips filtering */
     } else {
         lm_pdq_jarosz_filter_with(k, luma, tmp, rows, cols);
         k->decimate64(luma, rows, cols, block);
@@ -261,13 +261,13 @@ void lm_pdq_dihedral_bits(const float dct[16][16], lm_pdq_hash hashes[8])
     static const struct {
         int transpose, neg_row, neg_col;
     } forms[7] = {
-        {1, -1, 0}, /* rotate 90: negate even j, transpose */
-        {0, 1, 1},  /* rotate 180: negate where i + j is odd */
-        {1, 0, -1}, /* rotate 270: negate even i, transpose */
-        {0, 0, -1}, /* flip x: negate even i */
-        {0, -1, 0}, /* flip y: negate even j */
+        {1, -1, 0},  /* rotate 90: negate even j, transpose */
+        {0, 1, 1},   /* rotate 180: negate where i + j is odd */
+        {1, 0, -1},  /* rotate 270: negate even i, transpose */
+        {0, 0, -1},  /* flip x: negate even i */
+        {0, -1, 0},  /* flip y: negate even j */
         {1, -1, -1}, /* flip +1: transpose */
-        {1, 1, 1},  /* flip -1: negate where i + j is odd, transpose */
+        {1, 1, 1},   /* flip -1: negate where i + j is odd, transpose */
     };
     float aux[16][16];
     for (int f = 0; f < 7; f++) {

@@ -29,8 +29,9 @@ static void luma_from_rgb_avx2(const uint8_t *rgb, int rows, int cols, size_t st
                 __m256 fr = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(r));
                 __m256 fg = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(g));
                 __m256 fb = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(b));
-                __m256 y = _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(kr, fr), _mm256_mul_ps(kg, fg)),
-                                         _mm256_mul_ps(kb, fb));
+                __m256 y =
+                    _mm256_add_ps(_mm256_add_ps(_mm256_mul_ps(kr, fr), _mm256_mul_ps(kg, fg)),
+                                  _mm256_mul_ps(kb, fb));
                 _mm256_storeu_ps(out + j + 8 * h, y);
                 r = _mm_srli_si128(r, 8);
                 g = _mm_srli_si128(g, 8);
@@ -42,8 +43,7 @@ static void luma_from_rgb_avx2(const uint8_t *rgb, int rows, int cols, size_t st
     }
 }
 
-static void luma_from_grey_avx2(const uint8_t *grey, int rows, int cols, size_t stride,
-                                float *luma)
+static void luma_from_grey_avx2(const uint8_t *grey, int rows, int cols, size_t stride, float *luma)
 {
     for (int i = 0; i < rows; i++) {
         const uint8_t *p = grey + (size_t)i * stride;
@@ -76,14 +76,15 @@ LM_ALWAYS_INLINE void box_down(const float *in, float *out, size_t ld, int lengt
     float *o = out;
     __m256 s[4];
     int count = 0;
-#define LOAD(p, v) ((masked && (v) == nv - 1) ? _mm256_maskload_ps((p) + 8 * (v), mask) \
-                                               : _mm256_loadu_ps((p) + 8 * (v)))
-#define STORE(p, v, x)                                                                            \
-    do {                                                                                          \
-        if (masked && (v) == nv - 1)                                                              \
-            _mm256_maskstore_ps((p) + 8 * (v), mask, (x));                                        \
-        else                                                                                      \
-            _mm256_storeu_ps((p) + 8 * (v), (x));                                                 \
+#define LOAD(p, v)                                                                                 \
+    ((masked && (v) == nv - 1) ? _mm256_maskload_ps((p) + 8 * (v), mask)                           \
+                               : _mm256_loadu_ps((p) + 8 * (v)))
+#define STORE(p, v, x)                                                                             \
+    do {                                                                                           \
+        if (masked && (v) == nv - 1)                                                               \
+            _mm256_maskstore_ps((p) + 8 * (v), mask, (x));                                         \
+        else                                                                                       \
+            _mm256_storeu_ps((p) + 8 * (v), (x));                                                  \
     } while (0)
 #pragma GCC unroll 4
     for (int v = 0; v < nv; v++)
@@ -202,14 +203,14 @@ static int quality_avx2(const float block[64][64])
     __m256i acc = _mm256_setzero_si256();
     for (int i = 0; i < 63; i++)
         for (int j = 0; j < 64; j += 8)
-            acc = _mm256_add_epi32(acc, grad(_mm256_loadu_ps(&block[i][j]),
-                                             _mm256_loadu_ps(&block[i + 1][j])));
+            acc = _mm256_add_epi32(
+                acc, grad(_mm256_loadu_ps(&block[i][j]), _mm256_loadu_ps(&block[i + 1][j])));
     /* along rows: j and j + 1; the last vector pairs lane 7 with itself (difference 0) */
     const __m256i shift = _mm256_setr_epi32(1, 2, 3, 4, 5, 6, 7, 7);
     for (int i = 0; i < 64; i++) {
         for (int j = 0; j < 56; j += 8)
-            acc = _mm256_add_epi32(acc, grad(_mm256_loadu_ps(&block[i][j]),
-                                             _mm256_loadu_ps(&block[i][j + 1])));
+            acc = _mm256_add_epi32(
+                acc, grad(_mm256_loadu_ps(&block[i][j]), _mm256_loadu_ps(&block[i][j + 1])));
         __m256 last = _mm256_loadu_ps(&block[i][56]);
         acc = _mm256_add_epi32(acc, grad(last, _mm256_permutevar8x32_ps(last, shift)));
     }
@@ -235,7 +236,8 @@ static void dct64_to_16_avx2(const float block[64][64], float out[16][16])
             __m256 dk = _mm256_set1_ps(d[i][k]);
 #pragma GCC unroll 8
             for (int b = 0; b < 8; b++)
-                acc[b] = _mm256_add_ps(acc[b], _mm256_mul_ps(dk, _mm256_loadu_ps(&block[k][8 * b])));
+                acc[b] =
+                    _mm256_add_ps(acc[b], _mm256_mul_ps(dk, _mm256_loadu_ps(&block[k][8 * b])));
         }
         for (int b = 0; b < 8; b++)
             _mm256_storeu_ps(&t[i][8 * b], acc[b]);

@@ -15,8 +15,7 @@
 
 #define W 16 /* floats per vector */
 
-static void luma_from_rgb_avx512(const uint8_t *rgb, int rows, int cols, size_t stride,
-                                 float *luma)
+static void luma_from_rgb_avx512(const uint8_t *rgb, int rows, int cols, size_t stride, float *luma)
 {
     const __m512 kr = _mm512_set1_ps(0.299f), kg = _mm512_set1_ps(0.587f),
                  kb = _mm512_set1_ps(0.114f);
@@ -76,14 +75,14 @@ LM_ALWAYS_INLINE void box_down(const float *in, float *out, size_t ld, int lengt
     float *o = out;
     __m512 s[4];
     int count = 0;
-#define LOAD(p, v) ((v) == nv - 1 ? _mm512_maskz_loadu_ps(mask, (p) + 16 * (v)) \
-                                  : _mm512_loadu_ps((p) + 16 * (v)))
-#define STORE(p, v, x)                                                                            \
-    do {                                                                                          \
-        if ((v) == nv - 1)                                                                        \
-            _mm512_mask_storeu_ps((p) + 16 * (v), mask, (x));                                     \
-        else                                                                                      \
-            _mm512_storeu_ps((p) + 16 * (v), (x));                                                \
+#define LOAD(p, v)                                                                                 \
+    ((v) == nv - 1 ? _mm512_maskz_loadu_ps(mask, (p) + 16 * (v)) : _mm512_loadu_ps((p) + 16 * (v)))
+#define STORE(p, v, x)                                                                             \
+    do {                                                                                           \
+        if ((v) == nv - 1)                                                                         \
+            _mm512_mask_storeu_ps((p) + 16 * (v), mask, (x));                                      \
+        else                                                                                       \
+            _mm512_storeu_ps((p) + 16 * (v), (x));                                                 \
     } while (0)
 #pragma GCC unroll 4
     for (int v = 0; v < nv; v++)
@@ -198,14 +197,14 @@ static int quality_avx512(const float block[64][64])
     __m512i acc = _mm512_setzero_si512();
     for (int i = 0; i < 63; i++)
         for (int j = 0; j < 64; j += 16)
-            acc = _mm512_add_epi32(acc, grad(_mm512_loadu_ps(&block[i][j]),
-                                             _mm512_loadu_ps(&block[i + 1][j])));
+            acc = _mm512_add_epi32(
+                acc, grad(_mm512_loadu_ps(&block[i][j]), _mm512_loadu_ps(&block[i + 1][j])));
     /* along rows: j and j + 1; the last vector pairs lane 15 with itself (difference 0) */
     const __m512i shift = _mm512_setr_epi32(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 15);
     for (int i = 0; i < 64; i++) {
         for (int j = 0; j < 48; j += 16)
-            acc = _mm512_add_epi32(acc, grad(_mm512_loadu_ps(&block[i][j]),
-                                             _mm512_loadu_ps(&block[i][j + 1])));
+            acc = _mm512_add_epi32(
+                acc, grad(_mm512_loadu_ps(&block[i][j]), _mm512_loadu_ps(&block[i][j + 1])));
         __m512 last = _mm512_loadu_ps(&block[i][48]);
         acc = _mm512_add_epi32(acc, grad(last, _mm512_permutexvar_ps(shift, last)));
     }

@@ -12,7 +12,8 @@ static void build_matrix(void)
     const float scale = (float)sqrt(2.0 / 64.0); /* stored as float first, like the reference */
     for (int i = 0; i < 16; i++)
         for (int j = 0; j < 64; j++)
-            matrix[i][j] = (float)(scale * cos((pi / 2.0 / 64.0) * (double)(i + 1) * (double)(2 * j + 1)));
+            matrix[i][j] =
+                (float)(scale * cos((pi / 2.0 / 64.0) * (double)(i + 1) * (double)(2 * j + 1)));
 }
 
 const float (*lm_pdq_dct_matrix(void))[64]

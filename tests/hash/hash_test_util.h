@@ -46,8 +46,9 @@ static inline void gen_smooth(uint8_t *px, int rows, int cols, int channels, uin
                 for (int w = 0; w < GEN_WAVES; w++)
                     v += amp[c][w] * sin(6.2831853 * (fx[c][w] * x + fy[c][w] * y) + ph[c][w]);
                 v += (double)(check_rand(st) % 5) - 2.0;
-                px[((size_t)i * cols + j) * channels + c] =
-                    (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+                px[((size_t)i * cols + j) * channels + c] = (uint8_t)(v < 0     ? 0
+                                                                      : v > 255 ? 255
+                                                                                : v);
             }
 }
 
@@ -60,14 +61,38 @@ static inline void gen_smooth(uint8_t *px, int rows, int cols, int channels, uin
 static inline void dihedral_src(int k, int H, int W, int i, int j, int *r, int *c)
 {
     switch (k) {
-    case 0: *r = i; *c = j; break;
-    case 1: *r = j; *c = W - 1 - i; break;         /* rotate 90 counter-clockwise */
-    case 2: *r = H - 1 - i; *c = W - 1 - j; break; /* rotate 180 */
-    case 3: *r = H - 1 - j; *c = i; break;         /* rotate 270 (90 clockwise) */
-    case 4: *r = H - 1 - i; *c = j; break;         /* Meta's flipx: mirror top-bottom */
-    case 5: *r = i; *c = W - 1 - j; break;         /* Meta's flipy: mirror left-right */
-    case 6: *r = j; *c = i; break;                 /* transpose */
-    default: *r = H - 1 - j; *c = W - 1 - i; break; /* anti-transpose */
+    case 0:
+        *r = i;
+        *c = j;
+        break;
+    case 1:
+        *r = j;
+        *c = W - 1 - i;
+        break; /* rotate 90 counter-clockwise */
+    case 2:
+        *r = H - 1 - i;
+        *c = W - 1 - j;
+        break; /* rotate 180 */
+    case 3:
+        *r = H - 1 - j;
+        *c = i;
+        break; /* rotate 270 (90 clockwise) */
+    case 4:
+        *r = H - 1 - i;
+        *c = j;
+        break; /* Meta's flipx: mirror top-bottom */
+    case 5:
+        *r = i;
+        *c = W - 1 - j;
+        break; /* Meta's flipy: mirror left-right */
+    case 6:
+        *r = j;
+        *c = i;
+        break; /* transpose */
+    default:
+        *r = H - 1 - j;
+        *c = W - 1 - i;
+        break; /* anti-transpose */
     }
 }
 

@@ -22,14 +22,14 @@ static long first_diff(const float *a, const float *b, size_t n)
     return -1;
 }
 
-#define CHECK_SAME(what, a, b, n, isa, rows, cols)                                                  \
-    do {                                                                                            \
-        long d_ = first_diff((a), (b), (n));                                                        \
-        if (d_ >= 0) {                                                                              \
+#define CHECK_SAME(what, a, b, n, isa, rows, cols)                                                 \
+    do {                                                                                           \
+        long d_ = first_diff((a), (b), (n));                                                       \
+        if (d_ >= 0) {                                                                             \
             fprintf(stderr, "%s: %s differs at %ld (%.9g vs %.9g) for %dx%d\n", lm_isa_name(isa),  \
-                    what, d_, (double)(a)[d_], (double)(b)[d_], rows, cols);                        \
-        }                                                                                           \
-        CHECK(d_ < 0);                                                                              \
+                    what, d_, (double)(a)[d_], (double)(b)[d_], rows, cols);                       \
+        }                                                                                          \
+        CHECK(d_ < 0);                                                                             \
     } while (0)
 
 /* One image through both kernel sets, stage by stage. */

@@ -49,8 +49,8 @@ static void test_hex(void)
     memcpy(bad, ref, 65);
     bad[0] = ' ';
     CHECK_EQ_INT(lm_pdq_from_hex(bad, 64, &h), LM_E_PARSE);
-    CHECK_EQ_INT(lm_pdq_from_hex(" d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22",
-                                 65, &h),
+    CHECK_EQ_INT(lm_pdq_from_hex(
+                     " d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22", 65, &h),
                  LM_E_PARSE);
     CHECK(memcmp(&h, &keep, sizeof h) == 0);
     CHECK_EQ_INT(lm_pdq_from_hex(NULL, 64, &h), LM_E_INVALID_ARG);
@@ -109,9 +109,9 @@ static void test_options(void)
         lm_option opt;
         int64_t good, bad;
     } cases[] = {
-        {LM_OPT_MAX_BYTES, 1000, 0},       {LM_OPT_MAX_PIXELS, 12345, -1},
-        {LM_OPT_MAX_DIMENSION, 4096, 0},   {LM_OPT_DIHEDRAL, 1, 2},
-        {LM_OPT_EXIF_ORIENT, 1, -1},       {LM_OPT_ALPHA_BACKGROUND, 0, 256},
+        {LM_OPT_MAX_BYTES, 1000, 0},     {LM_OPT_MAX_PIXELS, 12345, -1},
+        {LM_OPT_MAX_DIMENSION, 4096, 0}, {LM_OPT_DIHEDRAL, 1, 2},
+        {LM_OPT_EXIF_ORIENT, 1, -1},     {LM_OPT_ALPHA_BACKGROUND, 0, 256},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         CHECK_EQ_INT(lm_hasher_set_option(h, cases[i].opt, cases[i].good), LM_OK);

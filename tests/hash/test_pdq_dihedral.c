@@ -224,7 +224,7 @@ int main(void)
     test_matrix_symmetry();
 
     /* exact: grey, both sides <= 127 (window 1, symmetric sampling), any aspect */
-    static const int exact_grey[][2] = {{5, 5},   {37, 37},   {64, 64}, {100, 100}, {127, 127},
+    static const int exact_grey[][2] = {{5, 5},    {37, 37},  {64, 64}, {100, 100}, {127, 127},
                                         {100, 37}, {64, 127}, {5, 90},  {127, 6},   {65, 65}};
     for (size_t s = 0; s < sizeof exact_grey / sizeof exact_grey[0]; s++) {
         int rows = exact_grey[s][0], cols = exact_grey[s][1];
@@ -256,9 +256,9 @@ int main(void)
      * images; the bounds hold with room to spare (observed worst is printed).
      */
     /* rows, cols, channels, max distance: the larger the relative shift, the larger */
-    static const int bounded[][4] = {{512, 512, 3, 40}, {512, 512, 1, 40}, {300, 300, 3, 4},
+    static const int bounded[][4] = {{512, 512, 3, 40}, {512, 512, 1, 40},  {300, 300, 3, 4},
                                      {200, 120, 3, 48}, {1000, 700, 3, 40}, {129, 129, 1, 80},
-                                     {100, 100, 3, 4}, {640, 480, 3, 40}};
+                                     {100, 100, 3, 4},  {640, 480, 3, 40}};
     for (size_t s = 0; s < sizeof bounded / sizeof bounded[0]; s++) {
         int rows = bounded[s][0], cols = bounded[s][1], ch = bounded[s][2];
         uint8_t *px = malloc((size_t)rows * cols * ch);

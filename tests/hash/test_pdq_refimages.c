@@ -105,8 +105,7 @@ int main(void)
     while (fgets(line, sizeof line, f)) {
         char rel[512], hex[128];
         int q;
-        if (sscanf(line, "%511[^\t]\t%127[^\t]\t%d", rel, hex, &q) != 3 ||
-            strcmp(rel, "path") == 0)
+        if (sscanf(line, "%511[^\t]\t%127[^\t]\t%d", rel, hex, &q) != 3 || strcmp(rel, "path") == 0)
             continue;
         lm_pdq_hash want, got[8];
         int quality;
@@ -139,10 +138,14 @@ int main(void)
 
     /* The dihedral files: bridge-k-<name>.jpg is transform k-1 of bridge-1-original.jpg. */
     static const char *dih[8] = {
-        "reg-test-input/dih/bridge-1-original.jpg",    "reg-test-input/dih/bridge-2-rotate-90.jpg",
-        "reg-test-input/dih/bridge-3-rotate-180.jpg",  "reg-test-input/dih/bridge-4-rotate-270.jpg",
-        "reg-test-input/dih/bridge-5-flipx.jpg",       "reg-test-input/dih/bridge-6-flipy.jpg",
-        "reg-test-input/dih/bridge-7-flip-plus-1.jpg", "reg-test-input/dih/bridge-8-flip-minus-1.jpg",
+        "reg-test-input/dih/bridge-1-original.jpg",
+        "reg-test-input/dih/bridge-2-rotate-90.jpg",
+        "reg-test-input/dih/bridge-3-rotate-180.jpg",
+        "reg-test-input/dih/bridge-4-rotate-270.jpg",
+        "reg-test-input/dih/bridge-5-flipx.jpg",
+        "reg-test-input/dih/bridge-6-flipy.jpg",
+        "reg-test-input/dih/bridge-7-flip-plus-1.jpg",
+        "reg-test-input/dih/bridge-8-flip-minus-1.jpg",
     };
     lm_pdq_hash orig[8];
     int q0;

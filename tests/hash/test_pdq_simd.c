@@ -51,7 +51,7 @@ static void compare_box_random(const lm_pdq_kernels *k, uint64_t *st)
 static void run_isa(const lm_pdq_kernels *k, uint64_t seed)
 {
     uint64_t st = seed;
-    static const int fixed[][2] = {{1, 1},     {4, 4},     {5, 5},     {5, 2000}, {2000, 5},
+    static const int fixed[][2] = {{1, 1},     {4, 4},     {5, 5},     {5, 2000},  {2000, 5},
                                    {64, 64},   {63, 65},   {65, 63},   {128, 128}, {129, 131},
                                    {512, 512}, {511, 513}, {300, 200}, {17, 1000}, {1000, 17},
                                    {7, 33},    {256, 384}, {1999, 37}, {720, 1280}};
@@ -103,8 +103,7 @@ int main(void)
         }
         int before = n_images;
         run_isa(k, seed);
-        printf("%s: %d images compared with scalar\n", lm_isa_name((lm_isa)isa),
-               n_images - before);
+        printf("%s: %d images compared with scalar\n", lm_isa_name((lm_isa)isa), n_images - before);
         tested++;
     }
     /* the dispatcher picks one of them, scalar last */

@@ -208,9 +208,9 @@ static void test_small_and_constant(void)
         int rows = sizes[s][0], cols = sizes[s][1];
         uint8_t *rgb = malloc((size_t)rows * cols * 3);
         memset(rgb, 93, (size_t)rows * cols * 3);
-        CHECK_EQ_INT(lm_hash_pixels(h, rgb, (uint32_t)cols, (uint32_t)rows, (size_t)cols * 3, 3,
-                                    &out),
-                     LM_OK);
+        CHECK_EQ_INT(
+            lm_hash_pixels(h, rgb, (uint32_t)cols, (uint32_t)rows, (size_t)cols * 3, 3, &out),
+            LM_OK);
         CHECK_EQ_INT(out.quality, 0);
         CHECK_EQ_INT(lm_hash_pixels(h, rgb, (uint32_t)cols, (uint32_t)rows, (size_t)cols, 1, &out),
                      LM_OK);
