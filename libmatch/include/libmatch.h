@@ -97,11 +97,11 @@ LM_API int lm_pdq_distance(const lm_pdq_hash *a, const lm_pdq_hash *b);
 /* The 8 dihedral transforms, in the order of Meta's reference (dihedral[i]). */
 typedef enum lm_dihedral {
     LM_DIH_ORIGINAL = 0,
-    LM_DIH_ROTATE_90 = 1,
+    LM_DIH_ROTATE_90 = 1,  /* counter-clockwise */
     LM_DIH_ROTATE_180 = 2,
     LM_DIH_ROTATE_270 = 3,
-    LM_DIH_FLIP_X = 4,     /* mirror left-right */
-    LM_DIH_FLIP_Y = 5,     /* mirror top-bottom */
+    LM_DIH_FLIP_X = 4,     /* mirror top-bottom (about the x axis), as Meta's bridge-5-flipx */
+    LM_DIH_FLIP_Y = 5,     /* mirror left-right (about the y axis) */
     LM_DIH_FLIP_PLUS_1 = 6,  /* transpose (mirror about the main diagonal) */
     LM_DIH_FLIP_MINUS_1 = 7  /* anti-transpose */
 } lm_dihedral;
