@@ -30,8 +30,9 @@
 /* Decoder messages are pushed below every log level a caller would normally set. */
 #define LM_VIDEO_LOG_OFFSET 64
 /* Frames decoded per second of allowed duration before we call the stream hostile:
- * bounds the work when timestamps are missing or never advance. */
-#define LM_VIDEO_MAX_DECODE_RATE 1000.0
+ * bounds the work when timestamps are missing or never advance (240 fps is the
+ * fastest real camera rate in common use). */
+#define LM_VIDEO_MAX_DECODE_RATE 240.0
 /* A stream with this many failed packets and nothing decoded is not worth reading on. */
 #define LM_VIDEO_MAX_DECODE_ERRORS 1000
 
@@ -392,7 +393,7 @@ static lm_status on_frame(vctx *c, const AVFrame *f)
     fr.frame_number = (c->o->sampling == LM_VIDEO_SAMPLE_KEYFRAMES && c->fps > 0.0)
                           ? (int64_t)llround(t * c->fps)
                           : index;
-    fr.timestamp = t;
+    fr.timestamp = t > 0.0 ? t : 0.0; /* edit lists can start a stream slightly negative */
     if (lm_vpdq_frames_push(c->out, &fr) != LM_OK)
         return lm_errbuf_set(c->err, LM_E_NOMEM, "video: out of memory");
     c->hashed++;
