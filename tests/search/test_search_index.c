@@ -188,9 +188,12 @@ int main(int argc, char **argv)
         check_list(list, n, "random", &st);
         data_clustered(&st, list, n, 64, 8);
         check_list(list, n, "clustered", &st);
-        /* one huge family: every entry within 4 bits of one centre */
-        data_clustered(&st, list, n, (int)(n + 1), 4);
-        check_list(list, n, "one-family", &st);
+        /* one huge family: every entry within 4 bits of one centre (every query
+         * near it matches all n, so only up to 100000 to keep the run short) */
+        if (n <= 100000) {
+            data_clustered(&st, list, n, (int)(n + 1), 4);
+            check_list(list, n, "one-family", &st);
+        }
         printf("n=%zu checked\n", n);
         free(list);
     }
