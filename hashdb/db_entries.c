@@ -91,7 +91,7 @@ void db_hash_key(uint8_t *key, lm_hash_type type, const uint8_t *hash, size_t le
     memcpy(key + 1, hash, len);
 }
 
-int db_entry_insert(lm_hashdb *db, MDB_txn *txn, db_entry *e, uint64_t *next_id)
+int db_entry_insert(lm_hashdb *db, MDB_txn *txn, db_entry *e, uint64_t *next_id, int with_index)
 {
     uint8_t key[8], rec[DB_ENTRY_MAX], hkey[1 + LM_DB_MAX_HASH_BYTES];
     e->id = (*next_id)++;
@@ -109,6 +109,8 @@ int db_entry_insert(lm_hashdb *db, MDB_txn *txn, db_entry *e, uint64_t *next_id)
         if ((rc = mdb_put(txn, db->pdq, &k, &pv, MDB_APPEND)) != 0)
             return db_mdb_err(db, rc, "writing a PDQ record");
     }
+    if (!with_index)
+        return LM_OK;
     db_hash_key(hkey, e->type, e->hash, e->hash_len);
     MDB_val hk = {1 + e->hash_len, hkey}, hv = {8, key};
     if ((rc = mdb_put(txn, db->hashes, &hk, &hv, MDB_NODUPDATA)) != 0)
@@ -203,7 +205,7 @@ static int add_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
                   .label_len = in->label ? strlen(in->label) : 0,
                   .ref = in->reference ? in->reference : "",
                   .ref_len = in->reference ? strlen(in->reference) : 0};
-    if ((st = db_entry_insert(db, txn, &e, &next)) != 0 ||
+    if ((st = db_entry_insert(db, txn, &e, &next, 1)) != 0 ||
         (st = db_meta_put_u64(db, txn, "next_entry_id", next, 8)) != 0 ||
         (st = db_list_count_add(db, txn, list_id, 1)) != 0)
         return st;

@@ -141,8 +141,9 @@ int db_meta_put_u64(lm_hashdb *db, MDB_txn *txn, const char *key, uint64_t v, in
 int db_entry_decode(uint64_t id, const MDB_val *v, db_entry *e, const char **why);
 size_t db_entry_encode(uint8_t *buf, const db_entry *e);
 int db_entry_get(lm_hashdb *db, MDB_txn *txn, uint64_t id, db_entry *e);
-/* Insert a new entry with a fresh id (caller checked duplicates). */
-int db_entry_insert(lm_hashdb *db, MDB_txn *txn, db_entry *e, uint64_t *next_id);
+/* Insert a new entry with a fresh id (caller checked duplicates); with_index 0: the
+ * caller writes the hash index record itself. */
+int db_entry_insert(lm_hashdb *db, MDB_txn *txn, db_entry *e, uint64_t *next_id, int with_index);
 int db_entry_delete(lm_hashdb *db, MDB_txn *txn, const db_entry *e);
 /* The id of an entry in list_id holding this hash, or 0. Returns status. */
 int db_find_in_list(lm_hashdb *db, MDB_txn *txn, lm_hash_type type, const uint8_t *hash, size_t len,

@@ -18,6 +18,7 @@ typedef struct import_job {
     const lm_db_import_opts *opts;
     const char *list;
     db_recs recs;
+    size_t *order; /* record indices sorted by (type, hash, line) */
     lm_db_import_result res;
 } import_job;
 
@@ -100,6 +101,24 @@ static int parse_all(lm_hashdb *db, db_reader *r, import_job *job)
     return st;
 }
 
+static int rec_key_cmp(const db_rec *a, const db_rec *b)
+{
+    if (a->type != b->type)
+        return a->type < b->type ? -1 : 1;
+    return memcmp(a->hash, b->hash, a->hash_len);
+}
+
+/* For qsort_r (glibc): the records come in as the context. */
+static int order_cmp_r(const void *x, const void *y, void *ctx)
+{
+    const db_rec *v = ctx;
+    const db_rec *a = &v[*(const size_t *)x], *b = &v[*(const size_t *)y];
+    int c = rec_key_cmp(a, b);
+    if (c)
+        return c;
+    return a->line < b->line ? -1 : a->line > b->line;
+}
+
 static int remove_list_entries(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, uint64_t *removed)
 {
     /* Collect the ids, then delete: simpler than deleting under a moving cursor. */
@@ -161,10 +180,19 @@ static int import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
     uint64_t next;
     if ((st = db_meta_get_u64(db, txn, "next_entry_id", &next, 8)) != 0)
         return st;
-    int64_t now = db_now();
-    for (size_t i = 0; i < job->recs.n; i++) {
-        db_rec *r = &job->recs.v[i];
+    /*
+     * Pass 1, in hash order: duplicates. Equal hashes are adjacent, and the
+     * index is read in key order (warm pages) instead of at random.
+     */
+    db_rec *v = job->recs.v;
+    for (size_t k = 0; k < job->recs.n; k++) {
+        db_rec *r = &v[job->order[k]];
         r->dup = 0;
+        if (k > 0 && rec_key_cmp(r, &v[job->order[k - 1]]) == 0) {
+            r->dup = 1; /* an earlier line of this file has it */
+            job->res.duplicates++;
+            continue;
+        }
         uint8_t hkey[1 + LM_DB_MAX_HASH_BYTES];
         db_hash_key(hkey, r->type, r->hash, r->hash_len);
         MDB_val hk = {1 + (size_t)r->hash_len, hkey}, hv;
@@ -178,11 +206,17 @@ static int import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
             if (existing) {
                 r->dup = 1;
                 job->res.duplicates++;
-                continue;
             }
         } else if (rc != MDB_NOTFOUND) {
             return db_mdb_err(db, rc, "reading the hash index");
         }
+    }
+    /* Pass 2, in file order: ids follow the lines, so export gives the file back. */
+    int64_t now = db_now();
+    for (size_t i = 0; i < job->recs.n; i++) {
+        db_rec *r = &v[i];
+        if (r->dup)
+            continue;
         const char *text = job->recs.text ? job->recs.text + r->text_off : "";
         db_entry e = {.type = r->type,
                       .hash_len = r->hash_len,
@@ -194,9 +228,23 @@ static int import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
                       .label_len = r->label_len,
                       .ref = text + r->label_len,
                       .ref_len = r->ref_len};
-        if ((st = db_entry_insert(db, txn, &e, &next)) != 0)
+        if ((st = db_entry_insert(db, txn, &e, &next, 0)) != 0)
             return st;
+        r->id = e.id;
         job->res.added++;
+    }
+    /* Pass 3, in hash order again: index records, inserted along the tree. */
+    for (size_t k = 0; k < job->recs.n; k++) {
+        db_rec *r = &v[job->order[k]];
+        if (r->dup)
+            continue;
+        uint8_t hkey[1 + LM_DB_MAX_HASH_BYTES], idb[8];
+        db_hash_key(hkey, r->type, r->hash, r->hash_len);
+        db_put_be64(idb, r->id);
+        MDB_val hk = {1 + (size_t)r->hash_len, hkey}, hv = {8, idb};
+        int rc = mdb_put(txn, db->hashes, &hk, &hv, MDB_NODUPDATA);
+        if (rc)
+            return db_mdb_err(db, rc, "writing the hash index");
     }
     if ((st = db_meta_put_u64(db, txn, "next_entry_id", next, 8)) != 0)
         return st;
@@ -238,6 +286,16 @@ static lm_status import_run(lm_hashdb *db, db_reader *r, const lm_db_import_opts
     job.opts = opts;
     job.list = list;
     int st = parse_all(db, r, &job);
+    if (st == LM_OK && job.recs.n) {
+        job.order = malloc(job.recs.n * sizeof *job.order);
+        if (!job.order) {
+            st = db_err(db, LM_E_NOMEM, "out of memory");
+        } else {
+            for (size_t i = 0; i < job.recs.n; i++)
+                job.order[i] = i;
+            qsort_r(job.order, job.recs.n, sizeof *job.order, order_cmp_r, job.recs.v);
+        }
+    }
     if (st == LM_OK)
         st = db_write(db, import_txn, &job);
     if (st == LM_OK)
@@ -248,6 +306,7 @@ static lm_status import_run(lm_hashdb *db, db_reader *r, const lm_db_import_opts
         job.res.added = job.res.duplicates = job.res.removed = 0;
     if (result)
         *result = job.res;
+    free(job.order);
     free(job.recs.v);
     free(job.recs.text);
     return st;

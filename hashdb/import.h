@@ -26,6 +26,7 @@ int db_reader_next(db_reader *r, const char **line, size_t *len, int *flags);
 /* One parsed line waiting to be written. Text lives in db_recs.text. */
 typedef struct db_rec {
     uint64_t line;
+    uint64_t id; /* assigned when written */
     size_t text_off;
     uint16_t label_len, ref_len;
     uint8_t type, hash_len;
