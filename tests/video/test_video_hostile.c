@@ -174,6 +174,26 @@ static void test_not_video(const char *dir)
     CHECK_EQ_INT(f.n, 0);
 }
 
+/* Playlists name other files or URLs: the decoder must never open them. */
+static void test_playlists(const char *dir)
+{
+    char target[4096], text[8192];
+    snprintf(target, sizeof target, "%s/video/test-padded-dimensions.mp4", dir);
+    const char *forms[] = {"ffconcat version 1.0\nfile '%s'\n",
+                           "ffconcat version 1.0\nfile 'relative.mp4'\n%s",
+                           "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile://%s\n"
+                           "#EXT-X-ENDLIST\n"};
+    for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+        int n = snprintf(text, sizeof text, forms[i], target);
+        lm_vpdq_frames f = {0};
+        lm_errbuf err = {{0}};
+        lm_status st = lm_video_hash_memory(text, (size_t)n, NULL, &f, NULL, &err);
+        CHECK(st == LM_E_FORMAT || st == LM_E_CORRUPT);
+        CHECK_EQ_INT(f.n, 0); /* the referenced video was not read */
+        lm_vpdq_frames_free(&f);
+    }
+}
+
 /* Variable frame rate: interval sampling follows time, not frame counts. */
 static void test_vfr(void)
 {
@@ -318,6 +338,7 @@ int main(void)
         return check_failures ? 1 : code;
     }
     test_not_video(dir);
+    test_playlists(dir);
     char path[4096];
     snprintf(path, sizeof path, "%s/video/test-padded-dimensions.mp4", dir);
     size_t len = 0;
