@@ -180,7 +180,7 @@ static void test_playlists(const char *dir)
     char target[4096], text[8192];
     snprintf(target, sizeof target, "%s/video/test-padded-dimensions.mp4", dir);
     const char *forms[] = {"ffconcat version 1.0\nfile '%s'\n",
-                           "ffconcat version 1.0\nfile 'relative.mp4'\n%s",
+                           "ffconcat version 1.0\nfile 'relative.mp4'\n# %s\n",
                            "#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nfile://%s\n"
                            "#EXT-X-ENDLIST\n"};
     for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
