@@ -88,8 +88,8 @@ int main(int argc, char **argv)
 
     printf("%zu videos, decoder threads %d\n", n, threads);
     /* CPU time is reported beside wall time: on a shared machine it is the stable figure. */
-    printf("%-16s %8s %8s %7s %7s %7s %10s %9s %10s %10s\n", "mode", "video_s", "decoded",
-           "hashed", "wall_s", "cpu_s", "decoded/s", "hashed/s", "wall_s/min", "cpu_s/min");
+    printf("%-16s %8s %8s %7s %7s %7s %10s %9s %10s %10s\n", "mode", "video_s", "decoded", "hashed",
+           "wall_s", "cpu_s", "decoded/s", "hashed/s", "wall_s/min", "cpu_s/min");
     double base_cpu = 0.0;
     for (size_t m = 0; m < NMODES; m++) {
         double video_s = 0.0, wall = 0.0, cpu = 0.0;

@@ -21,7 +21,7 @@
 typedef enum lm_video_sampling {
     LM_VIDEO_SAMPLE_ALL = 0,       /* every decoded frame (what vPDQ's reference does) */
     LM_VIDEO_SAMPLE_KEYFRAMES = 1, /* key frames only; others are skipped before decoding */
-    LM_VIDEO_SAMPLE_INTERVAL = 2   /* the first frame at or after each multiple of interval_seconds */
+    LM_VIDEO_SAMPLE_INTERVAL = 2 /* the first frame at or after each multiple of interval_seconds */
 } lm_video_sampling;
 
 /*
@@ -31,7 +31,10 @@ typedef enum lm_video_sampling {
  * apart). AREA: SWS_AREA as Meta's current vPDQ code, whose output varies with
  * the CPU's SIMD paths.
  */
-typedef enum lm_video_scaler { LM_VIDEO_SCALER_EXACT = 0, LM_VIDEO_SCALER_AREA = 1 } lm_video_scaler;
+typedef enum lm_video_scaler {
+    LM_VIDEO_SCALER_EXACT = 0,
+    LM_VIDEO_SCALER_AREA = 1
+} lm_video_scaler;
 
 typedef struct lm_video_opts {
     lm_video_sampling sampling;
@@ -69,13 +72,13 @@ void lm_vpdq_frames_free(lm_vpdq_frames *f);
 lm_status lm_vpdq_frames_push(lm_vpdq_frames *f, const lm_vpdq_frame *fr);
 
 typedef struct lm_video_info {
-    int width, height;       /* coded frame size of the video stream */
-    double fps;              /* average frame rate (0 when unknown) */
-    double duration;         /* declared duration in seconds (0 when unknown) */
-    int rotation;            /* clockwise degrees applied: 0, 90, 180 or 270 */
-    int64_t frames_decoded;  /* frames that came out of the decoder */
-    char container[32];      /* libavformat demuxer name */
-    char codec[32];          /* libavcodec decoder name */
+    int width, height;      /* coded frame size of the video stream */
+    double fps;             /* average frame rate (0 when unknown) */
+    double duration;        /* declared duration in seconds (0 when unknown) */
+    int rotation;           /* clockwise degrees applied: 0, 90, 180 or 270 */
+    int64_t frames_decoded; /* frames that came out of the decoder */
+    char container[32];     /* libavformat demuxer name */
+    char codec[32];         /* libavcodec decoder name */
 } lm_video_info;
 
 /*

@@ -25,18 +25,18 @@ extern "C" {
 
 /* New lm_option ids for lm_hasher_set_option (values continue the existing enum). */
 enum {
-    LM_OPT_VIDEO_SAMPLING = 7,        /* lm_video_sampling (default LM_VIDEO_ALL_FRAMES) */
-    LM_OPT_VIDEO_INTERVAL_MS = 8,     /* for LM_VIDEO_INTERVAL, > 0 (default 1000) */
-    LM_OPT_VIDEO_MAX_FRAMES = 9,      /* frames hashed; LM_E_LIMIT_FRAMES beyond (default 200000) */
-    LM_OPT_VIDEO_MAX_DURATION_MS = 10,/* declared or reached; LM_E_LIMIT_DURATION (default 4 h) */
-    LM_OPT_VIDEO_MAX_FRAME_PIXELS = 11,/* per frame; LM_E_LIMIT_PIXELS (default 16 Mi) */
-    LM_OPT_VIDEO_MAX_BYTES = 12,      /* input size; LM_E_LIMIT_BYTES (default 2 GiB) */
-    LM_OPT_VIDEO_SCALE = 13,          /* 0: native (default); N: frames resized to N x N first
-                                         (vPDQ's downsample option, e.g. 128) */
-    LM_OPT_VIDEO_ROTATION = 14,       /* 1: apply the display matrix (default 1) */
-    LM_OPT_VIDEO_CROP_BORDERS = 15,   /* 1: hash without black bars (default 0, as vPDQ) */
-    LM_OPT_VIDEO_THREADS = 16,        /* decoder threads 1..16 (default 1) */
-    LM_OPT_VIDEO_SCALER = 17          /* lm_video_scaler (default LM_VIDEO_SCALER_EXACT) */
+    LM_OPT_VIDEO_SAMPLING = 7,    /* lm_video_sampling (default LM_VIDEO_ALL_FRAMES) */
+    LM_OPT_VIDEO_INTERVAL_MS = 8, /* for LM_VIDEO_INTERVAL, > 0 (default 1000) */
+    LM_OPT_VIDEO_MAX_FRAMES = 9,  /* frames hashed; LM_E_LIMIT_FRAMES beyond (default 200000) */
+    LM_OPT_VIDEO_MAX_DURATION_MS = 10,  /* declared or reached; LM_E_LIMIT_DURATION (default 4 h) */
+    LM_OPT_VIDEO_MAX_FRAME_PIXELS = 11, /* per frame; LM_E_LIMIT_PIXELS (default 16 Mi) */
+    LM_OPT_VIDEO_MAX_BYTES = 12,        /* input size; LM_E_LIMIT_BYTES (default 2 GiB) */
+    LM_OPT_VIDEO_SCALE = 13,            /* 0: native (default); N: frames resized to N x N first
+                                           (vPDQ's downsample option, e.g. 128) */
+    LM_OPT_VIDEO_ROTATION = 14,         /* 1: apply the display matrix (default 1) */
+    LM_OPT_VIDEO_CROP_BORDERS = 15,     /* 1: hash without black bars (default 0, as vPDQ) */
+    LM_OPT_VIDEO_THREADS = 16,          /* decoder threads 1..16 (default 1) */
+    LM_OPT_VIDEO_SCALER = 17            /* lm_video_scaler (default LM_VIDEO_SCALER_EXACT) */
 };
 
 typedef enum lm_video_sampling {
@@ -66,8 +66,8 @@ typedef struct lm_video_info {
     double duration;      /* declared, seconds; 0 when unknown */
     int rotation;         /* clockwise degrees applied (0, 90, 180, 270) */
     int64_t frames_decoded;
-    char container[32];   /* e.g. "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "gif" */
-    char codec[32];       /* e.g. "h264" */
+    char container[32]; /* e.g. "mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm", "gif" */
+    char codec[32];     /* e.g. "h264" */
 } lm_video_info;
 
 typedef struct lm_video_hash lm_video_hash; /* opaque: frames + info */
@@ -118,7 +118,7 @@ typedef struct lm_vpdq_result {
     size_t query_unique, stored_unique;
     size_t query_matched, stored_matched;
     double query_percent, stored_percent;
-    int match;               /* both thresholds reached */
+    int match; /* both thresholds reached */
 } lm_vpdq_result;
 
 /* Thread-safe; O(nq * ns) for one pair (the matcher's index narrows candidates first). */

@@ -120,7 +120,8 @@ static lm_status av_status(vctx *c, int averr, lm_status fallback, const char *w
 static lm_status demux_status(vctx *c, int averr, lm_status fallback, const char *what)
 {
     if (averr == AVERROR(ENOMEM))
-        return lm_errbuf_set(c->err, LM_E_CORRUPT, "video: %s: implausible sizes in the file", what);
+        return lm_errbuf_set(c->err, LM_E_CORRUPT, "video: %s: implausible sizes in the file",
+                             what);
     return av_status(c, averr, fallback, what);
 }
 
@@ -189,9 +190,9 @@ static void read_orientation(vctx *c)
 {
     const int32_t *m = NULL;
 #if LIBAVCODEC_VERSION_INT >= AV_VERSION_INT(60, 29, 100)
-    const AVPacketSideData *sd = av_packet_side_data_get(
-        c->st->codecpar->coded_side_data, c->st->codecpar->nb_coded_side_data,
-        AV_PKT_DATA_DISPLAYMATRIX);
+    const AVPacketSideData *sd =
+        av_packet_side_data_get(c->st->codecpar->coded_side_data,
+                                c->st->codecpar->nb_coded_side_data, AV_PKT_DATA_DISPLAYMATRIX);
     if (sd && sd->size >= 9 * sizeof(int32_t))
         m = (const int32_t *)sd->data;
 #else
@@ -355,8 +356,8 @@ static lm_status on_frame(vctx *c, const AVFrame *f)
         c->info->frames_decoded = c->decoded;
     double t = frame_seconds(c, f, index);
     if (t > c->o->max_duration_seconds)
-        return lm_errbuf_set(c->err, LM_E_LIMIT_DURATION, "video: frame at %.1f s beyond %.1f s",
-                             t, c->o->max_duration_seconds);
+        return lm_errbuf_set(c->err, LM_E_LIMIT_DURATION, "video: frame at %.1f s beyond %.1f s", t,
+                             c->o->max_duration_seconds);
     if ((double)c->decoded > c->o->max_duration_seconds * LM_VIDEO_MAX_DECODE_RATE + 1000.0)
         return lm_errbuf_set(c->err, LM_E_LIMIT_FRAMES,
                              "video: %lld frames decoded without passing the duration limit",
@@ -445,9 +446,9 @@ static lm_status run(vctx *c)
 
     int r;
     while ((r = av_read_frame(c->fmt, c->pkt)) >= 0) {
-        int wanted = c->pkt->stream_index == c->si &&
-                     (c->o->sampling != LM_VIDEO_SAMPLE_KEYFRAMES ||
-                      (c->pkt->flags & AV_PKT_FLAG_KEY));
+        int wanted =
+            c->pkt->stream_index == c->si &&
+            (c->o->sampling != LM_VIDEO_SAMPLE_KEYFRAMES || (c->pkt->flags & AV_PKT_FLAG_KEY));
         st = wanted ? decode(c, c->pkt) : LM_OK;
         av_packet_unref(c->pkt);
         if (st != LM_OK)
@@ -503,7 +504,8 @@ static lm_status check_opts(const lm_video_opts *o, lm_errbuf *err)
     if (o->max_bytes == 0 || o->max_pixels == 0 || o->max_frames == 0 ||
         !(o->max_duration_seconds > 0.0))
         return lm_errbuf_set(err, LM_E_INVALID_ARG, "video: limits must be non-zero");
-    if ((uint64_t)(o->scale_width ? o->scale_width : 1) * (uint64_t)(o->scale_height ? o->scale_height : 1) >
+    if ((uint64_t)(o->scale_width ? o->scale_width : 1) *
+            (uint64_t)(o->scale_height ? o->scale_height : 1) >
         o->max_pixels)
         return lm_errbuf_set(err, LM_E_LIMIT_PIXELS, "video: scale size exceeds the pixel limit");
     return LM_OK;

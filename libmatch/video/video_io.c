@@ -37,19 +37,11 @@ static int64_t src_seek(void *opaque, int64_t offset, int whence)
     lm_video_src *s = opaque;
     int64_t base;
     switch (whence & ~AVSEEK_FORCE) {
-    case AVSEEK_SIZE:
-        return (int64_t)s->size;
-    case SEEK_SET:
-        base = 0;
-        break;
-    case SEEK_CUR:
-        base = (int64_t)s->pos;
-        break;
-    case SEEK_END:
-        base = (int64_t)s->size;
-        break;
-    default:
-        return AVERROR(EINVAL);
+    case AVSEEK_SIZE: return (int64_t)s->size;
+    case SEEK_SET: base = 0; break;
+    case SEEK_CUR: base = (int64_t)s->pos; break;
+    case SEEK_END: base = (int64_t)s->size; break;
+    default: return AVERROR(EINVAL);
     }
     if ((offset > 0 && base > INT64_MAX - offset) || base + offset < 0)
         return AVERROR(EINVAL);

@@ -12,7 +12,7 @@ typedef struct lm_video_src {
     FILE *fp;           /* file source, or NULL */
     uint64_t size;      /* total bytes available (capped at max_bytes) */
     uint64_t pos;
-    int io_error;       /* a read from fp failed (not EOF) */
+    int io_error; /* a read from fp failed (not EOF) */
 } lm_video_src;
 
 /* An AVIOContext reading from src (which must outlive it); NULL when out of memory. */

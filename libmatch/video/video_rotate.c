@@ -28,14 +28,10 @@ lm_video_xform lm_video_xform_from_matrix(const int32_t m[9])
 int lm_video_xform_degrees(lm_video_xform xf)
 {
     switch (xf) {
-    case LM_XF_ROT90:
-        return 90;
-    case LM_XF_ROT180:
-        return 180;
-    case LM_XF_ROT270:
-        return 270;
-    default:
-        return 0;
+    case LM_XF_ROT90: return 90;
+    case LM_XF_ROT180: return 180;
+    case LM_XF_ROT270: return 270;
+    default: return 0;
     }
 }
 
@@ -55,14 +51,38 @@ void lm_video_xform_rgb(lm_video_xform xf, const uint8_t *src, int w, int h, siz
         for (int x = 0; x < dw; x++) {
             int sx, sy;
             switch (xf) {
-            case LM_XF_ROT90:         sx = y;         sy = h - 1 - x; break;
-            case LM_XF_ROT180:        sx = w - 1 - x; sy = h - 1 - y; break;
-            case LM_XF_ROT270:        sx = w - 1 - y; sy = x;         break;
-            case LM_XF_HFLIP:         sx = w - 1 - x; sy = y;         break;
-            case LM_XF_VFLIP:         sx = x;         sy = h - 1 - y; break;
-            case LM_XF_TRANSPOSE:     sx = y;         sy = x;         break;
-            case LM_XF_ANTITRANSPOSE: sx = w - 1 - y; sy = h - 1 - x; break;
-            default:                  sx = x;         sy = y;         break;
+            case LM_XF_ROT90:
+                sx = y;
+                sy = h - 1 - x;
+                break;
+            case LM_XF_ROT180:
+                sx = w - 1 - x;
+                sy = h - 1 - y;
+                break;
+            case LM_XF_ROT270:
+                sx = w - 1 - y;
+                sy = x;
+                break;
+            case LM_XF_HFLIP:
+                sx = w - 1 - x;
+                sy = y;
+                break;
+            case LM_XF_VFLIP:
+                sx = x;
+                sy = h - 1 - y;
+                break;
+            case LM_XF_TRANSPOSE:
+                sx = y;
+                sy = x;
+                break;
+            case LM_XF_ANTITRANSPOSE:
+                sx = w - 1 - y;
+                sy = h - 1 - x;
+                break;
+            default:
+                sx = x;
+                sy = y;
+                break;
             }
             const uint8_t *s = src + (size_t)sy * sstride + (size_t)sx * 3;
             d[3 * x] = s[0];

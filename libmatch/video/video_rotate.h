@@ -10,9 +10,9 @@
 
 typedef enum lm_video_xform {
     LM_XF_NONE = 0,
-    LM_XF_ROT90,        /* clockwise */
+    LM_XF_ROT90, /* clockwise */
     LM_XF_ROT180,
-    LM_XF_ROT270,       /* clockwise (90 counter-clockwise) */
+    LM_XF_ROT270, /* clockwise (90 counter-clockwise) */
     LM_XF_HFLIP,
     LM_XF_VFLIP,
     LM_XF_TRANSPOSE,    /* mirror about the main diagonal */

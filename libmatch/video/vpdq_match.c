@@ -18,8 +18,8 @@ static int valid_opts(const lm_vpdq_match_opts *o)
 {
     return o->max_distance >= 0 && o->max_distance <= 256 && o->min_quality >= 0 &&
            o->min_quality <= 101 && o->dedup_distance >= 0 && o->dedup_distance <= 256 &&
-           o->query_threshold >= 0.0 && o->query_threshold <= 100.0 &&
-           o->stored_threshold >= 0.0 && o->stored_threshold <= 100.0;
+           o->query_threshold >= 0.0 && o->query_threshold <= 100.0 && o->stored_threshold >= 0.0 &&
+           o->stored_threshold <= 100.0;
 }
 
 static int cmp_hash(const void *a, const void *b)
@@ -78,8 +78,7 @@ static size_t count_covered(const lm_pdq_hash *a, size_t na, const lm_pdq_hash *
 }
 
 lm_status lm_vpdq_compare_unique(const lm_pdq_hash *query, size_t nq, const lm_pdq_hash *stored,
-                                 size_t ns, const lm_vpdq_match_opts *o,
-                                 lm_vpdq_match_result *res)
+                                 size_t ns, const lm_vpdq_match_opts *o, lm_vpdq_match_result *res)
 {
     if ((!query && nq) || (!stored && ns) || !o || !res || !valid_opts(o))
         return LM_E_INVALID_ARG;
@@ -92,8 +91,8 @@ lm_status lm_vpdq_compare_unique(const lm_pdq_hash *query, size_t nq, const lm_p
     res->stored_matched = count_covered(stored, ns, query, nq, o->max_distance);
     res->query_percent = 100.0 * (double)res->query_matched / (double)nq;
     res->stored_percent = 100.0 * (double)res->stored_matched / (double)ns;
-    res->match = res->query_percent >= o->query_threshold &&
-                 res->stored_percent >= o->stored_threshold;
+    res->match =
+        res->query_percent >= o->query_threshold && res->stored_percent >= o->stored_threshold;
     return LM_OK;
 }
 

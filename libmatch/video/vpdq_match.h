@@ -40,8 +40,7 @@ lm_status lm_vpdq_unique(const lm_vpdq_frame *frames, size_t n, const lm_vpdq_ma
 
 /* Score two sets of unique hashes (from lm_vpdq_unique). Thread-safe. */
 lm_status lm_vpdq_compare_unique(const lm_pdq_hash *query, size_t nq, const lm_pdq_hash *stored,
-                                 size_t ns, const lm_vpdq_match_opts *o,
-                                 lm_vpdq_match_result *res);
+                                 size_t ns, const lm_vpdq_match_opts *o, lm_vpdq_match_result *res);
 
 /* Both steps on raw frame lists. o may be NULL for the defaults. */
 lm_status lm_vpdq_match(const lm_vpdq_frame *query, size_t nq, const lm_vpdq_frame *stored,

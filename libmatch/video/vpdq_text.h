@@ -9,7 +9,8 @@
 /* Enough for any line this module writes, with its newline and NUL. */
 #define LM_VPDQ_LINE_MAX 128
 
-/* Write one line ("12,100,<64 hex>,0.400\n") into buf; returns its length, or -1 if buf is short. */
+/* Write one line ("12,100,<64 hex>,0.400\n") into buf; returns its length, or -1 if buf is short.
+ */
 int lm_vpdq_format_line(const lm_vpdq_frame *f, char *buf, size_t size);
 
 /*

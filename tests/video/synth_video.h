@@ -16,8 +16,8 @@
 #include <libavutil/opt.h>
 
 typedef struct vt_synth {
-    const char *muxer;     /* "mp4", "matroska", "gif", ... */
-    const char *encoder;   /* "mpeg4", "gif", ... */
+    const char *muxer;   /* "mp4", "matroska", "gif", ... */
+    const char *encoder; /* "mpeg4", "gif", ... */
     int width, height;
     int frames;
     const int64_t *pts_ms; /* frame times in ms; NULL: 40 ms apart (25 fps) */
@@ -100,7 +100,7 @@ static inline int vt_synth_make(const vt_synth *s, uint8_t **out, size_t *out_le
                 for (int x = 0; x < fw; x++)
                     fr->data[0][y * fr->linesize[0] + x] =
                         s->turned ? vt_synth_luma(y, s->height - 1 - x, s->width, s->height, i)
-                                     : vt_synth_luma(x, y, s->width, s->height, i);
+                                  : vt_synth_luma(x, y, s->width, s->height, i);
             if (enc->pix_fmt == AV_PIX_FMT_YUV420P) {
                 for (int y = 0; y < fh / 2; y++) {
                     memset(fr->data[1] + y * fr->linesize[1], 128, fw / 2);

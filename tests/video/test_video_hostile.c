@@ -28,8 +28,8 @@ static void test_damaged(const uint8_t *data, size_t len, size_t full_frames)
     lm_video_opts o = small_opts();
     lm_errbuf err = {{0}};
     /* Truncations: inside the header, the index, and the media data. */
-    size_t cuts[] = {0, 1, 4, 8, 16, 100, 1000, 4096, len / 8, len / 4, len / 2, len * 3 / 4,
-                     len - 1000, len - 1};
+    size_t cuts[] = {0,    1,       4,       8,       16,          100,        1000,
+                     4096, len / 8, len / 4, len / 2, len * 3 / 4, len - 1000, len - 1};
     for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
         lm_vpdq_frames f = {0};
         lm_status st = lm_video_hash_memory(data, cuts[i], &o, &f, NULL, &err);

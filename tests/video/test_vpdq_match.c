@@ -91,8 +91,8 @@ static void test_rules(void)
 /* Sample videos: name, family. Large-logo variants are listed apart (see below). */
 static const struct {
     const char *name;
-    char family;   /* c(hair), p(attern), d(oorknob), t(est pattern) */
-    int big_logo;  /* a logo over much of the picture: PDQ does not see through it */
+    char family;  /* c(hair), p(attern), d(oorknob), t(est pattern) */
+    int big_logo; /* a logo over much of the picture: PDQ does not see through it */
 } videos[] = {
     {"chair-19-sd-bar", 'c', 0},
     {"chair-20-sd-bar", 'c', 0},
