@@ -85,7 +85,8 @@ typedef struct lm_video_info {
  * Decode and hash a video held in memory.
  *  [in]  data, len  container bytes; only read during the call
  *  [out] out        hashed frames are appended; on an error the frames hashed
- *                   before it stay there (a partial result the caller may use)
+ *                   before it stay there (a partial result the caller may use).
+ *                   Release it with lm_vpdq_frames_free whatever the status.
  *  [out] info       may be NULL
  * Returns LM_OK, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_FORMAT (no video stream or
  * not a container), LM_E_CORRUPT, LM_E_UNSUPPORTED (no decoder), LM_E_LIMIT_BYTES,

@@ -315,6 +315,7 @@ static void test_gif_webp(void)
     if (b) {
         CHECK_EQ_INT(lm_video_hash_memory(b, blen, NULL, &f, NULL, &err), LM_E_FORMAT);
         CHECK_EQ_INT(f.n, 0);
+        lm_vpdq_frames_free(&f); /* always, whatever the status */
     }
     free(a);
     free(b);
