@@ -18,6 +18,8 @@
 #include "libmatch.h"
 
 #define LM_DECODE_TARGET 512
+/* Default jpeg_fast_min_side (measured: tests/fastmode, bench-fast-vs-exact). */
+#define LM_JPEG_FAST_MIN_SIDE 512
 
 typedef struct lm_decode_opts {
     uint64_t max_bytes;       /* LM_E_LIMIT_BYTES beyond this */
@@ -32,6 +34,14 @@ typedef struct lm_decode_opts {
      * reference; tests/decode/test_reference.c reports the distances.
      */
     int jpeg_dct_scale;
+    /*
+     * Fast path only: the smallest side the DCT-scaled image may have. 0 means
+     * LM_JPEG_FAST_MIN_SIDE (chosen by measurement, see bench-fast-vs-exact);
+     * below 512 the resampling step stretches the scaled image back to 512x512.
+     */
+    uint32_t jpeg_fast_min_side;
+    /* For benchmarks: 1 decodes every JPEG row instead of skipping unneeded ones. */
+    int jpeg_no_skip;
 } lm_decode_opts;
 
 /* Safe defaults: 256 MiB, 100 MP, 65535, no EXIF, white background. */

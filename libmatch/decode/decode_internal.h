@@ -36,6 +36,15 @@ typedef struct lm_rowsink {
 
 lm_status lm_rowsink_init(lm_rowsink *s, lm_pixels *out, uint32_t src_w, uint32_t src_h,
                           int channels, lm_errbuf *err);
+/*
+ * As above for rows a decoder has already scaled down from full_w x full_h
+ * (JPEG DCT scaling): whether to resample to TARGET x TARGET is decided on the
+ * full size, so an image scaled below TARGET is stretched back up to it.
+ */
+lm_status lm_rowsink_init_scaled(lm_rowsink *s, lm_pixels *out, uint32_t src_w, uint32_t src_h,
+                                 uint32_t full_w, uint32_t full_h, int channels, lm_errbuf *err);
+/* The next source row the output needs (src_h once the output is complete). */
+uint32_t lm_rowsink_next_row(const lm_rowsink *s);
 /* Non-zero when source row sy feeds at least one output row (decoders may skip work if not). */
 int lm_rowsink_wants(const lm_rowsink *s, uint32_t sy);
 /* row holds src_w pixels of out->channels bytes. Rows must arrive in increasing sy. */

@@ -42,6 +42,7 @@ struct jpeg_ctx {
     const lm_decode_opts *opts;
     lm_rowsink sink;
     uint8_t *row; /* one converted scanline (CMYK only) */
+    int skip;     /* rows the output does not need go through jpeg_skip_scanlines */
     lm_pixels *out;
 };
 
@@ -117,13 +118,31 @@ static void cmyk_to_rgb(const uint8_t *in, uint8_t *out, size_t n)
     }
 }
 
-/* Largest 1/2, 1/4, 1/8 DCT scaling that keeps both sides >= the 512 target. */
-static unsigned dct_scale_denom(uint32_t w, uint32_t h)
+/* Largest 1/2, 1/4, 1/8 DCT scaling that keeps both sides >= min_side. */
+static unsigned dct_scale_denom(uint32_t w, uint32_t h, uint32_t min_side)
 {
+    if (w <= LM_DECODE_TARGET && h <= LM_DECODE_TARGET)
+        return 1; /* not resampled: every pixel is hashed as is */
     for (unsigned d = 8; d > 1; d /= 2)
-        if ((w + d - 1) / d >= LM_DECODE_TARGET && (h + d - 1) / d >= LM_DECODE_TARGET)
+        if ((w + d - 1) / d >= min_side && (h + d - 1) / d >= min_side)
             return d;
     return 1;
+}
+
+/*
+ * jpeg_skip_scanlines() (libjpeg-turbo >= 1.5) gives the same pixels in the
+ * rows read after it as reading every row at full scale: checked by
+ * tests/fastmode on every JPEG of the reference set and on every subsampling
+ * (4:4:4, 4:2:2, 4:2:0, 4:4:0, 4:1:1, grey), baseline and progressive, with
+ * restart markers. It skips the colour conversion of skipped rows and, when
+ * whole iMCU rows fall between two wanted rows, their IDCT and upsampling too;
+ * Huffman decoding is never skipped, so corrupt data is still detected.
+ * With DCT scaling it is NOT exact in libjpeg-turbo 2.1.5 (a 700x4321 4:2:0
+ * file at 1/2 and 1/4 gives different rows), so scaled decodes read every row.
+ */
+static int skip_rows_is_exact(j_decompress_ptr ci)
+{
+    return ci->scale_num == ci->scale_denom;
 }
 
 /* Everything that can longjmp lives here; the caller cleans up whatever it left. */
@@ -175,15 +194,21 @@ static lm_status jpeg_run(struct jpeg_ctx *c, const uint8_t *data, size_t len, l
     ci->dct_method = JDCT_ISLOW;
     ci->do_fancy_upsampling = TRUE;
 
-    if (c->opts->jpeg_dct_scale)
-        ci->scale_denom = dct_scale_denom(ci->image_width, ci->image_height);
+    if (c->opts->jpeg_dct_scale) {
+        uint32_t min_side = c->opts->jpeg_fast_min_side;
+        ci->scale_denom =
+            dct_scale_denom(ci->image_width, ci->image_height,
+                            min_side ? min_side : LM_JPEG_FAST_MIN_SIDE);
+    }
 
     jpeg_start_decompress(ci);
     if (ci->output_width == 0 || ci->output_height == 0 || ci->output_width > ci->image_width ||
         ci->output_height > ci->image_height || ci->output_components != (cmyk ? 4 : channels))
         return lm_errbuf_set(err, LM_E_INTERNAL, "jpeg: unexpected output geometry");
 
-    st = lm_rowsink_init(&c->sink, c->out, ci->output_width, ci->output_height, channels, err);
+    c->skip = !c->opts->jpeg_no_skip && skip_rows_is_exact(ci);
+    st = lm_rowsink_init_scaled(&c->sink, c->out, ci->output_width, ci->output_height,
+                                ci->image_width, ci->image_height, channels, err);
     if (st != LM_OK)
         return st;
     c->out->source_width = ci->image_width; /* as declared, even when DCT-scaled */
@@ -198,6 +223,14 @@ static lm_status jpeg_run(struct jpeg_ctx *c, const uint8_t *data, size_t len, l
     }
     while (ci->output_scanline < ci->output_height) {
         uint32_t sy = ci->output_scanline;
+        /* Rows the output does not need are skipped (see skip_rows_is_exact). */
+        uint32_t want = lm_rowsink_next_row(&c->sink);
+        if (want > sy && c->skip) {
+            JDIMENSION n = want - sy;
+            if (jpeg_skip_scanlines(ci, n) != n)
+                return lm_errbuf_set(err, LM_E_CORRUPT, "jpeg: decoding stalled at row %u", sy);
+            continue;
+        }
         if (jpeg_read_scanlines(ci, line, 1) != 1)
             return lm_errbuf_set(err, LM_E_CORRUPT, "jpeg: decoding stalled at row %u", sy);
         if (!lm_rowsink_wants(&c->sink, sy))

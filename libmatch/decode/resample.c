@@ -17,8 +17,14 @@ static uint32_t source_index(uint32_t i, uint32_t src, uint32_t dst)
 lm_status lm_rowsink_init(lm_rowsink *s, lm_pixels *out, uint32_t src_w, uint32_t src_h,
                           int channels, lm_errbuf *err)
 {
+    return lm_rowsink_init_scaled(s, out, src_w, src_h, src_w, src_h, channels, err);
+}
+
+lm_status lm_rowsink_init_scaled(lm_rowsink *s, lm_pixels *out, uint32_t src_w, uint32_t src_h,
+                                 uint32_t full_w, uint32_t full_h, int channels, lm_errbuf *err)
+{
     memset(s, 0, sizeof *s);
-    int resample = src_w > LM_DECODE_TARGET || src_h > LM_DECODE_TARGET;
+    int resample = full_w > LM_DECODE_TARGET || full_h > LM_DECODE_TARGET;
     uint32_t w = resample ? LM_DECODE_TARGET : src_w;
     uint32_t h = resample ? LM_DECODE_TARGET : src_h;
     out->data = malloc((size_t)w * h * (size_t)channels);
@@ -47,6 +53,13 @@ lm_status lm_rowsink_init(lm_rowsink *s, lm_pixels *out, uint32_t src_w, uint32_
 int lm_rowsink_wants(const lm_rowsink *s, uint32_t sy)
 {
     return s->next_y < s->out->height && source_index(s->next_y, s->src_h, s->out->height) == sy;
+}
+
+uint32_t lm_rowsink_next_row(const lm_rowsink *s)
+{
+    if (!s->out || s->next_y >= s->out->height)
+        return s->src_h;
+    return source_index(s->next_y, s->src_h, s->out->height);
 }
 
 void lm_rowsink_put(lm_rowsink *s, uint32_t sy, const uint8_t *row)
