@@ -11,9 +11,9 @@ PACKAGES="
   libcurl4-openssl-dev libssl-dev
   python3
 "
-# Optional extras (fuzzing with clang/libFuzzer): set LM_INSTALL_EXTRAS=1.
+# Optional extras (fuzzing with clang/libFuzzer, FAISS for bench/search): LM_INSTALL_EXTRAS=1.
 if [ "${LM_INSTALL_EXTRAS:-0}" = 1 ]; then
-  PACKAGES="$PACKAGES clang libclang-rt-14-dev"
+  PACKAGES="$PACKAGES clang libclang-rt-14-dev libfaiss-dev valgrind"
 fi
 
 missing=""
