@@ -10,11 +10,6 @@
 #include "libmatch.h"
 #include "pdq.h"
 
-struct lm_hasher {
-    lm_decode_opts decode;
-    int dihedral;
-    lm_errbuf err;
-};
 
 lm_hasher *lm_hasher_create(void)
 {
@@ -22,6 +17,7 @@ lm_hasher *lm_hasher_create(void)
     if (!h)
         return NULL;
     lm_decode_opts_default(&h->decode);
+    lm_video_opts_default(&h->video);
     return h;
 }
 
@@ -70,6 +66,31 @@ lm_status lm_hasher_set_option(lm_hasher *h, lm_option option, int64_t value)
             return LM_E_INVALID_ARG;
         h->decode.jpeg_dct_scale = (int)value;
         return LM_OK;
+    case LM_OPT_VIDEO_SAMPLING:
+        if (value < LM_SAMPLE_ALL_FRAMES || value > LM_SAMPLE_INTERVAL)
+            return LM_E_INVALID_ARG;
+        h->video.sampling = (lm_video_sample_mode)value;
+        return LM_OK;
+    case LM_OPT_VIDEO_INTERVAL_MS:
+        if (value <= 0 || value > 86400000)
+            return LM_E_INVALID_ARG;
+        h->video.interval_seconds = (double)value / 1000.0;
+        return LM_OK;
+    case LM_OPT_VIDEO_MAX_FRAMES:
+        if (value <= 0 || value > UINT32_MAX)
+            return LM_E_INVALID_ARG;
+        h->video.max_frames = (uint32_t)value;
+        return LM_OK;
+    case LM_OPT_VIDEO_MAX_DURATION_S:
+        if (value <= 0 || value > 1000000)
+            return LM_E_INVALID_ARG;
+        h->video.max_duration_seconds = (double)value;
+        return LM_OK;
+    case LM_OPT_VIDEO_SCALE:
+        if (value < 0 || value > 4096)
+            return LM_E_INVALID_ARG;
+        h->video.scale_width = h->video.scale_height = (int)value;
+        return LM_OK;
     }
     return LM_E_UNKNOWN_OPTION;
 }
@@ -86,6 +107,11 @@ lm_status lm_hasher_get_option(const lm_hasher *h, lm_option option, int64_t *va
     case LM_OPT_EXIF_ORIENT: *value = h->decode.exif_orient; return LM_OK;
     case LM_OPT_ALPHA_BACKGROUND: *value = h->decode.alpha_background; return LM_OK;
     case LM_OPT_FAST: *value = h->decode.jpeg_dct_scale; return LM_OK;
+    case LM_OPT_VIDEO_SAMPLING: *value = (int64_t)h->video.sampling; return LM_OK;
+    case LM_OPT_VIDEO_INTERVAL_MS: *value = (int64_t)(h->video.interval_seconds * 1000.0 + 0.5); return LM_OK;
+    case LM_OPT_VIDEO_MAX_FRAMES: *value = h->video.max_frames; return LM_OK;
+    case LM_OPT_VIDEO_MAX_DURATION_S: *value = (int64_t)h->video.max_duration_seconds; return LM_OK;
+    case LM_OPT_VIDEO_SCALE: *value = h->video.scale_width; return LM_OK;
     }
     return LM_E_UNKNOWN_OPTION;
 }

@@ -17,7 +17,7 @@
 
 typedef struct mode {
     const char *name;
-    lm_video_sampling sampling;
+    lm_video_sample_mode sampling;
     double interval;
     int scale;
 } mode;

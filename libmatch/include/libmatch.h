@@ -142,9 +142,23 @@ typedef enum lm_option {
     LM_OPT_DIHEDRAL = 4,        /* 1: also compute the 8 dihedral hashes (default 0) */
     LM_OPT_EXIF_ORIENT = 5,     /* 1: apply EXIF orientation before hashing (default 0, like the reference) */
     LM_OPT_ALPHA_BACKGROUND = 6, /* grey level 0..255 that alpha is composited onto (default 255, white) */
-    LM_OPT_FAST = 7             /* 1: fast decoding (JPEG DCT-domain downscaling); hashes may differ
+    LM_OPT_FAST = 7,            /* 1: fast decoding (JPEG DCT-domain downscaling); hashes may differ
                                    from the reference by a few bits (default 0: exact) */
+    /* Video (lm_hash_video_*): */
+    LM_OPT_VIDEO_SAMPLING = 8,        /* lm_video_sampling (default LM_SAMPLE_ALL_FRAMES, as vPDQ) */
+    LM_OPT_VIDEO_INTERVAL_MS = 9,     /* for LM_SAMPLE_INTERVAL: one frame per this many ms (1000) */
+    LM_OPT_VIDEO_MAX_FRAMES = 10,     /* frames hashed; LM_E_LIMIT_FRAMES beyond (default 200000) */
+    LM_OPT_VIDEO_MAX_DURATION_S = 11, /* seconds; LM_E_LIMIT_DURATION beyond (default 4 hours) */
+    LM_OPT_VIDEO_SCALE = 12           /* 0: frames at native size (default); N: resized to NxN
+                                         first, like vPDQ's downsample option (e.g. 128) */
 } lm_option;
+
+/* How video frames are chosen for hashing. */
+typedef enum lm_video_sampling {
+    LM_SAMPLE_ALL_FRAMES = 0, /* every frame: what Meta's vPDQ does */
+    LM_SAMPLE_KEYFRAMES = 1,  /* key frames only; the others are never decoded (fastest) */
+    LM_SAMPLE_INTERVAL = 2    /* the first frame in each interval, by timestamp (right for VFR) */
+} lm_video_sampling;
 
 typedef struct lm_hasher lm_hasher;
 
@@ -182,6 +196,60 @@ LM_API lm_status lm_hash_pixels(lm_hasher *h, const uint8_t *pixels, uint32_t wi
 
 /* Detail of the last failure on this hasher (e.g. the decoder's message); "" if none. */
 LM_API const char *lm_hasher_last_error(const lm_hasher *h);
+
+/* ------------------------------------------------------------------------ */
+/* Video: vPDQ, one PDQ hash per sampled frame                              */
+/* ------------------------------------------------------------------------ */
+
+/* One hashed frame, as vPDQ's lines "frame_number,quality,hash,timestamp". */
+typedef struct lm_video_frame {
+    lm_pdq_hash pdq;
+    int quality;            /* 0..100 */
+    int64_t frame_number;   /* 0-based, in decoding output order */
+    double timestamp;       /* seconds from the start of the stream */
+} lm_video_frame;
+
+typedef struct lm_video_hash lm_video_hash; /* the frames of one video */
+
+/*
+ * Decode a video (any container and codec FFmpeg reads; animated GIF/APNG too)
+ * and hash its sampled frames, with the hasher's video options. Still images
+ * are not videos: LM_E_FORMAT.
+ *  [out] out  on LM_OK, and also on LM_E_CORRUPT and the LM_E_LIMIT_* codes when
+ *             frames were hashed before the problem (a partial result); else NULL.
+ *             Free with lm_video_hash_free.
+ * Returns LM_OK, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_IO, LM_E_FORMAT, LM_E_CORRUPT,
+ * LM_E_UNSUPPORTED, LM_E_LIMIT_BYTES, LM_E_LIMIT_PIXELS, LM_E_LIMIT_DURATION,
+ * LM_E_LIMIT_FRAMES.
+ */
+LM_API lm_status lm_hash_video_memory(lm_hasher *h, const void *data, size_t len,
+                                      lm_video_hash **out);
+LM_API lm_status lm_hash_video_file(lm_hasher *h, const char *path, lm_video_hash **out);
+LM_API size_t lm_video_hash_count(const lm_video_hash *v);
+/* The frames, in order; valid until lm_video_hash_free. */
+LM_API const lm_video_frame *lm_video_hash_frames(const lm_video_hash *v);
+LM_API void lm_video_hash_free(lm_video_hash *v);
+
+/* Video-to-video comparison as vPDQ scores it. Initialise with lm_vpdq_options_init. */
+typedef struct lm_vpdq_options {
+    uint32_t struct_size;    /* sizeof(lm_vpdq_options) */
+    int max_distance;        /* frames match within this distance (default 31) */
+    int min_quality;         /* frames below this quality are ignored (default 50) */
+    double query_threshold;  /* % of the query's unique frames that must match (default 0) */
+    double stored_threshold; /* % of the stored video's unique frames that must match (default 80) */
+} lm_vpdq_options;
+
+typedef struct lm_vpdq_result {
+    size_t query_unique, stored_unique;   /* unique frames after the quality filter */
+    size_t query_matched, stored_matched; /* of those, frames with a partner */
+    double query_percent, stored_percent;
+    int match;                            /* both thresholds reached */
+} lm_vpdq_result;
+
+LM_API void lm_vpdq_options_init(lm_vpdq_options *opts);
+LM_API lm_status lm_vpdq_compare(const lm_video_frame *query, size_t nq,
+                                 const lm_video_frame *stored, size_t ns,
+                                 const lm_vpdq_options *opts, lm_vpdq_result *result);
 
 /*
  * Hash many files in parallel with the options of `config` (which is only read).

@@ -18,11 +18,11 @@
 #include "errbuf.h"
 #include "libmatch.h"
 
-typedef enum lm_video_sampling {
+typedef enum lm_video_sample_mode {
     LM_VIDEO_SAMPLE_ALL = 0,       /* every decoded frame (what vPDQ's reference does) */
     LM_VIDEO_SAMPLE_KEYFRAMES = 1, /* key frames only; others are skipped before decoding */
     LM_VIDEO_SAMPLE_INTERVAL = 2 /* the first frame at or after each multiple of interval_seconds */
-} lm_video_sampling;
+} lm_video_sample_mode;
 
 /*
  * How frames become RGB24. EXACT (default): libswscale's bit-exact C path with
@@ -37,7 +37,7 @@ typedef enum lm_video_scaler {
 } lm_video_scaler;
 
 typedef struct lm_video_opts {
-    lm_video_sampling sampling;
+    lm_video_sample_mode sampling;
     double interval_seconds;     /* for LM_VIDEO_SAMPLE_INTERVAL; > 0 */
     int scale_width;             /* 0: native width; else frames are resized (vPDQ -s option) */
     int scale_height;            /* 0: native height */

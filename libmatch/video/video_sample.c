@@ -2,7 +2,7 @@
 
 #include <math.h>
 
-void lm_video_sampler_init(lm_video_sampler *s, lm_video_sampling mode, double interval)
+void lm_video_sampler_init(lm_video_sampler *s, lm_video_sample_mode mode, double interval)
 {
     s->mode = mode;
     s->interval = interval;
