@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "args.h"
+#include "file_read.h"
 #include "commands.h"
 #include "json.h"
 #include "libmatch.h"
@@ -27,6 +28,9 @@ static void usage(FILE *out)
             "  --files-from F    also read paths, one per line, from F ('-' for standard input)\n"
             "  --max-bytes N     refuse inputs larger than N bytes (default 256 MiB)\n"
             "  --max-pixels N    refuse images declaring more than N pixels (default 100 M)\n"
+            "  --video-sampling M  for videos: all (default, as Meta's vPDQ), keyframes, or\n"
+            "                    interval:SECONDS. A video prints '# PATH: video, N frames' and\n"
+            "                    then vPDQ lines 'frame,quality,hash,timestamp'\n"
             "  --jobs N          images hashed in parallel (default: all cores); output order\n"
             "                    is always the input order\n"
             "Exit status: 0 all inputs hashed, 1 some input failed (reasons on stderr), 2 usage error.\n");
@@ -73,9 +77,66 @@ static void print_failure(const char *path, lm_status st, const char *detail, in
 
 #define HASH_BATCH 128
 
+/*
+ * Hash one input: a video (any container FFmpeg reads, animated GIF) gives
+ * frame hashes in *video; anything else is hashed as an image.
+ */
+static lm_status hash_input(lm_hasher *h, const char *path, lm_image_hash *image,
+                            lm_video_hash **video, char *detail, size_t detail_size)
+{
+    int64_t max_bytes = 0;
+    lm_hasher_get_option(h, LM_OPT_MAX_BYTES, &max_bytes);
+    uint8_t *data;
+    size_t len;
+    lm_errbuf err = {{0}};
+    lm_status st = lm_read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path, (uint64_t)max_bytes,
+                                &data, &len, &err);
+    if (st != LM_OK) {
+        snprintf(detail, detail_size, "%s", err.msg);
+        return st;
+    }
+    lm_format f = lm_detect_format(data, len);
+    st = LM_E_FORMAT;
+    if (f == LM_FORMAT_GIF || f == LM_FORMAT_OTHER)
+        st = lm_hash_video_memory(h, data, len, video);
+    if (st == LM_E_FORMAT && !*video) /* a still image */
+        st = lm_hash_memory(h, data, len, image);
+    free(data);
+    snprintf(detail, detail_size, "%s", lm_hasher_last_error(h));
+    return st;
+}
+
+/* vPDQ lines, as Meta's vpdq tool writes them, after a comment naming the input. */
+static void print_video(const char *path, const lm_video_hash *v, lm_status st, int json)
+{
+    const lm_video_frame *f = lm_video_hash_frames(v);
+    size_t n = lm_video_hash_count(v);
+    char hex[LM_PDQ_HEX_CHARS + 1];
+    if (json) {
+        fputs("{\"path\":", stdout);
+        json_string(stdout, path);
+        printf(",\"type\":\"video\",\"frame_count\":%zu,\"complete\":%s,\"frames\":[", n,
+               st == LM_OK ? "true" : "false");
+        for (size_t i = 0; i < n; i++) {
+            lm_pdq_to_hex(&f[i].pdq, hex);
+            printf("%s{\"frame\":%lld,\"quality\":%d,\"hash\":\"%s\",\"timestamp\":%.3f}",
+                   i ? "," : "", (long long)f[i].frame_number, f[i].quality, hex, f[i].timestamp);
+        }
+        fputs("]}\n", stdout);
+        return;
+    }
+    printf("# %s: video, %zu frames%s\n", path, n, st == LM_OK ? "" : " (incomplete)");
+    for (size_t i = 0; i < n; i++) {
+        lm_pdq_to_hex(&f[i].pdq, hex);
+        printf("%lld,%d,%s,%.3f\n", (long long)f[i].frame_number, f[i].quality, hex,
+               f[i].timestamp);
+    }
+}
+
 /* Inputs are hashed in batches: in parallel, then printed in input order. */
 typedef struct batch {
     char *paths[HASH_BATCH];
+    lm_video_hash *videos[HASH_BATCH]; /* non-NULL when the input was a video */
     lm_image_hash results[HASH_BATCH];
     lm_status status[HASH_BATCH];
     char detail[HASH_BATCH][256];
@@ -84,6 +145,7 @@ typedef struct batch {
 
 typedef struct hash_config {
     int dihedral, json, exif, fast, jobs;
+    int sampling, interval_ms;
     int64_t max_bytes, max_pixels;
 } hash_config;
 
@@ -95,6 +157,9 @@ static lm_hasher *make_hasher(const hash_config *cfg)
     lm_hasher_set_option(h, LM_OPT_DIHEDRAL, cfg->dihedral);
     lm_hasher_set_option(h, LM_OPT_EXIF_ORIENT, cfg->exif);
     lm_hasher_set_option(h, LM_OPT_FAST, cfg->fast);
+    lm_hasher_set_option(h, LM_OPT_VIDEO_SAMPLING, cfg->sampling);
+    if (cfg->interval_ms)
+        lm_hasher_set_option(h, LM_OPT_VIDEO_INTERVAL_MS, cfg->interval_ms);
     if (cfg->max_bytes)
         lm_hasher_set_option(h, LM_OPT_MAX_BYTES, cfg->max_bytes);
     if (cfg->max_pixels)
@@ -114,15 +179,23 @@ static int flush_batch(batch *b, const hash_config *cfg)
 #pragma omp for schedule(dynamic, 1)
 #endif
         for (int i = 0; i < b->n; i++) {
-            const char *path = strcmp(b->paths[i], "-") == 0 ? "/dev/stdin" : b->paths[i];
-            b->status[i] = h ? lm_hash_file(h, path, &b->results[i]) : LM_E_NOMEM;
-            snprintf(b->detail[i], sizeof b->detail[i], "%s", h ? lm_hasher_last_error(h) : "");
+            b->videos[i] = NULL;
+            b->detail[i][0] = '\0';
+            b->status[i] = h ? hash_input(h, b->paths[i], &b->results[i], &b->videos[i],
+                                          b->detail[i], sizeof b->detail[i])
+                             : LM_E_NOMEM;
         }
         lm_hasher_destroy(h);
     }
     int failed = 0;
     for (int i = 0; i < b->n; i++) {
-        if (b->status[i] == LM_OK) {
+        if (b->videos[i]) {
+            print_video(b->paths[i], b->videos[i], b->status[i], cfg->json);
+            lm_video_hash_free(b->videos[i]);
+            if (b->status[i] != LM_OK)
+                print_failure(b->paths[i], b->status[i], b->detail[i], 0);
+            failed |= b->status[i] != LM_OK;
+        } else if (b->status[i] == LM_OK) {
             print_result(b->paths[i], &b->results[i], cfg->dihedral, cfg->json);
         } else {
             print_failure(b->paths[i], b->status[i], b->detail[i], cfg->json);
@@ -170,10 +243,35 @@ static int hash_list_file(batch *b, const hash_config *cfg, const char *list, in
     return 0;
 }
 
+/* keyframes | all | interval:SECONDS */
+int parse_sampling(const char *text, int *mode, int *interval_ms)
+{
+    if (strcmp(text, "all") == 0) {
+        *mode = LM_SAMPLE_ALL_FRAMES;
+        return 0;
+    }
+    if (strcmp(text, "keyframes") == 0) {
+        *mode = LM_SAMPLE_KEYFRAMES;
+        return 0;
+    }
+    if (strncmp(text, "interval:", 9) == 0) {
+        char *end;
+        double secs = strtod(text + 9, &end);
+        if (end != text + 9 && *end == '\0' && secs >= 0.001 && secs <= 86400) {
+            *mode = LM_SAMPLE_INTERVAL;
+            *interval_ms = (int)(secs * 1000.0 + 0.5);
+            return 0;
+        }
+    }
+    fprintf(stderr, "pmatch: --video-sampling expects keyframes, all or interval:SECONDS, got '%s'\n",
+            text);
+    return -1;
+}
+
 int cmd_hash(int argc, char **argv)
 {
     enum { OPT_DIHEDRAL = 256, OPT_JSON, OPT_EXIF, OPT_FILES_FROM, OPT_MAX_BYTES, OPT_MAX_PIXELS,
-           OPT_JOBS, OPT_FAST };
+           OPT_JOBS, OPT_FAST, OPT_SAMPLING };
     static const struct option options[] = {
         {"dihedral", no_argument, NULL, OPT_DIHEDRAL},
         {"json", no_argument, NULL, OPT_JSON},
@@ -183,6 +281,7 @@ int cmd_hash(int argc, char **argv)
         {"max-pixels", required_argument, NULL, OPT_MAX_PIXELS},
         {"jobs", required_argument, NULL, OPT_JOBS},
         {"fast", no_argument, NULL, OPT_FAST},
+        {"video-sampling", required_argument, NULL, OPT_SAMPLING},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -197,6 +296,10 @@ int cmd_hash(int argc, char **argv)
         case OPT_JSON: cfg.json = 1; break;
         case OPT_EXIF: cfg.exif = 1; break;
         case OPT_FAST: cfg.fast = 1; break;
+        case OPT_SAMPLING:
+            if (parse_sampling(optarg, &cfg.sampling, &cfg.interval_ms))
+                return PMATCH_EXIT_ERROR;
+            break;
         case OPT_FILES_FROM: files_from = optarg; break;
         case OPT_MAX_BYTES:
             if (parse_int_arg("--max-bytes", optarg, 1, INT64_MAX, &cfg.max_bytes))

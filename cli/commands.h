@@ -22,4 +22,7 @@ int cmd_match(int argc, char **argv);
  */
 char *pmatch_default_db_path(const char *flag_value);
 
+/* Parse --video-sampling: keyframes | all | interval:SECONDS. 0, or -1 after printing why. */
+int parse_sampling(const char *text, int *mode, int *interval_ms);
+
 #endif

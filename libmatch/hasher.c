@@ -4,12 +4,23 @@
 #include <string.h>
 
 #include "decode.h"
+#include "decode_internal.h"
 #include "errbuf.h"
 #include "file_read.h"
 #include "hasher_internal.h"
 #include "libmatch.h"
 #include "pdq.h"
 
+
+lm_format lm_detect_format(const void *data, size_t len)
+{
+    if (!data)
+        return LM_FORMAT_UNKNOWN;
+    lm_format f = lm_sniff_format(data, len);
+    if (f == LM_FORMAT_UNKNOWN && lm_libav_probe(data, len) == 1)
+        f = LM_FORMAT_OTHER;
+    return f;
+}
 
 lm_hasher *lm_hasher_create(void)
 {

@@ -121,6 +121,13 @@ typedef enum lm_format {
 /* Short lowercase name ("jpeg", "png", ...); never NULL. */
 LM_API const char *lm_format_name(lm_format format);
 
+/*
+ * Sniff the format of data from its magic bytes (never a file name); formats
+ * without a signature here are probed with libavformat (LM_FORMAT_OTHER, which
+ * includes video containers). LM_FORMAT_UNKNOWN when nothing recognises it.
+ */
+LM_API lm_format lm_detect_format(const void *data, size_t len);
+
 /* The result of hashing one image. A plain value: copy it freely. */
 typedef struct lm_image_hash {
     lm_pdq_hash pdq;                 /* the PDQ hash (same as dihedral[0]) */
