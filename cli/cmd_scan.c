@@ -29,6 +29,8 @@ static void usage(FILE *out)
             "  --distance N        PDQ match distance, 0-256 (default 31)\n"
             "  --min-quality N     do not match PDQ hashes of quality below N (default 50)\n"
             "  --dihedral          also match rotated and mirrored copies\n"
+            "  --video-sampling M  videos (sniffed): keyframes (default), all, or\n"
+            "                      interval:SECONDS; every sampled frame is matched against the list\n"
             "  --exact             decode exactly as Meta's reference (default: fast JPEG\n"
             "                      decoding, within a few bits of it)\n"
             "  --jobs N            files hashed in parallel (default: all cores)\n"
@@ -137,7 +139,7 @@ static void report_walk_problem(const scan_config *cfg, const char *path, walk_k
 int cmd_scan(int argc, char **argv)
 {
     enum { O_DB = 256, O_DIST, O_MINQ, O_DIH, O_JOBS, O_JSON, O_QUIET, O_FOLLOW, O_DEPTH,
-           O_MAXB, O_MAXP, O_EXACT };
+           O_MAXB, O_MAXP, O_EXACT, O_SAMPLING };
     static const struct option options[] = {
         {"db", required_argument, NULL, O_DB},
         {"distance", required_argument, NULL, O_DIST},
@@ -151,6 +153,7 @@ int cmd_scan(int argc, char **argv)
         {"max-bytes", required_argument, NULL, O_MAXB},
         {"max-pixels", required_argument, NULL, O_MAXP},
         {"exact", no_argument, NULL, O_EXACT},
+        {"video-sampling", required_argument, NULL, O_SAMPLING},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -175,6 +178,10 @@ int cmd_scan(int argc, char **argv)
             break;
         case O_DIH: cfg.check.dihedral = 1; break;
         case O_EXACT: cfg.check.exact = 1; break;
+        case O_SAMPLING:
+            if (parse_sampling(optarg, &cfg.check.video_sampling, &cfg.check.video_interval_ms))
+                return PMATCH_EXIT_ERROR;
+            break;
         case 'j':
         case O_JOBS:
             if (parse_int_arg("--jobs", optarg, 1, 1024, &v))

@@ -42,6 +42,8 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
             if (mt->type == LM_HASH_PDQ)
                 fprintf(out, " distance %d%s%s", mt->distance, mt->dihedral ? " " : "",
                         mt->dihedral ? dihedral_names[mt->dihedral & 7] : "");
+            if (mt->frame >= 0)
+                fprintf(out, " at frame %" PRId64, mt->frame);
             if (have)
                 fprintf(out, ", list %s%s%s", info.list, info.label[0] ? ", label " : "",
                         info.label);
@@ -87,9 +89,15 @@ void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
     if (c->decoded) {
         char hex[LM_PDQ_HEX_CHARS + 1];
         lm_pdq_to_hex(&c->image.pdq, hex);
-        fprintf(out, ",\"pdq\":\"%s\",\"quality\":%d,\"width\":%u,\"height\":%u,\"format\":\"%s\"",
-                hex, c->image.quality, c->image.width, c->image.height,
-                lm_format_name(c->image.format));
+        if (c->is_video)
+            fprintf(out, ",\"media\":\"video\",\"frames_hashed\":%zu,\"first_frame_pdq\":\"%s\"",
+                    c->frames_hashed, hex);
+        else
+            fprintf(out,
+                    ",\"media\":\"image\",\"pdq\":\"%s\",\"quality\":%d,\"width\":%u,"
+                    "\"height\":%u,\"format\":\"%s\"",
+                    hex, c->image.quality, c->image.width, c->image.height,
+                    lm_format_name(c->image.format));
     } else {
         fputs(",\"decode_error\":", out);
         json_string(out, lm_strerror(c->decode_status));
@@ -102,6 +110,8 @@ void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
         if (mt->type == LM_HASH_PDQ)
             fprintf(out, ",\"distance\":%d,\"orientation\":\"%s\"", mt->distance,
                     dihedral_names[mt->dihedral & 7]);
+        if (mt->frame >= 0)
+            fprintf(out, ",\"frame\":%" PRId64, mt->frame);
         lm_entry_info info;
         if (lm_matcher_entry(m, mt->entry_id, &info) == LM_OK) {
             fputs(",\"list\":", out);

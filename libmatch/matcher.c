@@ -19,6 +19,7 @@
 #include "hasher_internal.h"
 #include "index.h"
 #include "libmatch.h"
+#include "video.h"
 
 struct lm_matcher {
     lm_hashdb *db;
@@ -36,6 +37,8 @@ void lm_check_options_init(lm_check_options *opts)
     opts->struct_size = sizeof *opts;
     opts->max_distance = LM_DEFAULT_MAX_DISTANCE;
     opts->min_quality = LM_DEFAULT_MIN_QUALITY;
+    opts->video_sampling = LM_SAMPLE_KEYFRAMES;
+    opts->video_interval_ms = 1000;
 }
 
 /* Validate caller options (NULL: defaults) into a full local copy. */
@@ -50,7 +53,9 @@ static lm_status resolve_options(const lm_check_options *in, lm_check_options *o
     memcpy(out, in, in->struct_size);
     out->struct_size = sizeof *out;
     if (out->max_distance < 0 || out->max_distance > 256 || out->min_quality < 0 ||
-        (out->dihedral != 0 && out->dihedral != 1) || (out->exact != 0 && out->exact != 1))
+        (out->dihedral != 0 && out->dihedral != 1) || (out->exact != 0 && out->exact != 1) ||
+        out->video_sampling < LM_SAMPLE_ALL_FRAMES || out->video_sampling > LM_SAMPLE_INTERVAL ||
+        out->video_interval_ms <= 0)
         return LM_E_INVALID_ARG;
     return LM_OK;
 }
@@ -178,7 +183,7 @@ static int entry_alive(const lm_matcher *m, uint64_t id)
 
 /* All PDQ entries within max_distance of any of the nq query orientations. */
 static lm_status search_pdq(const lm_matcher *m, const lm_pdq_hash *queries, int nq,
-                            int max_distance, match_list *l)
+                            int max_distance, int64_t frame, match_list *l)
 {
     enum { STACK_HITS = 64 };
     lm_search_hit stack_hits[STACK_HITS];
@@ -200,7 +205,7 @@ static lm_status search_pdq(const lm_matcher *m, const lm_pdq_hash *queries, int
             if (!entry_alive(m, id))
                 continue;
             lm_match mt = {.entry_id = id, .type = LM_HASH_PDQ, .distance = hits[i].distance,
-                           .dihedral = d};
+                           .dihedral = d, .frame = frame};
             st = match_list_push(l, mt);
         }
         if (hits != stack_hits)
@@ -220,7 +225,7 @@ static lm_status search_digest(const lm_matcher *m, lm_hash_type type, const uin
     if (found > LM_CHECK_MAX_MATCHES)
         found = LM_CHECK_MAX_MATCHES;
     for (size_t i = 0; st == LM_OK && i < found; i++) {
-        lm_match mt = {.entry_id = ids[i], .type = type, .distance = 0, .dihedral = 0};
+        lm_match mt = {.entry_id = ids[i], .type = type, .distance = 0, .dihedral = 0, .frame = -1};
         st = match_list_push(l, mt);
     }
     return st;
@@ -236,7 +241,7 @@ lm_status lm_match_pdq(const lm_matcher *m, const lm_pdq_hash *hash, int quality
     if (quality >= 0 && quality < o.min_quality)
         return LM_OK;
     match_list l = {0};
-    lm_status st = search_pdq(m, hash, 1, o.max_distance, &l);
+    lm_status st = search_pdq(m, hash, 1, o.max_distance, -1, &l);
     if (st == LM_OK)
         match_list_emit(&l, matches, cap, found);
     free(l.items);
@@ -256,6 +261,46 @@ lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const uint8_t 
         match_list_emit(&l, matches, cap, found);
     free(l.items);
     return st;
+}
+
+/*
+ * A video: hash the sampled frames and match each against the list (known
+ * images found inside a new video). LM_E_FORMAT when the input is not a video.
+ */
+static lm_status check_video(const lm_matcher *m, const lm_check_options *o,
+                             const lm_decode_opts *dec, const void *data, size_t len,
+                             lm_check_result *out, match_list *l, int *low_quality, lm_errbuf *err)
+{
+    lm_video_opts vo;
+    lm_video_opts_default(&vo);
+    vo.sampling = (lm_video_sample_mode)o->video_sampling;
+    vo.interval_seconds = o->video_interval_ms / 1000.0;
+    if (dec->max_bytes < vo.max_bytes)
+        vo.max_bytes = dec->max_bytes;
+    lm_vpdq_frames frames = {0};
+    lm_status st = lm_video_hash_memory(data, len, &vo, &frames, NULL, err);
+    if (frames.n == 0) {
+        lm_vpdq_frames_free(&frames);
+        return st == LM_OK ? LM_E_FORMAT : st;
+    }
+    out->is_video = 1;
+    out->decoded = 1;
+    out->frames_hashed = frames.n;
+    out->image.pdq = frames.v[0].hash;
+    out->image.quality = frames.v[0].quality;
+    out->image.format = lm_detect_format(data, len);
+    int usable = 0;
+    lm_status sst = LM_OK;
+    for (size_t i = 0; sst == LM_OK && i < frames.n; i++) {
+        if (frames.v[i].quality < o->min_quality)
+            continue;
+        usable = 1;
+        /* Frames are matched as decoded (the dihedral option applies to still images). */
+        sst = search_pdq(m, &frames.v[i].hash, 1, o->max_distance, frames.v[i].frame_number, l);
+    }
+    *low_quality = !usable;
+    lm_vpdq_frames_free(&frames);
+    return sst != LM_OK ? sst : st;
 }
 
 lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_check_options *opts,
@@ -297,14 +342,25 @@ lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_c
         st = search_digest(m, LM_HASH_SHA256, out->sha256, sizeof out->sha256, &l);
 
     lm_errbuf err = {{0}};
-    lm_status hs = st == LM_OK ? lm_image_hash_compute(&dec, o.dihedral, data, len, &out->image, &err)
-                               : st;
     int low_quality = 0;
-    if (st == LM_OK && hs == LM_OK) {
+    lm_status hs = LM_E_FORMAT;
+    lm_format format = st == LM_OK ? lm_detect_format(data, len) : LM_FORMAT_UNKNOWN;
+    if (st == LM_OK && (format == LM_FORMAT_GIF || format == LM_FORMAT_OTHER)) {
+        hs = check_video(m, &o, &dec, data, len, out, &l, &low_quality, &err);
+        if (hs != LM_OK && hs != LM_E_FORMAT && out->is_video)
+            hs = LM_OK; /* a damaged video: the frames before the damage were still checked */
+        if (hs == LM_E_NOMEM)
+            st = hs;
+    }
+    if (st == LM_OK && hs == LM_E_FORMAT && !out->is_video) /* not a video: a still image */
+        hs = lm_image_hash_compute(&dec, o.dihedral, data, len, &out->image, &err);
+    if (st == LM_OK && hs == LM_OK && out->is_video) {
+        /* verdict from the frames (check_video) */
+    } else if (st == LM_OK && hs == LM_OK) {
         out->decoded = 1;
         if (out->image.quality >= o.min_quality)
             st = search_pdq(m, o.dihedral ? out->image.dihedral : &out->image.pdq,
-                            o.dihedral ? 8 : 1, o.max_distance, &l);
+                            o.dihedral ? 8 : 1, o.max_distance, -1, &l);
         else
             low_quality = 1;
     } else if (st == LM_OK) {

@@ -300,6 +300,8 @@ typedef struct lm_check_options {
     uint64_t max_pixels;      /* 0: library default (100 megapixels) */
     int exact;                /* 1: decode exactly as the reference; 0 (default): fast mode,
                                  within a few bits of it (see LM_OPT_FAST) */
+    int video_sampling;       /* videos: lm_video_sampling (default LM_SAMPLE_KEYFRAMES) */
+    int video_interval_ms;    /* for LM_SAMPLE_INTERVAL (default 1000) */
 } lm_check_options;
 
 LM_API void lm_check_options_init(lm_check_options *opts);
@@ -310,6 +312,7 @@ typedef struct lm_match {
     lm_hash_type type;        /* which hash matched: PDQ, or an exact digest */
     int distance;             /* PDQ Hamming distance (0 for digests) */
     int dihedral;             /* lm_dihedral orientation of the query that matched */
+    int64_t frame;            /* for a video: the frame number that matched; -1 otherwise */
 } lm_match;
 
 typedef enum lm_verdict {
@@ -325,6 +328,9 @@ typedef enum lm_verdict {
 typedef struct lm_check_result {
     lm_verdict verdict;
     int decoded;                      /* 1 when the input decoded as an image; then image is valid */
+    int is_video;                     /* 1 for a video: its sampled frames were each matched, and
+                                         image holds the first frame's hash */
+    size_t frames_hashed;             /* video frames hashed */
     lm_status decode_status;          /* why it did not decode, when decoded == 0 */
     lm_image_hash image;
     uint8_t md5[16], sha1[20], sha256[32]; /* digests of the input bytes */

@@ -39,4 +39,24 @@ t.run("hash", "--video-sampling", "sometimes", os.path.join(video_dir, name + ".
 code, out, err = t.run("hash", os.path.join(pdq, "misc-images/modes/F.webp"), check_rc=0)
 t.check(out.count("\n") == 1 and not out.startswith("#"), f"still WebP is an image: {out}")
 
+# Scanning videos: frames of a new video match known frame/image hashes of the same scene.
+import tempfile  # noqa: E402
+
+with tempfile.TemporaryDirectory() as tmp:
+    known = os.path.join(tmp, "chair.hex")
+    with open(os.path.join(expected_dir, "chair-22-sd-grey-bar.txt")) as f, open(known, "w") as out:
+        for i, line in enumerate(f):
+            if i % 30 == 0:
+                out.write(line.split(",")[2] + "\n")
+    db = os.path.join(tmp, "db")
+    t.run("db", "init", "--db", db, check_rc=0)
+    t.run("db", "import", "--db", db, "--list", "chair-frames", known, check_rc=0)
+    code, out, err = t.run("scan", "--db", db, "--json", "--quiet",
+                           os.path.join(video_dir, "chair-20-sd-bar.mp4"),
+                           os.path.join(video_dir, "pattern-sd-grey-bar.mp4"), check_rc=1)
+    rows = [json.loads(line) for line in out.splitlines()]
+    t.check(rows[0]["verdict"] == "match" and rows[0]["media"] == "video"
+            and all(m["frame"] >= 0 for m in rows[0]["matches"]), f"chair video: {rows[0]}")
+    t.check(rows[1]["verdict"] == "no_match" and rows[1]["frames_hashed"] > 0, f"pattern: {rows[1]}")
+
 t.finish("test_video_cli")
