@@ -1,5 +1,6 @@
 #include "alloc_fail.h"
 
+#include <execinfo.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -81,6 +82,12 @@ static int should_fail(void)
         if (atomic_compare_exchange_weak(&countdown, &c, c - 1)) {
             if (c == 1) {
                 atomic_store(&failed, 1);
+                /* LM_ALLOC_TRACE=1 prints where each injected failure hit. */
+                const char *t = getenv("LM_ALLOC_TRACE");
+                if (t && *t == '1') {
+                    void *frames[24];
+                    backtrace_symbols_fd(frames, backtrace(frames, 24), 2);
+                }
                 return 1;
             }
             return 0;
