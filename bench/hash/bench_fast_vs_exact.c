@@ -51,7 +51,7 @@ typedef struct {
 } mode;
 
 static const mode modes[] = {
-    {"exact-all", 0, 0, 1}, {"exact", 0, 0, 0},      {"fast-512", 1, 512, 0},
+    {"exact-all", 0, 0, 1},  {"exact", 0, 0, 0},      {"fast-512", 1, 512, 0},
     {"fast-256", 1, 256, 0}, {"fast-128", 1, 128, 0},
 };
 #define NMODES (int)(sizeof modes / sizeof *modes)
@@ -174,8 +174,11 @@ static void run_set(const image_set *set, int jobs, double seconds)
     getloadavg(load, 1);
     printf("\n== %s: %d distinct images, %.2f MP, %.2f bits/pixel each (load average %.2f) ==\n",
            set->name, set->n, set->mp, set->bpp, load[0]);
-    printf("%-10s %9s %9s %9s %9s %9s %11s %11s | %s\n", "mode", "img/s(1)", "MP/s(1)",
-           "dec ms", "hash ms", "dec %", "img/s(" "N)", "MP/s(N)", "distance to exact");
+    printf("%-10s %9s %9s %9s %9s %9s %11s %11s | %s\n", "mode", "img/s(1)", "MP/s(1)", "dec ms",
+           "hash ms", "dec %",
+           "img/s("
+           "N)",
+           "MP/s(N)", "distance to exact");
     lm_hasher *h = lm_hasher_create();
     lm_image_hash *exact = calloc((size_t)set->n, sizeof *exact);
     if (!h || !exact)
@@ -209,8 +212,8 @@ static void run_set(const image_set *set, int jobs, double seconds)
         }
         double per = (td + th) / (double)n;
         double rate_n = threaded_rate(set, m, jobs, seconds);
-        printf("%-10s %9.1f %9.1f %9.2f %9.3f %8.0f%% %11.1f %11.1f | mean %.1f max %d\n",
-               m->name, 1 / per, set->mp / per, td / (double)n * 1e3, th / (double)n * 1e3,
+        printf("%-10s %9.1f %9.1f %9.2f %9.3f %8.0f%% %11.1f %11.1f | mean %.1f max %d\n", m->name,
+               1 / per, set->mp / per, td / (double)n * 1e3, th / (double)n * 1e3,
                100 * td / (td + th), rate_n, rate_n * set->mp, (double)sumd / set->n, maxd);
     }
     free(exact);
@@ -275,8 +278,10 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--seconds S] [--jobs N] [--grain A] [--only jpeg12|jpeg1024|png1080]\n",
-                    argv[0]);
+            fprintf(
+                stderr,
+                "usage: %s [--seconds S] [--jobs N] [--grain A] [--only jpeg12|jpeg1024|png1080]\n",
+                argv[0]);
             return 2;
         }
     }

@@ -196,9 +196,8 @@ static lm_status jpeg_run(struct jpeg_ctx *c, const uint8_t *data, size_t len, l
 
     if (c->opts->jpeg_dct_scale) {
         uint32_t min_side = c->opts->jpeg_fast_min_side;
-        ci->scale_denom =
-            dct_scale_denom(ci->image_width, ci->image_height,
-                            min_side ? min_side : LM_JPEG_FAST_MIN_SIDE);
+        ci->scale_denom = dct_scale_denom(ci->image_width, ci->image_height,
+                                          min_side ? min_side : LM_JPEG_FAST_MIN_SIDE);
     }
 
     jpeg_start_decompress(ci);

@@ -104,14 +104,13 @@ static void report(const char *name, sample *s, int n)
             over_q += hi_q && s[i].dist[m] > MAX_BITS;
             over_pdq += s[i].pdq_quality >= 80 && s[i].dist[m] > MAX_BITS;
             if (m == 0 && s[i].dist[m] > MAX_BITS)
-                printf("  default mode, %d bits: %s (PDQ quality %d)\n", s[i].dist[m],
-                       s[i].what, s[i].pdq_quality);
+                printf("  default mode, %d bits: %s (PDQ quality %d)\n", s[i].dist[m], s[i].what,
+                       s[i].pdq_quality);
         }
         if (!k)
             continue;
         qsort(v, (size_t)k, sizeof *v, cmp_int);
-        int median = v[k / 2], p99 = v[(k * 99) / 100 < k ? (k * 99) / 100 : k - 1],
-            max = v[k - 1];
+        int median = v[k / 2], p99 = v[(k * 99) / 100 < k ? (k * 99) / 100 : k - 1], max = v[k - 1];
         char label[32];
         if (sides[m])
             snprintf(label, sizeof label, "min side %u", sides[m]);
@@ -242,8 +241,7 @@ static void *corpus_worker(void *arg)
         memset(s, 0, sizeof *s);
         s->jpeg_quality = p.quality;
         snprintf(s->what, sizeof s->what, "#%d %ux%u q%d %s %s grain %d", i, wh[0], wh[1],
-                 p.quality, jv_sub_names[p.sub], p.progressive ? "progressive" : "baseline",
-                 grain);
+                 p.quality, jv_sub_names[p.sub], p.progressive ? "progressive" : "baseline", grain);
         synth_image img;
         if (synth_make(&img, wh[0], wh[1], r) != 0)
             continue;

@@ -86,8 +86,9 @@ static int visit(const char *path, const struct stat *sb, int type, struct FTW *
     (void)sb;
     (void)ftw;
     size_t n = strlen(path);
-    if (type != FTW_F || n < 4 || (strcmp(path + n - 4, ".jpg") && strcmp(path + n - 4, ".JPG") &&
-                                   (n < 5 || strcmp(path + n - 5, ".jpeg"))))
+    if (type != FTW_F || n < 4 ||
+        (strcmp(path + n - 4, ".jpg") && strcmp(path + n - 4, ".JPG") &&
+         (n < 5 || strcmp(path + n - 5, ".jpeg"))))
         return 0;
     size_t len;
     uint8_t *d = read_all(path, &len);
@@ -147,7 +148,8 @@ static void generated(void)
 static void corrupt_in_skipped_rows(void)
 {
     synth_image img;
-    CHECK_EQ_INT(synth_make(&img, 600, 6000, 7), 0);
+    CHECK_EQ_INT(synth_make(&img, 520, 16000, 7),
+                 0); /* wanted rows 31 apart: most iMCU rows skipped whole */
     jv_params p = {.quality = 85, .sub = JV_420};
     uint8_t *buf;
     size_t len;
