@@ -107,8 +107,11 @@ int db_recs_text(db_recs *rs, db_rec *rec, const char *label, size_t label_len, 
         rs->text_cap = cap;
     }
     rec->text_off = rs->text_len;
-    memcpy(rs->text + rs->text_len, label, label_len);
-    memcpy(rs->text + rs->text_len + label_len, ref, ref_len);
+    /* rs->text is still NULL when every record so far had no text: no memcpy from/to NULL. */
+    if (label_len)
+        memcpy(rs->text + rs->text_len, label, label_len);
+    if (ref_len)
+        memcpy(rs->text + rs->text_len + label_len, ref, ref_len);
     rs->text_len += need;
     rec->label_len = (uint16_t)label_len;
     rec->ref_len = (uint16_t)ref_len;
