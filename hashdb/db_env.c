@@ -234,7 +234,8 @@ static int check_pages(lm_hashdb *db, MDB_txn *txn, int all)
     db_pagefile pf;
     if (db_pages_open(&pf, db, (uint64_t)mdb_txn_id(txn)) ||
         (all ? db_pages_check(&pf) : db_pages_check_main(&pf)))
-        st = db_err(db, LM_E_DB, "%s/data.mdb is damaged: %s", db->path, pf.why);
+        st = pf.nomem ? db_err(db, LM_E_NOMEM, "%s/data.mdb: %s", db->path, pf.why)
+                      : db_err(db, LM_E_DB, "%s/data.mdb is damaged: %s", db->path, pf.why);
     db_pages_close(&pf);
     if (own)
         db_read_end(db, own);

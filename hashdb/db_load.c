@@ -77,7 +77,7 @@ lm_status lm_hashdb_load_pdq(lm_hashdb *db, lm_db_pdq_set *out)
     db_tree t;
     if (st == LM_OK &&
         (db_pages_open(&pf, db, (uint64_t)mdb_txn_id(txn)) || db_pages_find(&pf, "pdq", &t)))
-        st = db_err(db, LM_E_DB, "%s/data.mdb: %s", db->path, pf.why);
+        st = db_err(db, db_pages_status(&pf), "%s/data.mdb: %s", db->path, pf.why);
     load_ctx c = {out, 0, LM_OK};
     if (st == LM_OK) {
         /* Size from the tree's count, but never beyond what the file could hold. */
@@ -88,7 +88,8 @@ lm_status lm_hashdb_load_pdq(lm_hashdb *db, lm_db_pdq_set *out)
             st = db_err(db, LM_E_NOMEM, "out of memory for %zu PDQ hashes", c.cap);
     }
     if (st == LM_OK && db_pages_walk(&pf, &t, on_record, &c, NULL) && c.status == LM_OK)
-        st = db_err(db, LM_E_DB, "%s/data.mdb: PDQ table damaged: %s (run 'pmatch db verify')",
+        st = pf.nomem ? db_err(db, LM_E_NOMEM, "%s/data.mdb: %s", db->path, pf.why)
+                      : db_err(db, LM_E_DB, "%s/data.mdb: PDQ table damaged: %s (run 'pmatch db verify')",
                     db->path, pf.why);
     if (st == LM_OK && c.status)
         st = db_err(db, c.status,

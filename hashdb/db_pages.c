@@ -48,6 +48,17 @@ static int bad(db_pagefile *pf, const char *fmt, uint64_t a, uint64_t b)
     return -1;
 }
 
+static int oom(db_pagefile *pf)
+{
+    pf->nomem = 1;
+    return bad(pf, "out of memory", 0, 0);
+}
+
+int db_pages_status(const db_pagefile *pf)
+{
+    return pf->nomem ? LM_E_NOMEM : LM_E_DB;
+}
+
 void db_tree_from_bytes(db_tree *t, const uint8_t *p)
 {
     t->pad = (uint32_t)rd(p, 4);
@@ -77,7 +88,9 @@ static int map_file(lm_hashdb *db, db_pagefile *pf)
         struct stat st;
         MDB_envinfo info;
         mdb_env_info(db->env, &info);
-        if (fd < 0 || fstat(fd, &st) != 0) {
+        if (!file) {
+            rc = oom(pf);
+        } else if (fd < 0 || fstat(fd, &st) != 0) {
             rc = bad(pf, "cannot open the data file", 0, 0);
         } else {
             size_t len =
@@ -165,7 +178,7 @@ int db_pages_open(db_pagefile *pf, lm_hashdb *db, uint64_t txnid)
     db_tree_from_bytes(&pf->main, best + 72);
     pf->seen = calloc((size_t)(pf->npages + 7) / 8, 1);
     if (!pf->seen)
-        return bad(pf, "out of memory", 0, 0);
+        return oom(pf);
     return 0;
 }
 
@@ -450,7 +463,7 @@ int db_pages_check(db_pagefile *pf)
     memset(pf->seen, 0, (size_t)(pf->npages + 7) / 8);
     pf->freed = calloc((size_t)(pf->npages + 7) / 8, 1);
     if (!pf->freed)
-        return bad(pf, "out of memory", 0, 0);
+        return oom(pf);
     if (db_pages_walk(pf, &pf->free, free_cb, &c, NULL) || c.bad)
         return -1;
     if (db_pages_walk(pf, &pf->main, main_cb, &c, NULL))

@@ -20,6 +20,7 @@ typedef struct db_pagefile {
     uint64_t psize, npages, txnid;
     db_tree free, main;
     uint8_t *seen, *freed; /* page bitmaps */
+    int nomem; /* the failure was an allocation, not damage */
     char why[200];
 } db_pagefile;
 
@@ -41,5 +42,7 @@ int db_pages_check_main(db_pagefile *pf);
 /* Check every tree and the free list. */
 int db_pages_check(db_pagefile *pf);
 void db_tree_from_bytes(db_tree *t, const uint8_t *p);
+/* The status for a failed open/walk/check: LM_E_NOMEM or LM_E_DB. */
+int db_pages_status(const db_pagefile *pf);
 
 #endif

@@ -79,6 +79,10 @@ static int parse_all(lm_hashdb *db, db_reader *r, import_job *job)
         } else if (pr == DB_PARSE_BAD) {
             job->res.bad++;
             report(o, r->line_no, LM_DB_LINE_BAD, why);
+        } else if (pr == DB_PARSE_NOMEM) {
+            st = db_err(db, LM_E_NOMEM, "out of memory at line %llu; nothing imported",
+                        (unsigned long long)r->line_no);
+            break;
         } else if (pr == DB_PARSE_FATAL) {
             job->res.bad++;
             report(o, r->line_no, LM_DB_LINE_BAD, why);

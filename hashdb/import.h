@@ -58,7 +58,13 @@ typedef struct db_parser {
 } db_parser;
 
 /* Results of parsing one line. */
-enum { DB_PARSE_SKIP = 0, DB_PARSE_REC = 1, DB_PARSE_BAD = -1, DB_PARSE_FATAL = -2 };
+enum {
+    DB_PARSE_SKIP = 0,
+    DB_PARSE_REC = 1,
+    DB_PARSE_BAD = -1,
+    DB_PARSE_FATAL = -2,
+    DB_PARSE_NOMEM = -3 /* an allocation failed: the import stops with LM_E_NOMEM */
+};
 
 /* A whole hex hash: the type from `forced` or from the length. Returns 0 or -1 with why. */
 int db_parse_hash(const char *s, size_t len, lm_hash_type forced, db_rec *rec, char *why,

@@ -167,7 +167,7 @@ int db_parse_plain(db_parser *p, const char *line, size_t len, db_rec *rec, db_r
     }
     if (db_recs_text(rs, rec, "", 0, path, plen)) {
         snprintf(why, whycap, "out of memory");
-        return DB_PARSE_FATAL;
+        return DB_PARSE_NOMEM;
     }
     return DB_PARSE_REC;
 }

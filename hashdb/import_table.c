@@ -168,7 +168,7 @@ int db_parse_table(db_parser *p, const char *line, size_t len, db_rec *rec, db_r
     }
     if (db_recs_text(rs, rec, label->s, label->len, ref->s, ref->len)) {
         snprintf(why, whycap, "out of memory");
-        return DB_PARSE_FATAL;
+        return DB_PARSE_NOMEM;
     }
     return DB_PARSE_REC;
 }
