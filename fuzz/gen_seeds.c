@@ -11,6 +11,9 @@
 
 #include <png.h>
 
+#include "hashdb.h"
+#include "synth_video.h"
+
 #include "synth.h"
 
 static const char *outdir;
@@ -156,6 +159,85 @@ static int make_dirs(const char *dir)
     return 0;
 }
 
+static void put_text(const char *name, const char *text)
+{
+    put(name, (const uint8_t *)text, strlen(text));
+}
+
+#define H1 "d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22"
+#define H2 "cfb2009ddd21c6dab0046a7745b5984757a8a4535b3377aea2591d32b33ff940"
+#define MD5 "d41d8cd98f00b204e9800998ecf8427e"
+
+static void import_seeds(const char *fmt)
+{
+    if (strcmp(fmt, "hex") == 0) {
+        put_text("hex", H1 "\n" H2 "\n# comment\n\n  " MD5 "  \n");
+        put_text("hex-bad", H1 "\nzz\n" H2 "x\n");
+    } else if (strcmp(fmt, "pdq_csv") == 0) {
+        put_text("pdq-csv", H1 ",100,bridge.jpg\n" H2 ",87,a,b,c.png\n");
+        put_text("pdq-csv-bad", H1 ",101,x\n" H2 "\n,,\n");
+    } else {
+        char sep = strcmp(fmt, "tsv") == 0 ? '\t' : ',';
+        char buf[1024];
+        snprintf(buf, sizeof buf,
+                 "hash%ctype%cquality%clabel%creference\n" H1 "%cpdq%c100%clabel one%cref\n" MD5
+                 "%cmd5%c%c%c\n\"" H2 "\"%cpdq%c50%c\"quoted, \"\"label\"\"\"%cr\n",
+                 sep, sep, sep, sep, sep, sep, sep, sep, sep, sep, sep, sep, sep, sep, sep, sep);
+        put_text("table", buf);
+        snprintf(buf, sizeof buf, "reference%chash\nx%c" H1 "\n", sep, sep);
+        put_text("table-two-cols", buf);
+    }
+}
+
+static void hash_text_seeds(void)
+{
+    put_text("pdq", H1);
+    put_text("md5", MD5);
+    put_text("sha256-upper", "D8F8F0CEE0F4A84F0637022A078F67F0B36E2ED596621E1D33E6339C4E9C9B22");
+    put_text("short", "abc");
+}
+
+/* A small database with a few entries: data.mdb as the seed. */
+static void db_seeds(void)
+{
+    char dir[] = "/tmp/lm-gen-seeds-XXXXXX";
+    if (!mkdtemp(dir)) {
+        failures++;
+        return;
+    }
+    char path[256], cmd[600];
+    snprintf(path, sizeof path, "%s/db", dir);
+    lm_hashdb *db = NULL;
+    static const char list[] = H1 ",100,bridge\n" H2 ",90,other\n";
+    lm_db_import_opts o;
+    lm_db_import_opts_init(&o);
+    if (lm_hashdb_init(path, NULL, 0) != LM_OK ||
+        lm_hashdb_open(path, LM_DB_WRITE, &db, NULL, 0) != LM_OK ||
+        lm_hashdb_import_memory(db, list, sizeof list - 1, &o, NULL) != LM_OK)
+        failures++;
+    lm_hashdb_close(db);
+    snprintf(cmd, sizeof cmd, "cp '%s/data.mdb' '%s/small.mdb' && rm -rf '%s'", path, outdir, dir);
+    if (system(cmd) != 0)
+        failures++;
+}
+
+static void video_seeds(void)
+{
+    static const struct {
+        const char *name, *muxer, *encoder;
+    } v[] = {{"mpeg4.mp4", "mp4", "mpeg4"}, {"mpeg4.mkv", "matroska", "mpeg4"}, {"anim.gif", "gif", "gif"}};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        vt_synth s = {v[i].muxer, v[i].encoder, 32, 24, 6, NULL, 3, 0, 0};
+        uint8_t *b = NULL;
+        size_t n = 0;
+        if (vt_synth_make(&s, &b, &n) == 0)
+            put(v[i].name, b, n);
+        else
+            failures++;
+        free(b);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 4) {
@@ -167,8 +249,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "gen_seeds: %s: %s\n", outdir, strerror(errno));
         return 1;
     }
-    if (strcmp(argv[1], "decode") == 0)
+    const char *h = argv[1];
+    if (!strcmp(h, "decode") || !strcmp(h, "png") || !strcmp(h, "jpeg") || !strcmp(h, "libav") ||
+        !strcmp(h, "sniff"))
         decode_seeds();
+    else if (strncmp(h, "import_", 7) == 0)
+        import_seeds(h + 7);
+    else if (!strcmp(h, "hash_text"))
+        hash_text_seeds();
+    else if (!strcmp(h, "db"))
+        db_seeds();
+    else if (!strcmp(h, "video"))
+        video_seeds();
     /* Other harnesses: add a NAME_seeds() here, or check small text seeds into seeds/NAME/. */
     FILE *f = fopen(argv[3], "w");
     if (!f || fclose(f) != 0)

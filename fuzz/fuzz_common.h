@@ -1,0 +1,44 @@
+/* Shared by the harnesses: small decode limits and a quiet libav. */
+#ifndef LM_FUZZ_COMMON_H
+#define LM_FUZZ_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <libavutil/log.h>
+
+#include "decode.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static inline void fuzz_quiet(void)
+{
+    static int quiet;
+    if (!quiet) {
+        /* The harness is a program: silencing libav's global logger is its call. */
+        av_log_set_level(AV_LOG_QUIET);
+        quiet = 1;
+    }
+}
+
+static inline void fuzz_decode_opts(lm_decode_opts *o, const uint8_t *data, size_t size)
+{
+    lm_decode_opts_default(o);
+    o->max_bytes = 4u << 20;
+    o->max_pixels = 1u << 22;
+    o->max_dimension = 8192;
+    o->exif_orient = 1;
+    o->alpha_background = size ? data[0] : 255;
+}
+
+/* Touch every output byte so the sanitizers see uninitialised or short buffers. */
+static inline void fuzz_touch(const lm_pixels *px)
+{
+    volatile unsigned sum = 0;
+    for (uint32_t y = 0; y < px->height; y++)
+        for (size_t x = 0; x < (size_t)px->width * (size_t)px->channels; x++)
+            sum += px->data[y * px->stride + x];
+    (void)sum;
+}
+
+#endif
