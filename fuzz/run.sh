@@ -24,9 +24,11 @@ run_one() {
     n=$1
     mkdir -p "$B/corpus/$n" "$B/crashes/$n"
     log="$B/crashes/$n/fuzz.log"
+    extra=
+    [ -d "fuzz/regressions/$n" ] && extra="fuzz/regressions/$n"
     "$B/fuzz/fuzz_$n" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=20 \
         -max_len=262144 -print_final_stats=1 -artifact_prefix="$B/crashes/$n/" \
-        "$B/corpus/$n" "$B/fuzz/corpus/$n" fuzz/regressions/$n >"$log" 2>&1 || true
+        "$B/corpus/$n" "$B/fuzz/corpus/$n" $extra >"$log" 2>&1 || true
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | cut -d' ' -f2)
     crashes=$(ls "$B/crashes/$n" | grep -c -v '^fuzz.log$' || true)
