@@ -83,6 +83,33 @@ static lm_status precheck_ihdr(const uint8_t *d, size_t n, const lm_decode_opts 
     return lm_check_dimensions(be32(d + 16), be32(d + 20), o, "png", err);
 }
 
+/*
+ * libpng allocates an ancillary chunk's declared length (up to the chunk
+ * limit) before reading it, so a few truncated bytes could cost megabytes of
+ * zeroed memory per call. No chunk other than IDAT can be longer than what
+ * is left of the input: refuse such a file before libpng sees it.
+ */
+static lm_status precheck_chunks(const uint8_t *d, size_t n, lm_errbuf *err)
+{
+    size_t pos = 8;
+    while (n - pos >= 8) {
+        uint32_t clen = be32(d + pos);
+        const uint8_t *type = d + pos + 4;
+        if (memcmp(type, "IEND", 4) == 0)
+            break;
+        if ((size_t)clen > n - pos - 8) {
+            if (memcmp(type, "IDAT", 4) == 0)
+                break; /* a truncated image: libpng reports it */
+            return lm_errbuf_set(err, LM_E_CORRUPT, "png: a chunk declares %u bytes, %zu are left",
+                                 clen, n - pos - 8);
+        }
+        if (n - pos - 8 - clen < 4)
+            break;
+        pos += 12 + (size_t)clen;
+    }
+    return LM_OK;
+}
+
 static void push_row(struct png_ctx *c, uint32_t y, const uint8_t *row, int in_ch, uint32_t w)
 {
     if (!lm_rowsink_wants(&c->sink, y))
@@ -164,6 +191,8 @@ lm_status lm_decode_png(const uint8_t *data, size_t len, const lm_decode_opts *o
                         lm_errbuf *err)
 {
     lm_status st = precheck_ihdr(data, len, opts, err);
+    if (st == LM_OK)
+        st = precheck_chunks(data, len, err);
     if (st != LM_OK)
         return st;
     struct png_ctx *c = calloc(1, sizeof *c);
