@@ -490,5 +490,18 @@ int db_pages_check_main(db_pagefile *pf)
     memset(pf->seen, 0, (size_t)(pf->npages + 7) / 8);
     if (db_pages_walk(pf, &pf->main, main_cb, &c, NULL))
         return -1;
-    return c.bad ? bad(pf, "the table directory is damaged", 0, 0) : 0;
+    if (c.bad)
+        return bad(pf, "the table directory is damaged", 0, 0);
+    /*
+     * Every open reads the small meta table through LMDB (schema version,
+     * generation), and LMDB aborts on a damaged page: check its pages too. A
+     * missing table is left for the schema check to report.
+     */
+    db_tree t;
+    if (db_pages_find(pf, "meta", &t) != 0) {
+        pf->why[0] = '\0';
+        return 0;
+    }
+    memset(pf->seen, 0, (size_t)(pf->npages + 7) / 8);
+    return db_pages_walk(pf, &t, NULL, NULL, NULL) ? -1 : 0;
 }
