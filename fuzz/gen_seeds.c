@@ -225,7 +225,9 @@ static void video_seeds(void)
 {
     static const struct {
         const char *name, *muxer, *encoder;
-    } v[] = {{"mpeg4.mp4", "mp4", "mpeg4"}, {"mpeg4.mkv", "matroska", "mpeg4"}, {"anim.gif", "gif", "gif"}};
+    } v[] = {{"mpeg4.mp4", "mp4", "mpeg4"},
+             {"mpeg4.mkv", "matroska", "mpeg4"},
+             {"anim.gif", "gif", "gif"}};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         vt_synth s = {v[i].muxer, v[i].encoder, 32, 24, 6, NULL, 3, 0, 0};
         uint8_t *b = NULL;

@@ -89,8 +89,9 @@ lm_status lm_hashdb_load_pdq(lm_hashdb *db, lm_db_pdq_set *out)
     }
     if (st == LM_OK && db_pages_walk(&pf, &t, on_record, &c, NULL) && c.status == LM_OK)
         st = pf.nomem ? db_err(db, LM_E_NOMEM, "%s/data.mdb: %s", db->path, pf.why)
-                      : db_err(db, LM_E_DB, "%s/data.mdb: PDQ table damaged: %s (run 'pmatch db verify')",
-                    db->path, pf.why);
+                      : db_err(db, LM_E_DB,
+                               "%s/data.mdb: PDQ table damaged: %s (run 'pmatch db verify')",
+                               db->path, pf.why);
     if (st == LM_OK && c.status)
         st = db_err(db, c.status,
                     c.status == LM_E_NOMEM ? "out of memory loading PDQ hashes"
