@@ -156,6 +156,8 @@ static int cmp_id(const void *a, const void *b)
 /* Names must be unique: sort by name, compare neighbours, restore id order. */
 static void check_list_names(vctx *v)
 {
+    if (v->nlists < 2) /* also: no qsort of a NULL array */
+        return;
     qsort(v->lists, v->nlists, sizeof *v->lists, cmp_name);
     for (size_t i = 1; i < v->nlists; i++)
         if (strcmp(v->lists[i].name, v->lists[i - 1].name) == 0)
