@@ -28,6 +28,7 @@
 #include "libmatch.h"
 #include "pdq.h"
 #include "pdq_kernels.h"
+#include "file_read.h"
 
 static char **paths;
 static size_t npaths, cap_paths;
@@ -75,25 +76,12 @@ static double process_cpu_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* The library's bounded file reader; NULL on any failure. */
 static uint8_t *read_all(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0, got;
-    uint8_t *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            uint8_t *nb = realloc(buf, cap *= 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
+    uint8_t *buf = NULL;
+    lm_errbuf err = {{0}};
+    return lm_read_file(path, UINT64_C(1) << 31, &buf, len, &err) == LM_OK ? buf : NULL;
 }
 
 static atomic_size_t next_index;

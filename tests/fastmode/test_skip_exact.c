@@ -19,6 +19,7 @@
 #include "jpeg_variants.h"
 #include "libmatch.h"
 #include "synth.h"
+#include "file_read.h"
 
 static const uint32_t fast_sides[] = {0 /* exact */, 512, 256, 128};
 #define NSIDES (sizeof fast_sides / sizeof *fast_sides)
@@ -58,25 +59,12 @@ static int same_with_skip(const uint8_t *data, size_t len, uint32_t fast_side, c
     return same;
 }
 
+/* The library's bounded file reader; NULL on any failure. */
 static uint8_t *read_all(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 16, n = 0, got;
-    uint8_t *buf = malloc(cap);
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            uint8_t *nb = realloc(buf, cap *= 2);
-            if (!nb)
-                free(buf);
-            buf = nb;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
+    uint8_t *buf = NULL;
+    lm_errbuf err = {{0}};
+    return lm_read_file(path, UINT64_C(1) << 31, &buf, len, &err) == LM_OK ? buf : NULL;
 }
 
 static int reference_jpegs;
