@@ -7,14 +7,11 @@
 
 #include "args.h"
 #include "commands.h"
-#include "file_read.h"
-#include "json.h"
 #include "libmatch.h"
 #include "progress.h"
+#include "scan_pipeline.h"
 #include "verdict.h"
 #include "walk.h"
-
-#define SCAN_BATCH 64
 
 static void usage(FILE *out)
 {
@@ -44,101 +41,6 @@ static void usage(FILE *out)
             "the list could not be opened; 0 nothing matched.\n");
 }
 
-typedef struct scan_config {
-    lm_check_options check;
-    int jobs, json, quiet;
-    walk_options walk;
-} scan_config;
-
-typedef struct scan_totals {
-    uint64_t files, matched, low_quality, not_image, failed, skipped;
-} scan_totals;
-
-static void check_one(const lm_matcher *m, const scan_config *cfg, item_result *r)
-{
-    lm_errbuf err = {{0}};
-    uint8_t *data = NULL;
-    size_t len = 0;
-    const char *path = strcmp(r->path, "-") == 0 ? "/dev/stdin" : r->path;
-    uint64_t max_bytes = cfg->check.max_bytes ? cfg->check.max_bytes : 256u << 20;
-    lm_status st = lm_read_file(path, max_bytes, &data, &len, &err);
-    if (st == LM_OK) {
-        r->size = len;
-        st = lm_check(m, data, len, &cfg->check, &r->check);
-        free(data);
-        if (st != LM_OK)
-            snprintf(err.msg, sizeof err.msg, "%s", r->check.detail);
-    }
-    if (st != LM_OK) {
-        r->failed = 1;
-        r->status = st;
-        snprintf(r->error, sizeof r->error, "%s%s%s", lm_strerror(st), err.msg[0] ? ": " : "",
-                 err.msg);
-    }
-}
-
-static void report(const lm_matcher *m, const scan_config *cfg, const item_result *r,
-                   scan_totals *t)
-{
-    t->files++;
-    if (r->failed)
-        t->failed++;
-    else if (r->check.verdict == LM_VERDICT_MATCH)
-        t->matched++;
-    else if (r->check.verdict == LM_VERDICT_LOW_QUALITY)
-        t->low_quality++;
-    else if (r->check.verdict == LM_VERDICT_NOT_IMAGE)
-        t->not_image++;
-    if (cfg->json)
-        print_item_json(stdout, m, r);
-    else
-        print_item_text(stdout, m, r, cfg->check.min_quality);
-}
-
-/* Check a batch in parallel, then report in walk order so output is deterministic. */
-static void run_batch(const lm_matcher *m, const scan_config *cfg, item_result *items, int n,
-                      scan_totals *t)
-{
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(cfg->jobs) schedule(dynamic, 1)
-#endif
-    for (int i = 0; i < n; i++)
-        check_one(m, cfg, &items[i]);
-    for (int i = 0; i < n; i++) {
-        report(m, cfg, &items[i], t);
-        free((char *)items[i].path);
-    }
-    fflush(stdout);
-}
-
-static void report_walk_problem(const scan_config *cfg, const char *path, walk_kind kind,
-                                const char *reason, const char *code, scan_totals *t)
-{
-    item_result r = {.path = path, .failed = 1, .status = LM_E_IO};
-    if (kind == WALK_SKIPPED) {
-        t->skipped++;
-        if (cfg->json) {
-            fputs("{\"path\":", stdout);
-            json_string(stdout, path);
-            fputs(",\"verdict\":\"skipped\",\"code\":", stdout);
-            json_string(stdout, code);
-            fputs(",\"reason\":", stdout);
-            json_string(stdout, reason);
-            fputs("}\n", stdout);
-        } else {
-            printf("SKIPPED   %s: %s\n", path, reason);
-        }
-        return;
-    }
-    snprintf(r.error, sizeof r.error, "%s", reason);
-    t->files++;
-    t->failed++;
-    if (cfg->json)
-        print_item_json(stdout, NULL, &r);
-    else
-        print_item_text(stdout, NULL, &r, 0);
-}
-
 int cmd_scan(int argc, char **argv)
 {
     enum { O_DB = 256, O_DIST, O_MINQ, O_DIH, O_JOBS, O_JSON, O_QUIET, O_FOLLOW, O_DEPTH,
@@ -160,7 +62,7 @@ int cmd_scan(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    scan_config cfg = {.jobs = 0};
+    scan_config cfg = {.jobs = 0, .out = stdout};
     lm_check_options_init(&cfg.check);
     const char *db_flag = NULL;
     int64_t v;
@@ -249,9 +151,9 @@ int cmd_scan(int argc, char **argv)
     const char *reason;
     while (!oom && walk_next(w, &path, &kind, &reason)) {
         if (kind != WALK_FILE && strcmp(path, "-") != 0) {
-            run_batch(m, &cfg, items, n, &t); /* keep output in walk order */
+            scan_run_batch(m, &cfg, items, n, &t); /* keep output in walk order */
             n = 0;
-            report_walk_problem(&cfg, path, kind, reason, walk_last_code(w), &t);
+            scan_report_walk_problem(&cfg, path, kind, reason, walk_last_code(w), &t);
             continue;
         }
         memset(&items[n], 0, sizeof items[n]);
@@ -260,13 +162,15 @@ int cmd_scan(int argc, char **argv)
             break;
         }
         if (++n == SCAN_BATCH) {
-            run_batch(m, &cfg, items, n, &t);
+            scan_run_batch(m, &cfg, items, n, &t);
+            fflush(cfg.out);
             n = 0;
             progress_update(&prog, t.files, t.matched, t.failed);
         }
     }
     if (!oom)
-        run_batch(m, &cfg, items, n, &t);
+        scan_run_batch(m, &cfg, items, n, &t);
+    fflush(cfg.out);
     progress_finish(&prog);
     walk_close(w);
     free(items);

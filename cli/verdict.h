@@ -14,6 +14,8 @@ typedef struct item_result {
     int status;                  /* the lm_status of a failure (JSON "status"), 0 when not failed */
     uint64_t size;
     lm_check_result check;
+    int archive;                 /* scan: the file is an archive; its members are reported instead */
+    struct cache_slot *cache;    /* scan: --hash-cache state of this item, or NULL */
 } item_result;
 
 /* Short name of a verdict for JSON ("match", "no_match", "low_quality", "not_image"). */
