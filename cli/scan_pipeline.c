@@ -1,10 +1,16 @@
 /* The per-item pipeline of pmatch scan: read, check, report (see scan_pipeline.h). */
 #include "scan_pipeline.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "archive_scan.h"
 #include "file_read.h"
+#include "hash_cache.h"
 #include "json.h"
 
 uint64_t scan_max_bytes(const scan_config *cfg)
@@ -32,18 +38,83 @@ void scan_check_bytes(const lm_matcher *m, const scan_config *cfg, const uint8_t
     }
 }
 
+/* Read a regular file whose size is known, bounded by max_bytes. */
+static lm_status read_fd(int fd, const struct stat *st, const char *path, uint64_t max_bytes,
+                         uint8_t **data, size_t *len, lm_errbuf *err)
+{
+    if ((uint64_t)st->st_size > max_bytes)
+        return lm_errbuf_set(err, LM_E_LIMIT_BYTES, "%s: %lld bytes exceeds the %llu-byte limit",
+                             path, (long long)st->st_size, (unsigned long long)max_bytes);
+    size_t cap = (size_t)st->st_size + 1, n = 0; /* +1: notice a file that grew */
+    uint8_t *buf = malloc(cap);
+    if (!buf)
+        return lm_errbuf_set(err, LM_E_NOMEM, "%s: no memory for %zu bytes", path, cap);
+    for (;;) {
+        ssize_t r = pread(fd, buf + n, cap - n, (off_t)n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            free(buf);
+            return lm_errbuf_set(err, LM_E_IO, "%s: %s", path, strerror(e));
+        }
+        if (r == 0 || (n += (size_t)r) == cap)
+            break;
+    }
+    if (n > max_bytes || n == cap) {
+        free(buf);
+        return lm_errbuf_set(err, LM_E_LIMIT_BYTES, "%s: grew while being read, or over the "
+                             "%llu-byte limit", path, (unsigned long long)max_bytes);
+    }
+    *data = buf;
+    *len = n;
+    return LM_OK;
+}
+
 void scan_check_file(const lm_matcher *m, const scan_config *cfg, item_result *r)
 {
     lm_errbuf err = {{0}};
     uint8_t *data = NULL;
     size_t len = 0;
-    const char *path = strcmp(r->path, "-") == 0 ? "/dev/stdin" : r->path;
-    lm_status st = lm_read_file(path, scan_max_bytes(cfg), &data, &len, &err);
-    if (st != LM_OK) {
-        set_failed(r, st, err.msg);
+    if (strcmp(r->path, "-") == 0) { /* standard input: no archives, no cache */
+        lm_status st = lm_read_file("/dev/stdin", scan_max_bytes(cfg), &data, &len, &err);
+        if (st != LM_OK) {
+            set_failed(r, st, err.msg);
+            return;
+        }
+        scan_check_bytes(m, cfg, data, len, r);
+        free(data);
         return;
     }
-    scan_check_bytes(m, cfg, data, len, r);
+    int fd = open(r->path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        lm_errbuf_set(&err, LM_E_IO, "%s: %s", r->path,
+                      fd < 0 || errno ? strerror(errno) : "not a regular file");
+        if (fd >= 0)
+            close(fd);
+        set_failed(r, LM_E_IO, err.msg);
+        return;
+    }
+    if (!cfg->no_archives) {
+        uint8_t head[512];
+        ssize_t h = pread(fd, head, sizeof head, 0);
+        if (h > 0 && archive_sniff(head, (size_t)h)) {
+            close(fd);
+            r->archive = 1; /* expanded by scan_report, in order */
+            return;
+        }
+    }
+    lm_status s = read_fd(fd, &st, r->path, scan_max_bytes(cfg), &data, &len, &err);
+    close(fd);
+    if (s != LM_OK) {
+        set_failed(r, s, err.msg);
+        return;
+    }
+    if (!hash_cache_reuse(m, cfg, &st, data, len, r)) {
+        scan_check_bytes(m, cfg, data, len, r);
+        hash_cache_remember(cfg, &st, r);
+    }
     free(data);
 }
 
@@ -62,6 +133,22 @@ static void count(const item_result *r, scan_totals *t)
 
 void scan_report(const lm_matcher *m, const scan_config *cfg, item_result *r, scan_totals *t)
 {
+    if (r->archive) {
+        if (scan_archive(m, cfg, r->path, t) == 0)
+            return;
+        /* Not an archive after all (a compressed single file): check it as a file. */
+        scan_config plain = *cfg;
+        plain.no_archives = 1;
+        r->archive = 0;
+        r->cache = NULL;
+        scan_check_file(m, &plain, r);
+    }
+    if (!r->failed) {
+        if (r->cache && r->cache->hit)
+            t->cache_hits++;
+        else
+            t->decoded++;
+    }
     count(r, t);
     if (cfg->json)
         print_item_json(cfg->out, m, r);
@@ -72,16 +159,26 @@ void scan_report(const lm_matcher *m, const scan_config *cfg, item_result *r, sc
 void scan_run_batch(const lm_matcher *m, const scan_config *cfg, item_result *items, int n,
                     scan_totals *t)
 {
+    cache_slot *slots = NULL;
+    if (cfg->cache && n > 0 && (slots = calloc((size_t)n, sizeof *slots)) != NULL) {
+        for (int i = 0; i < n; i++)
+            items[i].cache = &slots[i];
+        hash_cache_lookup(cfg->cache, items, n);
+    }
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(cfg->jobs) schedule(dynamic, 1)
 #endif
     for (int i = 0; i < n; i++)
         scan_check_file(m, cfg, &items[i]);
+    if (slots)
+        hash_cache_store(cfg->cache, items, n);
     for (int i = 0; i < n; i++) {
         scan_report(m, cfg, &items[i], t);
         free((char *)items[i].path);
         items[i].path = NULL;
+        items[i].cache = NULL;
     }
+    free(slots);
 }
 
 void scan_report_walk_problem(const scan_config *cfg, const char *path, walk_kind kind,

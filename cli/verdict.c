@@ -72,7 +72,10 @@ void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
     fputs("{\"path\":", out);
     json_string(out, r->path);
     if (r->failed) {
-        fprintf(out, ",\"verdict\":\"error\",\"status\":%d,\"error\":", r->status);
+        fprintf(out, ",\"verdict\":\"error\",\"status\":%d,", r->status);
+        if (r->code)
+            fprintf(out, "\"code\":\"%s\",", r->code);
+        fputs("\"error\":", out);
         json_string(out, r->error);
         fputs("}\n", out);
         return;

@@ -227,6 +227,11 @@ const char *walk_last_code(const walk *w)
     return w->code ? w->code : "";
 }
 
+int walk_root_index(const walk *w)
+{
+    return w->next_root - 1;
+}
+
 void walk_close(walk *w)
 {
     if (!w)

@@ -42,6 +42,9 @@ int walk_next(walk *w, const char **path, walk_kind *kind, const char **reason);
 #define WALK_CODE_IO "io_error"
 const char *walk_last_code(const walk *w);
 
+/* Index in roots of the root the last item came from (for resuming in walk order). */
+int walk_root_index(const walk *w);
+
 void walk_close(walk *w);
 
 #endif

@@ -390,6 +390,23 @@ LM_API lm_status lm_match_pdq(const lm_matcher *m, const lm_pdq_hash *hash, int 
 LM_API lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const uint8_t *digest,
                                  size_t len, lm_match *matches, size_t cap, size_t *found);
 
+/*
+ * Re-run matching from the hashes of an earlier lm_check result, without the
+ * bytes: for caches of computed hashes (re-scans after a list update). The
+ * digests, decoded/decode_status/detail and image (pdq, quality, and the
+ * dihedral hashes when opts->dihedral) of *hashes are used; its verdict and
+ * matches are ignored and recomputed against m under opts, exactly as lm_check
+ * would (same verdict, matches and order), provided *hashes came from lm_check
+ * with the same exact/dihedral/max_pixels options. Thread-safe on a shared matcher.
+ *  [in]  hashes  an earlier result (any matcher); not modified; must not be out.
+ *  [in]  opts    NULL for defaults.
+ *  [out] out     the new result, filled on LM_OK.
+ * Returns LM_OK, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_DB, or LM_E_UNSUPPORTED for a
+ * video (is_video: its frame hashes are not part of a result; check the bytes again).
+ */
+LM_API lm_status lm_check_hashes(const lm_matcher *m, const lm_check_result *hashes,
+                                 const lm_check_options *opts, lm_check_result *out);
+
 /* Describe an entry (labels, list) for a verdict. LM_E_NOT_FOUND if it was removed. */
 LM_API lm_status lm_matcher_entry(const lm_matcher *m, uint64_t entry_id, lm_entry_info *out);
 

@@ -1,0 +1,35 @@
+/*
+ * Archives in pmatch scan: tar (plain or compressed with anything libarchive's
+ * filters read: gzip, bzip2, xz, zstd, lz4, ...) and zip, recognised by their
+ * magic bytes, are read member by member in memory with libarchive and never
+ * unpacked to disk. Members are reported as ARCHIVE!MEMBER in archive order.
+ * Archives inside archives are not expanded (checked as plain members).
+ *
+ * Bounds, each with its own code in the error item: a member over --max-bytes
+ * (archive_member_too_large), more than --archive-max-members entries
+ * (archive_too_many_members), more than --archive-max-total uncompressed bytes
+ * (archive_too_large: tar/zip bombs, counted as bytes are produced, whatever the
+ * headers declare), and damage (archive_damaged: the members before it stand).
+ */
+#ifndef PMATCH_ARCHIVE_SCAN_H
+#define PMATCH_ARCHIVE_SCAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scan_pipeline.h"
+
+#define ARCHIVE_DEFAULT_MAX_MEMBERS 100000ull
+#define ARCHIVE_DEFAULT_MAX_TOTAL (16ull << 30)
+
+/* 1 when the first bytes are those of an archive (or compressed stream) to expand. */
+int archive_sniff(const uint8_t *head, size_t n);
+
+/*
+ * Expand the archive at path: members are checked in parallel batches and
+ * reported in order (main thread). Returns 0, or -1 when libarchive finds no
+ * archive inside after all (e.g. a gzip'ed single file): check it as a file.
+ */
+int scan_archive(const lm_matcher *m, const scan_config *cfg, const char *path, scan_totals *t);
+
+#endif

@@ -1,0 +1,248 @@
+/* pmatch scan --hash-cache: the LMDB cache of computed hashes (see hash_cache.h). */
+#include "hash_cache.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <openssl/evp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CACHE_MAGIC 0x43484d50u /* "PMHC" */
+#define CACHE_VERSION 1u
+#define CACHE_MAP_SIZE (64ull << 30) /* address space only: the file grows as needed */
+
+struct hash_cache {
+    MDB_env *env;
+    MDB_dbi dbi;
+    char dir[4096];
+    int write_failed; /* warn once, then stop writing */
+};
+
+/* What changes the hashes of the same bytes: they are reused only under the same settings. */
+static uint32_t cache_settings(const lm_check_options *o)
+{
+    return (uint32_t)(o->exact ? 1 : 0) | (uint32_t)(o->dihedral ? 2 : 0);
+}
+
+static int env_open(const char *dir, MDB_env **env, MDB_dbi *dbi, int readonly)
+{
+    int rc = mdb_env_create(env);
+    if (rc)
+        return rc;
+    if ((rc = mdb_env_set_mapsize(*env, CACHE_MAP_SIZE)) ||
+        (rc = mdb_env_open(*env, dir, (readonly ? MDB_RDONLY : 0) | MDB_NOTLS, 0644))) {
+        mdb_env_close(*env);
+        *env = NULL;
+        return rc;
+    }
+    MDB_txn *txn;
+    if ((rc = mdb_txn_begin(*env, NULL, readonly ? MDB_RDONLY : 0, &txn)) == 0) {
+        rc = mdb_dbi_open(txn, NULL, 0, dbi);
+        rc = rc ? (mdb_txn_abort(txn), rc) : mdb_txn_commit(txn);
+    }
+    if (rc) {
+        mdb_env_close(*env);
+        *env = NULL;
+    }
+    return rc;
+}
+
+/*
+ * Read every record in a child process: LMDB trusts its pages and may crash or
+ * loop on a damaged file, so the check must not take the scan down with it.
+ * Returns 0 when the cache reads cleanly (or does not exist yet).
+ */
+static int check_in_child(const char *dir)
+{
+    char data[4200];
+    snprintf(data, sizeof data, "%s/data.mdb", dir);
+    if (access(data, F_OK) != 0)
+        return 0;
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return 0; /* cannot check: trust it */
+    if (pid == 0) {
+        alarm(120); /* a loop in damaged pages ends here */
+        MDB_env *env;
+        MDB_dbi dbi;
+        if (env_open(dir, &env, &dbi, 1))
+            _exit(3);
+        MDB_txn *txn;
+        MDB_cursor *cur;
+        MDB_val k, v;
+        if (mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) || mdb_cursor_open(txn, dbi, &cur))
+            _exit(3);
+        int rc;
+        while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0)
+            if (v.mv_size != sizeof(cache_record))
+                _exit(4);
+        _exit(rc == MDB_NOTFOUND ? 0 : 3);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return 0;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+hash_cache *hash_cache_open(const char *dir, const lm_check_options *check)
+{
+    (void)check;
+    hash_cache *c = calloc(1, sizeof *c);
+    if (!c) {
+        fprintf(stderr, "pmatch scan: warning: out of memory: scanning without the hash cache\n");
+        return NULL;
+    }
+    snprintf(c->dir, sizeof c->dir, "%s", dir);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "pmatch scan: warning: hash cache %s: %s: scanning without it\n", dir,
+                strerror(errno));
+        free(c);
+        return NULL;
+    }
+    int rc = -1;
+    if (check_in_child(dir) == 0)
+        rc = env_open(dir, &c->env, &c->dbi, 0);
+    if (rc) {
+        fprintf(stderr, "pmatch scan: warning: hash cache %s is damaged or unreadable: "
+                        "rebuilding it\n", dir);
+        char p[4200];
+        snprintf(p, sizeof p, "%s/data.mdb", dir);
+        unlink(p);
+        snprintf(p, sizeof p, "%s/lock.mdb", dir);
+        unlink(p);
+        rc = env_open(dir, &c->env, &c->dbi, 0);
+    }
+    if (rc) {
+        fprintf(stderr, "pmatch scan: warning: hash cache %s: %s: scanning without it\n", dir,
+                mdb_strerror(rc));
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void hash_cache_close(hash_cache *c)
+{
+    if (!c)
+        return;
+    mdb_env_close(c->env);
+    free(c);
+}
+
+static int usable_key(const char *path, MDB_env *env)
+{
+    size_t n = strlen(path);
+    return n > 0 && n <= (size_t)mdb_env_get_maxkeysize(env);
+}
+
+void hash_cache_lookup(hash_cache *c, item_result *items, int n)
+{
+    MDB_txn *txn;
+    if (!c || n == 0 || mdb_txn_begin(c->env, NULL, MDB_RDONLY, &txn) != 0)
+        return;
+    for (int i = 0; i < n; i++) {
+        cache_slot *s = items[i].cache;
+        if (!s || !usable_key(items[i].path, c->env))
+            continue;
+        MDB_val k = {strlen(items[i].path), (void *)items[i].path}, v;
+        if (mdb_get(txn, c->dbi, &k, &v) == 0 && v.mv_size == sizeof s->rec) {
+            memcpy(&s->rec, v.mv_data, sizeof s->rec);
+            s->found = s->rec.magic == CACHE_MAGIC && s->rec.version == CACHE_VERSION;
+        }
+    }
+    mdb_txn_abort(txn);
+}
+
+int hash_cache_reuse(const lm_matcher *m, const scan_config *cfg, const struct stat *st,
+                     const uint8_t *data, size_t len, item_result *r)
+{
+    cache_slot *s = r->cache;
+    if (!s || !s->found)
+        return 0;
+    const cache_record *rec = &s->rec;
+    if (rec->size != (uint64_t)st->st_size || rec->size != len ||
+        rec->mtime_sec != (int64_t)st->st_mtim.tv_sec ||
+        rec->mtime_nsec != (int64_t)st->st_mtim.tv_nsec ||
+        rec->settings != cache_settings(&cfg->check) || rec->max_pixels != cfg->check.max_pixels)
+        return 0;
+    uint8_t sha[32];
+    unsigned int shalen = 0;
+    if (!EVP_Digest(data, len, sha, &shalen, EVP_sha256(), NULL) || shalen != 32 ||
+        memcmp(sha, rec->sha256, 32) != 0)
+        return 0; /* same size and time, other bytes: decode again */
+    lm_check_result h;
+    memset(&h, 0, sizeof h);
+    h.decoded = rec->decoded;
+    h.decode_status = (lm_status)rec->decode_status;
+    h.image = rec->image;
+    memcpy(h.md5, rec->md5, 16);
+    memcpy(h.sha1, rec->sha1, 20);
+    memcpy(h.sha256, rec->sha256, 32);
+    memcpy(h.detail, rec->detail, sizeof h.detail);
+    h.detail[sizeof h.detail - 1] = '\0';
+    if (lm_check_hashes(m, &h, &cfg->check, &r->check) != LM_OK)
+        return 0;
+    r->size = len;
+    s->hit = 1;
+    return 1;
+}
+
+void hash_cache_remember(const scan_config *cfg, const struct stat *st, item_result *r)
+{
+    cache_slot *s = r->cache;
+    if (!s || r->failed || r->check.is_video)
+        return;
+    cache_record *f = &s->fresh;
+    memset(f, 0, sizeof *f);
+    f->magic = CACHE_MAGIC;
+    f->version = CACHE_VERSION;
+    f->settings = cache_settings(&cfg->check);
+    f->max_pixels = cfg->check.max_pixels;
+    f->decoded = r->check.decoded;
+    f->decode_status = r->check.decode_status;
+    f->size = (uint64_t)st->st_size;
+    f->mtime_sec = (int64_t)st->st_mtim.tv_sec;
+    f->mtime_nsec = (int64_t)st->st_mtim.tv_nsec;
+    memcpy(f->sha256, r->check.sha256, 32);
+    memcpy(f->md5, r->check.md5, 16);
+    memcpy(f->sha1, r->check.sha1, 20);
+    f->image = r->check.image;
+    memcpy(f->detail, r->check.detail, sizeof f->detail);
+    s->store = 1;
+}
+
+void hash_cache_store(hash_cache *c, item_result *items, int n)
+{
+    if (!c || c->write_failed)
+        return;
+    int any = 0;
+    for (int i = 0; i < n; i++)
+        any |= items[i].cache && items[i].cache->store;
+    if (!any)
+        return;
+    MDB_txn *txn = NULL;
+    int rc = mdb_txn_begin(c->env, NULL, 0, &txn);
+    for (int i = 0; rc == 0 && i < n; i++) {
+        cache_slot *s = items[i].cache;
+        if (!s || !s->store || !usable_key(items[i].path, c->env))
+            continue;
+        MDB_val k = {strlen(items[i].path), (void *)items[i].path};
+        MDB_val v = {sizeof s->fresh, &s->fresh};
+        rc = mdb_put(txn, c->dbi, &k, &v, 0);
+    }
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else if (txn)
+        mdb_txn_abort(txn);
+    if (rc) {
+        c->write_failed = 1;
+        fprintf(stderr, "pmatch scan: warning: hash cache %s: %s: no longer updating it\n",
+                c->dir, mdb_strerror(rc));
+    }
+}

@@ -1,0 +1,63 @@
+/*
+ * pmatch scan --hash-cache DIR: a separate LMDB environment keyed by path that
+ * keeps each file's size, mtime, SHA-256 and computed hashes (digests, PDQ and
+ * quality, or why it did not decode), so that a re-scan after a list update
+ * only re-matches. A record is reused when path, size and mtime agree AND the
+ * SHA-256 of the bytes read now is the recorded one (hashing the bytes is
+ * cheap; decoding is not); otherwise the file is decoded again. Videos are not
+ * cached (their frame hashes are not part of a check result).
+ *
+ * Lookups happen before a batch and writes after it in one transaction, both in
+ * the reporting thread; workers only touch their own cache_slot.
+ */
+#ifndef PMATCH_HASH_CACHE_H
+#define PMATCH_HASH_CACHE_H
+
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include "scan_pipeline.h"
+
+/* One cached file. A fixed binary layout for this build (version-checked). */
+typedef struct cache_record {
+    uint32_t magic, version;
+    uint32_t settings;           /* decode settings the hashes were made with (cache_settings) */
+    int32_t decoded, decode_status;
+    uint64_t max_pixels;
+    uint64_t size;
+    int64_t mtime_sec, mtime_nsec;
+    uint8_t sha256[32], md5[16], sha1[20];
+    lm_image_hash image;
+    char detail[256];
+} cache_record;
+
+/* Per item of a batch. */
+typedef struct cache_slot {
+    int found;                   /* rec holds the stored record for this path */
+    cache_record rec;
+    int hit;                     /* the hashes were reused */
+    int store;                   /* fresh holds new hashes to write after the batch */
+    cache_record fresh;
+} cache_slot;
+
+/* Open (creating) the cache; a damaged cache is rebuilt. NULL after a warning: scan without. */
+hash_cache *hash_cache_open(const char *dir, const lm_check_options *check);
+void hash_cache_close(hash_cache *c);
+
+/* Before a batch: look up every item's path (one read transaction). */
+void hash_cache_lookup(hash_cache *c, item_result *items, int n);
+
+/*
+ * In a worker, with the file's bytes and stat: when the slot's record agrees,
+ * match from the recorded hashes (lm_check_hashes) and return 1; else 0.
+ */
+int hash_cache_reuse(const lm_matcher *m, const scan_config *cfg, const struct stat *st,
+                     const uint8_t *data, size_t len, item_result *r);
+
+/* In a worker, after a full check: keep the new hashes in the slot for writing. */
+void hash_cache_remember(const scan_config *cfg, const struct stat *st, item_result *r);
+
+/* After a batch: write the remembered records in one transaction. */
+void hash_cache_store(hash_cache *c, item_result *items, int n);
+
+#endif
