@@ -13,20 +13,21 @@ int archive_sniff(const uint8_t *h, size_t n)
     static const struct {
         size_t off, len;
         const char *magic;
+        int kind;
     } sigs[] = {
-        {0, 2, "\x1f\x8b"},                 /* gzip */
-        {0, 3, "BZh"},                      /* bzip2 */
-        {0, 6, "\xfd" "7zXZ\x00"},          /* xz */
-        {0, 4, "\x28\xb5\x2f\xfd"},         /* zstd */
-        {0, 4, "\x04\x22\x4d\x18"},         /* lz4 */
-        {0, 4, "PK\x03\x04"},               /* zip */
-        {0, 4, "PK\x05\x06"},               /* empty zip */
-        {257, 5, "ustar"},                  /* POSIX and GNU tar */
+        {0, 2, "\x1f\x8b", ARCHIVE_COMPRESSED},              /* gzip */
+        {0, 3, "BZh", ARCHIVE_COMPRESSED},                   /* bzip2 */
+        {0, 6, "\xfd" "7zXZ\x00", ARCHIVE_COMPRESSED},       /* xz */
+        {0, 4, "\x28\xb5\x2f\xfd", ARCHIVE_COMPRESSED},      /* zstd */
+        {0, 4, "\x04\x22\x4d\x18", ARCHIVE_COMPRESSED},      /* lz4 */
+        {0, 4, "PK\x03\x04", ARCHIVE_CONTAINER},             /* zip */
+        {0, 4, "PK\x05\x06", ARCHIVE_CONTAINER},             /* empty zip */
+        {257, 5, "ustar", ARCHIVE_CONTAINER},                /* POSIX and GNU tar */
     };
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         if (n >= sigs[i].off + sigs[i].len &&
             memcmp(h + sigs[i].off, sigs[i].magic, sigs[i].len) == 0)
-            return 1;
+            return sigs[i].kind;
     return 0;
 }
 
@@ -79,7 +80,8 @@ static char *member_path(const char *archive, const char *name)
     return p;
 }
 
-int scan_archive(const lm_matcher *m, const scan_config *cfg, const char *path, scan_totals *t)
+int scan_archive(const lm_matcher *m, const scan_config *cfg, const char *path, int kind,
+                 scan_totals *t)
 {
     uint64_t max_members = cfg->archive_max_members ? cfg->archive_max_members
                                                     : ARCHIVE_DEFAULT_MAX_MEMBERS;
@@ -103,7 +105,7 @@ int scan_archive(const lm_matcher *m, const scan_config *cfg, const char *path, 
     if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
         snprintf(msg, sizeof msg, "%s", archive_error_string(a) ? archive_error_string(a) : "?");
         archive_read_free(a);
-        int unrecognized = strstr(msg, "Unrecognized archive format") != NULL;
+        int unrecognized = kind == ARCHIVE_COMPRESSED && strstr(msg, "Unrecognized archive format");
         if (!unrecognized)
             report_error(m, cfg, b, t, path, LM_E_CORRUPT, "archive_damaged", msg);
         free(b);
@@ -119,7 +121,8 @@ int scan_archive(const lm_matcher *m, const scan_config *cfg, const char *path, 
             break;
         if (rc < ARCHIVE_WARN) {
             const char *why = archive_error_string(a) ? archive_error_string(a) : "unreadable";
-            if (members == 0 && strstr(why, "Unrecognized archive format")) {
+            if (members == 0 && kind == ARCHIVE_COMPRESSED &&
+                strstr(why, "Unrecognized archive format")) {
                 archive_read_free(a);
                 free(b);
                 t->archives--;

@@ -22,14 +22,21 @@
 #define ARCHIVE_DEFAULT_MAX_MEMBERS 100000ull
 #define ARCHIVE_DEFAULT_MAX_TOTAL (16ull << 30)
 
-/* 1 when the first bytes are those of an archive (or compressed stream) to expand. */
+enum { ARCHIVE_CONTAINER = 1, ARCHIVE_COMPRESSED = 2 };
+
+/*
+ * From the first bytes: ARCHIVE_CONTAINER (tar, zip), ARCHIVE_COMPRESSED (a
+ * compressed stream that may hold a tar), or 0.
+ */
 int archive_sniff(const uint8_t *head, size_t n);
 
 /*
- * Expand the archive at path: members are checked in parallel batches and
- * reported in order (main thread). Returns 0, or -1 when libarchive finds no
- * archive inside after all (e.g. a gzip'ed single file): check it as a file.
+ * Expand the archive at path (kind from archive_sniff): members are checked in
+ * parallel batches and reported in order (main thread). Returns 0, or -1 when a
+ * compressed stream holds no archive (e.g. a gzip'ed single file): check it as
+ * a file. A container that does not parse is reported as archive_damaged.
  */
-int scan_archive(const lm_matcher *m, const scan_config *cfg, const char *path, scan_totals *t);
+int scan_archive(const lm_matcher *m, const scan_config *cfg, const char *path, int kind,
+                 scan_totals *t);
 
 #endif

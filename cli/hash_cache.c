@@ -135,22 +135,34 @@ void hash_cache_close(hash_cache *c)
     free(c);
 }
 
-static int usable_key(const char *path, MDB_env *env)
+/*
+ * Key: the decode mode (exact and fast decoding give different hashes, so both
+ * may be kept) then the path. 0 when the path is too long for an LMDB key.
+ */
+static int make_key(const hash_cache *c, const lm_check_options *o, const char *path,
+                    char *buf, size_t cap, MDB_val *k)
 {
     size_t n = strlen(path);
-    return n > 0 && n <= (size_t)mdb_env_get_maxkeysize(env);
+    if (n == 0 || n + 1 > (size_t)mdb_env_get_maxkeysize(c->env) || n + 1 > cap)
+        return 0;
+    buf[0] = o->exact ? 'X' : 'F';
+    memcpy(buf + 1, path, n);
+    k->mv_size = n + 1;
+    k->mv_data = buf;
+    return 1;
 }
 
-void hash_cache_lookup(hash_cache *c, item_result *items, int n)
+void hash_cache_lookup(hash_cache *c, const lm_check_options *o, item_result *items, int n)
 {
     MDB_txn *txn;
+    char key[4200];
     if (!c || n == 0 || mdb_txn_begin(c->env, NULL, MDB_RDONLY, &txn) != 0)
         return;
     for (int i = 0; i < n; i++) {
         cache_slot *s = items[i].cache;
-        if (!s || !usable_key(items[i].path, c->env))
+        MDB_val k, v;
+        if (!s || !make_key(c, o, items[i].path, key, sizeof key, &k))
             continue;
-        MDB_val k = {strlen(items[i].path), (void *)items[i].path}, v;
         if (mdb_get(txn, c->dbi, &k, &v) == 0 && v.mv_size == sizeof s->rec) {
             memcpy(&s->rec, v.mv_data, sizeof s->rec);
             s->found = s->rec.magic == CACHE_MAGIC && s->rec.version == CACHE_VERSION;
@@ -169,8 +181,9 @@ int hash_cache_reuse(const lm_matcher *m, const scan_config *cfg, const struct s
     if (rec->size != (uint64_t)st->st_size || rec->size != len ||
         rec->mtime_sec != (int64_t)st->st_mtim.tv_sec ||
         rec->mtime_nsec != (int64_t)st->st_mtim.tv_nsec ||
-        rec->settings != cache_settings(&cfg->check) || rec->max_pixels != cfg->check.max_pixels)
-        return 0;
+        (rec->settings & 1) != (cache_settings(&cfg->check) & 1) ||
+        (cfg->check.dihedral && !(rec->settings & 2)) || rec->max_pixels != cfg->check.max_pixels)
+        return 0; /* hashes with the dihedral set also serve scans without it */
     uint8_t sha[32];
     unsigned int shalen = 0;
     if (!EVP_Digest(data, len, sha, &shalen, EVP_sha256(), NULL) || shalen != 32 ||
@@ -217,8 +230,9 @@ void hash_cache_remember(const scan_config *cfg, const struct stat *st, item_res
     s->store = 1;
 }
 
-void hash_cache_store(hash_cache *c, item_result *items, int n)
+void hash_cache_store(hash_cache *c, const lm_check_options *o, item_result *items, int n)
 {
+    char key[4200];
     if (!c || c->write_failed)
         return;
     int any = 0;
@@ -230,9 +244,9 @@ void hash_cache_store(hash_cache *c, item_result *items, int n)
     int rc = mdb_txn_begin(c->env, NULL, 0, &txn);
     for (int i = 0; rc == 0 && i < n; i++) {
         cache_slot *s = items[i].cache;
-        if (!s || !s->store || !usable_key(items[i].path, c->env))
+        MDB_val k;
+        if (!s || !s->store || !make_key(c, o, items[i].path, key, sizeof key, &k))
             continue;
-        MDB_val k = {strlen(items[i].path), (void *)items[i].path};
         MDB_val v = {sizeof s->fresh, &s->fresh};
         rc = mdb_put(txn, c->dbi, &k, &v, 0);
     }

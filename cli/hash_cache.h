@@ -3,7 +3,9 @@
  * keeps each file's size, mtime, SHA-256 and computed hashes (digests, PDQ and
  * quality, or why it did not decode), so that a re-scan after a list update
  * only re-matches. A record is reused when path, size and mtime agree AND the
- * SHA-256 of the bytes read now is the recorded one (hashing the bytes is
+ * SHA-256 of the bytes read now is the recorded one, under the same decoding
+ * mode (--exact or not: keyed separately) and --max-pixels; hashes made with
+ * --dihedral also serve scans without it (hashing the bytes is
  * cheap; decoding is not); otherwise the file is decoded again. Videos are not
  * cached (their frame hashes are not part of a check result).
  *
@@ -45,7 +47,7 @@ hash_cache *hash_cache_open(const char *dir, const lm_check_options *check);
 void hash_cache_close(hash_cache *c);
 
 /* Before a batch: look up every item's path (one read transaction). */
-void hash_cache_lookup(hash_cache *c, item_result *items, int n);
+void hash_cache_lookup(hash_cache *c, const lm_check_options *o, item_result *items, int n);
 
 /*
  * In a worker, with the file's bytes and stat: when the slot's record agrees,
@@ -58,6 +60,6 @@ int hash_cache_reuse(const lm_matcher *m, const scan_config *cfg, const struct s
 void hash_cache_remember(const scan_config *cfg, const struct stat *st, item_result *r);
 
 /* After a batch: write the remembered records in one transaction. */
-void hash_cache_store(hash_cache *c, item_result *items, int n);
+void hash_cache_store(hash_cache *c, const lm_check_options *o, item_result *items, int n);
 
 #endif

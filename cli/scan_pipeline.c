@@ -99,9 +99,8 @@ void scan_check_file(const lm_matcher *m, const scan_config *cfg, item_result *r
     if (!cfg->no_archives) {
         uint8_t head[512];
         ssize_t h = pread(fd, head, sizeof head, 0);
-        if (h > 0 && archive_sniff(head, (size_t)h)) {
-            close(fd);
-            r->archive = 1; /* expanded by scan_report, in order */
+        if (h > 0 && (r->archive = archive_sniff(head, (size_t)h)) != 0) {
+            close(fd); /* expanded by scan_report, in order */
             return;
         }
     }
@@ -134,7 +133,7 @@ static void count(const item_result *r, scan_totals *t)
 void scan_report(const lm_matcher *m, const scan_config *cfg, item_result *r, scan_totals *t)
 {
     if (r->archive) {
-        if (scan_archive(m, cfg, r->path, t) == 0)
+        if (scan_archive(m, cfg, r->path, r->archive, t) == 0)
             return;
         /* Not an archive after all (a compressed single file): check it as a file. */
         scan_config plain = *cfg;
@@ -163,7 +162,7 @@ void scan_run_batch(const lm_matcher *m, const scan_config *cfg, item_result *it
     if (cfg->cache && n > 0 && (slots = calloc((size_t)n, sizeof *slots)) != NULL) {
         for (int i = 0; i < n; i++)
             items[i].cache = &slots[i];
-        hash_cache_lookup(cfg->cache, items, n);
+        hash_cache_lookup(cfg->cache, &cfg->check, items, n);
     }
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(cfg->jobs) schedule(dynamic, 1)
@@ -171,7 +170,7 @@ void scan_run_batch(const lm_matcher *m, const scan_config *cfg, item_result *it
     for (int i = 0; i < n; i++)
         scan_check_file(m, cfg, &items[i]);
     if (slots)
-        hash_cache_store(cfg->cache, items, n);
+        hash_cache_store(cfg->cache, &cfg->check, items, n);
     for (int i = 0; i < n; i++) {
         scan_report(m, cfg, &items[i], t);
         free((char *)items[i].path);

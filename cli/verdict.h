@@ -14,7 +14,8 @@ typedef struct item_result {
     int status;                  /* the lm_status of a failure (JSON "status"), 0 when not failed */
     uint64_t size;
     lm_check_result check;
-    int archive;                 /* scan: the file is an archive; its members are reported instead */
+    int archive;                 /* scan: the file is an archive (archive_sniff kind); its members
+                                    are reported instead */
     const char *code;            /* stable code of a failure (JSON "code"), NULL if none */
     struct cache_slot *cache;    /* scan: --hash-cache state of this item, or NULL */
 } item_result;

@@ -1,12 +1,15 @@
 /*
  * lm-make-images: write deterministic, benign synthetic test images.
  *
- *   lm-make-images OUTDIR COUNT [--variants[=VARDIR]] [--seed=N]
+ *   lm-make-images OUTDIR COUNT [--variants[=VARDIR]] [--seed=N] [--size=WxH]
  *
  * Writes COUNT images to OUTDIR (created if missing) as img-0000.jpg,
  * img-0001.png, ... : mixed JPEG (quality 75..95) and PNG (RGB, some grey),
  * sizes from 160x120 up to about 1900x1400. The same arguments always give the
  * same bytes (default seed 1).
+ *
+ * With --size=WxH every image is a JPEG of exactly that size (e.g. 1024x768 for
+ * the scan benchmark, 64x48 for trees of thousands of files in tests).
  *
  * With --variants, also writes to VARDIR (default: OUTDIR-variants):
  *   img-NNNN-variant.jpg  each image resized to 60..85 % (bilinear), slightly
@@ -102,6 +105,7 @@ int main(int argc, char **argv)
     const char *outdir = NULL, *count_s = NULL, *vardir = NULL;
     int variants = 0;
     uint64_t seed = 1, count;
+    uint64_t fixed_w = 0, fixed_h = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--variants") == 0) {
             variants = 1;
@@ -110,6 +114,11 @@ int main(int argc, char **argv)
             vardir = argv[i] + 11;
         } else if (strncmp(argv[i], "--seed=", 7) == 0) {
             if (parse_u64(argv[i] + 7, UINT64_MAX, &seed) != 0)
+                count_s = NULL, outdir = NULL, argc = 0;
+        } else if (strncmp(argv[i], "--size=", 7) == 0) {
+            char *x = strchr(argv[i] + 7, 'x');
+            if (!x || (*x = '\0', parse_u64(argv[i] + 7, 20000, &fixed_w)) != 0 ||
+                parse_u64(x + 1, 20000, &fixed_h) != 0 || !fixed_w || !fixed_h)
                 count_s = NULL, outdir = NULL, argc = 0;
         } else if (!outdir) {
             outdir = argv[i];
@@ -121,7 +130,8 @@ int main(int argc, char **argv)
         }
     }
     if (!outdir || parse_u64(count_s, 100000, &count) != 0) {
-        fprintf(stderr, "usage: lm-make-images OUTDIR COUNT [--variants[=VARDIR]] [--seed=N]\n");
+        fprintf(stderr, "usage: lm-make-images OUTDIR COUNT [--variants[=VARDIR]] [--seed=N] "
+                        "[--size=WxH]\n");
         return 2;
     }
     char vbuf[4096];
@@ -138,6 +148,11 @@ int main(int argc, char **argv)
         uint64_t r = mix(seed * 1000003u + i);
         uint32_t w = 160 + (uint32_t)(r % 1741), h = 120 + (uint32_t)((r >> 16) % 1281);
         int png = (r >> 32) % 3 == 0, grey = (r >> 36) % 7 == 0;
+        if (fixed_w) {
+            w = (uint32_t)fixed_w;
+            h = (uint32_t)fixed_h;
+            png = 0;
+        }
         int quality = 75 + (int)((r >> 40) % 21);
         synth_image img;
         if (synth_make(&img, w, h, seed * 7919u + i) != 0)
