@@ -95,7 +95,9 @@ lm_status lm_check_hashes(const lm_matcher *m, const lm_check_result *hashes,
         memcpy(&o, opts, opts->struct_size);
         o.struct_size = sizeof o;
     }
-    if (!m || !hashes || hashes == out || o.min_quality < 0)
+    if (!m || !hashes || hashes == out || o.min_quality < 0 || o.max_distance < 0 ||
+        o.max_distance > 256 || (o.dihedral != 0 && o.dihedral != 1) ||
+        (o.exact != 0 && o.exact != 1))
         return LM_E_INVALID_ARG;
     if (hashes->is_video)
         return LM_E_UNSUPPORTED; /* the frames are not in a check result */
