@@ -1,8 +1,7 @@
-/* Archives in pmatch scan, member by member with libarchive (see archive_scan.h). */
+/* Archives in pmatch scan: members checked in parallel batches, reported in order. */
 #include "archive_scan.h"
 
 #include <archive.h>
-#include <archive_entry.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +31,10 @@ int archive_sniff(const uint8_t *h, size_t n)
 }
 
 typedef struct member_batch {
+    const lm_matcher *m;
+    const scan_config *cfg;
+    scan_totals *t;
+    const char *path;
     item_result items[SCAN_BATCH];
     uint8_t *data[SCAN_BATCH];
     size_t len[SCAN_BATCH];
@@ -39,33 +42,23 @@ typedef struct member_batch {
     size_t bytes;
 } member_batch;
 
-static void flush(const lm_matcher *m, const scan_config *cfg, member_batch *b, scan_totals *t)
+static void flush(member_batch *b)
 {
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(cfg->jobs) schedule(dynamic, 1)
+#pragma omp parallel for num_threads(b->cfg->jobs) schedule(dynamic, 1)
 #endif
     for (int i = 0; i < b->n; i++)
         if (!b->items[i].failed)
-            scan_check_bytes(m, cfg, b->data[i], b->len[i], &b->items[i]);
+            scan_check_bytes(b->m, b->cfg, b->data[i], b->len[i], &b->items[i]);
     for (int i = 0; i < b->n; i++) {
-        scan_report(m, cfg, &b->items[i], t);
-        t->members++;
+        scan_report(b->m, b->cfg, &b->items[i], b->t);
+        if (b->items[i].code == NULL)
+            b->t->members++;
         free((char *)b->items[i].path);
         free(b->data[i]);
     }
     b->n = 0;
     b->bytes = 0;
-}
-
-/* Report a failure of the archive or of a member at once (after the members before it). */
-static void report_error(const lm_matcher *m, const scan_config *cfg, member_batch *b,
-                         scan_totals *t, const char *path, lm_status st, const char *code,
-                         const char *detail)
-{
-    flush(m, cfg, b, t);
-    item_result r = {.path = path, .failed = 1, .status = st, .code = code};
-    snprintf(r.error, sizeof r.error, "%s: %.200s", code, detail);
-    scan_report(m, cfg, &r, t);
 }
 
 static char *member_path(const char *archive, const char *name)
@@ -80,16 +73,47 @@ static char *member_path(const char *archive, const char *name)
     return p;
 }
 
+/* A member's data, or a failure (of a member, or of the archive when name is NULL). */
+static int on_member(void *ctx, const char *name, uint8_t *data, size_t len, const char *code,
+                     lm_status st, const char *msg)
+{
+    member_batch *b = ctx;
+    char *path = member_path(b->path, name ? name : "");
+    if (!path) {
+        free(data);
+        return 1;
+    }
+    if (!name)
+        path[strlen(b->path)] = '\0'; /* the archive itself */
+    item_result *r = &b->items[b->n];
+    memset(r, 0, sizeof *r);
+    r->path = path;
+    b->data[b->n] = data;
+    b->len[b->n] = len;
+    if (code) {
+        r->failed = 1;
+        r->status = st;
+        r->code = code;
+        snprintf(r->error, sizeof r->error, "%s: %.200s", code, msg);
+    }
+    b->n++;
+    b->bytes += len;
+    if (b->n == SCAN_BATCH || b->bytes >= MEMBER_BATCH_BYTES)
+        flush(b);
+    return 0;
+}
+
 int scan_archive(const lm_matcher *m, const scan_config *cfg, const char *path, int kind,
                  scan_totals *t)
 {
-    uint64_t max_members = cfg->archive_max_members ? cfg->archive_max_members
-                                                    : ARCHIVE_DEFAULT_MAX_MEMBERS;
-    uint64_t max_total = cfg->archive_max_total ? cfg->archive_max_total : ARCHIVE_DEFAULT_MAX_TOTAL;
-    uint64_t max_bytes = scan_max_bytes(cfg);
+    archive_limits lim = {
+        .max_bytes = scan_max_bytes(cfg),
+        .max_members = cfg->archive_max_members ? cfg->archive_max_members
+                                                : ARCHIVE_DEFAULT_MAX_MEMBERS,
+        .max_total = cfg->archive_max_total ? cfg->archive_max_total : ARCHIVE_DEFAULT_MAX_TOTAL,
+    };
     member_batch *b = calloc(1, sizeof *b);
-    struct archive *a = archive_read_new();
-    char msg[300];
+    struct archive *a = archive_reader_new();
     if (!a || !b) {
         free(b);
         if (a)
@@ -99,128 +123,23 @@ int scan_archive(const lm_matcher *m, const scan_config *cfg, const char *path, 
         scan_report(m, cfg, &r, t);
         return 0;
     }
-    archive_read_support_filter_all(a);
-    archive_read_support_format_tar(a);
-    archive_read_support_format_zip(a);
+    b->m = m, b->cfg = cfg, b->t = t, b->path = path;
+    int rc = 0;
     if (archive_read_open_filename(a, path, 65536) != ARCHIVE_OK) {
-        snprintf(msg, sizeof msg, "%s", archive_error_string(a) ? archive_error_string(a) : "?");
-        archive_read_free(a);
-        int unrecognized = kind == ARCHIVE_COMPRESSED && strstr(msg, "Unrecognized archive format");
-        if (!unrecognized)
-            report_error(m, cfg, b, t, path, LM_E_CORRUPT, "archive_damaged", msg);
-        free(b);
-        return unrecognized ? -1 : 0;
+        const char *w = archive_error_string(a) ? archive_error_string(a) : "cannot open";
+        if (kind == ARCHIVE_COMPRESSED && strstr(w, "Unrecognized archive format"))
+            rc = -1;
+        else
+            on_member(b, NULL, NULL, 0, "archive_damaged", LM_E_CORRUPT, w);
+    } else {
+        uint64_t members;
+        t->archives++;
+        rc = archive_each_member(a, kind, &lim, on_member, b, &members);
+        if (rc < 0)
+            t->archives--;
     }
-    t->archives++;
-    uint64_t members = 0, total = 0;
-    int stop = 0;
-    while (!stop) {
-        struct archive_entry *e;
-        int rc = archive_read_next_header(a, &e);
-        if (rc == ARCHIVE_EOF)
-            break;
-        if (rc < ARCHIVE_WARN) {
-            const char *why = archive_error_string(a) ? archive_error_string(a) : "unreadable";
-            if (members == 0 && kind == ARCHIVE_COMPRESSED &&
-                strstr(why, "Unrecognized archive format")) {
-                archive_read_free(a);
-                free(b);
-                t->archives--;
-                return -1; /* e.g. a gzip'ed single file: not an archive */
-            }
-            report_error(m, cfg, b, t, path, LM_E_CORRUPT, "archive_damaged", why);
-            break;
-        }
-        if (++members > max_members) {
-            snprintf(msg, sizeof msg, "more than %llu members (--archive-max-members)",
-                     (unsigned long long)max_members);
-            report_error(m, cfg, b, t, path, LM_E_LIMIT_BYTES, "archive_too_many_members", msg);
-            break;
-        }
-        if (archive_entry_filetype(e) != AE_IFREG)
-            continue; /* directories, links, devices: nothing to check */
-        const char *name = archive_entry_pathname(e);
-        char *mpath = member_path(path, name ? name : "?");
-        if (!mpath) {
-            report_error(m, cfg, b, t, path, LM_E_NOMEM, "archive_damaged", "out of memory");
-            break;
-        }
-        if (archive_entry_size_is_set(e) && (uint64_t)archive_entry_size(e) > max_bytes) {
-            snprintf(msg, sizeof msg, "member declares %lld bytes, over --max-bytes %llu",
-                     (long long)archive_entry_size(e), (unsigned long long)max_bytes);
-            report_error(m, cfg, b, t, mpath, LM_E_LIMIT_BYTES, "archive_member_too_large", msg);
-            free(mpath);
-            continue; /* the next header skips its data (counted if it is decompressed) */
-        }
-        /* Read the member, counting every byte produced against the archive's total. */
-        size_t cap = archive_entry_size_is_set(e) ? (size_t)archive_entry_size(e) + 1 : 65536;
-        if (cap < 4096)
-            cap = 4096;
-        uint8_t *buf = malloc(cap);
-        size_t len = 0;
-        const char *code = NULL;
-        lm_status st = LM_OK;
-        while (buf) {
-            if (len == cap) {
-                size_t ncap = cap * 2;
-                uint8_t *nb = realloc(buf, ncap);
-                if (!nb) {
-                    free(buf);
-                    buf = NULL;
-                    break;
-                }
-                buf = nb;
-                cap = ncap;
-            }
-            la_ssize_t got = archive_read_data(a, buf + len, cap - len);
-            if (got < 0) {
-                snprintf(msg, sizeof msg, "%s",
-                         archive_error_string(a) ? archive_error_string(a) : "read error");
-                code = "archive_damaged", st = LM_E_CORRUPT, stop = 1;
-                break;
-            }
-            if (got == 0)
-                break;
-            len += (size_t)got;
-            total += (uint64_t)got;
-            if (total > max_total) {
-                snprintf(msg, sizeof msg,
-                         "expands to more than %llu bytes (--archive-max-total; a bomb?)",
-                         (unsigned long long)max_total);
-                code = "archive_too_large", st = LM_E_LIMIT_BYTES, stop = 1;
-                break;
-            }
-            if (len > max_bytes) {
-                snprintf(msg, sizeof msg, "member larger than --max-bytes %llu",
-                         (unsigned long long)max_bytes);
-                code = "archive_member_too_large", st = LM_E_LIMIT_BYTES;
-                break;
-            }
-        }
-        if (!buf) {
-            report_error(m, cfg, b, t, mpath, LM_E_NOMEM, "archive_damaged", "out of memory");
-            free(mpath);
-            break;
-        }
-        if (code) {
-            free(buf);
-            report_error(m, cfg, b, t, strcmp(code, "archive_too_large") == 0 ? path : mpath, st, code,
-                         msg);
-            free(mpath);
-            continue;
-        }
-        item_result *r = &b->items[b->n];
-        memset(r, 0, sizeof *r);
-        r->path = mpath;
-        b->data[b->n] = buf;
-        b->len[b->n] = len;
-        b->n++;
-        b->bytes += len;
-        if (b->n == SCAN_BATCH || b->bytes >= MEMBER_BATCH_BYTES)
-            flush(m, cfg, b, t);
-    }
-    flush(m, cfg, b, t);
+    flush(b);
     archive_read_free(a);
     free(b);
-    return 0;
+    return rc;
 }

@@ -17,12 +17,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "archive_members.h"
 #include "scan_pipeline.h"
 
 #define ARCHIVE_DEFAULT_MAX_MEMBERS 100000ull
 #define ARCHIVE_DEFAULT_MAX_TOTAL (16ull << 30)
-
-enum { ARCHIVE_CONTAINER = 1, ARCHIVE_COMPRESSED = 2 };
 
 /*
  * From the first bytes: ARCHIVE_CONTAINER (tar, zip), ARCHIVE_COMPRESSED (a
