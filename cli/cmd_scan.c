@@ -253,10 +253,14 @@ int cmd_scan(int argc, char **argv)
         }
     }
 
+    /* Before the matcher: the cache check forks, best done before any thread exists. */
+    if (cache_dir)
+        cfg.cache = hash_cache_open(cache_dir, &cfg.check); /* NULL: warned, scan without it */
     lm_matcher *m = NULL;
     char errbuf[256] = "";
     lm_status st = lm_matcher_open(db_path, &m, errbuf, sizeof errbuf);
     if (st != LM_OK) {
+        hash_cache_close(cfg.cache);
         fprintf(stderr, "pmatch scan: cannot open hash list %s: %s%s%s\n", db_path,
                 lm_strerror(st), errbuf[0] ? ": " : "", errbuf);
         free(db_path);
@@ -264,8 +268,6 @@ int cmd_scan(int argc, char **argv)
             fclose(cfg.out);
         return PMATCH_EXIT_ERROR;
     }
-    if (cache_dir)
-        cfg.cache = hash_cache_open(cache_dir, &cfg.check); /* NULL: warned, scan without it */
 
     progress prog;
     progress_init(&prog, !cfg.quiet);

@@ -89,8 +89,11 @@ void scan_check_file(const lm_matcher *m, const scan_config *cfg, item_result *r
     int fd = open(r->path, O_RDONLY | O_CLOEXEC);
     struct stat st;
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        int e = errno, special = 0;
+        if (fd >= 0 && fstat(fd, &st) == 0)
+            special = !S_ISREG(st.st_mode);
         lm_errbuf_set(&err, LM_E_IO, "%s: %s", r->path,
-                      fd < 0 || errno ? strerror(errno) : "not a regular file");
+                      special ? "not a regular file" : strerror(e));
         if (fd >= 0)
             close(fd);
         set_failed(r, LM_E_IO, err.msg);
