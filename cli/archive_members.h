@@ -16,9 +16,9 @@
 enum { ARCHIVE_CONTAINER = 1, ARCHIVE_COMPRESSED = 2 };
 
 typedef struct archive_limits {
-    uint64_t max_bytes;    /* per member */
-    uint64_t max_members;  /* entries of any type */
-    uint64_t max_total;    /* uncompressed bytes produced, all members */
+    uint64_t max_bytes;   /* per member */
+    uint64_t max_members; /* entries of any type */
+    uint64_t max_total;   /* uncompressed bytes produced, all members */
 } archive_limits;
 
 /*

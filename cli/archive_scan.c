@@ -14,14 +14,17 @@ int archive_sniff(const uint8_t *h, size_t n)
         const char *magic;
         int kind;
     } sigs[] = {
-        {0, 2, "\x1f\x8b", ARCHIVE_COMPRESSED},              /* gzip */
-        {0, 3, "BZh", ARCHIVE_COMPRESSED},                   /* bzip2 */
-        {0, 6, "\xfd" "7zXZ\x00", ARCHIVE_COMPRESSED},       /* xz */
-        {0, 4, "\x28\xb5\x2f\xfd", ARCHIVE_COMPRESSED},      /* zstd */
-        {0, 4, "\x04\x22\x4d\x18", ARCHIVE_COMPRESSED},      /* lz4 */
-        {0, 4, "PK\x03\x04", ARCHIVE_CONTAINER},             /* zip */
-        {0, 4, "PK\x05\x06", ARCHIVE_CONTAINER},             /* empty zip */
-        {257, 5, "ustar", ARCHIVE_CONTAINER},                /* POSIX and GNU tar */
+        {0, 2, "\x1f\x8b", ARCHIVE_COMPRESSED}, /* gzip */
+        {0, 3, "BZh", ARCHIVE_COMPRESSED},      /* bzip2 */
+        {0, 6,
+         "\xfd"
+         "7zXZ\x00",
+         ARCHIVE_COMPRESSED},                           /* xz */
+        {0, 4, "\x28\xb5\x2f\xfd", ARCHIVE_COMPRESSED}, /* zstd */
+        {0, 4, "\x04\x22\x4d\x18", ARCHIVE_COMPRESSED}, /* lz4 */
+        {0, 4, "PK\x03\x04", ARCHIVE_CONTAINER},        /* zip */
+        {0, 4, "PK\x05\x06", ARCHIVE_CONTAINER},        /* empty zip */
+        {257, 5, "ustar", ARCHIVE_CONTAINER},           /* POSIX and GNU tar */
     };
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         if (n >= sigs[i].off + sigs[i].len &&
@@ -108,8 +111,8 @@ int scan_archive(const lm_matcher *m, const scan_config *cfg, const char *path, 
 {
     archive_limits lim = {
         .max_bytes = scan_max_bytes(cfg),
-        .max_members = cfg->archive_max_members ? cfg->archive_max_members
-                                                : ARCHIVE_DEFAULT_MAX_MEMBERS,
+        .max_members =
+            cfg->archive_max_members ? cfg->archive_max_members : ARCHIVE_DEFAULT_MAX_MEMBERS,
         .max_total = cfg->archive_max_total ? cfg->archive_max_total : ARCHIVE_DEFAULT_MAX_TOTAL,
     };
     member_batch *b = calloc(1, sizeof *b);

@@ -146,9 +146,9 @@ int checkpoint_save(const char *file, const checkpoint *cp, char *err, size_t er
                            "\ntotals %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
                            " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
                            "\nroot %d\npath %s\nend\n",
-                     cp->fingerprint, cp->offset, cp->items, t->files, t->matched,
-                     t->low_quality, t->not_image, t->failed, t->skipped, t->decoded,
-                     t->cache_hits, t->archives, t->members, cp->root, hex) > 0;
+                     cp->fingerprint, cp->offset, cp->items, t->files, t->matched, t->low_quality,
+                     t->not_image, t->failed, t->skipped, t->decoded, t->cache_hits, t->archives,
+                     t->members, cp->root, hex) > 0;
     free(hex);
     if (ok)
         ok = fflush(f) == 0 && fsync(fileno(f)) == 0;

@@ -15,11 +15,11 @@
 #include "scan_pipeline.h"
 
 typedef struct checkpoint {
-    uint64_t fingerprint;   /* of the options and roots (checkpoint_fingerprint) */
-    uint64_t offset;        /* bytes of the output that are complete */
-    uint64_t items;         /* walk items done */
-    int root;               /* root index of the last item done, -1: none yet */
-    char path[4096];        /* the last item done: its path relative to its root */
+    uint64_t fingerprint; /* of the options and roots (checkpoint_fingerprint) */
+    uint64_t offset;      /* bytes of the output that are complete */
+    uint64_t items;       /* walk items done */
+    int root;             /* root index of the last item done, -1: none yet */
+    char path[4096];      /* the last item done: its path relative to its root */
     scan_totals totals;
 } checkpoint;
 

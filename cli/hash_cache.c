@@ -109,8 +109,10 @@ hash_cache *hash_cache_open(const char *dir, const lm_check_options *check)
     if (check_in_child(dir) == 0)
         rc = env_open(dir, &c->env, &c->dbi, 0);
     if (rc) {
-        fprintf(stderr, "pmatch scan: warning: hash cache %s is damaged or unreadable: "
-                        "rebuilding it\n", dir);
+        fprintf(stderr,
+                "pmatch scan: warning: hash cache %s is damaged or unreadable: "
+                "rebuilding it\n",
+                dir);
         char p[4200];
         snprintf(p, sizeof p, "%s/data.mdb", dir);
         unlink(p);
@@ -139,8 +141,8 @@ void hash_cache_close(hash_cache *c)
  * Key: the decode mode (exact and fast decoding give different hashes, so both
  * may be kept) then the path. 0 when the path is too long for an LMDB key.
  */
-static int make_key(const hash_cache *c, const lm_check_options *o, const char *path,
-                    char *buf, size_t cap, MDB_val *k)
+static int make_key(const hash_cache *c, const lm_check_options *o, const char *path, char *buf,
+                    size_t cap, MDB_val *k)
 {
     size_t n = strlen(path);
     if (n == 0 || n + 1 > (size_t)mdb_env_get_maxkeysize(c->env) || n + 1 > cap)
@@ -256,7 +258,7 @@ void hash_cache_store(hash_cache *c, const lm_check_options *o, item_result *ite
         mdb_txn_abort(txn);
     if (rc) {
         c->write_failed = 1;
-        fprintf(stderr, "pmatch scan: warning: hash cache %s: %s: no longer updating it\n",
-                c->dir, mdb_strerror(rc));
+        fprintf(stderr, "pmatch scan: warning: hash cache %s: %s: no longer updating it\n", c->dir,
+                mdb_strerror(rc));
     }
 }

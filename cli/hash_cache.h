@@ -23,7 +23,7 @@
 /* One cached file. A fixed binary layout for this build (version-checked). */
 typedef struct cache_record {
     uint32_t magic, version;
-    uint32_t settings;           /* decode settings the hashes were made with (cache_settings) */
+    uint32_t settings; /* decode settings the hashes were made with (cache_settings) */
     int32_t decoded, decode_status;
     uint64_t max_pixels;
     uint64_t size;
@@ -35,10 +35,10 @@ typedef struct cache_record {
 
 /* Per item of a batch. */
 typedef struct cache_slot {
-    int found;                   /* rec holds the stored record for this path */
+    int found; /* rec holds the stored record for this path */
     cache_record rec;
-    int hit;                     /* the hashes were reused */
-    int store;                   /* fresh holds new hashes to write after the batch */
+    int hit;   /* the hashes were reused */
+    int store; /* fresh holds new hashes to write after the batch */
     cache_record fresh;
 } cache_slot;
 

@@ -26,8 +26,8 @@ static void set_failed(item_result *r, lm_status st, const char *detail)
              detail);
 }
 
-void scan_check_bytes(const lm_matcher *m, const scan_config *cfg, const uint8_t *data,
-                      size_t len, item_result *r)
+void scan_check_bytes(const lm_matcher *m, const scan_config *cfg, const uint8_t *data, size_t len,
+                      item_result *r)
 {
     r->size = len;
     lm_status st = lm_check(m, data, len, &cfg->check, &r->check);
@@ -63,8 +63,10 @@ static lm_status read_fd(int fd, const struct stat *st, const char *path, uint64
     }
     if (n > max_bytes || n == cap) {
         free(buf);
-        return lm_errbuf_set(err, LM_E_LIMIT_BYTES, "%s: grew while being read, or over the "
-                             "%llu-byte limit", path, (unsigned long long)max_bytes);
+        return lm_errbuf_set(err, LM_E_LIMIT_BYTES,
+                             "%s: grew while being read, or over the "
+                             "%llu-byte limit",
+                             path, (unsigned long long)max_bytes);
     }
     *data = buf;
     *len = n;

@@ -22,18 +22,18 @@ typedef struct scan_config {
     lm_check_options check;
     int jobs, json, quiet;
     walk_options walk;
-    FILE *out;                   /* results: stdout, or the --output file */
-    hash_cache *cache;           /* --hash-cache, or NULL */
-    int no_archives;             /* 1: archives are checked as plain files */
-    uint64_t archive_max_members;  /* members per archive (0: default) */
-    uint64_t archive_max_total;    /* uncompressed bytes per archive (0: default) */
+    FILE *out;                    /* results: stdout, or the --output file */
+    hash_cache *cache;            /* --hash-cache, or NULL */
+    int no_archives;              /* 1: archives are checked as plain files */
+    uint64_t archive_max_members; /* members per archive (0: default) */
+    uint64_t archive_max_total;   /* uncompressed bytes per archive (0: default) */
 } scan_config;
 
 typedef struct scan_totals {
     uint64_t files, matched, low_quality, not_image, failed, skipped;
-    uint64_t decoded;            /* inputs decoded and hashed (not served from the hash cache) */
-    uint64_t cache_hits;         /* inputs whose hashes came from the hash cache */
-    uint64_t archives, members;  /* archives opened, members checked */
+    uint64_t decoded;           /* inputs decoded and hashed (not served from the hash cache) */
+    uint64_t cache_hits;        /* inputs whose hashes came from the hash cache */
+    uint64_t archives, members; /* archives opened, members checked */
 } scan_totals;
 
 /* max_bytes in effect (the library's default when the option is 0). */
@@ -47,8 +47,8 @@ uint64_t scan_max_bytes(const scan_config *cfg);
 void scan_check_file(const lm_matcher *m, const scan_config *cfg, item_result *r);
 
 /* Check bytes already in memory (an archive member); r->path names it. */
-void scan_check_bytes(const lm_matcher *m, const scan_config *cfg, const uint8_t *data,
-                      size_t len, item_result *r);
+void scan_check_bytes(const lm_matcher *m, const scan_config *cfg, const uint8_t *data, size_t len,
+                      item_result *r);
 
 /* Count and print one result to cfg->out (expands an archive in place). One thread only. */
 void scan_report(const lm_matcher *m, const scan_config *cfg, item_result *r, scan_totals *t);

@@ -87,7 +87,8 @@ int main(void)
     CHECK_EQ_INT(lm_hashdb_open(db1, LM_DB_WRITE, &db, NULL, 0), LM_OK);
     lm_pdq_hash bridge;
     CHECK_EQ_INT(lm_pdq_from_hex("d8f8f0cee0f4a84f0637022a078f67f0b36e2ed596621e1d33e6339c4e9c9b22",
-                                 64, &bridge), LM_OK);
+                                 64, &bridge),
+                 LM_OK);
     uint64_t id;
     for (int k = 0; k < 41; k++) {
         lm_pdq_hash h = bridge;
