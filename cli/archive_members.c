@@ -10,7 +10,15 @@ struct archive *archive_reader_new(void)
 {
     struct archive *a = archive_read_new();
     if (a) {
-        archive_read_support_filter_all(a);
+        /* In-process decompressors only: filter_all would also run external programs (lrzip,
+         * lzop, grzip) on hostile input, and raw .lzma has almost no signature (xz covers
+         * LZMA tars). */
+        archive_read_support_filter_gzip(a);
+        archive_read_support_filter_bzip2(a);
+        archive_read_support_filter_xz(a);
+        archive_read_support_filter_zstd(a);
+        archive_read_support_filter_lz4(a);
+        archive_read_support_filter_compress(a);
         archive_read_support_format_tar(a);
         archive_read_support_format_zip(a);
     }

@@ -37,7 +37,7 @@ typedef int (*archive_member_fn)(void *ctx, const char *name, uint8_t *data, siz
 int archive_each_member(struct archive *a, int kind, const archive_limits *lim,
                         archive_member_fn fn, void *ctx, uint64_t *members);
 
-/* A reader for tar and zip with every libarchive filter (gzip, bzip2, xz, zstd, lz4, ...). */
+/* A reader for tar and zip, plain or compressed with gzip, bzip2, xz, zstd, lz4 or compress. */
 struct archive *archive_reader_new(void);
 
 #endif
