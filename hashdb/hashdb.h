@@ -7,6 +7,9 @@
  *   pdq      entry id -> PDQ hash + quality (compact copy: one cursor pass loads them all)
  *   hashes   type + hash bytes -> entry ids (sorted duplicates): exact lookup, duplicates
  *   lists    list id -> name, source, version, times, entry count
+ *   list_attrs  list id -> match distance, enabled, kind (normal / negative)
+ *   disabled entry id -> time disabled (disabled entries never match)
+ *   hits     entry id + day -> hit counters flushed by matchers
  * The on-disk layout is described in hashdb_internal.h.
  *
  * Threads: a handle may be shared by any number of threads. Reads run in their
@@ -34,7 +37,7 @@
 
 #include "libmatch.h"
 
-#define LM_DB_SCHEMA_VERSION 1
+#define LM_DB_SCHEMA_VERSION 2
 
 /* Text field limits, in bytes (excluding the NUL); they fit lm_entry_info. */
 #define LM_DB_MAX_LIST_NAME 63
@@ -268,5 +271,7 @@ typedef void (*lm_db_problem_fn)(void *ctx, const char *problem);
  * it found (0: consistent).
  */
 lm_status lm_hashdb_verify(lm_hashdb *db, lm_db_problem_fn fn, void *ctx, uint64_t *problems);
+
+#include "hashdb_manage.h" /* list attributes, disabled entries, hit counters */
 
 #endif
