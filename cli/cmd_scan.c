@@ -10,6 +10,7 @@
 #include "file_read.h"
 #include "json.h"
 #include "libmatch.h"
+#include "list_refresh.h"
 #include "progress.h"
 #include "verdict.h"
 #include "walk.h"
@@ -40,6 +41,10 @@ static void usage(FILE *out)
             "  --max-depth N       maximum directory nesting (default 64)\n"
             "  --max-bytes N       skip files larger than N bytes (default 256 MiB)\n"
             "  --max-pixels N      refuse images declaring more than N pixels (default 100 M)\n"
+            "  --refresh-seconds N pick up hash-list changes every N seconds while scanning\n"
+            "                      (additions; removals and disables apply at once anyway)\n"
+            "Hit counters of matched entries are saved to the list at the end (see\n"
+            "'pmatch db hits'); a read-only list is matched, with a warning.\n"
             "Exit status: 1 something matched; otherwise 2 if some input could not be read or\n"
             "the list could not be opened; 0 nothing matched.\n");
 }
@@ -51,7 +56,7 @@ typedef struct scan_config {
 } scan_config;
 
 typedef struct scan_totals {
-    uint64_t files, matched, low_quality, not_image, failed, skipped;
+    uint64_t files, matched, low_quality, not_image, failed, skipped, suppressed;
 } scan_totals;
 
 static void check_one(const lm_matcher *m, const scan_config *cfg, item_result *r)
@@ -88,6 +93,8 @@ static void report(const lm_matcher *m, const scan_config *cfg, const item_resul
         t->low_quality++;
     else if (r->check.verdict == LM_VERDICT_NOT_IMAGE)
         t->not_image++;
+    else if (r->check.verdict == LM_VERDICT_SUPPRESSED)
+        t->suppressed++;
     if (cfg->json)
         print_item_json(stdout, m, r);
     else
@@ -139,7 +146,7 @@ static void report_walk_problem(const scan_config *cfg, const char *path, walk_k
 int cmd_scan(int argc, char **argv)
 {
     enum { O_DB = 256, O_DIST, O_MINQ, O_DIH, O_JOBS, O_JSON, O_QUIET, O_FOLLOW, O_DEPTH,
-           O_MAXB, O_MAXP, O_EXACT, O_SAMPLING };
+           O_MAXB, O_MAXP, O_EXACT, O_SAMPLING, O_REFRESH };
     static const struct option options[] = {
         {"db", required_argument, NULL, O_DB},
         {"distance", required_argument, NULL, O_DIST},
@@ -154,13 +161,14 @@ int cmd_scan(int argc, char **argv)
         {"max-pixels", required_argument, NULL, O_MAXP},
         {"exact", no_argument, NULL, O_EXACT},
         {"video-sampling", required_argument, NULL, O_SAMPLING},
+        {"refresh-seconds", required_argument, NULL, O_REFRESH},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     scan_config cfg = {.jobs = 0};
     lm_check_options_init(&cfg.check);
     const char *db_flag = NULL;
-    int64_t v;
+    int64_t v, refresh_seconds = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "hj:", options, NULL)) != -1) {
@@ -206,6 +214,10 @@ int cmd_scan(int argc, char **argv)
                 return PMATCH_EXIT_ERROR;
             cfg.check.max_pixels = (uint64_t)v;
             break;
+        case O_REFRESH:
+            if (parse_int_arg("--refresh-seconds", optarg, 1, 86400 * 365, &refresh_seconds))
+                return PMATCH_EXIT_ERROR;
+            break;
         case 'h': usage(stdout); return PMATCH_EXIT_OK;
         default: usage(stderr); return PMATCH_EXIT_ERROR;
         }
@@ -226,7 +238,7 @@ int cmd_scan(int argc, char **argv)
     }
     lm_matcher *m = NULL;
     char errbuf[256] = "";
-    lm_status st = lm_matcher_open(db_path, &m, errbuf, sizeof errbuf);
+    lm_status st = lm_matcher_open_with(db_path, LM_MATCHER_WRITABLE, &m, errbuf, sizeof errbuf);
     if (st != LM_OK) {
         fprintf(stderr, "pmatch scan: cannot open hash list %s: %s%s%s\n", db_path,
                 lm_strerror(st), errbuf[0] ? ": " : "", errbuf);
@@ -237,6 +249,8 @@ int cmd_scan(int argc, char **argv)
     progress prog;
     progress_init(&prog, !cfg.quiet);
     scan_totals t = {0};
+    list_refresh lr;
+    list_refresh_init(&lr, (double)refresh_seconds, "pmatch scan");
     item_result *items = calloc(SCAN_BATCH, sizeof *items);
     walk *w = walk_open(argv + optind, argc - optind, &cfg.walk);
     int oom = !items || !w;
@@ -260,6 +274,7 @@ int cmd_scan(int argc, char **argv)
             run_batch(m, &cfg, items, n, &t);
             n = 0;
             progress_update(&prog, t.files, t.matched, t.failed);
+            list_refresh_tick(&lr, m);
         }
     }
     if (!oom)
@@ -270,11 +285,14 @@ int cmd_scan(int argc, char **argv)
     double secs = progress_now() - prog.start;
     fprintf(stderr,
             "pmatch scan: %llu files in %.2f s: %llu matched, %llu no match, %llu low quality, "
-            "%llu not images, %llu errors, %llu skipped\n",
+            "%llu not images, %llu errors, %llu skipped, %llu suppressed\n",
             (unsigned long long)t.files, secs, (unsigned long long)t.matched,
-            (unsigned long long)(t.files - t.matched - t.low_quality - t.not_image - t.failed),
+            (unsigned long long)(t.files - t.matched - t.low_quality - t.not_image - t.failed -
+                                 t.suppressed),
             (unsigned long long)t.low_quality, (unsigned long long)t.not_image,
-            (unsigned long long)t.failed, (unsigned long long)t.skipped);
+            (unsigned long long)t.failed, (unsigned long long)t.skipped,
+            (unsigned long long)t.suppressed);
+    list_flush_hits(m, "pmatch scan", (unsigned long long)(t.matched + t.suppressed));
     lm_matcher_close(m);
     free(db_path);
     if (oom) {
