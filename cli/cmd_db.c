@@ -360,8 +360,15 @@ static int do_stats(const db_args *a)
         if (*l->info.version)
             printf(" version '%s'", l->info.version);
         print_time(" imported ", l->info.imported);
-        printf("\n");
+        printf("\n    disabled %llu, also in other lists %llu, pdq quality:",
+               (unsigned long long)l->disabled, (unsigned long long)l->duplicates);
+        for (int q = 0; q < 10; q++)
+            printf(" %d-%d:%llu", q * 10, q * 10 + 9, (unsigned long long)l->quality_hist[q]);
+        printf(" 100:%llu unknown:%llu\n", (unsigned long long)l->quality_hist[10],
+               (unsigned long long)l->quality_unknown);
     }
+    printf("disabled entries %llu, hashes in more than one list %llu\n",
+           (unsigned long long)s.disabled, (unsigned long long)s.shared_hashes);
     printf("pdq quality:");
     for (int i = 0; i < 10; i++)
         printf(" %d-%d:%llu", i * 10, i * 10 + 9, (unsigned long long)s.quality_hist[i]);

@@ -243,6 +243,10 @@ lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *op
 typedef struct lm_db_list_stats {
     lm_db_list_info info;
     uint64_t by_type[5]; /* indexed by lm_hash_type (0 unused) */
+    uint64_t disabled;         /* entries disabled */
+    uint64_t quality_hist[11]; /* PDQ quality of its entries, as lm_db_stats */
+    uint64_t quality_unknown;
+    uint64_t duplicates;       /* entries whose hash is also in another list */
 } lm_db_list_stats;
 
 typedef struct lm_db_stats {
@@ -255,6 +259,8 @@ typedef struct lm_db_stats {
     size_t list_count;
     lm_db_list_stats *lists; /* list_count items; free with lm_db_stats_free */
     uint64_t file_bytes;     /* size of data.mdb */
+    uint64_t disabled;         /* entries disabled */
+    uint64_t shared_hashes;    /* distinct hashes present in more than one list */
 } lm_db_stats;
 
 lm_status lm_hashdb_stats(lm_hashdb *db, lm_db_stats *out);
