@@ -159,7 +159,7 @@ int lm_db_flood_rule(const lm_db_flood_opts *o, uint64_t today, double entry_med
 }
 
 typedef struct row_extra {
-    double mean;    /* mean daily hits over the window */
+    uint64_t sum;   /* hits over the window before today (summed exactly, divided once) */
     int any_before; /* hits in the window before today */
 } row_extra;
 
@@ -239,7 +239,7 @@ lm_status lm_hashdb_hit_report(lm_hashdb *db, const lm_db_flood_opts *opts, lm_d
                 cur->today = cnt;
             else if (day < o.today && day >= o.today - (uint32_t)o.days) {
                 extra[*n - 1].any_before = 1;
-                extra[*n - 1].mean += (double)cnt / o.days;
+                extra[*n - 1].sum += cnt;
             }
         } else {
             st = db_err(db, LM_E_DB, "a hit record is damaged (run 'pmatch db verify')");
@@ -300,7 +300,7 @@ lm_status lm_hashdb_hit_report(lm_hashdb *db, const lm_db_flood_opts *opts, lm_d
             size_t m = 0;
             for (size_t j = 0; j < *n; j++)
                 if ((*rows)[j].list_id == lists[i] && extra[j].any_before)
-                    means[m++] = extra[j].mean;
+                    means[m++] = (double)extra[j].sum / o.days;
             double typical = lm_db_median(means, m);
             for (size_t j = 0; j < *n; j++)
                 if ((*rows)[j].list_id == lists[i]) {
