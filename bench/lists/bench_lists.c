@@ -31,6 +31,24 @@ static double now(void)
     return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
+static double cpu(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static double load1(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f && fscanf(f, "%lf", &l) != 1)
+        l = -1;
+    if (f)
+        fclose(f);
+    return l;
+}
+
 static uint64_t rng = 0x5eed;
 static uint64_t next(void)
 {
@@ -143,22 +161,26 @@ int main(int argc, char **argv)
     o.list = "bench";
     lm_db_import_result r;
     t0 = now();
+    double c0 = cpu();
     lm_status st = lm_hashdb_import_path(db, hex, &o, &r);
-    double ti = now() - t0;
+    double ti = now() - t0, ci = cpu() - c0;
     if (st != LM_OK) {
         fprintf(stderr, "import: %s: %s\n", lm_strerror(st), lm_hashdb_last_error(db));
         return 1;
     }
-    printf("import: %llu hashes in %.2f s = %.0f hashes/s (one transaction, synced)\n",
-           (unsigned long long)r.added, ti, (double)r.added / ti);
+    printf("import: %llu hashes in %.2f s = %.0f hashes/s (one transaction, synced); CPU %.2f s "
+           "= %.0f hashes per CPU-second; load average %.1f\n",
+           (unsigned long long)r.added, ti, (double)r.added / ti, ci, (double)r.added / ci,
+           load1());
 
     t0 = now();
+    c0 = cpu();
     if (lm_matcher_open(db_path, &matcher, err, sizeof err) != LM_OK) {
         fprintf(stderr, "matcher: %s\n", err);
         return 1;
     }
-    printf("matcher open (load + index build): %.2f s, %zu hashes, RSS %ld MiB\n", now() - t0,
-           lm_matcher_size(matcher), status_kb("VmRSS:") / 1024);
+    printf("matcher open (load + index build): %.2f s (CPU %.2f s), %zu hashes, RSS %ld MiB\n",
+           now() - t0, cpu() - c0, lm_matcher_size(matcher), status_kb("VmRSS:") / 1024);
 
     o.list = "bench-added";
     if (lm_hashdb_import_path(db, add_hex, &o, &r) != LM_OK)
@@ -186,6 +208,24 @@ int main(int argc, char **argv)
            "meanwhile (none failed); peak extra memory %ld MiB (RSS %ld MiB before)\n",
            lm_matcher_size(matcher), tr, served_during, (peak - rss_before) / 1024,
            rss_before / 1024);
+    /* Once more without the query thread: the refresh's own CPU time. */
+    o.list = "bench-added-2";
+    rng = 0xadd2;
+    if (write_hex(add_hex, ADD) || lm_hashdb_import_path(db, add_hex, &o, &r) != LM_OK)
+        return 1;
+    rss_before = status_kb("VmRSS:");
+    reset_peak();
+    t0 = now();
+    c0 = cpu();
+    st = lm_matcher_refresh(matcher, &changed);
+    tr = now() - t0;
+    double cr = cpu() - c0;
+    peak = status_kb("VmHWM:");
+    if (st != LM_OK || !changed)
+        return 1;
+    printf("refresh at %zu hashes, no concurrent queries: %.2f s (CPU %.2f s), peak extra "
+           "memory %ld MiB; load average %.1f\n",
+           lm_matcher_size(matcher), tr, cr, (peak - rss_before) / 1024, load1());
     lm_matcher_close(matcher);
     lm_hashdb_close(db);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
