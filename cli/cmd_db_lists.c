@@ -70,8 +70,9 @@ static void print_attrs_row(const lm_db_list_info *l, const lm_db_list_attrs *a)
            l->version);
 }
 
-static const char header[] = "id    name                        entries  kind      state     distance  source "
-                             "version\n";
+static const char header[] =
+    "id    name                        entries  kind      state     distance  source "
+    "version\n";
 
 static int do_lists(lm_hashdb *db, const char *only)
 {
@@ -195,8 +196,21 @@ static int do_watch(lm_hashdb *db, int64_t interval, int64_t count)
 
 int cmd_db_manage(int argc, char **argv)
 {
-    enum { O_DB = 256, O_DIST, O_ENABLE, O_DISABLE, O_KIND, O_FLOOD, O_DAYS, O_FACTOR, O_MINH,
-           O_TODAY, O_LIMIT, O_INTERVAL, O_COUNT };
+    enum {
+        O_DB = 256,
+        O_DIST,
+        O_ENABLE,
+        O_DISABLE,
+        O_KIND,
+        O_FLOOD,
+        O_DAYS,
+        O_FACTOR,
+        O_MINH,
+        O_TODAY,
+        O_LIMIT,
+        O_INTERVAL,
+        O_COUNT
+    };
     static const struct option options[] = {
         {"db", required_argument, NULL, O_DB},
         {"distance", required_argument, NULL, O_DIST},

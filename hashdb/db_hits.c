@@ -154,8 +154,7 @@ int lm_db_flood_rule(const lm_db_flood_opts *o, uint64_t today, double entry_med
                      double list_typical)
 {
     double e = entry_median > 1 ? entry_median : 1, l = list_typical > 1 ? list_typical : 1;
-    return today >= o->min_hits && (double)today >= o->factor * e &&
-           (double)today >= o->factor * l;
+    return today >= o->min_hits && (double)today >= o->factor * e && (double)today >= o->factor * l;
 }
 
 typedef struct row_extra {
@@ -305,8 +304,8 @@ lm_status lm_hashdb_hit_report(lm_hashdb *db, const lm_db_flood_opts *opts, lm_d
             for (size_t j = 0; j < *n; j++)
                 if ((*rows)[j].list_id == lists[i]) {
                     (*rows)[j].list_typical = typical;
-                    (*rows)[j].flood = lm_db_flood_rule(&o, (*rows)[j].today,
-                                                        (*rows)[j].entry_median, typical);
+                    (*rows)[j].flood =
+                        lm_db_flood_rule(&o, (*rows)[j].today, (*rows)[j].entry_median, typical);
                 }
         }
     }

@@ -10,7 +10,8 @@
 
 typedef enum lm_db_list_kind {
     LM_DB_LIST_NORMAL = 0,
-    LM_DB_LIST_NEGATIVE = 1, /* known false positives: a match suppresses the image's other matches */
+    LM_DB_LIST_NEGATIVE =
+        1, /* known false positives: a match suppresses the image's other matches */
 } lm_db_list_kind;
 
 typedef struct lm_db_list_attrs {
@@ -94,11 +95,11 @@ typedef struct lm_db_hit_row {
     char list[LM_DB_MAX_LIST_NAME + 1];
     uint64_t total;
     int64_t first, last;
-    uint64_t today;         /* hits on opts.today */
-    double entry_median;    /* median daily hits of this entry over the window */
-    double list_typical;    /* median, over the list's entries with hits in the window, of
-                               their mean daily hits over the window */
-    int flood;              /* today >= min_hits and >= factor x max(1, each baseline) */
+    uint64_t today;      /* hits on opts.today */
+    double entry_median; /* median daily hits of this entry over the window */
+    double list_typical; /* median, over the list's entries with hits in the window, of
+                            their mean daily hits over the window */
+    int flood;           /* today >= min_hits and >= factor x max(1, each baseline) */
 } lm_db_hit_row;
 
 /* Every entry with hit records, by id, with its flood judgement. Free *rows with free(). */

@@ -296,8 +296,8 @@ static void on_hits(vctx *v, const MDB_val *k, const MDB_val *d)
     uint64_t id = db_get_be64(k->mv_data);
     uint32_t day = db_get_be32((const uint8_t *)k->mv_data + 8);
     if (d->mv_size != (day == 0 ? DB_HIT_TOTAL_REC : 8))
-        problem(v, "hits: entry %llu day %u has a record of %zu bytes", (unsigned long long)id,
-                day, d->mv_size);
+        problem(v, "hits: entry %llu day %u has a record of %zu bytes", (unsigned long long)id, day,
+                d->mv_size);
     if (day == 0 && !entry_exists(v, id))
         problem(v, "hits: names entry %llu, which does not exist", (unsigned long long)id);
 }

@@ -17,15 +17,15 @@
 #include "index.h"
 
 typedef struct matcher_snapshot {
-    atomic_size_t refs;      /* the matcher's reference + one per pinned query */
-    uint64_t generation;     /* the list generation it was built from */
-    lm_index *index;         /* over the PDQ entries; position i is entry ids[i] */
+    atomic_size_t refs;  /* the matcher's reference + one per pinned query */
+    uint64_t generation; /* the list generation it was built from */
+    lm_index *index;     /* over the PDQ entries; position i is entry ids[i] */
     uint64_t *ids;
     size_t count;
     lm_db_list_attrs *lists; /* by list id */
     size_t nlists;
-    int max_list_distance;   /* largest distance set on an enabled list; -1 when none */
-    size_t bytes;            /* memory held (index + maps) */
+    int max_list_distance; /* largest distance set on an enabled list; -1 when none */
+    size_t bytes;          /* memory held (index + maps) */
 } matcher_snapshot;
 
 /* Build a snapshot of db's current generation (one reference held by the caller). */

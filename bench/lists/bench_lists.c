@@ -142,8 +142,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "cannot write %s\n", hex);
         return 1;
     }
-    printf("generated %zu random PDQ hashes (%zu bytes of hex) in %.1f s\n", n, n * 65,
-           now() - t0);
+    printf("generated %zu random PDQ hashes (%zu bytes of hex) in %.1f s\n", n, n * 65, now() - t0);
 
     char err[256];
     if (lm_hashdb_init(db_path, err, sizeof err) != LM_OK) {
