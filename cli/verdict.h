@@ -13,6 +13,7 @@ typedef struct item_result {
     char error[256];
     uint64_t size;
     lm_check_result check;
+    uint64_t seq;                /* index of the item in the walk (shard and MPI modes) */
 } item_result;
 
 /* Short name of a verdict for JSON ("match", "no_match", "low_quality", "not_image"). */
