@@ -15,13 +15,14 @@ export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 "$P" db init --db "$T/db" >/dev/null
 "$P" hash "$T"/tree/img-000*.jpg "$T"/tree/img-001*.jpg > "$T/known.csv"
 "$P" db import --db "$T/db" --list known "$T/known.csv" >/dev/null
-run() { # label, command...: prints the median files/s
-    label=$1
-    shift
+run() { # name, label, command...: prints the median files/s; output in $T/out-NAME.jsonl
+    name=$1
+    label=$2
+    shift 2
     rates=""
     for i in $(seq "$RUNS"); do
         s=$(date +%s.%N)
-        "$@" > "$T/out-$label.jsonl" 2>/dev/null || true
+        "$@" > "$T/out-$name.jsonl" 2>/dev/null || true
         e=$(date +%s.%N)
         rates="$rates $(echo "$COUNT / ($e - $s)" | bc -l)"
     done
@@ -30,8 +31,8 @@ run() { # label, command...: prints the median files/s
         "$(printf ' %.1f' $rates)"
 }
 echo "tree: $COUNT images; load average: $(cut -d' ' -f1-3 /proc/loadavg)"
-run "1 process --jobs 1" "$P" scan --db "$T/db" --json --quiet --jobs 1 "$T/tree"
-run "1 process --jobs 2" "$P" scan --db "$T/db" --json --quiet --jobs 2 "$T/tree"
-run "mpirun -n 2 (1 thread/rank)" mpirun -n 2 "$P" scan --mpi --db "$T/db" --json --quiet "$T/tree"
-cmp "$T/out-1 process --jobs 1.jsonl" "$T/out-mpirun -n 2 (1 thread/rank).jsonl" && echo "outputs identical"
+run single1 "1 process --jobs 1" "$P" scan --db "$T/db" --json --quiet --jobs 1 "$T/tree"
+run single2 "1 process --jobs 2" "$P" scan --db "$T/db" --json --quiet --jobs 2 "$T/tree"
+run mpi2 "mpirun -n 2 (1 thread/rank)" mpirun -n 2 "$P" scan --mpi --db "$T/db" --json --quiet "$T/tree"
+cmp "$T/out-single1.jsonl" "$T/out-mpi2.jsonl" && echo "outputs identical"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
