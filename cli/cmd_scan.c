@@ -74,6 +74,7 @@ void scan_check_item(const lm_matcher *m, const scan_config *cfg, item_result *r
     }
     if (st != LM_OK) {
         r->failed = 1;
+        r->status = st;
         snprintf(r->error, sizeof r->error, "%s%s%s", lm_strerror(st), err.msg[0] ? ": " : "",
                  err.msg);
     }
@@ -161,14 +162,16 @@ static void run_batch(const lm_matcher *m, const scan_config *cfg, item_result *
 }
 
 scan_category scan_print_walk_problem(FILE *out, const scan_config *cfg, const char *path,
-                                      walk_kind kind, const char *reason)
+                                      walk_kind kind, const char *reason, const char *code)
 {
-    item_result r = {.path = path, .failed = 1};
+    item_result r = {.path = path, .failed = 1, .status = LM_E_IO};
     if (kind == WALK_SKIPPED) {
         if (cfg->json) {
             fputs("{\"path\":", out);
             json_string(out, path);
-            fputs(",\"verdict\":\"skipped\",\"reason\":", out);
+            fputs(",\"verdict\":\"skipped\",\"code\":", out);
+            json_string(out, code);
+            fputs(",\"reason\":", out);
             json_string(out, reason);
             fputs("}\n", out);
         } else {
@@ -186,21 +189,22 @@ scan_category scan_print_walk_problem(FILE *out, const scan_config *cfg, const c
 
 typedef struct walk_problem_args {
     const scan_config *cfg;
-    const char *path, *reason;
+    const char *path, *reason, *code;
     walk_kind kind;
 } walk_problem_args;
 
 static void print_walk_problem_cb(FILE *out, const void *arg)
 {
     const walk_problem_args *a = arg;
-    scan_print_walk_problem(out, a->cfg, a->path, a->kind, a->reason);
+    scan_print_walk_problem(out, a->cfg, a->path, a->kind, a->reason, a->code);
 }
 
 static void report_walk_problem(const scan_config *cfg, uint64_t seq, const char *path,
-                                walk_kind kind, const char *reason, scan_totals *t)
+                                walk_kind kind, const char *reason, const char *code,
+                                scan_totals *t)
 {
     t->counts[kind == WALK_SKIPPED ? CAT_SKIPPED : CAT_ERROR]++;
-    walk_problem_args a = {cfg, path, reason, kind};
+    walk_problem_args a = {cfg, path, reason, code, kind};
     emit_record(cfg, seq, t, print_walk_problem_cb, &a);
 }
 
@@ -406,7 +410,7 @@ int cmd_scan(int argc, char **argv)
         if (kind != WALK_FILE && strcmp(path, "-") != 0) {
             run_batch(m, &cfg, items, n, &t); /* keep output in walk order */
             n = 0;
-            report_walk_problem(&cfg, item_seq, path, kind, reason, &t);
+            report_walk_problem(&cfg, item_seq, path, kind, reason, walk_last_code(w), &t);
             continue;
         }
         memset(&items[n], 0, sizeof items[n]);

@@ -34,7 +34,7 @@ void scan_print_item(FILE *out, const lm_matcher *m, const scan_config *cfg, con
 
 /* Print a walk item that is not a file to check (skipped or unreadable); returns its category. */
 scan_category scan_print_walk_problem(FILE *out, const scan_config *cfg, const char *path,
-                                      walk_kind kind, const char *reason);
+                                      walk_kind kind, const char *reason, const char *code);
 
 /* The summary line on stderr ("pmatch scan: N files in S s: ..."); label may be "" or " (shard 1/3)". */
 void scan_print_summary(FILE *err, const char *who, const uint64_t counts[CAT_COUNT], double secs,

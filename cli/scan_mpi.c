@@ -80,7 +80,13 @@ static void buf_add(buf *b, const void *data, size_t n)
 static char *recv_any(int src, int tag, int *from, int *len)
 {
     MPI_Status st;
-    MPI_Probe(src, tag, MPI_COMM_WORLD, &st);
+    /* Poll with short sleeps rather than MPI_Probe, which spins a core that
+       another rank on the same machine could use. */
+    for (int flag = 0, spins = 0; MPI_Iprobe(src, tag, MPI_COMM_WORLD, &flag, &st), !flag;)
+        if (++spins > 100) {
+            struct timespec ts = {0, 100 * 1000};
+            nanosleep(&ts, NULL);
+        }
     MPI_Get_count(&st, MPI_BYTE, len);
     char *p = malloc(*len > 0 ? (size_t)*len : 1);
     if (!p)
@@ -224,7 +230,8 @@ static int fill_batch(coordinator *c, buf *b, item_result *local)
             FILE *mem = open_memstream(&text, &len);
             if (!mem)
                 die("out of memory");
-            scan_category cat = scan_print_walk_problem(mem, c->cfg, path, kind, reason);
+            scan_category cat = scan_print_walk_problem(mem, c->cfg, path, kind, reason,
+                                                       walk_last_code(c->w));
             if (fclose(mem) != 0)
                 die("out of memory");
             set_ready(c, seq, (uint8_t)cat, text);
