@@ -23,15 +23,14 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: pmatch merge FILE...\n"
-            "\n"
-            "Combines the outputs of 'pmatch scan --shard K/N --json' (one file per shard,\n"
-            "in any order) into one JSON Lines stream in the order a single-process scan\n"
-            "prints, with the summary on stderr. Refuses (exit 2, nothing printed) when a\n"
-            "shard is missing, given twice, unfinished, or from a different scan.\n"
-            "Exit status: 1 something matched; otherwise 2 if some item failed or the\n"
-            "shards are refused; 0 nothing matched.\n");
+    fprintf(out, "usage: pmatch merge FILE...\n"
+                 "\n"
+                 "Combines the outputs of 'pmatch scan --shard K/N --json' (one file per shard,\n"
+                 "in any order) into one JSON Lines stream in the order a single-process scan\n"
+                 "prints, with the summary on stderr. Refuses (exit 2, nothing printed) when a\n"
+                 "shard is missing, given twice, unfinished, or from a different scan.\n"
+                 "Exit status: 1 something matched; otherwise 2 if some item failed or the\n"
+                 "shards are refused; 0 nothing matched.\n");
 }
 
 typedef struct input {
@@ -77,7 +76,8 @@ static int read_line(input *in, size_t *len)
     if (c == EOF && n == 0)
         return 0;
     if (c == EOF) {
-        fprintf(stderr, "pmatch merge: %s:%llu: last line has no newline (the shard did not finish)\n",
+        fprintf(stderr,
+                "pmatch merge: %s:%llu: last line has no newline (the shard did not finish)\n",
                 in->name, (unsigned long long)in->lineno + 1);
         return -1;
     }
@@ -127,7 +127,8 @@ static int check_file(input *in)
     if (rc < 0)
         return -1;
     if (!have_summary) {
-        fprintf(stderr, "pmatch merge: %s: no shard summary at the end (the shard did not finish)\n",
+        fprintf(stderr,
+                "pmatch merge: %s: no shard summary at the end (the shard did not finish)\n",
                 in->name);
         return -1;
     }

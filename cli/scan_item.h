@@ -19,8 +19,8 @@ typedef struct scan_config {
     lm_check_options check;
     int jobs, json, quiet;
     walk_options walk;
-    shard_spec shard;   /* --shard K/N (count 0: off) */
-    int mpi;            /* --mpi */
+    shard_spec shard; /* --shard K/N (count 0: off) */
+    int mpi;          /* --mpi */
 } scan_config;
 
 /* Read and check one file (r->path) into r; never fails as a whole: errors go to r->failed. */
@@ -36,7 +36,8 @@ void scan_print_item(FILE *out, const lm_matcher *m, const scan_config *cfg, con
 scan_category scan_print_walk_problem(FILE *out, const scan_config *cfg, const char *path,
                                       walk_kind kind, const char *reason, const char *code);
 
-/* The summary line on stderr ("pmatch scan: N files in S s: ..."); label may be "" or " (shard 1/3)". */
+/* The summary line on stderr ("pmatch scan: N files in S s: ..."); label may be "" or " (shard
+ * 1/3)". */
 void scan_print_summary(FILE *err, const char *who, const uint64_t counts[CAT_COUNT], double secs,
                         const char *label);
 

@@ -126,7 +126,8 @@ static void worker(const lm_matcher *m, const scan_config *cfg)
         outstanding--;
         int n = 0;
         for (int off = 0; off < len && n < BATCH; n++) {
-            const char *nul = off + 8 < len ? memchr(msg + off + 8, '\0', (size_t)(len - off - 8)) : NULL;
+            const char *nul =
+                off + 8 < len ? memchr(msg + off + 8, '\0', (size_t)(len - off - 8)) : NULL;
             if (!nul)
                 die("malformed work message");
             memset(&items[n], 0, sizeof items[n]);
@@ -230,8 +231,8 @@ static int fill_batch(coordinator *c, buf *b, item_result *local)
             FILE *mem = open_memstream(&text, &len);
             if (!mem)
                 die("out of memory");
-            scan_category cat = scan_print_walk_problem(mem, c->cfg, path, kind, reason,
-                                                       walk_last_code(c->w));
+            scan_category cat =
+                scan_print_walk_problem(mem, c->cfg, path, kind, reason, walk_last_code(c->w));
             if (fclose(mem) != 0)
                 die("out of memory");
             set_ready(c, seq, (uint8_t)cat, text);

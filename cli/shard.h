@@ -53,9 +53,9 @@ extern const char *const scan_category_names[CAT_COUNT];
 /* What a shard reports about itself in its last record. */
 typedef struct shard_summary {
     shard_spec shard;
-    uint64_t walk_items;             /* items in the full walk (every shard sees the same) */
-    uint64_t records;                /* item records this shard wrote */
-    uint64_t scan_id;                /* fingerprint of the roots and result options */
+    uint64_t walk_items; /* items in the full walk (every shard sees the same) */
+    uint64_t records;    /* item records this shard wrote */
+    uint64_t scan_id;    /* fingerprint of the roots and result options */
     uint64_t counts[CAT_COUNT];
 } shard_summary;
 
@@ -67,10 +67,10 @@ typedef enum shard_line_kind { SHARD_LINE_RECORD = 1, SHARD_LINE_SUMMARY = 2 } s
 
 typedef struct shard_line {
     shard_line_kind kind;
-    uint64_t seq;                    /* RECORD: index in the full walk */
-    scan_category category;          /* RECORD */
-    size_t body;                     /* RECORD: offset of the record after {"seq":N, */
-    shard_summary summary;           /* SUMMARY */
+    uint64_t seq;           /* RECORD: index in the full walk */
+    scan_category category; /* RECORD */
+    size_t body;            /* RECORD: offset of the record after {"seq":N, */
+    shard_summary summary;  /* SUMMARY */
 } shard_line;
 
 /*
@@ -80,7 +80,8 @@ typedef struct shard_line {
  */
 int shard_parse_line(const char *line, size_t len, shard_line *out, char *why, size_t why_size);
 
-/* FNV-1a 64 running hash (for the scan fingerprint): h = shard_fnv(h, bytes, n); start with SHARD_FNV_INIT. */
+/* FNV-1a 64 running hash (for the scan fingerprint): h = shard_fnv(h, bytes, n); start with
+ * SHARD_FNV_INIT. */
 #define SHARD_FNV_INIT 0xcbf29ce484222325ull
 uint64_t shard_fnv(uint64_t h, const void *bytes, size_t n);
 

@@ -63,8 +63,10 @@ static void test_parse(void)
     CHECK(shard_parse("1/3", &s) == 0 && s.index == 1 && s.count == 3);
     CHECK(shard_parse("3/3", &s) == 0 && s.index == 3);
     CHECK(shard_parse("1/1", &s) == 0);
-    static const char *bad[] = {"0/3", "4/3", "1/0", "3", "/3", "1/", "-1/3", "1/3x", " 1/3",
-                                "01/3", "1/1000001", "99999999999999999999/3", ""};
+    static const char *bad[] = {"0/3",  "4/3",  "1/0",       "3",
+                                "/3",   "1/",   "-1/3",      "1/3x",
+                                " 1/3", "01/3", "1/1000001", "99999999999999999999/3",
+                                ""};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         CHECK_EQ_INT(shard_parse(bad[i], &s), -1);
 }
@@ -80,10 +82,14 @@ static void test_lines(void)
     shard_line l;
     const char *rec = "{\"seq\":12,\"path\":\"a\\\"b\\\\\",\"verdict\":\"match\",\"size\":3}";
     CHECK(parse(rec, &l) == 0 && l.kind == SHARD_LINE_RECORD && l.seq == 12 &&
-          l.category == CAT_MATCH && strcmp(rec + l.body, "\"path\":\"a\\\"b\\\\\",\"verdict\":\"match\",\"size\":3}") == 0);
+          l.category == CAT_MATCH &&
+          strcmp(rec + l.body, "\"path\":\"a\\\"b\\\\\",\"verdict\":\"match\",\"size\":3}") == 0);
     CHECK(parse("{\"seq\":0,\"path\":\"x\",\"verdict\":\"skipped\",\"reason\":\"r\"}", &l) == 0 &&
           l.category == CAT_SKIPPED);
-    shard_summary s = {.shard = {2, 3}, .walk_items = 10, .records = 3, .scan_id = 0xabcdef0123456789ull,
+    shard_summary s = {.shard = {2, 3},
+                       .walk_items = 10,
+                       .records = 3,
+                       .scan_id = 0xabcdef0123456789ull,
                        .counts = {1, 1, 0, 0, 1, 0}};
     char buf[512];
     FILE *f = fmemopen(buf, sizeof buf, "w");
@@ -93,13 +99,24 @@ static void test_lines(void)
     CHECK(parse(buf, &l) == 0 && l.kind == SHARD_LINE_SUMMARY &&
           memcmp(&l.summary, &s, sizeof s) == 0);
     static const char *bad[] = {
-        "", "{}", "{\"seq\":1}", "{\"seq\":-1,\"path\":\"x\",\"verdict\":\"match\"}",
-        "{\"seq\":1,\"path\":\"x,\"verdict\":\"match\"}", "{\"seq\":1,\"path\":\"x\",\"verdict\":\"maybe\"}",
-        "{\"seq\":1,\"path\":\"x\",\"verdict\":\"match\"", "{\"seq\":1,\"path\":\"x\\",
+        "",
+        "{}",
+        "{\"seq\":1}",
+        "{\"seq\":-1,\"path\":\"x\",\"verdict\":\"match\"}",
+        "{\"seq\":1,\"path\":\"x,\"verdict\":\"match\"}",
+        "{\"seq\":1,\"path\":\"x\",\"verdict\":\"maybe\"}",
+        "{\"seq\":1,\"path\":\"x\",\"verdict\":\"match\"",
+        "{\"seq\":1,\"path\":\"x\\",
         "{\"seq\":1,\"path\":\"x\",\"verdict\":\"match\"}\r",
-        "{\"shard_summary\":{\"shard\":\"4/3\",\"walk_items\":1,\"records\":0,\"scan\":\"0000000000000000\",\"match\":0,\"no_match\":0,\"low_quality\":0,\"not_image\":0,\"error\":0,\"skipped\":0}}",
-        "{\"shard_summary\":{\"shard\":\"1/3\",\"walk_items\":1,\"records\":1,\"scan\":\"0000000000000000\",\"match\":0,\"no_match\":0,\"low_quality\":0,\"not_image\":0,\"error\":0,\"skipped\":0}}",
-        "{\"shard_summary\":{\"shard\":\"1/3\",\"walk_items\":1,\"records\":0,\"scan\":\"000000000000000\",\"match\":0,\"no_match\":0,\"low_quality\":0,\"not_image\":0,\"error\":0,\"skipped\":0}}",
+        "{\"shard_summary\":{\"shard\":\"4/"
+        "3\",\"walk_items\":1,\"records\":0,\"scan\":\"0000000000000000\",\"match\":0,\"no_match\":"
+        "0,\"low_quality\":0,\"not_image\":0,\"error\":0,\"skipped\":0}}",
+        "{\"shard_summary\":{\"shard\":\"1/"
+        "3\",\"walk_items\":1,\"records\":1,\"scan\":\"0000000000000000\",\"match\":0,\"no_match\":"
+        "0,\"low_quality\":0,\"not_image\":0,\"error\":0,\"skipped\":0}}",
+        "{\"shard_summary\":{\"shard\":\"1/"
+        "3\",\"walk_items\":1,\"records\":0,\"scan\":\"000000000000000\",\"match\":0,\"no_match\":"
+        "0,\"low_quality\":0,\"not_image\":0,\"error\":0,\"skipped\":0}}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
         if (parse(bad[i], &l) != -1) {
