@@ -11,6 +11,7 @@
 #include "json.h"
 #include "libmatch.h"
 #include "progress.h"
+#include "scan_urls.h"
 #include "verdict.h"
 #include "walk.h"
 
@@ -19,7 +20,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: pmatch scan [OPTIONS] PATH...     ('-' reads one input from standard input)\n"
+            "usage: pmatch scan [OPTIONS] PATH|URL... ('-' reads one input from standard input)\n"
             "\n"
             "Hashes every file under the given paths (PDQ for images, MD5/SHA-1/SHA-256 for\n"
             "all files) and matches them against the hash list. Prints one verdict per file\n"
@@ -42,6 +43,7 @@ static void usage(FILE *out)
             "  --max-pixels N      refuse images declaring more than N pixels (default 100 M)\n"
             "Exit status: 1 something matched; otherwise 2 if some input could not be read or\n"
             "the list could not be opened; 0 nothing matched.\n");
+    scan_urls_usage(out);
 }
 
 typedef struct scan_config {
@@ -155,10 +157,13 @@ int cmd_scan(int argc, char **argv)
         {"exact", no_argument, NULL, O_EXACT},
         {"video-sampling", required_argument, NULL, O_SAMPLING},
         {"help", no_argument, NULL, 'h'},
+        SCAN_URL_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     scan_config cfg = {.jobs = 0};
     lm_check_options_init(&cfg.check);
+    scan_url_config url_cfg;
+    scan_urls_config_init(&url_cfg);
     const char *db_flag = NULL;
     int64_t v;
     int c;
@@ -207,11 +212,36 @@ int cmd_scan(int argc, char **argv)
             cfg.check.max_pixels = (uint64_t)v;
             break;
         case 'h': usage(stdout); return PMATCH_EXIT_OK;
-        default: usage(stderr); return PMATCH_EXIT_ERROR;
+        default:
+            if (c >= SCAN_URL_OPT_FIRST && c <= SCAN_URL_OPT_LAST) {
+                if (scan_urls_option(&url_cfg, c, optarg))
+                    return PMATCH_EXIT_ERROR;
+                break;
+            }
+            usage(stderr);
+            return PMATCH_EXIT_ERROR;
         }
     }
-    if (optind >= argc) {
+    /* URLs go to the URL scanner (scan_urls.c), paths to the walk below; order kept. */
+    char **urls = calloc((size_t)(argc - optind) + 1, sizeof *urls);
+    char **paths = calloc((size_t)(argc - optind) + 1, sizeof *paths);
+    int nurls = 0, npaths = 0;
+    if (!urls || !paths) {
+        free(urls);
+        free(paths);
+        fprintf(stderr, "pmatch scan: out of memory\n");
+        return PMATCH_EXIT_ERROR;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (scan_is_url(argv[i]))
+            urls[nurls++] = argv[i];
+        else
+            paths[npaths++] = argv[i];
+    }
+    if (optind >= argc && !url_cfg.url_list) {
         usage(stderr);
+        free(urls);
+        free(paths);
         return PMATCH_EXIT_ERROR;
     }
     if (cfg.jobs == 0) {
@@ -222,6 +252,8 @@ int cmd_scan(int argc, char **argv)
     char *db_path = pmatch_default_db_path(db_flag);
     if (!db_path) {
         fprintf(stderr, "pmatch scan: no hash list: give --db PATH or set PMATCH_DB\n");
+        free(urls);
+        free(paths);
         return PMATCH_EXIT_ERROR;
     }
     lm_matcher *m = NULL;
@@ -231,6 +263,8 @@ int cmd_scan(int argc, char **argv)
         fprintf(stderr, "pmatch scan: cannot open hash list %s: %s%s%s\n", db_path,
                 lm_strerror(st), errbuf[0] ? ": " : "", errbuf);
         free(db_path);
+        free(urls);
+        free(paths);
         return PMATCH_EXIT_ERROR;
     }
 
@@ -238,7 +272,7 @@ int cmd_scan(int argc, char **argv)
     progress_init(&prog, !cfg.quiet);
     scan_totals t = {0};
     item_result *items = calloc(SCAN_BATCH, sizeof *items);
-    walk *w = walk_open(argv + optind, argc - optind, &cfg.walk);
+    walk *w = walk_open(paths, npaths, &cfg.walk);
     int oom = !items || !w;
     int n = 0;
     const char *path;
@@ -268,13 +302,22 @@ int cmd_scan(int argc, char **argv)
     walk_close(w);
     free(items);
     double secs = progress_now() - prog.start;
-    fprintf(stderr,
+    if (npaths > 0)
+        fprintf(stderr,
             "pmatch scan: %llu files in %.2f s: %llu matched, %llu no match, %llu low quality, "
             "%llu not images, %llu errors, %llu skipped\n",
             (unsigned long long)t.files, secs, (unsigned long long)t.matched,
             (unsigned long long)(t.files - t.matched - t.low_quality - t.not_image - t.failed),
             (unsigned long long)t.low_quality, (unsigned long long)t.not_image,
             (unsigned long long)t.failed, (unsigned long long)t.skipped);
+    scan_url_totals ut = {0};
+    if (!oom && (nurls > 0 || url_cfg.url_list) &&
+        scan_urls(m, &cfg.check, cfg.json, cfg.quiet, &url_cfg, urls, (size_t)nurls, &ut) != 0)
+        ut.failed++;
+    t.matched += ut.matched;
+    t.failed += ut.failed;
+    free(urls);
+    free(paths);
     lm_matcher_close(m);
     free(db_path);
     if (oom) {

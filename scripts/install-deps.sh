@@ -8,7 +8,7 @@ PACKAGES="
   libjpeg62-turbo-dev libpng-dev zlib1g-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   liblmdb-dev lmdb-utils
-  libcurl4-openssl-dev libssl-dev
+  libcurl4-openssl-dev libssl-dev libxml2-dev openssl
   python3
 "
 # Optional extras (fuzzing with clang/libFuzzer, FAISS for bench/search): LM_INSTALL_EXTRAS=1.
