@@ -8,7 +8,7 @@
 
 #include <curl/curl.h>
 #include <libxml/HTMLparser.h>
-#include <libxml/tree.h>
+#include <libxml/parser.h>
 
 /* File extensions that make an <a href> a media link (images and videos lm_check reads). */
 static const char *const media_exts[] = {
@@ -22,6 +22,8 @@ typedef struct collector {
     size_t max, cap;
     CURLU *base; /* the URL relative references resolve against */
     int nomem;
+    htmlParserCtxtPtr ctxt;
+    char *base_href; /* first pass: the first <base href> */
 } collector;
 
 static int ascii_ieq(const xmlChar *a, const char *b)
@@ -29,10 +31,13 @@ static int ascii_ieq(const xmlChar *a, const char *b)
     return a && strcasecmp((const char *)a, b) == 0;
 }
 
-/* The attribute's value (caller frees with xmlFree), or NULL. */
-static xmlChar *attr(xmlNode *n, const char *name)
+/* The value of attribute name in a SAX attribute list (name, value, ..., NULL), or NULL. */
+static const char *attr(const xmlChar **atts, const char *name)
 {
-    return xmlGetProp(n, (const xmlChar *)name);
+    for (size_t i = 0; atts && atts[i]; i += 2)
+        if (ascii_ieq(atts[i], name))
+            return (const char *)atts[i + 1];
+    return NULL;
 }
 
 static int path_has_media_ext(const char *path)
@@ -171,87 +176,95 @@ static int add_srcset(collector *c, const char *s)
     return stop;
 }
 
-static int add_attr(collector *c, xmlNode *n, const char *name, int want_media_ext)
+static int add_attr(collector *c, const xmlChar **atts, const char *name, int want_media_ext)
 {
-    xmlChar *v = attr(n, name);
-    if (!v)
-        return 0;
-    int stop = add(c, (const char *)v, want_media_ext);
-    xmlFree(v);
-    return stop;
+    const char *v = attr(atts, name);
+    return v ? add(c, v, want_media_ext) : 0;
 }
 
-static int add_srcset_attr(collector *c, xmlNode *n)
+static int add_srcset_attr(collector *c, const xmlChar **atts)
 {
-    xmlChar *v = attr(n, "srcset");
-    if (!v)
-        return 0;
-    int stop = add_srcset(c, (const char *)v);
-    xmlFree(v);
-    return stop;
+    const char *v = attr(atts, "srcset");
+    return v ? add_srcset(c, v) : 0;
 }
 
-static int is_media_meta(const xmlChar *p)
+static int is_media_meta(const char *p)
 {
     static const char *const names[] = {
         "og:image",      "og:image:url",      "og:image:secure_url",
         "og:video",      "og:video:url",      "og:video:secure_url",
         "twitter:image", "twitter:image:src", "twitter:player:stream"};
     for (size_t i = 0; p && i < sizeof names / sizeof names[0]; i++)
-        if (ascii_ieq(p, names[i]))
+        if (strcasecmp(p, names[i]) == 0)
             return 1;
     return 0;
 }
 
-static int visit(collector *c, xmlNode *n)
+/* One start tag; returns 1 to stop (limit reached or out of memory). */
+static int visit(collector *c, const xmlChar *name, const xmlChar **atts)
 {
-    const xmlChar *name = n->name;
-    if (ascii_ieq(name, "img"))
-        return add_attr(c, n, "src", 0) || add_srcset_attr(c, n);
-    if (ascii_ieq(name, "source"))
-        return add_attr(c, n, "src", 0) || add_srcset_attr(c, n);
+    if (ascii_ieq(name, "img") || ascii_ieq(name, "source"))
+        return add_attr(c, atts, "src", 0) || add_srcset_attr(c, atts);
     if (ascii_ieq(name, "video"))
-        return add_attr(c, n, "src", 0) || add_attr(c, n, "poster", 0);
+        return add_attr(c, atts, "src", 0) || add_attr(c, atts, "poster", 0);
     if (ascii_ieq(name, "a") || ascii_ieq(name, "area"))
-        return add_attr(c, n, "href", 1);
+        return add_attr(c, atts, "href", 1);
     if (ascii_ieq(name, "link")) {
-        xmlChar *rel = attr(n, "rel");
-        int stop = ascii_ieq(rel, "image_src") ? add_attr(c, n, "href", 0) : 0;
-        xmlFree(rel);
-        return stop;
+        const char *rel = attr(atts, "rel");
+        return rel && strcasecmp(rel, "image_src") == 0 ? add_attr(c, atts, "href", 0) : 0;
     }
     if (ascii_ieq(name, "meta")) {
-        xmlChar *p = attr(n, "property"), *nm = attr(n, "name");
-        int stop = (is_media_meta(p) || is_media_meta(nm)) ? add_attr(c, n, "content", 0) : 0;
-        xmlFree(p);
-        xmlFree(nm);
-        return stop;
+        if (is_media_meta(attr(atts, "property")) || is_media_meta(attr(atts, "name")))
+            return add_attr(c, atts, "content", 0);
     }
     return 0;
 }
 
-/* The next node in document order, iteratively (no recursion on hostile depth). */
-static xmlNode *next_element(xmlNode *n, xmlNode *root)
+/* SAX callbacks: no tree is built, so neither memory nor libxml2's tree-depth limit grow
+ * with hostile nesting (media nested thousands of elements deep are still found). */
+static void on_start(void *ud, const xmlChar *name, const xmlChar **atts)
 {
-    /* Only elements and the document have children worth visiting (never follow entity
-     * references, whose children belong to a declaration elsewhere). */
-    if (n->children && (n->type == XML_ELEMENT_NODE || n->type == XML_HTML_DOCUMENT_NODE ||
-                        n->type == XML_DOCUMENT_NODE))
-        return n->children;
-    while (n && n != root) {
-        if (n->next)
-            return n->next;
-        n = n->parent;
-    }
-    return NULL;
+    collector *c = ud;
+    if (visit(c, name, atts) || c->nomem)
+        xmlStopParser(c->ctxt);
 }
 
-static xmlNode *first_base(xmlNode *root)
+static void on_start_base(void *ud, const xmlChar *name, const xmlChar **atts)
 {
-    for (xmlNode *n = root; n; n = next_element(n, root))
-        if (n->type == XML_ELEMENT_NODE && ascii_ieq(n->name, "base"))
-            return n;
-    return NULL;
+    collector *c = ud;
+    const char *href = ascii_ieq(name, "base") ? attr(atts, "href") : NULL;
+    if (!href)
+        return;
+    if (!(c->base_href = strdup(href)))
+        c->nomem = 1;
+    xmlStopParser(c->ctxt); /* the first <base href> is the one that counts */
+}
+
+/* One SAX pass over the document with a start-tag callback; -1 when out of memory. */
+static int sax_pass(collector *c, const uint8_t *html, size_t len, startElementSAXFunc fn)
+{
+    htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(
+        (const char *)(len ? html : (const uint8_t *)" "), len ? (int)len : 1);
+    if (!ctxt)
+        return -1;
+    htmlSAXHandler sax;
+    memset(&sax, 0, sizeof sax);
+    sax.startElement = fn;
+    if (ctxt->sax)
+        xmlFree(ctxt->sax);
+    ctxt->sax = &sax;
+    ctxt->userData = c;
+    c->ctxt = ctxt;
+    htmlCtxtUseOptions(ctxt, HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
+                                 HTML_PARSE_NOIMPLIED);
+    htmlParseDocument(ctxt);
+    ctxt->sax = NULL; /* ours, on the stack */
+    ctxt->userData = NULL;
+    if (ctxt->myDoc)
+        xmlFreeDoc(ctxt->myDoc);
+    htmlFreeParserCtxt(ctxt);
+    c->ctxt = NULL;
+    return 0;
 }
 
 void html_media_free(html_media_list *list)
@@ -277,35 +290,22 @@ int html_media_extract(const uint8_t *html, size_t len, const char *page_url, si
     }
     if (len > INT_MAX)
         len = INT_MAX; /* libxml2 takes an int; pages that large are refused earlier */
-    htmlDocPtr doc =
-        htmlReadMemory((const char *)(html ? html : (const uint8_t *)""), (int)len, NULL, NULL,
-                       HTML_PARSE_NONET | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-                           HTML_PARSE_NOIMPLIED | HTML_PARSE_COMPACT);
-    xmlNode *root = doc ? xmlDocGetRootElement(doc) : NULL;
-    if (root) {
-        /* Root may have siblings (comments, stray elements): walk from the document. */
-        xmlNode *top = (xmlNode *)doc;
-        xmlNode *base = first_base(top);
-        if (base) {
-            xmlChar *href = attr(base, "href");
-            if (href) {
-                CURLU *b = curl_url_dup(c.base);
-                if (b && curl_url_set(b, CURLUPART_URL, (const char *)href, CURLU_URLENCODE) ==
-                             CURLUE_OK) {
-                    curl_url_cleanup(c.base);
-                    c.base = b;
-                } else {
-                    curl_url_cleanup(b);
-                }
-                xmlFree(href);
-            }
+    /* <base href> applies to the whole document, also to references before it: find it
+     * first, then collect. */
+    if (sax_pass(&c, html, len, on_start_base) != 0)
+        c.nomem = 1;
+    if (c.base_href && !c.nomem) {
+        CURLU *b = curl_url_dup(c.base);
+        if (b && curl_url_set(b, CURLUPART_URL, c.base_href, CURLU_URLENCODE) == CURLUE_OK) {
+            curl_url_cleanup(c.base);
+            c.base = b;
+        } else {
+            curl_url_cleanup(b);
         }
-        for (xmlNode *n = top; n && !c.nomem; n = next_element(n, top))
-            if (n->type == XML_ELEMENT_NODE && visit(&c, n))
-                break;
     }
-    if (doc)
-        xmlFreeDoc(doc);
+    free(c.base_href);
+    if (!c.nomem && sax_pass(&c, html, len, on_start) != 0)
+        c.nomem = 1;
     curl_url_cleanup(c.base);
     if (c.nomem) {
         html_media_free(out);

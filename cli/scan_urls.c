@@ -73,7 +73,7 @@ int scan_urls_option(scan_url_config *cfg, int opt, const char *arg)
     case SCAN_URL_OPT_LIST: cfg->url_list = arg; return 0;
     case SCAN_URL_OPT_EVIDENCE: cfg->evidence = arg; return 0;
     case SCAN_URL_OPT_MAX_MEDIA:
-        if (parse_int_arg("--max-media", arg, 0, 100000, &v))
+        if (parse_int_arg("--max-media", arg, 0, 10000, &v))
             return -1;
         cfg->max_media = (size_t)v;
         return 0;
