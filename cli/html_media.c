@@ -9,6 +9,7 @@
 #include <curl/curl.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
+#include <libxml/xmlerror.h>
 
 /* File extensions that make an <a href> a media link (images and videos lm_check reads). */
 static const char *const media_exts[] = {
@@ -240,9 +241,25 @@ static void on_start_base(void *ud, const xmlChar *name, const xmlChar **atts)
     xmlStopParser(c->ctxt); /* the first <base href> is the one that counts */
 }
 
+/* libxml2 reports some errors (e.g. encoding conversion) through its per-thread generic
+ * handler even with HTML_PARSE_NOERROR; a hostile page must not write to our stderr. */
+static void quiet_generic(void *ctx, const char *msg, ...)
+{
+    (void)ctx;
+    (void)msg;
+}
+
+static void quiet_structured(void *ctx, xmlErrorPtr err)
+{
+    (void)ctx;
+    (void)err;
+}
+
 /* One SAX pass over the document with a start-tag callback; -1 when out of memory. */
 static int sax_pass(collector *c, const uint8_t *html, size_t len, startElementSAXFunc fn)
 {
+    xmlSetGenericErrorFunc(NULL, quiet_generic);
+    xmlSetStructuredErrorFunc(NULL, quiet_structured);
     htmlParserCtxtPtr ctxt = htmlCreateMemoryParserCtxt(
         (const char *)(len ? html : (const uint8_t *)" "), len ? (int)len : 1);
     if (!ctxt)

@@ -1,6 +1,8 @@
 /* Unit tests of the HTML media extractor (cli/html_media.c): what a page yields, exactly. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "html_media.h"
@@ -13,8 +15,8 @@ static void expect(const char *html, const char *page, size_t max, const char *c
     int rc = html_media_extract((const uint8_t *)html, strlen(html), page, max, &l);
     CHECK_EQ_INT(rc, 0);
     if (l.count != nwant || l.truncated != truncated) {
-        fprintf(stderr, "line %d: got %zu URLs (truncated %d), expected %zu (truncated %d):\n", line,
-                l.count, l.truncated, nwant, truncated);
+        fprintf(stderr, "line %d: got %zu URLs (truncated %d), expected %zu (truncated %d):\n",
+                line, l.count, l.truncated, nwant, truncated);
         for (size_t i = 0; i < l.count; i++)
             fprintf(stderr, "  %s\n", l.urls[i]);
         check_failures++;
@@ -25,7 +27,7 @@ static void expect(const char *html, const char *page, size_t max, const char *c
 }
 #define EXPECT(html, page, max, truncated, ...)                                                    \
     do {                                                                                           \
-        static const char *const want_[] = {__VA_ARGS__};                                        \
+        static const char *const want_[] = {__VA_ARGS__};                                          \
         expect(html, page, max, want_, sizeof want_ / sizeof want_[0] - 1, truncated, __LINE__);   \
     } while (0)
 
@@ -97,8 +99,8 @@ int main(void)
     EXPECT("", page, 100, 0, NULL);
     EXPECT("\x89PNG\r\n\x1a\n binary", page, 100, 0, NULL);
     /* Entities are decoded as text; no external entity is loaded (no network). */
-    EXPECT("<!DOCTYPE html SYSTEM 'http://127.0.0.1:9/x.dtd'><img src='a.jpg?x=1&amp;y=2'>",
-           page, 100, 0, "http://site.test/dir/a.jpg?x=1&y=2", NULL);
+    EXPECT("<!DOCTYPE html SYSTEM 'http://127.0.0.1:9/x.dtd'><img src='a.jpg?x=1&amp;y=2'>", page,
+           100, 0, "http://site.test/dir/a.jpg?x=1&y=2", NULL);
     /* A page URL that is not a URL: nothing can be resolved. */
     EXPECT("<img src=a.jpg>", "not a url", 100, 0, NULL);
 
@@ -110,6 +112,32 @@ int main(void)
             k += (size_t)snprintf(deep + k, sizeof deep - k, "<b>");
         snprintf(deep + k, sizeof deep - k, "<img src=deep.jpg>");
         EXPECT(deep, page, 100, 0, "http://site.test/dir/deep.jpg", NULL);
+    }
+
+    /* Hostile bytes make libxml2 complain about encodings through its global handler;
+     * nothing may reach stderr (found by fuzz_html: "<\0\0\0X\x16" looks like UCS-4). */
+    {
+        int fds[2];
+        CHECK(pipe(fds) == 0);
+        fflush(stderr);
+        int saved = dup(2);
+        dup2(fds[1], 2);
+        html_media_list l;
+        static const uint8_t ucs4[] = {'<', 0, 0, 0, 'X', 0x16};
+        CHECK_EQ_INT(html_media_extract(ucs4, sizeof ucs4, page, 10, &l), 0);
+        html_media_free(&l);
+        static const uint8_t zeros[] = "\0\0\0\0<img src=a.png>";
+        CHECK_EQ_INT(html_media_extract(zeros, sizeof zeros - 1, page, 10, &l), 0);
+        html_media_free(&l);
+        fflush(stderr);
+        dup2(saved, 2);
+        close(saved);
+        close(fds[1]);
+        fcntl(fds[0], F_SETFL, O_NONBLOCK);
+        char buf[256];
+        ssize_t got = read(fds[0], buf, sizeof buf);
+        close(fds[0]);
+        CHECK(got <= 0);
     }
 
     /* Sniffing and the declared type. */
