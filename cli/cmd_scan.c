@@ -312,7 +312,8 @@ int cmd_scan(int argc, char **argv)
             (unsigned long long)t.failed, (unsigned long long)t.skipped);
     scan_url_totals ut = {0};
     if (!oom && (nurls > 0 || url_cfg.url_list) &&
-        scan_urls(m, &cfg.check, cfg.json, cfg.quiet, &url_cfg, urls, (size_t)nurls, &ut) != 0)
+        scan_urls(m, &cfg.check, cfg.json, cfg.quiet, cfg.jobs, &url_cfg, urls, (size_t)nurls,
+                  &ut) != 0)
         ut.failed++;
     t.matched += ut.matched;
     t.failed += ut.failed;

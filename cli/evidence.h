@@ -18,6 +18,7 @@ typedef enum url_item_kind { URL_ITEM_URL, URL_ITEM_PAGE, URL_ITEM_MEDIA } url_i
 typedef struct url_item {
     url_item_kind kind; /* a URL that was not HTML becomes URL_ITEM_URL */
     fetch_result f;
+    uint8_t *body;        /* the fetched bytes until checked (then freed) */
     const char *page_url; /* media: the page it was found on (requested URL) */
     int checked;          /* lm_check ran: check, size are valid */
     uint64_t size;

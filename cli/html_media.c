@@ -284,6 +284,11 @@ static int sax_pass(collector *c, const uint8_t *html, size_t len, startElementS
     return 0;
 }
 
+void html_media_init(void)
+{
+    xmlInitParser();
+}
+
 void html_media_free(html_media_list *list)
 {
     if (!list)

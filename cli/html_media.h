@@ -29,6 +29,9 @@ int html_media_extract(const uint8_t *html, size_t len, const char *page_url, si
                        html_media_list *out);
 void html_media_free(html_media_list *list);
 
+/* libxml2's one-time initialisation: call before threads use html_media_extract. */
+void html_media_init(void);
+
 /* 1 when the bytes look like an HTML document (a tag such as <!doctype html>,
  * <html>, <head>, <body> or <img near the start, after blanks and a BOM). */
 int html_sniff(const uint8_t *data, size_t len);

@@ -1,6 +1,7 @@
 #include "scan_urls.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -109,6 +110,13 @@ int scan_urls_option(scan_url_config *cfg, int opt, const char *arg)
     }
 }
 
+/* Checking runs on worker threads fed by the transfer loop, so a slow check (a long video)
+ * neither stalls transfers in flight into spurious timeouts nor leaves cores idle. The queue
+ * is bounded in items and bytes; the transfer loop waits when it is full. */
+#define CHECK_QUEUE_ITEMS 256
+#define CHECK_QUEUE_BYTES ((uint64_t)512 << 20)
+#define MAX_CHECKERS 64
+
 typedef struct run {
     const lm_matcher *m;
     const lm_check_options *check;
@@ -117,7 +125,16 @@ typedef struct run {
     FILE *evidence;
     progress prog;
     scan_url_totals *t;
+    /* guarded by mu: the counters and the queue */
+    pthread_mutex_t mu;
+    pthread_cond_t has_work, has_space, idle;
     uint64_t fetched, matched, failed, low_quality, not_image;
+    url_item *queue[CHECK_QUEUE_ITEMS];
+    size_t qhead, qcount, busy;
+    uint64_t qbytes;
+    int stop;
+    pthread_t threads[MAX_CHECKERS];
+    int nthreads;
 } run;
 
 static url_item *item_of(fetch_result *f)
@@ -125,62 +142,138 @@ static url_item *item_of(fetch_result *f)
     return (url_item *)(void *)((char *)f - offsetof(url_item, f));
 }
 
-static void check_item(run *r, url_item *it)
+/* lm_check the body; a URL given by the user that is an HTML page gets its media listed.
+ * Runs on a worker thread; frees the body. */
+static void process(run *r, url_item *it)
 {
     fetch_result *f = &it->f;
-    r->fetched++;
+    int matched = 0, failed = 0;
     if (f->error_code) {
         it->error_code = f->error_code;
         snprintf(it->error, sizeof it->error, "%s", f->error);
-        r->failed++;
-        return;
+        failed = 1;
+    } else {
+        lm_status st = lm_check(r->m, it->body, f->len, r->check, &it->check);
+        if (st != LM_OK) {
+            it->error_code = st == LM_E_LIMIT_BYTES ? "too_large" : "check_failed";
+            snprintf(it->error, sizeof it->error, "%.60s%s%.180s", lm_strerror(st),
+                     it->check.detail[0] ? ": " : "", it->check.detail);
+            failed = 1;
+        } else {
+            it->checked = 1;
+            it->size = f->len;
+            matched = it->check.verdict == LM_VERDICT_MATCH;
+        }
     }
-    lm_status st = lm_check(r->m, f->data, f->len, r->check, &it->check);
-    if (st != LM_OK) {
-        it->error_code = st == LM_E_LIMIT_BYTES ? "too_large" : "check_failed";
-        snprintf(it->error, sizeof it->error, "%.60s%s%.180s", lm_strerror(st),
-                 it->check.detail[0] ? ": " : "", it->check.detail);
-        r->failed++;
-        return;
-    }
-    it->checked = 1;
-    it->size = f->len;
-    if (it->check.verdict == LM_VERDICT_MATCH)
-        r->matched++;
-}
-
-static void update_progress(run *r)
-{
-    progress_update(&r->prog, r->fetched, r->matched, r->failed);
-}
-
-/* A URL given by the user: check it; if it is an HTML page, list its media. */
-static void on_url_done(void *ctx, fetch_result *f)
-{
-    run *r = ctx;
-    url_item *it = item_of(f);
-    check_item(r, it);
     /* Bytes that decode are media whatever the server declared; otherwise HTML by the
      * declared type or by sniffing. */
-    if (it->checked && !it->check.decoded &&
-        (html_content_type(f->content_type) || html_sniff(f->data, f->len))) {
+    if (it->kind == URL_ITEM_URL && it->checked && !it->check.decoded &&
+        (html_content_type(f->content_type) || html_sniff(it->body, f->len))) {
         it->kind = URL_ITEM_PAGE;
         const char *base = f->final_url ? f->final_url : f->url;
-        if (html_media_extract(f->data, f->len, base, r->cfg->max_media, &it->media) != 0) {
+        if (html_media_extract(it->body, f->len, base, r->cfg->max_media, &it->media) != 0) {
             it->error_code = "no_memory";
             snprintf(it->error, sizeof it->error, "out of memory listing the page's media");
-            r->failed++;
+            failed = 1;
         }
         it->media_truncated = it->media.truncated;
     }
-    update_progress(r);
+    free(it->body);
+    it->body = NULL;
+    pthread_mutex_lock(&r->mu);
+    r->fetched++;
+    r->matched += matched;
+    r->failed += failed;
+    pthread_mutex_unlock(&r->mu);
 }
 
-static void on_media_done(void *ctx, fetch_result *f)
+static void *checker(void *arg)
+{
+    run *r = arg;
+    pthread_mutex_lock(&r->mu);
+    for (;;) {
+        while (!r->stop && r->qcount == 0)
+            pthread_cond_wait(&r->has_work, &r->mu);
+        if (r->qcount == 0)
+            break; /* stopping and nothing left */
+        url_item *it = r->queue[r->qhead];
+        r->qhead = (r->qhead + 1) % CHECK_QUEUE_ITEMS;
+        r->qcount--;
+        r->qbytes -= it->f.len;
+        r->busy++;
+        pthread_cond_signal(&r->has_space);
+        pthread_mutex_unlock(&r->mu);
+        process(r, it);
+        pthread_mutex_lock(&r->mu);
+        r->busy--;
+        if (r->qcount == 0 && r->busy == 0)
+            pthread_cond_broadcast(&r->idle);
+    }
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* A transfer finished (transfer loop's thread): take its body and queue it for checking. */
+static void on_done(void *ctx, fetch_result *f)
 {
     run *r = ctx;
-    check_item(r, item_of(f));
-    update_progress(r);
+    url_item *it = item_of(f);
+    it->body = f->data;
+    f->data = NULL;
+    pthread_mutex_lock(&r->mu);
+    if (r->nthreads == 0) { /* no workers could start: check here */
+        pthread_mutex_unlock(&r->mu);
+        process(r, it);
+        pthread_mutex_lock(&r->mu);
+    } else {
+        while (r->qcount == CHECK_QUEUE_ITEMS ||
+               (r->qcount > 0 && r->qbytes + f->len > CHECK_QUEUE_BYTES))
+            pthread_cond_wait(&r->has_space, &r->mu);
+        r->queue[(r->qhead + r->qcount) % CHECK_QUEUE_ITEMS] = it;
+        r->qcount++;
+        r->qbytes += f->len;
+        pthread_cond_signal(&r->has_work);
+    }
+    uint64_t fetched = r->fetched, matched = r->matched, failed = r->failed;
+    pthread_mutex_unlock(&r->mu);
+    progress_update(&r->prog, fetched, matched, failed);
+}
+
+/* Wait until every queued item has been checked. */
+static void drain(run *r)
+{
+    pthread_mutex_lock(&r->mu);
+    while (r->qcount > 0 || r->busy > 0)
+        pthread_cond_wait(&r->idle, &r->mu);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void start_checkers(run *r, int jobs)
+{
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->has_work, NULL);
+    pthread_cond_init(&r->has_space, NULL);
+    pthread_cond_init(&r->idle, NULL);
+    html_media_init(); /* libxml2 wants its one-time setup before threads use it */
+    for (int i = 0; i < jobs && i < MAX_CHECKERS; i++) {
+        if (pthread_create(&r->threads[i], NULL, checker, r) != 0)
+            break;
+        r->nthreads++;
+    }
+}
+
+static void stop_checkers(run *r)
+{
+    pthread_mutex_lock(&r->mu);
+    r->stop = 1;
+    pthread_cond_broadcast(&r->has_work);
+    pthread_mutex_unlock(&r->mu);
+    for (int i = 0; i < r->nthreads; i++)
+        pthread_join(r->threads[i], NULL);
+    pthread_cond_destroy(&r->has_work);
+    pthread_cond_destroy(&r->has_space);
+    pthread_cond_destroy(&r->idle);
+    pthread_mutex_destroy(&r->mu);
 }
 
 static void print_text(run *r, const url_item *it, const char *indent)
@@ -239,7 +332,8 @@ static int run_batch(run *r, url_item *items, size_t n)
     fetch_result *ptrs[URL_BATCH];
     for (size_t i = 0; i < n; i++)
         ptrs[i] = &items[i].f;
-    fetch_run(&r->cfg->fetch, ptrs, n, on_url_done, r);
+    fetch_run(&r->cfg->fetch, ptrs, n, on_done, r);
+    drain(r);
 
     size_t total = 0;
     for (size_t i = 0; i < n; i++)
@@ -266,7 +360,8 @@ static int run_batch(run *r, url_item *items, size_t n)
             media[k++] = &mi->f;
         }
     }
-    fetch_run(&r->cfg->fetch, media, k, on_media_done, r);
+    fetch_run(&r->cfg->fetch, media, k, on_done, r);
+    drain(r);
     free(media);
 
     for (size_t i = 0; i < n; i++) {
@@ -322,13 +417,19 @@ static char **list_lines(char *text, size_t len, size_t *count)
     return lines ? lines : calloc(1, sizeof *lines);
 }
 
-int scan_urls(const lm_matcher *m, const lm_check_options *check, int json, int quiet,
+int scan_urls(const lm_matcher *m, const lm_check_options *check, int json, int quiet, int jobs,
               const scan_url_config *cfg, char *const *urls, size_t n, scan_url_totals *t)
 {
     scan_url_config c = *cfg;
     if (check->max_bytes)
         c.fetch.max_bytes = check->max_bytes;
-    run r = {.m = m, .check = check, .cfg = &c, .json = json, .t = t};
+    run r;
+    memset(&r, 0, sizeof r);
+    r.m = m;
+    r.check = check;
+    r.cfg = &c;
+    r.json = json;
+    r.t = t;
     memset(t, 0, sizeof *t);
     if (fetch_global_init() != 0) {
         fprintf(stderr, "pmatch scan: cannot initialise libcurl\n");
@@ -365,6 +466,7 @@ int scan_urls(const lm_matcher *m, const lm_check_options *check, int json, int 
     }
 
     progress_init(&r.prog, !quiet);
+    start_checkers(&r, jobs);
     url_item *items = calloc(URL_BATCH, sizeof *items);
     int rc = items ? 0 : -1;
     size_t total = n + nlist, done = 0;
@@ -380,6 +482,7 @@ int scan_urls(const lm_matcher *m, const lm_check_options *check, int json, int 
         done += k;
     }
     free(items);
+    stop_checkers(&r);
     progress_finish(&r.prog);
     if (rc != 0)
         fprintf(stderr, "pmatch scan: out of memory\n");

@@ -65,12 +65,13 @@ typedef struct scan_url_totals {
 } scan_url_totals;
 
 /*
- * Scan the URLs (and those of cfg->url_list). check->max_bytes also bounds bodies.
+ * Scan the URLs (and those of cfg->url_list). check->max_bytes also bounds bodies; jobs
+ * threads check what the transfers bring while cfg->fetch.connections transfers run.
  * Prints verdicts on stdout (JSON Lines evidence records when json), a summary on
  * stderr. Returns 0, or -1 when it could not run (list or evidence file unusable,
  * out of memory; already reported).
  */
-int scan_urls(const lm_matcher *m, const lm_check_options *check, int json, int quiet,
+int scan_urls(const lm_matcher *m, const lm_check_options *check, int json, int quiet, int jobs,
               const scan_url_config *cfg, char *const *urls, size_t n, scan_url_totals *t);
 
 #endif
