@@ -63,7 +63,7 @@ static void matches(FILE *out, const lm_matcher *m, const lm_check_result *c)
 static void hashes(FILE *out, const lm_check_result *c)
 {
     if (!c->decoded) {
-        fputs(",\"media\":\"other\"", out);
+        fprintf(out, ",\"media\":\"other\",\"decode_status\":%d", (int)c->decode_status);
         str_field(out, "decode_error", lm_strerror(c->decode_status));
         return;
     }
