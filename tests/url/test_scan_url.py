@@ -34,6 +34,9 @@ K0, K1, U0, U1 = names  # K: on the list; U: not
 blob = {n: open(os.path.join(served, n), "rb").read() for n in names}
 CTYPES = {".jpg": "image/jpeg", ".png": "image/png"}
 
+DOC = b"a benign text document that is on the list by its SHA-256\n"
+PLAIN = b"a benign text document on no list\n"
+
 # What the server saw (User-Agent per path, proxied requests), for the assertions.
 seen = {"ua": {}, "proxied": []}
 
@@ -108,6 +111,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             body = "".join(f'<img src="/img/{n}">' for n in names)
             self.send(200, ("<!doctype html><html><body>" + body + "</body></html>").encode(),
                       "text/html")
+        elif path == "/doc.txt":
+            self.send(200, DOC, "text/plain")
+        elif path == "/plain.txt":
+            self.send(200, PLAIN, "text/plain")
+        elif path == "/empty":
+            self.send(200, b"", "image/png")
         elif path == "/video/clip.bin" and VIDEO:
             self.send(200, VIDEO, "application/octet-stream")
         else:
@@ -179,6 +188,8 @@ known = os.path.join(work, "known.csv")
 with open(known, "w") as f:
     f.write(out)
 t.run("db", "import", "--db", db, "--list", "known", known, check_rc=0)
+t.run("db", "add", "--db", db, "--type", "sha256", "--label", "test-doc", "--list", "exact",
+      hashlib.sha256(DOC).hexdigest(), check_rc=0)
 entry = {}
 code, out, err = t.run("scan", "--db", db, "--json", "--quiet", "--exact",
                        os.path.join(served, K0), os.path.join(served, K1), check_rc=1)
@@ -342,6 +353,18 @@ t.check(rows[0]["record"] == "page" and rows[0]["content_type"] == "application/
 rows = records(H + "/missing.jpg", rc=2)
 t.check(rows[0]["http_status"] == 404 and rows[0]["error_code"] == "http_status"
         and rows[0]["error"] == "HTTP status 404", f"404: {rows}")
+
+# 7b. Not images: checked by digest (a labelled SHA-256 entry matches), else not_image.
+rows = records(H + "/doc.txt", H + "/plain.txt", H + "/empty", rc=1)
+d, p_, e = rows
+t.check(d["verdict"] == "match" and d["media"] == "other" and d["matches"][0]["type"] == "sha256"
+        and d["matches"][0]["label"] == "test-doc" and d["matches"][0]["list"] == "exact"
+        and d["sha256"] == hashlib.sha256(DOC).hexdigest(), f"digest match: {d}")
+t.check(p_["verdict"] == "not_image" and p_["md5"] == hashlib.md5(PLAIN).hexdigest()
+        and p_["matches"] == [], f"not an image: {p_}")
+t.check(e["verdict"] == "not_image" and e["size"] == 0
+        and e["sha256"] == hashlib.sha256(b"").hexdigest(), f"empty body: {e}")
+records(H + "/plain.txt", rc=0)
 
 # 8. Bounded media per page; any number of connections gives the same records.
 rows = records("--max-media", "2", H + "/many.html", rc=1)
