@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "archive_members.h"
-#include "scan_pipeline.h"
+#include "scan_item.h"
 
 #define ARCHIVE_DEFAULT_MAX_MEMBERS 100000ull
 #define ARCHIVE_DEFAULT_MAX_TOTAL (16ull << 30)

@@ -1,6 +1,8 @@
 /* pmatch scan --checkpoint: the checkpoint file (see checkpoint.h). */
 #include "checkpoint.h"
 
+_Static_assert(CAT_COUNT == 7, "checkpoint totals line: one number per scan category");
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -10,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MAGIC "pmatch-scan-checkpoint 1\n"
+#define MAGIC "pmatch-scan-checkpoint 2\n"
 
 static uint64_t fnv(uint64_t h, const void *data, size_t n)
 {
@@ -103,18 +105,20 @@ int checkpoint_load(const char *file, checkpoint *cp, char *err, size_t errlen)
                    MAGIC "fingerprint %" SCNx64 "\noffset %" SCNu64 "\nitems %" SCNu64
                          "\ntotals %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
                          " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-                         "\nroot %d\npath %8192[0-9a-f]\nend\n%n",
-                   &cp->fingerprint, &cp->offset, &cp->items, &t->files, &t->matched,
-                   &t->low_quality, &t->not_image, &t->failed, &t->skipped, &t->decoded,
-                   &t->cache_hits, &t->archives, &t->members, &cp->root, hexpath, &used);
+                         " %" SCNu64 " %" SCNu64 "\nroot %d\npath %8192[0-9a-f]\nend\n%n",
+                   &cp->fingerprint, &cp->offset, &cp->items, &t->counts[CAT_MATCH],
+                   &t->counts[CAT_NO_MATCH], &t->counts[CAT_LOW_QUALITY],
+                   &t->counts[CAT_NOT_IMAGE], &t->counts[CAT_ERROR], &t->counts[CAT_SKIPPED],
+                   &t->counts[CAT_SUPPRESSED], &t->records, &t->decoded, &t->cache_hits,
+                   &t->archives, &t->members, &cp->root, hexpath, &used);
     /* An empty path has no hex digits: accept "path \nend" too. */
-    if (k == 14) {
+    if (k == 16) {
         const char *p = strstr(buf, "\npath \nend\n");
         hexpath[0] = '\0';
         if (p && (size_t)(p - buf) + 11 == n)
-            k = 15, used = (int)n;
+            k = 17, used = (int)n;
     }
-    int ok = k == 15 && (size_t)used == n && cp->root >= -1 &&
+    int ok = k == 17 && (size_t)used == n && cp->root >= -1 &&
              hex_decode(hexpath, cp->path, sizeof cp->path) == 0;
     free(hexpath);
     if (!ok) {
@@ -145,10 +149,12 @@ int checkpoint_save(const char *file, const checkpoint *cp, char *err, size_t er
                      MAGIC "fingerprint %016" PRIx64 "\noffset %" PRIu64 "\nitems %" PRIu64
                            "\ntotals %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
                            " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-                           "\nroot %d\npath %s\nend\n",
-                     cp->fingerprint, cp->offset, cp->items, t->files, t->matched, t->low_quality,
-                     t->not_image, t->failed, t->skipped, t->decoded, t->cache_hits, t->archives,
-                     t->members, cp->root, hex) > 0;
+                           " %" PRIu64 " %" PRIu64 "\nroot %d\npath %s\nend\n",
+                     cp->fingerprint, cp->offset, cp->items, t->counts[CAT_MATCH],
+                     t->counts[CAT_NO_MATCH], t->counts[CAT_LOW_QUALITY],
+                     t->counts[CAT_NOT_IMAGE], t->counts[CAT_ERROR], t->counts[CAT_SKIPPED],
+                     t->counts[CAT_SUPPRESSED], t->records, t->decoded, t->cache_hits,
+                     t->archives, t->members, cp->root, hex) > 0;
     free(hex);
     if (ok)
         ok = fflush(f) == 0 && fsync(fileno(f)) == 0;

@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "scan_pipeline.h"
+#include "scan_item.h"
 
 typedef struct checkpoint {
     uint64_t fingerprint; /* of the options and roots (checkpoint_fingerprint) */

@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "scan_pipeline.h"
+#include "scan_item.h"
 
 /* One cached file. A fixed binary layout for this build (version-checked). */
 typedef struct cache_record {

@@ -18,6 +18,7 @@ typedef struct item_result {
                                     are reported instead */
     const char *code;            /* stable code of a failure (JSON "code"), NULL if none */
     struct cache_slot *cache;    /* scan: --hash-cache state of this item, or NULL */
+    uint64_t seq;                /* index of the item in the walk (shard and MPI modes) */
 } item_result;
 
 /* Short name of a verdict for JSON ("match", "no_match", "low_quality", "not_image"). */

@@ -9,7 +9,8 @@ PACKAGES="
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libwebp-dev
   liblmdb-dev lmdb-utils
   libarchive-dev
-  libcurl4-openssl-dev libssl-dev
+  libopenmpi-dev openmpi-bin
+  libcurl4-openssl-dev libssl-dev libxml2-dev openssl
   python3
 "
 # Optional extras (fuzzing with clang/libFuzzer, FAISS for bench/search): LM_INSTALL_EXTRAS=1.

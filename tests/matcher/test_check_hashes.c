@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "file_read.h"
 #include "hashdb.h"
+#include "hashdb_manage.h"
 #include "libmatch.h"
 
 #define NFILES 6
@@ -41,7 +42,8 @@ static int same(const lm_check_result *a, const lm_check_result *b)
             a->matches[i].distance != b->matches[i].distance ||
             a->matches[i].type != b->matches[i].type ||
             a->matches[i].dihedral != b->matches[i].dihedral ||
-            a->matches[i].frame != b->matches[i].frame)
+            a->matches[i].frame != b->matches[i].frame ||
+            a->matches[i].flags != b->matches[i].flags)
             return 0;
     return 1;
 }
@@ -112,6 +114,18 @@ int main(void)
     CHECK_EQ_INT(lm_check(m1, data[3], len[3], NULL, &q), LM_OK);
     lm_db_new_entry e3 = {.type = LM_HASH_PDQ, .hash = q.image.pdq.b, .quality = 100, .list = "u"};
     CHECK_EQ_INT(lm_hashdb_add(db, &e3, &id), LM_OK);
+    /* List rules lm_check_hashes must apply as lm_check does: the bridge is on a normal list
+     * and on a negative one (a known false positive: suppressed); "u" has its own distance. */
+    lm_db_new_entry e4 = {.type = LM_HASH_PDQ, .hash = bridge.b, .quality = 100, .list = "known"};
+    CHECK_EQ_INT(lm_hashdb_add(db, &e4, &id), LM_OK);
+    lm_pdq_hash near = bridge;
+    near.b[3] ^= 0x11;
+    lm_db_new_entry e5 = {.type = LM_HASH_PDQ, .hash = near.b, .quality = 100, .list = "fp"};
+    CHECK_EQ_INT(lm_hashdb_add(db, &e5, &id), LM_OK);
+    lm_db_list_attrs neg = {.kind = LM_DB_LIST_NEGATIVE};
+    CHECK_EQ_INT(lm_hashdb_set_list_attrs(db, "fp", &neg, LM_DB_ATTR_KIND), LM_OK);
+    lm_db_list_attrs dist = {.distance = 10};
+    CHECK_EQ_INT(lm_hashdb_set_list_attrs(db, "u", &dist, LM_DB_ATTR_DISTANCE), LM_OK);
     lm_hashdb_close(db);
     CHECK_EQ_INT(lm_matcher_open(db2, &m2, NULL, 0), LM_OK);
 
@@ -137,6 +151,18 @@ int main(void)
             CHECK(same(&c, &d));
         }
     CHECK(crowded);
+
+    /* Negative-list suppression: the same verdict and flagged matches from the hashes. */
+    {
+        lm_check_result a0, c0, d0;
+        CHECK_EQ_INT(lm_check(m1, data[0], len[0], NULL, &a0), LM_OK);
+        CHECK_EQ_INT(lm_check(m2, data[0], len[0], NULL, &c0), LM_OK);
+        CHECK_EQ_INT(lm_check_hashes(m2, &a0, NULL, &d0), LM_OK);
+        CHECK_EQ_INT(c0.verdict, LM_VERDICT_SUPPRESSED);
+        CHECK_EQ_INT(d0.verdict, LM_VERDICT_SUPPRESSED);
+        CHECK(same(&c0, &d0));
+        CHECK(d0.match_count >= 2 && d0.matches[0].flags == LM_MATCH_NEGATIVE);
+    }
 
     /* Not an image: the decode status and detail carry over. */
     lm_check_result a, b;

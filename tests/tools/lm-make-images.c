@@ -1,12 +1,13 @@
 /*
  * lm-make-images: write deterministic, benign synthetic test images.
  *
- *   lm-make-images OUTDIR COUNT [--variants[=VARDIR]] [--seed=N] [--size=WxH]
+ *   lm-make-images OUTDIR COUNT [--variants[=VARDIR]] [--seed=N] [--size=WxH] [--max-side=N]
  *
  * Writes COUNT images to OUTDIR (created if missing) as img-0000.jpg,
  * img-0001.png, ... : mixed JPEG (quality 75..95) and PNG (RGB, some grey),
  * sizes from 160x120 up to about 1900x1400. The same arguments always give the
- * same bytes (default seed 1).
+ * same bytes (default seed 1). --max-side=N (N >= 16) caps both sides of the
+ * originals at N (for trees of thousands of small images).
  *
  * With --size=WxH every image is a JPEG of exactly that size (e.g. 1024x768 for
  * the scan benchmark, 64x48 for trees of thousands of files in tests).
@@ -104,7 +105,7 @@ int main(int argc, char **argv)
 {
     const char *outdir = NULL, *count_s = NULL, *vardir = NULL;
     int variants = 0;
-    uint64_t seed = 1, count;
+    uint64_t seed = 1, count, max_side = 0;
     uint64_t fixed_w = 0, fixed_h = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--variants") == 0) {
@@ -120,6 +121,9 @@ int main(int argc, char **argv)
             if (!x || (*x = '\0', parse_u64(argv[i] + 7, 20000, &fixed_w)) != 0 ||
                 parse_u64(x + 1, 20000, &fixed_h) != 0 || !fixed_w || !fixed_h)
                 count_s = NULL, outdir = NULL, argc = 0;
+        } else if (strncmp(argv[i], "--max-side=", 11) == 0) {
+            if (parse_u64(argv[i] + 11, 100000, &max_side) != 0 || max_side < 16)
+                count_s = NULL, outdir = NULL, argc = 0;
         } else if (!outdir) {
             outdir = argv[i];
         } else if (!count_s) {
@@ -131,7 +135,7 @@ int main(int argc, char **argv)
     }
     if (!outdir || parse_u64(count_s, 100000, &count) != 0) {
         fprintf(stderr, "usage: lm-make-images OUTDIR COUNT [--variants[=VARDIR]] [--seed=N] "
-                        "[--size=WxH]\n");
+                        "[--size=WxH] [--max-side=N]\n");
         return 2;
     }
     char vbuf[4096];
@@ -147,6 +151,10 @@ int main(int argc, char **argv)
     for (uint64_t i = 0; i < count; i++) {
         uint64_t r = mix(seed * 1000003u + i);
         uint32_t w = 160 + (uint32_t)(r % 1741), h = 120 + (uint32_t)((r >> 16) % 1281);
+        if (max_side) { /* same sequence of images, scaled into the cap */
+            w = 16 + w % (uint32_t)(max_side - 15);
+            h = 16 + h % (uint32_t)(max_side - 15);
+        }
         int png = (r >> 32) % 3 == 0, grey = (r >> 36) % 7 == 0;
         if (fixed_w) {
             w = (uint32_t)fixed_w;

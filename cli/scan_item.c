@@ -1,5 +1,5 @@
-/* The per-item pipeline of pmatch scan: read, check, report (see scan_pipeline.h). */
-#include "scan_pipeline.h"
+/* The per-item steps of pmatch scan: read, check, report (see scan_item.h). */
+#include "scan_item.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -73,7 +73,7 @@ static lm_status read_fd(int fd, const struct stat *st, const char *path, uint64
     return LM_OK;
 }
 
-void scan_check_file(const lm_matcher *m, const scan_config *cfg, item_result *r)
+void scan_check_item(const lm_matcher *m, const scan_config *cfg, item_result *r)
 {
     lm_errbuf err = {{0}};
     uint8_t *data = NULL;
@@ -122,17 +122,62 @@ void scan_check_file(const lm_matcher *m, const scan_config *cfg, item_result *r
     free(data);
 }
 
-static void count(const item_result *r, scan_totals *t)
+scan_category scan_category_of(const item_result *r)
 {
-    t->files++;
     if (r->failed)
-        t->failed++;
-    else if (r->check.verdict == LM_VERDICT_MATCH)
-        t->matched++;
-    else if (r->check.verdict == LM_VERDICT_LOW_QUALITY)
-        t->low_quality++;
-    else if (r->check.verdict == LM_VERDICT_NOT_IMAGE)
-        t->not_image++;
+        return CAT_ERROR;
+    switch (r->check.verdict) {
+    case LM_VERDICT_MATCH: return CAT_MATCH;
+    case LM_VERDICT_LOW_QUALITY: return CAT_LOW_QUALITY;
+    case LM_VERDICT_NOT_IMAGE: return CAT_NOT_IMAGE;
+    case LM_VERDICT_SUPPRESSED: return CAT_SUPPRESSED;
+    default: return CAT_NO_MATCH;
+    }
+}
+
+void scan_print_item(FILE *out, const lm_matcher *m, const scan_config *cfg, const item_result *r)
+{
+    if (cfg->json)
+        print_item_json(out, m, r);
+    else
+        print_item_text(out, m, r, cfg->check.min_quality);
+}
+
+/* Shard mode with --json: the record gets its walk index first, {"seq":N,... (pmatch merge orders by it). */
+static void emit_record(const scan_config *cfg, uint64_t seq, scan_totals *t,
+                        void (*print)(FILE *, const void *), const void *arg)
+{
+    t->records++;
+    if (!(cfg->shard.count && cfg->json)) {
+        print(cfg->out, arg);
+        return;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (mem) {
+        print(mem, arg);
+        if (fclose(mem) == 0 && len > 1 && buf[0] == '{') {
+            fprintf(cfg->out, "{\"seq\":%llu,", (unsigned long long)seq);
+            fwrite(buf + 1, 1, len - 1, cfg->out);
+            free(buf);
+            return;
+        }
+    }
+    free(buf);
+    t->oom = 1;
+}
+
+typedef struct item_print_args {
+    const lm_matcher *m;
+    const scan_config *cfg;
+    const item_result *r;
+} item_print_args;
+
+static void print_item_cb(FILE *out, const void *arg)
+{
+    const item_print_args *a = arg;
+    scan_print_item(out, a->m, a->cfg, a->r);
 }
 
 void scan_report(const lm_matcher *m, const scan_config *cfg, item_result *r, scan_totals *t)
@@ -145,7 +190,7 @@ void scan_report(const lm_matcher *m, const scan_config *cfg, item_result *r, sc
         plain.no_archives = 1;
         r->archive = 0;
         r->cache = NULL;
-        scan_check_file(m, &plain, r);
+        scan_check_item(m, &plain, r);
     }
     if (!r->failed) {
         if (r->cache && r->cache->hit)
@@ -153,11 +198,9 @@ void scan_report(const lm_matcher *m, const scan_config *cfg, item_result *r, sc
         else
             t->decoded++;
     }
-    count(r, t);
-    if (cfg->json)
-        print_item_json(cfg->out, m, r);
-    else
-        print_item_text(cfg->out, m, r, cfg->check.min_quality);
+    t->counts[scan_category_of(r)]++;
+    item_print_args a = {m, cfg, r};
+    emit_record(cfg, r->seq, t, print_item_cb, &a);
 }
 
 void scan_run_batch(const lm_matcher *m, const scan_config *cfg, item_result *items, int n,
@@ -173,7 +216,7 @@ void scan_run_batch(const lm_matcher *m, const scan_config *cfg, item_result *it
 #pragma omp parallel for num_threads(cfg->jobs) schedule(dynamic, 1)
 #endif
     for (int i = 0; i < n; i++)
-        scan_check_file(m, cfg, &items[i]);
+        scan_check_item(m, cfg, &items[i]);
     if (slots)
         hash_cache_store(cfg->cache, &cfg->check, items, n);
     for (int i = 0; i < n; i++) {
@@ -185,12 +228,11 @@ void scan_run_batch(const lm_matcher *m, const scan_config *cfg, item_result *it
     free(slots);
 }
 
-void scan_report_walk_problem(const scan_config *cfg, const char *path, walk_kind kind,
-                              const char *reason, const char *code, scan_totals *t)
+scan_category scan_print_walk_problem(FILE *out, const scan_config *cfg, const char *path,
+                                      walk_kind kind, const char *reason, const char *code)
 {
-    FILE *out = cfg->out;
+    item_result r = {.path = path, .failed = 1, .status = LM_E_IO};
     if (kind == WALK_SKIPPED) {
-        t->skipped++;
         if (cfg->json) {
             fputs("{\"path\":", out);
             json_string(out, path);
@@ -202,13 +244,33 @@ void scan_report_walk_problem(const scan_config *cfg, const char *path, walk_kin
         } else {
             fprintf(out, "SKIPPED   %s: %s\n", path, reason);
         }
-        return;
+        return CAT_SKIPPED;
     }
-    item_result r = {.path = path, .failed = 1, .status = LM_E_IO};
     snprintf(r.error, sizeof r.error, "%s", reason);
-    count(&r, t);
     if (cfg->json)
         print_item_json(out, NULL, &r);
     else
         print_item_text(out, NULL, &r, 0);
+    return CAT_ERROR;
+}
+
+typedef struct walk_problem_args {
+    const scan_config *cfg;
+    const char *path, *reason, *code;
+    walk_kind kind;
+} walk_problem_args;
+
+static void print_walk_problem_cb(FILE *out, const void *arg)
+{
+    const walk_problem_args *a = arg;
+    scan_print_walk_problem(out, a->cfg, a->path, a->kind, a->reason, a->code);
+}
+
+void scan_report_walk_problem(const scan_config *cfg, uint64_t seq, const char *path,
+                              walk_kind kind, const char *reason, const char *code,
+                              scan_totals *t)
+{
+    t->counts[kind == WALK_SKIPPED ? CAT_SKIPPED : CAT_ERROR]++;
+    walk_problem_args a = {cfg, path, reason, code, kind};
+    emit_record(cfg, seq, t, print_walk_problem_cb, &a);
 }
