@@ -231,4 +231,11 @@ with tempfile.TemporaryDirectory() as tmp:
                          "--checkpoint", ck, tree)
     t.check(code == 2 and "damaged" in err, f"damaged checkpoint refused: {err}")
 
+    # --- not with --shard / --mpi yet: refused up front with a clear message ---
+    for extra in (["--checkpoint", ck, "--output", out], ["--hash-cache", os.path.join(tmp, "hc")]):
+        for mode in (["--shard", "1/2"], ["--mpi"]):
+            code, stdout, err = t.run("scan", "--db", db, "--quiet", *mode, *extra, tree)
+            t.check(code == 2 and stdout == "" and "not supported with --shard or --mpi" in err,
+                    f"{extra[0]} with {mode[0]} refused: {err}")
+
 t.finish("cli-scan-batch")
