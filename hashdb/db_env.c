@@ -279,6 +279,7 @@ static int open_tables(lm_hashdb *db, MDB_txn *txn, unsigned create)
         {"pdq", offsetof(lm_hashdb, pdq), 0},
         {"hashes", offsetof(lm_hashdb, hashes), MDB_DUPSORT | MDB_DUPFIXED},
         {"lists", offsetof(lm_hashdb, lists), 0},
+        {"vframes", offsetof(lm_hashdb, vframes), 0},
     };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         MDB_dbi *dbi = (MDB_dbi *)((char *)db + tables[i].off);

@@ -1,7 +1,7 @@
 /*
  * hashdb internals: the handle, the on-disk records and transaction helpers.
  *
- * On-disk schema (version 1). Integers in keys are big-endian so that LMDB's
+ * On-disk schema (version 2). Integers in keys are big-endian so that LMDB's
  * byte order is numeric order; integers in values are little-endian.
  *
  *   meta     "schema_version" -> u32      "generation"  -> u64
@@ -15,6 +15,9 @@
  *   lists    u32 id -> { u8 rec_version=1, u8 0, u16 name_len, u16 source_len,
  *                        u16 version_len, i64 created, i64 imported,
  *                        u64 entry_count, name, source, version }
+ *   vframes  u64 id -> { u8 rec_version=1, u8 0, u16 0, u32 count,         (version 2;
+ *                        count x { hash[32], u8 quality, u32 frame, u32 ts_ms } }  VPDQ entries)
+ *            A video entry's hash is the SHA-256 of this value, 1..LM_DB_MAX_VIDEO_FRAMES frames.
  * Entry and list ids start at 1 and are never reused.
  */
 #ifndef LM_HASHDB_INTERNAL_H
@@ -37,7 +40,7 @@
 
 struct lm_hashdb {
     MDB_env *env;
-    MDB_dbi meta, entries, pdq, hashes, lists;
+    MDB_dbi meta, entries, pdq, hashes, lists, vframes;
     int writable;
     int map_full; /* set when the current write transaction hit MDB_MAP_FULL */
     char *path;
@@ -162,5 +165,17 @@ int db_list_count_add(lm_hashdb *db, MDB_txn *txn, uint32_t id, int64_t delta);
 void db_list_to_info(const db_list *l, lm_db_list_info *out);
 
 int64_t db_now(void);
+
+/* ---- video frames (db_video.c) ---- */
+#define DB_VFRAME_HDR 8
+#define DB_VFRAME_REC 41
+/* Store the frame record of video entry id (value as lm_db_video_encode makes it). */
+int db_video_put(lm_hashdb *db, MDB_txn *txn, uint64_t id, const uint8_t *val, size_t len);
+/* Remove it (an entry being removed); a missing record is not an error. */
+int db_video_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id);
+/* Check a frame record: 0, or -1 with why. *count gets its frame count. */
+int db_video_check(const uint8_t *val, size_t len, size_t *count, const char **why);
+/* Encode frames into buf (DB_VFRAME_HDR + count * DB_VFRAME_REC bytes). */
+void db_video_encode(const lm_db_frame *frames, size_t count, uint8_t *buf);
 
 #endif

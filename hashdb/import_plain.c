@@ -2,8 +2,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "import.h"
+#include "vpdq_text.h"
 
 static int nibble(char c)
 {
@@ -180,8 +182,24 @@ static int all_hex(const char *s, size_t len)
     return len > 0;
 }
 
+static int starts_with(const char *line, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return len >= n && strncasecmp(line, prefix, n) == 0;
+}
+
 lm_db_format db_detect_format(const char *line, size_t len)
 {
+    /* Header lines that name a supplier's format. */
+    if (starts_with(line, len, "hash,indicator_id,"))
+        return LM_DB_FORMAT_HMA_CSV;
+    if (starts_with(line, len, "signal_type,signal_str"))
+        return LM_DB_FORMAT_TE_CSV;
+    /* A vPDQ frame line (its first field, a frame number, would pass for hex). */
+    lm_vpdq_frame f;
+    const char *c1 = memchr(line, ',', len);
+    if (c1 && c1 - line < 20 && lm_vpdq_parse_line(line, len, &f) == LM_OK)
+        return LM_DB_FORMAT_VPDQ;
     const char *tab = memchr(line, '\t', len);
     const char *comma = memchr(line, ',', len);
     const char *end = tab && (!comma || tab < comma) ? tab : comma ? comma : line + len;

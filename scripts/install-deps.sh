@@ -7,7 +7,7 @@ PACKAGES="
   meson ninja-build pkg-config gcc libc6-dev
   libjpeg62-turbo-dev libpng-dev zlib1g-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
-  liblmdb-dev lmdb-utils
+  liblmdb-dev lmdb-utils libxml2-dev
   libcurl4-openssl-dev libssl-dev
   python3
 "
