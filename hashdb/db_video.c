@@ -311,3 +311,45 @@ lm_status lm_hashdb_load_videos(lm_hashdb *db, int min_quality, lm_db_video_set 
         lm_db_video_set_free(out);
     return st;
 }
+
+int db_video_verify_entry(lm_hashdb *db, MDB_txn *txn, const db_entry *e, const char **why)
+{
+    uint8_t key[8], digest[32];
+    db_put_be64(key, e->id);
+    MDB_val k = {8, key}, v;
+    size_t n;
+    if (mdb_get(txn, db->vframes, &k, &v) != 0) {
+        *why = "video entry has no frame record";
+        return -1;
+    }
+    if (db_video_check(v.mv_data, v.mv_size, &n, why))
+        return -1;
+    if (sha256(v.mv_data, v.mv_size, digest) || memcmp(digest, e->hash, 32) != 0) {
+        *why = "video entry's hash is not the digest of its frames";
+        return -1;
+    }
+    return 0;
+}
+
+int db_video_verify_record(lm_hashdb *db, MDB_txn *txn, const MDB_val *k, const MDB_val *v,
+                           const char **why)
+{
+    size_t n;
+    if (k->mv_size != 8) {
+        *why = "a key has the wrong size";
+        return -1;
+    }
+    if (db_video_check(v->mv_data, v->mv_size, &n, why))
+        return -1;
+    MDB_val ev;
+    db_entry e;
+    if (mdb_get(txn, db->entries, (MDB_val *)k, &ev) != 0) {
+        *why = "frames of an entry that does not exist";
+        return -1;
+    }
+    if (db_entry_decode(db_get_be64(k->mv_data), &ev, &e, why) == 0 && e.type != LM_HASH_VPDQ) {
+        *why = "frames of an entry that is not a video";
+        return -1;
+    }
+    return 0;
+}

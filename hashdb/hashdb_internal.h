@@ -177,5 +177,10 @@ int db_video_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id);
 int db_video_check(const uint8_t *val, size_t len, size_t *count, const char **why);
 /* Encode frames into buf (DB_VFRAME_HDR + count * DB_VFRAME_REC bytes). */
 void db_video_encode(const lm_db_frame *frames, size_t count, uint8_t *buf);
+/* verify.c: a video entry's frame record exists, decodes and has its digest; a frame
+ * record belongs to a video entry. 0, or -1 with why. */
+int db_video_verify_entry(lm_hashdb *db, MDB_txn *txn, const db_entry *e, const char **why);
+int db_video_verify_record(lm_hashdb *db, MDB_txn *txn, const MDB_val *k, const MDB_val *v,
+                           const char **why);
 
 #endif

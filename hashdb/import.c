@@ -155,7 +155,7 @@ static int parse_all(lm_hashdb *db, db_reader *r, import_job *job)
         return LM_E_NOMEM;
     p->format = o->format;
     p->type = o->type;
-    db_sink sink = {db, &job->recs, o, &job->res, 0};
+    db_sink sink = {db, &job->recs, o, &job->res, 0, LM_DB_FORMAT_AUTO};
     const char *line;
     size_t len;
     int flags, rc = 0, st = LM_OK;
@@ -174,6 +174,9 @@ static int parse_all(lm_hashdb *db, db_reader *r, import_job *job)
                  : db_parse_json(r, &sink, o->format == LM_DB_FORMAT_AUTO ? LM_DB_FORMAT_AUTO
                                                                            : p->format);
         job->res.lines = r->line_no;
+        if (p->format == LM_DB_FORMAT_STOPNCII_JSON && o->format == LM_DB_FORMAT_AUTO &&
+            sink.seen != LM_DB_FORMAT_AUTO)
+            p->format = sink.seen;
         if (st == LM_E_IMPORT)
             st = db_err(db, st, "the document is malformed (see the reported line); nothing "
                                 "imported");
@@ -732,6 +735,12 @@ lm_status lm_hashdb_import_path(lm_hashdb *db, const char *path, const lm_db_imp
 {
     if (!db || !path)
         return LM_E_INVALID_ARG;
+    lm_db_import_opts named;
+    if (opts && opts->struct_size == sizeof *opts && !opts->name) {
+        named = *opts; /* vpdq references default to the file's name */
+        named.name = path;
+        opts = &named;
+    }
     FILE *f = fopen(path, "rb");
     if (!f)
         return db_err(db, errno == ENOENT ? LM_E_NOT_FOUND : LM_E_IO, "%s: %s", path,

@@ -65,6 +65,7 @@ typedef struct db_sink {
     const lm_db_import_opts *opts;
     lm_db_import_result *res;
     int nomem;
+    lm_db_format seen; /* JSON: the kind of the first record (AUTO until one is read) */
 } db_sink;
 
 /* Report a bad record (counted) / an unsupported one (counted as skipped). */

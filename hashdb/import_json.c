@@ -319,6 +319,8 @@ static int emit(db_sink *s, uint64_t line, const jrec *r, lm_db_format flavor)
                         : "record has neither signalType/hashValue nor algorithm/hash_digest");
         return 0;
     }
+    if (s->seen == LM_DB_FORMAT_AUTO)
+        s->seen = stopncii ? LM_DB_FORMAT_STOPNCII_JSON : LM_DB_FORMAT_TAT_JSON;
     int kt = stopncii ? K_SIGNAL_TYPE : K_ALGORITHM, kh = stopncii ? K_HASH_VALUE : K_HASH_DIGEST;
     char why[160];
     if (!r->have[kt] || !r->have[kh] || !r->is_string[kt] || !r->is_string[kh]) {

@@ -5,7 +5,6 @@
 #include <strings.h>
 
 #include "import.h"
-#include "vpdq_text.h"
 
 static int nibble(char c)
 {
@@ -195,10 +194,15 @@ lm_db_format db_detect_format(const char *line, size_t len)
         return LM_DB_FORMAT_HMA_CSV;
     if (starts_with(line, len, "signal_type,signal_str"))
         return LM_DB_FORMAT_TE_CSV;
-    /* A vPDQ frame line (its first field, a frame number, would pass for hex). */
-    lm_vpdq_frame f;
+    /* A vPDQ frame line, number,number,64 characters[,...] (its first field, a frame
+     * number, would pass for hex). */
     const char *c1 = memchr(line, ',', len);
-    if (c1 && c1 - line < 20 && lm_vpdq_parse_line(line, len, &f) == LM_OK)
+    const char *c2 = c1 ? memchr(c1 + 1, ',', len - (size_t)(c1 + 1 - line)) : NULL;
+    const char *c3 = c2 ? memchr(c2 + 1, ',', len - (size_t)(c2 + 1 - line)) : NULL;
+    size_t l3 = c2 ? (size_t)((c3 ? c3 : line + len) - (c2 + 1)) : 0;
+    if (c2 && c1 > line && c1 - line < 20 && c2 > c1 + 1 && c2 - c1 <= 4 && l3 == 64 &&
+        strspn(line, "0123456789") == (size_t)(c1 - line) &&
+        strspn(c1 + 1, "0123456789") == (size_t)(c2 - c1 - 1))
         return LM_DB_FORMAT_VPDQ;
     const char *tab = memchr(line, '\t', len);
     const char *comma = memchr(line, ',', len);
