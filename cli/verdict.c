@@ -44,6 +44,9 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
                         mt->dihedral ? dihedral_names[mt->dihedral & 7] : "");
             if (mt->frame >= 0)
                 fprintf(out, " at frame %" PRId64, mt->frame);
+            if (mt->type == LM_HASH_VPDQ)
+                fprintf(out, " video: %.1f%% of query frames, %.1f%% of stored frames",
+                        mt->query_percent, mt->stored_percent);
             if (have)
                 fprintf(out, ", list %s%s%s", info.list, info.label[0] ? ", label " : "",
                         info.label);
@@ -112,6 +115,9 @@ void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
                     dihedral_names[mt->dihedral & 7]);
         if (mt->frame >= 0)
             fprintf(out, ",\"frame\":%" PRId64, mt->frame);
+        if (mt->type == LM_HASH_VPDQ)
+            fprintf(out, ",\"query_percent\":%.3f,\"stored_percent\":%.3f", mt->query_percent,
+                    mt->stored_percent);
         lm_entry_info info;
         if (lm_matcher_entry(m, mt->entry_id, &info) == LM_OK) {
             fputs(",\"list\":", out);

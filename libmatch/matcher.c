@@ -20,6 +20,7 @@
 #include "index.h"
 #include "libmatch.h"
 #include "video.h"
+#include "video_index.h"
 
 struct lm_matcher {
     lm_hashdb *db;
@@ -27,6 +28,7 @@ struct lm_matcher {
     uint64_t *ids;
     size_t count;
     uint64_t generation;
+    lm_video_index *videos; /* stored videos' frames (video_index.c) */
 };
 
 void lm_check_options_init(lm_check_options *opts)
@@ -39,6 +41,8 @@ void lm_check_options_init(lm_check_options *opts)
     opts->min_quality = LM_DEFAULT_MIN_QUALITY;
     opts->video_sampling = LM_SAMPLE_KEYFRAMES;
     opts->video_interval_ms = 1000;
+    opts->video_query_threshold = 0.0;
+    opts->video_stored_threshold = 80.0;
 }
 
 /* Validate caller options (NULL: defaults) into a full local copy. */
@@ -55,7 +59,9 @@ static lm_status resolve_options(const lm_check_options *in, lm_check_options *o
     if (out->max_distance < 0 || out->max_distance > 256 || out->min_quality < 0 ||
         (out->dihedral != 0 && out->dihedral != 1) || (out->exact != 0 && out->exact != 1) ||
         out->video_sampling < LM_SAMPLE_ALL_FRAMES || out->video_sampling > LM_SAMPLE_INTERVAL ||
-        out->video_interval_ms <= 0)
+        out->video_interval_ms <= 0 || !(out->video_query_threshold >= 0.0) ||
+        !(out->video_query_threshold <= 100.0) || !(out->video_stored_threshold >= 0.0) ||
+        !(out->video_stored_threshold <= 100.0))
         return LM_E_INVALID_ARG;
     return LM_OK;
 }
@@ -107,6 +113,11 @@ lm_status lm_matcher_open(const char *db_path, lm_matcher **out, char *errbuf, s
     m->generation = set.generation;
     set.ids = NULL;
     lm_db_pdq_set_free(&set);
+    if ((st = lm_video_index_open(m->db, LM_DEFAULT_MIN_QUALITY, &m->videos)) != LM_OK) {
+        set_error(errbuf, errbuf_size, lm_hashdb_last_error(m->db));
+        lm_matcher_close(m);
+        return st;
+    }
     *out = m;
     return LM_OK;
 }
@@ -116,6 +127,7 @@ void lm_matcher_close(lm_matcher *m)
     if (!m)
         return;
     lm_index_free(m->index);
+    lm_video_index_free(m->videos);
     free(m->ids);
     lm_hashdb_close(m->db);
     free(m);
@@ -152,13 +164,18 @@ static lm_status match_list_push(match_list *l, lm_match m)
     return LM_OK;
 }
 
-/* Digest matches first, then PDQ by distance, then by entry id: a stable, useful order. */
+/* Digest matches first, then whole stored videos, then PDQ by distance, then by entry id. */
+static int match_rank(const lm_match *m)
+{
+    return m->type == LM_HASH_PDQ ? 2 : m->type == LM_HASH_VPDQ ? 1 : 0;
+}
+
 static int cmp_match(const void *pa, const void *pb)
 {
     const lm_match *a = pa, *b = pb;
-    int ad = a->type != LM_HASH_PDQ, bd = b->type != LM_HASH_PDQ;
+    int ad = match_rank(a), bd = match_rank(b);
     if (ad != bd)
-        return bd - ad;
+        return ad - bd;
     if (a->distance != b->distance)
         return a->distance - b->distance;
     return a->entry_id < b->entry_id ? -1 : a->entry_id > b->entry_id;
@@ -263,6 +280,27 @@ lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const uint8_t 
     return st;
 }
 
+/* The whole query video against the stored videos (vPDQ scoring, video_index.c). */
+static lm_status match_stored_videos(const lm_matcher *m, const lm_check_options *o,
+                                     const lm_vpdq_frames *frames, match_list *l)
+{
+    lm_video_score *sc = NULL;
+    size_t n = 0;
+    lm_status st = lm_video_index_match(m->videos, frames->v, frames->n, o->max_distance,
+                                        o->min_quality, o->video_query_threshold,
+                                        o->video_stored_threshold, &sc, &n);
+    for (size_t i = 0; st == LM_OK && i < n; i++) {
+        if (!entry_alive(m, sc[i].entry_id))
+            continue;
+        lm_match mt = {.entry_id = sc[i].entry_id, .type = LM_HASH_VPDQ, .frame = -1,
+                       .query_percent = sc[i].query_percent,
+                       .stored_percent = sc[i].stored_percent};
+        st = match_list_push(l, mt);
+    }
+    free(sc);
+    return st;
+}
+
 /*
  * A video: hash the sampled frames and match each against the list (known
  * images found inside a new video). LM_E_FORMAT when the input is not a video.
@@ -299,6 +337,8 @@ static lm_status check_video(const lm_matcher *m, const lm_check_options *o,
         sst = search_pdq(m, &frames.v[i].hash, 1, o->max_distance, frames.v[i].frame_number, l);
     }
     *low_quality = !usable;
+    if (sst == LM_OK && usable)
+        sst = match_stored_videos(m, o, &frames, l);
     lm_vpdq_frames_free(&frames);
     return sst != LM_OK ? sst : st;
 }
