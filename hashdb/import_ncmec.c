@@ -104,6 +104,16 @@ static int emit(db_sink *s, xentry *e)
     return 0;
 }
 
+/* The line a node starts on (the parser itself may have read further). */
+static uint64_t node_line(xmlTextReaderPtr rd)
+{
+    xmlNodePtr n = xmlTextReaderCurrentNode(rd);
+    long l = n ? xmlGetLineNo(n) : -1;
+    if (l <= 0)
+        l = xmlTextReaderGetParserLineNumber(rd);
+    return (uint64_t)(l > 0 ? l : 1);
+}
+
 static int field_of(const xmlChar *name, int in_fp)
 {
     if (in_fp)
@@ -118,7 +128,7 @@ int db_parse_ncmec_xml(db_reader *r, db_sink *s)
 {
     xctx x = {.r = r};
     xmlTextReaderPtr rd = xmlReaderForIO(read_cb, NULL, &x, NULL, NULL,
-                                         XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                         XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_BIG_LINES |
                                              XML_PARSE_NOWARNING | XML_PARSE_NOCDATA);
     if (!rd)
         return LM_E_NOMEM;
@@ -130,14 +140,17 @@ int db_parse_ncmec_xml(db_reader *r, db_sink *s)
     }
     int st = LM_OK, rc;
     const char *refusal = NULL;
+    uint64_t refusal_line = 0;
     while (st == LM_OK && !refusal && (rc = xmlTextReaderRead(rd)) == 1) {
         int type = xmlTextReaderNodeType(rd);
         int depth = xmlTextReaderDepth(rd);
         const xmlChar *name = xmlTextReaderConstLocalName(rd);
         if (type == XML_READER_TYPE_DOCUMENT_TYPE) {
             refusal = "a DOCTYPE is not accepted (no DTDs or entities in hash lists)";
+            refusal_line = node_line(rd);
         } else if (type == XML_READER_TYPE_ENTITY_REFERENCE || type == XML_READER_TYPE_ENTITY) {
             refusal = "entity references are not accepted";
+            refusal_line = node_line(rd);
         } else if (type == XML_READER_TYPE_ELEMENT) {
             int empty = xmlTextReaderIsEmptyElement(rd);
             if (!e->active) {
@@ -149,7 +162,7 @@ int db_parse_ncmec_xml(db_reader *r, db_sink *s)
                     e->deleted = del;
                     e->depth = depth;
                     e->field = F_NONE;
-                    e->line = (uint64_t)xmlTextReaderGetParserLineNumber(rd);
+                    e->line = node_line(rd);
                     if (empty && emit(s, e) < 0)
                         st = LM_E_NOMEM;
                     if (empty)
@@ -195,8 +208,10 @@ int db_parse_ncmec_xml(db_reader *r, db_sink *s)
     }
     if (st == LM_OK && (refusal || rc < 0 || x.err[0])) {
         int line = x.err_line > 0 ? x.err_line : xmlTextReaderGetParserLineNumber(rd);
-        db_sink_bad(s, (uint64_t)(line > 0 ? line : 1), refusal ? refusal : x.err[0] ? x.err
-                                                                           : "XML: malformed");
+        if (refusal)
+            db_sink_bad(s, refusal_line, refusal);
+        else
+            db_sink_bad(s, (uint64_t)(line > 0 ? line : 1), x.err[0] ? x.err : "XML: malformed");
         st = r->error ? LM_E_IO : LM_E_IMPORT;
     }
     r->line_no = (uint64_t)xmlTextReaderGetParserLineNumber(rd);
