@@ -372,12 +372,16 @@ LM_API lm_status lm_matcher_open(const char *db_path, lm_matcher **out, char *er
                                  size_t errbuf_size);
 LM_API void lm_matcher_close(lm_matcher *m);
 
-/* Number of PDQ hashes in the index. */
+/* Number of PDQ hashes in the index (stored videos' frames are not counted). */
 LM_API size_t lm_matcher_size(const lm_matcher *m);
 
 /*
  * Check one input held in memory: digest it, decode and hash it, and match
- * both against the list. Thread-safe on a shared matcher.
+ * both against the list. A video's sampled frames are each matched against the
+ * PDQ entries (known images inside it), and the whole video against the stored
+ * videos (LM_HASH_VPDQ entries, scored as vPDQ: a match when both
+ * video_query_threshold and video_stored_threshold are reached; the match
+ * carries both percentages). Thread-safe on a shared matcher.
  *  [in]  opts  NULL for defaults.
  *  [out] out   always filled (verdict NO_MATCH / NOT_IMAGE on undecodable input).
  * Returns LM_OK when the check ran (whatever the verdict), or LM_E_INVALID_ARG,
