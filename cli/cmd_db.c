@@ -350,7 +350,8 @@ static int do_stats(const db_args *a)
     printf("entries %llu: pdq %llu, md5 %llu, sha1 %llu, sha256 %llu, vpdq %llu\n",
            (unsigned long long)s.entries, (unsigned long long)s.by_type[LM_HASH_PDQ],
            (unsigned long long)s.by_type[LM_HASH_MD5], (unsigned long long)s.by_type[LM_HASH_SHA1],
-           (unsigned long long)s.by_type[LM_HASH_SHA256], (unsigned long long)s.by_type[LM_HASH_VPDQ]);
+           (unsigned long long)s.by_type[LM_HASH_SHA256],
+           (unsigned long long)s.by_type[LM_HASH_VPDQ]);
     printf("lists %zu:\n", s.list_count);
     for (size_t i = 0; i < s.list_count; i++) {
         const lm_db_list_stats *l = &s.lists[i];

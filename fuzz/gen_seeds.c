@@ -194,14 +194,16 @@ static int import_seeds_suppliers(const char *fmt)
                  "</deletedImage>\n</images>\n<videos><video><id>v1</id><fingerprints><md5>" MD5
                  "</md5></fingerprints></video><deletedVideo><id>v2</id><fingerprints><md5>" MD5
                  "</md5></fingerprints></deletedVideo></videos>\n</queryResult>\n");
-        put_text("ncmec-laughs", "<?xml version=\"1.0\"?>\n<!DOCTYPE q [<!ENTITY a \"aaaa\">"
-                                 "<!ENTITY b \"&a;&a;&a;&a;\">]>\n<q><image><id>&b;</id></image></q>\n");
+        put_text("ncmec-laughs",
+                 "<?xml version=\"1.0\"?>\n<!DOCTYPE q [<!ENTITY a \"aaaa\">"
+                 "<!ENTITY b \"&a;&a;&a;&a;\">]>\n<q><image><id>&b;</id></image></q>\n");
         put_text("ncmec-bad", "<q><image><id>x</id><fingerprints><md5>zz</md5></fingerprints>"
                               "</image><image></q>");
     } else if (strcmp(fmt, "stopncii_json") == 0 || strcmp(fmt, "tat_json") == 0) {
-        put_text("stopncii", "[{\"signalType\":\"PDQ\",\"hashValue\":\"" H1
-                             "\",\"hashStatus\":\"Active\",\"id\":\"s1\"},\n {\"signalType\":\"MD5\","
-                             "\"hashValue\":\"" MD5 "\",\"hashStatus\":\"Withdrawn\"}]\n");
+        put_text("stopncii",
+                 "[{\"signalType\":\"PDQ\",\"hashValue\":\"" H1
+                 "\",\"hashStatus\":\"Active\",\"id\":\"s1\"},\n {\"signalType\":\"MD5\","
+                 "\"hashValue\":\"" MD5 "\",\"hashStatus\":\"Withdrawn\"}]\n");
         put_text("tat", "{\"hash_digest\":\"" MD5 "\",\"algorithm\":\"MD5\",\"deleted\":false,"
                         "\"x\":[1,{\"y\":null}]}\n{\"hash_digest\":\"" H2
                         "\",\"algorithm\":\"PDQ\",\"deleted\":true}\n");

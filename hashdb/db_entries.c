@@ -222,7 +222,8 @@ lm_status lm_hashdb_add(lm_hashdb *db, const lm_db_new_entry *e, uint64_t *id_ou
     if (lm_db_hash_len(e->type) == 0)
         return db_err(db, LM_E_INVALID_ARG, "unknown hash type %d", (int)e->type);
     if (e->type == LM_HASH_VPDQ)
-        return db_err(db, LM_E_INVALID_ARG, "video entries need their frames (lm_hashdb_add_video)");
+        return db_err(db, LM_E_INVALID_ARG,
+                      "video entries need their frames (lm_hashdb_add_video)");
     if (e->quality < -1 || e->quality > 100)
         return db_err(db, LM_E_INVALID_ARG, "quality %d is outside 0..100", e->quality);
     if (e->label && !lm_db_text_ok(e->label, strlen(e->label), LM_DB_MAX_LABEL))

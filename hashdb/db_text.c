@@ -33,8 +33,8 @@ lm_status lm_db_hash_type_parse(const char *name, lm_hash_type *out)
 }
 
 static const char *const format_names[] = {
-    "auto",   "hex",       "pdq-csv",       "csv",      "tsv", "hma-csv", "te-csv",
-    "vpdq",   "ncmec-xml", "stopncii-json", "tat-json", "md5", "sha1",    "sha256"};
+    "auto", "hex",       "pdq-csv",       "csv",      "tsv", "hma-csv", "te-csv",
+    "vpdq", "ncmec-xml", "stopncii-json", "tat-json", "md5", "sha1",    "sha256"};
 _Static_assert(sizeof format_names / sizeof format_names[0] == LM_DB_FORMAT_LAST + 1,
                "a name per format");
 

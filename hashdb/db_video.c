@@ -189,9 +189,9 @@ lm_status lm_hashdb_get_video(lm_hashdb *db, uint64_t id, lm_db_frame **frames, 
     size_t n = 0;
     const char *why;
     if (st == LM_OK && (rc = mdb_get(txn, db->vframes, &k, &v)) != 0)
-        st = rc == MDB_NOTFOUND ? db_err(db, LM_E_DB, "video entry %llu has no frames",
-                                         (unsigned long long)id)
-                                : db_mdb_err(db, rc, "reading video frames");
+        st = rc == MDB_NOTFOUND
+                 ? db_err(db, LM_E_DB, "video entry %llu has no frames", (unsigned long long)id)
+                 : db_mdb_err(db, rc, "reading video frames");
     if (st == LM_OK && db_video_check(v.mv_data, v.mv_size, &n, &why))
         st = db_err(db, LM_E_DB, "entry %llu: %s", (unsigned long long)id, why);
     if (st == LM_OK && !(*frames = malloc(n * sizeof **frames)))
@@ -221,8 +221,8 @@ static int cmp_hash(const void *a, const void *b)
 }
 
 /* Append the unique frames of quality >= min_quality of one record. */
-static int load_one(lm_db_video_set *s, size_t *cap, size_t *vcap, uint64_t id,
-                    const uint8_t *val, size_t n, int min_quality)
+static int load_one(lm_db_video_set *s, size_t *cap, size_t *vcap, uint64_t id, const uint8_t *val,
+                    size_t n, int min_quality)
 {
     if (s->videos == *vcap) {
         size_t nc = *vcap ? *vcap * 2 : 64;

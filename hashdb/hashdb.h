@@ -43,9 +43,10 @@
 #define LM_DB_MAX_SOURCE 255
 #define LM_DB_MAX_VERSION 63
 #define LM_DB_MAX_HASH_BYTES 32
-#define LM_DB_MAX_LINE 8192 /* longest accepted import line */
-#define LM_DB_MAX_VIDEO_FRAMES 200000 /* frames of one stored video (as LM_OPT_VIDEO_MAX_FRAMES) */
-#define LM_DB_TYPE_SLOTS 6             /* by_type[] arrays: indexed by lm_hash_type, 0 unused */
+#define LM_DB_MAX_LINE 8192           /* longest accepted import line */
+#define LM_DB_MAX_VIDEO_FRAMES 200000 /* frames of one stored video (as LM_OPT_VIDEO_MAX_FRAMES)   \
+                                       */
+#define LM_DB_TYPE_SLOTS 6            /* by_type[] arrays: indexed by lm_hash_type, 0 unused */
 
 typedef struct lm_hashdb lm_hashdb;
 
@@ -131,9 +132,9 @@ lm_status lm_hashdb_lookup(lm_hashdb *db, lm_hash_type type, const uint8_t *hash
 /* One stored frame of a video entry. */
 typedef struct lm_db_frame {
     lm_pdq_hash hash;
-    int quality;          /* 0..100 */
-    uint32_t frame;       /* frame number */
-    uint32_t ts_ms;       /* timestamp, milliseconds */
+    int quality;    /* 0..100 */
+    uint32_t frame; /* frame number */
+    uint32_t ts_ms; /* timestamp, milliseconds */
 } lm_db_frame;
 
 typedef struct lm_db_new_video {
@@ -155,12 +156,12 @@ lm_status lm_hashdb_get_video(lm_hashdb *db, uint64_t id, lm_db_frame **frames, 
 /* Every stored video frame of quality >= min_quality, unique per video (for the
  * matcher's video index). Frees with lm_db_video_set_free. */
 typedef struct lm_db_video_set {
-    size_t count;           /* frames */
+    size_t count; /* frames */
     lm_pdq_hash *hashes;
-    uint32_t *video;        /* index into ids[] of the video each frame belongs to */
+    uint32_t *video; /* index into ids[] of the video each frame belongs to */
     size_t videos;
-    uint64_t *ids;          /* entry id of each video */
-    uint32_t *unique;       /* unique quality-filtered frames of each video */
+    uint64_t *ids;    /* entry id of each video */
+    uint32_t *unique; /* unique quality-filtered frames of each video */
 } lm_db_video_set;
 lm_status lm_hashdb_load_videos(lm_hashdb *db, int min_quality, lm_db_video_set *out);
 void lm_db_video_set_free(lm_db_video_set *s);
@@ -207,14 +208,15 @@ typedef enum lm_db_format {
     LM_DB_FORMAT_CSV = 3,     /* header naming columns: hash, type, quality, label, reference */
     LM_DB_FORMAT_TSV = 4,     /* the same, tab-separated */
     LM_DB_FORMAT_HMA_CSV = 5, /* hasher-matcher-actioner: hash,indicator_id,timestamp,tags */
-    LM_DB_FORMAT_TE_CSV = 6,  /* ThreatExchange dataset: signal_type,signal_str,collab,category,tags */
-    LM_DB_FORMAT_VPDQ = 7,    /* Meta's vPDQ frame,quality,hash,timestamp: one file = one video */
+    LM_DB_FORMAT_TE_CSV =
+        6,                 /* ThreatExchange dataset: signal_type,signal_str,collab,category,tags */
+    LM_DB_FORMAT_VPDQ = 7, /* Meta's vPDQ frame,quality,hash,timestamp: one file = one video */
     LM_DB_FORMAT_NCMEC_XML = 8,     /* NCMEC hash-sharing XML entries (deleted* entries remove) */
     LM_DB_FORMAT_STOPNCII_JSON = 9, /* StopNCII records: signalType, hashValue, hashStatus */
     LM_DB_FORMAT_TAT_JSON = 10,     /* Tech Against Terrorism: hash_digest, algorithm, deleted */
-    LM_DB_FORMAT_MD5 = 11,    /* hex with the type forced: plain MD5 list */
-    LM_DB_FORMAT_SHA1 = 12,   /* plain SHA-1 list */
-    LM_DB_FORMAT_SHA256 = 13, /* plain SHA-256 list */
+    LM_DB_FORMAT_MD5 = 11,          /* hex with the type forced: plain MD5 list */
+    LM_DB_FORMAT_SHA1 = 12,         /* plain SHA-1 list */
+    LM_DB_FORMAT_SHA256 = 13,       /* plain SHA-256 list */
 } lm_db_format;
 #define LM_DB_FORMAT_LAST LM_DB_FORMAT_SHA256
 
@@ -258,9 +260,9 @@ typedef struct lm_db_import_result {
     uint64_t bad;        /* bad lines (skipped or fatal) */
     uint64_t removed;    /* entries removed: by replace, or by deletion records */
     uint32_t list_id;
-    uint64_t updated;    /* entries whose label, reference or quality a record changed */
-    uint64_t not_found;  /* deletion records for hashes the list did not hold */
-    uint64_t skipped;    /* records of unsupported kinds (LM_DB_LINE_SKIPPED) */
+    uint64_t updated;   /* entries whose label, reference or quality a record changed */
+    uint64_t not_found; /* deletion records for hashes the list did not hold */
+    uint64_t skipped;   /* records of unsupported kinds (LM_DB_LINE_SKIPPED) */
 } lm_db_import_result;
 
 void lm_db_import_opts_init(lm_db_import_opts *o);
@@ -318,8 +320,8 @@ typedef struct lm_db_stats {
     uint64_t generation;
     uint64_t entries;
     uint64_t by_type[LM_DB_TYPE_SLOTS]; /* indexed by lm_hash_type */
-    uint64_t quality_hist[11]; /* PDQ quality: [0..9], [10..19], ..., [90..99], [100] */
-    uint64_t quality_unknown;  /* PDQ entries without a quality */
+    uint64_t quality_hist[11];          /* PDQ quality: [0..9], [10..19], ..., [90..99], [100] */
+    uint64_t quality_unknown;           /* PDQ entries without a quality */
     size_t list_count;
     lm_db_list_stats *lists; /* list_count items; free with lm_db_stats_free */
     uint64_t file_bytes;     /* size of data.mdb */

@@ -128,11 +128,10 @@ lm_hash_type db_signal_type(const char *name, size_t len)
     static const struct {
         const char *name;
         lm_hash_type type;
-    } names[] = {{"pdq", LM_HASH_PDQ},          {"md5", LM_HASH_MD5},
-                 {"video_md5", LM_HASH_MD5},    {"videomd5", LM_HASH_MD5},
-                 {"sha1", LM_HASH_SHA1},        {"sha-1", LM_HASH_SHA1},
-                 {"sha256", LM_HASH_SHA256},    {"sha-256", LM_HASH_SHA256},
-                 {"video_sha256", LM_HASH_SHA256}};
+    } names[] = {
+        {"pdq", LM_HASH_PDQ},       {"md5", LM_HASH_MD5},        {"video_md5", LM_HASH_MD5},
+        {"videomd5", LM_HASH_MD5},  {"sha1", LM_HASH_SHA1},      {"sha-1", LM_HASH_SHA1},
+        {"sha256", LM_HASH_SHA256}, {"sha-256", LM_HASH_SHA256}, {"video_sha256", LM_HASH_SHA256}};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (len == strlen(names[i].name) && strncasecmp(name, names[i].name, len) == 0)
             return names[i].type;
@@ -171,15 +170,16 @@ static int parse_all(lm_hashdb *db, db_reader *r, import_job *job)
     if (is_doc_format(p->format)) {
         st = p->format == LM_DB_FORMAT_NCMEC_XML
                  ? db_parse_ncmec_xml(r, &sink)
-                 : db_parse_json(r, &sink, o->format == LM_DB_FORMAT_AUTO ? LM_DB_FORMAT_AUTO
-                                                                           : p->format);
+                 : db_parse_json(r, &sink,
+                                 o->format == LM_DB_FORMAT_AUTO ? LM_DB_FORMAT_AUTO : p->format);
         job->res.lines = r->line_no;
         if (p->format == LM_DB_FORMAT_STOPNCII_JSON && o->format == LM_DB_FORMAT_AUTO &&
             sink.seen != LM_DB_FORMAT_AUTO)
             p->format = sink.seen;
         if (st == LM_E_IMPORT)
-            st = db_err(db, st, "the document is malformed (see the reported line); nothing "
-                                "imported");
+            st = db_err(db, st,
+                        "the document is malformed (see the reported line); nothing "
+                        "imported");
         else if (st == LM_E_NOMEM)
             st = db_err(db, st, "out of memory; nothing imported");
         else if (st == LM_E_IO)
@@ -705,8 +705,8 @@ static lm_status import_run(lm_hashdb *db, db_reader *r, const lm_db_import_opts
                        "deletion of a hash the list does not hold");
         }
     if (st != LM_OK)
-        job.res.added = job.res.duplicates = job.res.removed = job.res.updated =
-            job.res.not_found = 0;
+        job.res.added = job.res.duplicates = job.res.removed = job.res.updated = job.res.not_found =
+            0;
     if (result)
         *result = job.res;
     free(job.order);

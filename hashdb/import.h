@@ -148,8 +148,8 @@ int db_parse_table(db_parser *p, const char *line, size_t len, db_rec *rec, db_r
  * DB_PARSE_NOMEM or DB_PARSE_FATAL (a bad header: why says why). */
 int db_parse_hma(db_parser *p, db_sink *s, uint64_t line_no, const char *line, size_t len,
                  char *why, size_t whycap);
-int db_parse_te(db_parser *p, db_sink *s, uint64_t line_no, const char *line, size_t len,
-                char *why, size_t whycap);
+int db_parse_te(db_parser *p, db_sink *s, uint64_t line_no, const char *line, size_t len, char *why,
+                size_t whycap);
 /* vpdq frame lines, then the one video record at the end (import_vpdq.c). */
 int db_parse_vpdq_line(db_parser *p, uint64_t line_no, const char *line, size_t len, char *why,
                        size_t whycap);

@@ -96,7 +96,9 @@ static int read_string(jin *j, char *out, size_t *olen, int *cut)
         if (c == '\\') {
             int e = jget(j);
             switch (e) {
-            case '"': case '\\': case '/': tmp[0] = (char)e; break;
+            case '"':
+            case '\\':
+            case '/': tmp[0] = (char)e; break;
             case 'b': tmp[0] = '\b'; break;
             case 'f': tmp[0] = '\f'; break;
             case 'n': tmp[0] = '\n'; break;
@@ -221,8 +223,17 @@ static int skip_value(jin *j, int depth)
 }
 
 /* The members of one record we look at. */
-enum { K_SIGNAL_TYPE, K_HASH_VALUE, K_HASH_STATUS, K_ALGORITHM, K_HASH_DIGEST, K_DELETED,
-       K_LABEL, K_REF, K_COUNT };
+enum {
+    K_SIGNAL_TYPE,
+    K_HASH_VALUE,
+    K_HASH_STATUS,
+    K_ALGORITHM,
+    K_HASH_DIGEST,
+    K_DELETED,
+    K_LABEL,
+    K_REF,
+    K_COUNT
+};
 
 typedef struct jrec {
     char v[K_COUNT][JSON_MAX_STR + 1];
@@ -235,12 +246,18 @@ static int key_index(const char *k)
     static const struct {
         const char *name;
         int idx;
-    } keys[] = {{"signalType", K_SIGNAL_TYPE},       {"hashValue", K_HASH_VALUE},
-                {"hashStatus", K_HASH_STATUS},       {"algorithm", K_ALGORITHM},
-                {"hash_digest", K_HASH_DIGEST},      {"deleted", K_DELETED},
-                {"classification", K_LABEL},         {"category", K_LABEL},
-                {"label", K_LABEL},                  {"id", K_REF},
-                {"hashId", K_REF},                   {"hash_id", K_REF}};
+    } keys[] = {{"signalType", K_SIGNAL_TYPE},
+                {"hashValue", K_HASH_VALUE},
+                {"hashStatus", K_HASH_STATUS},
+                {"algorithm", K_ALGORITHM},
+                {"hash_digest", K_HASH_DIGEST},
+                {"deleted", K_DELETED},
+                {"classification", K_LABEL},
+                {"category", K_LABEL},
+                {"label", K_LABEL},
+                {"id", K_REF},
+                {"hashId", K_REF},
+                {"hash_id", K_REF}};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (strcmp(k, keys[i].name) == 0)
             return keys[i].idx;
@@ -311,9 +328,8 @@ static int emit(db_sink *s, uint64_t line, const jrec *r, lm_db_format flavor)
         stopncii = 0;
     if (stopncii == tat) {
         db_sink_bad(s, line,
-                    stopncii ? "record has both StopNCII and TAT fields"
-                    : flavor == LM_DB_FORMAT_TAT_JSON
-                        ? "record has no hash_digest and algorithm"
+                    stopncii                          ? "record has both StopNCII and TAT fields"
+                    : flavor == LM_DB_FORMAT_TAT_JSON ? "record has no hash_digest and algorithm"
                     : flavor == LM_DB_FORMAT_STOPNCII_JSON
                         ? "record has no signalType and hashValue"
                         : "record has neither signalType/hashValue nor algorithm/hash_digest");
@@ -367,9 +383,9 @@ static int emit(db_sink *s, uint64_t line, const jrec *r, lm_db_format flavor)
         db_sink_bad(s, line, "hash value is far too long");
         return 0;
     }
-    return db_sink_hash(s, line, op, t, r->v[kh], r->len[kh],
-                        r->have[K_LABEL] ? r->v[K_LABEL] : "", r->have[K_LABEL] ? r->len[K_LABEL] : 0,
-                        r->have[K_REF] ? r->v[K_REF] : "", r->have[K_REF] ? r->len[K_REF] : 0);
+    return db_sink_hash(s, line, op, t, r->v[kh], r->len[kh], r->have[K_LABEL] ? r->v[K_LABEL] : "",
+                        r->have[K_LABEL] ? r->len[K_LABEL] : 0, r->have[K_REF] ? r->v[K_REF] : "",
+                        r->have[K_REF] ? r->len[K_REF] : 0);
 }
 
 /* One top-level element: an object is a record, anything else a bad one. */

@@ -84,10 +84,11 @@ static int emit(db_sink *s, xentry *e)
         size_t hl = e->len[f];
         while (hl && (*h == ' ' || *h == '\n' || *h == '\r' || *h == '\t'))
             h++, hl--;
-        while (hl && (h[hl - 1] == ' ' || h[hl - 1] == '\n' || h[hl - 1] == '\r' || h[hl - 1] == '\t'))
+        while (hl &&
+               (h[hl - 1] == ' ' || h[hl - 1] == '\n' || h[hl - 1] == '\r' || h[hl - 1] == '\t'))
             hl--;
-        if (db_sink_hash(s, e->line, op, fps[i].t, h, hl, e->text[F_CLASS],
-                         e->len[F_CLASS], e->text[F_ID], e->len[F_ID]) < 0)
+        if (db_sink_hash(s, e->line, op, fps[i].t, h, hl, e->text[F_CLASS], e->len[F_CLASS],
+                         e->text[F_ID], e->len[F_ID]) < 0)
             return -1;
     }
     if (any)
@@ -99,8 +100,9 @@ static int emit(db_sink *s, xentry *e)
     if (e->have[F_OTHER])
         db_sink_skipped(s, e->line, "entry has no md5, sha1 or pdq fingerprint: skipped");
     else
-        db_sink_bad(s, e->line, e->deleted ? "deleted entry has neither fingerprints nor id"
-                                           : "entry has no fingerprints");
+        db_sink_bad(s, e->line,
+                    e->deleted ? "deleted entry has neither fingerprints nor id"
+                               : "entry has no fingerprints");
     return 0;
 }
 

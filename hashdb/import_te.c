@@ -11,8 +11,8 @@
 
 #include "import.h"
 
-int db_parse_te(db_parser *p, db_sink *s, uint64_t line_no, const char *line, size_t len,
-                char *why, size_t whycap)
+int db_parse_te(db_parser *p, db_sink *s, uint64_t line_no, const char *line, size_t len, char *why,
+                size_t whycap)
 {
     if (len == 0 || line[0] == '#')
         return DB_PARSE_SKIP;
@@ -28,8 +28,7 @@ int db_parse_te(db_parser *p, db_sink *s, uint64_t line_no, const char *line, si
             return DB_PARSE_SKIP;
     }
     if (n < 2 || n > 5) {
-        snprintf(why, whycap, "%d fields; expected signal_type,signal_str,collab,category,tags",
-                 n);
+        snprintf(why, whycap, "%d fields; expected signal_type,signal_str,collab,category,tags", n);
         db_sink_bad(s, line_no, why);
         return DB_PARSE_SKIP;
     }

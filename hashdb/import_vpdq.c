@@ -20,8 +20,9 @@ int db_parse_vpdq_line(db_parser *p, uint64_t line_no, const char *line, size_t 
         return DB_PARSE_SKIP;
     lm_vpdq_frame f;
     if (lm_vpdq_parse_line(line, len, &f) != LM_OK) {
-        snprintf(why, whycap, "expected 'frame,quality,hash[,timestamp]' with a frame number, "
-                              "a quality 0..100, 64 hex digits and seconds");
+        snprintf(why, whycap,
+                 "expected 'frame,quality,hash[,timestamp]' with a frame number, "
+                 "a quality 0..100, 64 hex digits and seconds");
         return DB_PARSE_BAD;
     }
     if (f.frame_number > UINT32_MAX || f.timestamp * 1000.0 > (double)UINT32_MAX) {
@@ -76,12 +77,10 @@ int db_vpdq_finish(db_parser *p, db_sink *s)
         hex[2 * i + 1] = hexd[digest[i] & 15];
     }
     const char *label = s->opts->label ? s->opts->label : "";
-    const char *ref = s->opts->reference ? s->opts->reference
-                      : s->opts->name   ? s->opts->name
-                                        : "";
+    const char *ref = s->opts->reference ? s->opts->reference : s->opts->name ? s->opts->name : "";
     size_t before = rs->n;
-    int rc = db_sink_hash(s, p->first_line, DB_OP_ADD, LM_HASH_VPDQ, hex, 64, label,
-                          strlen(label), ref, strlen(ref));
+    int rc = db_sink_hash(s, p->first_line, DB_OP_ADD, LM_HASH_VPDQ, hex, 64, label, strlen(label),
+                          ref, strlen(ref));
     if (rc < 0)
         return -1;
     if (rs->n > before) {

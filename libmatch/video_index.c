@@ -8,8 +8,8 @@
 #include "vpdq_match.h"
 
 struct lm_video_index {
-    lm_index *index;        /* over set.hashes */
-    lm_db_video_set set;    /* frame -> video, video -> entry id and unique count */
+    lm_index *index;     /* over set.hashes */
+    lm_db_video_set set; /* frame -> video, video -> entry id and unique count */
 };
 
 lm_status lm_video_index_open(lm_hashdb *db, int min_quality, lm_video_index **out)

@@ -200,15 +200,16 @@ static void test_ncmec(const char *dir)
                   ",sha1,,A1,image-1\n" H1 ",pdq,,A1,image-1\n" MD5B ",md5,,A2,video-1\n");
     /* A delta: image-1 deleted by id (no fingerprints), video-1 by fingerprint, a new
      * image, a reclassified one, and a deletion of something never stored. */
-    const char *delta = "<queryResult><images>\n"
-                        "<deletedImage><member id=\"42\">x</member><id>image-1</id></deletedImage>\n"
-                        "<image><id>image-4</id><classification>A1</classification>"
-                        "<fingerprints><pdq>" H2 "</pdq></fingerprints></image>\n"
-                        "<deletedImage><id>image-9</id></deletedImage>\n"
-                        "</images><videos>\n"
-                        "<deletedVideo><id>video-1</id><fingerprints><md5>" MD5B
-                        "</md5></fingerprints></deletedVideo>\n"
-                        "</videos></queryResult>\n";
+    const char *delta =
+        "<queryResult><images>\n"
+        "<deletedImage><member id=\"42\">x</member><id>image-1</id></deletedImage>\n"
+        "<image><id>image-4</id><classification>A1</classification>"
+        "<fingerprints><pdq>" H2 "</pdq></fingerprints></image>\n"
+        "<deletedImage><id>image-9</id></deletedImage>\n"
+        "</images><videos>\n"
+        "<deletedVideo><id>video-1</id><fingerprints><md5>" MD5B
+        "</md5></fingerprints></deletedVideo>\n"
+        "</videos></queryResult>\n";
     CHECK_EQ_INT(imp(db, delta, LM_DB_FORMAT_NCMEC_XML, "ncmec", 0, &l, &r), LM_OK);
     CHECK_EQ_INT(r.added, 1);
     CHECK_EQ_INT(r.removed, 4);
@@ -227,8 +228,9 @@ static void test_ncmec(const char *dir)
     /* Billion laughs: refused at the DOCTYPE, nothing expanded, quickly. */
     char laughs[4096];
     /* Ten levels of ten references each: 10^9 'lol's if anything expanded them. */
-    size_t n = (size_t)snprintf(laughs, sizeof laughs, "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n"
-                                                " <!ENTITY lol0 \"lol\">\n");
+    size_t n = (size_t)snprintf(laughs, sizeof laughs,
+                                "<?xml version=\"1.0\"?>\n<!DOCTYPE lolz [\n"
+                                " <!ENTITY lol0 \"lol\">\n");
     for (int i = 1; i < 10; i++) {
         n += (size_t)snprintf(laughs + n, sizeof laughs - n, " <!ENTITY lol%d \"", i);
         for (int k = 0; k < 10; k++)
@@ -252,9 +254,9 @@ static void test_ncmec(const char *dir)
                      LM_DB_FORMAT_NCMEC_XML, "ncmec", 1, &l, &r),
                  LM_E_IMPORT);
     /* Malformed XML: the line of the error. */
-    CHECK_EQ_INT(imp(db, "<q>\n<image>\n<id>x</id>\n</q>\n", LM_DB_FORMAT_NCMEC_XML, "ncmec", 1,
-                     &l, &r),
-                 LM_E_IMPORT);
+    CHECK_EQ_INT(
+        imp(db, "<q>\n<image>\n<id>x</id>\n</q>\n", LM_DB_FORMAT_NCMEC_XML, "ncmec", 1, &l, &r),
+        LM_E_IMPORT);
     CHECK_EQ_STR(kinds(&l, LM_DB_LINE_BAD), "4");
     expect_export(db, "ncmec", "hash,type,quality,label,reference\n" H2 ",pdq,,B1,image-4\n");
     verify_ok(db);
@@ -266,15 +268,16 @@ static void test_json(const char *dir)
     lm_hashdb *db = fresh_db(dir, "json");
     lines l;
     lm_db_import_result r;
-    const char *arr = "[\n"
-                      " {\"signalType\": \"PDQ\", \"hashValue\": \"" H1 "\", \"hashStatus\": "
-                      "\"Active\", \"id\": \"s-1\", \"extra\": {\"nested\": [1, 2, {\"a\": null}]}},\n"
-                      " {\"signalType\": \"MD5\", \"hashValue\": \"" MD5 "\", \"hashStatus\": "
-                      "\"Active\", \"category\": \"ncii\"},\n"
-                      " {\"signalType\": \"PhotoDNA\", \"hashValue\": \"AAAA\"},\n"
-                      " {\"signalType\": \"PDQ\", \"hashValue\": \"12\"},\n"
-                      " 7\n"
-                      "]\n";
+    const char *arr =
+        "[\n"
+        " {\"signalType\": \"PDQ\", \"hashValue\": \"" H1 "\", \"hashStatus\": "
+        "\"Active\", \"id\": \"s-1\", \"extra\": {\"nested\": [1, 2, {\"a\": null}]}},\n"
+        " {\"signalType\": \"MD5\", \"hashValue\": \"" MD5 "\", \"hashStatus\": "
+        "\"Active\", \"category\": \"ncii\"},\n"
+        " {\"signalType\": \"PhotoDNA\", \"hashValue\": \"AAAA\"},\n"
+        " {\"signalType\": \"PDQ\", \"hashValue\": \"12\"},\n"
+        " 7\n"
+        "]\n";
     CHECK_EQ_INT(imp(db, arr, LM_DB_FORMAT_AUTO, "ncii", 0, &l, &r), LM_E_IMPORT);
     CHECK_EQ_STR(kinds(&l, LM_DB_LINE_BAD), "5,6");
     CHECK_EQ_INT(imp(db, arr, LM_DB_FORMAT_AUTO, "ncii", 1, &l, &r), LM_OK);
@@ -285,11 +288,12 @@ static void test_json(const char *dir)
     expect_export(db, "ncii",
                   "hash,type,quality,label,reference\n" H1 ",pdq,,,s-1\n" MD5 ",md5,,ncii,\n");
     /* JSON Lines: withdrawn and deleted remove; a syntax error costs its line only. */
-    const char *jl = "{\"signalType\":\"PDQ\",\"hashValue\":\"" H1 "\",\"hashStatus\":\"Withdrawn\"}\n"
-                     "{\"signalType\":\"md5\",\"hashValue\":\"" MD5 "\",\"hashStatus\":\"DELETED\"}\n"
-                     "{\"signalType\":\"PDQ\",\"hashValue\":\"" H2 "\"}\n"
-                     "{\"signalType\":\"PDQ\",\"hashValue\":\"" H3 "\",\"hashStatus\":\"Pending\"}\n"
-                     "{\"signalType\": \"PDQ\" \"hashValue\"}\n";
+    const char *jl =
+        "{\"signalType\":\"PDQ\",\"hashValue\":\"" H1 "\",\"hashStatus\":\"Withdrawn\"}\n"
+        "{\"signalType\":\"md5\",\"hashValue\":\"" MD5 "\",\"hashStatus\":\"DELETED\"}\n"
+        "{\"signalType\":\"PDQ\",\"hashValue\":\"" H2 "\"}\n"
+        "{\"signalType\":\"PDQ\",\"hashValue\":\"" H3 "\",\"hashStatus\":\"Pending\"}\n"
+        "{\"signalType\": \"PDQ\" \"hashValue\"}\n";
     CHECK_EQ_INT(imp(db, jl, LM_DB_FORMAT_STOPNCII_JSON, "ncii", 0, &l, &r), LM_E_IMPORT);
     CHECK_EQ_STR(kinds(&l, LM_DB_LINE_BAD), "4,5");
     expect_export(db, "ncii",
@@ -331,8 +335,8 @@ static void test_sync(const char *dir)
     lm_hashdb *db = fresh_db(dir, "sync");
     lines l;
     lm_db_import_result r;
-    const char *first = "hash,type,label,reference\n" H1 ",pdq,old,r1\n" MD5 ",md5,m,r2\n" SHA1
-                        ",sha1,s,r3\n";
+    const char *first =
+        "hash,type,label,reference\n" H1 ",pdq,old,r1\n" MD5 ",md5,m,r2\n" SHA1 ",sha1,s,r3\n";
     CHECK_EQ_INT(imp(db, first, LM_DB_FORMAT_CSV, "L", 0, &l, &r), LM_OK);
     CHECK_EQ_INT(r.added, 3);
     uint64_t ids[4];
@@ -366,17 +370,19 @@ static void test_sync(const char *dir)
     /* All or nothing: a bad record leaves the deletions unapplied. */
     uint64_t g1, g2;
     CHECK_EQ_INT(lm_hashdb_generation(db, &g1), LM_OK);
-    const char *bad = "{\"signalType\":\"SHA1\",\"hashValue\":\"" SHA1 "\",\"hashStatus\":\"Deleted\"}\n"
-                      "{\"signalType\":\"PDQ\",\"hashValue\":\"" H3 "x\"}\n";
+    const char *bad =
+        "{\"signalType\":\"SHA1\",\"hashValue\":\"" SHA1 "\",\"hashStatus\":\"Deleted\"}\n"
+        "{\"signalType\":\"PDQ\",\"hashValue\":\"" H3 "x\"}\n";
     CHECK_EQ_INT(imp(db, bad, LM_DB_FORMAT_AUTO, "L", 0, &l, &r), LM_E_IMPORT);
     CHECK_EQ_STR(kinds(&l, LM_DB_LINE_BAD), "2");
     CHECK_EQ_INT(lm_hashdb_generation(db, &g2), LM_OK);
     CHECK_EQ_INT(g1, g2);
     /* Added then deleted by the same file: nothing stored; per hash, file order. */
-    const char *both = "{\"signalType\":\"PDQ\",\"hashValue\":\"" H3 "\"}\n"
-                       "{\"signalType\":\"PDQ\",\"hashValue\":\"" H3 "\",\"hashStatus\":\"Withdrawn\"}\n"
-                       "{\"signalType\":\"PDQ\",\"hashValue\":\"" H2 "\",\"hashStatus\":\"Withdrawn\"}\n"
-                       "{\"signalType\":\"PDQ\",\"hashValue\":\"" H2 "\",\"category\":\"back\"}\n";
+    const char *both =
+        "{\"signalType\":\"PDQ\",\"hashValue\":\"" H3 "\"}\n"
+        "{\"signalType\":\"PDQ\",\"hashValue\":\"" H3 "\",\"hashStatus\":\"Withdrawn\"}\n"
+        "{\"signalType\":\"PDQ\",\"hashValue\":\"" H2 "\",\"hashStatus\":\"Withdrawn\"}\n"
+        "{\"signalType\":\"PDQ\",\"hashValue\":\"" H2 "\",\"category\":\"back\"}\n";
     CHECK_EQ_INT(imp(db, both, LM_DB_FORMAT_AUTO, "L", 0, &l, &r), LM_OK);
     CHECK_EQ_INT(r.added, 1);
     CHECK_EQ_INT(r.removed, 1);

@@ -18,14 +18,14 @@
 #include "vpdq_test_util.h"
 
 static const char *stored[] = {
-    "chair-19-sd-bar",         /* 1 */
-    "chair-22-sd-grey-bar",    /* 2 */
-    "chair-orig-22-sd-bar",    /* 3 */
-    "chair-22-with-large-logo-bar", /* 4 */
-    "pattern-sd-grey-bar",     /* 5 */
-    "pattern-hd-no-bar",       /* 6 */
+    "chair-19-sd-bar",                /* 1 */
+    "chair-22-sd-grey-bar",           /* 2 */
+    "chair-orig-22-sd-bar",           /* 3 */
+    "chair-22-with-large-logo-bar",   /* 4 */
+    "pattern-sd-grey-bar",            /* 5 */
+    "pattern-hd-no-bar",              /* 6 */
     "pattern-sd-with-large-logo-bar", /* 7 */
-    "pattern-longer-no-bar",   /* 8 */
+    "pattern-longer-no-bar",          /* 8 */
 };
 #define NSTORED (sizeof stored / sizeof stored[0])
 
@@ -108,8 +108,8 @@ int main(void)
     snprintf(path, sizeof path, "%s/vpdq-expected/chair-20-sd-bar.txt", dir);
     CHECK_EQ_INT(vt_read_vpdq(path, &c20), 0);
     if (db && c20.n > 10) {
-        lm_db_new_entry e = {.type = LM_HASH_PDQ, .hash = c20.v[10].hash.b, .quality = 100,
-                             .list = "images"};
+        lm_db_new_entry e = {
+            .type = LM_HASH_PDQ, .hash = c20.v[10].hash.b, .quality = 100, .list = "images"};
         uint64_t id = 0;
         CHECK_EQ_INT(lm_hashdb_add(db, &e, &id), LM_OK);
         CHECK_EQ_INT(id, 9);
