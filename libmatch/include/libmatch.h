@@ -317,17 +317,27 @@ typedef struct lm_match {
     lm_hash_type type;        /* which hash matched: PDQ, or an exact digest */
     int distance;             /* PDQ Hamming distance (0 for digests) */
     int dihedral;             /* lm_dihedral orientation of the query that matched */
+    int flags;                /* LM_MATCH_NEGATIVE, LM_MATCH_SUPPRESSED (0: an ordinary match);
+                                 sits in what was padding: the struct's size is unchanged */
     int64_t frame;            /* for a video: the frame number that matched; -1 otherwise */
     /* type LM_HASH_VPDQ (a query video matched a stored video; distance 0, frame -1): */
     double query_percent;     /* share of the query's unique frames with a stored partner */
     double stored_percent;    /* share of the stored video's unique frames with a query partner */
 } lm_match;
 
+/* lm_match.flags */
+#define LM_MATCH_NEGATIVE 1   /* the entry is on a negative list (a known false positive) */
+#define LM_MATCH_SUPPRESSED 2 /* suppressed by a negative match of the same image (or frame) */
+
 typedef enum lm_verdict {
     LM_VERDICT_NO_MATCH = 0,
     LM_VERDICT_MATCH = 1,
     LM_VERDICT_LOW_QUALITY = 2, /* no digest matched; PDQ not compared: quality below min_quality */
-    LM_VERDICT_NOT_IMAGE = 3    /* no digest matched; the bytes are not a decodable image */
+    LM_VERDICT_NOT_IMAGE = 3,   /* no digest matched; the bytes are not a decodable image */
+    LM_VERDICT_SUPPRESSED = 4   /* only known false positives: an entry of a negative list
+                                   matched, and every other match of the same image (for a
+                                   video: frame) was suppressed. matches[] holds the negative
+                                   matches (LM_MATCH_NEGATIVE), then the suppressed ones */
 } lm_verdict;
 
 #define LM_CHECK_MAX_MATCHES 16
@@ -343,8 +353,9 @@ typedef struct lm_check_result {
     lm_image_hash image;
     uint8_t md5[16], sha1[20], sha256[32]; /* digests of the input bytes */
     size_t match_count;               /* total matches (may exceed LM_CHECK_MAX_MATCHES) */
-    lm_match matches[LM_CHECK_MAX_MATCHES]; /* digest matches first, then stored videos
-                                               (LM_HASH_VPDQ), then PDQ by distance */
+    lm_match matches[LM_CHECK_MAX_MATCHES]; /* ordinary matches first, then negative, then
+                                         suppressed; within each digests first, then stored
+                                         videos (LM_HASH_VPDQ), then PDQ by distance */
     char detail[256];                 /* human-readable detail (decoder message), "" if none */
 } lm_check_result;
 
@@ -405,6 +416,59 @@ LM_API lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const u
 
 /* Describe an entry (labels, list) for a verdict. LM_E_NOT_FOUND if it was removed. */
 LM_API lm_status lm_matcher_entry(const lm_matcher *m, uint64_t entry_id, lm_entry_info *out);
+
+/* ------------------------------------------------------------------------ */
+/* List rules, live updates and hit counters                                */
+/* ------------------------------------------------------------------------ */
+/*
+ * List rules (set with 'pmatch db list', 'pmatch db disable'): each list has its
+ * own PDQ distance (unset: the caller's max_distance), an enabled switch and a
+ * kind (normal, or negative: known false positives whose match suppresses the
+ * image's other matches, see LM_VERDICT_SUPPRESSED); entries can be disabled.
+ *
+ * When changes reach an open matcher:
+ *  - immediately: entry removal, entry disable/enable, list disable/enable
+ *    (every candidate is confirmed against the list at query time);
+ *  - at the next lm_matcher_refresh: added entries, list distance and kind.
+ */
+
+/* Flags for lm_matcher_open_with. */
+#define LM_MATCHER_WRITABLE 1u /* also open the list for writing so that
+                                  lm_matcher_flush_hits can store hit counters; when the
+                                  list cannot be written the matcher opens read-only */
+
+/* lm_matcher_open with flags (0 or LM_MATCHER_WRITABLE). Same codes as lm_matcher_open. */
+LM_API lm_status lm_matcher_open_with(const char *db_path, unsigned flags, lm_matcher **out,
+                                      char *errbuf, size_t errbuf_size);
+
+/*
+ * Pick up a newer list generation without stopping queries. When the list
+ * changed since the matcher's snapshot, a new index is built beside the current
+ * one (memory for both is held meanwhile) and swapped in atomically; queries
+ * running during the swap finish on the snapshot they started with, which is
+ * freed when the last of them returns. Safe to call from any thread while
+ * others query; concurrent refreshes are serialised.
+ *  [out] changed  (may be NULL) 1 when a new snapshot was swapped in, else 0.
+ * Returns LM_OK, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_DB (the old snapshot stays in
+ * use on failure).
+ */
+LM_API lm_status lm_matcher_refresh(lm_matcher *m, int *changed);
+
+/* The list generation of the matcher's current snapshot (0 for NULL). */
+LM_API uint64_t lm_matcher_generation(const lm_matcher *m);
+
+/*
+ * Hit counters: every match a query reports (ordinary or negative; not the
+ * suppressed ones) is counted in memory, per entry and day, with atomics and no
+ * list write on the query path. This writes the counts into the list's hit
+ * table (total, first/last time, per-day buckets for the last 90 days) in one
+ * transaction that does not change the generation, and restarts the counts.
+ *  [out] flushed  (may be NULL) hits written.
+ * Returns LM_OK, LM_E_UNSUPPORTED (the matcher is read-only: open it with
+ * LM_MATCHER_WRITABLE on a writable list; the counts are kept), LM_E_DB,
+ * LM_E_NOMEM (counts kept for the next flush). Thread-safe.
+ */
+LM_API lm_status lm_matcher_flush_hits(lm_matcher *m, size_t *flushed);
 
 #ifdef __cplusplus
 }
