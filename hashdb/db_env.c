@@ -13,7 +13,7 @@
 #include "db_pages.h"
 #include "hashdb_internal.h"
 
-#define DB_MAX_DBS 8
+#define DB_MAX_DBS 16 /* tables in use plus room for new ones */
 #define DB_MAX_READERS 1024
 /* Large enough that real lists never fill it; the file only grows as used. */
 #define DB_INITIAL_MAP ((size_t)(sizeof(size_t) >= 8 ? (64ull << 30) : (512u << 20)))
@@ -279,6 +279,7 @@ static int open_tables(lm_hashdb *db, MDB_txn *txn, unsigned create)
         {"pdq", offsetof(lm_hashdb, pdq), 0},
         {"hashes", offsetof(lm_hashdb, hashes), MDB_DUPSORT | MDB_DUPFIXED},
         {"lists", offsetof(lm_hashdb, lists), 0},
+        {"companions", offsetof(lm_hashdb, companions), 0},
     };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         MDB_dbi *dbi = (MDB_dbi *)((char *)db + tables[i].off);

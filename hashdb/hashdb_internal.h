@@ -1,7 +1,7 @@
 /*
  * hashdb internals: the handle, the on-disk records and transaction helpers.
  *
- * On-disk schema (version 1). Integers in keys are big-endian so that LMDB's
+ * On-disk schema (version 2). Integers in keys are big-endian so that LMDB's
  * byte order is numeric order; integers in values are little-endian.
  *
  *   meta     "schema_version" -> u32      "generation"  -> u64
@@ -15,6 +15,8 @@
  *   lists    u32 id -> { u8 rec_version=1, u8 0, u16 name_len, u16 source_len,
  *                        u16 version_len, i64 created, i64 imported,
  *                        u64 entry_count, name, source, version }
+ *   companions  u64 entry id + u8 region -> { hash[32], i8 quality }
+ *            (version 2: crop companions of PDQ entries; removed with the entry)
  * Entry and list ids start at 1 and are never reused.
  */
 #ifndef LM_HASHDB_INTERNAL_H
@@ -38,6 +40,7 @@
 struct lm_hashdb {
     MDB_env *env;
     MDB_dbi meta, entries, pdq, hashes, lists;
+    MDB_dbi companions;
     int writable;
     int map_full; /* set when the current write transaction hit MDB_MAP_FULL */
     char *path;
@@ -162,5 +165,16 @@ int db_list_count_add(lm_hashdb *db, MDB_txn *txn, uint32_t id, int64_t delta);
 void db_list_to_info(const db_list *l, lm_db_list_info *out);
 
 int64_t db_now(void);
+
+/* ---- companions (db_companions.c) ---- */
+#define DB_COMPANION_KEY 9
+#define DB_COMPANION_REC 33
+/* Write an entry's companions (replacing any with the same region). */
+int db_companions_put(lm_hashdb *db, MDB_txn *txn, uint64_t id, const lm_db_companion *c, size_t n);
+/* Remove every companion of an entry. */
+int db_companions_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id);
+/* Verify: each companion decodes, names an existing PDQ entry and a known region. */
+void db_companions_verify(lm_hashdb *db, MDB_txn *txn, uint64_t max_records,
+                          void (*report)(void *ctx, const char *problem), void *ctx);
 
 #endif

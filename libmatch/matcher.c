@@ -19,12 +19,15 @@
 #include "hasher_internal.h"
 #include "index.h"
 #include "libmatch.h"
+#include "matcher_variants.h"
+#include "robust_hash.h"
 #include "video.h"
 
 struct lm_matcher {
     lm_hashdb *db;
     lm_index *index;   /* over the PDQ entries; position i is entry ids[i] */
     uint64_t *ids;
+    uint8_t *regions;  /* lm_region of position i (companions); NULL when there are none */
     size_t count;
     uint64_t generation;
 };
@@ -39,6 +42,8 @@ void lm_check_options_init(lm_check_options *opts)
     opts->min_quality = LM_DEFAULT_MIN_QUALITY;
     opts->video_sampling = LM_SAMPLE_KEYFRAMES;
     opts->video_interval_ms = 1000;
+    opts->dihedral = 1;
+    opts->trim_borders = 1;
 }
 
 /* Validate caller options (NULL: defaults) into a full local copy. */
@@ -54,6 +59,7 @@ static lm_status resolve_options(const lm_check_options *in, lm_check_options *o
     out->struct_size = sizeof *out;
     if (out->max_distance < 0 || out->max_distance > 256 || out->min_quality < 0 ||
         (out->dihedral != 0 && out->dihedral != 1) || (out->exact != 0 && out->exact != 1) ||
+        (out->trim_borders != 0 && out->trim_borders != 1) ||
         out->video_sampling < LM_SAMPLE_ALL_FRAMES || out->video_sampling > LM_SAMPLE_INTERVAL ||
         out->video_interval_ms <= 0)
         return LM_E_INVALID_ARG;
@@ -94,6 +100,13 @@ lm_status lm_matcher_open(const char *db_path, lm_matcher **out, char *errbuf, s
         lm_matcher_close(m);
         return st;
     }
+    st = lm_matcher_append_companions(m->db, &set, &m->regions);
+    if (st != LM_OK) {
+        set_error(errbuf, errbuf_size, lm_hashdb_last_error(m->db));
+        lm_db_pdq_set_free(&set);
+        lm_matcher_close(m);
+        return st;
+    }
     st = lm_index_build(set.hashes, set.count, 0, &m->index);
     if (st != LM_OK) {
         set_error(errbuf, errbuf_size, "cannot build the search index");
@@ -117,6 +130,7 @@ void lm_matcher_close(lm_matcher *m)
         return;
     lm_index_free(m->index);
     free(m->ids);
+    free(m->regions);
     lm_hashdb_close(m->db);
     free(m);
 }
@@ -136,8 +150,10 @@ static lm_status match_list_push(match_list *l, lm_match m)
 {
     for (size_t i = 0; i < l->count; i++)
         if (l->items[i].entry_id == m.entry_id && l->items[i].type == m.type) {
-            if (m.distance < l->items[i].distance)
-                l->items[i] = m; /* the closest orientation wins */
+            if (m.distance < l->items[i].distance ||
+                (m.distance == l->items[i].distance &&
+                 lm_match_variant_rank(&m) < lm_match_variant_rank(&l->items[i])))
+                l->items[i] = m; /* the closest orientation / variant wins */
             return LM_OK;
         }
     if (l->count == l->cap) {
@@ -183,7 +199,7 @@ static int entry_alive(const lm_matcher *m, uint64_t id)
 
 /* All PDQ entries within max_distance of any of the nq query orientations. */
 static lm_status search_pdq(const lm_matcher *m, const lm_pdq_hash *queries, int nq,
-                            int max_distance, int64_t frame, match_list *l)
+                            int max_distance, int64_t frame, int variant, match_list *l)
 {
     enum { STACK_HITS = 64 };
     lm_search_hit stack_hits[STACK_HITS];
@@ -204,8 +220,10 @@ static lm_status search_pdq(const lm_matcher *m, const lm_pdq_hash *queries, int
             uint64_t id = m->ids[hits[i].pos];
             if (!entry_alive(m, id))
                 continue;
+            int region = m->regions ? m->regions[hits[i].pos] : 0;
             lm_match mt = {.entry_id = id, .type = LM_HASH_PDQ, .distance = hits[i].distance,
-                           .dihedral = d, .frame = frame};
+                           .dihedral = d, .frame = frame, .region = region,
+                           .variant = variant | (region ? LM_MATCH_COMPANION : 0)};
             st = match_list_push(l, mt);
         }
         if (hits != stack_hits)
@@ -241,7 +259,7 @@ lm_status lm_match_pdq(const lm_matcher *m, const lm_pdq_hash *hash, int quality
     if (quality >= 0 && quality < o.min_quality)
         return LM_OK;
     match_list l = {0};
-    lm_status st = search_pdq(m, hash, 1, o.max_distance, -1, &l);
+    lm_status st = search_pdq(m, hash, 1, o.max_distance, -1, LM_MATCH_PLAIN, &l);
     if (st == LM_OK)
         match_list_emit(&l, matches, cap, found);
     free(l.items);
@@ -296,7 +314,8 @@ static lm_status check_video(const lm_matcher *m, const lm_check_options *o,
             continue;
         usable = 1;
         /* Frames are matched as decoded (the dihedral option applies to still images). */
-        sst = search_pdq(m, &frames.v[i].hash, 1, o->max_distance, frames.v[i].frame_number, l);
+        sst = search_pdq(m, &frames.v[i].hash, 1, o->max_distance, frames.v[i].frame_number,
+                         LM_MATCH_PLAIN, l);
     }
     *low_quality = !usable;
     lm_vpdq_frames_free(&frames);
@@ -352,17 +371,27 @@ lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_c
         if (hs == LM_E_NOMEM)
             st = hs;
     }
-    if (st == LM_OK && hs == LM_E_FORMAT && !out->is_video) /* not a video: a still image */
-        hs = lm_image_hash_compute(&dec, o.dihedral, data, len, &out->image, &err);
+    lm_query_hashes q = {0};
+    if (st == LM_OK && hs == LM_E_FORMAT && !out->is_video) { /* not a video: a still image */
+        /* The plain hash, plus the content inside borders when there are any (robust_hash.c). */
+        hs = lm_query_hashes_compute(&dec, o.dihedral, o.trim_borders, data, len, &q, &err);
+        if (hs == LM_OK)
+            out->image = q.image;
+    }
     if (st == LM_OK && hs == LM_OK && out->is_video) {
         /* verdict from the frames (check_video) */
     } else if (st == LM_OK && hs == LM_OK) {
         out->decoded = 1;
         if (out->image.quality >= o.min_quality)
             st = search_pdq(m, o.dihedral ? out->image.dihedral : &out->image.pdq,
-                            o.dihedral ? 8 : 1, o.max_distance, -1, &l);
+                            o.dihedral ? 8 : 1, o.max_distance, -1, LM_MATCH_PLAIN, &l);
         else
             low_quality = 1;
+        if (st == LM_OK && q.has_trimmed && q.trimmed_quality >= o.min_quality) {
+            st = search_pdq(m, q.trimmed, o.dihedral ? 8 : 1, o.max_distance, -1,
+                            LM_MATCH_TRIMMED, &l);
+            low_quality = 0;
+        }
     } else if (st == LM_OK) {
         if (hs == LM_E_NOMEM) {
             st = hs; /* resource failure, not a property of the input */
