@@ -328,7 +328,15 @@ typedef enum lm_region {
     LM_REGION_TOP_RIGHT_95 = 10,
     LM_REGION_BOTTOM_LEFT_95 = 11,
     LM_REGION_BOTTOM_RIGHT_95 = 12,
-    LM_REGION_CENTER_85 = 13
+    LM_REGION_CENTER_85 = 13,
+    LM_REGION_TOP_90 = 14,         /* full width, the top 90% of the height */
+    LM_REGION_BOTTOM_90 = 15,
+    LM_REGION_LEFT_90 = 16,        /* full height, the left 90% of the width */
+    LM_REGION_RIGHT_90 = 17,
+    LM_REGION_TOP_95 = 18,
+    LM_REGION_BOTTOM_95 = 19,
+    LM_REGION_LEFT_95 = 20,
+    LM_REGION_RIGHT_95 = 21
 } lm_region;
 
 /* Which of the query's hashes matched (lm_match.variant): flags. */

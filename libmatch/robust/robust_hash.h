@@ -17,8 +17,8 @@
 #include "libmatch.h"
 
 /* Region codes 1..LM_REGION_MAX_CODE are defined (lm_region in libmatch.h). */
-#define LM_REGION_MAX_CODE 15
-#define LM_MAX_COMPANIONS 16
+#define LM_REGION_MAX_CODE 21
+#define LM_MAX_COMPANIONS 24
 
 /*
  * The rectangle of region code within a width x height image. Returns 0 and
