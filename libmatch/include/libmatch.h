@@ -339,6 +339,9 @@ typedef enum lm_region {
     LM_REGION_RIGHT_95 = 21
 } lm_region;
 
+/* "whole", "center95", "top-left90", "trimmed", ...; "unknown" otherwise. Never NULL. */
+LM_API const char *lm_region_name(int region);
+
 /* Which of the query's hashes matched (lm_match.variant): flags. */
 #define LM_MATCH_PLAIN 0     /* the query's plain hash against the entry's own hash */
 #define LM_MATCH_TRIMMED 1   /* the hash of the query's content inside its borders */

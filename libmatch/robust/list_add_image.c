@@ -10,6 +10,7 @@
 #include "errbuf.h"
 #include "hashdb.h"
 #include "libmatch.h"
+#include "list_add_image.h"
 #include "robust_hash.h"
 
 void lm_list_add_options_init(lm_list_add_options *opts)
@@ -27,9 +28,9 @@ static void set_error(char *errbuf, size_t size, const char *msg)
         snprintf(errbuf, size, "%s", msg);
 }
 
-lm_status lm_list_add_image(const char *db_path, const void *data, size_t len,
-                            const lm_list_add_options *opts, uint64_t *entry_id, char *errbuf,
-                            size_t errbuf_size)
+lm_status lm_list_add_image_db(lm_hashdb *db, const void *data, size_t len,
+                               const lm_list_add_options *opts, uint64_t *entry_id, char *errbuf,
+                               size_t errbuf_size)
 {
     set_error(errbuf, errbuf_size, "");
     if (entry_id)
@@ -42,7 +43,7 @@ lm_status lm_list_add_image(const char *db_path, const void *data, size_t len,
             return LM_E_INVALID_ARG;
         memcpy(&o, opts, opts->struct_size);
     }
-    if (!db_path || (!data && len) || (o.companions != 0 && o.companions != 1))
+    if (!db || (!data && len) || (o.companions != 0 && o.companions != 1))
         return LM_E_INVALID_ARG;
 
     lm_decode_opts dec;
@@ -81,16 +82,29 @@ lm_status lm_list_add_image(const char *db_path, const void *data, size_t len,
                          .list = o.list,
                          .companions = c.count ? comp : NULL,
                          .ncompanions = c.count};
-    lm_hashdb *db;
-    st = lm_hashdb_open(db_path, LM_DB_WRITE, &db, errbuf, errbuf_size);
-    if (st != LM_OK)
-        return st;
     uint64_t id = 0;
     st = lm_hashdb_add(db, &e, &id);
     if (st != LM_OK)
         set_error(errbuf, errbuf_size, lm_hashdb_last_error(db));
     if (entry_id && (st == LM_OK || st == LM_E_EXISTS))
         *entry_id = id;
+    return st;
+}
+
+lm_status lm_list_add_image(const char *db_path, const void *data, size_t len,
+                            const lm_list_add_options *opts, uint64_t *entry_id, char *errbuf,
+                            size_t errbuf_size)
+{
+    set_error(errbuf, errbuf_size, "");
+    if (entry_id)
+        *entry_id = 0;
+    if (!db_path || (!data && len))
+        return LM_E_INVALID_ARG;
+    lm_hashdb *db;
+    lm_status st = lm_hashdb_open(db_path, LM_DB_WRITE, &db, errbuf, errbuf_size);
+    if (st != LM_OK)
+        return st;
+    st = lm_list_add_image_db(db, data, len, opts, entry_id, errbuf, errbuf_size);
     lm_hashdb_close(db);
     return st;
 }

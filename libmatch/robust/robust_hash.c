@@ -52,6 +52,36 @@ const uint8_t lm_default_companion_regions[] = {
 };
 const size_t lm_default_companion_count = sizeof lm_default_companion_regions;
 
+const char *lm_region_name(int region)
+{
+    static const char *const names[LM_REGION_MAX_CODE + 1] = {
+        [LM_REGION_WHOLE] = "whole",
+        [LM_REGION_CENTER_90] = "center90",
+        [LM_REGION_CENTER_80] = "center80",
+        [LM_REGION_TOP_LEFT_90] = "top-left90",
+        [LM_REGION_TOP_RIGHT_90] = "top-right90",
+        [LM_REGION_BOTTOM_LEFT_90] = "bottom-left90",
+        [LM_REGION_BOTTOM_RIGHT_90] = "bottom-right90",
+        [LM_REGION_TRIMMED] = "trimmed",
+        [LM_REGION_CENTER_95] = "center95",
+        [LM_REGION_TOP_LEFT_95] = "top-left95",
+        [LM_REGION_TOP_RIGHT_95] = "top-right95",
+        [LM_REGION_BOTTOM_LEFT_95] = "bottom-left95",
+        [LM_REGION_BOTTOM_RIGHT_95] = "bottom-right95",
+        [LM_REGION_CENTER_85] = "center85",
+        [LM_REGION_TOP_90] = "top90",
+        [LM_REGION_BOTTOM_90] = "bottom90",
+        [LM_REGION_LEFT_90] = "left90",
+        [LM_REGION_RIGHT_90] = "right90",
+        [LM_REGION_TOP_95] = "top95",
+        [LM_REGION_BOTTOM_95] = "bottom95",
+        [LM_REGION_LEFT_95] = "left95",
+        [LM_REGION_RIGHT_95] = "right95",
+    };
+    return region >= 0 && region <= LM_REGION_MAX_CODE && names[region] ? names[region]
+                                                                        : "unknown";
+}
+
 int lm_region_rect(int code, uint32_t width, uint32_t height, uint32_t *x, uint32_t *y,
                    uint32_t *w, uint32_t *h)
 {
