@@ -40,14 +40,14 @@ int db_companions_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id)
     int rc = mdb_cursor_open(txn, db->companions, &c);
     if (rc)
         return db_mdb_err(db, rc, "opening the companions");
-    uint8_t key[DB_COMPANION_KEY];
-    companion_key(key, id, 0);
-    MDB_val k = {sizeof key, key}, v;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT)) {
-        if (k.mv_size != DB_COMPANION_KEY || db_get_be64(k.mv_data) != id)
+    /* Seek the entry's first companion again after each delete (at most 255 of them). */
+    for (;;) {
+        uint8_t key[DB_COMPANION_KEY];
+        companion_key(key, id, 0);
+        MDB_val k = {sizeof key, key}, v;
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        if (rc || k.mv_size != DB_COMPANION_KEY || db_get_be64(k.mv_data) != id)
             break;
-        /* After a delete the cursor stands on the next record. */
         if ((rc = mdb_cursor_del(c, 0)) != 0)
             break;
     }
