@@ -333,6 +333,9 @@ static int do_show(const db_args *a, const char *id_text)
         printf("list %s\nlabel %s\nreference %s\n", e.list, e.label, e.reference);
         print_time("added ", e.added);
         printf("\n");
+        size_t ncomp = 0;
+        if (lm_hashdb_entry_companions(db, (uint64_t)id, NULL, 0, &ncomp) == LM_OK && ncomp)
+            printf("companions %zu\n", ncomp); /* crop companions (added from an image) */
     }
     lm_hashdb_close(db);
     return rc;

@@ -51,6 +51,10 @@ with tempfile.TemporaryDirectory() as tmp:
     t.check("not an image" in err, f"text file: {err}")
 
     t.run("db", "verify", "--db", db, check_rc=0)
+    code, out, err = t.run("db", "show", "--db", db, "1", check_rc=0)
+    t.check("\ncompanions 18\n" in out and f"hash {bridge_hash}\n" in out, f"show: {out}")
+    code, out, err = t.run("db", "show", "--db", db, "3", check_rc=0)
+    t.check("companions" not in out, f"show of a hash entry: {out}")
 
     # Scans: the rotated bridge matches entry 1 (dihedral, by default).
     code, out, err = t.run("scan", "--db", db, "--quiet", rot, check_rc=1)
