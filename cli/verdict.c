@@ -43,7 +43,8 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
                 fprintf(out, " distance %d%s%s%s%s%s", mt->distance, mt->dihedral ? " " : "",
                         mt->dihedral ? dihedral_names[mt->dihedral & 7] : "",
                         mt->variant & LM_MATCH_TRIMMED ? " trimmed" : "",
-                        mt->region ? " companion " : "", mt->region ? lm_region_name(mt->region) : "");
+                        mt->region ? " companion " : "",
+                        mt->region ? lm_region_name(mt->region) : "");
             if (mt->frame >= 0)
                 fprintf(out, " at frame %" PRId64, mt->frame);
             if (have)

@@ -221,8 +221,12 @@ static void db_seeds(void)
     comp[0].hash.b[0] = 0x5a;
     comp[1].hash.b[31] = 0xa5;
     uint8_t h3[32] = {0x12, 0x34};
-    lm_db_new_entry e = {.type = LM_HASH_PDQ, .hash = h3, .quality = 77, .list = "images",
-                         .companions = comp, .ncompanions = 2};
+    lm_db_new_entry e = {.type = LM_HASH_PDQ,
+                         .hash = h3,
+                         .quality = 77,
+                         .list = "images",
+                         .companions = comp,
+                         .ncompanions = 2};
     if (db && lm_hashdb_add(db, &e, NULL) != LM_OK)
         failures++;
     lm_hashdb_close(db);

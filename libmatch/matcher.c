@@ -221,8 +221,12 @@ static lm_status search_pdq(const lm_matcher *m, const lm_pdq_hash *queries, int
             if (!entry_alive(m, id))
                 continue;
             int region = m->regions ? m->regions[hits[i].pos] : 0;
-            lm_match mt = {.entry_id = id, .type = LM_HASH_PDQ, .distance = hits[i].distance,
-                           .dihedral = d, .frame = frame, .region = region,
+            lm_match mt = {.entry_id = id,
+                           .type = LM_HASH_PDQ,
+                           .distance = hits[i].distance,
+                           .dihedral = d,
+                           .frame = frame,
+                           .region = region,
                            .variant = variant | (region ? LM_MATCH_COMPANION : 0)};
             st = match_list_push(l, mt);
         }
@@ -388,8 +392,8 @@ lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_c
         else
             low_quality = 1;
         if (st == LM_OK && q.has_trimmed && q.trimmed_quality >= o.min_quality) {
-            st = search_pdq(m, q.trimmed, o.dihedral ? 8 : 1, o.max_distance, -1,
-                            LM_MATCH_TRIMMED, &l);
+            st = search_pdq(m, q.trimmed, o.dihedral ? 8 : 1, o.max_distance, -1, LM_MATCH_TRIMMED,
+                            &l);
             low_quality = 0;
         }
     } else if (st == LM_OK) {

@@ -47,17 +47,35 @@ static uint8_t clamp8(double v)
 /* ---- edits: in -> out (RGB), 0 on success ---- */
 
 typedef enum edit {
-    E_NONE, E_RESIZE50, E_RESIZE25, E_JPEG30, E_CROP2, E_CROP5, E_CROP10, E_BORDER10, E_LETTERBOX,
-    E_ROT90, E_MIRROR, E_GREY, E_BRIGHT30, E_CONTRAST50, E_BLUR, E_BOX10, E_BOX25, E_ROT5,
-    E_STRETCH, E_CROP5R, E_CROP10R, E_COUNT
+    E_NONE,
+    E_RESIZE50,
+    E_RESIZE25,
+    E_JPEG30,
+    E_CROP2,
+    E_CROP5,
+    E_CROP10,
+    E_BORDER10,
+    E_LETTERBOX,
+    E_ROT90,
+    E_MIRROR,
+    E_GREY,
+    E_BRIGHT30,
+    E_CONTRAST50,
+    E_BLUR,
+    E_BOX10,
+    E_BOX25,
+    E_ROT5,
+    E_STRETCH,
+    E_CROP5R,
+    E_CROP10R,
+    E_COUNT
 } edit;
 
 static const char *edit_names[E_COUNT] = {
-    "re-encode",       "resize 50%",      "resize 25%",   "jpeg q30",   "crop 2%",     "crop 5%",
-    "crop 10%",        "border 10%",   "letterbox",  "rotate 90",   "mirror",
-    "grey",            "bright +30%",  "contr +50%", "blur",        "white box 10%",
-    "white box 25%",   "rotate 5 deg", "stretch 1.3x",
-    "crop 5% rnd",    "crop 10% rnd"};
+    "re-encode",    "resize 50%",  "resize 25%",  "jpeg q30",      "crop 2%",       "crop 5%",
+    "crop 10%",     "border 10%",  "letterbox",   "rotate 90",     "mirror",        "grey",
+    "bright +30%",  "contr +50%",  "blur",        "white box 10%", "white box 25%", "rotate 5 deg",
+    "stretch 1.3x", "crop 5% rnd", "crop 10% rnd"};
 
 /*
  * Crop p of the length: anchored (the usual edits) cycles through centred, the
@@ -108,9 +126,7 @@ static int apply(edit e, const synth_image *in, synth_image *out, int *quality)
     case E_NONE: return synth_crop(in, out, 0, 0, w, h);
     case E_RESIZE50: return synth_resize(in, out, (w + 1) / 2, (h + 1) / 2);
     case E_RESIZE25: return synth_resize(in, out, (w + 3) / 4, (h + 3) / 4);
-    case E_JPEG30:
-        *quality = 30;
-        return synth_crop(in, out, 0, 0, w, h);
+    case E_JPEG30: *quality = 30; return synth_crop(in, out, 0, 0, w, h);
     case E_CROP2: return crop_frac(in, out, 0.02, 1);
     case E_CROP5: return crop_frac(in, out, 0.05, 1);
     case E_CROP10: return crop_frac(in, out, 0.10, 1);
@@ -129,14 +145,16 @@ static int apply(edit e, const synth_image *in, synth_image *out, int *quality)
             return -1;
         for (uint32_t y = 0; y < h; y++)
             for (uint32_t x = 0; x < w; x++) /* clockwise */
-                memcpy(out->px + ((size_t)x * h + (h - 1 - y)) * 3, in->px + ((size_t)y * w + x) * 3, 3);
+                memcpy(out->px + ((size_t)x * h + (h - 1 - y)) * 3,
+                       in->px + ((size_t)y * w + x) * 3, 3);
         return 0;
     case E_MIRROR:
         if (synth_alloc(out, w, h, 3))
             return -1;
         for (uint32_t y = 0; y < h; y++)
             for (uint32_t x = 0; x < w; x++)
-                memcpy(out->px + ((size_t)y * w + (w - 1 - x)) * 3, in->px + ((size_t)y * w + x) * 3, 3);
+                memcpy(out->px + ((size_t)y * w + (w - 1 - x)) * 3,
+                       in->px + ((size_t)y * w + x) * 3, 3);
         return 0;
     case E_GREY: return synth_grey(in, out);
     case E_BRIGHT30:
@@ -193,7 +211,8 @@ static int apply(edit e, const synth_image *in, synth_image *out, int *quality)
         double a = 5 * M_PI / 180, ca = cos(a), sa = sin(a), cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
         for (uint32_t y = 0; y < h; y++)
             for (uint32_t x = 0; x < w; x++) {
-                double sx = ca * (x - cx) + sa * (y - cy) + cx, sy = -sa * (x - cx) + ca * (y - cy) + cy;
+                double sx = ca * (x - cx) + sa * (y - cy) + cx,
+                       sy = -sa * (x - cx) + ca * (y - cy) + cy;
                 long ix = (long)floor(sx), iy = (long)floor(sy);
                 if (ix < 0 || iy < 0 || ix + 1 >= (long)w || iy + 1 >= (long)h)
                     continue; /* black corners */
@@ -226,11 +245,16 @@ typedef struct original {
 } original;
 
 static const char *photos[] = {
-    "pdq/bridge-mods/aaa-orig.jpg",         "pdq/reg-test-input/labelme-subset/q0003.jpg",
-    "pdq/reg-test-input/labelme-subset/q0004.jpg", "pdq/reg-test-input/labelme-subset/q0122.jpg",
-    "pdq/reg-test-input/labelme-subset/q0291.jpg", "pdq/reg-test-input/labelme-subset/q0746.jpg",
-    "pdq/reg-test-input/labelme-subset/q1050.jpg", "pdq/reg-test-input/labelme-subset/q2821.jpg",
-    "pdq/misc-images/c.png",                "pdq/misc-images/wee.jpg",
+    "pdq/bridge-mods/aaa-orig.jpg",
+    "pdq/reg-test-input/labelme-subset/q0003.jpg",
+    "pdq/reg-test-input/labelme-subset/q0004.jpg",
+    "pdq/reg-test-input/labelme-subset/q0122.jpg",
+    "pdq/reg-test-input/labelme-subset/q0291.jpg",
+    "pdq/reg-test-input/labelme-subset/q0746.jpg",
+    "pdq/reg-test-input/labelme-subset/q1050.jpg",
+    "pdq/reg-test-input/labelme-subset/q2821.jpg",
+    "pdq/misc-images/c.png",
+    "pdq/misc-images/wee.jpg",
     "pdq/reg-test-input/exif-rotn/exif-rotn-1.jpg",
 };
 
@@ -272,12 +296,16 @@ static const struct {
     uint8_t codes[20];
     int n;
 } sets[] = {
-    {"9 anchors x {95%, 90%} (the default)", {8, 9, 10, 11, 12, 18, 19, 20, 21, 1, 3, 4, 5, 6, 14, 15, 16, 17}, 18},
+    {"9 anchors x {95%, 90%} (the default)",
+     {8, 9, 10, 11, 12, 18, 19, 20, 21, 1, 3, 4, 5, 6, 14, 15, 16, 17},
+     18},
     {"c90 c80 4x corner90 (issue's example)", {1, 2, 3, 4, 5, 6}, 6},
     {"c95 c90 4x corner90 4x side90", {8, 1, 3, 4, 5, 6, 14, 15, 16, 17}, 10},
     {"c95 c90 4x corner95 4x corner90", {8, 1, 9, 10, 11, 12, 3, 4, 5, 6}, 10},
     {"9 anchors x 90% + c95 c80", {1, 3, 4, 5, 6, 14, 15, 16, 17, 8, 2}, 11},
-    {"9 anchors x {95%, 90%} + c80", {8, 9, 10, 11, 12, 18, 19, 20, 21, 1, 3, 4, 5, 6, 14, 15, 16, 17, 2}, 19},
+    {"9 anchors x {95%, 90%} + c80",
+     {8, 9, 10, 11, 12, 18, 19, 20, 21, 1, 3, 4, 5, 6, 14, 15, 16, 17, 2},
+     19},
 };
 #define NSETS (sizeof sets / sizeof sets[0])
 
@@ -304,7 +332,7 @@ int main(int argc, char **argv)
         if (load_photo(td, photos[i], &o[n].img) == 0)
             n++;
     size_t photos_loaded = n;
-    static const uint32_t sizes[][2] = {{640, 480}, {480, 640}, {800, 450}, {500, 500},
+    static const uint32_t sizes[][2] = {{640, 480},  {480, 640}, {800, 450}, {500, 500},
                                         {1024, 768}, {360, 640}, {700, 400}};
     /* Scenes a list would hold: PDQ quality >= 50 (flatter ones are skipped). */
     size_t skipped = 0;
@@ -316,8 +344,9 @@ int main(int argc, char **argv)
         }
         lm_image_hash ih;
         lm_hasher *qh = lm_hasher_create();
-        int ok = qh && lm_hash_pixels(qh, o[n].img.px, o[n].img.w, o[n].img.h,
-                                      (size_t)o[n].img.w * 3, 3, &ih) == LM_OK &&
+        int ok = qh &&
+                 lm_hash_pixels(qh, o[n].img.px, o[n].img.w, o[n].img.h, (size_t)o[n].img.w * 3, 3,
+                                &ih) == LM_OK &&
                  ih.quality >= LM_DEFAULT_MIN_QUALITY;
         lm_hasher_destroy(qh);
         if (ok) {
@@ -346,7 +375,6 @@ int main(int argc, char **argv)
     for (int c = 1; c <= LM_REGION_MAX_CODE; c++)
         all_codes[ncodes++] = (uint8_t)c;
 
-
     if (lm_hashdb_init(dbpath, err, sizeof err) != LM_OK) {
         fprintf(stderr, "init: %s\n", err);
         return 1;
@@ -360,8 +388,8 @@ int main(int argc, char **argv)
         if (lm_hash_memory(h, o[i].jpeg, o[i].jpeg_len, &ih) != LM_OK)
             return 1;
         o[i].plain = ih.pdq;
-        lm_status st = lm_list_add_image(dbpath, o[i].jpeg, o[i].jpeg_len, &ao, &o[i].entry, err,
-                                         sizeof err);
+        lm_status st =
+            lm_list_add_image(dbpath, o[i].jpeg, o[i].jpeg_len, &ao, &o[i].entry, err, sizeof err);
         if (st != LM_OK) {
             fprintf(stderr, "add %zu: %s (%s)\n", i, lm_strerror(st), err);
             return 1;
@@ -451,8 +479,8 @@ int main(int argc, char **argv)
                 lm_status st = lm_check(m, buf, len, fast ? NULL : &exact, &r);
                 clock_gettime(CLOCK_MONOTONIC, &t1);
                 if (fast) {
-                    t_check += (double)(t1.tv_sec - t0.tv_sec) +
-                               (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
+                    t_check +=
+                        (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9;
                     n_check++;
                 }
                 int found = 0;
@@ -478,8 +506,9 @@ int main(int argc, char **argv)
                100.0 * (double)hit_fast / t,
                100.0 * (double)synth_hit / (double)(synth_tried ? synth_tried : 1), tried);
     }
-    printf("\nfalse-positive pairs among %zu distinct originals (%zu pairs): plain %zu, matcher %zu\n",
-           n, n * (n - 1) / 2, fp_plain, fp_full);
+    printf(
+        "\nfalse-positive pairs among %zu distinct originals (%zu pairs): plain %zu, matcher %zu\n",
+        n, n * (n - 1) / 2, fp_plain, fp_full);
     printf("lm_check mean %.2f ms per edited image (defaults: dihedral, trimming, companions)\n\n",
            1000 * t_check / (double)(n_check ? n_check : 1));
 
@@ -542,7 +571,8 @@ int main(int argc, char **argv)
                             set_fp[s]++;
                             break;
                         }
-    printf("companion sets (plain query hash vs the entry and its companions; no trimming/dihedral):\n");
+    printf("companion sets (plain query hash vs the entry and its companions; no "
+           "trimming/dihedral):\n");
     printf("%-40s %8s %8s %8s %8s %8s %6s\n", "set", "crop 2%", "crop 5%", "crop 10%", "5% rnd",
            "10% rnd", "fp");
     for (size_t s = 0; s < NSETS; s++)

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 
 /* Tolerances in 8-bit luma levels, chosen on JPEG quality 30 borders (bench/robustness). */
-#define MEAN_DEV_MAX 8   /* mean |luma - band colour| of a band row */
-#define FAR_DEV 40       /* a pixel this far from the band colour strays */
-#define FAR_FRAC_PCT 3   /* at most this % of a band row's pixels stray */
+#define MEAN_DEV_MAX 8 /* mean |luma - band colour| of a band row */
+#define FAR_DEV 40     /* a pixel this far from the band colour strays */
+#define FAR_FRAC_PCT 3 /* at most this % of a band row's pixels stray */
 
 static inline int luma_at(const uint8_t *p, int channels)
 {

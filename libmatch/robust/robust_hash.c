@@ -43,12 +43,12 @@ static const uint16_t region_table[LM_REGION_MAX_CODE + 1][4] = {
  * catch 5% and 10% crops made that way; fewer sets left one of them near 50%.
  */
 const uint8_t lm_default_companion_regions[] = {
-    LM_REGION_CENTER_95,       LM_REGION_TOP_LEFT_95,    LM_REGION_TOP_RIGHT_95,
-    LM_REGION_BOTTOM_LEFT_95,  LM_REGION_BOTTOM_RIGHT_95, LM_REGION_TOP_95,
-    LM_REGION_BOTTOM_95,       LM_REGION_LEFT_95,         LM_REGION_RIGHT_95,
-    LM_REGION_CENTER_90,       LM_REGION_TOP_LEFT_90,    LM_REGION_TOP_RIGHT_90,
-    LM_REGION_BOTTOM_LEFT_90,  LM_REGION_BOTTOM_RIGHT_90, LM_REGION_TOP_90,
-    LM_REGION_BOTTOM_90,       LM_REGION_LEFT_90,         LM_REGION_RIGHT_90,
+    LM_REGION_CENTER_95,      LM_REGION_TOP_LEFT_95,     LM_REGION_TOP_RIGHT_95,
+    LM_REGION_BOTTOM_LEFT_95, LM_REGION_BOTTOM_RIGHT_95, LM_REGION_TOP_95,
+    LM_REGION_BOTTOM_95,      LM_REGION_LEFT_95,         LM_REGION_RIGHT_95,
+    LM_REGION_CENTER_90,      LM_REGION_TOP_LEFT_90,     LM_REGION_TOP_RIGHT_90,
+    LM_REGION_BOTTOM_LEFT_90, LM_REGION_BOTTOM_RIGHT_90, LM_REGION_TOP_90,
+    LM_REGION_BOTTOM_90,      LM_REGION_LEFT_90,         LM_REGION_RIGHT_90,
 };
 const size_t lm_default_companion_count = sizeof lm_default_companion_regions;
 
@@ -78,12 +78,11 @@ const char *lm_region_name(int region)
         [LM_REGION_LEFT_95] = "left95",
         [LM_REGION_RIGHT_95] = "right95",
     };
-    return region >= 0 && region <= LM_REGION_MAX_CODE && names[region] ? names[region]
-                                                                        : "unknown";
+    return region >= 0 && region <= LM_REGION_MAX_CODE && names[region] ? names[region] : "unknown";
 }
 
-int lm_region_rect(int code, uint32_t width, uint32_t height, uint32_t *x, uint32_t *y,
-                   uint32_t *w, uint32_t *h)
+int lm_region_rect(int code, uint32_t width, uint32_t height, uint32_t *x, uint32_t *y, uint32_t *w,
+                   uint32_t *h)
 {
     if (code < 1 || code > LM_REGION_MAX_CODE || region_table[code][2] == 0)
         return -1;
@@ -190,8 +189,8 @@ static int already_have(const lm_companion_hashes *c, const lm_pdq_hash *hash)
 }
 
 lm_status lm_companions_compute(const lm_decode_opts *opts, const uint8_t *regions, size_t nregions,
-                                int trimmed, const void *data, size_t len,
-                                lm_companion_hashes *out, lm_errbuf *err)
+                                int trimmed, const void *data, size_t len, lm_companion_hashes *out,
+                                lm_errbuf *err)
 {
     memset(out, 0, sizeof *out);
     lm_pixels px;

@@ -25,8 +25,8 @@
  * fills x/y/w/h, or -1 for an unknown code or LM_REGION_TRIMMED (which depends
  * on the pixels, see lm_border_detect).
  */
-int lm_region_rect(int code, uint32_t width, uint32_t height, uint32_t *x, uint32_t *y,
-                   uint32_t *w, uint32_t *h);
+int lm_region_rect(int code, uint32_t width, uint32_t height, uint32_t *x, uint32_t *y, uint32_t *w,
+                   uint32_t *h);
 
 /* The default companion set stored by lm_list_add_image (chosen by bench/robustness). */
 extern const uint8_t lm_default_companion_regions[];
@@ -38,10 +38,10 @@ lm_status lm_hash_subimage(const lm_pixels *px, uint32_t x, uint32_t y, uint32_t
 
 /* What lm_check matches for a still image. */
 typedef struct lm_query_hashes {
-    lm_image_hash image;       /* the plain hash (reference-compatible), dihedrals when asked */
-    int has_trimmed;           /* 1 when borders were found and trimmed[] is valid */
-    lm_border_bands bands;     /* in pixels of the decoded (bounded) image */
-    lm_pdq_hash trimmed[8];    /* the content's hash; [1..7] with dihedral */
+    lm_image_hash image;    /* the plain hash (reference-compatible), dihedrals when asked */
+    int has_trimmed;        /* 1 when borders were found and trimmed[] is valid */
+    lm_border_bands bands;  /* in pixels of the decoded (bounded) image */
+    lm_pdq_hash trimmed[8]; /* the content's hash; [1..7] with dihedral */
     int trimmed_quality;
 } lm_query_hashes;
 
@@ -65,7 +65,7 @@ typedef struct lm_companion_hashes {
  * equal to the plain hash are left out. Codes as lm_hash_memory.
  */
 lm_status lm_companions_compute(const lm_decode_opts *opts, const uint8_t *regions, size_t nregions,
-                                int trimmed, const void *data, size_t len,
-                                lm_companion_hashes *out, lm_errbuf *err);
+                                int trimmed, const void *data, size_t len, lm_companion_hashes *out,
+                                lm_errbuf *err);
 
 #endif

@@ -31,23 +31,22 @@ static synth_image framed(const synth_image *img, uint32_t t, uint32_t b, uint32
 static lm_border_bands detect(const synth_image *img)
 {
     lm_border_bands b;
-    lm_border_detect(img->px, img->w, img->h, (size_t)img->w * (size_t)img->channels,
-                     img->channels, &b);
+    lm_border_detect(img->px, img->w, img->h, (size_t)img->w * (size_t)img->channels, img->channels,
+                     &b);
     return b;
 }
 
-#define CHECK_BANDS(b, t, bo, l, r)                                                             \
-    do {                                                                                        \
-        CHECK_EQ_INT((b).top, t);                                                               \
-        CHECK_EQ_INT((b).bottom, bo);                                                           \
-        CHECK_EQ_INT((b).left, l);                                                              \
-        CHECK_EQ_INT((b).right, r);                                                             \
+#define CHECK_BANDS(b, t, bo, l, r)                                                                \
+    do {                                                                                           \
+        CHECK_EQ_INT((b).top, t);                                                                  \
+        CHECK_EQ_INT((b).bottom, bo);                                                              \
+        CHECK_EQ_INT((b).left, l);                                                                 \
+        CHECK_EQ_INT((b).right, r);                                                                \
     } while (0)
 
 int main(void)
 {
-    static const uint8_t black[3] = {0, 0, 0}, white[3] = {255, 255, 255},
-                         teal[3] = {20, 120, 110};
+    static const uint8_t black[3] = {0, 0, 0}, white[3] = {255, 255, 255}, teal[3] = {20, 120, 110};
     synth_image scene;
     CHECK_EQ_INT(synth_make(&scene, 400, 300, 7), 0);
 

@@ -141,8 +141,8 @@ int main(void)
     /* Companions go with PDQ entries only. */
     lm_db_companion c1 = {.region = LM_REGION_CENTER_90, .hash = oh.pdq, .quality = 50};
     uint8_t sha[32] = {1};
-    lm_db_new_entry bad = {.type = LM_HASH_SHA256, .hash = sha, .quality = -1,
-                           .companions = &c1, .ncompanions = 1};
+    lm_db_new_entry bad = {
+        .type = LM_HASH_SHA256, .hash = sha, .quality = -1, .companions = &c1, .ncompanions = 1};
     CHECK_EQ_INT(lm_hashdb_add(db, &bad, NULL), LM_E_INVALID_ARG);
     lm_hashdb_close(db);
     lm_matcher *pm;
