@@ -78,7 +78,7 @@ static void print_failure(const char *path, lm_status st, const char *detail, in
 #define HASH_BATCH 128
 
 /*
- * Hash one input: a video (any container FFmpeg reads, animated GIF) gives
+ * Hash one input: a video (any container FFmpeg reads, animated GIF or WebP) gives
  * frame hashes in *video; anything else is hashed as an image.
  */
 static lm_status hash_input(lm_hasher *h, const char *path, lm_image_hash *image,
@@ -97,7 +97,7 @@ static lm_status hash_input(lm_hasher *h, const char *path, lm_image_hash *image
     }
     lm_format f = lm_detect_format(data, len);
     st = LM_E_FORMAT;
-    if (f == LM_FORMAT_GIF || f == LM_FORMAT_OTHER)
+    if (f == LM_FORMAT_GIF || f == LM_FORMAT_WEBP || f == LM_FORMAT_OTHER) /* may be animated */
         st = lm_hash_video_memory(h, data, len, video);
     if (st == LM_E_FORMAT && !*video) /* a still image */
         st = lm_hash_memory(h, data, len, image);

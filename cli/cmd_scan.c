@@ -73,6 +73,7 @@ static void check_one(const lm_matcher *m, const scan_config *cfg, item_result *
     }
     if (st != LM_OK) {
         r->failed = 1;
+        r->status = st;
         snprintf(r->error, sizeof r->error, "%s%s%s", lm_strerror(st), err.msg[0] ? ": " : "",
                  err.msg);
     }
@@ -113,15 +114,17 @@ static void run_batch(const lm_matcher *m, const scan_config *cfg, item_result *
 }
 
 static void report_walk_problem(const scan_config *cfg, const char *path, walk_kind kind,
-                                const char *reason, scan_totals *t)
+                                const char *reason, const char *code, scan_totals *t)
 {
-    item_result r = {.path = path, .failed = 1};
+    item_result r = {.path = path, .failed = 1, .status = LM_E_IO};
     if (kind == WALK_SKIPPED) {
         t->skipped++;
         if (cfg->json) {
             fputs("{\"path\":", stdout);
             json_string(stdout, path);
-            fputs(",\"verdict\":\"skipped\",\"reason\":", stdout);
+            fputs(",\"verdict\":\"skipped\",\"code\":", stdout);
+            json_string(stdout, code);
+            fputs(",\"reason\":", stdout);
             json_string(stdout, reason);
             fputs("}\n", stdout);
         } else {
@@ -254,7 +257,7 @@ int cmd_scan(int argc, char **argv)
         if (kind != WALK_FILE && strcmp(path, "-") != 0) {
             run_batch(m, &cfg, items, n, &t); /* keep output in walk order */
             n = 0;
-            report_walk_problem(&cfg, path, kind, reason, &t);
+            report_walk_problem(&cfg, path, kind, reason, walk_last_code(w), &t);
             continue;
         }
         memset(&items[n], 0, sizeof items[n]);

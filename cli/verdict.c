@@ -75,7 +75,7 @@ void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
     fputs("{\"path\":", out);
     json_string(out, r->path);
     if (r->failed) {
-        fputs(",\"verdict\":\"error\",\"error\":", out);
+        fprintf(out, ",\"verdict\":\"error\",\"status\":%d,\"error\":", r->status);
         json_string(out, r->error);
         fputs("}\n", out);
         return;
@@ -102,7 +102,7 @@ void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
                     hex, c->image.quality, c->image.width, c->image.height,
                     lm_format_name(c->image.format));
     } else {
-        fputs(",\"decode_error\":", out);
+        fprintf(out, ",\"decode_status\":%d,\"decode_error\":", (int)c->decode_status);
         json_string(out, lm_strerror(c->decode_status));
     }
     fputs(",\"matches\":[", out);

@@ -11,6 +11,7 @@ typedef struct item_result {
     const char *path;
     int failed;                  /* could not be read: error holds why */
     char error[256];
+    int status;                  /* the lm_status of a failure (JSON "status"), 0 when not failed */
     uint64_t size;
     lm_check_result check;
 } item_result;

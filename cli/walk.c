@@ -25,6 +25,7 @@ struct walk {
     int depth, cap;
     char path[PATH_MAX];
     char reason[256];
+    const char *code; /* stable code of the last skip or error (walk_last_code) */
 };
 
 static int cmp_names(const void *a, const void *b)
@@ -116,6 +117,7 @@ static int visit(walk *w, size_t path_len, walk_kind *kind, const char **reason,
     if (lstat(w->path, &st) != 0) {
         snprintf(w->reason, sizeof w->reason, "%s", strerror(errno));
         *kind = WALK_ERROR;
+        w->code = WALK_CODE_IO;
         *reason = w->reason;
         return 1;
     }
@@ -124,11 +126,13 @@ static int visit(walk *w, size_t path_len, walk_kind *kind, const char **reason,
         if (!w->opts.follow_symlinks && !is_root) {
             *kind = WALK_SKIPPED;
             *reason = "symbolic link (not followed; see --follow-symlinks)";
+            w->code = WALK_CODE_SYMLINK;
             return 1;
         }
         if (stat(w->path, &st) != 0) {
             snprintf(w->reason, sizeof w->reason, "broken symbolic link: %s", strerror(errno));
             *kind = WALK_ERROR;
+            w->code = WALK_CODE_IO;
             *reason = w->reason;
             return 1;
         }
@@ -141,22 +145,26 @@ static int visit(walk *w, size_t path_len, walk_kind *kind, const char **reason,
     if (!S_ISDIR(st.st_mode)) {
         *kind = WALK_SKIPPED;
         *reason = "not a regular file";
+        w->code = WALK_CODE_SPECIAL;
         return 1;
     }
     if (on_stack(w, &st)) {
         *kind = WALK_SKIPPED;
         *reason = "directory loop";
+        w->code = WALK_CODE_LOOP;
         return 1;
     }
     if (w->depth >= w->opts.max_depth) {
         *kind = WALK_SKIPPED;
         *reason = "directory nesting exceeds --max-depth";
+        w->code = WALK_CODE_DEPTH;
         return 1;
     }
     int err = push_dir(w, path_len, &st);
     if (err) {
         snprintf(w->reason, sizeof w->reason, "%s", strerror(err));
         *kind = WALK_ERROR;
+        w->code = WALK_CODE_IO;
         *reason = w->reason;
         return 1;
     }
@@ -184,6 +192,7 @@ int walk_next(walk *w, const char **path, walk_kind *kind, const char **reason)
                 *path = w->path;
                 *kind = WALK_SKIPPED;
                 *reason = w->reason;
+                w->code = WALK_CODE_PATH_LENGTH;
                 return 1;
             }
             if (sep)
@@ -202,6 +211,7 @@ int walk_next(walk *w, const char **path, walk_kind *kind, const char **reason)
             *path = root;
             *kind = WALK_SKIPPED;
             *reason = "path too long";
+            w->code = WALK_CODE_PATH_LENGTH;
             return 1;
         }
         memcpy(w->path, root, len + 1);
@@ -210,6 +220,11 @@ int walk_next(walk *w, const char **path, walk_kind *kind, const char **reason)
             return 1;
         }
     }
+}
+
+const char *walk_last_code(const walk *w)
+{
+    return w->code ? w->code : "";
 }
 
 void walk_close(walk *w)

@@ -30,6 +30,18 @@ walk *walk_open(char **roots, int nroots, const walk_options *opts);
  */
 int walk_next(walk *w, const char **path, walk_kind *kind, const char **reason);
 
+/*
+ * Stable machine-readable code of the item walk_next just returned as WALK_SKIPPED or
+ * WALK_ERROR (JSON "code"): one per limit, so scripts need not parse the reason text.
+ */
+#define WALK_CODE_SYMLINK "symlink_not_followed"
+#define WALK_CODE_SPECIAL "not_regular_file"
+#define WALK_CODE_LOOP "directory_loop"
+#define WALK_CODE_DEPTH "max_depth_exceeded"
+#define WALK_CODE_PATH_LENGTH "path_too_long"
+#define WALK_CODE_IO "io_error"
+const char *walk_last_code(const walk *w);
+
 void walk_close(walk *w);
 
 #endif

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 
 #include <png.h>
+#include <webp/encode.h>
+#include <webp/mux.h>
 
 #include "hashdb.h"
 #include "synth_video.h"
@@ -235,6 +237,40 @@ static void db_seeds(void)
         failures++;
 }
 
+/* A 3-frame 32x24 lossless animated WebP (decoded by libwebp, not libavcodec). */
+static void anim_webp_seed(void)
+{
+    WebPAnimEncoderOptions eo;
+    WebPConfig cfg;
+    WebPData out;
+    WebPDataInit(&out);
+    int ok = WebPAnimEncoderOptionsInit(&eo) && WebPConfigInit(&cfg);
+    cfg.lossless = 1;
+    WebPAnimEncoder *enc = ok ? WebPAnimEncoderNew(32, 24, &eo) : NULL;
+    ok = enc != NULL;
+    for (int i = 0; ok && i < 3; i++) {
+        synth_image img;
+        WebPPicture pic;
+        ok = synth_make(&img, 32, 24, 7 + (uint64_t)i) == 0 && WebPPictureInit(&pic);
+        if (!ok)
+            break;
+        pic.use_argb = 1;
+        pic.width = 32;
+        pic.height = 24;
+        ok = WebPPictureImportRGB(&pic, img.px, 32 * 3) &&
+             WebPAnimEncoderAdd(enc, &pic, i * 100, &cfg);
+        WebPPictureFree(&pic);
+        synth_free(&img);
+    }
+    ok = ok && WebPAnimEncoderAdd(enc, NULL, 300, NULL) && WebPAnimEncoderAssemble(enc, &out);
+    if (ok)
+        put("anim.webp", out.bytes, out.size);
+    else
+        failures++;
+    WebPAnimEncoderDelete(enc);
+    WebPDataClear(&out);
+}
+
 static void video_seeds(void)
 {
     static const struct {
@@ -252,6 +288,7 @@ static void video_seeds(void)
             failures++;
         free(b);
     }
+    anim_webp_seed();
 }
 
 int main(int argc, char **argv)

@@ -368,7 +368,9 @@ lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_c
     int low_quality = 0;
     lm_status hs = LM_E_FORMAT;
     lm_format format = st == LM_OK ? lm_detect_format(data, len) : LM_FORMAT_UNKNOWN;
-    if (st == LM_OK && (format == LM_FORMAT_GIF || format == LM_FORMAT_OTHER)) {
+    /* GIF and WebP may be animated: the video path says LM_E_FORMAT for a still one. */
+    if (st == LM_OK &&
+        (format == LM_FORMAT_GIF || format == LM_FORMAT_WEBP || format == LM_FORMAT_OTHER)) {
         hs = check_video(m, &o, &dec, data, len, out, &l, &low_quality, &err);
         if (hs != LM_OK && hs != LM_E_FORMAT && out->is_video)
             hs = LM_OK; /* a damaged video: the frames before the damage were still checked */

@@ -219,7 +219,7 @@ typedef struct lm_video_frame {
 typedef struct lm_video_hash lm_video_hash; /* the frames of one video */
 
 /*
- * Decode a video (any container and codec FFmpeg reads; animated GIF/APNG too)
+ * Decode a video (any container and codec FFmpeg reads; animated GIF/APNG/WebP too)
  * and hash its sampled frames, with the hasher's video options. Still images
  * are not videos: LM_E_FORMAT.
  *  [out] out  on LM_OK, and also on LM_E_CORRUPT and the LM_E_LIMIT_* codes when

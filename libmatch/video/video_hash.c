@@ -26,6 +26,8 @@
 #include "video_io.h"
 #include "video_rotate.h"
 #include "video_sample.h"
+#include "webp_anim.h"
+#include "decode_internal.h"
 
 /* Decoder messages are pushed below every log level a caller would normally set. */
 #define LM_VIDEO_LOG_OFFSET 64
@@ -67,6 +69,8 @@ typedef struct vctx {
     uint8_t head[32];
     size_t head_len;
     int animated_webp;
+    uint8_t *flat; /* an animated WebP canvas composited onto white, RGB24 */
+    size_t flat_cap;
 } vctx;
 
 void lm_video_opts_default(lm_video_opts *o)
@@ -142,13 +146,6 @@ static int is_still_image_demuxer(const char *name)
 static int is_animated_image_demuxer(const char *name)
 {
     return strcmp(name, "gif") == 0 || strcmp(name, "apng") == 0 || strcmp(name, "webp_pipe") == 0;
-}
-
-/* RIFF....WEBPVP8X with the animation flag: libavcodec before 7.1 cannot decode it. */
-static int is_animated_webp(const uint8_t *d, size_t n)
-{
-    return n >= 21 && memcmp(d, "RIFF", 4) == 0 && memcmp(d + 8, "WEBPVP8X", 8) == 0 &&
-           (d[20] & 0x02);
 }
 
 static lm_status open_input(vctx *c)
@@ -349,12 +346,12 @@ static lm_status hash_rgb(vctx *c, const uint8_t *pix, int w, int h, size_t stri
     return LM_OK;
 }
 
-static lm_status on_frame(vctx *c, const AVFrame *f)
+/* Frame number index of the stream, starting t seconds in: limits, sampling, hashing. */
+static lm_status on_frame_at(vctx *c, const AVFrame *f, int64_t index, double t)
 {
-    int64_t index = c->decoded++;
+    c->decoded = index + 1;
     if (c->info)
         c->info->frames_decoded = c->decoded;
-    double t = frame_seconds(c, f, index);
     if (t > c->o->max_duration_seconds)
         return lm_errbuf_set(c->err, LM_E_LIMIT_DURATION, "video: frame at %.1f s beyond %.1f s", t,
                              c->o->max_duration_seconds);
@@ -399,6 +396,11 @@ static lm_status on_frame(vctx *c, const AVFrame *f)
         return lm_errbuf_set(c->err, LM_E_NOMEM, "video: out of memory");
     c->hashed++;
     return LM_OK;
+}
+
+static lm_status on_frame(vctx *c, const AVFrame *f)
+{
+    return on_frame_at(c, f, c->decoded, frame_seconds(c, f, c->decoded));
 }
 
 /* Feed one packet (NULL: flush) and hash what comes out. */
@@ -473,6 +475,75 @@ static lm_status run(vctx *c)
     return LM_OK;
 }
 
+/* Frames of an animated WebP (libwebp) go through on_frame_at like decoded video frames. */
+static lm_status on_webp_frame(void *ctx, const uint8_t *rgba, int width, int height,
+                               size_t stride, double seconds, int key)
+{
+    vctx *c = ctx;
+    if (c->o->sampling == LM_VIDEO_SAMPLE_KEYFRAMES && !key) {
+        c->decoded++; /* decoded (compositing needs it) but not sampled */
+        return LM_OK;
+    }
+    /* Transparency is composited onto white, as for still images (decode/alpha.c); the
+     * canvas itself belongs to libwebp and is the base of the next frame: copy it. */
+    size_t row = (size_t)width * 3;
+    if (reserve(&c->flat, &c->flat_cap, row * (size_t)height))
+        return lm_errbuf_set(c->err, LM_E_NOMEM, "video: out of memory");
+    for (int y = 0; y < height; y++)
+        lm_alpha_row(rgba + (size_t)y * stride, 4, c->flat + (size_t)y * row, 3, (size_t)width,
+                     255);
+    AVFrame *f = c->frame;
+    f->format = AV_PIX_FMT_RGB24;
+    f->width = width;
+    f->height = height;
+    f->data[0] = c->flat;
+    f->linesize[0] = (int)row;
+    return on_frame_at(c, f, c->decoded, seconds);
+}
+
+static lm_status run_webp(vctx *c, const uint8_t *data, size_t len)
+{
+    c->frame = av_frame_alloc();
+    if (!c->frame)
+        return lm_errbuf_set(c->err, LM_E_NOMEM, "video: out of memory");
+    lm_video_sampler_init(&c->sampler, c->o->sampling, c->o->interval_seconds);
+    if (c->info) {
+        snprintf(c->info->container, sizeof c->info->container, "webp");
+        snprintf(c->info->codec, sizeof c->info->codec, "libwebp");
+    }
+    uint64_t max_decoded =
+        (uint64_t)(c->o->max_duration_seconds * LM_VIDEO_MAX_DECODE_RATE) + 1000;
+    lm_status st = lm_webp_anim_decode(data, len, c->o->max_pixels, max_decoded, on_webp_frame, c,
+                                       c->err);
+    if (c->info && c->frame->width > 0) {
+        c->info->width = c->frame->width;
+        c->info->height = c->frame->height;
+    }
+    av_frame_unref(c->frame); /* the pixels belonged to libwebp: forget them, free nothing */
+    memset(c->frame->data, 0, sizeof c->frame->data);
+    if (st == LM_OK && c->hashed == 0 && c->decoded == 0)
+        st = lm_errbuf_set(c->err, LM_E_CORRUPT, "video: no frame could be decoded");
+    return st;
+}
+
+/* An animated WebP from a file: its bytes in memory (the size was checked against max_bytes). */
+static lm_status run_webp_source(vctx *c)
+{
+    if (c->src.mem)
+        return run_webp(c, c->src.mem, (size_t)c->src.size);
+    uint8_t *buf = malloc(c->src.size ? (size_t)c->src.size : 1);
+    if (!buf)
+        return lm_errbuf_set(c->err, LM_E_NOMEM, "video: out of memory");
+    size_t got = fread(buf, 1, (size_t)c->src.size, c->src.fp);
+    lm_status st;
+    if (got == (size_t)c->src.size)
+        st = run_webp(c, buf, got);
+    else
+        st = lm_errbuf_set(c->err, LM_E_IO, "video: read error");
+    free(buf);
+    return st;
+}
+
 static void cleanup(vctx *c)
 {
     sws_freeContext(c->sws);
@@ -483,6 +554,7 @@ static void cleanup(vctx *c)
     lm_video_avio_close(&c->pb);
     av_freep(&c->rgb);
     av_freep(&c->rot);
+    av_freep(&c->flat);
     free(c->luma);
     free(c->tmp);
 }
@@ -522,13 +594,13 @@ static lm_status hash_source(vctx *c)
         if (fseeko(c->src.fp, 0, SEEK_SET) != 0)
             return lm_errbuf_set(c->err, LM_E_IO, "video: cannot seek");
     }
-    c->animated_webp = is_animated_webp(c->head, c->head_len);
-#if LIBAVCODEC_VERSION_INT < AV_VERSION_INT(61, 19, 100)
-    if (c->animated_webp)
-        return lm_errbuf_set(c->err, LM_E_UNSUPPORTED,
-                             "video: animated WebP needs libavcodec 61.19 (FFmpeg 7.1) or later");
-#endif
-    lm_status st = run(c);
+    c->animated_webp = lm_webp_is_animated(c->head, c->head_len);
+    if (!c->animated_webp && c->head_len >= 12 && memcmp(c->head, "RIFF", 4) == 0 &&
+        memcmp(c->head + 8, "WEBP", 4) == 0)
+        return lm_errbuf_set(c->err, LM_E_FORMAT, "video: a still WebP image, not a video");
+    /* libavcodec decodes animated WebP from 61.19 (FFmpeg 7.1); before that, libwebp does. */
+    int use_libwebp = c->animated_webp && LIBAVCODEC_VERSION_INT < AV_VERSION_INT(61, 19, 100);
+    lm_status st = use_libwebp ? run_webp_source(c) : run(c);
     cleanup(c);
     return st;
 }
