@@ -33,7 +33,7 @@ int db_add_media(lm_hashdb *db, const char *path, const char *list, const char *
         return PMATCH_EXIT_ERROR;
     }
     lm_format f = lm_detect_format(data, len);
-    if (f == LM_FORMAT_OTHER) {
+    if (f == LM_FORMAT_OTHER || lm_list_add_media_is_video(data, len)) {
         free(data);
         fprintf(stderr,
                 "pmatch db add: %s: a video (or a format only FFmpeg reads): adding videos is not "

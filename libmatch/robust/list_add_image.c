@@ -12,6 +12,7 @@
 #include "libmatch.h"
 #include "list_add_image.h"
 #include "robust_hash.h"
+#include "video.h"
 
 void lm_list_add_options_init(lm_list_add_options *opts)
 {
@@ -20,6 +21,30 @@ void lm_list_add_options_init(lm_list_add_options *opts)
     memset(opts, 0, sizeof *opts);
     opts->struct_size = sizeof *opts;
     opts->companions = 1;
+}
+
+/* An animated GIF/WebP is a video here: hash at most two frames to tell. */
+static int is_animation(const void *data, size_t len, const lm_decode_opts *dec)
+{
+    lm_video_opts vo;
+    lm_video_opts_default(&vo);
+    vo.max_frames = 2;
+    vo.max_bytes = dec->max_bytes;
+    lm_vpdq_frames frames = {0};
+    lm_errbuf err = {{0}};
+    lm_status st = lm_video_hash_memory(data, len, &vo, &frames, NULL, &err);
+    int animated = frames.n >= 2 || st == LM_E_LIMIT_FRAMES;
+    lm_vpdq_frames_free(&frames);
+    return animated;
+}
+
+int lm_list_add_media_is_video(const void *data, size_t len)
+{
+    lm_format f = lm_detect_format(data, len);
+    lm_decode_opts dec;
+    lm_decode_opts_default(&dec);
+    return f == LM_FORMAT_OTHER ||
+           ((f == LM_FORMAT_GIF || f == LM_FORMAT_WEBP) && is_animation(data, len, &dec));
 }
 
 static void set_error(char *errbuf, size_t size, const char *msg)
@@ -54,9 +79,11 @@ lm_status lm_list_add_image_db(lm_hashdb *db, const void *data, size_t len,
         dec.max_pixels = o.max_pixels;
     dec.jpeg_dct_scale = 0; /* the stored hash is the reference's */
     lm_format f = lm_detect_format(data, len);
-    if (f == LM_FORMAT_OTHER) {
+    if (f == LM_FORMAT_OTHER ||
+        ((f == LM_FORMAT_GIF || f == LM_FORMAT_WEBP) && is_animation(data, len, &dec))) {
         set_error(errbuf, errbuf_size,
-                  "a video or unsupported format: only still images can be added here");
+                  "a video or animation (or a format only FFmpeg reads): only still images can be "
+                  "added here");
         return LM_E_FORMAT;
     }
     lm_errbuf err = {{0}};

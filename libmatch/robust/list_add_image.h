@@ -10,4 +10,7 @@ lm_status lm_list_add_image_db(lm_hashdb *db, const void *data, size_t len,
                                const lm_list_add_options *opts, uint64_t *entry_id, char *errbuf,
                                size_t errbuf_size);
 
+/* 1 for what lm_list_add_image refuses as a video: other containers, animated GIF/WebP. */
+int lm_list_add_media_is_video(const void *data, size_t len);
+
 #endif

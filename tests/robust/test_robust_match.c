@@ -20,6 +20,7 @@
 #include "hashdb.h"
 #include "libmatch.h"
 #include "synth.h"
+#include "synth_video.h"
 
 static synth_image framed(const synth_image *img, uint32_t t, uint32_t b, uint32_t l, uint32_t r)
 {
@@ -202,6 +203,18 @@ int main(void)
     CHECK_EQ_INT(lm_list_add_image(image_db, "not an image", 12, &ao, &again, msg, sizeof msg),
                  LM_E_FORMAT);
     CHECK(msg[0] != '\0');
+    /* Videos and animations are refused (their vPDQ belongs in a video entry). */
+    static const char *const kinds[][2] = {{"gif", "gif"}, {"matroska", "mpeg4"}};
+    for (int k = 0; k < 2; k++) {
+        vt_synth vs = {kinds[k][0], kinds[k][1], 96, 64, 6, NULL, 3, 0, 0};
+        uint8_t *video = NULL;
+        size_t vlen = 0;
+        CHECK_EQ_INT(vt_synth_make(&vs, &video, &vlen), 0);
+        CHECK_EQ_INT(lm_list_add_image(image_db, video, vlen, &ao, &again, msg, sizeof msg),
+                     LM_E_FORMAT);
+        CHECK(strstr(msg, "only still images") != NULL);
+        free(video);
+    }
     lm_db_companion comp[32];
     CHECK_EQ_INT(companions_of(image_db, id, comp, 32), 18);
     CHECK_EQ_INT(comp[0].region, LM_REGION_CENTER_90); /* in region-code order */
