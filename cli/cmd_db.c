@@ -8,6 +8,7 @@
 #include "args.h"
 #include "commands.h"
 #include "db_add_media.h"
+#include "db_manage.h"
 #include "hashdb.h"
 #include "libmatch.h"
 
@@ -41,7 +42,21 @@ static void usage(FILE *out)
         "  remove --hash HEX            remove every entry with this hash [--type T] [--list "
         "NAME]\n"
         "  show ID                      print one entry\n"
-        "  stats                        counts by list and type, PDQ quality histogram\n"
+        "  stats                        per list: counts by type, disabled, PDQ quality\n"
+        "                               histogram, hashes also in other lists\n"
+        "  lists                        the lists: entries, kind, state, match distance\n"
+        "  list NAME                    show one list, or change it with:\n"
+        "      --distance N|default     its PDQ match distance (default: the caller's)\n"
+        "      --enable | --disable     a disabled list never matches\n"
+        "      --kind normal|negative   negative: known false positives; their match\n"
+        "                               suppresses the image's matches on other lists\n"
+        "  disable ID... | enable ID... a disabled entry never matches\n"
+        "  hits [--flood]               hit counters flushed by 'pmatch scan'; --flood shows\n"
+        "                               entries matching far more than usual (exit 1 if any):\n"
+        "                               today >= --min-hits (20) and >= --factor (10) x both\n"
+        "                               the entry's median daily hits over --days (14) and\n"
+        "                               its list's typical entry [--today YYYY-MM-DD --limit N]\n"
+        "  watch [--interval S --count N]  print the list generation when it changes"
         "  verify                       check the database's consistency\n"
         "\n"
         "Formats: hex is one hash per line; pdq-csv is 'hash,quality,path' as 'pmatch hash'\n"
@@ -372,8 +387,15 @@ static int do_stats(const db_args *a)
         if (*l->info.version)
             printf(" version '%s'", l->info.version);
         print_time(" imported ", l->info.imported);
-        printf("\n");
+        printf("\n    disabled %llu, also in other lists %llu, pdq quality:",
+               (unsigned long long)l->disabled, (unsigned long long)l->duplicates);
+        for (int q = 0; q < 10; q++)
+            printf(" %d-%d:%llu", q * 10, q * 10 + 9, (unsigned long long)l->quality_hist[q]);
+        printf(" 100:%llu unknown:%llu\n", (unsigned long long)l->quality_hist[10],
+               (unsigned long long)l->quality_unknown);
     }
+    printf("disabled entries %llu, hashes in more than one list %llu\n",
+           (unsigned long long)s.disabled, (unsigned long long)s.shared_hashes);
     printf("pdq quality:");
     for (int i = 0; i < 10; i++)
         printf(" %d-%d:%llu", i * 10, i * 10 + 9, (unsigned long long)s.quality_hist[i]);
@@ -453,6 +475,8 @@ int cmd_db(int argc, char **argv)
         return argc < 2 ? PMATCH_EXIT_ERROR : PMATCH_EXIT_OK;
     }
     const char *sub = argv[1];
+    if (db_manage_command(sub))
+        return cmd_db_manage(argc, argv);
     db_args a = {0};
     int c;
     optind = 1;

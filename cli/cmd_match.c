@@ -9,6 +9,7 @@
 #include "commands.h"
 #include "json.h"
 #include "libmatch.h"
+#include "list_refresh.h"
 
 static void usage(FILE *out)
 {
@@ -23,6 +24,7 @@ static void usage(FILE *out)
             "  --min-quality N    do not match PDQ hashes below this quality (default 50; lines\n"
             "                     without a quality are not filtered)\n"
             "  --json             JSON Lines output\n"
+            "  --refresh-seconds N  pick up hash-list changes every N seconds (long inputs)\n"
             "Exit status: 1 something matched, 0 nothing matched, 2 error (bad lines are\n"
             "reported on stderr and make the status 2 when nothing matched).\n");
 }
@@ -59,12 +61,13 @@ static int hex_to_bytes(const char *hex, size_t nhex, uint8_t *out)
 static void print_line(const lm_matcher *m, const char *hash_text, int json, const lm_match *mt,
                        size_t shown, size_t found)
 {
+    int active = found > 0 && mt[0].flags == 0; /* ordinary matches sort first */
     if (json) {
         fputs("{\"hash\":", stdout);
         json_string(stdout, hash_text);
-        printf(",\"verdict\":\"%s\",\"matches\":[", found ? "match" : "no_match");
+        printf(",\"verdict\":\"%s\",\"matches\":[", active ? "match" : found ? "suppressed" : "no_match");
     } else {
-        printf("%s  %s", found ? "MATCH    " : "no match ", hash_text);
+        printf("%s  %s", active ? "MATCH    " : found ? "SUPPRESSED" : "no match ", hash_text);
     }
     for (size_t i = 0; i < shown; i++) {
         lm_entry_info info;
@@ -73,6 +76,10 @@ static void print_line(const lm_matcher *m, const char *hash_text, int json, con
             printf("%s{\"entry_id\":%llu,\"type\":\"%s\",\"distance\":%d", i ? "," : "",
                    (unsigned long long)mt[i].entry_id, lm_hash_type_name(mt[i].type),
                    mt[i].distance);
+            if (mt[i].flags & LM_MATCH_NEGATIVE)
+                fputs(",\"negative\":true", stdout);
+            if (mt[i].flags & LM_MATCH_SUPPRESSED)
+                fputs(",\"suppressed\":true", stdout);
             if (have) {
                 fputs(",\"list\":", stdout);
                 json_string(stdout, info.list);
@@ -81,9 +88,12 @@ static void print_line(const lm_matcher *m, const char *hash_text, int json, con
             }
             fputc('}', stdout);
         } else {
-            printf("%s entry %llu (%s distance %d%s%s)", i ? ";" : " :",
+            printf("%s entry %llu (%s distance %d%s%s%s)", i ? ";" : " :",
                    (unsigned long long)mt[i].entry_id, lm_hash_type_name(mt[i].type),
-                   mt[i].distance, have ? ", list " : "", have ? info.list : "");
+                   mt[i].distance, have ? ", list " : "", have ? info.list : "",
+                   (mt[i].flags & LM_MATCH_NEGATIVE)     ? ", negative list"
+                   : (mt[i].flags & LM_MATCH_SUPPRESSED) ? ", suppressed"
+                                                         : "");
         }
     }
     if (json)
@@ -94,13 +104,14 @@ static void print_line(const lm_matcher *m, const char *hash_text, int json, con
 
 int cmd_match(int argc, char **argv)
 {
-    enum { O_DB = 256, O_TYPE, O_DIST, O_MINQ, O_JSON };
+    enum { O_DB = 256, O_TYPE, O_DIST, O_MINQ, O_JSON, O_REFRESH };
     static const struct option options[] = {
         {"db", required_argument, NULL, O_DB},
         {"type", required_argument, NULL, O_TYPE},
         {"distance", required_argument, NULL, O_DIST},
         {"min-quality", required_argument, NULL, O_MINQ},
         {"json", no_argument, NULL, O_JSON},
+        {"refresh-seconds", required_argument, NULL, O_REFRESH},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -109,7 +120,7 @@ int cmd_match(int argc, char **argv)
     const char *db_flag = NULL;
     int json = 0, forced_type = 0;
     lm_hash_type type = LM_HASH_PDQ;
-    int64_t v;
+    int64_t v, refresh_seconds = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
@@ -133,6 +144,10 @@ int cmd_match(int argc, char **argv)
             opts.min_quality = (int)v;
             break;
         case O_JSON: json = 1; break;
+        case O_REFRESH:
+            if (parse_int_arg("--refresh-seconds", optarg, 1, 86400 * 365, &refresh_seconds))
+                return PMATCH_EXIT_ERROR;
+            break;
         case 'h': usage(stdout); return PMATCH_EXIT_OK;
         default: usage(stderr); return PMATCH_EXIT_ERROR;
         }
@@ -150,7 +165,7 @@ int cmd_match(int argc, char **argv)
     char *db_path = pmatch_default_db_path(db_flag);
     lm_matcher *m = NULL;
     char errbuf[256] = "";
-    lm_status st = db_path ? lm_matcher_open(db_path, &m, errbuf, sizeof errbuf) : LM_E_NOT_FOUND;
+    lm_status st = db_path ? lm_matcher_open_with(db_path, LM_MATCHER_WRITABLE, &m, errbuf, sizeof errbuf) : LM_E_NOT_FOUND;
     if (st != LM_OK) {
         fprintf(stderr, "pmatch match: cannot open hash list %s: %s%s%s\n",
                 db_path ? db_path : "(none)", lm_strerror(st), errbuf[0] ? ": " : "", errbuf);
@@ -164,8 +179,12 @@ int cmd_match(int argc, char **argv)
     size_t cap = 0, lineno = 0;
     ssize_t n;
     int matched = 0, bad = 0;
+    unsigned long long hits = 0;
+    list_refresh lr;
+    list_refresh_init(&lr, (double)refresh_seconds, "pmatch match");
     while ((n = getline(&line, &cap, f)) > 0) {
         lineno++;
+        list_refresh_tick(&lr, m);
         while (n > 0 && isspace((unsigned char)line[n - 1]))
             line[--n] = '\0';
         if (n == 0 || line[0] == '#')
@@ -207,11 +226,13 @@ int cmd_match(int argc, char **argv)
         else
             print_line(m, line, json, mt, found < LM_CHECK_MAX_MATCHES ? found : LM_CHECK_MAX_MATCHES,
                        found);
-        matched |= found > 0;
+        matched |= found > 0 && mt[0].flags == 0; /* ordinary matches sort first */
+        hits += found;
     }
     free(line);
     if (f != stdin)
         fclose(f);
+    list_flush_hits(m, "pmatch match", hits);
     lm_matcher_close(m);
     free(db_path);
     return matched ? PMATCH_EXIT_MATCH : bad ? PMATCH_EXIT_ERROR : PMATCH_EXIT_OK;

@@ -10,7 +10,11 @@
 #include "file_read.h"
 #include "json.h"
 #include "libmatch.h"
+#include "list_refresh.h"
 #include "progress.h"
+#include "scan_item.h"
+#include "scan_mpi.h"
+#include "shard.h"
 #include "verdict.h"
 #include "walk.h"
 
@@ -42,21 +46,25 @@ static void usage(FILE *out)
             "  --max-depth N       maximum directory nesting (default 64)\n"
             "  --max-bytes N       skip files larger than N bytes (default 256 MiB)\n"
             "  --max-pixels N      refuse images declaring more than N pixels (default 100 M)\n"
+            "  --refresh-seconds N pick up hash-list changes every N seconds while scanning\n"
+            "                      (additions; removals and disables apply at once anyway)\n"
+            "Hit counters of matched entries are saved to the list at the end (see\n"
+            "'pmatch db hits'); a read-only list is matched, with a warning.\n"
+            "  --shard K/N         scan only shard K of N (1-based; by a stable hash of the\n"
+            "                      path); with --json, ends with a summary for 'pmatch merge'\n"
+            "  --mpi               share the work among MPI ranks: mpirun -n N pmatch scan --mpi\n"
+            "                      (rank 0 walks and prints; --jobs defaults to 1 per rank)\n"
             "Exit status: 1 something matched; otherwise 2 if some input could not be read or\n"
             "the list could not be opened; 0 nothing matched.\n");
 }
 
-typedef struct scan_config {
-    lm_check_options check;
-    int jobs, json, quiet;
-    walk_options walk;
-} scan_config;
-
 typedef struct scan_totals {
-    uint64_t files, matched, low_quality, not_image, failed, skipped;
+    uint64_t counts[CAT_COUNT];
+    uint64_t records; /* records printed (a shard's count) */
+    int oom;
 } scan_totals;
 
-static void check_one(const lm_matcher *m, const scan_config *cfg, item_result *r)
+void scan_check_item(const lm_matcher *m, const scan_config *cfg, item_result *r)
 {
     lm_errbuf err = {{0}};
     uint8_t *data = NULL;
@@ -79,22 +87,70 @@ static void check_one(const lm_matcher *m, const scan_config *cfg, item_result *
     }
 }
 
+scan_category scan_category_of(const item_result *r)
+{
+    if (r->failed)
+        return CAT_ERROR;
+    switch (r->check.verdict) {
+    case LM_VERDICT_MATCH: return CAT_MATCH;
+    case LM_VERDICT_LOW_QUALITY: return CAT_LOW_QUALITY;
+    case LM_VERDICT_NOT_IMAGE: return CAT_NOT_IMAGE;
+    case LM_VERDICT_SUPPRESSED: return CAT_SUPPRESSED;
+    default: return CAT_NO_MATCH;
+    }
+}
+
+void scan_print_item(FILE *out, const lm_matcher *m, const scan_config *cfg, const item_result *r)
+{
+    if (cfg->json)
+        print_item_json(out, m, r);
+    else
+        print_item_text(out, m, r, cfg->check.min_quality);
+}
+
+/* Shard mode with --json: the record gets its walk index first, {"seq":N,... (pmatch merge orders by it). */
+static void emit_record(const scan_config *cfg, uint64_t seq, scan_totals *t,
+                        void (*print)(FILE *, const void *), const void *arg)
+{
+    t->records++;
+    if (!(cfg->shard.count && cfg->json)) {
+        print(stdout, arg);
+        return;
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    if (mem) {
+        print(mem, arg);
+        if (fclose(mem) == 0 && len > 1 && buf[0] == '{') {
+            printf("{\"seq\":%llu,", (unsigned long long)seq);
+            fwrite(buf + 1, 1, len - 1, stdout);
+            free(buf);
+            return;
+        }
+    }
+    free(buf);
+    t->oom = 1;
+}
+
+typedef struct item_print_args {
+    const lm_matcher *m;
+    const scan_config *cfg;
+    const item_result *r;
+} item_print_args;
+
+static void print_item_cb(FILE *out, const void *arg)
+{
+    const item_print_args *a = arg;
+    scan_print_item(out, a->m, a->cfg, a->r);
+}
+
 static void report(const lm_matcher *m, const scan_config *cfg, const item_result *r,
                    scan_totals *t)
 {
-    t->files++;
-    if (r->failed)
-        t->failed++;
-    else if (r->check.verdict == LM_VERDICT_MATCH)
-        t->matched++;
-    else if (r->check.verdict == LM_VERDICT_LOW_QUALITY)
-        t->low_quality++;
-    else if (r->check.verdict == LM_VERDICT_NOT_IMAGE)
-        t->not_image++;
-    if (cfg->json)
-        print_item_json(stdout, m, r);
-    else
-        print_item_text(stdout, m, r, cfg->check.min_quality);
+    t->counts[scan_category_of(r)]++;
+    item_print_args a = {m, cfg, r};
+    emit_record(cfg, r->seq, t, print_item_cb, &a);
 }
 
 /* Check a batch in parallel, then report in walk order so output is deterministic. */
@@ -105,7 +161,7 @@ static void run_batch(const lm_matcher *m, const scan_config *cfg, item_result *
 #pragma omp parallel for num_threads(cfg->jobs) schedule(dynamic, 1)
 #endif
     for (int i = 0; i < n; i++)
-        check_one(m, cfg, &items[i]);
+        scan_check_item(m, cfg, &items[i]);
     for (int i = 0; i < n; i++) {
         report(m, cfg, &items[i], t);
         free((char *)items[i].path);
@@ -113,38 +169,126 @@ static void run_batch(const lm_matcher *m, const scan_config *cfg, item_result *
     fflush(stdout);
 }
 
-static void report_walk_problem(const scan_config *cfg, const char *path, walk_kind kind,
-                                const char *reason, const char *code, scan_totals *t)
+scan_category scan_print_walk_problem(FILE *out, const scan_config *cfg, const char *path,
+                                      walk_kind kind, const char *reason, const char *code)
 {
     item_result r = {.path = path, .failed = 1, .status = LM_E_IO};
     if (kind == WALK_SKIPPED) {
-        t->skipped++;
         if (cfg->json) {
-            fputs("{\"path\":", stdout);
-            json_string(stdout, path);
-            fputs(",\"verdict\":\"skipped\",\"code\":", stdout);
-            json_string(stdout, code);
-            fputs(",\"reason\":", stdout);
-            json_string(stdout, reason);
-            fputs("}\n", stdout);
+            fputs("{\"path\":", out);
+            json_string(out, path);
+            fputs(",\"verdict\":\"skipped\",\"code\":", out);
+            json_string(out, code);
+            fputs(",\"reason\":", out);
+            json_string(out, reason);
+            fputs("}\n", out);
         } else {
-            printf("SKIPPED   %s: %s\n", path, reason);
+            fprintf(out, "SKIPPED   %s: %s\n", path, reason);
         }
-        return;
+        return CAT_SKIPPED;
     }
     snprintf(r.error, sizeof r.error, "%s", reason);
-    t->files++;
-    t->failed++;
     if (cfg->json)
-        print_item_json(stdout, NULL, &r);
+        print_item_json(out, NULL, &r);
     else
-        print_item_text(stdout, NULL, &r, 0);
+        print_item_text(out, NULL, &r, 0);
+    return CAT_ERROR;
+}
+
+typedef struct walk_problem_args {
+    const scan_config *cfg;
+    const char *path, *reason, *code;
+    walk_kind kind;
+} walk_problem_args;
+
+static void print_walk_problem_cb(FILE *out, const void *arg)
+{
+    const walk_problem_args *a = arg;
+    scan_print_walk_problem(out, a->cfg, a->path, a->kind, a->reason, a->code);
+}
+
+static void report_walk_problem(const scan_config *cfg, uint64_t seq, const char *path,
+                                walk_kind kind, const char *reason, const char *code,
+                                scan_totals *t)
+{
+    t->counts[kind == WALK_SKIPPED ? CAT_SKIPPED : CAT_ERROR]++;
+    walk_problem_args a = {cfg, path, reason, code, kind};
+    emit_record(cfg, seq, t, print_walk_problem_cb, &a);
+}
+
+void scan_print_summary(FILE *err, const char *who, const uint64_t counts[CAT_COUNT], double secs,
+                        const char *label)
+{
+    uint64_t files = 0;
+    for (int c = 0; c < CAT_COUNT; c++)
+        files += c == CAT_SKIPPED ? 0 : counts[c];
+    fprintf(err, "%s: %llu files", who, (unsigned long long)files);
+    if (secs >= 0)
+        fprintf(err, " in %.2f s", secs);
+    fprintf(err,
+            ": %llu matched, %llu no match, %llu low quality, %llu not images, %llu errors, "
+            "%llu skipped, %llu suppressed%s\n",
+            (unsigned long long)counts[CAT_MATCH], (unsigned long long)counts[CAT_NO_MATCH],
+            (unsigned long long)counts[CAT_LOW_QUALITY], (unsigned long long)counts[CAT_NOT_IMAGE],
+            (unsigned long long)counts[CAT_ERROR], (unsigned long long)counts[CAT_SKIPPED],
+            (unsigned long long)counts[CAT_SUPPRESSED], label);
+}
+
+int scan_exit_code(const uint64_t counts[CAT_COUNT])
+{
+    if (counts[CAT_MATCH])
+        return PMATCH_EXIT_MATCH;
+    return counts[CAT_ERROR] ? PMATCH_EXIT_ERROR : PMATCH_EXIT_OK;
+}
+
+uint64_t scan_fingerprint(const scan_config *cfg, char **roots, int nroots)
+{
+    uint64_t h = SHARD_FNV_INIT;
+    for (int i = 0; i < nroots; i++)
+        h = shard_fnv(h, roots[i], strlen(roots[i]) + 1);
+    const lm_check_options *o = &cfg->check;
+    char opts[256];
+    int n = snprintf(opts, sizeof opts, "d%d q%d h%d x%d v%d i%d b%llu p%llu f%d m%d j%d",
+                     o->max_distance, o->min_quality, o->dihedral, o->exact, o->video_sampling,
+                     o->video_interval_ms, (unsigned long long)o->max_bytes,
+                     (unsigned long long)o->max_pixels, cfg->walk.follow_symlinks,
+                     cfg->walk.max_depth, cfg->json);
+    return shard_fnv(h, opts, n > 0 ? (size_t)n : 0);
+}
+
+/* The last record of a shard's output: JSON for pmatch merge, or a comment line in text mode. */
+static void print_shard_summary(const scan_config *cfg, const scan_totals *t, uint64_t walk_items,
+                                uint64_t scan_id)
+{
+    shard_summary s = {.shard = cfg->shard, .walk_items = walk_items, .records = t->records,
+                       .scan_id = scan_id};
+    memcpy(s.counts, t->counts, sizeof s.counts);
+    if (cfg->json) {
+        shard_print_summary_json(stdout, &s);
+    } else {
+        char who[64];
+        snprintf(who, sizeof who, "# shard %u/%u complete", cfg->shard.index, cfg->shard.count);
+        scan_print_summary(stdout, who, t->counts, -1, "");
+    }
+}
+
+/* '-' (standard input) exists on one machine only: it cannot be sharded or shared out. */
+static int scan_refuse_stdin(const scan_config *cfg, char **roots, int nroots)
+{
+    for (int i = 0; i < nroots; i++)
+        if (strcmp(roots[i], "-") == 0) {
+            fprintf(stderr, "pmatch scan: '-' (standard input) cannot be used with %s\n",
+                    cfg->mpi ? "--mpi" : "--shard");
+            return -1;
+        }
+    return 0;
 }
 
 int cmd_scan(int argc, char **argv)
 {
     enum { O_DB = 256, O_DIST, O_MINQ, O_DIH, O_JOBS, O_JSON, O_QUIET, O_FOLLOW, O_DEPTH,
-           O_MAXB, O_MAXP, O_EXACT, O_SAMPLING, O_NODIH, O_NOTRIM };
+           O_MAXB, O_MAXP, O_EXACT, O_SAMPLING, O_REFRESH, O_SHARD, O_MPI, O_NODIH,
+           O_NOTRIM };
     static const struct option options[] = {
         {"db", required_argument, NULL, O_DB},
         {"distance", required_argument, NULL, O_DIST},
@@ -161,13 +305,16 @@ int cmd_scan(int argc, char **argv)
         {"max-pixels", required_argument, NULL, O_MAXP},
         {"exact", no_argument, NULL, O_EXACT},
         {"video-sampling", required_argument, NULL, O_SAMPLING},
+        {"refresh-seconds", required_argument, NULL, O_REFRESH},
+        {"shard", required_argument, NULL, O_SHARD},
+        {"mpi", no_argument, NULL, O_MPI},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     scan_config cfg = {.jobs = 0};
     lm_check_options_init(&cfg.check);
     const char *db_flag = NULL;
-    int64_t v;
+    int64_t v, refresh_seconds = 0;
     int c;
     optind = 1;
     while ((c = getopt_long(argc, argv, "hj:", options, NULL)) != -1) {
@@ -215,6 +362,18 @@ int cmd_scan(int argc, char **argv)
                 return PMATCH_EXIT_ERROR;
             cfg.check.max_pixels = (uint64_t)v;
             break;
+        case O_REFRESH:
+            if (parse_int_arg("--refresh-seconds", optarg, 1, 86400 * 365, &refresh_seconds))
+                return PMATCH_EXIT_ERROR;
+            break;
+        case O_SHARD:
+            if (shard_parse(optarg, &cfg.shard)) {
+                fprintf(stderr, "pmatch scan: --shard: expected K/N with 1 <= K <= N <= %u, got '%s'\n",
+                        SHARD_MAX_COUNT, optarg);
+                return PMATCH_EXIT_ERROR;
+            }
+            break;
+        case O_MPI: cfg.mpi = 1; break;
         case 'h': usage(stdout); return PMATCH_EXIT_OK;
         default: usage(stderr); return PMATCH_EXIT_ERROR;
         }
@@ -223,6 +382,14 @@ int cmd_scan(int argc, char **argv)
         usage(stderr);
         return PMATCH_EXIT_ERROR;
     }
+    if (cfg.shard.count && cfg.mpi) {
+        fprintf(stderr, "pmatch scan: --shard and --mpi cannot be combined: choose one\n");
+        return PMATCH_EXIT_ERROR;
+    }
+    if ((cfg.shard.count || cfg.mpi) && scan_refuse_stdin(&cfg, argv + optind, argc - optind))
+        return PMATCH_EXIT_ERROR;
+    if (cfg.mpi)
+        return scan_mpi_main(&cfg, db_flag, argv + optind, argc - optind);
     if (cfg.jobs == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         cfg.jobs = n > 0 ? (int)n : 1;
@@ -235,7 +402,7 @@ int cmd_scan(int argc, char **argv)
     }
     lm_matcher *m = NULL;
     char errbuf[256] = "";
-    lm_status st = lm_matcher_open(db_path, &m, errbuf, sizeof errbuf);
+    lm_status st = lm_matcher_open_with(db_path, LM_MATCHER_WRITABLE, &m, errbuf, sizeof errbuf);
     if (st != LM_OK) {
         fprintf(stderr, "pmatch scan: cannot open hash list %s: %s%s%s\n", db_path,
                 lm_strerror(st), errbuf[0] ? ": " : "", errbuf);
@@ -246,21 +413,29 @@ int cmd_scan(int argc, char **argv)
     progress prog;
     progress_init(&prog, !cfg.quiet);
     scan_totals t = {0};
+    list_refresh lr;
+    list_refresh_init(&lr, (double)refresh_seconds, "pmatch scan");
     item_result *items = calloc(SCAN_BATCH, sizeof *items);
     walk *w = walk_open(argv + optind, argc - optind, &cfg.walk);
     int oom = !items || !w;
     int n = 0;
+    uint64_t seq = 0; /* index in the full walk: every shard numbers items alike */
     const char *path;
     walk_kind kind;
     const char *reason;
-    while (!oom && walk_next(w, &path, &kind, &reason)) {
+    while (!oom && !t.oom && walk_next(w, &path, &kind, &reason)) {
+        uint64_t item_seq = seq++;
+        /* Shard mode: skip other shards' items; the rest keep their order. */
+        if (cfg.shard.count && shard_of(path, cfg.shard.count) != cfg.shard.index)
+            continue;
         if (kind != WALK_FILE && strcmp(path, "-") != 0) {
             run_batch(m, &cfg, items, n, &t); /* keep output in walk order */
             n = 0;
-            report_walk_problem(&cfg, path, kind, reason, walk_last_code(w), &t);
+            report_walk_problem(&cfg, item_seq, path, kind, reason, walk_last_code(w), &t);
             continue;
         }
         memset(&items[n], 0, sizeof items[n]);
+        items[n].seq = item_seq;
         if (!(items[n].path = strdup(path))) {
             oom = 1;
             break;
@@ -268,7 +443,8 @@ int cmd_scan(int argc, char **argv)
         if (++n == SCAN_BATCH) {
             run_batch(m, &cfg, items, n, &t);
             n = 0;
-            progress_update(&prog, t.files, t.matched, t.failed);
+            progress_update(&prog, t.records, t.counts[CAT_MATCH], t.counts[CAT_ERROR]);
+            list_refresh_tick(&lr, m);
         }
     }
     if (!oom)
@@ -277,20 +453,23 @@ int cmd_scan(int argc, char **argv)
     walk_close(w);
     free(items);
     double secs = progress_now() - prog.start;
-    fprintf(stderr,
-            "pmatch scan: %llu files in %.2f s: %llu matched, %llu no match, %llu low quality, "
-            "%llu not images, %llu errors, %llu skipped\n",
-            (unsigned long long)t.files, secs, (unsigned long long)t.matched,
-            (unsigned long long)(t.files - t.matched - t.low_quality - t.not_image - t.failed),
-            (unsigned long long)t.low_quality, (unsigned long long)t.not_image,
-            (unsigned long long)t.failed, (unsigned long long)t.skipped);
+    oom |= t.oom;
+    char label[64] = "";
+    if (cfg.shard.count) {
+        snprintf(label, sizeof label, " (shard %u/%u)", cfg.shard.index, cfg.shard.count);
+        /* Written only by a shard that finished: pmatch merge refuses a shard without it. */
+        if (!oom)
+            print_shard_summary(&cfg, &t, seq, scan_fingerprint(&cfg, argv + optind, argc - optind));
+    }
+    fflush(stdout);
+    scan_print_summary(stderr, "pmatch scan", t.counts, secs, label);
+    list_flush_hits(m, "pmatch scan",
+                    (unsigned long long)(t.counts[CAT_MATCH] + t.counts[CAT_SUPPRESSED]));
     lm_matcher_close(m);
     free(db_path);
     if (oom) {
         fprintf(stderr, "pmatch scan: out of memory\n");
         return PMATCH_EXIT_ERROR;
     }
-    if (t.matched)
-        return PMATCH_EXIT_MATCH;
-    return t.failed ? PMATCH_EXIT_ERROR : PMATCH_EXIT_OK;
+    return scan_exit_code(t.counts);
 }

@@ -14,6 +14,7 @@ int cmd_hash(int argc, char **argv);
 int cmd_db(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_match(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 
 /*
  * The hash-list path: --db PATH if given, else $PMATCH_DB, else

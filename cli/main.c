@@ -15,6 +15,7 @@ static const struct {
     {"scan", cmd_scan, "hash files and directories and match them against the hash list"},
     {"match", cmd_match, "match hashes given as text against the hash list"},
     {"db", cmd_db, "create, import into, export and check the hash list"},
+    {"merge", cmd_merge, "combine the outputs of 'pmatch scan --shard K/N --json'"},
 };
 
 static void usage(FILE *out)

@@ -13,6 +13,7 @@ const char *verdict_name(lm_verdict v)
     case LM_VERDICT_MATCH: return "match";
     case LM_VERDICT_LOW_QUALITY: return "low_quality";
     case LM_VERDICT_NOT_IMAGE: return "not_image";
+    case LM_VERDICT_SUPPRESSED: return "suppressed";
     default: return "no_match";
     }
 }
@@ -32,7 +33,9 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
     const lm_check_result *c = &r->check;
     switch (c->verdict) {
     case LM_VERDICT_MATCH:
-        fprintf(out, "MATCH     %s", r->path);
+    case LM_VERDICT_SUPPRESSED:
+        /* SUPPRESSED: only a negative list (known false positives) explains the matches. */
+        fprintf(out, "%s %s", c->verdict == LM_VERDICT_MATCH ? "MATCH    " : "SUPPRESSED", r->path);
         for (size_t i = 0; i < c->match_count && i < LM_CHECK_MAX_MATCHES; i++) {
             const lm_match *mt = &c->matches[i];
             lm_entry_info info;
@@ -42,7 +45,7 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
             if (mt->type == LM_HASH_PDQ)
                 fprintf(out, " distance %d%s%s%s%s%s", mt->distance, mt->dihedral ? " " : "",
                         mt->dihedral ? dihedral_names[mt->dihedral & 7] : "",
-                        mt->variant & LM_MATCH_TRIMMED ? " trimmed" : "",
+                        mt->variant & LM_VARIANT_TRIMMED ? " trimmed" : "",
                         mt->region ? " companion " : "",
                         mt->region ? lm_region_name(mt->region) : "");
             if (mt->frame >= 0)
@@ -50,6 +53,10 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
             if (have)
                 fprintf(out, ", list %s%s%s", info.list, info.label[0] ? ", label " : "",
                         info.label);
+            if (mt->flags & LM_MATCH_NEGATIVE)
+                fputs(", negative list", out);
+            else if (mt->flags & LM_MATCH_SUPPRESSED)
+                fputs(", suppressed", out);
             fputc(')', out);
         }
         if (c->match_count > LM_CHECK_MAX_MATCHES)
@@ -113,9 +120,13 @@ void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
         if (mt->type == LM_HASH_PDQ)
             fprintf(out, ",\"distance\":%d,\"orientation\":\"%s\",\"trimmed\":%s,\"region\":\"%s\"",
                     mt->distance, dihedral_names[mt->dihedral & 7],
-                    mt->variant & LM_MATCH_TRIMMED ? "true" : "false", lm_region_name(mt->region));
+                    mt->variant & LM_VARIANT_TRIMMED ? "true" : "false", lm_region_name(mt->region));
         if (mt->frame >= 0)
             fprintf(out, ",\"frame\":%" PRId64, mt->frame);
+        if (mt->flags & LM_MATCH_NEGATIVE)
+            fputs(",\"negative\":true", out);
+        if (mt->flags & LM_MATCH_SUPPRESSED)
+            fputs(",\"suppressed\":true", out);
         lm_entry_info info;
         if (lm_matcher_entry(m, mt->entry_id, &info) == LM_OK) {
             fputs(",\"list\":", out);

@@ -14,6 +14,7 @@ typedef struct item_result {
     int status;                  /* the lm_status of a failure (JSON "status"), 0 when not failed */
     uint64_t size;
     lm_check_result check;
+    uint64_t seq;                /* index of the item in the walk (shard and MPI modes) */
 } item_result;
 
 /* Short name of a verdict for JSON ("match", "no_match", "low_quality", "not_image"). */

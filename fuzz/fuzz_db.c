@@ -2,7 +2,8 @@
  * libFuzzer harness: the LMDB record decoders over a mutated data.mdb. The
  * input is written as data.mdb of a scratch directory (once per process under
  * /tmp), then opened (page pre-check), bulk-loaded (lm_hashdb_load_pdq: the
- * bounds-checked page walker) and verified (lm_hashdb_verify).
+ * bounds-checked page walker), verified (lm_hashdb_verify), and read by the
+ * list-management calls (stats, list attributes, the hit report).
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -58,6 +59,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         unsigned problems = 0;
         uint64_t n = 0;
         (void)lm_hashdb_verify(db, count_problem, &problems, &n);
+        /* The list-management decoders: attributes, disabled entries, hit records. They
+         * read through LMDB cursors, which trust pages: only on a file whose pages
+         * verify found sound (the CLI opens with LM_DB_CHECK for the same reason). */
+        lm_db_stats st;
+        if (n == 0 && lm_hashdb_stats(db, &st) == LM_OK)
+            lm_db_stats_free(&st);
+        lm_db_list_attrs *attrs = NULL;
+        size_t na = 0;
+        if (n == 0 && lm_hashdb_all_list_attrs(db, &attrs, &na, NULL) == LM_OK)
+            free(attrs);
+        lm_db_hit_row *rows = NULL;
+        size_t nr = 0;
+        if (n == 0 && lm_hashdb_hit_report(db, NULL, &rows, &nr) == LM_OK)
+            free(rows);
         /* Cursor reads trust LMDB's pages (as lm_hashdb_get_entry does): only on a file whose
          * every page verify checked (as the CLI's LM_DB_CHECK open does). */
         if (n == 0) {

@@ -217,6 +217,16 @@ static void db_seeds(void)
         lm_hashdb_open(path, LM_DB_WRITE, &db, NULL, 0) != LM_OK ||
         lm_hashdb_import_memory(db, list, sizeof list - 1, &o, NULL) != LM_OK)
         failures++;
+    /* Records of the list-management tables too: attributes, a disabled entry, hits. */
+    lm_db_list_attrs la = {.distance = 20, .enabled = 1, .kind = LM_DB_LIST_NEGATIVE};
+    uint64_t one = 1;
+    lm_db_hit_delta hit = {.entry_id = 2, .day = 20000, .count = 3, .first = 1728000000,
+                           .last = 1728000100};
+    if (db && (lm_hashdb_set_list_attrs(db, "default", &la,
+                                        LM_DB_ATTR_DISTANCE | LM_DB_ATTR_KIND) != LM_OK ||
+               lm_hashdb_set_disabled(db, &one, 1, 1, NULL) != LM_OK ||
+               lm_hashdb_add_hits(db, &hit, 1, LM_DB_HIT_KEEP_DAYS, NULL) != LM_OK))
+        failures++;
     /* An entry with crop companions (the companions table, schema 2). */
     lm_db_companion comp[2] = {{.region = LM_REGION_CENTER_90, .quality = 80},
                                {.region = LM_REGION_TOP_LEFT_95, .quality = -1}};

@@ -134,7 +134,7 @@ int db_entry_delete(lm_hashdb *db, MDB_txn *txn, const db_entry *e)
         return rc;
     if ((rc = mdb_del(txn, db->entries, &k, NULL)) != 0)
         return db_mdb_err(db, rc, "removing an entry");
-    return LM_OK;
+    return db_entry_extras_delete(db, txn, e->id);
 }
 
 int db_find_in_list(lm_hashdb *db, MDB_txn *txn, lm_hash_type type, const uint8_t *hash, size_t len,

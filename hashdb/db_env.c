@@ -13,7 +13,7 @@
 #include "db_pages.h"
 #include "hashdb_internal.h"
 
-#define DB_MAX_DBS 16 /* tables in use plus room for new ones */
+#define DB_MAX_DBS 32
 #define DB_MAX_READERS 1024
 /* Large enough that real lists never fill it; the file only grows as used. */
 #define DB_INITIAL_MAP ((size_t)(sizeof(size_t) >= 8 ? (64ull << 30) : (512u << 20)))
@@ -119,7 +119,19 @@ int db_meta_put_u64(lm_hashdb *db, MDB_txn *txn, const char *key, uint64_t v, in
     return rc ? db_mdb_err(db, rc, key) : LM_OK;
 }
 
+static int write_txn(lm_hashdb *db, db_write_fn fn, void *ctx, int bump);
+
 int db_write(lm_hashdb *db, db_write_fn fn, void *ctx)
+{
+    return write_txn(db, fn, ctx, 1);
+}
+
+int db_write_keep_generation(lm_hashdb *db, db_write_fn fn, void *ctx)
+{
+    return write_txn(db, fn, ctx, 0);
+}
+
+static int write_txn(lm_hashdb *db, db_write_fn fn, void *ctx, int bump)
 {
     if (!db->writable)
         return db_err(db, LM_E_INVALID_ARG, "database opened read-only");
@@ -140,9 +152,9 @@ int db_write(lm_hashdb *db, db_write_fn fn, void *ctx)
         uint64_t gen = 0;
         db->map_full = 0;
         int st = fn(db, txn, ctx);
-        if (st == LM_OK)
+        if (st == LM_OK && bump)
             st = db_meta_get_u64(db, txn, "generation", &gen, 8);
-        if (st == LM_OK)
+        if (st == LM_OK && bump)
             st = db_meta_put_u64(db, txn, "generation", gen + 1, 8);
         if (st == LM_OK) {
             rc = mdb_txn_commit(txn);
@@ -279,6 +291,9 @@ static int open_tables(lm_hashdb *db, MDB_txn *txn, unsigned create)
         {"pdq", offsetof(lm_hashdb, pdq), 0},
         {"hashes", offsetof(lm_hashdb, hashes), MDB_DUPSORT | MDB_DUPFIXED},
         {"lists", offsetof(lm_hashdb, lists), 0},
+        {"list_attrs", offsetof(lm_hashdb, list_attrs), 0},
+        {"disabled", offsetof(lm_hashdb, disabled), 0},
+        {"hits", offsetof(lm_hashdb, hits), 0},
         {"companions", offsetof(lm_hashdb, companions), 0},
     };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {

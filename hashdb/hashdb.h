@@ -7,6 +7,9 @@
  *   pdq      entry id -> PDQ hash + quality (compact copy: one cursor pass loads them all)
  *   hashes   type + hash bytes -> entry ids (sorted duplicates): exact lookup, duplicates
  *   lists    list id -> name, source, version, times, entry count
+ *   list_attrs  list id -> match distance, enabled, kind (normal / negative)
+ *   disabled entry id -> time disabled (disabled entries never match)
+ *   hits     entry id + day -> hit counters flushed by matchers
  *   companions  entry id + region code -> PDQ hash + quality: crop companions of a
  *            PDQ entry added from an image (db_companions.c)
  * The on-disk layout is described in hashdb_internal.h.
@@ -270,6 +273,10 @@ lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *op
 typedef struct lm_db_list_stats {
     lm_db_list_info info;
     uint64_t by_type[5]; /* indexed by lm_hash_type (0 unused) */
+    uint64_t disabled;         /* entries disabled */
+    uint64_t quality_hist[11]; /* PDQ quality of its entries, as lm_db_stats */
+    uint64_t quality_unknown;
+    uint64_t duplicates;       /* entries whose hash is also in another list */
 } lm_db_list_stats;
 
 typedef struct lm_db_stats {
@@ -282,6 +289,8 @@ typedef struct lm_db_stats {
     size_t list_count;
     lm_db_list_stats *lists; /* list_count items; free with lm_db_stats_free */
     uint64_t file_bytes;     /* size of data.mdb */
+    uint64_t disabled;         /* entries disabled */
+    uint64_t shared_hashes;    /* distinct hashes present in more than one list */
 } lm_db_stats;
 
 lm_status lm_hashdb_stats(lm_hashdb *db, lm_db_stats *out);
@@ -298,5 +307,7 @@ typedef void (*lm_db_problem_fn)(void *ctx, const char *problem);
  * it found (0: consistent).
  */
 lm_status lm_hashdb_verify(lm_hashdb *db, lm_db_problem_fn fn, void *ctx, uint64_t *problems);
+
+#include "hashdb_manage.h" /* list attributes, disabled entries, hit counters */
 
 #endif

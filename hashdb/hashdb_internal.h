@@ -15,6 +15,12 @@
  *   lists    u32 id -> { u8 rec_version=1, u8 0, u16 name_len, u16 source_len,
  *                        u16 version_len, i64 created, i64 imported,
  *                        u64 entry_count, name, source, version }
+ *   list_attrs  u32 list id -> { u8 rec_version=1, u8 flags (bit 0: disabled),
+ *                        u8 kind (0 normal, 1 negative), u8 0, i16 distance (-1: the
+ *                        caller's) }          (absent: enabled, normal, caller's distance)
+ *   disabled u64 entry id -> i64 time disabled   (present: the entry never matches)
+ *   hits     u64 entry id + u32 day -> day 0: { u64 total, i64 first, i64 last };
+ *                        day d > 0 (days since 1970-01-01 UTC): u64 hits that day
  *   companions  u64 entry id + u8 region -> { hash[32], i8 quality }
  *            (version 2: crop companions of PDQ entries; removed with the entry)
  * Entry and list ids start at 1 and are never reused.
@@ -40,6 +46,7 @@
 struct lm_hashdb {
     MDB_env *env;
     MDB_dbi meta, entries, pdq, hashes, lists;
+    MDB_dbi list_attrs, disabled, hits; /* db_list_attrs.c, db_disabled.c, db_hits.c */
     MDB_dbi companions;
     int writable;
     int map_full; /* set when the current write transaction hit MDB_MAP_FULL */
@@ -131,6 +138,9 @@ void db_read_end(lm_hashdb *db, MDB_txn *txn);
  */
 typedef int (*db_write_fn)(lm_hashdb *db, MDB_txn *txn, void *ctx);
 int db_write(lm_hashdb *db, db_write_fn fn, void *ctx);
+/* As db_write without bumping the generation: for writes that do not change what
+ * matches (hit counters), so that a matcher's refresh does not rebuild for them. */
+int db_write_keep_generation(lm_hashdb *db, db_write_fn fn, void *ctx);
 
 /* Check every page of the file in txn's snapshot (NULL: a new read txn). LM_E_DB when damaged. */
 int db_check_pages(lm_hashdb *db, MDB_txn *txn);
@@ -163,6 +173,15 @@ int db_list_touch(lm_hashdb *db, MDB_txn *txn, const char *name, const char *sou
 /* Add delta to the list's entry count. */
 int db_list_count_add(lm_hashdb *db, MDB_txn *txn, uint32_t id, int64_t delta);
 void db_list_to_info(const db_list *l, lm_db_list_info *out);
+
+/* ---- list attributes, disabled entries, hit counters ---- */
+#define DB_LIST_ATTRS_REC 6
+#define DB_HIT_TOTAL_REC 24
+int db_list_attrs_decode(const MDB_val *v, lm_db_list_attrs *a, const char **why);
+/* Attributes of list_id in txn (defaults when there is no record). */
+int db_list_attrs_get(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, lm_db_list_attrs *a);
+/* Remove an entry's rows in the disabled and hits tables (entry removal). */
+int db_entry_extras_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id);
 
 int64_t db_now(void);
 

@@ -27,6 +27,84 @@ static lm_db_list_stats *find_list(lm_db_stats *s, uint32_t id)
     return NULL;
 }
 
+static lm_db_list_stats *list_of_entry(lm_hashdb *db, MDB_txn *txn, lm_db_stats *s, uint64_t id,
+                                       int *st)
+{
+    db_entry e;
+    *st = db_entry_get(db, txn, id, &e);
+    return *st == LM_OK ? find_list(s, e.list_id) : NULL;
+}
+
+/* Disabled entries, per list. */
+static int stats_disabled(lm_hashdb *db, MDB_txn *txn, lm_db_stats *s)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, db->disabled, &c), st = LM_OK;
+    if (rc)
+        return db_mdb_err(db, rc, "opening the disabled table");
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && st == LM_OK;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 8) {
+            st = db_err(db, LM_E_DB, "a disabled record is damaged (run 'pmatch db verify')");
+            break;
+        }
+        lm_db_list_stats *ls = list_of_entry(db, txn, s, db_get_be64(k.mv_data), &st);
+        s->disabled += st == LM_OK;
+        if (ls)
+            ls->disabled++;
+    }
+    if (st == LM_OK && rc != MDB_NOTFOUND)
+        st = db_mdb_err(db, rc, "reading the disabled table");
+    mdb_cursor_close(c);
+    return st;
+}
+
+/* Hashes held by more than one list: only keys with several entries are read further. */
+static int stats_shared(lm_hashdb *db, MDB_txn *txn, lm_db_stats *s)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, db->hashes, &c), st = LM_OK;
+    if (rc)
+        return db_mdb_err(db, rc, "opening the hash index");
+    enum { MAXDUP = 256 };
+    lm_db_list_stats *owners[MAXDUP];
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && st == LM_OK;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_NODUP)) {
+        size_t dups = 0;
+        if ((rc = mdb_cursor_count(c, &dups)) != 0)
+            break;
+        if (dups < 2)
+            continue;
+        size_t n = 0;
+        int several = 0;
+        for (int r2 = 0; r2 == 0 && st == LM_OK; r2 = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP)) {
+            if (v.mv_size != 8) {
+                st = db_err(db, LM_E_DB, "hash index value has a bad size");
+                break;
+            }
+            lm_db_list_stats *ls = list_of_entry(db, txn, s, db_get_be64(v.mv_data), &st);
+            if (st == LM_OK && n < MAXDUP) {
+                if (n && ls != owners[0])
+                    several = 1;
+                owners[n++] = ls;
+            }
+        }
+        if (st == LM_OK && several) {
+            s->shared_hashes++;
+            for (size_t i = 0; i < n; i++)
+                if (owners[i])
+                    owners[i]->duplicates++;
+        }
+        /* The cursor is on the key's last duplicate: MDB_NEXT_NODUP moves to the next key. */
+    }
+    if (st == LM_OK && rc && rc != MDB_NOTFOUND)
+        st = db_mdb_err(db, rc, "reading the hash index");
+    mdb_cursor_close(c);
+    return st;
+}
+
 lm_status lm_hashdb_stats(lm_hashdb *db, lm_db_stats *out)
 {
     if (!db || !out)
@@ -100,12 +178,20 @@ lm_status lm_hashdb_stats(lm_hashdb *db, lm_db_stats *out)
                 out->quality_unknown++;
             else
                 out->quality_hist[e.quality / 10]++;
+            if (ls && e.quality < 0)
+                ls->quality_unknown++;
+            else if (ls)
+                ls->quality_hist[e.quality / 10]++;
         }
     }
     if (st == LM_OK && rc != MDB_NOTFOUND)
         st = db_mdb_err(db, rc, "reading the entries");
     if (c)
         mdb_cursor_close(c);
+    if (st == LM_OK)
+        st = stats_disabled(db, txn, out);
+    if (st == LM_OK)
+        st = stats_shared(db, txn, out);
     db_read_end(db, txn);
     if (st)
         lm_db_stats_free(out);

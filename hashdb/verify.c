@@ -258,6 +258,55 @@ static void on_hash(vctx *v, const MDB_val *k, const MDB_val *d)
         problem(v, "hash index: entry %llu holds a different hash", (unsigned long long)id);
 }
 
+static void on_list_attrs(vctx *v, const MDB_val *k, const MDB_val *d)
+{
+    lm_db_list_attrs a;
+    const char *why;
+    if (k->mv_size != 4) {
+        problem(v, "list_attrs: a key has %zu bytes, expected 4", k->mv_size);
+        return;
+    }
+    uint32_t id = db_get_be32(k->mv_data);
+    if (db_list_attrs_decode(d, &a, &why))
+        problem(v, "list %u: %s", id, why);
+    if (!find_list(v, id))
+        problem(v, "list_attrs: names list %u, which does not exist", id);
+}
+
+static int entry_exists(vctx *v, uint64_t id)
+{
+    uint8_t ek[8];
+    db_put_be64(ek, id);
+    MDB_val kk = {8, ek}, ev;
+    return mdb_get(v->txn, v->db->entries, &kk, &ev) == 0;
+}
+
+static void on_disabled(vctx *v, const MDB_val *k, const MDB_val *d)
+{
+    if (k->mv_size != 8 || d->mv_size != 8) {
+        problem(v, "disabled: a record has the wrong size");
+        return;
+    }
+    uint64_t id = db_get_be64(k->mv_data);
+    if (!entry_exists(v, id))
+        problem(v, "disabled: names entry %llu, which does not exist", (unsigned long long)id);
+}
+
+static void on_hits(vctx *v, const MDB_val *k, const MDB_val *d)
+{
+    if (k->mv_size != 12) {
+        problem(v, "hits: a key has %zu bytes, expected 12", k->mv_size);
+        return;
+    }
+    uint64_t id = db_get_be64(k->mv_data);
+    uint32_t day = db_get_be32((const uint8_t *)k->mv_data + 8);
+    if (d->mv_size != (day == 0 ? DB_HIT_TOTAL_REC : 8))
+        problem(v, "hits: entry %llu day %u has a record of %zu bytes", (unsigned long long)id, day,
+                d->mv_size);
+    if (day == 0 && !entry_exists(v, id))
+        problem(v, "hits: names entry %llu, which does not exist", (unsigned long long)id);
+}
+
 lm_status lm_hashdb_verify(lm_hashdb *db, lm_db_problem_fn fn, void *ctx, uint64_t *problems)
 {
     if (!db)
@@ -287,6 +336,9 @@ lm_status lm_hashdb_verify(lm_hashdb *db, lm_db_problem_fn fn, void *ctx, uint64
     walk(&v, db->entries, "entries", on_entry);
     walk(&v, db->pdq, "pdq", on_pdq);
     walk(&v, db->hashes, "hash index", on_hash);
+    walk(&v, db->list_attrs, "list_attrs", on_list_attrs);
+    walk(&v, db->disabled, "disabled", on_disabled);
+    walk(&v, db->hits, "hits", on_hits);
     db_companions_verify(db, v.txn, v.max_records, on_companion_problem, &v);
     for (size_t i = 0; i < v.nlists; i++)
         if (v.lists[i].recorded != v.lists[i].actual)

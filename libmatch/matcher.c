@@ -1,13 +1,14 @@
 /*
- * The matcher: an immutable in-memory PDQ index built from the LMDB hash list,
- * plus the list itself for exact digests and entry details. One matcher is
- * shared by every thread; each call keeps its scratch on the stack or in its
- * own allocations.
+ * The matcher: an in-memory PDQ index built from the LMDB hash list (held in a
+ * snapshot, matcher_snapshot.c), plus the list itself for exact digests and
+ * entry details. One matcher is shared by every thread; each call pins the
+ * snapshot it starts with and keeps its scratch on the stack or in its own
+ * allocations.
  *
- * Removals are immediate: every candidate the index returns is confirmed
- * against the list (one LMDB read per match, and matches are rare), so an entry
- * removed after the matcher was opened never matches again. Additions are seen
- * after reopening (or a refresh).
+ * Removals and disables are immediate: the candidates of a query are confirmed
+ * against the list in one LMDB snapshot (match_rules.c), so an entry removed or
+ * disabled after the matcher was opened never matches again. Additions and
+ * list distance/kind changes are seen after lm_matcher_refresh (matcher_refresh.c).
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -19,18 +20,10 @@
 #include "hasher_internal.h"
 #include "index.h"
 #include "libmatch.h"
+#include "matcher_internal.h"
 #include "matcher_variants.h"
 #include "robust_hash.h"
 #include "video.h"
-
-struct lm_matcher {
-    lm_hashdb *db;
-    lm_index *index;   /* over the PDQ entries; position i is entry ids[i] */
-    uint64_t *ids;
-    uint8_t *regions;  /* lm_region of position i (companions); NULL when there are none */
-    size_t count;
-    uint64_t generation;
-};
 
 void lm_check_options_init(lm_check_options *opts)
 {
@@ -77,128 +70,72 @@ static void set_error(char *errbuf, size_t size, const char *msg)
     }
 }
 
-lm_status lm_matcher_open(const char *db_path, lm_matcher **out, char *errbuf, size_t errbuf_size)
+/* Open with flags (LM_MATCHER_WRITABLE); see matcher_refresh.c for the rest of the handle's life. */
+lm_status lm_matcher_open_with(const char *db_path, unsigned flags, lm_matcher **out, char *errbuf,
+                               size_t errbuf_size)
 {
     if (!out)
         return LM_E_INVALID_ARG;
     *out = NULL;
-    if (!db_path)
+    if (!db_path || (flags & ~(unsigned)LM_MATCHER_WRITABLE))
         return LM_E_INVALID_ARG;
     set_error(errbuf, errbuf_size, "");
     lm_matcher *m = calloc(1, sizeof *m);
     if (!m)
         return LM_E_NOMEM;
-    lm_status st = lm_hashdb_open(db_path, LM_DB_READONLY, &m->db, errbuf, errbuf_size);
-    if (st != LM_OK) {
-        free(m);
-        return st;
+    pthread_mutex_init(&m->slot.lock, NULL);
+    pthread_mutex_init(&m->refresh_lock, NULL);
+    if (!(m->hits = hit_counter_create())) {
+        lm_matcher_close(m);
+        return LM_E_NOMEM;
     }
-    lm_db_pdq_set set;
-    st = lm_hashdb_load_pdq(m->db, &set);
+    lm_status st = LM_E_INVALID_ARG;
+    if (flags & LM_MATCHER_WRITABLE) {
+        /* A list we may not write (permissions, read-only media) is still matched. */
+        st = lm_hashdb_open(db_path, LM_DB_WRITE, &m->db, errbuf, errbuf_size);
+        m->writable = st == LM_OK;
+    }
+    if (st != LM_OK && st != LM_E_NOT_FOUND && st != LM_E_DB_SCHEMA && st != LM_E_NOMEM)
+        st = lm_hashdb_open(db_path, LM_DB_READONLY, &m->db, errbuf, errbuf_size);
+    if (st == LM_OK)
+        st = snapshot_build(m->db, 0, &m->slot.cur, errbuf, errbuf_size);
     if (st != LM_OK) {
-        set_error(errbuf, errbuf_size, lm_hashdb_last_error(m->db));
         lm_matcher_close(m);
         return st;
     }
-    st = lm_matcher_append_companions(m->db, &set, &m->regions);
-    if (st != LM_OK) {
-        set_error(errbuf, errbuf_size, lm_hashdb_last_error(m->db));
-        lm_db_pdq_set_free(&set);
-        lm_matcher_close(m);
-        return st;
-    }
-    st = lm_index_build(set.hashes, set.count, 0, &m->index);
-    if (st != LM_OK) {
-        set_error(errbuf, errbuf_size, "cannot build the search index");
-        lm_db_pdq_set_free(&set);
-        lm_matcher_close(m);
-        return st;
-    }
-    /* The index keeps its own copy of the hashes; keep only the id map. */
-    m->ids = set.ids;
-    m->count = set.count;
-    m->generation = set.generation;
-    set.ids = NULL;
-    lm_db_pdq_set_free(&set);
     *out = m;
     return LM_OK;
+}
+
+lm_status lm_matcher_open(const char *db_path, lm_matcher **out, char *errbuf, size_t errbuf_size)
+{
+    return lm_matcher_open_with(db_path, 0, out, errbuf, errbuf_size);
 }
 
 void lm_matcher_close(lm_matcher *m)
 {
     if (!m)
         return;
-    lm_index_free(m->index);
-    free(m->ids);
-    free(m->regions);
+    snapshot_release(m->slot.cur);
+    hit_counter_free(m->hits);
     lm_hashdb_close(m->db);
+    pthread_mutex_destroy(&m->slot.lock);
+    pthread_mutex_destroy(&m->refresh_lock);
     free(m);
 }
 
 size_t lm_matcher_size(const lm_matcher *m)
 {
-    return m ? m->count : 0;
-}
-
-/* A growable list of matches; kept sorted and de-duplicated at the end. */
-typedef struct match_list {
-    lm_match *items;
-    size_t count, cap;
-} match_list;
-
-static lm_status match_list_push(match_list *l, lm_match m)
-{
-    for (size_t i = 0; i < l->count; i++)
-        if (l->items[i].entry_id == m.entry_id && l->items[i].type == m.type) {
-            if (m.distance < l->items[i].distance ||
-                (m.distance == l->items[i].distance &&
-                 lm_match_variant_rank(&m) < lm_match_variant_rank(&l->items[i])))
-                l->items[i] = m; /* the closest orientation / variant wins */
-            return LM_OK;
-        }
-    if (l->count == l->cap) {
-        size_t ncap = l->cap ? l->cap * 2 : 16;
-        lm_match *n = realloc(l->items, ncap * sizeof *n);
-        if (!n)
-            return LM_E_NOMEM;
-        l->items = n;
-        l->cap = ncap;
-    }
-    l->items[l->count++] = m;
-    return LM_OK;
-}
-
-/* Digest matches first, then PDQ by distance, then by entry id: a stable, useful order. */
-static int cmp_match(const void *pa, const void *pb)
-{
-    const lm_match *a = pa, *b = pb;
-    int ad = a->type != LM_HASH_PDQ, bd = b->type != LM_HASH_PDQ;
-    if (ad != bd)
-        return bd - ad;
-    if (a->distance != b->distance)
-        return a->distance - b->distance;
-    return a->entry_id < b->entry_id ? -1 : a->entry_id > b->entry_id;
-}
-
-static void match_list_emit(match_list *l, lm_match *out, size_t cap, size_t *found)
-{
-    if (l->count > 1) /* qsort's base must not be NULL, even for zero items */
-        qsort(l->items, l->count, sizeof *l->items, cmp_match);
-    size_t n = l->count < cap ? l->count : cap;
-    if (n)
-        memcpy(out, l->items, n * sizeof *out);
-    *found = l->count;
-}
-
-/* Is the entry still in the list? (removals are immediate) */
-static int entry_alive(const lm_matcher *m, uint64_t id)
-{
-    lm_entry_info info;
-    return lm_hashdb_get_entry(m->db, id, &info) == LM_OK;
+    if (!m)
+        return 0;
+    matcher_snapshot *s = snapshot_pin(&((lm_matcher *)m)->slot);
+    size_t n = s->count;
+    snapshot_release(s);
+    return n;
 }
 
 /* All PDQ entries within max_distance of any of the nq query orientations. */
-static lm_status search_pdq(const lm_matcher *m, const lm_pdq_hash *queries, int nq,
+static lm_status search_pdq(const matcher_snapshot *m, const lm_pdq_hash *queries, int nq,
                             int max_distance, int64_t frame, int variant, match_list *l)
 {
     enum { STACK_HITS = 64 };
@@ -217,9 +154,7 @@ static lm_status search_pdq(const lm_matcher *m, const lm_pdq_hash *queries, int
             found = again < found ? again : found;
         }
         for (size_t i = 0; st == LM_OK && i < found; i++) {
-            uint64_t id = m->ids[hits[i].pos];
-            if (!entry_alive(m, id))
-                continue;
+            uint64_t id = m->ids[hits[i].pos]; /* confirmed later: match_list_apply_rules */
             int region = m->regions ? m->regions[hits[i].pos] : 0;
             lm_match mt = {.entry_id = id,
                            .type = LM_HASH_PDQ,
@@ -227,7 +162,7 @@ static lm_status search_pdq(const lm_matcher *m, const lm_pdq_hash *queries, int
                            .dihedral = d,
                            .frame = frame,
                            .region = region,
-                           .variant = variant | (region ? LM_MATCH_COMPANION : 0)};
+                           .variant = variant | (region ? LM_VARIANT_COMPANION : 0)};
             st = match_list_push(l, mt);
         }
         if (hits != stack_hits)
@@ -263,9 +198,15 @@ lm_status lm_match_pdq(const lm_matcher *m, const lm_pdq_hash *hash, int quality
     if (quality >= 0 && quality < o.min_quality)
         return LM_OK;
     match_list l = {0};
-    lm_status st = search_pdq(m, hash, 1, o.max_distance, -1, LM_MATCH_PLAIN, &l);
+    matcher_snapshot *s = snapshot_pin(&((lm_matcher *)m)->slot);
+    size_t active, negative;
+    lm_status st =
+        search_pdq(s, hash, 1, snapshot_radius(s, o.max_distance), -1, LM_VARIANT_PLAIN, &l);
+    if (st == LM_OK)
+        st = match_list_apply_rules(m, s, o.max_distance, &l, &active, &negative);
     if (st == LM_OK)
         match_list_emit(&l, matches, cap, found);
+    snapshot_release(s);
     free(l.items);
     return st;
 }
@@ -278,9 +219,14 @@ lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const uint8_t 
         return LM_E_INVALID_ARG;
     *found = 0;
     match_list l = {0};
+    matcher_snapshot *s = snapshot_pin(&((lm_matcher *)m)->slot);
+    size_t active, negative;
     lm_status st = search_digest(m, type, digest, len, &l);
     if (st == LM_OK)
+        st = match_list_apply_rules(m, s, LM_DEFAULT_MAX_DISTANCE, &l, &active, &negative);
+    if (st == LM_OK)
         match_list_emit(&l, matches, cap, found);
+    snapshot_release(s);
     free(l.items);
     return st;
 }
@@ -289,7 +235,7 @@ lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const uint8_t 
  * A video: hash the sampled frames and match each against the list (known
  * images found inside a new video). LM_E_FORMAT when the input is not a video.
  */
-static lm_status check_video(const lm_matcher *m, const lm_check_options *o,
+static lm_status check_video(const matcher_snapshot *m, int radius, const lm_check_options *o,
                              const lm_decode_opts *dec, const void *data, size_t len,
                              lm_check_result *out, match_list *l, int *low_quality, lm_errbuf *err)
 {
@@ -318,23 +264,21 @@ static lm_status check_video(const lm_matcher *m, const lm_check_options *o,
             continue;
         usable = 1;
         /* Frames are matched as decoded (the dihedral option applies to still images). */
-        sst = search_pdq(m, &frames.v[i].hash, 1, o->max_distance, frames.v[i].frame_number,
-                         LM_MATCH_PLAIN, l);
+        sst = search_pdq(m, &frames.v[i].hash, 1, radius, frames.v[i].frame_number,
+                         LM_VARIANT_PLAIN, l);
     }
     *low_quality = !usable;
     lm_vpdq_frames_free(&frames);
     return sst != LM_OK ? sst : st;
 }
 
-lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_check_options *opts,
-                   lm_check_result *out)
+static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap, const void *data,
+                              size_t len, const lm_check_options *opts, lm_check_result *out)
 {
-    if (!out)
-        return LM_E_INVALID_ARG;
-    memset(out, 0, sizeof *out);
     lm_check_options o;
-    if (!m || (!data && len) || resolve_options(opts, &o) != LM_OK)
+    if ((!data && len) || resolve_options(opts, &o) != LM_OK)
         return LM_E_INVALID_ARG;
+    int radius = snapshot_radius(snap, o.max_distance);
 
     lm_decode_opts dec;
     lm_decode_opts_default(&dec);
@@ -371,7 +315,7 @@ lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_c
     /* GIF and WebP may be animated: the video path says LM_E_FORMAT for a still one. */
     if (st == LM_OK &&
         (format == LM_FORMAT_GIF || format == LM_FORMAT_WEBP || format == LM_FORMAT_OTHER)) {
-        hs = check_video(m, &o, &dec, data, len, out, &l, &low_quality, &err);
+        hs = check_video(snap, radius, &o, &dec, data, len, out, &l, &low_quality, &err);
         if (hs != LM_OK && hs != LM_E_FORMAT && out->is_video)
             hs = LM_OK; /* a damaged video: the frames before the damage were still checked */
         if (hs == LM_E_NOMEM)
@@ -389,12 +333,12 @@ lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_c
     } else if (st == LM_OK && hs == LM_OK) {
         out->decoded = 1;
         if (out->image.quality >= o.min_quality)
-            st = search_pdq(m, o.dihedral ? out->image.dihedral : &out->image.pdq,
-                            o.dihedral ? 8 : 1, o.max_distance, -1, LM_MATCH_PLAIN, &l);
+            st = search_pdq(snap, o.dihedral ? out->image.dihedral : &out->image.pdq,
+                            o.dihedral ? 8 : 1, radius, -1, LM_VARIANT_PLAIN, &l);
         else
             low_quality = 1;
         if (st == LM_OK && q.has_trimmed && q.trimmed_quality >= o.min_quality) {
-            st = search_pdq(m, q.trimmed, o.dihedral ? 8 : 1, o.max_distance, -1, LM_MATCH_TRIMMED,
+            st = search_pdq(snap, q.trimmed, o.dihedral ? 8 : 1, radius, -1, LM_VARIANT_TRIMMED,
                             &l);
             low_quality = 0;
         }
@@ -406,17 +350,36 @@ lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_c
             snprintf(out->detail, sizeof out->detail, "%s", err.msg);
         }
     }
+    size_t active = 0, negative = 0;
+    if (st == LM_OK)
+        st = match_list_apply_rules(m, snap, o.max_distance, &l, &active, &negative);
     if (st != LM_OK) {
         free(l.items);
         return st;
     }
     match_list_emit(&l, out->matches, LM_CHECK_MAX_MATCHES, &out->match_count);
     free(l.items);
-    out->verdict = out->match_count ? LM_VERDICT_MATCH
-                   : low_quality    ? LM_VERDICT_LOW_QUALITY
-                   : !out->decoded  ? LM_VERDICT_NOT_IMAGE
-                                    : LM_VERDICT_NO_MATCH;
+    out->verdict = active          ? LM_VERDICT_MATCH
+                   : negative      ? LM_VERDICT_SUPPRESSED
+                   : low_quality   ? LM_VERDICT_LOW_QUALITY
+                   : !out->decoded ? LM_VERDICT_NOT_IMAGE
+                                   : LM_VERDICT_NO_MATCH;
     return LM_OK;
+}
+
+lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_check_options *opts,
+                   lm_check_result *out)
+{
+    if (!out)
+        return LM_E_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    if (!m)
+        return LM_E_INVALID_ARG;
+    /* Pin the snapshot this query starts with: a refresh may swap in another meanwhile. */
+    matcher_snapshot *snap = snapshot_pin(&((lm_matcher *)m)->slot);
+    lm_status st = check_pinned(m, snap, data, len, opts, out);
+    snapshot_release(snap);
+    return st;
 }
 
 lm_status lm_matcher_entry(const lm_matcher *m, uint64_t entry_id, lm_entry_info *out)

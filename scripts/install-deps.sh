@@ -8,6 +8,7 @@ PACKAGES="
   libjpeg62-turbo-dev libpng-dev zlib1g-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libwebp-dev
   liblmdb-dev lmdb-utils
+  libopenmpi-dev openmpi-bin
   libcurl4-openssl-dev libssl-dev
   python3
 "

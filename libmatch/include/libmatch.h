@@ -343,9 +343,9 @@ typedef enum lm_region {
 LM_API const char *lm_region_name(int region);
 
 /* Which of the query's hashes matched (lm_match.variant): flags. */
-#define LM_MATCH_PLAIN 0     /* the query's plain hash against the entry's own hash */
-#define LM_MATCH_TRIMMED 1   /* the hash of the query's content inside its borders */
-#define LM_MATCH_COMPANION 2 /* against a companion of the entry (lm_match.region says which) */
+#define LM_VARIANT_PLAIN 0     /* the query's plain hash against the entry's own hash */
+#define LM_VARIANT_TRIMMED 1   /* the hash of the query's content inside its borders */
+#define LM_VARIANT_COMPANION 2 /* against a companion of the entry (lm_match.region says which) */
 
 /* One matching list entry. */
 typedef struct lm_match {
@@ -353,16 +353,26 @@ typedef struct lm_match {
     lm_hash_type type;        /* which hash matched: PDQ, or an exact digest */
     int distance;             /* PDQ Hamming distance (0 for digests) */
     int dihedral;             /* lm_dihedral orientation of the query that matched */
+    int flags;                /* LM_MATCH_NEGATIVE, LM_MATCH_SUPPRESSED (0: an ordinary match);
+                                 sits in what was padding: the struct's size is unchanged */
     int64_t frame;            /* for a video: the frame number that matched; -1 otherwise */
-    int variant;              /* LM_MATCH_* flags: plain, trimmed query, companion */
+    int variant;              /* LM_VARIANT_* flags: plain, trimmed query, companion */
     int region;               /* lm_region of the entry's hash that matched (0: whole image) */
 } lm_match;
+
+/* lm_match.flags */
+#define LM_MATCH_NEGATIVE 1   /* the entry is on a negative list (a known false positive) */
+#define LM_MATCH_SUPPRESSED 2 /* suppressed by a negative match of the same image (or frame) */
 
 typedef enum lm_verdict {
     LM_VERDICT_NO_MATCH = 0,
     LM_VERDICT_MATCH = 1,
     LM_VERDICT_LOW_QUALITY = 2, /* no digest matched; PDQ not compared: quality below min_quality */
-    LM_VERDICT_NOT_IMAGE = 3    /* no digest matched; the bytes are not a decodable image */
+    LM_VERDICT_NOT_IMAGE = 3,   /* no digest matched; the bytes are not a decodable image */
+    LM_VERDICT_SUPPRESSED = 4   /* only known false positives: an entry of a negative list
+                                   matched, and every other match of the same image (for a
+                                   video: frame) was suppressed. matches[] holds the negative
+                                   matches (LM_MATCH_NEGATIVE), then the suppressed ones */
 } lm_verdict;
 
 #define LM_CHECK_MAX_MATCHES 16
@@ -378,7 +388,9 @@ typedef struct lm_check_result {
     lm_image_hash image;
     uint8_t md5[16], sha1[20], sha256[32]; /* digests of the input bytes */
     size_t match_count;               /* total matches (may exceed LM_CHECK_MAX_MATCHES) */
-    lm_match matches[LM_CHECK_MAX_MATCHES]; /* digest matches first, then PDQ by distance */
+    lm_match matches[LM_CHECK_MAX_MATCHES]; /* ordinary matches first, then negative, then
+                                         suppressed; within each digests first, then PDQ by
+                                         distance */
     char detail[256];                 /* human-readable detail (decoder message), "" if none */
 } lm_check_result;
 
@@ -457,9 +469,10 @@ LM_API void lm_list_add_options_init(lm_list_add_options *opts);
  * Add an image to the hash list at db_path (opened for writing, then closed):
  * one PDQ entry holding the image's standard, reference-compatible hash
  * (decoded exactly as the reference), and, unless opts->companions is 0, the
- * PDQ hashes of a fixed set of sub-regions (centred 90% and 80%, the four 90%
- * corner crops, and the content inside the image's own borders when it has
- * any) stored as companions of that entry, all in one transaction. A matcher
+ * PDQ hashes of a fixed set of 18 sub-regions (centred, the four corners and
+ * the four sides, each at 95% and 90% of the side; plus the content inside the
+ * image's own borders when it has any) stored as companions of that entry,
+ * all in one transaction. A matcher
  * matches the entry when a query is within distance of its hash or of any
  * companion; exports write the standard hash only; removing the entry removes
  * its companions.
@@ -475,6 +488,59 @@ LM_API void lm_list_add_options_init(lm_list_add_options *opts);
 LM_API lm_status lm_list_add_image(const char *db_path, const void *data, size_t len,
                                    const lm_list_add_options *opts, uint64_t *entry_id,
                                    char *errbuf, size_t errbuf_size);
+
+/* ------------------------------------------------------------------------ */
+/* List rules, live updates and hit counters                                */
+/* ------------------------------------------------------------------------ */
+/*
+ * List rules (set with 'pmatch db list', 'pmatch db disable'): each list has its
+ * own PDQ distance (unset: the caller's max_distance), an enabled switch and a
+ * kind (normal, or negative: known false positives whose match suppresses the
+ * image's other matches, see LM_VERDICT_SUPPRESSED); entries can be disabled.
+ *
+ * When changes reach an open matcher:
+ *  - immediately: entry removal, entry disable/enable, list disable/enable
+ *    (every candidate is confirmed against the list at query time);
+ *  - at the next lm_matcher_refresh: added entries, list distance and kind.
+ */
+
+/* Flags for lm_matcher_open_with. */
+#define LM_MATCHER_WRITABLE 1u /* also open the list for writing so that
+                                  lm_matcher_flush_hits can store hit counters; when the
+                                  list cannot be written the matcher opens read-only */
+
+/* lm_matcher_open with flags (0 or LM_MATCHER_WRITABLE). Same codes as lm_matcher_open. */
+LM_API lm_status lm_matcher_open_with(const char *db_path, unsigned flags, lm_matcher **out,
+                                      char *errbuf, size_t errbuf_size);
+
+/*
+ * Pick up a newer list generation without stopping queries. When the list
+ * changed since the matcher's snapshot, a new index is built beside the current
+ * one (memory for both is held meanwhile) and swapped in atomically; queries
+ * running during the swap finish on the snapshot they started with, which is
+ * freed when the last of them returns. Safe to call from any thread while
+ * others query; concurrent refreshes are serialised.
+ *  [out] changed  (may be NULL) 1 when a new snapshot was swapped in, else 0.
+ * Returns LM_OK, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_DB (the old snapshot stays in
+ * use on failure).
+ */
+LM_API lm_status lm_matcher_refresh(lm_matcher *m, int *changed);
+
+/* The list generation of the matcher's current snapshot (0 for NULL). */
+LM_API uint64_t lm_matcher_generation(const lm_matcher *m);
+
+/*
+ * Hit counters: every match a query reports (ordinary or negative; not the
+ * suppressed ones) is counted in memory, per entry and day, with atomics and no
+ * list write on the query path. This writes the counts into the list's hit
+ * table (total, first/last time, per-day buckets for the last 90 days) in one
+ * transaction that does not change the generation, and restarts the counts.
+ *  [out] flushed  (may be NULL) hits written.
+ * Returns LM_OK, LM_E_UNSUPPORTED (the matcher is read-only: open it with
+ * LM_MATCHER_WRITABLE on a writable list; the counts are kept), LM_E_DB,
+ * LM_E_NOMEM (counts kept for the next flush). Thread-safe.
+ */
+LM_API lm_status lm_matcher_flush_hits(lm_matcher *m, size_t *flushed);
 
 #ifdef __cplusplus
 }

@@ -157,7 +157,7 @@ int main(void)
     CHECK_EQ_INT(lm_check(shared, data[4], len[4], &o, &r), LM_OK);
     CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
     CHECK_EQ_INT(r.matches[0].dihedral, LM_DIH_ROTATE_270); /* undoes the file's rotation */
-    CHECK_EQ_INT(r.matches[0].variant, LM_MATCH_PLAIN);
+    CHECK_EQ_INT(r.matches[0].variant, LM_VARIANT_PLAIN);
     o.dihedral = 0;
     CHECK_EQ_INT(lm_check(shared, data[4], len[4], &o, &r), LM_OK);
     CHECK_EQ_INT(r.verdict, LM_VERDICT_NO_MATCH);

@@ -1,7 +1,7 @@
 /*
  * Matching beyond the plain PDQ hash, end to end through lm_check:
  *  - a bordered / letterboxed copy matches its original's plain hash through
- *    the trimmed hash (verdict: LM_MATCH_TRIMMED), and not with trimming off;
+ *    the trimmed hash (verdict: LM_VARIANT_TRIMMED), and not with trimming off;
  *  - rotated and mirrored copies match by default, not with dihedral off;
  *  - a 5% (and 10%) crop matches an entry added from the original image with
  *    lm_list_add_image through its companions (verdict names the region), and
@@ -159,7 +159,7 @@ int main(void)
         lm_check_result r = check(pm, f, 1, 1);
         CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
         CHECK_EQ_INT(r.matches[0].entry_id, plain_id);
-        CHECK_EQ_INT(r.matches[0].variant, LM_MATCH_TRIMMED);
+        CHECK_EQ_INT(r.matches[0].variant, LM_VARIANT_TRIMMED);
         CHECK_EQ_INT(r.matches[0].region, LM_REGION_WHOLE);
         CHECK_EQ_INT(r.matches[0].dihedral, LM_DIH_ORIGINAL);
         CHECK(r.matches[0].distance <= 16);
@@ -174,7 +174,7 @@ int main(void)
     lm_check_result r = check(pm, rot, 1, 1);
     CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
     CHECK_EQ_INT(r.matches[0].dihedral, LM_DIH_ROTATE_90); /* turning it back */
-    CHECK_EQ_INT(r.matches[0].variant, LM_MATCH_PLAIN);
+    CHECK_EQ_INT(r.matches[0].variant, LM_VARIANT_PLAIN);
     r = check(pm, mir, 1, 1);
     CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
     CHECK_EQ_INT(r.matches[0].dihedral, LM_DIH_FLIP_Y);
@@ -232,7 +232,7 @@ int main(void)
     r = check(im, orig, 1, 1);
     CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
     CHECK_EQ_INT(r.matches[0].distance, 0);
-    CHECK_EQ_INT(r.matches[0].variant, LM_MATCH_PLAIN);
+    CHECK_EQ_INT(r.matches[0].variant, LM_VARIANT_PLAIN);
     CHECK_EQ_INT(r.match_count, 1); /* one match per entry, however many companions are near */
 
     /* 4. Crops: 5% off the right and bottom, 10% centred, 5% off the top strip. */
@@ -249,7 +249,7 @@ int main(void)
         r = check(im, ce, 1, 1);
         CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
         CHECK_EQ_INT(r.matches[0].entry_id, id);
-        CHECK_EQ_INT(r.matches[0].variant, LM_MATCH_COMPANION);
+        CHECK_EQ_INT(r.matches[0].variant, LM_VARIANT_COMPANION);
         CHECK_EQ_INT(r.matches[0].region, crops[i].region);
         CHECK_EQ_STR(lm_region_name(r.matches[0].region),
                      crops[i].region == LM_REGION_TOP_LEFT_95 ? "top-left95"

@@ -1,12 +1,13 @@
 /*
  * lm-make-images: write deterministic, benign synthetic test images.
  *
- *   lm-make-images OUTDIR COUNT [--variants[=VARDIR]] [--seed=N]
+ *   lm-make-images OUTDIR COUNT [--variants[=VARDIR]] [--seed=N] [--max-side=N]
  *
  * Writes COUNT images to OUTDIR (created if missing) as img-0000.jpg,
  * img-0001.png, ... : mixed JPEG (quality 75..95) and PNG (RGB, some grey),
  * sizes from 160x120 up to about 1900x1400. The same arguments always give the
- * same bytes (default seed 1).
+ * same bytes (default seed 1). --max-side=N (N >= 16) caps both sides of the
+ * originals at N (for trees of thousands of small images).
  *
  * With --variants, also writes to VARDIR (default: OUTDIR-variants):
  *   img-NNNN-variant.jpg  each image resized to 60..85 % (bilinear), slightly
@@ -101,7 +102,7 @@ int main(int argc, char **argv)
 {
     const char *outdir = NULL, *count_s = NULL, *vardir = NULL;
     int variants = 0;
-    uint64_t seed = 1, count;
+    uint64_t seed = 1, count, max_side = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--variants") == 0) {
             variants = 1;
@@ -110,6 +111,9 @@ int main(int argc, char **argv)
             vardir = argv[i] + 11;
         } else if (strncmp(argv[i], "--seed=", 7) == 0) {
             if (parse_u64(argv[i] + 7, UINT64_MAX, &seed) != 0)
+                count_s = NULL, outdir = NULL, argc = 0;
+        } else if (strncmp(argv[i], "--max-side=", 11) == 0) {
+            if (parse_u64(argv[i] + 11, 100000, &max_side) != 0 || max_side < 16)
                 count_s = NULL, outdir = NULL, argc = 0;
         } else if (!outdir) {
             outdir = argv[i];
@@ -121,7 +125,7 @@ int main(int argc, char **argv)
         }
     }
     if (!outdir || parse_u64(count_s, 100000, &count) != 0) {
-        fprintf(stderr, "usage: lm-make-images OUTDIR COUNT [--variants[=VARDIR]] [--seed=N]\n");
+        fprintf(stderr, "usage: lm-make-images OUTDIR COUNT [--variants[=VARDIR]] [--seed=N] [--max-side=N]\n");
         return 2;
     }
     char vbuf[4096];
@@ -137,6 +141,10 @@ int main(int argc, char **argv)
     for (uint64_t i = 0; i < count; i++) {
         uint64_t r = mix(seed * 1000003u + i);
         uint32_t w = 160 + (uint32_t)(r % 1741), h = 120 + (uint32_t)((r >> 16) % 1281);
+        if (max_side) { /* same sequence of images, scaled into the cap */
+            w = 16 + w % (uint32_t)(max_side - 15);
+            h = 16 + h % (uint32_t)(max_side - 15);
+        }
         int png = (r >> 32) % 3 == 0, grey = (r >> 36) % 7 == 0;
         int quality = 75 + (int)((r >> 40) % 21);
         synth_image img;

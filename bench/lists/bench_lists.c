@@ -1,0 +1,232 @@
+/*
+ * List figures at scale: import rate and live-refresh cost.
+ *
+ *  1. Writes N random PDQ hashes (fixed seed) as a hex file, one per line.
+ *  2. Imports it into a new database with lm_hashdb_import_path (what
+ *     'pmatch db import --format hex' runs): hashes/s.
+ *  3. Opens a matcher on it, adds ADD more hashes (a new generation) and times
+ *     lm_matcher_refresh while a thread keeps querying: time from the call to
+ *     the swap (the call returns right after it), queries served meanwhile,
+ *     and the peak extra resident memory (VmHWM after resetting it, minus the
+ *     resident size before the call).
+ *
+ * usage: bench-lists [N] [DIR]   (default 10000000, $TMPDIR or /tmp; DIR/lm-bench-lists-N
+ *        is created and removed; needs about 170 bytes of disk per hash)
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hashdb.h"
+#include "libmatch.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static double cpu(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static double load1(void)
+{
+    double l = -1;
+    FILE *f = fopen("/proc/loadavg", "r");
+    if (f && fscanf(f, "%lf", &l) != 1)
+        l = -1;
+    if (f)
+        fclose(f);
+    return l;
+}
+
+static uint64_t rng = 0x5eed;
+static uint64_t next(void)
+{
+    uint64_t z = (rng += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static int write_hex(const char *path, size_t n)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    static const char digits[] = "0123456789abcdef";
+    char line[65];
+    line[64] = '\n';
+    for (size_t i = 0; i < n; i++) {
+        for (int j = 0; j < 64; j += 16) {
+            uint64_t r = next();
+            for (int k = 0; k < 16; k++, r >>= 4)
+                line[j + k] = digits[r & 15];
+        }
+        fwrite(line, 1, 65, f);
+    }
+    return fclose(f);
+}
+
+/* kB from /proc/self/status for a field such as "VmRSS:". */
+static long status_kb(const char *field)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long v = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (strncmp(line, field, strlen(field)) == 0)
+            v = strtol(line + strlen(field), NULL, 10);
+    if (f)
+        fclose(f);
+    return v;
+}
+
+static void reset_peak(void)
+{
+    FILE *f = fopen("/proc/self/clear_refs", "w");
+    if (f) {
+        fputs("5", f); /* resets VmHWM to the current RSS */
+        fclose(f);
+    }
+}
+
+static lm_matcher *matcher;
+static atomic_int stop;
+static atomic_long served;
+
+static void *query_loop(void *arg)
+{
+    (void)arg;
+    lm_pdq_hash q;
+    while (!atomic_load(&stop)) {
+        for (int i = 0; i < 32; i += 8) {
+            uint64_t r = (uint64_t)atomic_load(&served) * 0x9E3779B97F4A7C15ull + (uint64_t)i;
+            memcpy(q.b + i, &r, 8);
+        }
+        lm_match mt[LM_CHECK_MAX_MATCHES];
+        size_t found;
+        if (lm_match_pdq(matcher, &q, -1, NULL, mt, LM_CHECK_MAX_MATCHES, &found) != LM_OK) {
+            fprintf(stderr, "query failed during refresh\n");
+            exit(1);
+        }
+        atomic_fetch_add(&served, 1);
+    }
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    size_t n = argc > 1 ? strtoull(argv[1], NULL, 10) : 10000000;
+    const char *base = argc > 2 ? argv[2] : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    enum { ADD = 1000 };
+    char dir[512], db_path[600], hex[600], add_hex[600], cmd[1400];
+    snprintf(dir, sizeof dir, "%s/lm-bench-lists-%zu", base, n);
+    snprintf(db_path, sizeof db_path, "%s/db", dir);
+    snprintf(hex, sizeof hex, "%s/list.hex", dir);
+    snprintf(add_hex, sizeof add_hex, "%s/add.hex", dir);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
+    if (system(cmd) != 0)
+        return 1;
+    double t0 = now();
+    if (write_hex(hex, n) || write_hex(add_hex, ADD)) {
+        fprintf(stderr, "cannot write %s\n", hex);
+        return 1;
+    }
+    printf("generated %zu random PDQ hashes (%zu bytes of hex) in %.1f s\n", n, n * 65, now() - t0);
+
+    char err[256];
+    if (lm_hashdb_init(db_path, err, sizeof err) != LM_OK) {
+        fprintf(stderr, "init: %s\n", err);
+        return 1;
+    }
+    lm_hashdb *db;
+    if (lm_hashdb_open(db_path, LM_DB_WRITE, &db, err, sizeof err) != LM_OK) {
+        fprintf(stderr, "open: %s\n", err);
+        return 1;
+    }
+    lm_db_import_opts o;
+    lm_db_import_opts_init(&o);
+    o.format = LM_DB_FORMAT_HEX;
+    o.list = "bench";
+    lm_db_import_result r;
+    t0 = now();
+    double c0 = cpu();
+    lm_status st = lm_hashdb_import_path(db, hex, &o, &r);
+    double ti = now() - t0, ci = cpu() - c0;
+    if (st != LM_OK) {
+        fprintf(stderr, "import: %s: %s\n", lm_strerror(st), lm_hashdb_last_error(db));
+        return 1;
+    }
+    printf("import: %llu hashes in %.2f s = %.0f hashes/s (one transaction, synced); CPU %.2f s "
+           "= %.0f hashes per CPU-second; load average %.1f\n",
+           (unsigned long long)r.added, ti, (double)r.added / ti, ci, (double)r.added / ci,
+           load1());
+
+    t0 = now();
+    c0 = cpu();
+    if (lm_matcher_open(db_path, &matcher, err, sizeof err) != LM_OK) {
+        fprintf(stderr, "matcher: %s\n", err);
+        return 1;
+    }
+    printf("matcher open (load + index build): %.2f s (CPU %.2f s), %zu hashes, RSS %ld MiB\n",
+           now() - t0, cpu() - c0, lm_matcher_size(matcher), status_kb("VmRSS:") / 1024);
+
+    o.list = "bench-added";
+    if (lm_hashdb_import_path(db, add_hex, &o, &r) != LM_OK)
+        return 1;
+    pthread_t th;
+    atomic_store(&stop, 0);
+    pthread_create(&th, NULL, query_loop, NULL);
+    usleep(200000);
+    long rss_before = status_kb("VmRSS:");
+    reset_peak();
+    long served_before = atomic_load(&served);
+    int changed = 0;
+    t0 = now();
+    st = lm_matcher_refresh(matcher, &changed);
+    double tr = now() - t0;
+    long served_during = atomic_load(&served) - served_before;
+    long peak = status_kb("VmHWM:");
+    atomic_store(&stop, 1);
+    pthread_join(th, NULL);
+    if (st != LM_OK || !changed) {
+        fprintf(stderr, "refresh failed: %s\n", lm_strerror(st));
+        return 1;
+    }
+    printf("refresh at %zu hashes: %.2f s from the call to the swap; %ld queries answered "
+           "meanwhile (none failed); peak extra memory %ld MiB (RSS %ld MiB before)\n",
+           lm_matcher_size(matcher), tr, served_during, (peak - rss_before) / 1024,
+           rss_before / 1024);
+    /* Once more without the query thread: the refresh's own CPU time. */
+    o.list = "bench-added-2";
+    rng = 0xadd2;
+    if (write_hex(add_hex, ADD) || lm_hashdb_import_path(db, add_hex, &o, &r) != LM_OK)
+        return 1;
+    rss_before = status_kb("VmRSS:");
+    reset_peak();
+    t0 = now();
+    c0 = cpu();
+    st = lm_matcher_refresh(matcher, &changed);
+    tr = now() - t0;
+    double cr = cpu() - c0;
+    peak = status_kb("VmHWM:");
+    if (st != LM_OK || !changed)
+        return 1;
+    printf("refresh at %zu hashes, no concurrent queries: %.2f s (CPU %.2f s), peak extra "
+           "memory %ld MiB; load average %.1f\n",
+           lm_matcher_size(matcher), tr, cr, (peak - rss_before) / 1024, load1());
+    lm_matcher_close(matcher);
+    lm_hashdb_close(db);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}

@@ -1,0 +1,179 @@
+/*
+ * List attributes: match distance, enabled switch and kind, in their own table
+ * (list_attrs) so that list records keep their version-1 layout. A list without
+ * a record has the defaults: enabled, normal, the caller's distance.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hashdb_internal.h"
+
+const char *lm_db_list_kind_name(lm_db_list_kind k)
+{
+    return k == LM_DB_LIST_NORMAL ? "normal" : k == LM_DB_LIST_NEGATIVE ? "negative" : NULL;
+}
+
+lm_status lm_db_list_kind_parse(const char *name, lm_db_list_kind *out)
+{
+    if (name && strcasecmp(name, "normal") == 0)
+        *out = LM_DB_LIST_NORMAL;
+    else if (name && strcasecmp(name, "negative") == 0)
+        *out = LM_DB_LIST_NEGATIVE;
+    else
+        return LM_E_PARSE;
+    return LM_OK;
+}
+
+static void defaults(uint32_t id, lm_db_list_attrs *a)
+{
+    *a = (lm_db_list_attrs){.list_id = id, .distance = -1, .enabled = 1, .kind = LM_DB_LIST_NORMAL};
+}
+
+int db_list_attrs_decode(const MDB_val *v, lm_db_list_attrs *a, const char **why)
+{
+    const uint8_t *p = v->mv_data;
+    if (v->mv_size != DB_LIST_ATTRS_REC || p[0] != 1) {
+        *why = "list attributes have a bad size or record version";
+        return -1;
+    }
+    int distance = (int16_t)db_get_le(p + 4, 2);
+    if ((p[1] & ~1u) || p[2] > LM_DB_LIST_NEGATIVE || p[3] || distance < -1 || distance > 256) {
+        *why = "list attributes hold values out of range";
+        return -1;
+    }
+    a->enabled = !(p[1] & 1);
+    a->kind = (lm_db_list_kind)p[2];
+    a->distance = distance;
+    return 0;
+}
+
+int db_list_attrs_get(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, lm_db_list_attrs *a)
+{
+    defaults(list_id, a);
+    uint8_t key[4];
+    db_put_be32(key, list_id);
+    MDB_val k = {4, key}, v;
+    int rc = mdb_get(txn, db->list_attrs, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return LM_OK;
+    if (rc)
+        return db_mdb_err(db, rc, "reading list attributes");
+    const char *why;
+    if (db_list_attrs_decode(&v, a, &why))
+        return db_err(db, LM_E_DB, "list %u: %s (run 'pmatch db verify')", list_id, why);
+    return LM_OK;
+}
+
+typedef struct set_ctx {
+    const char *list;
+    const lm_db_list_attrs *in;
+    unsigned which;
+} set_ctx;
+
+static int set_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
+{
+    set_ctx *c = vctx;
+    uint32_t id;
+    int st = db_list_find(db, txn, c->list, &id);
+    if (st)
+        return st == LM_E_NOT_FOUND ? db_err(db, st, "no list named '%s'", c->list) : st;
+    lm_db_list_attrs a;
+    if ((st = db_list_attrs_get(db, txn, id, &a)) != 0)
+        return st;
+    if (c->which & LM_DB_ATTR_DISTANCE)
+        a.distance = c->in->distance;
+    if (c->which & LM_DB_ATTR_ENABLED)
+        a.enabled = c->in->enabled;
+    if (c->which & LM_DB_ATTR_KIND)
+        a.kind = c->in->kind;
+    uint8_t rec[DB_LIST_ATTRS_REC] = {1, a.enabled ? 0 : 1, (uint8_t)a.kind, 0};
+    db_put_le(rec + 4, (uint16_t)(int16_t)a.distance, 2);
+    uint8_t key[4];
+    db_put_be32(key, id);
+    MDB_val k = {4, key}, v = {sizeof rec, rec};
+    int rc = mdb_put(txn, db->list_attrs, &k, &v, 0);
+    return rc ? db_mdb_err(db, rc, "writing list attributes") : LM_OK;
+}
+
+lm_status lm_hashdb_set_list_attrs(lm_hashdb *db, const char *list, const lm_db_list_attrs *a,
+                                   unsigned which)
+{
+    if (!db || !list || !a || !which || (which & ~7u))
+        return LM_E_INVALID_ARG;
+    if (((which & LM_DB_ATTR_DISTANCE) && (a->distance < -1 || a->distance > 256)) ||
+        ((which & LM_DB_ATTR_ENABLED) && a->enabled != 0 && a->enabled != 1) ||
+        ((which & LM_DB_ATTR_KIND) && !lm_db_list_kind_name(a->kind)))
+        return db_err(db, LM_E_INVALID_ARG, "list attribute out of range");
+    set_ctx c = {list, a, which};
+    return db_write(db, set_txn, &c);
+}
+
+lm_status lm_hashdb_get_list_attrs(lm_hashdb *db, uint32_t list_id, lm_db_list_attrs *out)
+{
+    if (!db || !out)
+        return LM_E_INVALID_ARG;
+    MDB_txn *txn;
+    int st = db_read_begin(db, &txn);
+    if (st)
+        return st;
+    db_list l;
+    st = db_list_get(db, txn, list_id, &l);
+    if (st == LM_OK)
+        st = db_list_attrs_get(db, txn, list_id, out);
+    db_read_end(db, txn);
+    return st;
+}
+
+lm_status lm_hashdb_all_list_attrs(lm_hashdb *db, lm_db_list_attrs **out, size_t *n,
+                                   uint64_t *generation)
+{
+    if (!db || !out || !n)
+        return LM_E_INVALID_ARG;
+    *out = NULL;
+    *n = 0;
+    MDB_txn *txn;
+    int st = db_read_begin(db, &txn);
+    if (st)
+        return st;
+    uint64_t gen = 0;
+    st = db_meta_get_u64(db, txn, "generation", &gen, 8);
+    MDB_cursor *c = NULL;
+    int rc = st ? 0 : mdb_cursor_open(txn, db->lists, &c);
+    if (rc)
+        st = db_mdb_err(db, rc, "opening the lists");
+    size_t cap = 0;
+    MDB_val k, v;
+    for (rc = st ? MDB_NOTFOUND : mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 4) {
+            st = db_err(db, LM_E_DB, "a list key is damaged (run 'pmatch db verify')");
+            break;
+        }
+        if (*n == cap) {
+            cap = cap ? cap * 2 : 16;
+            lm_db_list_attrs *t = cap <= DB_MAX_LISTS ? realloc(*out, cap * sizeof *t) : NULL;
+            if (!t) {
+                st = db_err(db, LM_E_NOMEM, "out of memory for list attributes");
+                break;
+            }
+            *out = t;
+        }
+        if ((st = db_list_attrs_get(db, txn, db_get_be32(k.mv_data), &(*out)[*n])) != 0)
+            break;
+        ++*n;
+    }
+    if (st == LM_OK && rc != MDB_NOTFOUND)
+        st = db_mdb_err(db, rc, "reading the lists");
+    if (c)
+        mdb_cursor_close(c);
+    db_read_end(db, txn);
+    if (generation)
+        *generation = gen;
+    if (st) {
+        free(*out);
+        *out = NULL;
+        *n = 0;
+    }
+    return st;
+}

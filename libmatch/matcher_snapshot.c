@@ -1,0 +1,111 @@
+/* Matcher snapshots: build from the list, pin for a query, swap on refresh. */
+#include "matcher_snapshot.h"
+
+#include "matcher_variants.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void set_error(char *errbuf, size_t size, const char *msg)
+{
+    if (errbuf && size)
+        snprintf(errbuf, size, "%s", msg);
+}
+
+static void snapshot_free(matcher_snapshot *s)
+{
+    lm_index_free(s->index);
+    free(s->ids);
+    free(s->regions);
+    free(s->lists);
+    free(s);
+}
+
+lm_status snapshot_build(lm_hashdb *db, int nthreads, matcher_snapshot **out, char *errbuf,
+                         size_t errbuf_size)
+{
+    *out = NULL;
+    matcher_snapshot *s = calloc(1, sizeof *s);
+    if (!s)
+        return LM_E_NOMEM;
+    atomic_init(&s->refs, 1);
+    /* Rules first: if the list changes in between, the snapshot carries the older
+     * generation and the next refresh rebuilds (never the other way round). */
+    lm_status st = lm_hashdb_all_list_attrs(db, &s->lists, &s->nlists, &s->generation);
+    lm_db_pdq_set set = {0};
+    if (st == LM_OK)
+        st = lm_hashdb_load_pdq(db, &set);
+    if (st == LM_OK) /* crop companions join the index, mapped to their entry */
+        st = lm_matcher_append_companions(db, &set, &s->regions);
+    if (st != LM_OK) {
+        set_error(errbuf, errbuf_size, lm_hashdb_last_error(db));
+        snapshot_free(s);
+        return st;
+    }
+    st = lm_index_build(set.hashes, set.count, nthreads, &s->index);
+    if (st != LM_OK) {
+        set_error(errbuf, errbuf_size, "cannot build the search index");
+        lm_db_pdq_set_free(&set);
+        snapshot_free(s);
+        return st;
+    }
+    /* The index keeps its own copy of the hashes; keep only the id map. */
+    s->ids = set.ids;
+    s->count = set.count;
+    set.ids = NULL;
+    lm_db_pdq_set_free(&set);
+    s->max_list_distance = -1;
+    for (size_t i = 0; i < s->nlists; i++)
+        if (s->lists[i].enabled && s->lists[i].distance > s->max_list_distance)
+            s->max_list_distance = s->lists[i].distance;
+    s->bytes = lm_index_memory_bytes(s->index) + s->count * sizeof *s->ids +
+               (s->regions ? s->count : 0) +
+               s->nlists * sizeof *s->lists + sizeof *s;
+    *out = s;
+    return LM_OK;
+}
+
+void snapshot_release(matcher_snapshot *s)
+{
+    if (s && atomic_fetch_sub_explicit(&s->refs, 1, memory_order_acq_rel) == 1)
+        snapshot_free(s);
+}
+
+lm_db_list_attrs snapshot_list(const matcher_snapshot *s, uint32_t list_id)
+{
+    size_t lo = 0, hi = s->nlists;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->lists[mid].list_id == list_id)
+            return s->lists[mid];
+        if (s->lists[mid].list_id < list_id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return (lm_db_list_attrs){.list_id = list_id, .distance = -1, .enabled = 1};
+}
+
+int snapshot_radius(const matcher_snapshot *s, int max_distance)
+{
+    return s->max_list_distance > max_distance ? s->max_list_distance : max_distance;
+}
+
+matcher_snapshot *snapshot_pin(snapshot_slot *slot)
+{
+    pthread_mutex_lock(&slot->lock);
+    matcher_snapshot *s = slot->cur;
+    atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+    pthread_mutex_unlock(&slot->lock);
+    return s;
+}
+
+matcher_snapshot *snapshot_swap(snapshot_slot *slot, matcher_snapshot *next)
+{
+    pthread_mutex_lock(&slot->lock);
+    matcher_snapshot *old = slot->cur;
+    slot->cur = next;
+    pthread_mutex_unlock(&slot->lock);
+    return old;
+}
