@@ -40,6 +40,7 @@ lm_status snapshot_build(lm_hashdb *db, int nthreads, matcher_snapshot **out, ch
         st = lm_matcher_append_companions(db, &set, &s->regions);
     if (st != LM_OK) {
         set_error(errbuf, errbuf_size, lm_hashdb_last_error(db));
+        lm_db_pdq_set_free(&set); /* zeroed unless loaded */
         snapshot_free(s);
         return st;
     }
