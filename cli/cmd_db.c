@@ -23,17 +23,23 @@ static void usage(FILE *out)
         "commands:\n"
         "  init                         create an empty database\n"
         "  import FILE|-                import a hash list (one transaction: all or nothing)\n"
-        "      --format F               auto (default), hex, pdq-csv, csv, tsv\n"
+        "      --format F               auto (default), hex, pdq-csv (alias meta-pdq), csv, tsv,\n"
+        "                               md5, sha1, sha256 (plain lists), hma-csv, te-csv, vpdq,\n"
+        "                               ncmec-xml, stopncii-json, tat-json\n"
         "      --type T                 pdq, md5, sha1, sha256 (default: type column, or by\n"
         "                               length: 64 hex digits = pdq, 32 = md5, 40 = sha1)\n"
         "      --list NAME              list to import into (default 'default'; created)\n"
         "      --source S               where the list came from (stored with the list)\n"
         "      --list-version V         the supplier's version of the list\n"
         "      --replace                the list becomes exactly this file's hashes\n"
+        "      --label L --reference R  vpdq: the video entry's label and reference\n"
+        "                               (default reference: the file name)\n"
         "      --skip-bad               skip bad lines (default: any bad line fails the import)\n"
-        "      -v, --verbose            also print each duplicate line\n"
+        "      -v, --verbose            also print duplicate, not-found and skipped records\n"
         "  export [-o FILE]             write entries (default format csv) to FILE or stdout\n"
-        "      --format F --list NAME --type T\n"
+        "      --format F --list NAME --type T   (csv, tsv, hex, pdq-csv, md5, sha1, sha256,\n"
+        "                               hma-csv; videos are left out of these)\n"
+        "      --format vpdq --entry ID one video entry's frames as vPDQ text\n"
         "  add HASH|IMAGE...            add hashes, or images (sniffed): an image is added as\n"
         "                               its PDQ hash plus crop companion hashes of the same\n"
         "                               entry, so that cropped copies match too\n"
@@ -60,9 +66,13 @@ static void usage(FILE *out)
         "  verify                       check the database's consistency\n"
         "\n"
         "Formats: hex is one hash per line; pdq-csv is 'hash,quality,path' as 'pmatch hash'\n"
-        "prints it; csv/tsv need a header naming columns hash, type, quality, label,\n"
-        "reference (other columns are ignored). Blank lines and lines starting with '#'\n"
-        "are skipped. Bad lines are reported as FILE:LINE: reason.\n"
+        "prints it (Meta's format); csv/tsv need a header naming columns hash, type, quality,\n"
+        "label, reference (other columns are ignored); hma-csv is hash,indicator_id,\n"
+        "timestamp,tags; te-csv is signal_type,signal_str,collab,category,tags; vpdq is\n"
+        "frame,quality,hash,timestamp (one file = one video entry); ncmec-xml, stopncii-json\n"
+        "and tat-json carry deletions, which remove. A record for a hash the list holds\n"
+        "with another label/reference updates it. Blank lines and lines starting with '#'\n"
+        "are skipped. Bad lines are reported as FILE:LINE: reason (details: hashdb/README.md).\n"
         "\n"
         "The database is --db PATH, else $PMATCH_DB, else $XDG_DATA_HOME/pmatch/hashes.lmdb,\n"
         "else ~/.local/share/pmatch/hashes.lmdb (a directory).\n"
@@ -73,7 +83,7 @@ typedef struct db_args {
     const char *db_flag, *format, *type, *list, *source, *version, *label, *reference, *output,
         *hash;
     int skip_bad, replace, verbose, quality_set;
-    int64_t quality;
+    int64_t quality, entry;
 } db_args;
 
 static int fail(const char *what, lm_status st, const char *detail)
@@ -116,7 +126,10 @@ static int parse_format(const char *s, lm_db_format *f)
 {
     *f = LM_DB_FORMAT_AUTO;
     if (s && lm_db_format_parse(s, f) != LM_OK) {
-        fprintf(stderr, "pmatch db: unknown format '%s' (auto, hex, pdq-csv, csv, tsv)\n", s);
+        fprintf(stderr,
+                "pmatch db: unknown format '%s' (auto, hex, pdq-csv, csv, tsv, md5, sha1, sha256, "
+                "hma-csv, te-csv, vpdq, ncmec-xml, stopncii-json, tat-json)\n",
+                s);
         return -1;
     }
     return 0;
@@ -150,7 +163,7 @@ typedef struct line_report {
 static void on_line(void *ctx, uint64_t line, lm_db_line_kind kind, const char *reason)
 {
     line_report *r = ctx;
-    if (kind == LM_DB_LINE_DUPLICATE && !r->verbose)
+    if (kind != LM_DB_LINE_BAD && !r->verbose)
         return;
     if (++r->printed > MAX_PRINTED_LINES) {
         if (r->printed == MAX_PRINTED_LINES + 1)
@@ -176,6 +189,9 @@ static int do_import(const db_args *a, const char *file)
     o.replace = a->replace;
     o.on_line = on_line;
     o.ctx = &rep;
+    o.label = a->label;
+    o.reference = a->reference;
+    o.name = is_stdin ? NULL : file;
     lm_hashdb *db;
     if (open_db(a, LM_DB_WRITE, &db))
         return PMATCH_EXIT_ERROR;
@@ -188,10 +204,12 @@ static int do_import(const db_args *a, const char *file)
         return PMATCH_EXIT_ERROR;
     }
     printf("imported %llu entries into list '%s' from %s (%s): %llu duplicates, %llu bad lines "
-           "skipped, %llu removed\n",
+           "skipped, %llu removed, %llu updated, %llu deletions not found, %llu unsupported "
+           "skipped\n",
            (unsigned long long)r.added, a->list ? a->list : "default", rep.name,
            lm_db_format_name(r.format), (unsigned long long)r.duplicates, (unsigned long long)r.bad,
-           (unsigned long long)r.removed);
+           (unsigned long long)r.removed, (unsigned long long)r.updated,
+           (unsigned long long)r.not_found, (unsigned long long)r.skipped);
     lm_hashdb_close(db);
     return PMATCH_EXIT_OK;
 }
@@ -203,6 +221,7 @@ static int do_export(const db_args *a)
     if (parse_format(a->format, &o.format) || parse_type(a->type, &o.type))
         return PMATCH_EXIT_ERROR;
     o.list = a->list;
+    o.entry = (uint64_t)a->entry;
     lm_hashdb *db;
     if (open_db(a, LM_DB_READONLY, &db))
         return PMATCH_EXIT_ERROR;
@@ -370,10 +389,11 @@ static int do_stats(const db_args *a)
     }
     printf("schema version %u, generation %llu, file %.1f MiB\n", s.schema_version,
            (unsigned long long)s.generation, (double)s.file_bytes / (1 << 20));
-    printf("entries %llu: pdq %llu, md5 %llu, sha1 %llu, sha256 %llu\n",
+    printf("entries %llu: pdq %llu, md5 %llu, sha1 %llu, sha256 %llu, vpdq %llu\n",
            (unsigned long long)s.entries, (unsigned long long)s.by_type[LM_HASH_PDQ],
            (unsigned long long)s.by_type[LM_HASH_MD5], (unsigned long long)s.by_type[LM_HASH_SHA1],
-           (unsigned long long)s.by_type[LM_HASH_SHA256]);
+           (unsigned long long)s.by_type[LM_HASH_SHA256],
+           (unsigned long long)s.by_type[LM_HASH_VPDQ]);
     printf("lists %zu:\n", s.list_count);
     for (size_t i = 0; i < s.list_count; i++) {
         const lm_db_list_stats *l = &s.lists[i];
@@ -449,7 +469,8 @@ int cmd_db(int argc, char **argv)
         OPT_LABEL,
         OPT_REFERENCE,
         OPT_QUALITY,
-        OPT_HASH
+        OPT_HASH,
+        OPT_ENTRY
     };
     static const struct option options[] = {
         {"db", required_argument, NULL, OPT_DB},
@@ -464,6 +485,7 @@ int cmd_db(int argc, char **argv)
         {"reference", required_argument, NULL, OPT_REFERENCE},
         {"quality", required_argument, NULL, OPT_QUALITY},
         {"hash", required_argument, NULL, OPT_HASH},
+        {"entry", required_argument, NULL, OPT_ENTRY},
         {"output", required_argument, NULL, 'o'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
@@ -499,6 +521,10 @@ int cmd_db(int argc, char **argv)
             a.quality_set = 1;
             break;
         case OPT_HASH: a.hash = optarg; break;
+        case OPT_ENTRY:
+            if (parse_int_arg("--entry", optarg, 1, INT64_MAX, &a.entry))
+                return PMATCH_EXIT_ERROR;
+            break;
         case 'o': a.output = optarg; break;
         case 'v': a.verbose = 1; break;
         case 'h': usage(stdout); return PMATCH_EXIT_OK;

@@ -15,6 +15,7 @@
 #include "scan_item.h"
 #include "scan_mpi.h"
 #include "shard.h"
+#include "scan_urls.h"
 #include "verdict.h"
 #include "walk.h"
 
@@ -23,7 +24,7 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: pmatch scan [OPTIONS] PATH...     ('-' reads one input from standard input)\n"
+            "usage: pmatch scan [OPTIONS] PATH|URL... ('-' reads one input from standard input)\n"
             "\n"
             "Hashes every file under the given paths (PDQ for images, MD5/SHA-1/SHA-256 for\n"
             "all files) and matches them against the hash list. Prints one verdict per file\n"
@@ -56,6 +57,7 @@ static void usage(FILE *out)
             "                      (rank 0 walks and prints; --jobs defaults to 1 per rank)\n"
             "Exit status: 1 something matched; otherwise 2 if some input could not be read or\n"
             "the list could not be opened; 0 nothing matched.\n");
+    scan_urls_usage(out);
 }
 
 typedef struct scan_totals {
@@ -309,10 +311,13 @@ int cmd_scan(int argc, char **argv)
         {"shard", required_argument, NULL, O_SHARD},
         {"mpi", no_argument, NULL, O_MPI},
         {"help", no_argument, NULL, 'h'},
+        SCAN_URL_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
     };
     scan_config cfg = {.jobs = 0};
     lm_check_options_init(&cfg.check);
+    scan_url_config url_cfg;
+    scan_urls_config_init(&url_cfg);
     const char *db_flag = NULL;
     int64_t v, refresh_seconds = 0;
     int c;
@@ -375,11 +380,42 @@ int cmd_scan(int argc, char **argv)
             break;
         case O_MPI: cfg.mpi = 1; break;
         case 'h': usage(stdout); return PMATCH_EXIT_OK;
-        default: usage(stderr); return PMATCH_EXIT_ERROR;
+        default:
+            if (c >= SCAN_URL_OPT_FIRST && c <= SCAN_URL_OPT_LAST) {
+                if (scan_urls_option(&url_cfg, c, optarg))
+                    return PMATCH_EXIT_ERROR;
+                break;
+            }
+            usage(stderr);
+            return PMATCH_EXIT_ERROR;
         }
     }
-    if (optind >= argc) {
+    /* URLs go to the URL scanner (scan_urls.c), paths to the walk below; order kept. */
+    char **urls = calloc((size_t)(argc - optind) + 1, sizeof *urls);
+    char **paths = calloc((size_t)(argc - optind) + 1, sizeof *paths);
+    int nurls = 0, npaths = 0;
+    if (!urls || !paths) {
+        free(urls);
+        free(paths);
+        fprintf(stderr, "pmatch scan: out of memory\n");
+        return PMATCH_EXIT_ERROR;
+    }
+    for (int i = optind; i < argc; i++) {
+        if (scan_is_url(argv[i]))
+            urls[nurls++] = argv[i];
+        else
+            paths[npaths++] = argv[i];
+    }
+    if (optind >= argc && !url_cfg.url_list) {
         usage(stderr);
+        free(urls);
+        free(paths);
+        return PMATCH_EXIT_ERROR;
+    }
+    if ((cfg.shard.count || cfg.mpi) && (nurls > 0 || url_cfg.url_list)) {
+        fprintf(stderr, "pmatch scan: URLs cannot be scanned with --shard or --mpi\n");
+        free(urls);
+        free(paths);
         return PMATCH_EXIT_ERROR;
     }
     if (cfg.shard.count && cfg.mpi) {
@@ -398,6 +434,8 @@ int cmd_scan(int argc, char **argv)
     char *db_path = pmatch_default_db_path(db_flag);
     if (!db_path) {
         fprintf(stderr, "pmatch scan: no hash list: give --db PATH or set PMATCH_DB\n");
+        free(urls);
+        free(paths);
         return PMATCH_EXIT_ERROR;
     }
     lm_matcher *m = NULL;
@@ -407,6 +445,8 @@ int cmd_scan(int argc, char **argv)
         fprintf(stderr, "pmatch scan: cannot open hash list %s: %s%s%s\n", db_path,
                 lm_strerror(st), errbuf[0] ? ": " : "", errbuf);
         free(db_path);
+        free(urls);
+        free(paths);
         return PMATCH_EXIT_ERROR;
     }
 
@@ -416,7 +456,7 @@ int cmd_scan(int argc, char **argv)
     list_refresh lr;
     list_refresh_init(&lr, (double)refresh_seconds, "pmatch scan");
     item_result *items = calloc(SCAN_BATCH, sizeof *items);
-    walk *w = walk_open(argv + optind, argc - optind, &cfg.walk);
+    walk *w = walk_open(paths, npaths, &cfg.walk);
     int oom = !items || !w;
     int n = 0;
     uint64_t seq = 0; /* index in the full walk: every shard numbers items alike */
@@ -462,7 +502,17 @@ int cmd_scan(int argc, char **argv)
             print_shard_summary(&cfg, &t, seq, scan_fingerprint(&cfg, argv + optind, argc - optind));
     }
     fflush(stdout);
-    scan_print_summary(stderr, "pmatch scan", t.counts, secs, label);
+    if (npaths > 0)
+        scan_print_summary(stderr, "pmatch scan", t.counts, secs, label);
+    scan_url_totals ut = {0};
+    if (!oom && (nurls > 0 || url_cfg.url_list) &&
+        scan_urls(m, &cfg.check, cfg.json, cfg.quiet, cfg.jobs, &url_cfg, urls, (size_t)nurls,
+                  &ut) != 0)
+        ut.failed++;
+    t.counts[CAT_MATCH] += ut.matched;
+    t.counts[CAT_ERROR] += ut.failed;
+    free(urls);
+    free(paths);
     list_flush_hits(m, "pmatch scan",
                     (unsigned long long)(t.counts[CAT_MATCH] + t.counts[CAT_SUPPRESSED]));
     lm_matcher_close(m);

@@ -50,6 +50,9 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
                         mt->region ? lm_region_name(mt->region) : "");
             if (mt->frame >= 0)
                 fprintf(out, " at frame %" PRId64, mt->frame);
+            if (mt->type == LM_HASH_VPDQ)
+                fprintf(out, " video: %.1f%% of query frames, %.1f%% of stored frames",
+                        mt->query_percent, mt->stored_percent);
             if (have)
                 fprintf(out, ", list %s%s%s", info.list, info.label[0] ? ", label " : "",
                         info.label);
@@ -123,6 +126,9 @@ void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
                     mt->variant & LM_VARIANT_TRIMMED ? "true" : "false", lm_region_name(mt->region));
         if (mt->frame >= 0)
             fprintf(out, ",\"frame\":%" PRId64, mt->frame);
+        if (mt->type == LM_HASH_VPDQ)
+            fprintf(out, ",\"query_percent\":%.3f,\"stored_percent\":%.3f", mt->query_percent,
+                    mt->stored_percent);
         if (mt->flags & LM_MATCH_NEGATIVE)
             fputs(",\"negative\":true", out);
         if (mt->flags & LM_MATCH_SUPPRESSED)

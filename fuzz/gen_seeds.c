@@ -170,8 +170,56 @@ static void put_text(const char *name, const char *text)
 #define H2 "cfb2009ddd21c6dab0046a7745b5984757a8a4535b3377aea2591d32b33ff940"
 #define MD5 "d41d8cd98f00b204e9800998ecf8427e"
 
+/* Seeds of the supplier formats (hashdb/import_*.c); 1 when fmt is one of them. */
+static int import_seeds_suppliers(const char *fmt)
+{
+    if (strcmp(fmt, "hma_csv") == 0) {
+        put_text("hma", "hash,indicator_id,timestamp,tags\n" H1 ",123,1700000000,\"a b\"\n" H2
+                        ",124,1700000001,\n");
+        put_text("hma-bad", H1 ",1\nzz,2,3,4\n" H2 ",1,2,3,4,5\n");
+    } else if (strcmp(fmt, "te_csv") == 0) {
+        put_text("te", "signal_type,signal_str,collab,category,tags\npdq," H1
+                       ",c1,cat,t1 t2\nvideo_md5," MD5 ",c2,,tag\nurl,http://x,c,,\n");
+        put_text("te-bad", "pdq,zz,c,d,e\nmd5\n");
+    } else if (strcmp(fmt, "vpdq") == 0) {
+        put_text("vpdq", "0,100," H1 ",0.000\n1,90," H2 ",0.033\n2,12," H1 ",0.067\n");
+        put_text("vpdq-old", "0,100," H1 "\n1,100," H2 "\n");
+        put_text("vpdq-bad", "0,101," H1 ",0.0\nx,1,2,3\n1,100," H2 ",-1\n");
+    } else if (strcmp(fmt, "ncmec_xml") == 0) {
+        put_text("ncmec",
+                 "<?xml version=\"1.0\"?>\n<queryResult xmlns=\"https://hashsharing.ncmec.org/"
+                 "hashsharing/v2\">\n<images count=\"2\" maxTimestamp=\"2017-10-24T15:10:00Z\">\n"
+                 "<image><member id=\"42\">Example</member><id>image1</id><classification>A1"
+                 "</classification><fingerprints><md5>" MD5 "</md5><pdq>" H1
+                 "</pdq><pdna>x</pdna></fingerprints></image>\n"
+                 "<deletedImage><member id=\"42\">Example</member><id>image2</id>"
+                 "</deletedImage>\n</images>\n<videos><video><id>v1</id><fingerprints><md5>" MD5
+                 "</md5></fingerprints></video><deletedVideo><id>v2</id><fingerprints><md5>" MD5
+                 "</md5></fingerprints></deletedVideo></videos>\n</queryResult>\n");
+        put_text("ncmec-laughs",
+                 "<?xml version=\"1.0\"?>\n<!DOCTYPE q [<!ENTITY a \"aaaa\">"
+                 "<!ENTITY b \"&a;&a;&a;&a;\">]>\n<q><image><id>&b;</id></image></q>\n");
+        put_text("ncmec-bad", "<q><image><id>x</id><fingerprints><md5>zz</md5></fingerprints>"
+                              "</image><image></q>");
+    } else if (strcmp(fmt, "stopncii_json") == 0 || strcmp(fmt, "tat_json") == 0) {
+        put_text("stopncii",
+                 "[{\"signalType\":\"PDQ\",\"hashValue\":\"" H1
+                 "\",\"hashStatus\":\"Active\",\"id\":\"s1\"},\n {\"signalType\":\"MD5\","
+                 "\"hashValue\":\"" MD5 "\",\"hashStatus\":\"Withdrawn\"}]\n");
+        put_text("tat", "{\"hash_digest\":\"" MD5 "\",\"algorithm\":\"MD5\",\"deleted\":false,"
+                        "\"x\":[1,{\"y\":null}]}\n{\"hash_digest\":\"" H2
+                        "\",\"algorithm\":\"PDQ\",\"deleted\":true}\n");
+        put_text("json-bad", "[{\"signalType\":\"PDQ\",\"hashValue\":1},{\"a\":\"\\u12\"}, 3]");
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
 static void import_seeds(const char *fmt)
 {
+    if (import_seeds_suppliers(fmt))
+        return;
     if (strcmp(fmt, "hex") == 0) {
         put_text("hex", H1 "\n" H2 "\n# comment\n\n  " MD5 "  \n");
         put_text("hex-bad", H1 "\nzz\n" H2 "x\n");

@@ -132,6 +132,8 @@ int db_entry_delete(lm_hashdb *db, MDB_txn *txn, const db_entry *e)
         return db_mdb_err(db, rc, "removing a PDQ record");
     if (e->type == LM_HASH_PDQ && (rc = db_companions_delete(db, txn, e->id)) != 0)
         return rc;
+    if (e->type == LM_HASH_VPDQ && (rc = db_video_delete(db, txn, e->id)) != 0)
+        return rc;
     if ((rc = mdb_del(txn, db->entries, &k, NULL)) != 0)
         return db_mdb_err(db, rc, "removing an entry");
     return db_entry_extras_delete(db, txn, e->id);
@@ -222,6 +224,9 @@ lm_status lm_hashdb_add(lm_hashdb *db, const lm_db_new_entry *e, uint64_t *id_ou
         return LM_E_INVALID_ARG;
     if (lm_db_hash_len(e->type) == 0)
         return db_err(db, LM_E_INVALID_ARG, "unknown hash type %d", (int)e->type);
+    if (e->type == LM_HASH_VPDQ)
+        return db_err(db, LM_E_INVALID_ARG,
+                      "video entries need their frames (lm_hashdb_add_video)");
     if (e->quality < -1 || e->quality > 100)
         return db_err(db, LM_E_INVALID_ARG, "quality %d is outside 0..100", e->quality);
     if (e->label && !lm_db_text_ok(e->label, strlen(e->label), LM_DB_MAX_LABEL))

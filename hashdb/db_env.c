@@ -291,6 +291,7 @@ static int open_tables(lm_hashdb *db, MDB_txn *txn, unsigned create)
         {"pdq", offsetof(lm_hashdb, pdq), 0},
         {"hashes", offsetof(lm_hashdb, hashes), MDB_DUPSORT | MDB_DUPFIXED},
         {"lists", offsetof(lm_hashdb, lists), 0},
+        {"vframes", offsetof(lm_hashdb, vframes), 0},
         {"list_attrs", offsetof(lm_hashdb, list_attrs), 0},
         {"disabled", offsetof(lm_hashdb, disabled), 0},
         {"hits", offsetof(lm_hashdb, hits), 0},

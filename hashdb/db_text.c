@@ -10,6 +10,7 @@ size_t lm_db_hash_len(lm_hash_type type)
     case LM_HASH_MD5: return 16;
     case LM_HASH_SHA1: return 20;
     case LM_HASH_SHA256: return 32;
+    case LM_HASH_VPDQ: return 32; /* SHA-256 of the frame list */
     default: return 0;
     }
 }
@@ -31,7 +32,11 @@ lm_status lm_db_hash_type_parse(const char *name, lm_hash_type *out)
     return LM_E_PARSE;
 }
 
-static const char *const format_names[] = {"auto", "hex", "pdq-csv", "csv", "tsv"};
+static const char *const format_names[] = {
+    "auto", "hex",       "pdq-csv",       "csv",      "tsv", "hma-csv", "te-csv",
+    "vpdq", "ncmec-xml", "stopncii-json", "tat-json", "md5", "sha1",    "sha256"};
+_Static_assert(sizeof format_names / sizeof format_names[0] == LM_DB_FORMAT_LAST + 1,
+               "a name per format");
 
 const char *lm_db_format_name(lm_db_format f)
 {
@@ -45,6 +50,19 @@ lm_status lm_db_format_parse(const char *name, lm_db_format *out)
     for (size_t i = 0; i < sizeof format_names / sizeof format_names[0]; i++)
         if (strcasecmp(name, format_names[i]) == 0) {
             *out = (lm_db_format)i;
+            return LM_OK;
+        }
+    static const struct {
+        const char *name;
+        lm_db_format f;
+    } aliases[] = {{"meta-pdq", LM_DB_FORMAT_PDQ_CSV},
+                   {"threatexchange-csv", LM_DB_FORMAT_TE_CSV},
+                   {"plain", LM_DB_FORMAT_HEX},
+                   {"sha-1", LM_DB_FORMAT_SHA1},
+                   {"sha-256", LM_DB_FORMAT_SHA256}};
+    for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
+        if (strcasecmp(name, aliases[i].name) == 0) {
+            *out = aliases[i].f;
             return LM_OK;
         }
     return LM_E_PARSE;

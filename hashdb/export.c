@@ -1,4 +1,5 @@
 /* Export: entries in id order from one snapshot, in the import formats (canonical form). */
+#include <stdlib.h>
 #include <string.h>
 
 #include "hashdb_internal.h"
@@ -39,6 +40,14 @@ static void put_csv_field(FILE *out, const char *s, size_t len)
 static void put_entry(FILE *out, lm_db_format f, const db_entry *e)
 {
     switch (f) {
+    case LM_DB_FORMAT_HMA_CSV:
+        put_hex(out, e->hash, e->hash_len);
+        fputc(',', out);
+        put_csv_field(out, e->ref, e->ref_len);
+        fprintf(out, ",%lld,", (long long)e->added);
+        put_csv_field(out, e->label, e->label_len);
+        fputc('\n', out);
+        break;
     case LM_DB_FORMAT_HEX:
         put_hex(out, e->hash, e->hash_len);
         fputc('\n', out);
@@ -74,6 +83,32 @@ static void put_entry(FILE *out, lm_db_format f, const db_entry *e)
     }
 }
 
+/* One video entry's frames as vPDQ text, as Meta's tool writes it. */
+static lm_status db_export_vpdq(lm_hashdb *db, FILE *out, uint64_t id, uint64_t *written)
+{
+    lm_db_frame *fr;
+    size_t n;
+    if (written)
+        *written = 0;
+    if (id == 0)
+        return db_err(db, LM_E_INVALID_ARG, "vpdq export writes one video entry: give its id");
+    lm_status st = lm_hashdb_get_video(db, id, &fr, &n);
+    if (st)
+        return st;
+    for (size_t i = 0; i < n; i++) {
+        char hex[LM_PDQ_HEX_CHARS + 1];
+        lm_pdq_to_hex(&fr[i].hash, hex);
+        fprintf(out, "%u,%d,%s,%u.%03u\n", fr[i].frame, fr[i].quality, hex, fr[i].ts_ms / 1000,
+                fr[i].ts_ms % 1000);
+    }
+    free(fr);
+    if (fflush(out) != 0 || ferror(out))
+        return db_err(db, LM_E_IO, "writing the export failed");
+    if (written)
+        *written = 1;
+    return LM_OK;
+}
+
 lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *opts,
                            uint64_t *written)
 {
@@ -84,10 +119,23 @@ lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *op
     }
     if (!db || !out || opts->struct_size != sizeof *opts)
         return LM_E_INVALID_ARG;
-    if ((unsigned)opts->format > LM_DB_FORMAT_TSV || (opts->type && !lm_db_hash_len(opts->type)))
-        return db_err(db, LM_E_INVALID_ARG, "unknown export format or hash type");
+    if (opts->format == LM_DB_FORMAT_VPDQ)
+        return db_export_vpdq(db, out, opts->entry, written);
     lm_db_format f = opts->format == LM_DB_FORMAT_AUTO ? LM_DB_FORMAT_CSV : opts->format;
     lm_hash_type type = f == LM_DB_FORMAT_PDQ_CSV ? LM_HASH_PDQ : opts->type;
+    if (f >= LM_DB_FORMAT_MD5 && f <= LM_DB_FORMAT_SHA256) {
+        lm_hash_type t = f == LM_DB_FORMAT_MD5    ? LM_HASH_MD5
+                         : f == LM_DB_FORMAT_SHA1 ? LM_HASH_SHA1
+                                                  : LM_HASH_SHA256;
+        if (type && type != t)
+            return db_err(db, LM_E_INVALID_ARG, "--format %s holds %s hashes only",
+                          lm_db_format_name(f), lm_hash_type_name(t));
+        type = t;
+        f = LM_DB_FORMAT_HEX;
+    }
+    if ((f > LM_DB_FORMAT_HMA_CSV) || (type && !lm_db_hash_len(type)))
+        return db_err(db, LM_E_INVALID_ARG, "%s lists cannot be exported (or an unknown type)",
+                      lm_db_format_name(opts->format));
     if (f == LM_DB_FORMAT_PDQ_CSV && opts->type && opts->type != LM_HASH_PDQ)
         return db_err(db, LM_E_INVALID_ARG, "pdq-csv lists hold PDQ hashes only");
     uint64_t n = 0;
@@ -107,6 +155,8 @@ lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *op
             fputs("hash,type,quality,label,reference\n", out);
         else if (f == LM_DB_FORMAT_TSV)
             fputs("hash\ttype\tquality\tlabel\treference\n", out);
+        else if (f == LM_DB_FORMAT_HMA_CSV)
+            fputs("hash,indicator_id,timestamp,tags\n", out);
         MDB_val k, v;
         for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
              rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
@@ -117,7 +167,8 @@ lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *op
                             "a damaged entry stops the export (run 'pmatch db verify')");
                 break;
             }
-            if ((list_id && e.list_id != list_id) || (type && e.type != type))
+            if ((list_id && e.list_id != list_id) || (type && e.type != type) ||
+                e.type == LM_HASH_VPDQ) /* videos: --format vpdq, one entry at a time */
                 continue;
             put_entry(out, f, &e);
             n++;

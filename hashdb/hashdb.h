@@ -48,7 +48,10 @@
 #define LM_DB_MAX_SOURCE 255
 #define LM_DB_MAX_VERSION 63
 #define LM_DB_MAX_HASH_BYTES 32
-#define LM_DB_MAX_LINE 8192 /* longest accepted import line */
+#define LM_DB_MAX_LINE 8192           /* longest accepted import line */
+#define LM_DB_MAX_VIDEO_FRAMES 200000 /* frames of one stored video (as LM_OPT_VIDEO_MAX_FRAMES)   \
+                                       */
+#define LM_DB_TYPE_SLOTS 6            /* by_type[] arrays: indexed by lm_hash_type, 0 unused */
 
 typedef struct lm_hashdb lm_hashdb;
 
@@ -83,7 +86,8 @@ lm_status lm_hashdb_generation(lm_hashdb *db, uint64_t *out);
 
 /* ---- hash types ---------------------------------------------------------- */
 
-/* Bytes of a hash of this type (32, 16, 20, 32), 0 for an unknown type. */
+/* Bytes of a hash of this type (32, 16, 20, 32; 32 for LM_HASH_VPDQ, whose
+ * "hash" is the SHA-256 of its stored frame list), 0 for an unknown type. */
 size_t lm_db_hash_len(lm_hash_type type);
 /* "pdq", "md5", "sha1", "sha256" (case-insensitive) -> type; LM_E_PARSE otherwise. */
 lm_status lm_db_hash_type_parse(const char *name, lm_hash_type *out);
@@ -130,6 +134,45 @@ lm_status lm_hashdb_get_entry(lm_hashdb *db, uint64_t id, lm_entry_info *out);
  */
 lm_status lm_hashdb_lookup(lm_hashdb *db, lm_hash_type type, const uint8_t *hash, size_t len,
                            uint64_t *ids, size_t cap, size_t *found);
+
+/* ---- video entries (LM_HASH_VPDQ) ----------------------------------------- */
+
+/* One stored frame of a video entry. */
+typedef struct lm_db_frame {
+    lm_pdq_hash hash;
+    int quality;    /* 0..100 */
+    uint32_t frame; /* frame number */
+    uint32_t ts_ms; /* timestamp, milliseconds */
+} lm_db_frame;
+
+typedef struct lm_db_new_video {
+    const lm_db_frame *frames; /* 1..LM_DB_MAX_VIDEO_FRAMES frames */
+    size_t count;
+    const char *label, *reference, *list; /* as lm_db_new_entry */
+} lm_db_new_video;
+
+/* SHA-256 of the canonical frame list: the video entry's hash (duplicates share it). */
+lm_status lm_db_video_digest(const lm_db_frame *frames, size_t count, uint8_t out[32]);
+
+/* Add a video entry with its frames. LM_E_EXISTS when the list holds the same frame list. */
+lm_status lm_hashdb_add_video(lm_hashdb *db, const lm_db_new_video *v, uint64_t *id_out);
+
+/* The frames of video entry id (malloc'ed; free()). LM_E_NOT_FOUND, LM_E_INVALID_ARG
+ * when the entry is not a video, LM_E_DB when its frames are damaged. */
+lm_status lm_hashdb_get_video(lm_hashdb *db, uint64_t id, lm_db_frame **frames, size_t *count);
+
+/* Every stored video frame of quality >= min_quality, unique per video (for the
+ * matcher's video index). Frees with lm_db_video_set_free. */
+typedef struct lm_db_video_set {
+    size_t count; /* frames */
+    lm_pdq_hash *hashes;
+    uint32_t *video; /* index into ids[] of the video each frame belongs to */
+    size_t videos;
+    uint64_t *ids;    /* entry id of each video */
+    uint32_t *unique; /* unique quality-filtered frames of each video */
+} lm_db_video_set;
+lm_status lm_hashdb_load_videos(lm_hashdb *db, int min_quality, lm_db_video_set *out);
+void lm_db_video_set_free(lm_db_video_set *s);
 
 /* ---- bulk PDQ load (for the matcher's in-memory index) -------------------- */
 
@@ -197,15 +240,30 @@ typedef enum lm_db_format {
     LM_DB_FORMAT_PDQ_CSV = 2, /* hash,quality,path as 'pmatch hash' prints it */
     LM_DB_FORMAT_CSV = 3,     /* header naming columns: hash, type, quality, label, reference */
     LM_DB_FORMAT_TSV = 4,     /* the same, tab-separated */
+    LM_DB_FORMAT_HMA_CSV = 5, /* hasher-matcher-actioner: hash,indicator_id,timestamp,tags */
+    LM_DB_FORMAT_TE_CSV =
+        6,                 /* ThreatExchange dataset: signal_type,signal_str,collab,category,tags */
+    LM_DB_FORMAT_VPDQ = 7, /* Meta's vPDQ frame,quality,hash,timestamp: one file = one video */
+    LM_DB_FORMAT_NCMEC_XML = 8,     /* NCMEC hash-sharing XML entries (deleted* entries remove) */
+    LM_DB_FORMAT_STOPNCII_JSON = 9, /* StopNCII records: signalType, hashValue, hashStatus */
+    LM_DB_FORMAT_TAT_JSON = 10,     /* Tech Against Terrorism: hash_digest, algorithm, deleted */
+    LM_DB_FORMAT_MD5 = 11,          /* hex with the type forced: plain MD5 list */
+    LM_DB_FORMAT_SHA1 = 12,         /* plain SHA-1 list */
+    LM_DB_FORMAT_SHA256 = 13,       /* plain SHA-256 list */
 } lm_db_format;
+#define LM_DB_FORMAT_LAST LM_DB_FORMAT_SHA256
 
-/* "auto", "hex", "pdq-csv", "csv", "tsv". */
+/* "auto", "hex", "pdq-csv", "csv", "tsv", "hma-csv", "te-csv", "vpdq", "ncmec-xml",
+ * "stopncii-json", "tat-json", "md5", "sha1", "sha256"; parse also takes the aliases
+ * "meta-pdq" (= pdq-csv), "threatexchange-csv" (= te-csv), "plain" (= hex). */
 const char *lm_db_format_name(lm_db_format f);
 lm_status lm_db_format_parse(const char *name, lm_db_format *out);
 
 typedef enum lm_db_line_kind {
     LM_DB_LINE_BAD = 1,       /* rejected: the reason says why */
     LM_DB_LINE_DUPLICATE = 2, /* already in the list (or earlier in the file): not added */
+    LM_DB_LINE_NOT_FOUND = 3, /* a removal of a hash the list does not hold: nothing to do */
+    LM_DB_LINE_SKIPPED = 4,   /* a record of a kind this build does not store (e.g. PhotoDNA) */
 } lm_db_line_kind;
 
 /* Called for each notable input line, in line order, numbered from 1. */
@@ -222,6 +280,9 @@ typedef struct lm_db_import_opts {
     int replace;           /* 1: the list's entries become exactly the file's */
     lm_db_line_fn on_line; /* NULL or a reporter for bad and duplicate lines */
     void *ctx;
+    const char *label;     /* vpdq: the video entry's label (NULL: none) */
+    const char *reference; /* vpdq: its reference (NULL: the file name given as `name`) */
+    const char *name;      /* the input's name (a path), for vpdq references; may be NULL */
 } lm_db_import_opts;
 
 typedef struct lm_db_import_result {
@@ -230,14 +291,22 @@ typedef struct lm_db_import_result {
     uint64_t added;      /* entries written */
     uint64_t duplicates; /* lines not added: already present */
     uint64_t bad;        /* bad lines (skipped or fatal) */
-    uint64_t removed;    /* entries removed by replace */
+    uint64_t removed;    /* entries removed: by replace, or by deletion records */
     uint32_t list_id;
+    uint64_t updated;   /* entries whose label, reference or quality a record changed */
+    uint64_t not_found; /* deletion records for hashes the list did not hold */
+    uint64_t skipped;   /* records of unsupported kinds (LM_DB_LINE_SKIPPED) */
 } lm_db_import_result;
 
 void lm_db_import_opts_init(lm_db_import_opts *o);
 
 /*
- * Import a list in one transaction: all of it or nothing. Bad lines are
+ * Import a list in one transaction: all of it or nothing. Incremental sync:
+ * records carry additions and deletions (NCMEC deleted entries, StopNCII
+ * withdrawn/deleted, TAT deleted); a record for a hash the list already holds
+ * with a different label, reference or quality updates that entry in place.
+ * Per hash the records apply in file order. `replace` first empties the list.
+ * Bad lines are
  * reported through on_line; without skip_bad any bad line gives LM_E_IMPORT and
  * nothing is written. Also LM_E_IO, LM_E_NOMEM, LM_E_DB, LM_E_INVALID_ARG.
  * result may be NULL.
@@ -256,13 +325,17 @@ typedef struct lm_db_export_opts {
     lm_db_format format;  /* AUTO means CSV */
     const char *list;     /* NULL: every list */
     lm_hash_type type;    /* 0: every type (PDQ_CSV always exports PDQ only) */
+    uint64_t entry;       /* VPDQ: the video entry to write as vPDQ text (required) */
 } lm_db_export_opts;
 
 void lm_db_export_opts_init(lm_db_export_opts *o);
 
 /*
  * Write entries in id order from one snapshot. Importing canonical text (as
- * exported) into an empty list and exporting it gives the same bytes.
+ * exported) into an empty list and exporting it gives the same bytes. Video
+ * entries are left out of the line formats (their frames do not fit a line);
+ * LM_DB_FORMAT_VPDQ writes the frames of video entry opts->entry as vPDQ text.
+ * LM_DB_FORMAT_HMA_CSV writes hash,indicator_id(reference),timestamp(added),tags(label).
  * LM_E_NOT_FOUND for an unknown list; LM_E_IO when writing fails.
  */
 lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *opts,
@@ -272,7 +345,7 @@ lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *op
 
 typedef struct lm_db_list_stats {
     lm_db_list_info info;
-    uint64_t by_type[5]; /* indexed by lm_hash_type (0 unused) */
+    uint64_t by_type[LM_DB_TYPE_SLOTS]; /* indexed by lm_hash_type (0 unused) */
     uint64_t disabled;         /* entries disabled */
     uint64_t quality_hist[11]; /* PDQ quality of its entries, as lm_db_stats */
     uint64_t quality_unknown;
@@ -283,9 +356,9 @@ typedef struct lm_db_stats {
     uint32_t schema_version;
     uint64_t generation;
     uint64_t entries;
-    uint64_t by_type[5];       /* indexed by lm_hash_type */
-    uint64_t quality_hist[11]; /* PDQ quality: [0..9], [10..19], ..., [90..99], [100] */
-    uint64_t quality_unknown;  /* PDQ entries without a quality */
+    uint64_t by_type[LM_DB_TYPE_SLOTS]; /* indexed by lm_hash_type */
+    uint64_t quality_hist[11];          /* PDQ quality: [0..9], [10..19], ..., [90..99], [100] */
+    uint64_t quality_unknown;           /* PDQ entries without a quality */
     size_t list_count;
     lm_db_list_stats *lists; /* list_count items; free with lm_db_stats_free */
     uint64_t file_bytes;     /* size of data.mdb */

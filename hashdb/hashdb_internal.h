@@ -15,6 +15,9 @@
  *   lists    u32 id -> { u8 rec_version=1, u8 0, u16 name_len, u16 source_len,
  *                        u16 version_len, i64 created, i64 imported,
  *                        u64 entry_count, name, source, version }
+ *   vframes  u64 id -> { u8 rec_version=1, u8 0, u16 0, u32 count,         (version 2;
+ *                        count x { hash[32], u8 quality, u32 frame, u32 ts_ms } }  VPDQ entries)
+ *            A video entry's hash is the SHA-256 of this value, 1..LM_DB_MAX_VIDEO_FRAMES frames.
  *   list_attrs  u32 list id -> { u8 rec_version=1, u8 flags (bit 0: disabled),
  *                        u8 kind (0 normal, 1 negative), u8 0, i16 distance (-1: the
  *                        caller's) }          (absent: enabled, normal, caller's distance)
@@ -45,7 +48,7 @@
 
 struct lm_hashdb {
     MDB_env *env;
-    MDB_dbi meta, entries, pdq, hashes, lists;
+    MDB_dbi meta, entries, pdq, hashes, lists, vframes;
     MDB_dbi list_attrs, disabled, hits; /* db_list_attrs.c, db_disabled.c, db_hits.c */
     MDB_dbi companions;
     int writable;
@@ -184,6 +187,23 @@ int db_list_attrs_get(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, lm_db_list_
 int db_entry_extras_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id);
 
 int64_t db_now(void);
+
+/* ---- video frames (db_video.c) ---- */
+#define DB_VFRAME_HDR 8
+#define DB_VFRAME_REC 41
+/* Store the frame record of video entry id (value as lm_db_video_encode makes it). */
+int db_video_put(lm_hashdb *db, MDB_txn *txn, uint64_t id, const uint8_t *val, size_t len);
+/* Remove it (an entry being removed); a missing record is not an error. */
+int db_video_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id);
+/* Check a frame record: 0, or -1 with why. *count gets its frame count. */
+int db_video_check(const uint8_t *val, size_t len, size_t *count, const char **why);
+/* Encode frames into buf (DB_VFRAME_HDR + count * DB_VFRAME_REC bytes). */
+void db_video_encode(const lm_db_frame *frames, size_t count, uint8_t *buf);
+/* verify.c: a video entry's frame record exists, decodes and has its digest; a frame
+ * record belongs to a video entry. 0, or -1 with why. */
+int db_video_verify_entry(lm_hashdb *db, MDB_txn *txn, const db_entry *e, const char **why);
+int db_video_verify_record(lm_hashdb *db, MDB_txn *txn, const MDB_val *k, const MDB_val *v,
+                           const char **why);
 
 /* ---- companions (db_companions.c) ---- */
 #define DB_COMPANION_KEY 9

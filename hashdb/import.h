@@ -23,16 +23,30 @@ enum { DB_LINE_TOO_LONG = 1, DB_LINE_HAS_NUL = 2 };
 /* 1 with a line (without its end-of-line), 0 at the end, -1 on a read error. */
 int db_reader_next(db_reader *r, const char **line, size_t *len, int *flags);
 
-/* One parsed line waiting to be written. Text lives in db_recs.text. */
+/* Raw bytes of the input after what db_reader_next consumed (for the XML and JSON
+ * parsers): up to cap bytes, 0 at the end; r->error is set on a read error. */
+size_t db_reader_read(db_reader *r, void *buf, size_t cap);
+/* The first byte of the input that is not white space or a UTF-8 BOM, looking no
+ * further than the first chunk; -1 when there is none there. Consumes nothing. */
+int db_reader_peek(db_reader *r);
+
+enum { DB_OP_ADD = 0, DB_OP_REMOVE = 1, DB_OP_REMOVE_REF = 2 /* by reference (NCMEC id) */ };
+/* What the write transaction does with a record (decided per hash, in line order). */
+enum { DB_ACT_INSERT = 0, DB_ACT_DUP, DB_ACT_UPDATE, DB_ACT_DELETE, DB_ACT_NONE, DB_ACT_MISSING };
+
+/* One parsed record waiting to be written. Text lives in db_recs.text, a video's
+ * frame record (hashdb/db_video.c) in db_recs.blob. */
 typedef struct db_rec {
     uint64_t line;
-    uint64_t id; /* assigned when written */
+    uint64_t id; /* assigned when written; for UPDATE/DELETE the entry concerned */
     size_t text_off;
     uint16_t label_len, ref_len;
     uint8_t type, hash_len;
     int8_t quality;
-    uint8_t dup;
+    uint8_t dup; /* the action (DB_ACT_*) */
+    uint8_t op;  /* DB_OP_* */
     uint8_t hash[LM_DB_MAX_HASH_BYTES];
+    size_t blob_off, blob_len;
 } db_rec;
 
 typedef struct db_recs {
@@ -40,7 +54,44 @@ typedef struct db_recs {
     size_t n, cap;
     char *text;
     size_t text_len, text_cap;
+    uint8_t *blob;
+    size_t blob_len, blob_cap;
 } db_recs;
+
+/* Where the document parsers (XML, JSON) and the record-level helpers put records. */
+typedef struct db_sink {
+    lm_hashdb *db;
+    db_recs *recs;
+    const lm_db_import_opts *opts;
+    lm_db_import_result *res;
+    int nomem;
+    lm_db_format seen; /* JSON: the kind of the first record (AUTO until one is read) */
+} db_sink;
+
+/* Report a bad record (counted) / an unsupported one (counted as skipped). */
+void db_sink_bad(db_sink *s, uint64_t line, const char *why);
+void db_sink_skipped(db_sink *s, uint64_t line, const char *why);
+/*
+ * Validate and append one record: the hash hex for `type` (0: by length), label and
+ * reference (cut to their limits at a character boundary; bad UTF-8 is a bad record).
+ * Returns 1 when added, 0 when reported bad, -1 when out of memory (s->nomem set).
+ */
+int db_sink_hash(db_sink *s, uint64_t line, int op, lm_hash_type type, const char *hex,
+                 size_t hex_len, const char *label, size_t label_len, const char *ref,
+                 size_t ref_len);
+/* Append a removal of every entry of the list stored with this reference (1, or -1 when
+ * out of memory). Such removals apply before the file's other records. */
+int db_sink_ref_removal(db_sink *s, uint64_t line, const char *ref, size_t ref_len);
+/* Map a supplier's signal-type name (pdq, md5, video_md5, sha1, sha256, ...;
+ * case-insensitive) to a type; 0 when unsupported. */
+lm_hash_type db_signal_type(const char *name, size_t len);
+/* Longest prefix of s (at most max bytes) that ends on a UTF-8 character boundary. */
+size_t db_text_cut(const char *s, size_t len, size_t max);
+
+/* The document formats: read the whole input from r into s. LM_OK, or LM_E_IMPORT
+ * (a document error: the reason went to the reporter), LM_E_NOMEM, LM_E_IO. */
+int db_parse_ncmec_xml(db_reader *r, db_sink *s);
+int db_parse_json(db_reader *r, db_sink *s, lm_db_format flavor);
 
 /* Append label and reference text for rec; -1 when out of memory. */
 int db_recs_text(db_recs *rs, db_rec *rec, const char *label, size_t label_len, const char *ref,
@@ -48,14 +99,29 @@ int db_recs_text(db_recs *rs, db_rec *rec, const char *label, size_t label_len, 
 
 #define DB_MAX_COLUMNS 64
 
+typedef struct db_field {
+    const char *s;
+    size_t len;
+} db_field;
+
 typedef struct db_parser {
     lm_db_format format;
     lm_hash_type type; /* forced type, or 0 */
     int have_header;   /* CSV/TSV: the header was read */
     int ncols;
     int col_hash, col_type, col_quality, col_label, col_ref; /* -1 when absent */
+    int col_tags, col_collab;                                /* te-csv, hma-csv */
     char field_buf[LM_DB_MAX_LINE + 1];
+    /* vpdq: the one video the file describes */
+    lm_db_frame *frames;
+    size_t nframes, frames_cap;
+    uint64_t first_line;
+    int too_many; /* the frame limit was reported */
 } db_parser;
+
+/* Split a CSV (RFC 4180 on one line) or TSV line into fields; -1 with why. */
+int db_split_fields(db_parser *p, const char *line, size_t len, db_field *out, char *why,
+                    size_t whycap);
 
 /* Results of parsing one line. */
 enum {
@@ -76,6 +142,18 @@ int db_parse_plain(db_parser *p, const char *line, size_t len, db_rec *rec, db_r
                    size_t whycap);
 int db_parse_table(db_parser *p, const char *line, size_t len, db_rec *rec, db_recs *rs, char *why,
                    size_t whycap);
+
+/* hma-csv and te-csv lines (import_hma.c, import_te.c). They report bad and skipped
+ * records through the sink themselves and return DB_PARSE_REC, DB_PARSE_SKIP,
+ * DB_PARSE_NOMEM or DB_PARSE_FATAL (a bad header: why says why). */
+int db_parse_hma(db_parser *p, db_sink *s, uint64_t line_no, const char *line, size_t len,
+                 char *why, size_t whycap);
+int db_parse_te(db_parser *p, db_sink *s, uint64_t line_no, const char *line, size_t len, char *why,
+                size_t whycap);
+/* vpdq frame lines, then the one video record at the end (import_vpdq.c). */
+int db_parse_vpdq_line(db_parser *p, uint64_t line_no, const char *line, size_t len, char *why,
+                       size_t whycap);
+int db_vpdq_finish(db_parser *p, db_sink *s);
 
 /* Pick a format from the first content line. */
 lm_db_format db_detect_format(const char *line, size_t len);

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "import.h"
 
@@ -180,8 +181,29 @@ static int all_hex(const char *s, size_t len)
     return len > 0;
 }
 
+static int starts_with(const char *line, size_t len, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return len >= n && strncasecmp(line, prefix, n) == 0;
+}
+
 lm_db_format db_detect_format(const char *line, size_t len)
 {
+    /* Header lines that name a supplier's format. */
+    if (starts_with(line, len, "hash,indicator_id,"))
+        return LM_DB_FORMAT_HMA_CSV;
+    if (starts_with(line, len, "signal_type,signal_str"))
+        return LM_DB_FORMAT_TE_CSV;
+    /* A vPDQ frame line, number,number,64 characters[,...] (its first field, a frame
+     * number, would pass for hex). */
+    const char *c1 = memchr(line, ',', len);
+    const char *c2 = c1 ? memchr(c1 + 1, ',', len - (size_t)(c1 + 1 - line)) : NULL;
+    const char *c3 = c2 ? memchr(c2 + 1, ',', len - (size_t)(c2 + 1 - line)) : NULL;
+    size_t l3 = c2 ? (size_t)((c3 ? c3 : line + len) - (c2 + 1)) : 0;
+    if (c2 && c1 > line && c1 - line < 20 && c2 > c1 + 1 && c2 - c1 <= 4 && l3 == 64 &&
+        strspn(line, "0123456789") == (size_t)(c1 - line) &&
+        strspn(c1 + 1, "0123456789") == (size_t)(c2 - c1 - 1))
+        return LM_DB_FORMAT_VPDQ;
     const char *tab = memchr(line, '\t', len);
     const char *comma = memchr(line, ',', len);
     const char *end = tab && (!comma || tab < comma) ? tab : comma ? comma : line + len;

@@ -65,3 +65,32 @@ int db_reader_next(db_reader *r, const char **line, size_t *len, int *flags)
     *len = n;
     return 1;
 }
+
+size_t db_reader_read(db_reader *r, void *buf, size_t cap)
+{
+    if (r->pos == r->len && !r->eof && !refill(r))
+        return 0;
+    if (r->eof || r->error)
+        return 0;
+    size_t n = r->len - r->pos;
+    if (n > cap)
+        n = cap;
+    memcpy(buf, r->chunk + r->pos, n);
+    r->pos += n;
+    return n;
+}
+
+int db_reader_peek(db_reader *r)
+{
+    if (r->pos == r->len && !r->eof && !refill(r))
+        return -1;
+    size_t i = r->pos;
+    if (r->len - i >= 3 && memcmp(r->chunk + i, "\xef\xbb\xbf", 3) == 0)
+        i += 3;
+    for (; i < r->len; i++) {
+        char c = r->chunk[i];
+        if (c != ' ' && c != '\t' && c != '\r' && c != '\n')
+            return (unsigned char)c;
+    }
+    return -1;
+}

@@ -5,19 +5,17 @@
 
 #include "import.h"
 
-typedef struct field {
-    const char *s;
-    size_t len;
-} field;
+typedef db_field field;
 
 /*
  * Split a line into fields. CSV follows RFC 4180 on one line (quoted fields,
  * "" for a quote); TSV has no quoting. Unquoted text is copied into buf so
  * fields stay valid after the call. Returns the number of fields or -1.
  */
-static int split(db_parser *p, const char *line, size_t len, field *out, char *why, size_t whycap)
+int db_split_fields(db_parser *p, const char *line, size_t len, field *out, char *why,
+                    size_t whycap)
 {
-    char sep = p->format == LM_DB_FORMAT_TSV ? '\t' : ',';
+    char sep = p->format == LM_DB_FORMAT_TSV ? '\t' : ','; /* every other table is CSV */
     char *buf = p->field_buf;
     size_t bn = 0, i = 0;
     int n = 0;
@@ -111,7 +109,7 @@ int db_parse_table(db_parser *p, const char *line, size_t len, db_rec *rec, db_r
     if (len == 0 || line[0] == '#')
         return DB_PARSE_SKIP;
     field f[DB_MAX_COLUMNS];
-    int n = split(p, line, len, f, why, whycap);
+    int n = db_split_fields(p, line, len, f, why, whycap);
     if (!p->have_header) {
         if (n < 0 || read_header(p, f, n, why, whycap))
             return DB_PARSE_FATAL;

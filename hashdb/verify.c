@@ -210,6 +210,16 @@ static void on_entry(vctx *v, const MDB_val *k, const MDB_val *d)
         problem(v, "entry %llu: a %s entry has a PDQ record", (unsigned long long)id,
                 lm_hash_type_name(e.type));
     }
+    if (e.type == LM_HASH_VPDQ && db_video_verify_entry(v->db, v->txn, &e, &why))
+        problem(v, "entry %llu: %s", (unsigned long long)id, why);
+}
+
+static void on_vframes(vctx *v, const MDB_val *k, const MDB_val *d)
+{
+    const char *why;
+    if (db_video_verify_record(v->db, v->txn, k, d, &why))
+        problem(v, "video frames %llu: %s",
+                k->mv_size == 8 ? (unsigned long long)db_get_be64(k->mv_data) : 0ull, why);
 }
 
 static void on_pdq(vctx *v, const MDB_val *k, const MDB_val *d)
@@ -336,6 +346,7 @@ lm_status lm_hashdb_verify(lm_hashdb *db, lm_db_problem_fn fn, void *ctx, uint64
     walk(&v, db->entries, "entries", on_entry);
     walk(&v, db->pdq, "pdq", on_pdq);
     walk(&v, db->hashes, "hash index", on_hash);
+    walk(&v, db->vframes, "video frames", on_vframes);
     walk(&v, db->list_attrs, "list_attrs", on_list_attrs);
     walk(&v, db->disabled, "disabled", on_disabled);
     walk(&v, db->hits, "hits", on_hits);

@@ -43,16 +43,21 @@ static int category(const lm_match *m)
 }
 
 /* Active matches first, then negative, then suppressed; within each: digests first,
- * then PDQ by distance, then by entry id. */
+ * then whole stored videos (vPDQ), then PDQ by distance, then by entry id. */
+static int type_rank(const lm_match *m)
+{
+    return m->type == LM_HASH_PDQ ? 2 : m->type == LM_HASH_VPDQ ? 1 : 0;
+}
+
 static int cmp_match(const void *pa, const void *pb)
 {
     const lm_match *a = pa, *b = pb;
     int ca = category(a), cb = category(b);
     if (ca != cb)
         return ca - cb;
-    int ad = a->type != LM_HASH_PDQ, bd = b->type != LM_HASH_PDQ;
+    int ad = type_rank(a), bd = type_rank(b);
     if (ad != bd)
-        return bd - ad;
+        return ad - bd;
     if (a->distance != b->distance)
         return a->distance - b->distance;
     return a->entry_id < b->entry_id ? -1 : a->entry_id > b->entry_id;

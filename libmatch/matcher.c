@@ -24,6 +24,7 @@
 #include "matcher_variants.h"
 #include "robust_hash.h"
 #include "video.h"
+#include "video_index.h"
 
 void lm_check_options_init(lm_check_options *opts)
 {
@@ -35,6 +36,8 @@ void lm_check_options_init(lm_check_options *opts)
     opts->min_quality = LM_DEFAULT_MIN_QUALITY;
     opts->video_sampling = LM_SAMPLE_KEYFRAMES;
     opts->video_interval_ms = 1000;
+    opts->video_query_threshold = 0.0;
+    opts->video_stored_threshold = 80.0;
     opts->dihedral = 1;
     opts->trim_borders = 1;
 }
@@ -54,7 +57,9 @@ static lm_status resolve_options(const lm_check_options *in, lm_check_options *o
         (out->dihedral != 0 && out->dihedral != 1) || (out->exact != 0 && out->exact != 1) ||
         (out->trim_borders != 0 && out->trim_borders != 1) ||
         out->video_sampling < LM_SAMPLE_ALL_FRAMES || out->video_sampling > LM_SAMPLE_INTERVAL ||
-        out->video_interval_ms <= 0)
+        out->video_interval_ms <= 0 || !(out->video_query_threshold >= 0.0) ||
+        !(out->video_query_threshold <= 100.0) || !(out->video_stored_threshold >= 0.0) ||
+        !(out->video_stored_threshold <= 100.0))
         return LM_E_INVALID_ARG;
     return LM_OK;
 }
@@ -231,6 +236,26 @@ lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const uint8_t 
     return st;
 }
 
+/* The whole query video against the stored videos (vPDQ scoring, video_index.c). */
+static lm_status match_stored_videos(const matcher_snapshot *m, const lm_check_options *o,
+                                     const lm_vpdq_frames *frames, match_list *l)
+{
+    lm_video_score *sc = NULL;
+    size_t n = 0;
+    lm_status st = lm_video_index_match(m->videos, frames->v, frames->n, o->max_distance,
+                                        o->min_quality, o->video_query_threshold,
+                                        o->video_stored_threshold, &sc, &n);
+    for (size_t i = 0; st == LM_OK && i < n; i++) {
+        /* Like every candidate, confirmed against the list by the rules (match_rules.c). */
+        lm_match mt = {.entry_id = sc[i].entry_id, .type = LM_HASH_VPDQ, .frame = -1,
+                       .query_percent = sc[i].query_percent,
+                       .stored_percent = sc[i].stored_percent};
+        st = match_list_push(l, mt);
+    }
+    free(sc);
+    return st;
+}
+
 /*
  * A video: hash the sampled frames and match each against the list (known
  * images found inside a new video). LM_E_FORMAT when the input is not a video.
@@ -268,6 +293,8 @@ static lm_status check_video(const matcher_snapshot *m, int radius, const lm_che
                          LM_VARIANT_PLAIN, l);
     }
     *low_quality = !usable;
+    if (sst == LM_OK && usable)
+        sst = match_stored_videos(m, o, &frames, l);
     lm_vpdq_frames_free(&frames);
     return sst != LM_OK ? sst : st;
 }

@@ -1,5 +1,6 @@
 /* Matcher snapshots: build from the list, pin for a query, swap on refresh. */
 #include "matcher_snapshot.h"
+#include "video_index.h"
 
 #include "matcher_variants.h"
 
@@ -16,6 +17,7 @@ static void set_error(char *errbuf, size_t size, const char *msg)
 static void snapshot_free(matcher_snapshot *s)
 {
     lm_index_free(s->index);
+    lm_video_index_free(s->videos);
     free(s->ids);
     free(s->regions);
     free(s->lists);
@@ -56,6 +58,11 @@ lm_status snapshot_build(lm_hashdb *db, int nthreads, matcher_snapshot **out, ch
     s->count = set.count;
     set.ids = NULL;
     lm_db_pdq_set_free(&set);
+    if ((st = lm_video_index_open(db, LM_DEFAULT_MIN_QUALITY, &s->videos)) != LM_OK) {
+        set_error(errbuf, errbuf_size, lm_hashdb_last_error(db));
+        snapshot_free(s);
+        return st;
+    }
     s->max_list_distance = -1;
     for (size_t i = 0; i < s->nlists; i++)
         if (s->lists[i].enabled && s->lists[i].distance > s->max_list_distance)

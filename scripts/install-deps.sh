@@ -7,9 +7,9 @@ PACKAGES="
   meson ninja-build pkg-config gcc libc6-dev
   libjpeg62-turbo-dev libpng-dev zlib1g-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libwebp-dev
-  liblmdb-dev lmdb-utils
+  liblmdb-dev lmdb-utils libxml2-dev
   libopenmpi-dev openmpi-bin
-  libcurl4-openssl-dev libssl-dev
+  libcurl4-openssl-dev libssl-dev libxml2-dev openssl
   python3
 "
 # Optional extras (fuzzing with clang/libFuzzer, FAISS for bench/search): LM_INSTALL_EXTRAS=1.

@@ -63,6 +63,7 @@ const char *lm_hash_type_name(lm_hash_type type)
     case LM_HASH_MD5: return "md5";
     case LM_HASH_SHA1: return "sha1";
     case LM_HASH_SHA256: return "sha256";
+    case LM_HASH_VPDQ: return "vpdq";
     default: return "unknown";
     }
 }

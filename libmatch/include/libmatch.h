@@ -281,10 +281,12 @@ typedef enum lm_hash_type {
     LM_HASH_PDQ = 1,     /* 256-bit PDQ perceptual hash */
     LM_HASH_MD5 = 2,     /* MD5 of the file bytes */
     LM_HASH_SHA1 = 3,    /* SHA-1 of the file bytes */
-    LM_HASH_SHA256 = 4   /* SHA-256 of the file bytes */
+    LM_HASH_SHA256 = 4,  /* SHA-256 of the file bytes */
+    LM_HASH_VPDQ = 5     /* a stored video: its vPDQ frame hashes (the entry's hash is the
+                            SHA-256 of its frame list); matched video to video */
 } lm_hash_type;
 
-/* "pdq", "md5", "sha1", "sha256"; "unknown" otherwise. */
+/* "pdq", "md5", "sha1", "sha256", "vpdq"; "unknown" otherwise. */
 LM_API const char *lm_hash_type_name(lm_hash_type type);
 
 #define LM_DEFAULT_MAX_DISTANCE 31 /* PDQ match threshold Meta recommends */
@@ -303,6 +305,9 @@ typedef struct lm_check_options {
                                  within a few bits of it (see LM_OPT_FAST) */
     int video_sampling;       /* videos: lm_video_sampling (default LM_SAMPLE_KEYFRAMES) */
     int video_interval_ms;    /* for LM_SAMPLE_INTERVAL (default 1000) */
+    /* Video-to-video matching against stored videos (LM_HASH_VPDQ entries), as vPDQ: */
+    double video_query_threshold;  /* % of the query's unique frames matched (default 0) */
+    double video_stored_threshold; /* % of the stored video's unique frames matched (default 80) */
     int trim_borders;         /* 1 (default): also match the hash of the content inside
                                  uniform borders / letterbox bands, when the image has any */
 } lm_check_options;
@@ -356,6 +361,9 @@ typedef struct lm_match {
     int flags;                /* LM_MATCH_NEGATIVE, LM_MATCH_SUPPRESSED (0: an ordinary match);
                                  sits in what was padding: the struct's size is unchanged */
     int64_t frame;            /* for a video: the frame number that matched; -1 otherwise */
+    /* type LM_HASH_VPDQ (a query video matched a stored video; distance 0, frame -1): */
+    double query_percent;     /* share of the query's unique frames with a stored partner */
+    double stored_percent;    /* share of the stored video's unique frames with a query partner */
     int variant;              /* LM_VARIANT_* flags: plain, trimmed query, companion */
     int region;               /* lm_region of the entry's hash that matched (0: whole image) */
 } lm_match;
@@ -389,8 +397,8 @@ typedef struct lm_check_result {
     uint8_t md5[16], sha1[20], sha256[32]; /* digests of the input bytes */
     size_t match_count;               /* total matches (may exceed LM_CHECK_MAX_MATCHES) */
     lm_match matches[LM_CHECK_MAX_MATCHES]; /* ordinary matches first, then negative, then
-                                         suppressed; within each digests first, then PDQ by
-                                         distance */
+                                         suppressed; within each digests first, then stored
+                                         videos (LM_HASH_VPDQ), then PDQ by distance */
     char detail[256];                 /* human-readable detail (decoder message), "" if none */
 } lm_check_result;
 
@@ -418,12 +426,17 @@ LM_API lm_status lm_matcher_open(const char *db_path, lm_matcher **out, char *er
                                  size_t errbuf_size);
 LM_API void lm_matcher_close(lm_matcher *m);
 
-/* Number of PDQ hashes in the index (entries' own hashes plus their companions). */
+/* Number of PDQ hashes in the index: entries' own hashes plus their crop companions
+ * (stored videos' frames are not counted). */
 LM_API size_t lm_matcher_size(const lm_matcher *m);
 
 /*
  * Check one input held in memory: digest it, decode and hash it, and match
- * both against the list. Thread-safe on a shared matcher.
+ * both against the list. A video's sampled frames are each matched against the
+ * PDQ entries (known images inside it), and the whole video against the stored
+ * videos (LM_HASH_VPDQ entries, scored as vPDQ: a match when both
+ * video_query_threshold and video_stored_threshold are reached; the match
+ * carries both percentages). Thread-safe on a shared matcher.
  *  [in]  opts  NULL for defaults.
  *  [out] out   always filled (verdict NO_MATCH / NOT_IMAGE on undecodable input).
  * Returns LM_OK when the check ran (whatever the verdict), or LM_E_INVALID_ARG,

@@ -37,6 +37,50 @@ def write(path, text):
         f.write(text)
 
 
+def supplier_formats(tmp):
+    """The supplier formats through the CLI: summary line, numbered bad lines, vpdq
+    entries exported byte for byte."""
+    db = os.path.join(tmp, "sdb")
+    D = ["--db", db]
+    run("init", *D)
+    h1, h2 = "ab" * 32, "cd" * 32
+    hma = os.path.join(tmp, "l.hma")
+    write(hma, f"hash,indicator_id,timestamp,tags\n{h1},i1,1,t\nnothex,i2,2,\n{h2},i3,3,\n")
+    rc, out, err = run("import", hma, *D)
+    check(rc == 2 and f"{hma}:3: " in err, f"hma-csv bad line numbered: {err!r}")
+    rc, out, err = run("import", hma, "--skip-bad", *D)
+    check(rc == 0 and "imported 2 entries" in out and "(hma-csv)" in out, f"hma-csv: {out!r}")
+    xml = os.path.join(tmp, "n.xml")
+    write(xml, "<queryResult><images><deletedImage><id>i1</id></deletedImage>"
+               f"<image><id>n1</id><classification>A1</classification><fingerprints><pdq>{h1}"
+               "</pdq></fingerprints></image></images></queryResult>\n")
+    rc, out, err = run("import", xml, *D)
+    check(rc == 0 and "1 removed" in out and "imported 1 entries" in out and "(ncmec-xml)" in out,
+          f"ncmec-xml sync: {out!r} {err!r}")
+    rc, out, _ = run("export", "--format", "hma-csv", *D)
+    lines = out.splitlines()
+    check(len(lines) == 3 and lines[0] == "hash,indicator_id,timestamp,tags"
+          and lines[1].startswith(f"{h2},i3,") and lines[2].startswith(f"{h1},n1,")
+          and lines[2].endswith(",A1"), f"hma-csv export: {out!r}")
+    td = os.environ.get("LM_TESTDATA", "")
+    src = os.path.join(td, "vpdq-expected", "pattern-sd-grey-bar.txt")
+    if os.path.exists(src):
+        rc, out, err = run("import", src, "--list", "videos", "--label", "known", *D)
+        check(rc == 0 and "(vpdq)" in out, f"vpdq import: {out!r} {err!r}")
+        rc, out, _ = run("stats", *D)
+        check("vpdq 1" in out, f"stats counts the video: {out!r}")
+        rc, out, _ = run("export", "--format", "vpdq", "--entry", "4", *D)
+        with open(src, encoding="utf-8") as f:
+            check(rc == 0 and out == f.read(), "vpdq export gives Meta's file back")
+        rc, out, _ = run("show", "4", *D)
+        check("type vpdq" in out and f"reference {src}" in out, f"show video: {out!r}")
+        rc, out, _ = run("verify", *D)
+        check(rc == 0 and out.strip() == "ok", f"verify with a video: {out!r}")
+        rc, out, _ = run("remove", "4", *D)
+        rc, out, _ = run("export", "--format", "vpdq", "--entry", "4", *D)
+        check(rc == 2, "a removed video is gone")
+
+
 def main():
     rng = random.Random(SEED)
     tmp = tempfile.mkdtemp(prefix="lm-dbcli-")
@@ -149,6 +193,7 @@ def main():
             rc, out, _ = run("verify", "--db", cdb)
             reported += rc == 2
         check(reported > 5, f"verify found damage in {reported}/25 copies")
+        supplier_formats(tmp)
     finally:
         if failures == 0:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -1,0 +1,464 @@
+"""pmatch scan URL... end to end against real HTTP and HTTPS servers on 127.0.0.1.
+
+The test starts Python's http.server in threads (ephemeral ports) serving generated benign
+images (tests/tools lm-make-images), pages embedding them, redirects, a redirect loop, a slow
+endpoint, oversized bodies (with and without Content-Length), wrong content types and a 404;
+the HTTPS server uses a self-signed certificate made here with the openssl command. pmatch
+runs with its working directory, TMPDIR and HOME in fresh empty directories, which must stay
+empty: fetched content never touches the disk.
+"""
+import hashlib
+import http.server
+import json
+import os
+import pty
+import re
+import shutil
+import ssl
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
+import clitest as t  # noqa: E402
+
+MAKE_IMAGES = os.environ["LM_MAKE_IMAGES"]
+work = tempfile.mkdtemp(prefix="lm-url-")
+served = os.path.join(work, "served")
+os.makedirs(served)
+subprocess.run([MAKE_IMAGES, served, "4"], check=True, capture_output=True)
+names = sorted(os.listdir(served))
+K0, K1, U0, U1 = names  # K: on the list; U: not
+blob = {n: open(os.path.join(served, n), "rb").read() for n in names}
+CTYPES = {".jpg": "image/jpeg", ".png": "image/png"}
+
+DOC = b"a benign text document that is on the list by its SHA-256\n"
+PLAIN = b"a benign text document on no list\n"
+
+# What the server saw (User-Agent per path, proxied requests), for the assertions.
+seen = {"ua": {}, "proxied": []}
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    scheme = "http"
+
+    def log_message(self, *args):
+        pass
+
+    def send(self, code, body, ctype, headers=()):
+        self.send_response(code)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in headers:
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def redirect(self, to):
+        self.send_response(302)
+        self.send_header("Location", to)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_GET(self):
+        path = self.path
+        seen["ua"][path] = self.headers.get("User-Agent")
+        if path.startswith("http://"):  # absolute form: we are being used as a proxy
+            seen["proxied"].append(path)
+            path = "/" + path.split("/", 3)[3]
+        path = path.split("?")[0]
+        base = f"{self.scheme}://127.0.0.1:{self.server.server_port}"
+        parts = path.strip("/").split("/")
+        if parts[0] == "img" and len(parts) == 2 and parts[1] in blob:
+            self.send(200, blob[parts[1]], CTYPES[os.path.splitext(parts[1])[1]])
+        elif parts[0] == "pages" and parts[1:] == ["index.html"]:
+            self.send(200, page(base).encode(), "text/html; charset=utf-8")
+        elif parts[0] == "redirect" and len(parts) == 3:  # /redirect/N/NAME: N hops to /img/NAME
+            n = int(parts[1])
+            self.redirect(f"/redirect/{n - 1}/{parts[2]}" if n > 1 else f"/img/{parts[2]}")
+        elif path == "/loop":
+            self.redirect("/loop2")
+        elif path == "/loop2":
+            self.redirect(base + "/loop")
+        elif path == "/to-file":
+            self.redirect("file:///etc/passwd")
+        elif path == "/slow":
+            time.sleep(5)
+            self.send(200, blob[U0], "image/jpeg")
+        elif path == "/big":  # declares its length: refused before the body
+            self.send(200, b"\0" * 2_000_000, "application/octet-stream")
+        elif path == "/chunked-big":  # no length: the limit must hold while receiving
+            self.send_response(200)
+            self.send_header("Content-Type", "application/octet-stream")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                for _ in range(50):
+                    chunk = b"\1" * 10000
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                self.wfile.write(b"0\r\n\r\n")
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            self.close_connection = True
+        elif parts[0] == "wrongtype" and len(parts) == 2 and parts[1] in blob:
+            self.send(200, blob[parts[1]], "text/html")  # an image that claims to be HTML
+        elif path == "/wrongtype-page":  # HTML that claims to be a binary file
+            self.send(200, page(base).encode(), "application/octet-stream")
+        elif path == "/many.html":
+            body = "".join(f'<img src="/img/{n}">' for n in names)
+            self.send(200, ("<!doctype html><html><body>" + body + "</body></html>").encode(),
+                      "text/html")
+        elif path == "/doc.txt":
+            self.send(200, DOC, "text/plain")
+        elif path == "/plain.txt":
+            self.send(200, PLAIN, "text/plain")
+        elif path == "/empty":
+            self.send(200, b"", "image/png")
+        elif path == "/video/clip.bin" and VIDEO:
+            self.send(200, VIDEO, "application/octet-stream")
+        else:
+            self.send(404, b"not here", "text/plain")
+
+
+class TLSHandler(Handler):
+    scheme = "https"
+
+
+def page(base):
+    """A page with relative, root-relative and absolute links, srcset, og:image, a duplicate,
+    a link to a missing image and a link that is not media."""
+    return f"""<!DOCTYPE html>
+<html><head><title>benign test page</title>
+<meta property="og:image" content="/redirect/2/{K0}">
+</head><body>
+<img src="../img/{K0}" alt="relative">
+<img src="{base}/img/{K1}" alt="absolute">
+<img srcset="../img/{U0} 1x, /img/{U1} 2x" alt="srcset">
+<a href="/missing/nothing.jpg">gone</a>
+<a href="other.html">not media</a>
+<img src="../img/{K0}#again">
+</body></html>"""
+
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], (ConnectionError, ssl.SSLError)):
+            super().handle_error(request, client_address)  # clients hanging up are expected
+
+
+def serve(handler, tls_ctx=None):
+    srv = Server(("127.0.0.1", 0), handler)
+    srv.daemon_threads = True
+    if tls_ctx:
+        srv.socket = tls_ctx.wrap_socket(srv.socket, server_side=True)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+# The self-signed certificate for HTTPS (outside the directories pmatch runs in).
+cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
+subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(cert, key)
+
+VIDEO = None
+video_dir = os.path.join(t.TESTDATA, "video") if t.TESTDATA else ""
+if os.path.isdir(video_dir):
+    with open(os.path.join(video_dir, "chair-20-sd-bar.mp4"), "rb") as f:
+        VIDEO = f.read()
+
+http_srv = serve(Handler)
+https_srv = serve(TLSHandler, ctx)
+H = f"http://127.0.0.1:{http_srv.server_port}"
+S = f"https://127.0.0.1:{https_srv.server_port}"
+
+# The hash list: K0 and K1 by PDQ (as 'pmatch hash' prints them), plus chair video frames.
+db = os.path.join(work, "list.lmdb")
+t.run("db", "init", "--db", db, check_rc=0)
+code, out, err = t.run("hash", os.path.join(served, K0), os.path.join(served, K1), check_rc=0)
+pdq = {os.path.basename(line.split(",")[2]): line.split(",")[0] for line in out.splitlines()}
+known = os.path.join(work, "known.csv")
+with open(known, "w") as f:
+    f.write(out)
+t.run("db", "import", "--db", db, "--list", "known", known, check_rc=0)
+t.run("db", "add", "--db", db, "--type", "sha256", "--label", "test-doc", "--list", "exact",
+      hashlib.sha256(DOC).hexdigest(), check_rc=0)
+entry = {}
+code, out, err = t.run("scan", "--db", db, "--json", "--quiet", "--exact",
+                       os.path.join(served, K0), os.path.join(served, K1), check_rc=1)
+for line in out.splitlines():
+    r = json.loads(line)
+    entry[os.path.basename(r["path"])] = r["matches"][0]["entry_id"]
+if VIDEO:
+    frames = os.path.join(work, "frames.hex")
+    with open(os.path.join(t.TESTDATA, "vpdq-expected", "chair-22-sd-grey-bar.txt")) as f, \
+            open(frames, "w") as o:
+        for i, line in enumerate(f):
+            if i % 30 == 0:
+                o.write(line.split(",")[2] + "\n")
+    t.run("db", "import", "--db", db, "--list", "chair-frames", frames, check_rc=0)
+
+# pmatch's own directories: cwd, TMPDIR and HOME, which must stay empty.
+cwd, tmpdir, home = (tempfile.mkdtemp(prefix=f"lm-url-{n}-") for n in ("cwd", "tmp", "home"))
+base_env = {k: v for k, v in os.environ.items()
+            if k.lower() not in ("http_proxy", "https_proxy", "all_proxy", "no_proxy")}
+base_env.update(TMPDIR=tmpdir, HOME=home)
+
+
+def pmatch(*args, rc=None, env=None, timeout=60):
+    t0 = time.monotonic()
+    p = subprocess.run([t.PMATCH, "scan", "--db", db, *args], capture_output=True, cwd=cwd,
+                       env=env or base_env, timeout=timeout)
+    if os.environ.get("LM_URL_TEST_VERBOSE"):
+        print(f"{time.monotonic() - t0:.2f} s: {' '.join(args)}", file=sys.stderr)
+    out, err = p.stdout.decode(), p.stderr.decode()
+    if rc is not None and p.returncode != rc:
+        t.fail(f"pmatch scan {' '.join(args)}: exit {p.returncode}, expected {rc}\n"
+               f"stdout: {out[:3000]}\nstderr: {err[:2000]}")
+    return p.returncode, out, err
+
+
+def records(*args, rc=None, env=None):
+    code, out, err = pmatch("--json", "--quiet", *args, rc=rc, env=env)
+    return [json.loads(line) for line in out.splitlines()]
+
+
+TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def check_media(r, name, verdict, requested, final, redirects=0, page_url=None, ctype=None):
+    """Evidence of one fetched image: where from, exact digests, hash, verdict."""
+    what = f"{requested}: {r}"
+    t.check(r["requested_url"] == requested and r["final_url"] == final, "urls " + what)
+    t.check(r["redirects"] == redirects and r["http_status"] == 200, "status " + what)
+    t.check(r["verdict"] == verdict, f"verdict {verdict}: {what}")
+    t.check(r["server_ip"] == "127.0.0.1" and r["server_port"] == int(final.split(":")[2].split("/")[0]),
+            "server " + what)
+    t.check(r["content_type"] == (ctype or CTYPES[os.path.splitext(name)[1]]), "ctype " + what)
+    t.check(TIME.match(r["time"] or ""), "time " + what)
+    data = blob[name]
+    t.check(r["size"] == len(data) and r["sha256"] == hashlib.sha256(data).hexdigest()
+            and r["md5"] == hashlib.md5(data).hexdigest()
+            and r["sha1"] == hashlib.sha1(data).hexdigest(), "digests " + what)
+    t.check(r["media"] == "image" and r["quality"] >= 50, "image " + what)
+    if page_url:
+        t.check(r["record"] == "media" and r["page_url"] == page_url, "page_url " + what)
+    if verdict == "match":
+        m = r["matches"][0]
+        t.check(r["match_count"] == 1 and m["entry_id"] == entry[name] and m["type"] == "pdq"
+                and m["list"] == "known" and m["reference"].endswith(name), "match " + what)
+    else:
+        t.check(r["matches"] == [], "no matches " + what)
+    for k in ("data", "body", "content"):
+        t.check(k not in r, "no content in evidence")
+
+
+def check_page(base):
+    """The page: every medium fetched, checked and listed with its verdict."""
+    url = base + "/pages/index.html"
+    rows = records("--exact", url, rc=1)
+    t.check(len(rows) == 7, f"page + 6 media records, got {len(rows)}: {rows}")
+    if len(rows) != 7:
+        return
+    p = rows[0]
+    want_media = [base + "/redirect/2/" + K0, base + "/img/" + K0, base + "/img/" + K1,
+                  base + "/img/" + U0, base + "/img/" + U1, base + "/missing/nothing.jpg"]
+    t.check(p["record"] == "page" and p["verdict"] == "match" and p["http_status"] == 200
+            and p["media"] == "html" and p["content_type"] == "text/html; charset=utf-8", f"{p}")
+    body = page(base).encode()
+    t.check(p["size"] == len(body) and p["sha256"] == hashlib.sha256(body).hexdigest(), "page digest")
+    t.check([m["url"] for m in p["media_items"]] == want_media, f"media list {p['media_items']}")
+    t.check([m["verdict"] for m in p["media_items"]] ==
+            ["match", "match", "match", "no_match", "no_match", "error"], f"{p['media_items']}")
+    t.check(p["media_count"] == 6 and p["media_matched"] == 3 and p["media_errors"] == 1
+            and p["media_truncated"] is False, f"counts {p}")
+    check_media(rows[1], K0, "match", want_media[0], base + "/img/" + K0, 2, url)
+    check_media(rows[2], K0, "match", want_media[1], want_media[1], 0, url)
+    check_media(rows[3], K1, "match", want_media[2], want_media[2], 0, url)
+    check_media(rows[4], U0, "no_match", want_media[3], want_media[3], 0, url)
+    check_media(rows[5], U1, "no_match", want_media[4], want_media[4], 0, url)
+    for r in rows[1:4]:
+        t.check(r["matches"][0]["distance"] == 0 and r["pdq"] == pdq[os.path.basename(r["final_url"])],
+                f"--exact: the PDQ hash of 'pmatch hash' {r}")
+    miss = rows[6]
+    t.check(miss["verdict"] == "error" and miss["error_code"] == "http_status"
+            and miss["http_status"] == 404 and "size" not in miss and "sha256" not in miss, f"{miss}")
+
+
+# 1. A page over HTTP and the same over HTTPS with the test's CA.
+check_page(H)
+rows = records("--cacert", cert, S + "/img/" + K1, rc=1)
+check_media(rows[0], K1, "match", S + "/img/" + K1, S + "/img/" + K1)
+base_env_https = dict(base_env)
+code, out, err = pmatch("--json", "--quiet", "--cacert", cert, "--exact", S + "/pages/index.html",
+                        rc=1)
+rows = [json.loads(line) for line in out.splitlines()]
+t.check([r["verdict"] for r in rows] == ["match", "match", "match", "match", "no_match",
+                                         "no_match", "error"], f"https page: {rows}")
+t.check(all(r["final_url"].startswith(S) for r in rows), "https all the way")
+# Without the CA, the certificate is refused: an error, nothing checked.
+rows = records(S + "/img/" + K0, rc=2)
+t.check(rows[0]["verdict"] == "error" and rows[0]["error_code"] == "tls_error"
+        and "sha256" not in rows[0], f"untrusted certificate: {rows}")
+
+# 2. Direct image URLs: exit status as for files.
+rows = records(H + "/img/" + U0, rc=0)
+check_media(rows[0], U0, "no_match", H + "/img/" + U0, H + "/img/" + U0)
+t.check(rows[0]["record"] == "url", f"{rows[0]}")
+rows = records(H + "/img/" + K1, H + "/img/" + U1, rc=1)
+check_media(rows[0], K1, "match", H + "/img/" + K1, H + "/img/" + K1)
+check_media(rows[1], U1, "no_match", H + "/img/" + U1, H + "/img/" + U1)
+
+# 3. Redirects: followed and recorded; too many, a loop, or to another scheme: errors.
+rows = records(H + f"/redirect/3/{K0}", rc=1)
+check_media(rows[0], K0, "match", H + f"/redirect/3/{K0}", H + "/img/" + K0, 3)
+rows = records("--max-redirects", "2", H + f"/redirect/3/{K0}", rc=2)
+t.check(rows[0]["error_code"] == "too_many_redirects" and rows[0]["verdict"] == "error", f"{rows}")
+rows = records(H + "/loop", rc=2)
+t.check(rows[0]["error_code"] == "too_many_redirects" and rows[0]["redirects"] == 5, f"loop {rows}")
+rows = records(H + "/to-file", rc=2)
+t.check(rows[0]["error_code"] == "scheme_not_allowed", f"redirect to file:// {rows}")
+rows = records("ftp://127.0.0.1:1/x.jpg", rc=2)
+t.check(rows[0]["error_code"] == "scheme_not_allowed", f"ftp:// {rows}")
+pmatch("--protocols", "http,gopherx", H + "/img/" + K0, rc=2)
+
+# 4. A slow server: the total timeout ends it.
+t0 = time.monotonic()
+rows = records("--timeout", "1", H + "/slow", rc=2)
+t.check(rows[0]["error_code"] == "timeout" and time.monotonic() - t0 < 4, f"slow: {rows}")
+
+# 5. Oversized bodies, declared or chunked: refused at the limit, nothing checked.
+for path in ("/big", "/chunked-big"):
+    rows = records("--max-bytes", "100000", H + path, rc=2)
+    t.check(rows[0]["error_code"] == "too_large" and "sha256" not in rows[0], f"{path}: {rows}")
+rows = records("--max-bytes", str(len(blob[K0])), H + "/img/" + K0, rc=1)  # exactly the limit
+rows = records("--max-bytes", str(len(blob[K0]) - 1), H + "/img/" + K0, rc=2)
+t.check(rows[0]["error_code"] == "too_large", f"one byte over: {rows}")
+
+# 6. Wrong content types: the bytes decide, the declared type is recorded.
+rows = records(H + "/wrongtype/" + K0, rc=1)
+check_media(rows[0], K0, "match", H + "/wrongtype/" + K0, H + "/wrongtype/" + K0, ctype="text/html")
+rows = records(H + "/wrongtype-page", rc=1)
+t.check(rows[0]["record"] == "page" and rows[0]["content_type"] == "application/octet-stream"
+        and rows[0]["media_count"] == 6, f"HTML by sniffing: {rows[0]}")
+
+# 7. A 404.
+rows = records(H + "/missing.jpg", rc=2)
+t.check(rows[0]["http_status"] == 404 and rows[0]["error_code"] == "http_status"
+        and rows[0]["error"] == "HTTP status 404", f"404: {rows}")
+
+# 7b. Not images: checked by digest (a labelled SHA-256 entry matches), else not_image.
+rows = records(H + "/doc.txt", H + "/plain.txt", H + "/empty", rc=1)
+d, p_, e = rows
+t.check(d["verdict"] == "match" and d["media"] == "other" and d["matches"][0]["type"] == "sha256"
+        and d["matches"][0]["label"] == "test-doc" and d["matches"][0]["list"] == "exact"
+        and d["sha256"] == hashlib.sha256(DOC).hexdigest(), f"digest match: {d}")
+t.check(p_["verdict"] == "not_image" and p_["md5"] == hashlib.md5(PLAIN).hexdigest()
+        and p_["matches"] == [], f"not an image: {p_}")
+t.check(e["verdict"] == "not_image" and e["size"] == 0
+        and e["sha256"] == hashlib.sha256(b"").hexdigest(), f"empty body: {e}")
+records(H + "/plain.txt", rc=0)
+
+# 8. Bounded media per page; any number of connections gives the same records.
+rows = records("--max-media", "2", H + "/many.html", rc=1)
+t.check(rows[0]["media_count"] == 2 and rows[0]["media_truncated"] is True and len(rows) == 3,
+        f"--max-media 2: {rows[0]}")
+strip = lambda rs: [{k: v for k, v in r.items() if k not in ("time", "duration_ms")} for r in rs]
+one = strip(records("--connections", "1", H + "/many.html", H + "/pages/index.html", rc=1))
+four = strip(records("--connections", "4", H + "/many.html", H + "/pages/index.html", rc=1))
+t.check(one == four and len(one) == 1 + 4 + 1 + 6, "same records with 1 or 4 connections")
+
+# 9. URL lists, mixed with paths; evidence file = the --json records.
+lists = tempfile.mkdtemp(prefix="lm-url-lists-")
+ulist = os.path.join(lists, "urls.txt")
+with open(ulist, "w") as f:
+    f.write(f"# reported today\n\n  {H}/img/{U0}  \n{H}/img/{K1}\n")
+evidence = os.path.join(lists, "case-42.jsonl")
+code, out, err = pmatch("--json", "--quiet", "--url-list", ulist, "--evidence", evidence,
+                        os.path.join(served, U1), H + "/img/" + K0, rc=1)
+rows = [json.loads(line) for line in out.splitlines()]
+t.check(len(rows) == 4 and rows[0]["path"].endswith(U1) and rows[0]["verdict"] == "no_match",
+        f"file first: {rows}")
+t.check([r.get("requested_url") for r in rows[1:]] ==
+        [H + "/img/" + K0, H + "/img/" + U0, H + "/img/" + K1], f"URL order: {rows}")
+with open(evidence) as f:
+    ev = [json.loads(line) for line in f]
+t.check(ev == rows[1:], "the evidence file holds the --json URL records")
+pmatch("--quiet", "--url-list", ulist, "--evidence", evidence, rc=1)
+with open(evidence) as f:
+    t.check(len(f.readlines()) == 5, "evidence is appended, never truncated")
+pmatch("--url-list", os.path.join(lists, "nope.txt"), rc=2)
+
+# 10. Readable output: one verdict line per item, the page's media under it, a summary.
+code, out, err = pmatch("--quiet", "--exact", H + "/pages/index.html", H + "/missing.jpg", rc=1)
+lines = out.splitlines()
+e0, e1 = entry[K0], entry[K1]
+want = [f"MATCH     {H}/pages/index.html (page: 6 media, 3 matched, 1 errors)",
+        f"  MATCH     {H}/redirect/2/{K0} : entry {e0} (pdq distance 0, list known)",
+        f"  MATCH     {H}/img/{K0} : entry {e0} (pdq distance 0, list known)",
+        f"  MATCH     {H}/img/{K1} : entry {e1} (pdq distance 0, list known)",
+        f"  no match  {H}/img/{U0}",
+        f"  no match  {H}/img/{U1}",
+        f"  ERROR     {H}/missing/nothing.jpg: http_status: HTTP status 404",
+        f"ERROR     {H}/missing.jpg: http_status: HTTP status 404"]
+t.check(lines == want, "text output:\n" + out + "\nexpected:\n" + "\n".join(want))
+t.check(re.search(r"pmatch scan: 8 URLs fetched \(1 pages, 6 media from pages\) in [0-9.]+ s: "
+                  r"3 matched, 0 low quality, 0 not images, 2 errors", err), f"summary: {err}")
+
+# 11. User-Agent, --proxy and the proxy environment variables.
+pmatch("--quiet", "--user-agent", "hotline-case-7", H + "/img/" + U0 + "?ua", rc=0)
+t.check(seen["ua"].get(f"/img/{U0}?ua") == "hotline-case-7", f"user agent: {seen['ua']}")
+pmatch("--quiet", H + "/img/" + U0 + "?ua2", rc=0)
+t.check((seen["ua"].get(f"/img/{U0}?ua2") or "").startswith("pmatch/"), f"default UA {seen['ua']}")
+rows = records("--proxy", H, f"http://reported.invalid/img/{K0}", rc=1)
+t.check(rows and rows[0]["verdict"] == "match" and rows[0]["final_url"] ==
+        f"http://reported.invalid/img/{K0}" and seen["proxied"] == [f"http://reported.invalid/img/{K0}"],
+        f"--proxy: {rows} {seen['proxied']}")
+env = dict(base_env, http_proxy=H)
+rows = records(f"http://other.invalid/img/{K1}", rc=1, env=env)
+t.check(rows and rows[0]["verdict"] == "match" and len(seen["proxied"]) == 2, f"http_proxy: {rows}")
+rows = records(f"http://other.invalid/img/{K1}", rc=2)
+t.check(rows[0]["error_code"] == "resolve_failed", f"without a proxy .invalid does not resolve: {rows}")
+
+# 12. A video (Meta's sample, if present): sniffed whatever its name and type; frames matched.
+if VIDEO:
+    rows = records(H + "/video/clip.bin", rc=1)
+    r = rows[0]
+    t.check(r["verdict"] == "match" and r["media"] == "video" and r["frames_hashed"] > 0
+            and r["matched_frames"] and r["matches"][0]["list"] == "chair-frames"
+            and r["sha256"] == hashlib.sha256(VIDEO).hexdigest(), f"video: {r}")
+
+# 13. Progress on a terminal (stderr a pty), none otherwise.
+master, slave = pty.openpty()
+p = subprocess.Popen([t.PMATCH, "scan", "--db", db, "--timeout", "1", H + "/slow", H + "/img/" + K0],
+                     stdout=subprocess.PIPE, stderr=slave, cwd=cwd, env=base_env)
+p.wait(timeout=30)
+os.close(slave)
+tty = b""
+try:
+    while True:
+        chunk = os.read(master, 4096)
+        if not chunk:
+            break
+        tty += chunk
+except OSError:
+    pass
+os.close(master)
+t.check(b"\r\x1b[K" in tty and b"matched" in tty, f"progress on a terminal: {tty!r}")
+
+# 14. Nothing was written: pmatch's cwd, TMPDIR and HOME are still empty.
+for d in (cwd, tmpdir, home):
+    t.check(os.listdir(d) == [], f"{d} stayed empty: {os.listdir(d)}")
+
+http_srv.shutdown()
+https_srv.shutdown()
+for d in (cwd, tmpdir, home, lists, work):
+    shutil.rmtree(d, ignore_errors=True)
+t.finish("cli-scan-url")
