@@ -7,6 +7,7 @@
 
 #include "args.h"
 #include "commands.h"
+#include "db_add_media.h"
 #include "db_manage.h"
 #include "hashdb.h"
 #include "libmatch.h"
@@ -39,7 +40,9 @@ static void usage(FILE *out)
         "      --format F --list NAME --type T   (csv, tsv, hex, pdq-csv, md5, sha1, sha256,\n"
         "                               hma-csv; videos are left out of these)\n"
         "      --format vpdq --entry ID one video entry's frames as vPDQ text\n"
-        "  add HASH                     add one hash\n"
+        "  add HASH|IMAGE...            add hashes, or images (sniffed): an image is added as\n"
+        "                               its PDQ hash plus crop companion hashes of the same\n"
+        "                               entry, so that cropped copies match too\n"
         "      --type T --list NAME (default 'manual') --label L --reference R --quality N\n"
         "  remove ID                    remove entry ID\n"
         "  remove --hash HEX            remove every entry with this hash [--type T] [--list "
@@ -251,7 +254,7 @@ static int parse_hash_arg(const char *hex, const char *type_name, lm_hash_type *
     return 0;
 }
 
-static int do_add(const db_args *a, const char *hex)
+static int do_add_one(const db_args *a, const char *hex)
 {
     uint8_t hash[LM_DB_MAX_HASH_BYTES];
     size_t len;
@@ -274,6 +277,27 @@ static int do_add(const db_args *a, const char *hex)
     else
         printf("added entry %llu\n", (unsigned long long)id);
     lm_hashdb_close(db);
+    return rc;
+}
+
+/* Each argument is a media file when one exists by that name, else a hash. */
+static int do_add(const db_args *a, char **args, int n)
+{
+    int rc = PMATCH_EXIT_OK;
+    for (int i = 0; i < n; i++) {
+        int r;
+        if (db_arg_is_file(args[i])) {
+            lm_hashdb *db;
+            if (open_db(a, LM_DB_WRITE, &db))
+                return PMATCH_EXIT_ERROR;
+            r = db_add_media(db, args[i], a->list, a->label, a->reference);
+            lm_hashdb_close(db);
+        } else {
+            r = do_add_one(a, args[i]);
+        }
+        if (r != PMATCH_EXIT_OK)
+            rc = r;
+    }
     return rc;
 }
 
@@ -343,6 +367,9 @@ static int do_show(const db_args *a, const char *id_text)
         printf("list %s\nlabel %s\nreference %s\n", e.list, e.label, e.reference);
         print_time("added ", e.added);
         printf("\n");
+        size_t ncomp = 0;
+        if (lm_hashdb_entry_companions(db, (uint64_t)id, NULL, 0, &ncomp) == LM_OK && ncomp)
+            printf("companions %zu\n", ncomp); /* crop companions (added from an image) */
     }
     lm_hashdb_close(db);
     return rc;
@@ -509,8 +536,9 @@ int cmd_db(int argc, char **argv)
     const char *arg = nrest > 0 ? rest[0] : NULL;
     int want_arg =
         strcmp(sub, "import") == 0 || strcmp(sub, "add") == 0 || strcmp(sub, "show") == 0;
-    if (nrest > 1 || (nrest == 1 && !want_arg && strcmp(sub, "remove") != 0) ||
-        (want_arg && nrest != 1)) {
+    int is_add = strcmp(sub, "add") == 0; /* takes one or more */
+    if ((nrest > 1 && !is_add) || (nrest == 1 && !want_arg && strcmp(sub, "remove") != 0) ||
+        (want_arg && nrest != 1 && !(is_add && nrest >= 1))) {
         fprintf(stderr, "pmatch db %s: wrong number of arguments\n\n", sub);
         usage(stderr);
         return PMATCH_EXIT_ERROR;
@@ -522,7 +550,7 @@ int cmd_db(int argc, char **argv)
     if (strcmp(sub, "export") == 0)
         return do_export(&a);
     if (strcmp(sub, "add") == 0)
-        return do_add(&a, arg);
+        return do_add(&a, rest, nrest);
     if (strcmp(sub, "remove") == 0)
         return do_remove(&a, arg);
     if (strcmp(sub, "show") == 0)

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #define CACHE_MAGIC 0x43484d50u /* "PMHC" */
-#define CACHE_VERSION 1u
+#define CACHE_VERSION 2u /* 2: the trimmed hash */
 #define CACHE_MAP_SIZE (64ull << 30) /* address space only: the file grows as needed */
 
 struct hash_cache {
@@ -25,7 +25,8 @@ struct hash_cache {
 /* What changes the hashes of the same bytes: they are reused only under the same settings. */
 static uint32_t cache_settings(const lm_check_options *o)
 {
-    return (uint32_t)(o->exact ? 1 : 0) | (uint32_t)(o->dihedral ? 2 : 0);
+    return (uint32_t)(o->exact ? 1 : 0) | (uint32_t)(o->dihedral ? 2 : 0) |
+           (uint32_t)(o->trim_borders ? 4 : 0);
 }
 
 static int env_open(const char *dir, MDB_env **env, MDB_dbi *dbi, int readonly)
@@ -184,8 +185,10 @@ int hash_cache_reuse(const lm_matcher *m, const scan_config *cfg, const struct s
         rec->mtime_sec != (int64_t)st->st_mtim.tv_sec ||
         rec->mtime_nsec != (int64_t)st->st_mtim.tv_nsec ||
         (rec->settings & 1) != (cache_settings(&cfg->check) & 1) ||
-        (cfg->check.dihedral && !(rec->settings & 2)) || rec->max_pixels != cfg->check.max_pixels)
-        return 0; /* hashes with the dihedral set also serve scans without it */
+        (cfg->check.dihedral && !(rec->settings & 2)) ||
+        (cfg->check.trim_borders && !(rec->settings & 4)) ||
+        rec->max_pixels != cfg->check.max_pixels)
+        return 0; /* hashes made with dihedral or trimming also serve scans without them */
     uint8_t sha[32];
     unsigned int shalen = 0;
     if (!EVP_Digest(data, len, sha, &shalen, EVP_sha256(), NULL) || shalen != 32 ||
@@ -196,6 +199,8 @@ int hash_cache_reuse(const lm_matcher *m, const scan_config *cfg, const struct s
     h.decoded = rec->decoded;
     h.decode_status = (lm_status)rec->decode_status;
     h.image = rec->image;
+    h.has_trimmed = rec->has_trimmed;
+    h.trimmed = rec->trimmed;
     memcpy(h.md5, rec->md5, 16);
     memcpy(h.sha1, rec->sha1, 20);
     memcpy(h.sha256, rec->sha256, 32);
@@ -228,6 +233,8 @@ void hash_cache_remember(const scan_config *cfg, const struct stat *st, item_res
     memcpy(f->md5, r->check.md5, 16);
     memcpy(f->sha1, r->check.sha1, 20);
     f->image = r->check.image;
+    f->has_trimmed = r->check.has_trimmed;
+    f->trimmed = r->check.trimmed;
     memcpy(f->detail, r->check.detail, sizeof f->detail);
     s->store = 1;
 }

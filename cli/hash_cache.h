@@ -30,6 +30,8 @@ typedef struct cache_record {
     int64_t mtime_sec, mtime_nsec;
     uint8_t sha256[32], md5[16], sha1[20];
     lm_image_hash image;
+    int32_t has_trimmed;   /* trimmed: the content inside the image's borders */
+    lm_image_hash trimmed;
     char detail[256];
 } cache_record;
 

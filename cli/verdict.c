@@ -43,8 +43,11 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
             fprintf(out, "%s entry %" PRIu64 " (%s", i ? ";" : " :", mt->entry_id,
                     lm_hash_type_name(mt->type));
             if (mt->type == LM_HASH_PDQ)
-                fprintf(out, " distance %d%s%s", mt->distance, mt->dihedral ? " " : "",
-                        mt->dihedral ? dihedral_names[mt->dihedral & 7] : "");
+                fprintf(out, " distance %d%s%s%s%s%s", mt->distance, mt->dihedral ? " " : "",
+                        mt->dihedral ? dihedral_names[mt->dihedral & 7] : "",
+                        mt->variant & LM_VARIANT_TRIMMED ? " trimmed" : "",
+                        mt->region ? " companion " : "",
+                        mt->region ? lm_region_name(mt->region) : "");
             if (mt->frame >= 0)
                 fprintf(out, " at frame %" PRId64, mt->frame);
             if (mt->type == LM_HASH_VPDQ)
@@ -121,8 +124,9 @@ void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
         fprintf(out, "%s{\"entry_id\":%" PRIu64 ",\"type\":\"%s\"", i ? "," : "", mt->entry_id,
                 lm_hash_type_name(mt->type));
         if (mt->type == LM_HASH_PDQ)
-            fprintf(out, ",\"distance\":%d,\"orientation\":\"%s\"", mt->distance,
-                    dihedral_names[mt->dihedral & 7]);
+            fprintf(out, ",\"distance\":%d,\"orientation\":\"%s\",\"trimmed\":%s,\"region\":\"%s\"",
+                    mt->distance, dihedral_names[mt->dihedral & 7],
+                    mt->variant & LM_VARIANT_TRIMMED ? "true" : "false", lm_region_name(mt->region));
         if (mt->frame >= 0)
             fprintf(out, ",\"frame\":%" PRId64, mt->frame);
         if (mt->type == LM_HASH_VPDQ)

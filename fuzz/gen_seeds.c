@@ -275,6 +275,20 @@ static void db_seeds(void)
                lm_hashdb_set_disabled(db, &one, 1, 1, NULL) != LM_OK ||
                lm_hashdb_add_hits(db, &hit, 1, LM_DB_HIT_KEEP_DAYS, NULL) != LM_OK))
         failures++;
+    /* An entry with crop companions (the companions table, schema 2). */
+    lm_db_companion comp[2] = {{.region = LM_REGION_CENTER_90, .quality = 80},
+                               {.region = LM_REGION_TOP_LEFT_95, .quality = -1}};
+    comp[0].hash.b[0] = 0x5a;
+    comp[1].hash.b[31] = 0xa5;
+    uint8_t h3[32] = {0x12, 0x34};
+    lm_db_new_entry e = {.type = LM_HASH_PDQ,
+                         .hash = h3,
+                         .quality = 77,
+                         .list = "images",
+                         .companions = comp,
+                         .ncompanions = 2};
+    if (db && lm_hashdb_add(db, &e, NULL) != LM_OK)
+        failures++;
     lm_hashdb_close(db);
     snprintf(cmd, sizeof cmd, "cp '%s/data.mdb' '%s/small.mdb' && rm -rf '%s'", path, outdir, dir);
     if (system(cmd) != 0)

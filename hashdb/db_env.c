@@ -295,6 +295,7 @@ static int open_tables(lm_hashdb *db, MDB_txn *txn, unsigned create)
         {"list_attrs", offsetof(lm_hashdb, list_attrs), 0},
         {"disabled", offsetof(lm_hashdb, disabled), 0},
         {"hits", offsetof(lm_hashdb, hits), 0},
+        {"companions", offsetof(lm_hashdb, companions), 0},
     };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         MDB_dbi *dbi = (MDB_dbi *)((char *)db + tables[i].off);

@@ -10,6 +10,8 @@
  *   list_attrs  list id -> match distance, enabled, kind (normal / negative)
  *   disabled entry id -> time disabled (disabled entries never match)
  *   hits     entry id + day -> hit counters flushed by matchers
+ *   companions  entry id + region code -> PDQ hash + quality: crop companions of a
+ *            PDQ entry added from an image (db_companions.c)
  * The on-disk layout is described in hashdb_internal.h.
  *
  * Threads: a handle may be shared by any number of threads. Reads run in their
@@ -108,6 +110,9 @@ typedef struct lm_db_new_entry {
     const char *label;   /* NULL or printable text */
     const char *reference;
     const char *list; /* list name; NULL means "manual"; created when absent */
+    /* PDQ entries only: companion hashes stored with the entry (NULL/0: none). */
+    const struct lm_db_companion *companions;
+    size_t ncompanions;
 } lm_db_new_entry;
 
 /* Add one entry. LM_E_EXISTS when the list already holds this hash (*id_out then names it). */
@@ -186,6 +191,31 @@ typedef struct lm_db_pdq_set {
  */
 lm_status lm_hashdb_load_pdq(lm_hashdb *db, lm_db_pdq_set *out);
 void lm_db_pdq_set_free(lm_db_pdq_set *set);
+
+/* ---- companions (crop-resilient extra hashes of an entry) ------------------ */
+
+/* One companion: the PDQ hash of a region (lm_region, 1..255) of the entry's image. */
+typedef struct lm_db_companion {
+    uint8_t region;
+    lm_pdq_hash hash;
+    int quality; /* 0..100, or -1 for unknown */
+} lm_db_companion;
+
+/* Every companion in one snapshot, in (entry id, region) order. */
+typedef struct lm_db_companion_set {
+    size_t count;
+    lm_pdq_hash *hashes;
+    uint64_t *ids;    /* the entry each belongs to */
+    uint8_t *regions; /* its region code */
+} lm_db_companion_set;
+
+/* Load every companion (bounds-checked page walk, like lm_hashdb_load_pdq). */
+lm_status lm_hashdb_load_companions(lm_hashdb *db, lm_db_companion_set *out);
+void lm_db_companion_set_free(lm_db_companion_set *set);
+
+/* The companions of one entry, by region: up to cap, the total in *count. */
+lm_status lm_hashdb_entry_companions(lm_hashdb *db, uint64_t id, lm_db_companion *out, size_t cap,
+                                     size_t *count);
 
 /* ---- lists --------------------------------------------------------------- */
 

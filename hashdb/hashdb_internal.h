@@ -24,6 +24,8 @@
  *   disabled u64 entry id -> i64 time disabled   (present: the entry never matches)
  *   hits     u64 entry id + u32 day -> day 0: { u64 total, i64 first, i64 last };
  *                        day d > 0 (days since 1970-01-01 UTC): u64 hits that day
+ *   companions  u64 entry id + u8 region -> { hash[32], i8 quality }
+ *            (version 2: crop companions of PDQ entries; removed with the entry)
  * Entry and list ids start at 1 and are never reused.
  */
 #ifndef LM_HASHDB_INTERNAL_H
@@ -48,6 +50,7 @@ struct lm_hashdb {
     MDB_env *env;
     MDB_dbi meta, entries, pdq, hashes, lists, vframes;
     MDB_dbi list_attrs, disabled, hits; /* db_list_attrs.c, db_disabled.c, db_hits.c */
+    MDB_dbi companions;
     int writable;
     int map_full; /* set when the current write transaction hit MDB_MAP_FULL */
     char *path;
@@ -201,5 +204,16 @@ void db_video_encode(const lm_db_frame *frames, size_t count, uint8_t *buf);
 int db_video_verify_entry(lm_hashdb *db, MDB_txn *txn, const db_entry *e, const char **why);
 int db_video_verify_record(lm_hashdb *db, MDB_txn *txn, const MDB_val *k, const MDB_val *v,
                            const char **why);
+
+/* ---- companions (db_companions.c) ---- */
+#define DB_COMPANION_KEY 9
+#define DB_COMPANION_REC 33
+/* Write an entry's companions (replacing any with the same region). */
+int db_companions_put(lm_hashdb *db, MDB_txn *txn, uint64_t id, const lm_db_companion *c, size_t n);
+/* Remove every companion of an entry. */
+int db_companions_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id);
+/* Verify: each companion decodes, names an existing PDQ entry and a known region. */
+void db_companions_verify(lm_hashdb *db, MDB_txn *txn, uint64_t max_records,
+                          void (*report)(void *ctx, const char *problem), void *ctx);
 
 #endif

@@ -238,6 +238,11 @@ static void on_pdq(vctx *v, const MDB_val *k, const MDB_val *d)
         problem(v, "pdq record %llu: the entry is not PDQ", (unsigned long long)id);
 }
 
+static void on_companion_problem(void *v, const char *msg)
+{
+    problem(v, "%s", msg);
+}
+
 static void on_hash(vctx *v, const MDB_val *k, const MDB_val *d)
 {
     const uint8_t *key = k->mv_data;
@@ -345,6 +350,7 @@ lm_status lm_hashdb_verify(lm_hashdb *db, lm_db_problem_fn fn, void *ctx, uint64
     walk(&v, db->list_attrs, "list_attrs", on_list_attrs);
     walk(&v, db->disabled, "disabled", on_disabled);
     walk(&v, db->hits, "hits", on_hits);
+    db_companions_verify(db, v.txn, v.max_records, on_companion_problem, &v);
     for (size_t i = 0; i < v.nlists; i++)
         if (v.lists[i].recorded != v.lists[i].actual)
             problem(&v, "list %u: records %llu entries but holds %llu", v.lists[i].id,

@@ -26,7 +26,7 @@ lm_status lm_check_hashes(const lm_matcher *m, const lm_check_result *hashes,
     }
     if (!m || !hashes || hashes == out || o.min_quality < 0 || o.max_distance < 0 ||
         o.max_distance > 256 || (o.dihedral != 0 && o.dihedral != 1) ||
-        (o.exact != 0 && o.exact != 1))
+        (o.exact != 0 && o.exact != 1) || (o.trim_borders != 0 && o.trim_borders != 1))
         return LM_E_INVALID_ARG;
     if (hashes->is_video)
         return LM_E_UNSUPPORTED; /* the frames are not in a check result */
@@ -34,8 +34,12 @@ lm_status lm_check_hashes(const lm_matcher *m, const lm_check_result *hashes,
     memset(&r, 0, sizeof r);
     r.decoded = hashes->decoded ? 1 : 0;
     r.decode_status = r.decoded ? LM_OK : hashes->decode_status;
-    if (r.decoded)
+    if (r.decoded) {
         r.image = hashes->image;
+        r.has_trimmed = hashes->has_trimmed ? 1 : 0;
+        if (r.has_trimmed)
+            r.trimmed = hashes->trimmed;
+    }
     memcpy(r.md5, hashes->md5, sizeof r.md5);
     memcpy(r.sha1, hashes->sha1, sizeof r.sha1);
     memcpy(r.sha256, hashes->sha256, sizeof r.sha256);

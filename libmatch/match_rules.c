@@ -13,13 +13,16 @@
 #include <time.h>
 
 #include "matcher_internal.h"
+#include "matcher_variants.h"
 
 lm_status match_list_push(match_list *l, lm_match m)
 {
     for (size_t i = 0; i < l->count; i++)
         if (l->items[i].entry_id == m.entry_id && l->items[i].type == m.type) {
-            if (m.distance < l->items[i].distance)
-                l->items[i] = m; /* the closest orientation wins */
+            if (m.distance < l->items[i].distance ||
+                (m.distance == l->items[i].distance &&
+                 lm_match_variant_rank(&m) < lm_match_variant_rank(&l->items[i])))
+                l->items[i] = m; /* the closest orientation / variant wins */
             return LM_OK;
         }
     if (l->count == l->cap) {

@@ -21,6 +21,8 @@
 #include "index.h"
 #include "libmatch.h"
 #include "matcher_internal.h"
+#include "matcher_variants.h"
+#include "robust_hash.h"
 #include "video.h"
 #include "video_index.h"
 
@@ -36,6 +38,8 @@ void lm_check_options_init(lm_check_options *opts)
     opts->video_interval_ms = 1000;
     opts->video_query_threshold = 0.0;
     opts->video_stored_threshold = 80.0;
+    opts->dihedral = 1;
+    opts->trim_borders = 1;
 }
 
 /* Validate caller options (NULL: defaults) into a full local copy. */
@@ -51,6 +55,7 @@ static lm_status resolve_options(const lm_check_options *in, lm_check_options *o
     out->struct_size = sizeof *out;
     if (out->max_distance < 0 || out->max_distance > 256 || out->min_quality < 0 ||
         (out->dihedral != 0 && out->dihedral != 1) || (out->exact != 0 && out->exact != 1) ||
+        (out->trim_borders != 0 && out->trim_borders != 1) ||
         out->video_sampling < LM_SAMPLE_ALL_FRAMES || out->video_sampling > LM_SAMPLE_INTERVAL ||
         out->video_interval_ms <= 0 || !(out->video_query_threshold >= 0.0) ||
         !(out->video_query_threshold <= 100.0) || !(out->video_stored_threshold >= 0.0) ||
@@ -136,7 +141,7 @@ size_t lm_matcher_size(const lm_matcher *m)
 
 /* All PDQ entries within max_distance of any of the nq query orientations. */
 static lm_status search_pdq(const matcher_snapshot *m, const lm_pdq_hash *queries, int nq,
-                            int max_distance, int64_t frame, match_list *l)
+                            int max_distance, int64_t frame, int variant, match_list *l)
 {
     enum { STACK_HITS = 64 };
     lm_search_hit stack_hits[STACK_HITS];
@@ -155,8 +160,14 @@ static lm_status search_pdq(const matcher_snapshot *m, const lm_pdq_hash *querie
         }
         for (size_t i = 0; st == LM_OK && i < found; i++) {
             uint64_t id = m->ids[hits[i].pos]; /* confirmed later: match_list_apply_rules */
-            lm_match mt = {.entry_id = id, .type = LM_HASH_PDQ, .distance = hits[i].distance,
-                           .dihedral = d, .frame = frame};
+            int region = m->regions ? m->regions[hits[i].pos] : 0;
+            lm_match mt = {.entry_id = id,
+                           .type = LM_HASH_PDQ,
+                           .distance = hits[i].distance,
+                           .dihedral = d,
+                           .frame = frame,
+                           .region = region,
+                           .variant = variant | (region ? LM_VARIANT_COMPANION : 0)};
             st = match_list_push(l, mt);
         }
         if (hits != stack_hits)
@@ -194,7 +205,8 @@ lm_status lm_match_pdq(const lm_matcher *m, const lm_pdq_hash *hash, int quality
     match_list l = {0};
     matcher_snapshot *s = snapshot_pin(&((lm_matcher *)m)->slot);
     size_t active, negative;
-    lm_status st = search_pdq(s, hash, 1, snapshot_radius(s, o.max_distance), -1, &l);
+    lm_status st =
+        search_pdq(s, hash, 1, snapshot_radius(s, o.max_distance), -1, LM_VARIANT_PLAIN, &l);
     if (st == LM_OK)
         st = match_list_apply_rules(m, s, o.max_distance, &l, &active, &negative);
     if (st == LM_OK)
@@ -277,13 +289,39 @@ static lm_status check_video(const matcher_snapshot *m, int radius, const lm_che
             continue;
         usable = 1;
         /* Frames are matched as decoded (the dihedral option applies to still images). */
-        sst = search_pdq(m, &frames.v[i].hash, 1, radius, frames.v[i].frame_number, l);
+        sst = search_pdq(m, &frames.v[i].hash, 1, radius, frames.v[i].frame_number,
+                         LM_VARIANT_PLAIN, l);
     }
     *low_quality = !usable;
     if (sst == LM_OK && usable)
         sst = match_stored_videos(m, o, &frames, l);
     lm_vpdq_frames_free(&frames);
     return sst != LM_OK ? sst : st;
+}
+
+/*
+ * The PDQ searches for a still image, shared by lm_check and lm_check_hashes:
+ * the plain hash (its 8 orientations with dihedral), then the content inside
+ * its borders when it has any. low_quality: neither hash was good enough.
+ */
+static lm_status search_image(const matcher_snapshot *snap, const lm_check_options *o, int radius,
+                              const lm_check_result *r, match_list *l, int *low_quality)
+{
+    int nq = o->dihedral ? 8 : 1;
+    lm_status st = LM_OK;
+    int searched = 0;
+    if (r->image.quality >= o->min_quality) {
+        st = search_pdq(snap, o->dihedral ? r->image.dihedral : &r->image.pdq, nq, radius, -1,
+                        LM_VARIANT_PLAIN, l);
+        searched = 1;
+    }
+    if (st == LM_OK && o->trim_borders && r->has_trimmed && r->trimmed.quality >= o->min_quality) {
+        st = search_pdq(snap, o->dihedral ? r->trimmed.dihedral : &r->trimmed.pdq, nq, radius, -1,
+                        LM_VARIANT_TRIMMED, l);
+        searched = 1;
+    }
+    *low_quality = !searched;
+    return st;
 }
 
 /*
@@ -361,17 +399,25 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
         if (hs == LM_E_NOMEM)
             st = hs;
     }
-    if (st == LM_OK && hs == LM_E_FORMAT && !out->is_video) /* not a video: a still image */
-        hs = lm_image_hash_compute(&dec, o.dihedral, data, len, &out->image, &err);
+    lm_query_hashes q = {0};
+    if (st == LM_OK && hs == LM_E_FORMAT && !out->is_video) { /* not a video: a still image */
+        /* The plain hash, plus the content inside borders when there are any (robust_hash.c). */
+        hs = lm_query_hashes_compute(&dec, o.dihedral, o.trim_borders, data, len, &q, &err);
+        if (hs == LM_OK)
+            out->image = q.image;
+    }
     if (st == LM_OK && hs == LM_OK && out->is_video) {
         /* verdict from the frames (check_video) */
     } else if (st == LM_OK && hs == LM_OK) {
         out->decoded = 1;
-        if (out->image.quality >= o.min_quality)
-            st = search_pdq(snap, o.dihedral ? out->image.dihedral : &out->image.pdq,
-                            o.dihedral ? 8 : 1, radius, -1, &l);
-        else
-            low_quality = 1;
+        if (q.has_trimmed) {
+            out->has_trimmed = 1;
+            out->trimmed.pdq = q.trimmed[0];
+            memcpy(out->trimmed.dihedral, q.trimmed, sizeof out->trimmed.dihedral);
+            out->trimmed.quality = q.trimmed_quality;
+            out->trimmed.format = q.image.format;
+        }
+        st = search_image(snap, &o, radius, out, &l, &low_quality);
     } else if (st == LM_OK) {
         if (hs == LM_E_NOMEM) {
             st = hs; /* resource failure, not a property of the input */
@@ -394,13 +440,8 @@ static lm_status match_hashes_pinned(const lm_matcher *m, const matcher_snapshot
     if (st == LM_OK)
         st = search_digest(m, LM_HASH_SHA256, out->sha256, sizeof out->sha256, &l);
     int low_quality = 0;
-    if (st == LM_OK && out->decoded) {
-        if (out->image.quality >= o->min_quality)
-            st = search_pdq(snap, o->dihedral ? out->image.dihedral : &out->image.pdq,
-                            o->dihedral ? 8 : 1, snapshot_radius(snap, o->max_distance), -1, &l);
-        else
-            low_quality = 1;
-    }
+    if (st == LM_OK && out->decoded)
+        st = search_image(snap, o, snapshot_radius(snap, o->max_distance), out, &l, &low_quality);
     return finish_check(m, snap, o->max_distance, st, &l, low_quality, out);
 }
 

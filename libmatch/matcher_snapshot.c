@@ -2,6 +2,8 @@
 #include "matcher_snapshot.h"
 #include "video_index.h"
 
+#include "matcher_variants.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,7 @@ static void snapshot_free(matcher_snapshot *s)
     lm_index_free(s->index);
     lm_video_index_free(s->videos);
     free(s->ids);
+    free(s->regions);
     free(s->lists);
     free(s);
 }
@@ -35,8 +38,11 @@ lm_status snapshot_build(lm_hashdb *db, int nthreads, matcher_snapshot **out, ch
     lm_db_pdq_set set = {0};
     if (st == LM_OK)
         st = lm_hashdb_load_pdq(db, &set);
+    if (st == LM_OK) /* crop companions join the index, mapped to their entry */
+        st = lm_matcher_append_companions(db, &set, &s->regions);
     if (st != LM_OK) {
         set_error(errbuf, errbuf_size, lm_hashdb_last_error(db));
+        lm_db_pdq_set_free(&set); /* zeroed unless loaded */
         snapshot_free(s);
         return st;
     }
@@ -62,6 +68,7 @@ lm_status snapshot_build(lm_hashdb *db, int nthreads, matcher_snapshot **out, ch
         if (s->lists[i].enabled && s->lists[i].distance > s->max_list_distance)
             s->max_list_distance = s->lists[i].distance;
     s->bytes = lm_index_memory_bytes(s->index) + s->count * sizeof *s->ids +
+               (s->regions ? s->count : 0) +
                s->nlists * sizeof *s->lists + sizeof *s;
     *out = s;
     return LM_OK;

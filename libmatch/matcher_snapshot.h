@@ -21,6 +21,7 @@ typedef struct matcher_snapshot {
     uint64_t generation; /* the list generation it was built from */
     lm_index *index;     /* over the PDQ entries; position i is entry ids[i] */
     uint64_t *ids;
+    uint8_t *regions; /* lm_region of position i (crop companions); NULL when there are none */
     size_t count;
     lm_db_list_attrs *lists; /* by list id */
     size_t nlists;

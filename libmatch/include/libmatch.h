@@ -297,7 +297,8 @@ typedef struct lm_check_options {
     uint32_t struct_size;     /* sizeof(lm_check_options): lets the struct grow compatibly */
     int max_distance;         /* PDQ Hamming distance for a match, 0..256 (default 31) */
     int min_quality;          /* query PDQ hashes below this are not matched (default 50) */
-    int dihedral;             /* 1: also match the 8 rotations/flips of the query (default 0) */
+    int dihedral;             /* 1 (default): also match the 8 rotations/flips of the query;
+                                 0: the image as decoded only */
     uint64_t max_bytes;       /* 0: library default (256 MiB) */
     uint64_t max_pixels;      /* 0: library default (100 megapixels) */
     int exact;                /* 1: decode exactly as the reference; 0 (default): fast mode,
@@ -307,9 +308,49 @@ typedef struct lm_check_options {
     /* Video-to-video matching against stored videos (LM_HASH_VPDQ entries), as vPDQ: */
     double video_query_threshold;  /* % of the query's unique frames matched (default 0) */
     double video_stored_threshold; /* % of the stored video's unique frames matched (default 80) */
+    int trim_borders;         /* 1 (default): also match the hash of the content inside
+                                 uniform borders / letterbox bands, when the image has any */
 } lm_check_options;
 
 LM_API void lm_check_options_init(lm_check_options *opts);
+
+/*
+ * Regions of an image whose PDQ hashes are stored as companions of a list
+ * entry (lm_list_add_image), so that crops of the image still match. Values
+ * are stored on disk: never renumbered. Percentages are of each side.
+ */
+typedef enum lm_region {
+    LM_REGION_WHOLE = 0,           /* the entry's own (whole-image) hash */
+    LM_REGION_CENTER_90 = 1,       /* the centred 90% */
+    LM_REGION_CENTER_80 = 2,
+    LM_REGION_TOP_LEFT_90 = 3,     /* the 90% anchored at the top-left corner */
+    LM_REGION_TOP_RIGHT_90 = 4,
+    LM_REGION_BOTTOM_LEFT_90 = 5,
+    LM_REGION_BOTTOM_RIGHT_90 = 6,
+    LM_REGION_TRIMMED = 7,         /* the content inside the image's own borders */
+    LM_REGION_CENTER_95 = 8,
+    LM_REGION_TOP_LEFT_95 = 9,
+    LM_REGION_TOP_RIGHT_95 = 10,
+    LM_REGION_BOTTOM_LEFT_95 = 11,
+    LM_REGION_BOTTOM_RIGHT_95 = 12,
+    LM_REGION_CENTER_85 = 13,
+    LM_REGION_TOP_90 = 14,         /* full width, the top 90% of the height */
+    LM_REGION_BOTTOM_90 = 15,
+    LM_REGION_LEFT_90 = 16,        /* full height, the left 90% of the width */
+    LM_REGION_RIGHT_90 = 17,
+    LM_REGION_TOP_95 = 18,
+    LM_REGION_BOTTOM_95 = 19,
+    LM_REGION_LEFT_95 = 20,
+    LM_REGION_RIGHT_95 = 21
+} lm_region;
+
+/* "whole", "center95", "top-left90", "trimmed", ...; "unknown" otherwise. Never NULL. */
+LM_API const char *lm_region_name(int region);
+
+/* Which of the query's hashes matched (lm_match.variant): flags. */
+#define LM_VARIANT_PLAIN 0     /* the query's plain hash against the entry's own hash */
+#define LM_VARIANT_TRIMMED 1   /* the hash of the query's content inside its borders */
+#define LM_VARIANT_COMPANION 2 /* against a companion of the entry (lm_match.region says which) */
 
 /* One matching list entry. */
 typedef struct lm_match {
@@ -323,6 +364,8 @@ typedef struct lm_match {
     /* type LM_HASH_VPDQ (a query video matched a stored video; distance 0, frame -1): */
     double query_percent;     /* share of the query's unique frames with a stored partner */
     double stored_percent;    /* share of the stored video's unique frames with a query partner */
+    int variant;              /* LM_VARIANT_* flags: plain, trimmed query, companion */
+    int region;               /* lm_region of the entry's hash that matched (0: whole image) */
 } lm_match;
 
 /* lm_match.flags */
@@ -351,6 +394,10 @@ typedef struct lm_check_result {
     size_t frames_hashed;             /* video frames hashed */
     lm_status decode_status;          /* why it did not decode, when decoded == 0 */
     lm_image_hash image;
+    int has_trimmed;                  /* 1: the image has uniform borders or letterbox bands
+                                         (trim_borders option) and trimmed is valid */
+    lm_image_hash trimmed;            /* the hash of the content inside them (pdq, quality,
+                                         dihedral, format; width and height 0) */
     uint8_t md5[16], sha1[20], sha256[32]; /* digests of the input bytes */
     size_t match_count;               /* total matches (may exceed LM_CHECK_MAX_MATCHES) */
     lm_match matches[LM_CHECK_MAX_MATCHES]; /* ordinary matches first, then negative, then
@@ -383,7 +430,8 @@ LM_API lm_status lm_matcher_open(const char *db_path, lm_matcher **out, char *er
                                  size_t errbuf_size);
 LM_API void lm_matcher_close(lm_matcher *m);
 
-/* Number of PDQ hashes in the index (stored videos' frames are not counted). */
+/* Number of PDQ hashes in the index: entries' own hashes plus their crop companions
+ * (stored videos' frames are not counted). */
 LM_API size_t lm_matcher_size(const lm_matcher *m);
 
 /*
@@ -433,6 +481,47 @@ LM_API lm_status lm_check_hashes(const lm_matcher *m, const lm_check_result *has
 
 /* Describe an entry (labels, list) for a verdict. LM_E_NOT_FOUND if it was removed. */
 LM_API lm_status lm_matcher_entry(const lm_matcher *m, uint64_t entry_id, lm_entry_info *out);
+
+/* ------------------------------------------------------------------------ */
+/* Building lists from images                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Options of lm_list_add_image. Initialise with lm_list_add_options_init. */
+typedef struct lm_list_add_options {
+    uint32_t struct_size;  /* sizeof(lm_list_add_options) */
+    const char *list;      /* list name (NULL: "manual"); created when absent */
+    const char *label;     /* NULL or printable text (at most 127 bytes) */
+    const char *reference; /* NULL or printable text (at most 255 bytes) */
+    int companions;        /* 1 (default): also store the crop companions; 0: the plain hash only */
+    uint64_t max_bytes;    /* 0: library default (256 MiB) */
+    uint64_t max_pixels;   /* 0: library default (100 megapixels) */
+} lm_list_add_options;
+
+LM_API void lm_list_add_options_init(lm_list_add_options *opts);
+
+/*
+ * Add an image to the hash list at db_path (opened for writing, then closed):
+ * one PDQ entry holding the image's standard, reference-compatible hash
+ * (decoded exactly as the reference), and, unless opts->companions is 0, the
+ * PDQ hashes of a fixed set of 18 sub-regions (centred, the four corners and
+ * the four sides, each at 95% and 90% of the side; plus the content inside the
+ * image's own borders when it has any) stored as companions of that entry,
+ * all in one transaction. A matcher
+ * matches the entry when a query is within distance of its hash or of any
+ * companion; exports write the standard hash only; removing the entry removes
+ * its companions.
+ *  [in]  data, len  the encoded image; not retained. Videos are LM_E_FORMAT.
+ *  [in]  opts       NULL for defaults.
+ *  [out] entry_id   the new entry's id; with LM_E_EXISTS the id of the entry
+ *                   of that list already holding the hash (nothing is written). May be NULL.
+ *  [out] errbuf     when non-NULL, a detail message on failure.
+ * Returns LM_OK, LM_E_EXISTS, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_NOT_FOUND (no
+ * database), LM_E_DB, LM_E_DB_SCHEMA, and the decoding codes of lm_hash_memory.
+ * Not to be called while the same process holds the database open elsewhere.
+ */
+LM_API lm_status lm_list_add_image(const char *db_path, const void *data, size_t len,
+                                   const lm_list_add_options *opts, uint64_t *entry_id,
+                                   char *errbuf, size_t errbuf_size);
 
 /* ------------------------------------------------------------------------ */
 /* List rules, live updates and hit counters                                */

@@ -1,9 +1,10 @@
 /*
  * Every public call survives allocation failure: for N = 1, 2, ... the Nth
- * allocation fails during (a) opening a matcher and checking an image, and
- * (b) importing a hash list. The call that hit the failure must return
- * LM_E_NOMEM (never crash, never report success with a wrong result), and
- * every block allocated meanwhile must be freed again.
+ * allocation fails during (a) opening a matcher and checking an image,
+ * (b) importing a hash list and (c) adding an image with its crop companions
+ * (all or nothing). The call that hit the failure must return LM_E_NOMEM
+ * (never crash, never report success with a wrong result), and every block
+ * allocated meanwhile must be freed again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,6 +102,43 @@ static int import_with_failure(long nth, int round)
     return hit;
 }
 
+/* (c) lm_list_add_image (entry + crop companions) with the Nth allocation failing. */
+static int add_image_with_failure(long nth, const uint8_t *image, size_t len)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/image-%ld", db_dir, nth);
+    CHECK_EQ_INT(lm_hashdb_init(path, NULL, 0), LM_OK);
+    long before = alloc_live();
+    alloc_fail_at(nth);
+    uint64_t id = 0;
+    lm_status st = lm_list_add_image(path, image, len, NULL, &id, NULL, 0);
+    int hit = alloc_failed();
+    alloc_fail_at(0);
+    if (hit && st != LM_E_NOMEM && st != LM_OK) {
+        fprintf(stderr, "  allocation %ld failing (add image): %d\n", nth, st);
+        CHECK(0);
+    } else if (!hit) {
+        CHECK_EQ_INT(st, LM_OK);
+    }
+    if (alloc_live() != before) {
+        fprintf(stderr, "  allocation %ld failing (add image): %ld blocks leaked\n", nth,
+                alloc_live() - before);
+        CHECK(alloc_live() == before);
+    }
+    /* All or nothing: the entry with its 18 companions, or no entry. */
+    lm_hashdb *db;
+    CHECK_EQ_INT(lm_hashdb_open(path, LM_DB_READONLY, &db, NULL, 0), LM_OK);
+    lm_db_stats s;
+    if (db && lm_hashdb_stats(db, &s) == LM_OK) {
+        size_t nc = 99;
+        CHECK_EQ_INT(lm_hashdb_entry_companions(db, 1, NULL, 0, &nc), LM_OK);
+        CHECK((s.entries == 1 && nc == 18 && st == LM_OK) || (s.entries == 0 && nc == 0));
+        lm_db_stats_free(&s);
+    }
+    lm_hashdb_close(db);
+    return hit;
+}
+
 int main(void)
 {
     const char *testdata = getenv("LM_TESTDATA");
@@ -142,6 +180,11 @@ int main(void)
         ;
     printf("import: allocations 1..%ld each failed in turn\n", m - 1);
     CHECK(m > 3);
+    long k;
+    for (k = 1; k < 100000 && add_image_with_failure(k, image, len); k++)
+        ;
+    printf("add image: allocations 1..%ld each failed in turn\n", k - 1);
+    CHECK(k > 3);
     free(image);
 
     char cmd[400];

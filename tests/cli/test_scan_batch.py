@@ -163,12 +163,20 @@ with tempfile.TemporaryDirectory() as tmp:
     t.check(plain == first == second, "hash cache: identical output")
     t.check(counters(err1)[:2] == (nfiles, 0), f"first run decodes all: {err1}")
     t.check(counters(err2)[:2] == (0, nfiles), f"second run decodes nothing: {err2}")
-    # --dihedral needs the rotated hashes: decoded again (and kept; they serve both after);
-    # --exact decodes differently: its own records.
-    dih, err3 = scan(db, "--hash-cache", cache, "--dihedral", tree, rc=1)
-    t.check(counters(err3)[:2] == (nfiles, 0), f"--dihedral decodes again: {err3}")
-    dih2, err3 = scan(db, "--hash-cache", cache, "--dihedral", tree, rc=1)
-    t.check(dih2 == dih and counters(err3)[:2] == (0, nfiles), f"--dihedral cached: {err3}")
+    # Records made with the defaults (dihedral, border trimming) also serve scans without them;
+    # records made without them do not serve the defaults: decoded again, then cached.
+    for opts in (["--no-dihedral"], ["--no-trim"], ["--no-dihedral", "--no-trim"]):
+        out, err3 = scan(db, "--hash-cache", cache, *opts, tree, rc=1)
+        t.check(counters(err3)[:2] == (0, nfiles), f"{opts} served from the cache: {err3}")
+        fresh, _ = scan(db, *opts, tree, rc=1)
+        t.check(out == fresh, f"{opts}: cached verdicts equal uncached ones")
+    narrow = os.path.join(tmp, "narrow-cache")
+    scan(db, "--hash-cache", narrow, "--no-dihedral", "--no-trim", tree, rc=1)
+    full, err3 = scan(db, "--hash-cache", narrow, tree, rc=1)
+    t.check(counters(err3)[:2] == (nfiles, 0), f"defaults decode again: {err3}")
+    full2, err3 = scan(db, "--hash-cache", narrow, tree, rc=1)
+    t.check(full2 == full == plain and counters(err3)[:2] == (0, nfiles),
+            f"defaults cached: {err3}")
     ex, err3 = scan(db, "--hash-cache", cache, "--exact", tree, rc=1)
     t.check(counters(err3)[:2] == (nfiles, 0), f"--exact decodes again: {err3}")
     ex2, err3 = scan(db, "--hash-cache", cache, "--exact", tree, rc=1)

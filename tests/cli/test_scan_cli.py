@@ -61,13 +61,16 @@ with tempfile.TemporaryDirectory() as tmp:
     code, out, err = t.run("scan", "--db", db, "--quiet", os.path.join(LABELME, "q0003.jpg"), check_rc=0)
     t.check("quality 3 below 50" in out, f"text verdict explains low quality: {out}")
 
-    # 3. Rotations match only with --dihedral.
+    # 3. Rotations match by default (dihedral), not with --no-dihedral; --dihedral is accepted.
     rot = os.path.join(DIH, "bridge-2-rotate-90.jpg")
-    code, rows, err = scan_json(db, rot, rc=0)
-    t.check(rows[0]["verdict"] == "no_match", f"rotated without --dihedral: {rows}")
-    code, rows, err = scan_json(db, rot, rc=1, extra=("--dihedral",))
-    t.check(rows and rows[0]["verdict"] == "match" and
-            rows[0]["matches"][0]["orientation"] != "original", f"rotated with --dihedral: {rows}")
+    code, rows, err = scan_json(db, rot, rc=0, extra=("--no-dihedral",))
+    t.check(rows[0]["verdict"] == "no_match", f"rotated with --no-dihedral: {rows}")
+    for extra in ((), ("--dihedral",)):
+        code, rows, err = scan_json(db, rot, rc=1, extra=extra)
+        t.check(rows and rows[0]["verdict"] == "match" and
+                rows[0]["matches"][0]["orientation"] == "rotate270" and
+                rows[0]["matches"][0]["trimmed"] is False and
+                rows[0]["matches"][0]["region"] == "whole", f"rotated {extra}: {rows}")
 
     # 4. Exact digests match any file, image or not.
     doc = os.path.join(tmp, "notes.txt")

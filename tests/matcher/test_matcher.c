@@ -115,7 +115,8 @@ int main(void)
     /* Serial verdicts. */
     static const lm_verdict expect[NFILES] = {
         LM_VERDICT_MATCH,    LM_VERDICT_MATCH,    LM_VERDICT_MATCH, LM_VERDICT_MATCH,
-        LM_VERDICT_NO_MATCH, LM_VERDICT_NO_MATCH, LM_VERDICT_LOW_QUALITY,
+        LM_VERDICT_MATCH, /* rotated 90: dihedral matching is on by default */
+        LM_VERDICT_NO_MATCH, LM_VERDICT_LOW_QUALITY,
         LM_VERDICT_MATCH, /* by digest, and by PDQ: L.png is the bridge in grey */
     };
     lm_check_options_init(&exact_opts);
@@ -147,14 +148,20 @@ int main(void)
     CHECK_EQ_STR(info.reference, "ref-1");
     CHECK_EQ_STR(info.hash_hex, bridge_hex);
 
-    /* Options: dihedral finds the rotated file; a tight distance or a quality filter does not. */
+    /* Options: dihedral (the default) finds the rotated file, not without it; a tight
+     * distance or a quality filter does not. */
     lm_check_options o;
     lm_check_options_init(&o);
-    o.dihedral = 1;
+    CHECK_EQ_INT(o.dihedral, 1);
     lm_check_result r;
     CHECK_EQ_INT(lm_check(shared, data[4], len[4], &o, &r), LM_OK);
     CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
-    CHECK(r.matches[0].dihedral != LM_DIH_ORIGINAL);
+    CHECK_EQ_INT(r.matches[0].dihedral, LM_DIH_ROTATE_270); /* undoes the file's rotation */
+    CHECK_EQ_INT(r.matches[0].variant, LM_VARIANT_PLAIN);
+    o.dihedral = 0;
+    CHECK_EQ_INT(lm_check(shared, data[4], len[4], &o, &r), LM_OK);
+    CHECK_EQ_INT(r.verdict, LM_VERDICT_NO_MATCH);
+    lm_check_options_init(&o);
     lm_check_options_init(&o);
     o.min_quality = 101;
     CHECK_EQ_INT(lm_check(shared, data[0], len[0], &o, &r), LM_OK);

@@ -1,0 +1,240 @@
+/*
+ * Companion hashes: extra PDQ hashes of a PDQ entry (regions of the image it
+ * was added from), so that crops of the image match the entry. A table of
+ * their own keeps entry records, exports and other tools unchanged:
+ *   companions  u64 entry id (BE) + u8 region -> { hash[32], i8 quality }
+ * Keys sort by entry, so one entry's companions are adjacent (cheap removal).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_pages.h"
+#include "hashdb_internal.h"
+
+static void companion_key(uint8_t key[DB_COMPANION_KEY], uint64_t id, uint8_t region)
+{
+    db_put_be64(key, id);
+    key[8] = region;
+}
+
+int db_companions_put(lm_hashdb *db, MDB_txn *txn, uint64_t id, const lm_db_companion *c, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (c[i].region == 0 || c[i].quality < -1 || c[i].quality > 100)
+            return db_err(db, LM_E_INVALID_ARG, "companion %zu: bad region or quality", i);
+        uint8_t key[DB_COMPANION_KEY], rec[DB_COMPANION_REC];
+        companion_key(key, id, c[i].region);
+        memcpy(rec, c[i].hash.b, 32);
+        rec[32] = (uint8_t)(int8_t)c[i].quality;
+        MDB_val k = {sizeof key, key}, v = {sizeof rec, rec};
+        int rc = mdb_put(txn, db->companions, &k, &v, 0);
+        if (rc)
+            return db_mdb_err(db, rc, "writing a companion hash");
+    }
+    return LM_OK;
+}
+
+int db_companions_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, db->companions, &c);
+    if (rc)
+        return db_mdb_err(db, rc, "opening the companions");
+    /* Seek the entry's first companion again after each delete (at most 255 of them). */
+    for (;;) {
+        uint8_t key[DB_COMPANION_KEY];
+        companion_key(key, id, 0);
+        MDB_val k = {sizeof key, key}, v;
+        rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+        if (rc || k.mv_size != DB_COMPANION_KEY || db_get_be64(k.mv_data) != id)
+            break;
+        if ((rc = mdb_cursor_del(c, 0)) != 0)
+            break;
+    }
+    mdb_cursor_close(c);
+    return rc && rc != MDB_NOTFOUND ? db_mdb_err(db, rc, "removing companion hashes") : LM_OK;
+}
+
+lm_status lm_hashdb_entry_companions(lm_hashdb *db, uint64_t id, lm_db_companion *out, size_t cap,
+                                     size_t *count)
+{
+    if (!db || !count || (cap && !out))
+        return LM_E_INVALID_ARG;
+    *count = 0;
+    MDB_txn *txn;
+    int st = db_read_begin(db, &txn);
+    if (st)
+        return st;
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, db->companions, &c);
+    if (rc) {
+        st = db_mdb_err(db, rc, "opening the companions");
+    } else {
+        uint8_t key[DB_COMPANION_KEY];
+        companion_key(key, id, 0);
+        MDB_val k = {sizeof key, key}, v;
+        for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+            if (k.mv_size != DB_COMPANION_KEY || db_get_be64(k.mv_data) != id)
+                break;
+            if (v.mv_size != DB_COMPANION_REC) {
+                st = db_err(db, LM_E_DB, "a companion record is damaged (run 'pmatch db verify')");
+                break;
+            }
+            if (*count < cap) {
+                const uint8_t *p = v.mv_data;
+                out[*count].region = ((const uint8_t *)k.mv_data)[8];
+                memcpy(out[*count].hash.b, p, 32);
+                out[*count].quality = (int8_t)p[32];
+            }
+            ++*count;
+        }
+        if (st == LM_OK && rc && rc != MDB_NOTFOUND)
+            st = db_mdb_err(db, rc, "reading the companions");
+        mdb_cursor_close(c);
+    }
+    db_read_end(db, txn);
+    return st;
+}
+
+void lm_db_companion_set_free(lm_db_companion_set *s)
+{
+    if (!s)
+        return;
+    free(s->hashes);
+    free(s->ids);
+    free(s->regions);
+    memset(s, 0, sizeof *s);
+}
+
+typedef struct load_ctx {
+    lm_db_companion_set *out;
+    size_t cap;
+    int status;
+} load_ctx;
+
+static int grow(lm_db_companion_set *s, size_t cap)
+{
+    lm_pdq_hash *h = realloc(s->hashes, cap * sizeof *h);
+    if (h)
+        s->hashes = h;
+    uint64_t *ids = realloc(s->ids, cap * sizeof *ids);
+    if (ids)
+        s->ids = ids;
+    uint8_t *r = realloc(s->regions, cap);
+    if (r)
+        s->regions = r;
+    return h && ids && r ? 0 : -1;
+}
+
+static int on_record(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    load_ctx *c = vctx;
+    if (kl != DB_COMPANION_KEY || vl != DB_COMPANION_REC || k[8] == 0) {
+        c->status = LM_E_DB;
+        return 1;
+    }
+    lm_db_companion_set *s = c->out;
+    if (s->count == c->cap) {
+        c->cap *= 2;
+        if (grow(s, c->cap)) {
+            c->status = LM_E_NOMEM;
+            return 1;
+        }
+    }
+    memcpy(s->hashes[s->count].b, v, 32);
+    s->ids[s->count] = db_get_be64(k);
+    s->regions[s->count] = k[8];
+    s->count++;
+    return 0;
+}
+
+lm_status lm_hashdb_load_companions(lm_hashdb *db, lm_db_companion_set *out)
+{
+    if (!db || !out)
+        return LM_E_INVALID_ARG;
+    memset(out, 0, sizeof *out);
+    MDB_txn *txn;
+    int st = db_read_begin(db, &txn);
+    if (st)
+        return st;
+    db_pagefile pf;
+    memset(&pf, 0, sizeof pf);
+    db_tree t;
+    if (db_pages_open(&pf, db, (uint64_t)mdb_txn_id(txn)) || db_pages_find(&pf, "companions", &t))
+        st = db_err(db, db_pages_status(&pf), "%s/data.mdb: %s", db->path, pf.why);
+    load_ctx c = {out, 0, LM_OK};
+    if (st == LM_OK) {
+        size_t most = pf.size / (DB_COMPANION_KEY + DB_COMPANION_REC);
+        c.cap = t.entries < most ? (size_t)t.entries : most;
+        if (c.cap < 16)
+            c.cap = 16;
+        if (grow(out, c.cap))
+            st = db_err(db, LM_E_NOMEM, "out of memory for %zu companion hashes", c.cap);
+    }
+    if (st == LM_OK && db_pages_walk(&pf, &t, on_record, &c, NULL) && c.status == LM_OK)
+        st = pf.nomem ? db_err(db, LM_E_NOMEM, "%s/data.mdb: %s", db->path, pf.why)
+                      : db_err(db, LM_E_DB,
+                               "%s/data.mdb: companions table damaged: %s (run 'pmatch db verify')",
+                               db->path, pf.why);
+    if (st == LM_OK && c.status)
+        st = db_err(db, c.status,
+                    c.status == LM_E_NOMEM ? "out of memory loading companion hashes"
+                                           : "a companion record is damaged");
+    db_pages_close(&pf);
+    db_read_end(db, txn);
+    if (st)
+        lm_db_companion_set_free(out);
+    return st;
+}
+
+/* ---- verify ---- */
+
+void db_companions_verify(lm_hashdb *db, MDB_txn *txn, uint64_t max_records,
+                          void (*report)(void *ctx, const char *problem), void *ctx)
+{
+    char msg[200];
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, db->companions, &c);
+    if (rc) {
+        snprintf(msg, sizeof msg, "companions: cannot be opened: %s", mdb_strerror(rc));
+        report(ctx, msg);
+        return;
+    }
+    MDB_val k, v;
+    uint64_t n = 0;
+    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+        if (++n > max_records) {
+            report(ctx, "companions: more records than the file can hold (damaged tree)");
+            break;
+        }
+        if (k.mv_size != DB_COMPANION_KEY || v.mv_size != DB_COMPANION_REC) {
+            report(ctx, "companions: a record has the wrong size");
+            continue;
+        }
+        const uint8_t *key = k.mv_data;
+        uint64_t id = db_get_be64(key);
+        int8_t q = (int8_t)((const uint8_t *)v.mv_data)[32];
+        if (key[8] == 0 || q < -1 || q > 100) {
+            snprintf(msg, sizeof msg, "companion %llu/%u: bad region or quality",
+                     (unsigned long long)id, key[8]);
+            report(ctx, msg);
+        }
+        uint8_t ek[8];
+        db_put_be64(ek, id);
+        MDB_val kk = {8, ek}, pv;
+        /* A PDQ entry has a pdq record: that is the entry being PDQ and present. */
+        if (mdb_get(txn, db->pdq, &kk, &pv) != 0) {
+            snprintf(msg, sizeof msg, "companion %llu/%u: no such PDQ entry",
+                     (unsigned long long)id, key[8]);
+            report(ctx, msg);
+        }
+    }
+    if (rc && rc != MDB_NOTFOUND) {
+        snprintf(msg, sizeof msg, "companions: unreadable after %llu records: %s",
+                 (unsigned long long)n, mdb_strerror(rc));
+        report(ctx, msg);
+    }
+    mdb_cursor_close(c);
+}

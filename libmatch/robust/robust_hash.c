@@ -1,0 +1,227 @@
+/*
+ * Trimmed and companion hashes from one decode. Both work on the decoded
+ * buffer the plain hash is computed from (at most 512x512 after the
+ * reference's nearest-neighbour step), so memory stays bounded by that buffer
+ * and one float luma copy of it; PDQ downsamples to 64x64 anyway, so a
+ * 512-pixel working image loses nothing the hash would keep.
+ */
+#include "robust_hash.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdq.h"
+
+/* Region rectangles in thousandths of each side: x0, y0, x1, y1. Codes are stored on disk. */
+static const uint16_t region_table[LM_REGION_MAX_CODE + 1][4] = {
+    [LM_REGION_CENTER_90] = {50, 50, 950, 950},
+    [LM_REGION_CENTER_80] = {100, 100, 900, 900},
+    [LM_REGION_TOP_LEFT_90] = {0, 0, 900, 900},
+    [LM_REGION_TOP_RIGHT_90] = {100, 0, 1000, 900},
+    [LM_REGION_BOTTOM_LEFT_90] = {0, 100, 900, 1000},
+    [LM_REGION_BOTTOM_RIGHT_90] = {100, 100, 1000, 1000},
+    [LM_REGION_CENTER_95] = {25, 25, 975, 975},
+    [LM_REGION_TOP_LEFT_95] = {0, 0, 950, 950},
+    [LM_REGION_TOP_RIGHT_95] = {50, 0, 1000, 950},
+    [LM_REGION_BOTTOM_LEFT_95] = {0, 50, 950, 1000},
+    [LM_REGION_BOTTOM_RIGHT_95] = {50, 50, 1000, 1000},
+    [LM_REGION_CENTER_85] = {75, 75, 925, 925},
+    [LM_REGION_TOP_90] = {0, 0, 1000, 900},
+    [LM_REGION_BOTTOM_90] = {0, 100, 1000, 1000},
+    [LM_REGION_LEFT_90] = {0, 0, 900, 1000},
+    [LM_REGION_RIGHT_90] = {100, 0, 1000, 1000},
+    [LM_REGION_TOP_95] = {0, 0, 1000, 950},
+    [LM_REGION_BOTTOM_95] = {0, 50, 1000, 1000},
+    [LM_REGION_LEFT_95] = {0, 0, 950, 1000},
+    [LM_REGION_RIGHT_95] = {50, 0, 1000, 1000},
+};
+
+/*
+ * Chosen with bench/robustness: PDQ moves by 30+ bits for a 2% shift of the
+ * frame, so a companion helps only for crops within about 1% of it. The nine
+ * usual anchors (centred, four corners, four single sides) at 95% and 90%
+ * catch 5% and 10% crops made that way; fewer sets left one of them near 50%.
+ */
+const uint8_t lm_default_companion_regions[] = {
+    LM_REGION_CENTER_95,      LM_REGION_TOP_LEFT_95,     LM_REGION_TOP_RIGHT_95,
+    LM_REGION_BOTTOM_LEFT_95, LM_REGION_BOTTOM_RIGHT_95, LM_REGION_TOP_95,
+    LM_REGION_BOTTOM_95,      LM_REGION_LEFT_95,         LM_REGION_RIGHT_95,
+    LM_REGION_CENTER_90,      LM_REGION_TOP_LEFT_90,     LM_REGION_TOP_RIGHT_90,
+    LM_REGION_BOTTOM_LEFT_90, LM_REGION_BOTTOM_RIGHT_90, LM_REGION_TOP_90,
+    LM_REGION_BOTTOM_90,      LM_REGION_LEFT_90,         LM_REGION_RIGHT_90,
+};
+const size_t lm_default_companion_count = sizeof lm_default_companion_regions;
+
+const char *lm_region_name(int region)
+{
+    static const char *const names[LM_REGION_MAX_CODE + 1] = {
+        [LM_REGION_WHOLE] = "whole",
+        [LM_REGION_CENTER_90] = "center90",
+        [LM_REGION_CENTER_80] = "center80",
+        [LM_REGION_TOP_LEFT_90] = "top-left90",
+        [LM_REGION_TOP_RIGHT_90] = "top-right90",
+        [LM_REGION_BOTTOM_LEFT_90] = "bottom-left90",
+        [LM_REGION_BOTTOM_RIGHT_90] = "bottom-right90",
+        [LM_REGION_TRIMMED] = "trimmed",
+        [LM_REGION_CENTER_95] = "center95",
+        [LM_REGION_TOP_LEFT_95] = "top-left95",
+        [LM_REGION_TOP_RIGHT_95] = "top-right95",
+        [LM_REGION_BOTTOM_LEFT_95] = "bottom-left95",
+        [LM_REGION_BOTTOM_RIGHT_95] = "bottom-right95",
+        [LM_REGION_CENTER_85] = "center85",
+        [LM_REGION_TOP_90] = "top90",
+        [LM_REGION_BOTTOM_90] = "bottom90",
+        [LM_REGION_LEFT_90] = "left90",
+        [LM_REGION_RIGHT_90] = "right90",
+        [LM_REGION_TOP_95] = "top95",
+        [LM_REGION_BOTTOM_95] = "bottom95",
+        [LM_REGION_LEFT_95] = "left95",
+        [LM_REGION_RIGHT_95] = "right95",
+    };
+    return region >= 0 && region <= LM_REGION_MAX_CODE && names[region] ? names[region] : "unknown";
+}
+
+int lm_region_rect(int code, uint32_t width, uint32_t height, uint32_t *x, uint32_t *y, uint32_t *w,
+                   uint32_t *h)
+{
+    if (code < 1 || code > LM_REGION_MAX_CODE || region_table[code][2] == 0)
+        return -1;
+    const uint16_t *r = region_table[code];
+    uint64_t x0 = ((uint64_t)width * r[0] + 500) / 1000, x1 = ((uint64_t)width * r[2] + 500) / 1000;
+    uint64_t y0 = ((uint64_t)height * r[1] + 500) / 1000,
+             y1 = ((uint64_t)height * r[3] + 500) / 1000;
+    if (x1 <= x0 || y1 <= y0)
+        return -1;
+    *x = (uint32_t)x0;
+    *y = (uint32_t)y0;
+    *w = (uint32_t)(x1 - x0);
+    *h = (uint32_t)(y1 - y0);
+    return 0;
+}
+
+lm_status lm_hash_subimage(const lm_pixels *px, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
+                           int dihedral, lm_pdq_hash hashes[8], int *quality, lm_errbuf *err)
+{
+    if (w == 0 || h == 0 || x > px->width || y > px->height || w > px->width - x ||
+        h > px->height - y)
+        return lm_errbuf_set(err, LM_E_INTERNAL, "sub-image outside the image");
+    size_t n = (size_t)w * h;
+    float *luma = malloc(n * sizeof(float) * 2);
+    if (!luma)
+        return lm_errbuf_set(err, LM_E_NOMEM, "no memory for %ux%u luma", w, h);
+    const uint8_t *origin = px->data + (size_t)y * px->stride + (size_t)x * (size_t)px->channels;
+    if (px->channels == 3)
+        lm_pdq_luma_from_rgb(origin, (int)h, (int)w, px->stride, luma);
+    else
+        lm_pdq_luma_from_grey(origin, (int)h, (int)w, px->stride, luma);
+    lm_pdq_hash_luma(luma, luma + n, (int)h, (int)w, dihedral, hashes, quality);
+    free(luma);
+    return LM_OK;
+}
+
+/* Decode with the same checks as lm_image_hash_compute, and hash the whole image. */
+static lm_status decode_and_hash(const lm_decode_opts *opts, int dihedral, const void *data,
+                                 size_t len, lm_pixels *px, lm_image_hash *image, lm_errbuf *err)
+{
+    if (len > opts->max_bytes)
+        return lm_errbuf_set(err, LM_E_LIMIT_BYTES, "%zu bytes exceeds the %llu-byte limit", len,
+                             (unsigned long long)opts->max_bytes);
+    lm_status st = lm_decode_image(data, len, opts, px, err);
+    if (st != LM_OK)
+        return st;
+    lm_pdq_hash hashes[8];
+    int quality;
+    st = lm_hash_subimage(px, 0, 0, px->width, px->height, dihedral, hashes, &quality, err);
+    if (st != LM_OK) {
+        lm_pixels_free(px);
+        return st;
+    }
+    memset(image, 0, sizeof *image);
+    image->pdq = hashes[0];
+    image->quality = quality;
+    if (dihedral)
+        memcpy(image->dihedral, hashes, sizeof hashes);
+    image->width = px->source_width;
+    image->height = px->source_height;
+    image->format = px->format;
+    return LM_OK;
+}
+
+/* The content rectangle inside detected bands; 0 when there are none or it is too small. */
+static int trimmed_rect(const lm_pixels *px, lm_border_bands *b, uint32_t *x, uint32_t *y,
+                        uint32_t *w, uint32_t *h)
+{
+    if (!lm_border_detect(px->data, px->width, px->height, px->stride, px->channels, b))
+        return 0;
+    *x = b->left;
+    *y = b->top;
+    *w = px->width - b->left - b->right;
+    *h = px->height - b->top - b->bottom;
+    return *w >= LM_PDQ_MIN_DIM && *h >= LM_PDQ_MIN_DIM;
+}
+
+lm_status lm_query_hashes_compute(const lm_decode_opts *opts, int dihedral, int trim,
+                                  const void *data, size_t len, lm_query_hashes *out,
+                                  lm_errbuf *err)
+{
+    memset(out, 0, sizeof *out);
+    lm_pixels px;
+    lm_status st = decode_and_hash(opts, dihedral, data, len, &px, &out->image, err);
+    if (st != LM_OK)
+        return st;
+    uint32_t x, y, w, h;
+    if (trim && trimmed_rect(&px, &out->bands, &x, &y, &w, &h)) {
+        st = lm_hash_subimage(&px, x, y, w, h, dihedral, out->trimmed, &out->trimmed_quality, err);
+        out->has_trimmed = st == LM_OK;
+    }
+    lm_pixels_free(&px);
+    return st;
+}
+
+static int already_have(const lm_companion_hashes *c, const lm_pdq_hash *hash)
+{
+    if (memcmp(&c->image.pdq, hash, sizeof *hash) == 0)
+        return 1;
+    for (size_t i = 0; i < c->count; i++)
+        if (memcmp(&c->hash[i], hash, sizeof *hash) == 0)
+            return 1;
+    return 0;
+}
+
+lm_status lm_companions_compute(const lm_decode_opts *opts, const uint8_t *regions, size_t nregions,
+                                int trimmed, const void *data, size_t len, lm_companion_hashes *out,
+                                lm_errbuf *err)
+{
+    memset(out, 0, sizeof *out);
+    lm_pixels px;
+    lm_status st = decode_and_hash(opts, 0, data, len, &px, &out->image, err);
+    if (st != LM_OK)
+        return st;
+    for (size_t i = 0; st == LM_OK && i <= nregions && out->count < LM_MAX_COMPANIONS; i++) {
+        uint32_t x, y, w, h;
+        int code;
+        lm_border_bands b;
+        if (i < nregions) {
+            code = regions[i];
+            if (lm_region_rect(code, px.width, px.height, &x, &y, &w, &h) != 0)
+                continue;
+        } else {
+            code = LM_REGION_TRIMMED;
+            if (!trimmed || !trimmed_rect(&px, &b, &x, &y, &w, &h))
+                continue;
+        }
+        if (w < LM_PDQ_MIN_DIM || h < LM_PDQ_MIN_DIM)
+            continue;
+        lm_pdq_hash hashes[8];
+        int quality;
+        st = lm_hash_subimage(&px, x, y, w, h, 0, hashes, &quality, err);
+        if (st == LM_OK && !already_have(out, &hashes[0])) {
+            out->region[out->count] = (uint8_t)code;
+            out->hash[out->count] = hashes[0];
+            out->quality[out->count] = quality;
+            out->count++;
+        }
+    }
+    lm_pixels_free(&px);
+    return st;
+}
