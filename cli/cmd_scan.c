@@ -424,7 +424,10 @@ int cmd_scan(int argc, char **argv)
         cfg.cache = hash_cache_open(cache_dir, &cfg.check); /* NULL: warned, scan without it */
     lm_matcher *m = NULL;
     char errbuf[256] = "";
-    lm_status st = lm_matcher_open_with(db_path, LM_MATCHER_WRITABLE, &m, errbuf, sizeof errbuf);
+    /* A shard opens the list read-only, as MPI ranks do: many workers may share one copy,
+     * and none of them must be able to change it (hit counters are not kept for shards). */
+    unsigned open_flags = cfg.shard.count ? 0u : LM_MATCHER_WRITABLE;
+    lm_status st = lm_matcher_open_with(db_path, open_flags, &m, errbuf, sizeof errbuf);
     if (st != LM_OK) {
         hash_cache_close(cfg.cache);
         fprintf(stderr, "pmatch scan: cannot open hash list %s: %s%s%s\n", db_path,
@@ -546,8 +549,9 @@ int cmd_scan(int argc, char **argv)
     t.counts[CAT_ERROR] += ut.failed;
     free(urls);
     free(paths);
-    list_flush_hits(m, "pmatch scan",
-                    (unsigned long long)(t.counts[CAT_MATCH] + t.counts[CAT_SUPPRESSED]));
+    if (!cfg.shard.count) /* shards are read-only by design: nothing to warn about */
+        list_flush_hits(m, "pmatch scan",
+                        (unsigned long long)(t.counts[CAT_MATCH] + t.counts[CAT_SUPPRESSED]));
     lm_matcher_close(m);
     free(db_path);
     if (oom) {

@@ -65,8 +65,13 @@ with tempfile.TemporaryDirectory() as tmp:
             f"merge recomputes the summary: {err!r} vs {err1!r}")
     t.check("(3 shards merged)" in err, err)
 
-    # 4. One shard (1/1) is the whole scan.
+    # 4. One shard (1/1) is the whole scan. Shards open the list read-only: no hit counts
+    # written (a single-process scan writes them), no warning about it.
+    _, hits_before, _ = t.run("db", "hits", "--db", db, check_rc=0)
     code, out, err = scan(db, "--json", "--shard", "1/1", tree, rc=1)
+    _, hits_after, _ = t.run("db", "hits", "--db", db, check_rc=0)
+    t.check(hits_after == hits_before, "a shard leaves the list untouched (hit counters)")
+    t.check("warning" not in err, f"no warning from a shard: {err}")
     one = os.path.join(tmp, "one.jsonl")
     with open(one, "w") as f:
         f.write(out)
