@@ -279,24 +279,34 @@ static int mkdir_p(const char *path)
     return rc == 0 || errno == EEXIST ? 0 : -1;
 }
 
+/* The tables of a hash list (schema in hashdb_internal.h). */
+static const struct {
+    const char *name;
+    size_t off;
+    unsigned flags;
+} tables[] = {
+    {"meta", offsetof(lm_hashdb, meta), 0},
+    {"entries", offsetof(lm_hashdb, entries), 0},
+    {"pdq", offsetof(lm_hashdb, pdq), 0},
+    {"hashes", offsetof(lm_hashdb, hashes), MDB_DUPSORT | MDB_DUPFIXED},
+    {"lists", offsetof(lm_hashdb, lists), 0},
+    {"vframes", offsetof(lm_hashdb, vframes), 0},
+    {"list_attrs", offsetof(lm_hashdb, list_attrs), 0},
+    {"disabled", offsetof(lm_hashdb, disabled), 0},
+    {"hits", offsetof(lm_hashdb, hits), 0},
+    {"companions", offsetof(lm_hashdb, companions), 0},
+};
+
+int db_is_table_name(const void *name, size_t len)
+{
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        if (strlen(tables[i].name) == len && memcmp(tables[i].name, name, len) == 0)
+            return 1;
+    return 0;
+}
+
 static int open_tables(lm_hashdb *db, MDB_txn *txn, unsigned create)
 {
-    static const struct {
-        const char *name;
-        size_t off;
-        unsigned flags;
-    } tables[] = {
-        {"meta", offsetof(lm_hashdb, meta), 0},
-        {"entries", offsetof(lm_hashdb, entries), 0},
-        {"pdq", offsetof(lm_hashdb, pdq), 0},
-        {"hashes", offsetof(lm_hashdb, hashes), MDB_DUPSORT | MDB_DUPFIXED},
-        {"lists", offsetof(lm_hashdb, lists), 0},
-        {"vframes", offsetof(lm_hashdb, vframes), 0},
-        {"list_attrs", offsetof(lm_hashdb, list_attrs), 0},
-        {"disabled", offsetof(lm_hashdb, disabled), 0},
-        {"hits", offsetof(lm_hashdb, hits), 0},
-        {"companions", offsetof(lm_hashdb, companions), 0},
-    };
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         MDB_dbi *dbi = (MDB_dbi *)((char *)db + tables[i].off);
         int rc = mdb_dbi_open(txn, tables[i].name, tables[i].flags | create, dbi);

@@ -145,6 +145,8 @@ int db_write(lm_hashdb *db, db_write_fn fn, void *ctx);
  * matches (hit counters), so that a matcher's refresh does not rebuild for them. */
 int db_write_keep_generation(lm_hashdb *db, db_write_fn fn, void *ctx);
 
+/* 1 when name (len bytes) is one of a hash list's LMDB tables. */
+int db_is_table_name(const void *name, size_t len);
 /* Check every page of the file in txn's snapshot (NULL: a new read txn). LM_E_DB when damaged. */
 int db_check_pages(lm_hashdb *db, MDB_txn *txn);
 

@@ -108,6 +108,30 @@ static void test_open_and_schema(const char *dir)
         fputc(i * 7, f);
     fclose(f);
     CHECK_EQ_INT(lm_hashdb_open(path, LM_DB_READONLY, &db, err, sizeof err), LM_E_DB);
+
+    /* A table record of the wrong size in LMDB's table directory (found by fuzz_db): LMDB
+     * would copy 48 bytes of it as the table's root and read pages far beyond the file. */
+    lm_hashdb_close(fresh_db(dir, "table-record"));
+    snprintf(file, sizeof file, "%s/table-record/data.mdb", dir);
+    f = fopen(file, "r+b");
+    CHECK(f != NULL);
+    static uint8_t bytes[1 << 20];
+    size_t n = fread(bytes, 1, sizeof bytes, f);
+    /* The "pdq" node: data size 48 (lo, hi), flags F_SUBDATA, key size 3, "pdq". */
+    static const uint8_t node[] = {48, 0, 0, 0, 2, 0, 3, 0, 'p', 'd', 'q'};
+    int patched = 0;
+    for (size_t i = 0; i + sizeof node <= n; i++)
+        if (memcmp(bytes + i, node, sizeof node) == 0) {
+            bytes[i] = 53;
+            patched++;
+        }
+    CHECK(patched >= 1);
+    rewind(f);
+    CHECK_EQ_INT(fwrite(bytes, 1, n, f), n);
+    fclose(f);
+    snprintf(path, sizeof path, "%s/table-record", dir);
+    CHECK_EQ_INT(lm_hashdb_open(path, LM_DB_READONLY, &db, err, sizeof err), LM_E_DB);
+    CHECK(strstr(err, "table directory is damaged") != NULL);
 }
 
 static void test_entries(const char *dir)
