@@ -1,20 +1,21 @@
 /*
  * libFuzzer harness: pmatch scan URL against a hostile server. The input is the raw bytes
  * the server sends back (status line, headers, body; chunked, redirects, lies about
- * Content-Length...). A loopback server thread answers every connection with the current
- * input and closes; fetch_run (cli/fetch.c, libcurl with tight limits) fetches
- * http://127.0.0.1:PORT/x from it, then the fetched item goes through scan_urls' own check
- * step (scan_url_check_item: lm_check, HTML sniffing, media listing against the final URL)
- * and its evidence records are written to memory (never to disk, never printed).
+ * Content-Length...): one response, or several separated by RESPONSE_SEP, the first for
+ * the first connection, the next for the next (a redirect hop), the last for all others.
+ * A loopback server thread answers each connection with its response and closes; fetch_run
+ * (cli/fetch.c, libcurl with tight limits) fetches http://127.0.0.1:PORT/x from it, then the
+ * fetched item goes through scan_urls' own check step (scan_url_check_item: lm_check, HTML
+ * sniffing, media listing against the final URL) and its evidence records are written to memory
+ * (never to disk, never printed).
  *
  * Never beyond loopback: the server itself is the HTTP proxy of every transfer, so a
  * redirect to any http:// host is sent to it (libcurl does not even resolve the host; the
  * proxy is an IP literal), other schemes are refused (protocols "http"), and no_proxy is
  * removed from the environment so no host can bypass the proxy. Redirects stay enabled
- * (max 2): each hop gets the same response again. No hangs: the server closes after each
+ * (max 2). No hangs: the server closes after each
  * response and bounds its reads and writes in time; transfers time out after 2 s.
- * Media found on a page are listed in the record but not fetched (each would be this same
- * response again).
+ * Media found on a page are listed in the records but not fetched.
  */
 #include <netinet/in.h>
 #include <pthread.h>
@@ -29,15 +30,15 @@
 #include "fetch.h"
 #include "hashdb.h"
 #include "html_media.h"
+#include "fuzz_common.h"
 #include "libmatch.h"
 #include "scan_urls.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define MAX_BODY (64u << 10)
 #define MAX_MEDIA 8
 #define MAX_REQUEST (1u << 20) /* request bytes read before answering anyway */
 #define IO_TIMEOUT_S 2
+#define RESPONSE_SEP "\n--next--\n"
 
 /* The response being served; guarded by mu. busy: a connection is being answered. */
 static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -45,6 +46,7 @@ static pthread_cond_t idle = PTHREAD_COND_INITIALIZER;
 static const uint8_t *cur_data;
 static size_t cur_size;
 static int serving, busy;
+static unsigned conn_index; /* connections answered for the current input */
 
 static int listen_fd = -1;
 static char url[64], proxy[64];
@@ -69,6 +71,24 @@ static void read_request(int fd)
     }
 }
 
+/* The response for connection i: part i of the input split on RESPONSE_SEP (the last
+ * part once there are no more). */
+static void response_part(const uint8_t *d, size_t n, unsigned i, const uint8_t **p, size_t *len)
+{
+    const size_t sep = sizeof RESPONSE_SEP - 1;
+    for (;;) {
+        const uint8_t *e = memmem(d, n, RESPONSE_SEP, sep);
+        if (!e || i == 0) {
+            *p = d;
+            *len = e ? (size_t)(e - d) : n;
+            return;
+        }
+        n -= (size_t)(e - d) + sep;
+        d = e + sep;
+        i--;
+    }
+}
+
 static void *server(void *arg)
 {
     (void)arg;
@@ -81,8 +101,10 @@ static void *server(void *arg)
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
         pthread_mutex_lock(&mu);
         int on = serving;
-        const uint8_t *d = cur_data;
-        size_t n = cur_size;
+        const uint8_t *d = NULL;
+        size_t n = 0;
+        if (on)
+            response_part(cur_data, cur_size, conn_index++, &d, &n);
         busy = on;
         pthread_mutex_unlock(&mu);
         if (on) { /* else a connection left over from an earlier input: just close it */
@@ -142,6 +164,7 @@ static int setup(void)
     if (fetch_global_init() != 0)
         return -1;
     html_media_init();
+    fuzz_quiet();
     unsetenv("no_proxy");
     unsetenv("NO_PROXY");
     matcher = open_matcher();
@@ -196,6 +219,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pthread_mutex_lock(&mu);
     cur_data = data;
     cur_size = size;
+    conn_index = 0;
     serving = 1;
     pthread_mutex_unlock(&mu);
 

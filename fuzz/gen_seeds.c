@@ -315,6 +315,13 @@ static void http_seeds(void)
     put_text("301-redirect", "HTTP/1.1 301 Moved Permanently\r\nLocation: http://example.test/"
                              "next\r\nContent-Length: 0\r\n\r\n");
     put_text("302-relative", "HTTP/1.1 302 Found\r\nLocation: ../y?z=1\r\n\r\n");
+    /* Two responses (fuzz_http's separator): a redirect, then the page it leads to, whose
+     * media resolve against the final URL. */
+    put_text("301-then-html",
+             "HTTP/1.1 301 Moved Permanently\r\nLocation: http://other.test/dir/page.html\r\n"
+             "Content-Length: 0\r\n\r\n\n--next--\n"
+             "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"
+             "<html><img src=\"a.jpg\"><img srcset=\"../b.png 2x\"></html>");
     put_text("404", "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 9\r\n"
                     "\r\nnot found");
     /* Over the 64 KiB limit of the harness: declared, and chunked without a length. */
