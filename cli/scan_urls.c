@@ -142,9 +142,8 @@ static url_item *item_of(fetch_result *f)
     return (url_item *)(void *)((char *)f - offsetof(url_item, f));
 }
 
-/* lm_check the body; a URL given by the user that is an HTML page gets its media listed.
- * Runs on a worker thread; frees the body. */
-static void process(run *r, url_item *it)
+void scan_url_check_item(const lm_matcher *m, const lm_check_options *check, size_t max_media,
+                         url_item *it, int *matched_out, int *failed_out)
 {
     fetch_result *f = &it->f;
     int matched = 0, failed = 0;
@@ -153,7 +152,7 @@ static void process(run *r, url_item *it)
         snprintf(it->error, sizeof it->error, "%s", f->error);
         failed = 1;
     } else {
-        lm_status st = lm_check(r->m, it->body, f->len, r->check, &it->check);
+        lm_status st = lm_check(m, it->body, f->len, check, &it->check);
         if (st != LM_OK) {
             it->error_code = st == LM_E_LIMIT_BYTES ? "too_large" : "check_failed";
             snprintf(it->error, sizeof it->error, "%.60s%s%.180s", lm_strerror(st),
@@ -171,7 +170,7 @@ static void process(run *r, url_item *it)
         (html_content_type(f->content_type) || html_sniff(it->body, f->len))) {
         it->kind = URL_ITEM_PAGE;
         const char *base = f->final_url ? f->final_url : f->url;
-        if (html_media_extract(it->body, f->len, base, r->cfg->max_media, &it->media) != 0) {
+        if (html_media_extract(it->body, f->len, base, max_media, &it->media) != 0) {
             it->error_code = "no_memory";
             snprintf(it->error, sizeof it->error, "out of memory listing the page's media");
             failed = 1;
@@ -180,6 +179,15 @@ static void process(run *r, url_item *it)
     }
     free(it->body);
     it->body = NULL;
+    *matched_out = matched;
+    *failed_out = failed;
+}
+
+/* Runs on a worker thread. */
+static void process(run *r, url_item *it)
+{
+    int matched, failed;
+    scan_url_check_item(r->m, r->check, r->cfg->max_media, it, &matched, &failed);
     pthread_mutex_lock(&r->mu);
     r->fetched++;
     r->matched += matched;

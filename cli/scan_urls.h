@@ -74,4 +74,15 @@ typedef struct scan_url_totals {
 int scan_urls(const lm_matcher *m, const lm_check_options *check, int json, int quiet, int jobs,
               const scan_url_config *cfg, char *const *urls, size_t n, scan_url_totals *t);
 
+/*
+ * What scan_urls does with one fetched item (it->f filled by fetch_run, it->body the
+ * body it took): lm_check the body; a URL_ITEM_URL that is an HTML page (declared or
+ * sniffed, and not decodable media) becomes URL_ITEM_PAGE with its media listed against
+ * the final URL (at most max_media). Sets it->checked/check/size or it->error_code, frees
+ * it->body; *matched and *failed are 0 or 1. Thread-safe; exposed for fuzz/fuzz_http.c.
+ */
+struct url_item;
+void scan_url_check_item(const lm_matcher *m, const lm_check_options *check, size_t max_media,
+                         struct url_item *it, int *matched, int *failed);
+
 #endif

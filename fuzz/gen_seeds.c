@@ -247,6 +247,99 @@ static void hash_text_seeds(void)
     put_text("short", "abc");
 }
 
+/* Responses of a hostile web server (fuzz_http): headers + body as one seed each. */
+static void put_response(const char *name, const char *head, const uint8_t *body, size_t n)
+{
+    size_t h = strlen(head);
+    uint8_t *b = malloc(h + n + 1);
+    if (!b) {
+        failures++;
+        return;
+    }
+    memcpy(b, head, h);
+    if (n)
+        memcpy(b + h, body, n);
+    put(name, b, h + n);
+    free(b);
+}
+
+static void http_seeds(void)
+{
+    char head[512];
+    synth_image rgb;
+    uint8_t *jpg = NULL;
+    size_t n = 0;
+    if (synth_make(&rgb, 48, 32, 1) || synth_encode_jpeg(&rgb, 50, &jpg, &n)) {
+        failures++;
+        return;
+    }
+    synth_free(&rgb);
+    snprintf(head, sizeof head,
+             "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: %zu\r\n\r\n", n);
+    put_response("200-image", head, jpg, n);
+    /* The same image chunked, in 100-byte chunks with an extension and a trailer. */
+    size_t cap = n + n / 100 * 16 + 256, k = 0;
+    char *ch = malloc(cap);
+    if (ch) {
+        k = (size_t)snprintf(ch, cap,
+                             "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\n"
+                             "Transfer-Encoding: chunked\r\n\r\n");
+        for (size_t off = 0; off < n; off += 100) {
+            size_t c = n - off < 100 ? n - off : 100;
+            k += (size_t)snprintf(ch + k, cap - k, "%zx%s\r\n", c, off ? "" : ";ext=1");
+            memcpy(ch + k, jpg + off, c);
+            k += c;
+            k += (size_t)snprintf(ch + k, cap - k, "\r\n");
+        }
+        k += (size_t)snprintf(ch + k, cap - k, "0\r\nX-Trailer: t\r\n\r\n");
+        put("200-chunked-image", (const uint8_t *)ch, k);
+        free(ch);
+    }
+    /* Content-Length larger than the body: the server closes early. */
+    snprintf(head, sizeof head,
+             "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: %zu\r\n\r\n", n + 500);
+    put_response("200-short-body", head, jpg, n);
+    free(jpg);
+    put_text("200-html",
+             "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+             "Connection: close\r\n\r\n"
+             "<!doctype html><html><head><base href=\"/media/\">"
+             "<meta property=\"og:image\" content=\"http://cdn.example.test/og.jpg\">"
+             "<link rel=\"image_src\" href=\"thumb.png\"></head><body>"
+             "<img src=\"a.jpg\" srcset=\"a-1x.jpg 1x, //other.test/a-2x.jpg 2x\">"
+             "<picture><source srcset=\"b.webp 100w, b2.webp 200w\"><img src=\"b.png\"></picture>"
+             "<video src=\"v.mp4\" poster=\"p.gif\"></video><a href=\"full.jpeg#f\">x</a>"
+             "</body></html>");
+    put_text("200-html-sniffed", "HTTP/1.0 200 OK\r\n\r\n\xef\xbb\xbf  <html><img src=x.png>");
+    put_text("200-empty", "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+    put_text("301-redirect", "HTTP/1.1 301 Moved Permanently\r\nLocation: http://example.test/"
+                             "next\r\nContent-Length: 0\r\n\r\n");
+    put_text("302-relative", "HTTP/1.1 302 Found\r\nLocation: ../y?z=1\r\n\r\n");
+    /* Two responses (fuzz_http's separator): a redirect, then the page it leads to, whose
+     * media resolve against the final URL. */
+    put_text("301-then-html",
+             "HTTP/1.1 301 Moved Permanently\r\nLocation: http://other.test/dir/page.html\r\n"
+             "Content-Length: 0\r\n\r\n\n--next--\n"
+             "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n"
+             "<html><img src=\"a.jpg\"><img srcset=\"../b.png 2x\"></html>");
+    put_text("404", "HTTP/1.1 404 Not Found\r\nContent-Type: text/html\r\nContent-Length: 9\r\n"
+                    "\r\nnot found");
+    /* Over the 64 KiB limit of the harness: declared, and chunked without a length. */
+    size_t big = (64u << 10) + 4096;
+    uint8_t *body = malloc(big + 64);
+    if (body) {
+        memset(body, 'A', big + 64);
+        snprintf(head, sizeof head, "HTTP/1.1 200 OK\r\nContent-Length: %zu\r\n\r\n", big);
+        put_response("200-over-limit", head, body, big);
+        memcpy(body, "10400\r\n", 7); /* one 66560-byte chunk */
+        memcpy(body + 7 + 0x10400, "\r\n0\r\n\r\n", 7);
+        put_response("200-over-limit-chunked",
+                     "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", body,
+                     7 + 0x10400 + 7);
+        free(body);
+    }
+}
+
 /* A small database with a few entries: data.mdb as the seed. */
 static void db_seeds(void)
 {
@@ -372,6 +465,8 @@ int main(int argc, char **argv)
         db_seeds();
     else if (!strcmp(h, "video"))
         video_seeds();
+    else if (!strcmp(h, "http"))
+        http_seeds();
     /* Other harnesses: add a NAME_seeds() here, or check small text seeds into seeds/NAME/. */
     FILE *f = fopen(argv[3], "w");
     if (!f || fclose(f) != 0)
