@@ -2,7 +2,7 @@
 # fuzz/run.sh [HARNESS|all] [SECONDS]: run libFuzzer harnesses with ASan+UBSan.
 # Builds build-libfuzzer (clang, -Dfuzzing=true, library instrumented too) when
 # missing. Corpora live outside git in build-libfuzzer/corpus/NAME (seeded from
-# the generated seeds, fuzz/regressions/NAME); crashes go to
+# the generated seeds, fuzz/seeds/NAME and fuzz/regressions/NAME); crashes go to
 # build-libfuzzer/crashes/NAME/. Prints executions and final coverage per harness.
 # JOBS=2 runs two harnesses at a time (default 1).
 set -eu
@@ -25,7 +25,8 @@ run_one() {
     mkdir -p "$B/corpus/$n" "$B/crashes/$n"
     log="$B/crashes/$n/fuzz.log"
     extra=
-    [ -d "fuzz/regressions/$n" ] && extra="fuzz/regressions/$n"
+    [ -d "fuzz/seeds/$n" ] && extra="fuzz/seeds/$n"
+    [ -d "fuzz/regressions/$n" ] && extra="$extra fuzz/regressions/$n"
     "$B/fuzz/fuzz_$n" -max_total_time="$SECONDS_EACH" -rss_limit_mb=2048 -timeout=20 \
         -max_len=262144 -print_final_stats=1 -artifact_prefix="$B/crashes/$n/" \
         "$B/corpus/$n" "$B/fuzz/corpus/$n" $extra >"$log" 2>&1 || true
