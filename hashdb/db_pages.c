@@ -155,20 +155,29 @@ int db_pages_open(db_pagefile *pf, lm_hashdb *db, uint64_t txnid)
     if (psize < 512 || psize > 65536 || (psize & (psize - 1)) || 2 * psize > pf->size)
         return bad(pf, "meta page has a bad page size ", psize, 0);
     pf->psize = psize;
+    uint64_t txns[2];
     for (int i = 0; i < 2; i++) {
         const uint8_t *p = pf->map + i * psize, *m0 = p + PAGEHDR;
         if (!(rd(p + 10, 2) & P_META) || rd(m0, 4) != 0xBEEFC0DEu || rd(m0 + 4, 4) != 1)
             return bad(pf, "meta page %llu is damaged", (uint64_t)i, 0);
         if (rd(m0 + 24, 4) != psize)
             return bad(pf, "meta pages disagree on the page size", 0, 0);
-        uint64_t txn = rd(m0 + 128, 8);
-        if ((txnid && txn == txnid) || (!txnid && (!best || txn > best_txn))) {
-            best = m0;
-            best_txn = txn;
-        }
+        txns[i] = rd(m0 + 128, 8);
     }
-    if (!best)
-        return bad(pf, "no meta page for transaction %llu (database busy?)", txnid, 0);
+    /*
+     * Pick the meta page LMDB uses. It opens at the newest transaction (ties: page 0) but
+     * reads the meta page of a transaction by its parity (page txnid & 1), where it wrote
+     * it; a damaged file can have other pages there, so that page must hold the transaction.
+     */
+    uint64_t want = txnid ? txnid : txns[txns[1] > txns[0]];
+    int idx = (int)(want & 1);
+    if (txns[idx] != want && want != 0)
+        return bad(pf, "meta page %llu does not hold transaction %llu (damaged, or busy)",
+                   (uint64_t)idx, want);
+    if (want == 0)
+        idx = 0; /* a new file: both pages hold transaction 0 */
+    best = pf->map + idx * psize + PAGEHDR;
+    best_txn = txns[idx];
     pf->txnid = best_txn;
     pf->npages = rd(best + 120, 8) + 1;
     if (pf->npages < 2 || pf->npages > pf->size / psize)
