@@ -107,14 +107,9 @@ void lm_db_companion_set_free(lm_db_companion_set *s)
     memset(s, 0, sizeof *s);
 }
 
-typedef struct load_ctx {
-    lm_db_companion_set *out;
-    size_t cap;
-    int status;
-} load_ctx;
-
-static int grow(lm_db_companion_set *s, size_t cap)
+static int grow(void *set, size_t cap)
 {
+    lm_db_companion_set *s = set;
     lm_pdq_hash *h = realloc(s->hashes, cap * sizeof *h);
     if (h)
         s->hashes = h;
@@ -129,12 +124,12 @@ static int grow(lm_db_companion_set *s, size_t cap)
 
 static int on_record(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
-    load_ctx *c = vctx;
+    db_bulk_load *c = vctx;
     if (kl != DB_COMPANION_KEY || vl != DB_COMPANION_REC || k[8] == 0) {
         c->status = LM_E_DB;
         return 1;
     }
-    lm_db_companion_set *s = c->out;
+    lm_db_companion_set *s = c->set;
     if (s->count == c->cap) {
         c->cap *= 2;
         if (grow(s, c->cap)) {
@@ -158,30 +153,8 @@ lm_status lm_hashdb_load_companions(lm_hashdb *db, lm_db_companion_set *out)
     int st = db_read_begin(db, &txn);
     if (st)
         return st;
-    db_pagefile pf;
-    memset(&pf, 0, sizeof pf);
-    db_tree t;
-    if (db_pages_open(&pf, db, (uint64_t)mdb_txn_id(txn)) || db_pages_find(&pf, "companions", &t))
-        st = db_err(db, db_pages_status(&pf), "%s/data.mdb: %s", db->path, pf.why);
-    load_ctx c = {out, 0, LM_OK};
-    if (st == LM_OK) {
-        size_t most = pf.size / (DB_COMPANION_KEY + DB_COMPANION_REC);
-        c.cap = t.entries < most ? (size_t)t.entries : most;
-        if (c.cap < 16)
-            c.cap = 16;
-        if (grow(out, c.cap))
-            st = db_err(db, LM_E_NOMEM, "out of memory for %zu companion hashes", c.cap);
-    }
-    if (st == LM_OK && db_pages_walk(&pf, &t, on_record, &c, NULL) && c.status == LM_OK)
-        st = pf.nomem ? db_err(db, LM_E_NOMEM, "%s/data.mdb: %s", db->path, pf.why)
-                      : db_err(db, LM_E_DB,
-                               "%s/data.mdb: companions table damaged: %s (run 'pmatch db verify')",
-                               db->path, pf.why);
-    if (st == LM_OK && c.status)
-        st = db_err(db, c.status,
-                    c.status == LM_E_NOMEM ? "out of memory loading companion hashes"
-                                           : "a companion record is damaged");
-    db_pages_close(&pf);
+    st = db_bulk_load_table(db, txn, "companions", "companion",
+                            DB_COMPANION_KEY + DB_COMPANION_REC, out, grow, on_record);
     db_read_end(db, txn);
     if (st)
         lm_db_companion_set_free(out);

@@ -1,8 +1,8 @@
 /*
- * Bulk load of every PDQ hash. The compact 'pdq' table is read straight from
- * the file's pages with the bounds-checked walker (db_pages.c), inside an
- * LMDB read transaction that pins the snapshot: one pass, no cursor overhead,
- * and a damaged page is an error instead of a crash.
+ * Bulk loads: every PDQ hash (here) and every companion (db_companions.c). A
+ * table is read straight from the file's pages with the bounds-checked walker
+ * (db_pages.c), inside an LMDB read transaction that pins the snapshot: one
+ * pass, no cursor overhead, and a damaged page is an error instead of a crash.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +20,9 @@ void lm_db_pdq_set_free(lm_db_pdq_set *s)
     memset(s, 0, sizeof *s);
 }
 
-static int grow(lm_db_pdq_set *s, size_t cap)
+static int grow(void *set, size_t cap)
 {
+    lm_db_pdq_set *s = set;
     lm_pdq_hash *h = realloc(s->hashes, cap * sizeof *h);
     if (h)
         s->hashes = h;
@@ -34,20 +35,14 @@ static int grow(lm_db_pdq_set *s, size_t cap)
     return h && ids && q ? 0 : -1;
 }
 
-typedef struct load_ctx {
-    lm_db_pdq_set *out;
-    size_t cap;
-    int status;
-} load_ctx;
-
 static int on_record(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
-    load_ctx *c = vctx;
+    db_bulk_load *c = vctx;
     if (kl != 8 || vl != DB_PDQ_REC) {
         c->status = LM_E_DB;
         return 1;
     }
-    lm_db_pdq_set *s = c->out;
+    lm_db_pdq_set *s = c->set;
     if (s->count == c->cap) {
         c->cap *= 2;
         if (grow(s, c->cap)) {
@@ -62,6 +57,39 @@ static int on_record(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, 
     return 0;
 }
 
+int db_bulk_load_table(lm_hashdb *db, MDB_txn *txn, const char *name, const char *what,
+                       size_t record_bytes, void *set, int (*reserve)(void *set, size_t cap),
+                       db_rec_fn fn)
+{
+    db_pagefile pf;
+    memset(&pf, 0, sizeof pf);
+    db_tree t;
+    int st = LM_OK;
+    if (db_pages_open(&pf, db, (uint64_t)mdb_txn_id(txn)) || db_pages_find(&pf, name, &t))
+        st = db_err(db, db_pages_status(&pf), "%s/data.mdb: %s", db->path, pf.why);
+    db_bulk_load c = {set, 0, LM_OK};
+    if (st == LM_OK) {
+        /* Size from the tree's count, but never beyond what the file could hold. */
+        size_t most = pf.size / record_bytes;
+        c.cap = t.entries < most ? (size_t)t.entries : most;
+        if (c.cap < 16)
+            c.cap = 16;
+        if (reserve(set, c.cap))
+            st = db_err(db, LM_E_NOMEM, "out of memory for %zu %s hashes", c.cap, what);
+    }
+    if (st == LM_OK && db_pages_walk(&pf, &t, fn, &c, NULL) && c.status == LM_OK)
+        st = pf.nomem ? db_err(db, LM_E_NOMEM, "%s/data.mdb: %s", db->path, pf.why)
+                      : db_err(db, LM_E_DB,
+                               "%s/data.mdb: %s table damaged: %s (run 'pmatch db verify')",
+                               db->path, name, pf.why);
+    if (st == LM_OK && c.status)
+        st = c.status == LM_E_NOMEM
+                 ? db_err(db, LM_E_NOMEM, "out of memory loading %s hashes", what)
+                 : db_err(db, c.status, "a %s record is damaged", what);
+    db_pages_close(&pf);
+    return st;
+}
+
 lm_status lm_hashdb_load_pdq(lm_hashdb *db, lm_db_pdq_set *out)
 {
     if (!db || !out)
@@ -72,31 +100,8 @@ lm_status lm_hashdb_load_pdq(lm_hashdb *db, lm_db_pdq_set *out)
     if (st)
         return st;
     st = db_meta_get_u64(db, txn, "generation", &out->generation, 8);
-    db_pagefile pf;
-    memset(&pf, 0, sizeof pf);
-    db_tree t;
-    if (st == LM_OK &&
-        (db_pages_open(&pf, db, (uint64_t)mdb_txn_id(txn)) || db_pages_find(&pf, "pdq", &t)))
-        st = db_err(db, db_pages_status(&pf), "%s/data.mdb: %s", db->path, pf.why);
-    load_ctx c = {out, 0, LM_OK};
-    if (st == LM_OK) {
-        /* Size from the tree's count, but never beyond what the file could hold. */
-        c.cap = t.entries < pf.size / DB_PDQ_REC ? (size_t)t.entries : pf.size / DB_PDQ_REC;
-        if (c.cap < 16)
-            c.cap = 16;
-        if (grow(out, c.cap))
-            st = db_err(db, LM_E_NOMEM, "out of memory for %zu PDQ hashes", c.cap);
-    }
-    if (st == LM_OK && db_pages_walk(&pf, &t, on_record, &c, NULL) && c.status == LM_OK)
-        st = pf.nomem ? db_err(db, LM_E_NOMEM, "%s/data.mdb: %s", db->path, pf.why)
-                      : db_err(db, LM_E_DB,
-                               "%s/data.mdb: PDQ table damaged: %s (run 'pmatch db verify')",
-                               db->path, pf.why);
-    if (st == LM_OK && c.status)
-        st = db_err(db, c.status,
-                    c.status == LM_E_NOMEM ? "out of memory loading PDQ hashes"
-                                           : "a PDQ record is damaged");
-    db_pages_close(&pf);
+    if (st == LM_OK)
+        st = db_bulk_load_table(db, txn, "pdq", "PDQ", DB_PDQ_REC, out, grow, on_record);
     db_read_end(db, txn);
     if (st)
         lm_db_pdq_set_free(out);

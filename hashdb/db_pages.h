@@ -45,4 +45,21 @@ void db_tree_from_bytes(db_tree *t, const uint8_t *p);
 /* The status for a failed open/walk/check: LM_E_NOMEM or LM_E_DB. */
 int db_pages_status(const db_pagefile *pf);
 
+/* A bulk load in progress (db_bulk_load_table): what its record callback fills. */
+typedef struct db_bulk_load {
+    void *set;  /* the caller's set of arrays */
+    size_t cap; /* their capacity; the callback doubles it (reserve) when full */
+    int status; /* set by the callback: LM_E_DB for a bad record, LM_E_NOMEM */
+} db_bulk_load;
+
+/*
+ * Load every record of table `name` in txn's snapshot with the bounds-checked walker:
+ * reserve(set, n) first for the tree's count, capped by what the file could hold at
+ * record_bytes each; then fn(db_bulk_load *, ...) per record. `what` names the
+ * records in messages ("PDQ", "companion"). LM_OK, LM_E_NOMEM or LM_E_DB (db->err set).
+ */
+int db_bulk_load_table(lm_hashdb *db, MDB_txn *txn, const char *name, const char *what,
+                       size_t record_bytes, void *set, int (*reserve)(void *set, size_t cap),
+                       db_rec_fn fn);
+
 #endif
