@@ -410,13 +410,9 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
         /* verdict from the frames (check_video) */
     } else if (st == LM_OK && hs == LM_OK) {
         out->decoded = 1;
-        if (q.has_trimmed) {
-            out->has_trimmed = 1;
-            out->trimmed.pdq = q.trimmed[0];
-            memcpy(out->trimmed.dihedral, q.trimmed, sizeof out->trimmed.dihedral);
-            out->trimmed.quality = q.trimmed_quality;
-            out->trimmed.format = q.image.format;
-        }
+        out->has_trimmed = q.has_trimmed;
+        if (q.has_trimmed)
+            out->trimmed = q.trimmed;
         st = search_image(snap, &o, radius, out, &l, &low_quality);
     } else if (st == LM_OK) {
         if (hs == LM_E_NOMEM) {

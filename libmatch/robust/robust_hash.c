@@ -171,7 +171,10 @@ lm_status lm_query_hashes_compute(const lm_decode_opts *opts, int dihedral, int 
         return st;
     uint32_t x, y, w, h;
     if (trim && trimmed_rect(&px, &out->bands, &x, &y, &w, &h)) {
-        st = lm_hash_subimage(&px, x, y, w, h, dihedral, out->trimmed, &out->trimmed_quality, err);
+        lm_image_hash *t = &out->trimmed;
+        st = lm_hash_subimage(&px, x, y, w, h, dihedral, t->dihedral, &t->quality, err);
+        t->pdq = t->dihedral[0];
+        t->format = out->image.format;
         out->has_trimmed = st == LM_OK;
     }
     lm_pixels_free(&px);

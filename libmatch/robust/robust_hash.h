@@ -39,10 +39,10 @@ lm_status lm_hash_subimage(const lm_pixels *px, uint32_t x, uint32_t y, uint32_t
 /* What lm_check matches for a still image. */
 typedef struct lm_query_hashes {
     lm_image_hash image;    /* the plain hash (reference-compatible), dihedrals when asked */
-    int has_trimmed;        /* 1 when borders were found and trimmed[] is valid */
+    int has_trimmed;        /* 1 when borders were found and trimmed is valid */
     lm_border_bands bands;  /* in pixels of the decoded (bounded) image */
-    lm_pdq_hash trimmed[8]; /* the content's hash; [1..7] with dihedral */
-    int trimmed_quality;
+    lm_image_hash trimmed;  /* the content's hash (pdq, quality, format; dihedral[1..7]
+                               with dihedral), as lm_check_result.trimmed */
 } lm_query_hashes;
 
 /* Decode once; plain hash, and the trimmed hash when trim is set. Codes as lm_hash_memory. */
