@@ -277,6 +277,14 @@ int lm_index_check(const lm_index *ix, const void *p, size_t len)
     return lm_ix_touch(ix, p, len);
 }
 
+int lm_index_hash_at(const lm_index *ix, size_t pos, const lm_pdq_hash **out)
+{
+    if (!ix || pos >= ix->n || lm_ix_touch(ix, &ix->hashes[pos], sizeof ix->hashes[pos]))
+        return -1;
+    *out = &ix->hashes[pos];
+    return 0;
+}
+
 int lm_index_damaged(const lm_index *ix)
 {
     return ix && ix->map && atomic_load(&ix->map->damaged);

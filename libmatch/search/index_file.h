@@ -70,6 +70,9 @@ int lm_index_is_mapped(const lm_index *ix);
  */
 int lm_index_check(const lm_index *ix, const void *p, size_t len);
 
+/* Entry pos's hash, checked first: 0, or -1 (damaged, or pos out of range). */
+int lm_index_hash_at(const lm_index *ix, size_t pos, const lm_pdq_hash **out);
+
 /* 1 once any query or check found damage. */
 int lm_index_damaged(const lm_index *ix);
 
