@@ -10,6 +10,7 @@
 #include "db_add_media.h"
 #include "db_manage.h"
 #include "hashdb.h"
+#include "index_store.h"
 #include "libmatch.h"
 
 #define MAX_PRINTED_LINES 1000
@@ -210,6 +211,10 @@ static int do_import(const db_args *a, const char *file)
            lm_db_format_name(r.format), (unsigned long long)r.duplicates, (unsigned long long)r.bad,
            (unsigned long long)r.removed, (unsigned long long)r.updated,
            (unsigned long long)r.not_found, (unsigned long long)r.skipped);
+    /* The search index is built with the list, so the next matcher opens it ready. */
+    if ((st = lm_list_index_update(db, 0)) != LM_OK)
+        fprintf(stderr, "pmatch db import: search index not written (%s): the next match "
+                        "builds it\n", lm_strerror(st));
     lm_hashdb_close(db);
     return PMATCH_EXIT_OK;
 }

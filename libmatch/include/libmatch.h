@@ -458,6 +458,19 @@ LM_API lm_status lm_match_pdq(const lm_matcher *m, const lm_pdq_hash *hash, int 
                               const lm_check_options *opts, lm_match *matches, size_t cap,
                               size_t *found);
 
+/*
+ * The k PDQ entries nearest to *hash within max_distance (0..256), exact, for
+ * an analyst's "closest known hashes" triage: only entries active now (removed,
+ * disabled and disabled-list entries are skipped, even when they were removed
+ * after the matcher was opened), closest first, ties by entry order; a crop
+ * companion stands for its entry (region set). Negative-list entries are
+ * included and flagged LM_MATCH_NEGATIVE; no hits are counted.
+ *  [out] matches  room for k (may be NULL when k == 0); *found: how many (<= k).
+ * Returns LM_OK, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_DB. Thread-safe.
+ */
+LM_API lm_status lm_match_nearest(const lm_matcher *m, const lm_pdq_hash *hash, int k,
+                                  int max_distance, lm_match *matches, size_t *found);
+
 /* Match an exact digest (type MD5/SHA1/SHA256, len 16/20/32 bytes). */
 LM_API lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const uint8_t *digest,
                                  size_t len, lm_match *matches, size_t cap, size_t *found);
