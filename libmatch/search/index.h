@@ -77,6 +77,10 @@ lm_status lm_index_knn(const lm_index *ix, const lm_pdq_hash *q, int k, lm_searc
 lm_status lm_index_knn_within(const lm_index *ix, const lm_pdq_hash *q, int k, int max_distance,
                               lm_search_hit *hits, size_t *found);
 
+/* The previous release's k-NN (radii 7, 15, 31, then a scan): bench-search's baseline. */
+lm_status lm_index_knn_radii(const lm_index *ix, const lm_pdq_hash *q, int k, lm_search_hit *hits,
+                             size_t *found);
+
 /*
  * Batch forms over qs[0..nq), parallel with OpenMP (nthreads <= 0: all cores,
  * 1: serial; serial when built without OpenMP). Query j writes to

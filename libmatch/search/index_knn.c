@@ -48,6 +48,40 @@ static int scan_knn(const lm_index *ix, const lm_pdq_hash *q, int max_d, lm_hit_
     return 0;
 }
 
+/*
+ * The scan that finishes a growing-radius search stopped before ring rho:
+ * entries whose smallest key distance is below rho were already offered to
+ * the sink (kept, or farther than the bound), so only the others are pushed.
+ */
+static int scan_rest(const lm_index *ix, const lm_pdq_hash *q, int rho, int max_d, lm_hit_sink *s)
+{
+    uint16_t dist[SCAN_CHUNK], qw[LM_MIH_BOXES];
+    const uint16_t kmask = (uint16_t)((1u << ix->key_bits) - 1);
+    for (int i = 0; i < LM_MIH_BOXES; i++)
+        qw[i] = lm_box(q, i);
+    int bound = s->len == s->cap && s->hits[0].distance < max_d ? s->hits[0].distance : max_d;
+    for (size_t b = 0; b < ix->n; b += SCAN_CHUNK) {
+        size_t len = ix->n - b < SCAN_CHUNK ? ix->n - b : SCAN_CHUNK;
+        if (lm_ix_touch(ix, ix->hashes + b, len * sizeof *ix->hashes))
+            return -1;
+        ix->kern->dist_many(q, ix->hashes + b, len, dist);
+        for (size_t j = 0; j < len; j++) {
+            if (dist[j] > bound)
+                continue;
+            const lm_pdq_hash *h = &ix->hashes[b + j];
+            int seen = 0;
+            for (int t = 0; t < LM_MIH_BOXES && !seen; t++)
+                seen = __builtin_popcount((unsigned)((lm_box(h, t) ^ qw[t]) & kmask)) < rho;
+            if (seen)
+                continue;
+            lm_hit_sink_push(s, (uint32_t)(b + j), dist[j]);
+            if (s->len == s->cap && s->hits[0].distance < bound)
+                bound = s->hits[0].distance;
+        }
+    }
+    return 0;
+}
+
 typedef struct knn_ctx {
     const lm_index *ix;
     const lm_pdq_hash *q;
@@ -191,13 +225,15 @@ static int mih_knn(const lm_index *ix, const lm_pdq_hash *q, int max_d, lm_hit_s
     const double scan = (double)ix->n * COST_SCAN;
     for (int rho = 0; rho <= w; rho++) {
         /* unseen entries are >= 16 rho away */
-        if (16 * rho > knn_bound(&c) && (s->len == s->cap || 16 * rho > max_d))
+        const int bound = knn_bound(&c);
+        if (16 * rho > bound)
             break;
-        double ring = LM_MIH_BOXES * binom(w, rho) * (COST_PROBE + bucket * COST_FILTER);
-        if (rho > 0 && ring > scan) { /* cheaper to start over with a scan */
-            lm_hit_sink_init(s, s->hits, s->cap);
-            return scan_knn(ix, q, max_d, s);
-        }
+        /* the rings still needed at this bound, against a scan of what is left */
+        double rest = 0;
+        for (int r = rho; r <= w && 16 * r <= bound; r++)
+            rest += LM_MIH_BOXES * binom(w, r) * (COST_PROBE + bucket * COST_FILTER);
+        if (rho > 0 && rest > scan)
+            return scan_rest(ix, q, rho, max_d, s);
         c.rho = rho;
         for (int t = 0; t < LM_MIH_BOXES && !c.bad; t++) {
             uint32_t qk = c.qw[t] & c.kmask;
@@ -246,4 +282,39 @@ lm_status lm_index_knn(const lm_index *ix, const lm_pdq_hash *q, int k, lm_searc
                        size_t *found)
 {
     return lm_index_knn_within(ix, q, k, 8 * LM_PDQ_BYTES, hits, found);
+}
+
+/* The k-NN of the previous release, kept as bench-search's baseline: range
+ * searches at radii 7, 15, 31 until one holds k entries, else a full scan. */
+lm_status lm_index_knn_radii(const lm_index *ix, const lm_pdq_hash *q, int k, lm_search_hit *hits,
+                             size_t *found)
+{
+    static const int radii[] = {7, 15, 31};
+    if (!ix || !q || !found || k < 0 || (!hits && k > 0))
+        return LM_E_INVALID_ARG;
+    size_t want = (size_t)k < ix->n ? (size_t)k : ix->n;
+    *found = 0;
+    if (want == 0)
+        return LM_OK;
+    lm_hit_sink s;
+    if (want < ix->n) {
+        for (size_t i = 0; i < sizeof radii / sizeof radii[0]; i++) {
+            if (lm_index_plan(ix, radii[i]) != LM_SEARCH_MIH)
+                continue;
+            lm_hit_sink_init(&s, hits, want);
+            if (lm_index_mih_range(ix, q, radii[i], &s))
+                return LM_E_DB;
+            if (s.total >= want) {
+                lm_hit_sink_finish(&s);
+                *found = want;
+                return LM_OK;
+            }
+        }
+    }
+    lm_hit_sink_init(&s, hits, want);
+    if (scan_knn(ix, q, 8 * LM_PDQ_BYTES, &s))
+        return LM_E_DB;
+    lm_hit_sink_finish(&s);
+    *found = want;
+    return LM_OK;
 }
