@@ -28,7 +28,9 @@ typedef struct req_state {
     int post_error;
     int too_large;
     int rejected; /* a reply was queued before the end of the body */
-    int counted;  /* counted in metrics.in_flight */
+    int discard;  /* over a limit: the rest of the body is dropped, the error sent at the end */
+    uint64_t dropped;
+    int counted; /* counted in metrics.in_flight */
     int status;
     const char *verdict;
     int matches;
@@ -306,6 +308,14 @@ enum MHD_Result serve_http_handler(void *cls, struct MHD_Connection *c, const ch
         *upload_data_size = 0;
         return now_monotonic() > st->deadline ? MHD_NO : MHD_YES;
     }
+    if (*upload_data_size && st->discard) {
+        st->dropped += *upload_data_size;
+        *upload_data_size = 0;
+        if (now_monotonic() > st->deadline)
+            return refuse(c, st, 408, "request_timeout", "the request took too long to arrive", 0,
+                          0);
+        return MHD_YES;
+    }
     if (*upload_data_size) {
         size_t size = *upload_data_size;
         *upload_data_size = 0;
@@ -320,15 +330,15 @@ enum MHD_Result serve_http_handler(void *cls, struct MHD_Connection *c, const ch
         } else {
             body_append(s, st, upload_data, size);
         }
-        if (st->too_large) {
-            char msg[128];
-            snprintf(msg, sizeof msg, "request body over the limit of %" PRIu64 " bytes",
-                     s->cfg.max_body);
-            enum MHD_Result q = refuse(c, st, 413, "body_too_large", msg, 0, 0);
-            return q == MHD_YES ? MHD_YES : MHD_NO;
+        /* Too large or two files: the rest is read and dropped (a reply queued before the
+         * body has been read would be lost to the TCP reset of closing on unread data); the
+         * error goes out at the end of the body. */
+        if (st->too_large || st->post_error == 2) {
+            st->discard = 1;
+            free(st->buf);
+            st->buf = NULL;
+            st->cap = 0;
         }
-        if (st->post_error == 2)
-            return refuse(c, st, 400, "too_many_files", "only one file per request", 0, 0);
         return MHD_YES;
     }
     /* The whole request is here. */
@@ -339,6 +349,11 @@ enum MHD_Result serve_http_handler(void *cls, struct MHD_Connection *c, const ch
     rq.url = url;
     rq.role = st->role;
     rq.deadline = st->deadline;
+    if (st->too_large && !st->pp) {
+        reply_error(&r, 413, "body_too_large", "request body over the limit of %" PRIu64 " bytes",
+                    s->cfg.max_body);
+        return send_reply(c, st, &r);
+    }
     if (st->pp) {
         tls_srv = s;
         MHD_destroy_post_processor(st->pp);
@@ -385,9 +400,10 @@ void serve_http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     metrics_request(&s->metrics, st->route, status, secs);
     if (st->counted)
         atomic_fetch_sub(&s->metrics.in_flight, 1);
-    json_t *f = json_pack("{s:I, s:s, s:s, s:i, s:f, s:I}", "request_id", (json_int_t)st->id,
-                          "method", st->method, "route", srv_route_names[st->route], "status",
-                          status, "ms", secs * 1000.0, "bytes_in", (json_int_t)st->len);
+    json_t *f =
+        json_pack("{s:I, s:s, s:s, s:i, s:f, s:I}", "request_id", (json_int_t)st->id, "method",
+                  st->method, "route", srv_route_names[st->route], "status", status, "ms",
+                  secs * 1000.0, "bytes_in", (json_int_t)(st->len + st->dropped));
     if (f && st->verdict) {
         json_object_set_new(f, "verdict", json_string(st->verdict));
         json_object_set_new(f, "matches", json_integer(st->matches));
