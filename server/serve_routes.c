@@ -526,9 +526,13 @@ static void lookup_add(lookup_ctx *lc, lm_hash_type t, const char *text)
     } else {
         json_t *arr = json_array();
         for (size_t i = 0; i < found && i < LOOKUP_CAP; i++) {
-            json_t *m = match_json(lc->s, &matches[i], &lc->f, NULL);
-            if (m)
-                json_array_append_new(arr, m);
+            lm_entry_info info;
+            json_t *m = match_json(lc->s, &matches[i], &lc->f, &info);
+            if (!m)
+                continue;
+            json_array_append_new(arr, m);
+            if (!(matches[i].flags & (LM_MATCH_NEGATIVE | LM_MATCH_SUPPRESSED)) && info.list[0])
+                metrics_list_match(&lc->s->metrics, info.list);
         }
         if (json_array_size(arr))
             lc->matched++;
