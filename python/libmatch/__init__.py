@@ -22,7 +22,8 @@ __all__ = [
     "version", "hash_bytes", "hash_file", "pdq_distance", "Matcher", "ImageHash", "CheckResult",
     "Match", "Entry", "add_image", "LibmatchError", "InvalidArgument", "NoMemory", "IOFailure",
     "FormatError", "CorruptInput", "LimitExceeded", "ParseError", "DatabaseError", "NotFound",
-    "AlreadyExists", "Unsupported", "ImportFailed", "InternalError", "STATUS",
+    "AlreadyExists", "Unsupported", "ImportFailed", "InternalError", "STATUS", "Database",
+    "ListInfo", "ImportResult",
 ]
 
 # lm_status values (libmatch.h); never renumbered.
@@ -400,3 +401,226 @@ class Matcher:
         _raise(_ffi.lm_match_digest(self._handle(), t, raw, len(raw), arr, limit,
                                     ctypes.byref(found)))
         return [self._match(arr[i]) for i in range(min(found.value, limit))]
+
+
+@dataclass(frozen=True)
+class ListInfo:
+    id: int
+    name: str
+    source: str
+    version: str
+    created: int
+    imported: int
+    entries: int
+    enabled: bool = True
+    kind: str = "normal"
+    distance: Optional[int] = None  # None: the caller's max_distance
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    format: str
+    lines: int
+    added: int
+    duplicates: int
+    bad: int
+    removed: int
+    updated: int
+    not_found: int
+    skipped: int
+    bad_lines: List[tuple] = field(default_factory=list)  # (line, kind, reason), at most 100
+
+
+class Database:
+    """A hash list opened for management (lm_db_*): import, add, remove, disable, list
+    attributes. Open a list once per process and build matchers on it with .matcher().
+
+        with libmatch.Database("/srv/lists/known.lmdb", create=True) as db:
+            db.import_bytes(open("hotline.csv", "rb").read(), list="hotline", format="csv")
+            m = db.matcher()
+    """
+
+    def __init__(self, path: str, *, write: bool = True, create: bool = False):
+        if not _ffi.HAVE_DB:
+            raise Unsupported(17, "this libmatch has no list API (lm_db_*)")
+        self._db = ctypes.c_void_p()
+        flags = 2 if create else (1 if write else 0)
+        st = _ffi.lm_db_open(os.fsencode(path), flags, ctypes.byref(self._db))
+        if st != 0:
+            detail = _ffi.lm_db_last_error(self._db).decode(errors="replace") if self._db else ""
+            if self._db:
+                _ffi.lm_db_close(self._db)
+            self._db = ctypes.c_void_p()
+            _raise(st, detail)
+        self._matchers = []
+
+    def close(self):
+        for m in self._matchers:
+            m.close()
+        self._matchers = []
+        if self._db:
+            _ffi.lm_db_close(self._db)
+            self._db = ctypes.c_void_p()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _h(self):
+        if not self._db:
+            raise InvalidArgument(1, "the database is closed")
+        return self._db
+
+    def _check(self, st):
+        if st != 0:
+            _raise(st, _ffi.lm_db_last_error(self._db).decode(errors="replace"))
+
+    @property
+    def generation(self) -> int:
+        g = ctypes.c_uint64(0)
+        self._check(_ffi.lm_db_generation(self._h(), ctypes.byref(g)))
+        return g.value
+
+    def matcher(self, *, writable: bool = False) -> "Matcher":
+        """A Matcher on this handle (closed with the Database)."""
+        m = Matcher.__new__(Matcher)
+        m._m = ctypes.c_void_p()
+        self._check(_ffi.lm_matcher_open_db(self._h(), 1 if writable else 0, ctypes.byref(m._m)))
+        self._matchers.append(m)
+        return m
+
+    def import_bytes(self, data: bytes, *, list: Optional[str] = None, format: str = "auto",
+                     type: Optional[str] = None, source: Optional[str] = None,
+                     version: Optional[str] = None, skip_bad: bool = False,
+                     replace: bool = False) -> ImportResult:
+        """Import a list held in memory in one transaction (all or nothing unless skip_bad)."""
+        o = _ffi.DbImportOpts()
+        _ffi.lm_db_import_opts_init(ctypes.byref(o))
+        fmt = ctypes.c_int(0)
+        if _ffi.lm_db_format_parse(format.encode(), ctypes.byref(fmt)) != 0:
+            raise InvalidArgument(1, f"unknown format {format!r}")
+        o.format = fmt.value
+        if type is not None:
+            t = ctypes.c_int(0)
+            if _ffi.lm_hash_type_parse(type.encode(), ctypes.byref(t)) != 0:
+                raise InvalidArgument(1, f"unknown hash type {type!r}")
+            o.type = t.value
+        keep = [x.encode() if x is not None else None for x in (list, source, version)]
+        o.list, o.source, o.version = keep
+        o.skip_bad, o.replace = int(skip_bad), int(replace)
+        bad = []
+
+        def on_line(ctx, line, kind, reason):
+            if len(bad) < 100:
+                bad.append((line, kind, reason.decode(errors="replace") if reason else ""))
+        cb = _ffi.LINE_FN(on_line)
+        o.on_line = cb
+        r = _ffi.DbImportResult()
+        r.struct_size = ctypes.sizeof(r)
+        data = bytes(data)
+        st = _ffi.lm_db_import_memory(self._h(), data, len(data), ctypes.byref(o), ctypes.byref(r))
+        if st != 0:
+            try:
+                self._check(st)
+            except LibmatchError as e:
+                e.bad_lines = bad
+                raise
+        return ImportResult(_ffi.lm_db_format_name(r.format).decode(), r.lines, r.added,
+                            r.duplicates, r.bad, r.removed, r.updated, r.not_found, r.skipped, bad)
+
+    def add_hash(self, hash: str, *, type: Optional[str] = None, quality: int = -1,
+                 list: Optional[str] = None, label: Optional[str] = None,
+                 reference: Optional[str] = None) -> int:
+        """Add one hash (hex; type by length unless given); the entry id. AlreadyExists
+        carries .entry_id of the entry holding it."""
+        t = 0
+        if type is not None:
+            tt = ctypes.c_int(0)
+            if _ffi.lm_hash_type_parse(type.encode(), ctypes.byref(tt)) != 0:
+                raise InvalidArgument(1, f"unknown hash type {type!r}")
+            t = tt.value
+        o = _ffi.ListAddOptions()
+        _ffi.lm_list_add_options_init(ctypes.byref(o))
+        keep = [x.encode() if x is not None else None for x in (list, label, reference)]
+        o.list, o.label, o.reference = keep
+        raw = hash.encode()
+        eid = ctypes.c_uint64(0)
+        st = _ffi.lm_db_add_hash(self._h(), raw, len(raw), t, quality, ctypes.byref(o),
+                                 ctypes.byref(eid))
+        if st == 14:
+            e = AlreadyExists(st, _ffi.lm_db_last_error(self._db).decode(errors="replace"))
+            e.entry_id = eid.value
+            raise e
+        self._check(st)
+        return eid.value
+
+    def add_image(self, data: bytes, *, list: Optional[str] = None, label: Optional[str] = None,
+                  reference: Optional[str] = None, companions: bool = True) -> int:
+        o = _ffi.ListAddOptions()
+        _ffi.lm_list_add_options_init(ctypes.byref(o))
+        keep = [x.encode() if x is not None else None for x in (list, label, reference)]
+        o.list, o.label, o.reference = keep
+        o.companions = int(companions)
+        data = bytes(data)
+        eid = ctypes.c_uint64(0)
+        st = _ffi.lm_db_add_image(self._h(), data, len(data), ctypes.byref(o), ctypes.byref(eid))
+        if st == 14:
+            e = AlreadyExists(st, _ffi.lm_db_last_error(self._db).decode(errors="replace"))
+            e.entry_id = eid.value
+            raise e
+        self._check(st)
+        return eid.value
+
+    def remove(self, entry_id: int):
+        self._check(_ffi.lm_db_remove(self._h(), entry_id))
+
+    def set_disabled(self, ids: Sequence[int], disabled: bool = True) -> int:
+        arr = (ctypes.c_uint64 * len(ids))(*ids)
+        n = ctypes.c_size_t(0)
+        self._check(_ffi.lm_db_set_disabled(self._h(), arr, len(ids), int(disabled), ctypes.byref(n)))
+        return n.value
+
+    def entry(self, entry_id: int) -> Entry:
+        info = _ffi.EntryInfo()
+        self._check(_ffi.lm_db_entry(self._h(), entry_id, ctypes.byref(info), None))
+        return Entry(info.id, _ffi.lm_hash_type_name(info.type).decode(), info.quality,
+                     info.hash_hex.decode(), info.list.decode(errors="replace"),
+                     info.label.decode(errors="replace"), info.reference.decode(errors="replace"),
+                     info.added)
+
+    def lists(self) -> List[ListInfo]:
+        n = ctypes.c_size_t(0)
+        self._check(_ffi.lm_db_lists(self._h(), None, 0, ctypes.byref(n)))
+        arr = (_ffi.DbListInfo * max(n.value, 1))()
+        got = ctypes.c_size_t(0)
+        self._check(_ffi.lm_db_lists(self._h(), arr, n.value, ctypes.byref(got)))
+        out = []
+        for i in range(min(got.value, n.value)):
+            li = arr[i]
+            a = _ffi.DbListAttrs()
+            have = _ffi.lm_db_get_list_attrs(self._h(), li.id, ctypes.byref(a)) == 0
+            out.append(ListInfo(li.id, li.name.decode(errors="replace"),
+                                li.source.decode(errors="replace"),
+                                li.version.decode(errors="replace"), li.created, li.imported,
+                                li.entries, bool(a.enabled) if have else True,
+                                ("normal", "negative")[a.kind] if have and a.kind in (0, 1) else "normal",
+                                a.distance if have and a.distance >= 0 else None))
+        return out
+
+    def set_list(self, name: str, *, enabled: Optional[bool] = None, distance="keep",
+                 kind: Optional[str] = None):
+        """Change a list's rules: enabled, distance (an int, or None for the caller's),
+        kind ("normal" or "negative")."""
+        a = _ffi.DbListAttrs()
+        which = 0
+        if enabled is not None:
+            a.enabled, which = int(enabled), which | 2
+        if distance != "keep":
+            a.distance, which = (-1 if distance is None else int(distance)), which | 1
+        if kind is not None:
+            if kind not in ("normal", "negative"):
+                raise InvalidArgument(1, "kind: normal or negative")
+            a.kind, which = (0 if kind == "normal" else 1), which | 4
+        self._check(_ffi.lm_db_set_list_attrs(self._h(), name.encode(), ctypes.byref(a), which))

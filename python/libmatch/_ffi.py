@@ -122,3 +122,61 @@ lm_matcher_entry = _fn("lm_matcher_entry", c_int, c_void_p, c_uint64, P(EntryInf
 lm_list_add_options_init = _fn("lm_list_add_options_init", None, P(ListAddOptions))
 lm_list_add_image = _fn("lm_list_add_image", c_int, c_char_p, c_char_p, c_size_t,
                         P(ListAddOptions), P(c_uint64), c_char_p, c_size_t)
+
+
+# ---- the list API (lm_db_*), when the library has it ---------------------------------------
+LINE_FN = ctypes.CFUNCTYPE(None, c_void_p, c_uint64, c_int, c_char_p)
+
+
+class DbImportOpts(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("format", c_int), ("type", c_int), ("list", c_char_p),
+                ("source", c_char_p), ("version", c_char_p), ("skip_bad", c_int),
+                ("replace", c_int), ("on_line", LINE_FN), ("ctx", c_void_p), ("label", c_char_p),
+                ("reference", c_char_p), ("name", c_char_p)]
+
+
+class DbImportResult(ctypes.Structure):
+    _fields_ = [("struct_size", c_uint32), ("format", c_int), ("lines", c_uint64),
+                ("added", c_uint64), ("duplicates", c_uint64), ("bad", c_uint64),
+                ("removed", c_uint64), ("list_id", c_uint32), ("updated", c_uint64),
+                ("not_found", c_uint64), ("skipped", c_uint64)]
+
+
+class DbListInfo(ctypes.Structure):
+    _fields_ = [("id", c_uint32), ("name", ctypes.c_char * 64), ("source", ctypes.c_char * 256),
+                ("version", ctypes.c_char * 64), ("created", c_int64), ("imported", c_int64),
+                ("entries", c_uint64)]
+
+
+class DbListAttrs(ctypes.Structure):
+    _fields_ = [("list_id", c_uint32), ("distance", c_int), ("enabled", c_int), ("kind", c_int)]
+
+
+HAVE_DB = hasattr(lib, "lm_db_open")
+if HAVE_DB:
+    STRUCTS.update({"lm_db_import_opts": DbImportOpts, "lm_db_import_result": DbImportResult,
+                    "lm_db_list_info": DbListInfo, "lm_db_list_attrs": DbListAttrs})
+    lm_db_open = _fn("lm_db_open", c_int, c_char_p, c_uint, P(c_void_p))
+    lm_db_close = _fn("lm_db_close", None, c_void_p)
+    lm_db_last_error = _fn("lm_db_last_error", c_char_p, c_void_p)
+    lm_db_last_hint = _fn("lm_db_last_hint", c_int, c_void_p)
+    lm_db_generation = _fn("lm_db_generation", c_int, c_void_p, P(c_uint64))
+    lm_db_format_parse = _fn("lm_db_format_parse", c_int, c_char_p, P(c_int))
+    lm_db_format_name = _fn("lm_db_format_name", c_char_p, c_int)
+    lm_hash_type_parse = _fn("lm_hash_type_parse", c_int, c_char_p, P(c_int))
+    lm_db_import_opts_init = _fn("lm_db_import_opts_init", None, P(DbImportOpts))
+    lm_db_import_memory = _fn("lm_db_import_memory", c_int, c_void_p, c_char_p, c_size_t,
+                              P(DbImportOpts), P(DbImportResult))
+    lm_db_add_hash = _fn("lm_db_add_hash", c_int, c_void_p, c_char_p, c_size_t, c_int, c_int,
+                         P(ListAddOptions), P(c_uint64))
+    lm_db_add_image = _fn("lm_db_add_image", c_int, c_void_p, c_char_p, c_size_t,
+                          P(ListAddOptions), P(c_uint64))
+    lm_db_remove = _fn("lm_db_remove", c_int, c_void_p, c_uint64)
+    lm_db_entry = _fn("lm_db_entry", c_int, c_void_p, c_uint64, P(EntryInfo), P(c_size_t))
+    lm_db_set_disabled = _fn("lm_db_set_disabled", c_int, c_void_p, P(c_uint64), c_size_t, c_int,
+                             P(c_size_t))
+    lm_db_lists = _fn("lm_db_lists", c_int, c_void_p, P(DbListInfo), c_size_t, P(c_size_t))
+    lm_db_set_list_attrs = _fn("lm_db_set_list_attrs", c_int, c_void_p, c_char_p, P(DbListAttrs),
+                               c_uint)
+    lm_db_get_list_attrs = _fn("lm_db_get_list_attrs", c_int, c_void_p, c_uint32, P(DbListAttrs))
+    lm_matcher_open_db = _fn("lm_matcher_open_db", c_int, c_void_p, c_uint, P(c_void_p))

@@ -207,5 +207,52 @@ class TestListManagement(unittest.TestCase):
             libmatch.add_image(db, b"junk")
 
 
+@unittest.skipUnless(_ffi.HAVE_DB, "the library has no list API")
+class TestDatabase(unittest.TestCase):
+    def test_manage_a_list(self):
+        fx = Fixture.get()
+        path = os.path.join(fx.tmp, "db3")
+        with libmatch.Database(path, create=True) as db:
+            g0 = db.generation
+            r = db.import_bytes(("\n".join(fx.lines[:2]) + "\n").encode(), list="hot",
+                                format="pdq-csv", source="test", version="v1")
+            self.assertEqual((r.added, r.bad, r.format), (2, 0, "pdq-csv"))
+            self.assertGreater(db.generation, g0)
+            with self.assertRaises(libmatch.ImportFailed) as e:
+                db.import_bytes(b"zz-not-a-hash\n", list="hot", format="hex")
+            self.assertTrue(e.exception.bad_lines)
+            r = db.import_bytes(b"zz-not-a-hash\n" + fx.lines[2].split(",")[0].encode() + b"\n",
+                                list="hot", format="hex", skip_bad=True)
+            self.assertEqual((r.added, r.bad), (1, 1))
+            eid = db.add_hash("0" * 32, list="md5s", label="lab")
+            with self.assertRaises(libmatch.AlreadyExists) as e:
+                db.add_hash("0" * 32, list="md5s")
+            self.assertEqual(e.exception.entry_id, eid)
+            with self.assertRaises(libmatch.ParseError):
+                db.add_hash("xyz", list="md5s")
+            self.assertEqual(db.entry(eid).label, "lab")
+            img = db.add_image(open(fx.known[3], "rb").read(), list="imgs", reference="r")
+            names = {l.name: l for l in db.lists()}
+            self.assertEqual(names["hot"].entries, 3)
+            self.assertEqual(names["hot"].source, "test")
+            self.assertEqual(set(names), {"hot", "md5s", "imgs"})
+            m = db.matcher()
+            var3 = [v for v in fx.variants if os.path.basename(v).startswith("img-0003")][0]
+            self.assertEqual(m.check(open(var3, "rb").read()).matches[0].entry_id, img)
+            db.set_disabled([img])
+            self.assertEqual(m.check(open(var3, "rb").read()).verdict, "no_match")
+            db.set_disabled([img], False)
+            db.set_list("imgs", enabled=False)
+            self.assertFalse({l.name: l for l in db.lists()}["imgs"].enabled)
+            self.assertEqual(m.check(open(var3, "rb").read()).verdict, "no_match")
+            db.set_list("imgs", enabled=True, distance=10, kind="normal")
+            self.assertEqual({l.name: l for l in db.lists()}["imgs"].distance, 10)
+            db.remove(eid)
+            with self.assertRaises(libmatch.NotFound):
+                db.entry(eid)
+            with self.assertRaises(libmatch.NotFound):
+                db.remove(eid)
+
+
 if __name__ == "__main__":
     unittest.main()
