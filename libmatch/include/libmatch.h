@@ -824,7 +824,8 @@ LM_API lm_status lm_db_add_image_file(lm_db *db, const char *path,
 /* Remove entry id (and its companions). Returns LM_OK, LM_E_NOT_FOUND, LM_E_DB. */
 LM_API lm_status lm_db_remove(lm_db *db, uint64_t id);
 /* Remove every entry holding this hash (hex, type as lm_db_add_hash), only in list when
- * non-NULL. [out] removed (may be NULL). LM_OK with *removed == 0 when none held it. */
+ * non-NULL. [out] removed (may be NULL). LM_E_NOT_FOUND when none holds it or there is
+ * no such list; LM_E_PARSE for bad hex. */
 LM_API lm_status lm_db_remove_hash(lm_db *db, const char *hex, size_t len, lm_hash_type type,
                                    const char *list, size_t *removed);
 /* Describe entry id. [out] companions (may be NULL): its crop companion hashes.
