@@ -14,8 +14,8 @@
 
 #define DEFAULT_MAX_BYTES ((uint64_t)256 << 20)
 
-lm_status lm_db_add_image(lm_db *db, const void *data, size_t len,
-                          const lm_list_add_options *opts, uint64_t *entry_id)
+lm_status lm_db_add_image(lm_db *db, const void *data, size_t len, const lm_list_add_options *opts,
+                          uint64_t *entry_id)
 {
     if (entry_id)
         *entry_id = 0;
@@ -28,9 +28,8 @@ lm_status lm_db_add_image(lm_db *db, const void *data, size_t len,
     /* A store failure is on the handle already, with its hint; decoding ones are not. */
     if (strcmp(msg, lm_hashdb_last_error(db)) == 0)
         return st;
-    int hint = st == LM_E_FORMAT && data && lm_list_add_media_is_video(data, len)
-                   ? LM_DB_HINT_VPDQ
-                   : LM_DB_HINT_NONE;
+    int hint = st == LM_E_FORMAT && data && lm_list_add_media_is_video(data, len) ? LM_DB_HINT_VPDQ
+                                                                                  : LM_DB_HINT_NONE;
     return lm_hashdb_set_error(db, st, hint, *msg ? msg : lm_strerror(st));
 }
 

@@ -62,8 +62,7 @@ static lm_status import_text(lm_db *db, const char *text, lm_db_format f, const 
 }
 
 /* The export as a malloc'ed string ("" on failure, with *st set). */
-static char *export_text(lm_db *db, lm_db_format f, const char *list, uint64_t entry,
-                         lm_status *st)
+static char *export_text(lm_db *db, lm_db_format f, const char *list, uint64_t entry, lm_status *st)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -147,7 +146,8 @@ static void test_import_formats(void)
          CSV_HEAD H1 ",pdq,,cat,r1\n" SHA1 ",sha1,,,r2\n", 2},
         {LM_DB_FORMAT_TSV, "tsv", "hash\ttype\tquality\n" SHA256 "\tsha256\t\n" H3 "\tpdq\t77\n",
          CSV_HEAD SHA256 ",sha256,,,\n" H3 ",pdq,77,,\n", 2},
-        {LM_DB_FORMAT_HMA_CSV, "hma", "hash,indicator_id,timestamp,tags\n" H1 ",ind-1,1700000000,t\n",
+        {LM_DB_FORMAT_HMA_CSV, "hma",
+         "hash,indicator_id,timestamp,tags\n" H1 ",ind-1,1700000000,t\n",
          CSV_HEAD H1 ",pdq,,t,ind-1\n", 1},
         {LM_DB_FORMAT_TE_CSV, "te",
          "signal_type,signal_str,collab,category,tags\npdq," H1 ",collab-a,cat-1,t1\nurl,x,c,,\n",
@@ -172,8 +172,8 @@ static void test_import_formats(void)
         CHECK_EQ_INT(import_text(db, cases[i].text, cases[i].format, cases[i].list, &r), LM_OK);
         CHECK_EQ_INT(r.added, cases[i].added);
         /* Plain digest lists are read as hex lists of their type. */
-        CHECK_EQ_INT(r.format, cases[i].format >= LM_DB_FORMAT_MD5 ? LM_DB_FORMAT_HEX
-                                                                    : cases[i].format);
+        CHECK_EQ_INT(r.format,
+                     cases[i].format >= LM_DB_FORMAT_MD5 ? LM_DB_FORMAT_HEX : cases[i].format);
         CHECK_EQ_INT(r.bad, 0);
         expect_csv(db, cases[i].list, cases[i].csv);
         /* The same input detected from its content, where the format has a signature. */
@@ -263,13 +263,12 @@ static void test_round_trips(void)
     lm_db *db = create("round");
     lm_db_import_result r;
     const char *csv = CSV_HEAD H1 ",pdq,100,\"a, label\",ref-1\n" H2 ",pdq,,,\n" MD5
-                      ",md5,,m,\n" SHA1 ",sha1,,,s\n" SHA256 ",sha256,,,\n";
+                                  ",md5,,m,\n" SHA1 ",sha1,,,s\n" SHA256 ",sha256,,,\n";
     CHECK_EQ_INT(import_text(db, csv, LM_DB_FORMAT_CSV, "src", &r), LM_OK);
     CHECK_EQ_INT(r.added, 5);
-    static const lm_db_format formats[] = {LM_DB_FORMAT_CSV,     LM_DB_FORMAT_TSV,
-                                           LM_DB_FORMAT_HEX,     LM_DB_FORMAT_PDQ_CSV,
-                                           LM_DB_FORMAT_MD5,     LM_DB_FORMAT_SHA1,
-                                           LM_DB_FORMAT_SHA256,  LM_DB_FORMAT_HMA_CSV};
+    static const lm_db_format formats[] = {
+        LM_DB_FORMAT_CSV, LM_DB_FORMAT_TSV,  LM_DB_FORMAT_HEX,    LM_DB_FORMAT_PDQ_CSV,
+        LM_DB_FORMAT_MD5, LM_DB_FORMAT_SHA1, LM_DB_FORMAT_SHA256, LM_DB_FORMAT_HMA_CSV};
     for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++) {
         lm_status st;
         char *first = export_text(db, formats[i], "src", 0, &st);
