@@ -183,8 +183,8 @@ static int do_import(const db_args *a, const char *file)
     if (open_db(a, LM_DB_WRITE, &db))
         return PMATCH_EXIT_ERROR;
     lm_db_import_result r = {.struct_size = sizeof r};
-    lm_status st = is_stdin ? lm_db_import_stream(db, stdin, &o, &r)
-                            : lm_db_import_path(db, file, &o, &r);
+    lm_status st =
+        is_stdin ? lm_db_import_stream(db, stdin, &o, &r) : lm_db_import_path(db, file, &o, &r);
     if (st) {
         fail(rep.name, st, db);
         lm_db_close(db);
@@ -250,8 +250,8 @@ static int do_add_one(const db_args *a, const char *hex)
     if (open_db(a, LM_DB_WRITE, &db))
         return PMATCH_EXIT_ERROR;
     uint64_t id = 0;
-    lm_status st = lm_db_add_hash(db, hex, strlen(hex), type, a->quality_set ? (int)a->quality : -1,
-                                  &o, &id);
+    lm_status st =
+        lm_db_add_hash(db, hex, strlen(hex), type, a->quality_set ? (int)a->quality : -1, &o, &id);
     int rc = PMATCH_EXIT_OK;
     if (st)
         rc = fail_hash("add", hex, st, db);
@@ -302,8 +302,9 @@ static int do_remove(const db_args *a, const char *id_text)
     if (open_db(a, LM_DB_WRITE, &db))
         return PMATCH_EXIT_ERROR;
     size_t removed = 1;
-    lm_status st = a->hash ? lm_db_remove_hash(db, a->hash, strlen(a->hash), type, a->list, &removed)
-                           : lm_db_remove(db, (uint64_t)id);
+    lm_status st = a->hash
+                       ? lm_db_remove_hash(db, a->hash, strlen(a->hash), type, a->list, &removed)
+                       : lm_db_remove(db, (uint64_t)id);
     int rc = PMATCH_EXIT_OK;
     if (st)
         rc = a->hash ? fail_hash("remove", a->hash, st, db) : fail("remove", st, db);

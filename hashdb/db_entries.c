@@ -80,8 +80,7 @@ int db_entry_get(lm_hashdb *db, MDB_txn *txn, uint64_t id, db_entry *e)
         return db_mdb_err(db, rc, "reading an entry");
     const char *why;
     if (db_entry_decode(id, &v, e, &why) != 0)
-        return db_damaged(db, "entry %llu: %s",
-                      (unsigned long long)id, why);
+        return db_damaged(db, "entry %llu: %s", (unsigned long long)id, why);
     return LM_OK;
 }
 

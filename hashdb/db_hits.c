@@ -52,7 +52,7 @@ static int add_one(lm_hashdb *db, MDB_txn *txn, const lm_db_hit_delta *d, uint32
             last = l;
     } else if (rc == 0) {
         return db_damaged(db, "hit record of entry %llu is damaged",
-                      (unsigned long long)d->entry_id);
+                          (unsigned long long)d->entry_id);
     } else if (rc != MDB_NOTFOUND) {
         return db_mdb_err(db, rc, "reading hits");
     }

@@ -152,8 +152,7 @@ int db_list_count_add(lm_hashdb *db, MDB_txn *txn, uint32_t id, int64_t delta)
         return st == LM_E_NOT_FOUND ? db_err(db, LM_E_DB, "an entry names missing list %u", id)
                                     : st;
     if (delta < 0 && l.entry_count < (uint64_t)-delta)
-        return db_damaged(db, "list %u entry count would go negative",
-                      id);
+        return db_damaged(db, "list %u entry count would go negative", id);
     l.entry_count += (uint64_t)delta;
     return list_put(db, txn, &l);
 }

@@ -43,8 +43,9 @@
 
 /* Text field limits (LM_DB_MAX_LIST_NAME ...) and LM_DB_MAX_HASH_BYTES are in libmatch.h. */
 #define LM_DB_MAX_LINE 8192           /* longest accepted import line */
-#define LM_DB_MAX_VIDEO_FRAMES 200000 /* frames of one stored video (as LM_OPT_VIDEO_MAX_FRAMES)   \
-                                       */
+#define LM_DB_MAX_VIDEO_FRAMES                                                                     \
+    200000 /* frames of one stored video (as LM_OPT_VIDEO_MAX_FRAMES)                              \
+            */
 
 /* The public list handle (lm_db in libmatch.h) is this store's handle. */
 typedef struct lm_db lm_hashdb;
@@ -229,7 +230,6 @@ lm_status lm_hashdb_lists(lm_hashdb *db, lm_db_list_info *out, size_t cap, size_
 
 /* lm_db_format, lm_db_line_kind, lm_db_line_fn, lm_db_import_opts and
  * lm_db_import_result are in libmatch.h. */
-
 
 /*
  * Import a list in one transaction: all of it or nothing. Incremental sync:

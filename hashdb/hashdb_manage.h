@@ -11,7 +11,6 @@
 /* lm_db_list_kind, lm_db_list_attrs, LM_DB_ATTR_* and lm_db_list_kind_name/parse
  * are in libmatch.h. */
 
-
 /* Change the fields in `which` of the named list (one transaction; bumps the
  * generation). LM_E_NOT_FOUND for an unknown list, LM_E_INVALID_ARG for values
  * out of range. */

@@ -91,7 +91,8 @@ static lm_status matcher_alloc(lm_matcher **out)
     return LM_OK;
 }
 
-/* Open with flags (LM_MATCHER_WRITABLE); see matcher_refresh.c for the rest of the handle's life. */
+/* Open with flags (LM_MATCHER_WRITABLE); see matcher_refresh.c for the rest of the handle's life.
+ */
 lm_status lm_matcher_open_with(const char *db_path, unsigned flags, lm_matcher **out, char *errbuf,
                                size_t errbuf_size)
 {

@@ -616,12 +616,12 @@ typedef struct lm_db lm_db;
 /* Flags of lm_db_open. */
 enum {
     LM_DB_READONLY = 0,
-    LM_DB_WRITE = 1,     /* open an existing list for writing */
-    LM_DB_CREATE = 2,    /* implies WRITE: create the directory and an empty list when absent */
-    LM_DB_CHECK = 4,     /* first check every page of the file (reads it all): a damaged file
-                            is then LM_E_DB instead of a risk of crashing inside LMDB; use it
-                            for files from anywhere */
-    LM_DB_EXCLUSIVE = 8  /* with CREATE: LM_E_EXISTS when a list is already there */
+    LM_DB_WRITE = 1,    /* open an existing list for writing */
+    LM_DB_CREATE = 2,   /* implies WRITE: create the directory and an empty list when absent */
+    LM_DB_CHECK = 4,    /* first check every page of the file (reads it all): a damaged file
+                           is then LM_E_DB instead of a risk of crashing inside LMDB; use it
+                           for files from anywhere */
+    LM_DB_EXCLUSIVE = 8 /* with CREATE: LM_E_EXISTS when a list is already there */
 };
 
 /* What would help after a failure (lm_db_last_hint). Values are part of the ABI. */
@@ -667,17 +667,17 @@ LM_API lm_status lm_hash_type_parse(const char *name, lm_hash_type *out);
 
 /* List formats. Values are part of the ABI: never renumbered. */
 typedef enum lm_db_format {
-    LM_DB_FORMAT_AUTO = 0,          /* decided from the first content line */
-    LM_DB_FORMAT_HEX = 1,           /* one hex hash per line */
-    LM_DB_FORMAT_PDQ_CSV = 2,       /* hash,quality,path as 'pmatch hash' prints it (Meta's) */
-    LM_DB_FORMAT_CSV = 3,           /* header naming columns: hash, type, quality, label,
-                                       reference */
-    LM_DB_FORMAT_TSV = 4,           /* the same, tab-separated */
-    LM_DB_FORMAT_HMA_CSV = 5,       /* hasher-matcher-actioner: hash,indicator_id,timestamp,tags */
-    LM_DB_FORMAT_TE_CSV = 6,        /* ThreatExchange: signal_type,signal_str,collab,category,tags */
-    LM_DB_FORMAT_VPDQ = 7,          /* Meta's vPDQ frame,quality,hash,timestamp: one file = one
-                                       video entry */
-    LM_DB_FORMAT_NCMEC_XML = 8,     /* NCMEC hash-sharing XML (deleted* entries remove) */
+    LM_DB_FORMAT_AUTO = 0,      /* decided from the first content line */
+    LM_DB_FORMAT_HEX = 1,       /* one hex hash per line */
+    LM_DB_FORMAT_PDQ_CSV = 2,   /* hash,quality,path as 'pmatch hash' prints it (Meta's) */
+    LM_DB_FORMAT_CSV = 3,       /* header naming columns: hash, type, quality, label,
+                                   reference */
+    LM_DB_FORMAT_TSV = 4,       /* the same, tab-separated */
+    LM_DB_FORMAT_HMA_CSV = 5,   /* hasher-matcher-actioner: hash,indicator_id,timestamp,tags */
+    LM_DB_FORMAT_TE_CSV = 6,    /* ThreatExchange: signal_type,signal_str,collab,category,tags */
+    LM_DB_FORMAT_VPDQ = 7,      /* Meta's vPDQ frame,quality,hash,timestamp: one file = one
+                                   video entry */
+    LM_DB_FORMAT_NCMEC_XML = 8, /* NCMEC hash-sharing XML (deleted* entries remove) */
     LM_DB_FORMAT_STOPNCII_JSON = 9, /* StopNCII records: signalType, hashValue, hashStatus */
     LM_DB_FORMAT_TAT_JSON = 10,     /* Tech Against Terrorism: hash_digest, algorithm, deleted */
     LM_DB_FORMAT_MD5 = 11,          /* hex with the type forced: a plain MD5 list */
@@ -806,8 +806,7 @@ LM_API lm_status lm_db_export(lm_db *db, FILE *out, const lm_db_export_opts *opt
  * LM_E_INVALID_ARG (bad label, reference, list name or quality), LM_E_NOMEM, LM_E_DB.
  */
 LM_API lm_status lm_db_add_hash(lm_db *db, const char *hex, size_t len, lm_hash_type type,
-                                int quality, const lm_list_add_options *opts,
-                                uint64_t *entry_id);
+                                int quality, const lm_list_add_options *opts, uint64_t *entry_id);
 
 /*
  * Add an image as lm_list_add_image does (its standard PDQ hash plus crop
@@ -818,8 +817,8 @@ LM_API lm_status lm_db_add_hash(lm_db *db, const char *hex, size_t len, lm_hash_
  */
 LM_API lm_status lm_db_add_image(lm_db *db, const void *data, size_t len,
                                  const lm_list_add_options *opts, uint64_t *entry_id);
-LM_API lm_status lm_db_add_image_file(lm_db *db, const char *path,
-                                      const lm_list_add_options *opts, uint64_t *entry_id);
+LM_API lm_status lm_db_add_image_file(lm_db *db, const char *path, const lm_list_add_options *opts,
+                                      uint64_t *entry_id);
 
 /* Remove entry id (and its companions). Returns LM_OK, LM_E_NOT_FOUND, LM_E_DB. */
 LM_API lm_status lm_db_remove(lm_db *db, uint64_t id);
