@@ -20,8 +20,3 @@ const char *lm_hashdb_path(const lm_hashdb *db)
 {
     return db ? db->path : NULL;
 }
-
-int lm_hashdb_writable(const lm_hashdb *db)
-{
-    return db && db->writable;
-}

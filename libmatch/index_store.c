@@ -122,3 +122,13 @@ lm_status lm_list_index_update(lm_hashdb *db, int nthreads)
     snapshot_release(s);
     return st;
 }
+
+lm_status lm_db_build_index(lm_db *db, int nthreads)
+{
+    if (!db || lm_hashdb_failed(db))
+        return LM_E_INVALID_ARG;
+    if (!lm_hashdb_writable(db))
+        return lm_hashdb_set_error(db, LM_E_INVALID_ARG, 0,
+                                   "the list was opened read-only: cannot write its index");
+    return lm_list_index_update(db, nthreads);
+}
