@@ -310,6 +310,9 @@ typedef struct lm_check_options {
     double video_stored_threshold; /* % of the stored video's unique frames matched (default 80) */
     int trim_borders;         /* 1 (default): also match the hash of the content inside
                                  uniform borders / letterbox bands, when the image has any */
+    int features;             /* 1 (default): when no hash matched a still image, match its
+                                 local features against the entries that carry them (lists
+                                 built from images; LM_VARIANT_FEATURES); 0: off */
 } lm_check_options;
 
 LM_API void lm_check_options_init(lm_check_options *opts);
@@ -351,6 +354,9 @@ LM_API const char *lm_region_name(int region);
 #define LM_VARIANT_PLAIN 0     /* the query's plain hash against the entry's own hash */
 #define LM_VARIANT_TRIMMED 1   /* the hash of the query's content inside its borders */
 #define LM_VARIANT_COMPANION 2 /* against a companion of the entry (lm_match.region says which) */
+#define LM_VARIANT_FEATURES 8  /* the query's local features against the entry's, geometrically
+                                  verified (no hash matched; lm_match.score: inliers; distance:
+                                  the plain hash's, for information) */
 
 /* One matching list entry. */
 typedef struct lm_match {
@@ -366,6 +372,8 @@ typedef struct lm_match {
     double stored_percent;    /* share of the stored video's unique frames with a query partner */
     int variant;              /* LM_VARIANT_* flags: plain, trimmed query, companion */
     int region;               /* lm_region of the entry's hash that matched (0: whole image) */
+    int score;                /* LM_VARIANT_FEATURES: keypoint pairs consistent with one
+                                 similarity transform (at least 16, at most 100) */
 } lm_match;
 
 /* lm_match.flags */
@@ -495,6 +503,9 @@ typedef struct lm_list_add_options {
     int companions;        /* 1 (default): also store the crop companions; 0: the plain hash only */
     uint64_t max_bytes;    /* 0: library default (256 MiB) */
     uint64_t max_pixels;   /* 0: library default (100 megapixels) */
+    int features;          /* 1 (default): also store the image's local features (up to 256
+                              keypoints, ~9.7 KB; crops at any offset, small rotations and
+                              boxes match, LM_VARIANT_FEATURES); 0: none */
 } lm_list_add_options;
 
 LM_API void lm_list_add_options_init(lm_list_add_options *opts);
