@@ -21,7 +21,7 @@ int db_arg_is_file(const char *arg)
 }
 
 int db_add_media(lm_hashdb *db, const char *path, const char *list, const char *label,
-                 const char *reference)
+                 const char *reference, int features)
 {
     uint8_t *data;
     size_t len;
@@ -51,6 +51,7 @@ int db_add_media(lm_hashdb *db, const char *path, const char *list, const char *
     o.list = list;
     o.label = label;
     o.reference = reference;
+    o.features = features;
     uint64_t id = 0;
     char msg[256];
     st = lm_list_add_image_db(db, data, len, &o, &id, msg, sizeof msg);
@@ -68,6 +69,9 @@ int db_add_media(lm_hashdb *db, const char *path, const char *list, const char *
     lm_db_companion comp[32];
     size_t n = 0;
     lm_hashdb_entry_companions(db, id, comp, 32, &n);
-    printf("added entry %llu (%s, %zu companion hashes)\n", (unsigned long long)id, path, n);
+    size_t flen = 0;
+    lm_hashdb_entry_features(db, id, NULL, 0, &flen);
+    printf("added entry %llu (%s, %zu companion hashes, %zu keypoints)\n", (unsigned long long)id,
+           path, n, flen > 8 ? (flen - 8) / 38 : 0);
     return PMATCH_EXIT_OK;
 }

@@ -500,6 +500,16 @@ lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_c
     return st;
 }
 
+size_t lm_matcher_feature_entries(const lm_matcher *m)
+{
+    if (!m)
+        return 0;
+    matcher_snapshot *s = snapshot_pin(&((lm_matcher *)m)->slot);
+    size_t n = lm_feature_index_entries(s->features);
+    snapshot_release(s);
+    return n;
+}
+
 lm_status lm_matcher_entry(const lm_matcher *m, uint64_t entry_id, lm_entry_info *out)
 {
     if (!m || !out)

@@ -487,6 +487,14 @@ LM_API lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const u
 LM_API lm_status lm_check_hashes(const lm_matcher *m, const lm_check_result *hashes,
                                  const lm_check_options *opts, lm_check_result *out);
 
+/*
+ * Entries of the matcher's current snapshot that carry local features (added
+ * from images with lm_list_add_image; LM_VARIANT_FEATURES). lm_check_hashes
+ * cannot run that stage (it needs the pixels): callers caching hashes should
+ * decode again when this is non-zero. 0 for NULL.
+ */
+LM_API size_t lm_matcher_feature_entries(const lm_matcher *m);
+
 /* Describe an entry (labels, list) for a verdict. LM_E_NOT_FOUND if it was removed. */
 LM_API lm_status lm_matcher_entry(const lm_matcher *m, uint64_t entry_id, lm_entry_info *out);
 
