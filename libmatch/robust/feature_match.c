@@ -175,8 +175,17 @@ static int cmp_hit(const void *pa, const void *pb)
 lm_status lm_feature_search(const lm_feature_index *fx, const lm_features *q,
                             const lm_pdq_hash *plain, lm_feature_hit *hits, size_t *nhits)
 {
+    return lm_feature_search_min(fx, q, plain, LM_FEAT_MIN_INLIERS, hits, nhits);
+}
+
+lm_status lm_feature_search_min(const lm_feature_index *fx, const lm_features *q,
+                                const lm_pdq_hash *plain, int min_inliers, lm_feature_hit *hits,
+                                size_t *nhits)
+{
     *nhits = 0;
-    if (!fx || !q || q->count < LM_FEAT_MIN_INLIERS)
+    if (min_inliers < 2)
+        min_inliers = 2;
+    if (!fx || !q || q->count < min_inliers)
         return LM_OK;
     cand *c = malloc((size_t)q->count * HITS_PER_QUERY * sizeof *c);
     if (!c)
@@ -219,7 +228,7 @@ lm_status lm_feature_search(const lm_feature_index *fx, const lm_features *q,
         size_t j = i;
         while (j < nc && c[j].entry == c[i].entry)
             j++;
-        if (j - i >= LM_FEAT_MIN_INLIERS)
+        if (j - i >= (size_t)min_inliers)
             g[ng++] = (group){c[i].entry, i, j - i};
         i = j;
     }
@@ -242,7 +251,7 @@ lm_status lm_feature_search(const lm_feature_index *fx, const lm_features *q,
         }
         lm_feat_transform t;
         lm_feat_verify(q, fx->kp + fx->first[e], fx->first[e + 1] - fx->first[e], pairs, np, &t);
-        if (t.inliers < LM_FEAT_MIN_INLIERS)
+        if (t.inliers < min_inliers)
             continue;
         hits[out].entry_id = fx->ids[e];
         hits[out].pdq_distance = plain ? lm_pdq_distance(plain, &fx->hashes[e]) : 256;

@@ -47,4 +47,9 @@ typedef struct lm_feature_hit {
 lm_status lm_feature_search(const lm_feature_index *fx, const lm_features *q,
                             const lm_pdq_hash *plain, lm_feature_hit *hits, size_t *nhits);
 
+/* As lm_feature_search with another inlier minimum (>= 2; bench: closest non-matching pairs). */
+lm_status lm_feature_search_min(const lm_feature_index *fx, const lm_features *q,
+                                const lm_pdq_hash *plain, int min_inliers, lm_feature_hit *hits,
+                                size_t *nhits);
+
 #endif
