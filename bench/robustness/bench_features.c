@@ -353,7 +353,7 @@ void bench_features(const char *dir, const char *dbpath, lm_matcher *m, const be
 
     /* Query cost: unrelated images (the common case: no hash matches, the stage runs) and the
      * originals (their hash matches, only the features are computed); modes interleaved. */
-    enum { RUNS = 7, NQ = 100 };
+    enum { RUNS = 5, NQ = 50 };
     uint8_t *qb[NQ];
     size_t ql[NQ];
     for (int i = 0; i < NQ; i++)

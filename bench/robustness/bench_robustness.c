@@ -337,6 +337,7 @@ int main(int argc, char **argv)
             td = argv[i];
     }
     rng_state = seed;
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows as it comes */
     size_t nphotos = sizeof photos / sizeof photos[0];
     original *o = calloc(nphotos + (size_t)nsynth, sizeof *o);
     size_t n = 0;
