@@ -4,6 +4,7 @@
 #include "index_store.h"
 #include "video_index.h"
 
+#include "feature_match.h"
 #include "matcher_variants.h"
 
 #include <stdio.h>
@@ -24,6 +25,7 @@ static void snapshot_free(matcher_snapshot *s)
     }
     lm_index_free(s->index);
     lm_video_index_free(s->videos);
+    lm_feature_index_free(s->features);
     free(s->lists);
     free(s);
 }
@@ -34,6 +36,8 @@ static lm_status build_in_memory(lm_hashdb *db, int nthreads, matcher_snapshot *
 {
     lm_db_pdq_set set = {0};
     lm_status st = lm_hashdb_load_pdq(db, &set);
+    if (st == LM_OK) /* local features: their own index, entries found by id in the PDQ set */
+        st = lm_feature_index_build(db, set.ids, set.hashes, set.count, &s->features);
     if (st == LM_OK) /* crop companions join the index, mapped to their entry */
         st = lm_matcher_append_companions(db, &set, &s->regions);
     if (st != LM_OK) {
@@ -53,6 +57,29 @@ static lm_status build_in_memory(lm_hashdb *db, int nthreads, matcher_snapshot *
     set.ids = NULL;
     lm_db_pdq_set_free(&set);
     return LM_OK;
+}
+
+/*
+ * The local-features index over a mapped snapshot: the plain entries (companions
+ * come after them) give each feature entry its hash. The maps it reads are
+ * verified first (an O(entries) check, only here); LM_E_DB when damaged.
+ */
+static lm_status mapped_features(lm_hashdb *db, matcher_snapshot *s)
+{
+    size_t plain = s->count;
+    if (s->regions) {
+        if (lm_index_check(s->index, s->regions, s->count))
+            return LM_E_DB;
+        plain = 0;
+        while (plain < s->count && s->regions[plain] == 0)
+            plain++;
+    }
+    const lm_pdq_hash *h = NULL;
+    if (plain && (lm_index_check(s->index, s->ids, plain * sizeof *s->ids) ||
+                  lm_index_hash_at(s->index, 0, &h) ||
+                  lm_index_check(s->index, h, plain * sizeof *h)))
+        return LM_E_DB;
+    return lm_feature_index_build(db, s->ids, h, plain, &s->features);
 }
 
 lm_status snapshot_build(lm_hashdb *db, int nthreads, matcher_snapshot **out, char *errbuf,
@@ -87,6 +114,17 @@ lm_status snapshot_build_with(lm_hashdb *db, int nthreads, unsigned flags, match
     if (!(flags & SNAPSHOT_REBUILD)) {
         char why[160];
         loaded = index_store_load(db, next_id, s, why, sizeof why) == LM_OK;
+        if (loaded && mapped_features(db, s) != LM_OK) { /* damaged: build instead */
+            lm_feature_index_free(s->features);
+            s->features = NULL;
+            lm_index_free(s->index);
+            s->index = NULL;
+            s->ids = NULL;
+            s->regions = NULL;
+            s->count = 0;
+            s->mapped = 0;
+            loaded = 0;
+        }
     }
     if (!loaded) {
         if ((st = build_in_memory(db, nthreads, s, errbuf, errbuf_size)) != LM_OK) {
@@ -109,7 +147,8 @@ lm_status snapshot_build_with(lm_hashdb *db, int nthreads, unsigned flags, match
     for (size_t i = 0; i < s->nlists; i++)
         if (s->lists[i].enabled && s->lists[i].distance > s->max_list_distance)
             s->max_list_distance = s->lists[i].distance;
-    s->bytes = lm_index_memory_bytes(s->index) + s->nlists * sizeof *s->lists + sizeof *s;
+    s->bytes = lm_index_memory_bytes(s->index) + s->nlists * sizeof *s->lists + sizeof *s +
+               lm_feature_index_bytes(s->features);
     if (!s->mapped) /* else the maps are part of the mapped file */
         s->bytes += s->count * sizeof *s->ids + (s->regions ? s->count : 0);
     *out = s;
