@@ -41,8 +41,8 @@ static void print_result(const char *path, const lm_image_hash *r, int dihedral,
     char hex[LM_PDQ_HEX_CHARS + 1];
     if (json) {
         lm_pdq_to_hex(&r->pdq, hex);
-        fputs("{\"path\":", stdout);
-        json_string(stdout, path);
+        fputc('{', stdout);
+        json_name(stdout, "path", path);
         printf(",\"hash\":\"%s\",\"quality\":%d,\"width\":%u,\"height\":%u,\"format\":\"%s\"", hex,
                r->quality, r->width, r->height, lm_format_name(r->format));
         if (dihedral) {
@@ -60,15 +60,21 @@ static void print_result(const char *path, const lm_image_hash *r, int dihedral,
         lm_pdq_to_hex(dihedral ? &r->dihedral[i] : &r->pdq, hex);
         printf("%s,", hex);
     }
-    printf("%d,%s\n", r->quality, path);
+    printf("%d,", r->quality);
+    text_name(stdout, path);
+    fputc('\n', stdout);
 }
 
 static void print_failure(const char *path, lm_status st, const char *detail, int json)
 {
-    fprintf(stderr, "pmatch: %s: %s%s%s\n", path, lm_strerror(st), *detail ? ": " : "", detail);
+    fputs("pmatch: ", stderr);
+    text_name(stderr, path);
+    fprintf(stderr, ": %s%s", lm_strerror(st), *detail ? ": " : "");
+    text_name(stderr, detail);
+    fputc('\n', stderr);
     if (json) {
-        fputs("{\"path\":", stdout);
-        json_string(stdout, path);
+        fputc('{', stdout);
+        json_name(stdout, "path", path);
         printf(",\"error\":");
         json_string(stdout, lm_strerror(st));
         printf(",\"status\":%d}\n", (int)st);
@@ -113,8 +119,8 @@ static void print_video(const char *path, const lm_video_hash *v, lm_status st, 
     size_t n = lm_video_hash_count(v);
     char hex[LM_PDQ_HEX_CHARS + 1];
     if (json) {
-        fputs("{\"path\":", stdout);
-        json_string(stdout, path);
+        fputc('{', stdout);
+        json_name(stdout, "path", path);
         printf(",\"type\":\"video\",\"frame_count\":%zu,\"complete\":%s,\"frames\":[", n,
                st == LM_OK ? "true" : "false");
         for (size_t i = 0; i < n; i++) {
@@ -125,7 +131,9 @@ static void print_video(const char *path, const lm_video_hash *v, lm_status st, 
         fputs("]}\n", stdout);
         return;
     }
-    printf("# %s: video, %zu frames%s\n", path, n, st == LM_OK ? "" : " (incomplete)");
+    fputs("# ", stdout);
+    text_name(stdout, path);
+    printf(": video, %zu frames%s\n", n, st == LM_OK ? "" : " (incomplete)");
     for (size_t i = 0; i < n; i++) {
         lm_pdq_to_hex(&f[i].pdq, hex);
         printf("%lld,%d,%s,%.3f\n", (long long)f[i].frame_number, f[i].quality, hex,

@@ -61,8 +61,9 @@ enum {
     LM_DB_READONLY = 0,
     LM_DB_WRITE = 1,  /* open an existing database for writing */
     LM_DB_CREATE = 2, /* implies WRITE: create the directory and schema when absent */
-    LM_DB_CHECK = 4,  /* first check every page of the file (reads it all): a damaged
-                         file is then LM_E_DB instead of a risk of crashing inside LMDB */
+    LM_DB_CHECK = 4,  /* check every page of the file first (reads it all): a damaged
+                         file is then LM_E_DB instead of a risk of crashing inside LMDB.
+                         Every open now does this; the flag is kept for compatibility */
 };
 
 /*
