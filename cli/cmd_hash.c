@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -95,6 +96,13 @@ static lm_status hash_input(lm_hasher *h, const char *path, lm_image_hash *image
     uint8_t *data;
     size_t len;
     lm_errbuf err = {{0}};
+    struct stat sb;
+    /* A FIFO or a device named as a file would block or never end: only '-' reads a stream. */
+    if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        snprintf(detail, detail_size, "%s",
+                 S_ISDIR(sb.st_mode) ? "a directory" : "not a regular file (use '-' for a stream)");
+        return LM_E_IO;
+    }
     lm_status st = lm_read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path, (uint64_t)max_bytes,
                                 &data, &len, &err);
     if (st != LM_OK) {

@@ -252,6 +252,8 @@ scan_category scan_print_walk_problem(FILE *out, const scan_config *cfg, const c
         return CAT_SKIPPED;
     }
     snprintf(r.error, sizeof r.error, "%s", reason);
+    if (code && *code)
+        r.code = code;
     if (cfg->json)
         print_item_json(out, NULL, &r);
     else

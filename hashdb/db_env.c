@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +44,12 @@ int db_mdb_err(lm_hashdb *db, int rc, const char *what)
         db->map_full = 1; /* only write transactions see it, and they are serialised */
     else if (rc == ENOMEM)
         st = LM_E_NOMEM;
+    /* LMDB turns a short write into EIO: on a full file system that is "no space left". */
+    struct statvfs vfs;
+    if ((rc == EIO || rc == ENOSPC) && db->path && statvfs(db->path, &vfs) == 0 &&
+        (uint64_t)vfs.f_bavail * vfs.f_frsize < (4u << 20))
+        return db_err(db, st, "%s: no space left on the device holding %s (%s)", what, db->path,
+                      mdb_strerror(rc));
     return db_err(db, st, "%s: %s", what, mdb_strerror(rc));
 }
 
@@ -402,6 +409,19 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, lm_h
      * to the file's own size (a full map is grown on demand anyway).
      */
     size_t file_size = exists ? (size_t)sb.st_size : 0;
+    /*
+     * A list owned by someone else (a shared, read-only copy) has a lock file we may not write,
+     * and LMDB needs to write it even to read. Then read it without the lock (MDB_NOLOCK): safe
+     * while nobody writes it, which is what a list we cannot write is for.
+     */
+    unsigned nolock = 0;
+    if (!db->writable && exists) {
+        char lockf[4096];
+        snprintf(lockf, sizeof lockf, "%s/lock.mdb", path);
+        if (access(lockf, F_OK) == 0 ? access(lockf, R_OK | W_OK) != 0
+                                     : access(path, W_OK | X_OK) != 0)
+            nolock = MDB_NOLOCK;
+    }
     size_t sizes[] = {db->writable ? DB_INITIAL_MAP : 0, (size_t)1 << 30, file_size * 2,
                       file_size + ((size_t)64 << 20)};
     for (size_t i = 0; st == LM_OK && i < sizeof sizes / sizeof sizes[0]; i++) {
@@ -417,7 +437,7 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, lm_h
             st = db_mdb_err(db, rc, "setting the map size");
             break;
         }
-        unsigned mflags = MDB_NOTLS | (db->writable ? 0 : MDB_RDONLY);
+        unsigned mflags = MDB_NOTLS | (db->writable ? 0 : MDB_RDONLY) | nolock;
         rc = mdb_env_open(db->env, path, mflags, 0600);
         if (rc == 0)
             break;
