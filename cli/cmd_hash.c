@@ -1,4 +1,5 @@
 /* pmatch hash: print the PDQ hash of each input, like Meta's pdq-photo-hasher. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,6 +158,7 @@ typedef struct batch {
     lm_status status[HASH_BATCH];
     char detail[HASH_BATCH][256];
     int n;
+    int write_errno; /* standard output failed (full disk, /dev/full): stop */
 } batch;
 
 typedef struct hash_config {
@@ -220,13 +222,16 @@ static int flush_batch(batch *b, const hash_config *cfg)
         free(b->paths[i]);
     }
     b->n = 0;
-    fflush(stdout);
+    if (fflush(stdout) != 0 && !b->write_errno)
+        b->write_errno = errno ? errno : EIO;
     return failed;
 }
 
 static int add_input(batch *b, const char *path, const hash_config *cfg)
 {
     int failed = 0;
+    if (b->write_errno)
+        return 0; /* nothing more can be written: main reports it, exit 2 */
     if (b->n == HASH_BATCH)
         failed = flush_batch(b, cfg);
     if (!(b->paths[b->n] = strdup(path))) {
@@ -354,6 +359,12 @@ int cmd_hash(int argc, char **argv)
     if (files_from && hash_list_file(b, &cfg, files_from, &failed) != 0)
         failed = 1;
     failed |= flush_batch(b, &cfg);
+    int write_errno = b->write_errno;
     free(b);
+    if (write_errno) {
+        fprintf(stderr, "pmatch hash: cannot write the output: %s\n", strerror(write_errno));
+        clearerr(stdout); /* said once, here, with the reason */
+        return PMATCH_EXIT_ERROR;
+    }
     return failed ? PMATCH_EXIT_MATCH : PMATCH_EXIT_OK;
 }
