@@ -5,6 +5,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* The symbols are pmatch_*: jansson (linked for pmatch serve) exports json_string. */
+#define json_string pmatch_json_string
+#define json_base64 pmatch_json_base64
+#define json_name pmatch_json_name
+#define text_name pmatch_text_name
+#define utf8_sequence pmatch_utf8_sequence
+#define utf8_valid pmatch_utf8_valid
+
 /*
  * Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong forms, no
  * surrogates, nothing above U+10FFFF), or 0 if there is none. s[0] must not be NUL;
