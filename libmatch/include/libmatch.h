@@ -310,6 +310,9 @@ typedef struct lm_check_options {
     double video_stored_threshold; /* % of the stored video's unique frames matched (default 80) */
     int trim_borders;         /* 1 (default): also match the hash of the content inside
                                  uniform borders / letterbox bands, when the image has any */
+    int regions;              /* 1 (default): also match the region proposals of a still
+                                 image (pictures inside captions, UI frames, collages,
+                                 insets; lm_check_result.regions); 0: off */
 } lm_check_options;
 
 LM_API void lm_check_options_init(lm_check_options *opts);
@@ -351,6 +354,15 @@ LM_API const char *lm_region_name(int region);
 #define LM_VARIANT_PLAIN 0     /* the query's plain hash against the entry's own hash */
 #define LM_VARIANT_TRIMMED 1   /* the hash of the query's content inside its borders */
 #define LM_VARIANT_COMPANION 2 /* against a companion of the entry (lm_match.region says which) */
+#define LM_VARIANT_REGION 4    /* a region proposal of the query (lm_match.rect says where) */
+
+/* "plain", "trimmed", "companion", "region" for one LM_VARIANT_* flag (0: "plain"). Never NULL. */
+LM_API const char *lm_variant_name(int variant_flag);
+
+/* A rectangle of an image in pixels. */
+typedef struct lm_rect {
+    uint32_t x, y, w, h;
+} lm_rect;
 
 /* One matching list entry. */
 typedef struct lm_match {
@@ -366,6 +378,13 @@ typedef struct lm_match {
     double stored_percent;    /* share of the stored video's unique frames with a query partner */
     int variant;              /* LM_VARIANT_* flags: plain, trimmed query, companion */
     int region;               /* lm_region of the entry's hash that matched (0: whole image) */
+    int score;                /* confidence 0..100: PDQ 100 - 100 * distance / 64 (at least
+                                 0; 52 at the default distance 31), digests 100, stored
+                                 videos the lower of the two percentages. Read with variant:
+                                 region matches are weaker evidence than plain ones */
+    lm_rect rect;             /* PDQ: the query's rectangle that matched, in pixels of the
+                                 image as decoded (source size, after orientation when
+                                 applied): the whole image for plain matches */
 } lm_match;
 
 /* lm_match.flags */
@@ -384,6 +403,22 @@ typedef enum lm_verdict {
 } lm_verdict;
 
 #define LM_CHECK_MAX_MATCHES 16
+#define LM_CHECK_MAX_REGIONS 8 /* region proposals per image, at most (see libmatch/region) */
+
+/* How a region proposal was found (lm_query_region.kind). */
+#define LM_REGION_KIND_BANDS 1 /* inside bands uniform apart from text/UI: captions, frames */
+#define LM_REGION_KIND_SPLIT 2 /* a cell of a collage cut along straight seams */
+#define LM_REGION_KIND_INSET 3 /* a rectangle bounded by straight edges: inset, picture in a UI */
+
+/* "bands", "split", "inset"; "unknown" otherwise. Never NULL. */
+LM_API const char *lm_region_kind_name(int kind);
+
+/* One region proposal of a query image and its hash. */
+typedef struct lm_query_region {
+    lm_rect rect;       /* in pixels of the image as decoded (as lm_match.rect) */
+    int kind;           /* LM_REGION_KIND_* */
+    lm_image_hash hash; /* pdq, quality, dihedral (with the dihedral option), format */
+} lm_query_region;
 
 /* The outcome of lm_check: a plain value owned by the caller. */
 typedef struct lm_check_result {
@@ -404,6 +439,10 @@ typedef struct lm_check_result {
                                          suppressed; within each digests first, then stored
                                          videos (LM_HASH_VPDQ), then PDQ by distance */
     char detail[256];                 /* human-readable detail (decoder message), "" if none */
+    lm_rect trimmed_rect;             /* with has_trimmed: where the content is, in pixels of
+                                         the image as decoded */
+    size_t region_count;              /* region proposals hashed (regions option), best first */
+    lm_query_region regions[LM_CHECK_MAX_REGIONS];
 } lm_check_result;
 
 /* Descriptive fields of a list entry, for verdicts and evidence records. */
