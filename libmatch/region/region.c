@@ -28,16 +28,28 @@
 /* Edges. */
 #define COARSE_MAX 128        /* the coarse copy's longer side is at most this */
 #define EDGE_FULL 20.0f       /* the same at full resolution, to place a side exactly */
-#define CUT_PCT 50            /* a collage seam: an edge along at least this % of the span */
+#ifndef CUT_PCT
+#define CUT_PCT 80            /* a collage seam: an edge along at least this % of the span */
+#endif
+#ifndef CUT_SPIKE_PCT
 #define CUT_SPIKE_PCT 35      /* ... and along this % more than the boundaries three cells away */
+#endif
+#ifndef CUT_HINT_SPIKE_PCT
 #define CUT_HINT_SPIKE_PCT 15 /* the same where the other half of a collage has its seam */
+#endif
 #define CUT_MIN_PCT 20        /* each collage cell keeps at least this % of the side cut */
 #define EDGE_INSET 8.0f   /* the same for inset sides (an inset's colours may be near its host's) */
 #define SEG_GAP 3         /* coarse cells of gap allowed inside a straight edge */
-#define INSET_SIDE_PCT 55 /* an inset's left and right sides: edge along this % */
+#ifndef INSET_SIDE_PCT
+#define INSET_SIDE_PCT 65 /* an inset's left and right sides: edge along this % */
+#endif
+#ifndef INSET_MIN_PCT
 #define INSET_MIN_PCT 15  /* an inset is at least this % of each side */
+#endif
 #define BORDER_DENS (INSET_SIDE_PCT * 10) /* the image's border as an inset side: no evidence */
-#define MAX_LINES 12                      /* candidate rows and columns for inset sides */
+#ifndef MAX_LINES
+#define MAX_LINES 24                      /* candidate rows and columns for inset sides */
+#endif
 #define MAX_INSETS 2
 
 typedef struct view {
