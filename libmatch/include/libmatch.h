@@ -505,8 +505,9 @@ LM_API lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const u
 /*
  * Re-run matching from the hashes of an earlier lm_check result, without the
  * bytes: for caches of computed hashes (re-scans after a list update). The
- * digests, decoded/decode_status/detail and image (pdq, quality, and the
- * dihedral hashes when opts->dihedral) of *hashes are used; its verdict and
+ * digests, decoded/decode_status/detail, image (pdq, quality, and the
+ * dihedral hashes when opts->dihedral), the trimmed hash and its rectangle and
+ * the region proposals (regions, region_count) of *hashes are used; its verdict and
  * matches are ignored and recomputed against m under opts, exactly as lm_check
  * would (same verdict, matches and order), provided *hashes came from lm_check
  * with the same exact/dihedral/max_pixels options. Thread-safe on a shared matcher.
