@@ -51,6 +51,8 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
             if (mt->type == LM_HASH_PDQ && (mt->variant & LM_VARIANT_REGION))
                 fprintf(out, " in region %u,%u %ux%u", mt->rect.x, mt->rect.y, mt->rect.w,
                         mt->rect.h);
+            if (mt->variant & LM_VARIANT_FEATURES)
+                fprintf(out, " local features, score %d", mt->score);
             if (mt->frame >= 0)
                 fprintf(out, " at frame %" PRId64, mt->frame);
             if (mt->type == LM_HASH_VPDQ)

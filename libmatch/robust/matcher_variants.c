@@ -63,6 +63,7 @@ const char *lm_variant_name(int variant_flag)
     case LM_VARIANT_TRIMMED: return "trimmed";
     case LM_VARIANT_COMPANION: return "companion";
     case LM_VARIANT_REGION: return "region";
+    case LM_VARIANT_FEATURES: return "features";
     default: return "unknown";
     }
 }
