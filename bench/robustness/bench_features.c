@@ -274,6 +274,11 @@ static void false_pairs(const char *dir, int npairs, uint64_t seed)
     lm_matcher_close(m);
 }
 
+void bench_feature_pairs(const char *dir, int npairs, uint64_t seed)
+{
+    false_pairs(dir, npairs, seed);
+}
+
 void bench_features(const char *dir, const char *dbpath, lm_matcher *m, const bench_item *items,
                     size_t n, int nfalse, int npairs, uint64_t seed)
 {
