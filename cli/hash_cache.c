@@ -2,6 +2,7 @@
 #include "hash_cache.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <lmdb.h>
 #include <openssl/evp.h>
 #include <signal.h>
@@ -12,7 +13,9 @@
 #include <unistd.h>
 
 #define CACHE_MAGIC 0x43484d50u /* "PMHC" */
-#define CACHE_VERSION 2u /* 2: the trimmed hash */
+#define CACHE_VERSION 3u /* 2: the trimmed hash; 3: its rectangle and the region proposals */
+/* Records end after their region proposals: most images have none. */
+#define CACHE_FIXED offsetof(cache_record, regions)
 #define CACHE_MAP_SIZE (64ull << 30) /* address space only: the file grows as needed */
 
 struct hash_cache {
@@ -26,7 +29,7 @@ struct hash_cache {
 static uint32_t cache_settings(const lm_check_options *o)
 {
     return (uint32_t)(o->exact ? 1 : 0) | (uint32_t)(o->dihedral ? 2 : 0) |
-           (uint32_t)(o->trim_borders ? 4 : 0);
+           (uint32_t)(o->trim_borders ? 4 : 0) | (uint32_t)(o->regions ? 8 : 0);
 }
 
 static int env_open(const char *dir, MDB_env **env, MDB_dbi *dbi, int readonly)
@@ -80,7 +83,7 @@ static int check_in_child(const char *dir)
             _exit(3);
         int rc;
         while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0)
-            if (v.mv_size != sizeof(cache_record))
+            if (v.mv_size < CACHE_FIXED || v.mv_size > sizeof(cache_record))
                 _exit(4);
         _exit(rc == MDB_NOTFOUND ? 0 : 3);
     }
@@ -166,9 +169,14 @@ void hash_cache_lookup(hash_cache *c, const lm_check_options *o, item_result *it
         MDB_val k, v;
         if (!s || !make_key(c, o, items[i].path, key, sizeof key, &k))
             continue;
-        if (mdb_get(txn, c->dbi, &k, &v) == 0 && v.mv_size == sizeof s->rec) {
-            memcpy(&s->rec, v.mv_data, sizeof s->rec);
-            s->found = s->rec.magic == CACHE_MAGIC && s->rec.version == CACHE_VERSION;
+        if (mdb_get(txn, c->dbi, &k, &v) == 0 && v.mv_size >= CACHE_FIXED &&
+            v.mv_size <= sizeof s->rec) {
+            memset(&s->rec, 0, sizeof s->rec);
+            memcpy(&s->rec, v.mv_data, v.mv_size);
+            s->found = s->rec.magic == CACHE_MAGIC && s->rec.version == CACHE_VERSION &&
+                       s->rec.region_count >= 0 && s->rec.region_count <= LM_CHECK_MAX_REGIONS &&
+                       v.mv_size == CACHE_FIXED + (size_t)s->rec.region_count *
+                                                      sizeof s->rec.regions[0];
         }
     }
     mdb_txn_abort(txn);
@@ -187,6 +195,7 @@ int hash_cache_reuse(const lm_matcher *m, const scan_config *cfg, const struct s
         (rec->settings & 1) != (cache_settings(&cfg->check) & 1) ||
         (cfg->check.dihedral && !(rec->settings & 2)) ||
         (cfg->check.trim_borders && !(rec->settings & 4)) ||
+        (cfg->check.regions && !(rec->settings & 8)) ||
         rec->max_pixels != cfg->check.max_pixels ||
         (cfg->check.features && lm_matcher_feature_entries(m) > 0))
         return 0; /* hashes made with dihedral or trimming also serve scans without them; local
@@ -203,6 +212,9 @@ int hash_cache_reuse(const lm_matcher *m, const scan_config *cfg, const struct s
     h.image = rec->image;
     h.has_trimmed = rec->has_trimmed;
     h.trimmed = rec->trimmed;
+    h.trimmed_rect = rec->trimmed_rect;
+    h.region_count = (size_t)rec->region_count;
+    memcpy(h.regions, rec->regions, h.region_count * sizeof h.regions[0]);
     memcpy(h.md5, rec->md5, 16);
     memcpy(h.sha1, rec->sha1, 20);
     memcpy(h.sha256, rec->sha256, 32);
@@ -237,6 +249,11 @@ void hash_cache_remember(const scan_config *cfg, const struct stat *st, item_res
     f->image = r->check.image;
     f->has_trimmed = r->check.has_trimmed;
     f->trimmed = r->check.trimmed;
+    f->trimmed_rect = r->check.trimmed_rect;
+    f->region_count = (int32_t)(r->check.region_count <= LM_CHECK_MAX_REGIONS
+                                    ? r->check.region_count
+                                    : 0);
+    memcpy(f->regions, r->check.regions, (size_t)f->region_count * sizeof f->regions[0]);
     memcpy(f->detail, r->check.detail, sizeof f->detail);
     s->store = 1;
 }
@@ -258,7 +275,8 @@ void hash_cache_store(hash_cache *c, const lm_check_options *o, item_result *ite
         MDB_val k;
         if (!s || !s->store || !make_key(c, o, items[i].path, key, sizeof key, &k))
             continue;
-        MDB_val v = {sizeof s->fresh, &s->fresh};
+        MDB_val v = {CACHE_FIXED + (size_t)s->fresh.region_count * sizeof s->fresh.regions[0],
+                     &s->fresh};
         rc = mdb_put(txn, c->dbi, &k, &v, 0);
     }
     if (rc == 0)

@@ -33,6 +33,9 @@ typedef struct cache_record {
     int32_t has_trimmed;   /* trimmed: the content inside the image's borders */
     lm_image_hash trimmed;
     char detail[256];
+    lm_rect trimmed_rect;
+    int32_t region_count; /* region proposals; only these are stored (the record is cut after) */
+    lm_query_region regions[LM_CHECK_MAX_REGIONS];
 } cache_record;
 
 /* Per item of a batch. */

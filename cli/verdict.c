@@ -62,6 +62,9 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
                         mt->variant & LM_VARIANT_TRIMMED ? " trimmed" : "",
                         mt->region ? " companion " : "",
                         mt->region ? lm_region_name(mt->region) : "");
+            if (mt->type == LM_HASH_PDQ && (mt->variant & LM_VARIANT_REGION))
+                fprintf(out, " in region %u,%u %ux%u", mt->rect.x, mt->rect.y, mt->rect.w,
+                        mt->rect.h);
             if (mt->variant & LM_VARIANT_FEATURES)
                 fprintf(out, " local features, score %d", mt->score);
             if (mt->frame >= 0)
@@ -102,6 +105,19 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
         fputc('\n', out);
         break;
     }
+}
+
+/* "mechanism": the LM_VARIANT_* flags' names joined by '+' ("plain" for none), and "score". */
+static void print_mechanism(FILE *out, const lm_match *mt)
+{
+    fputs(",\"mechanism\":\"", out);
+    int any = 0;
+    for (int bit = 1; bit < (1 << 30) && bit > 0; bit <<= 1)
+        if (mt->variant & bit) {
+            fprintf(out, "%s%s", any ? "+" : "", lm_variant_name(bit));
+            any = 1;
+        }
+    fprintf(out, "%s\",\"score\":%d", any ? "" : "plain", mt->score);
 }
 
 void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
@@ -153,12 +169,14 @@ void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
         const lm_match *mt = &c->matches[i];
         fprintf(out, "%s{\"entry_id\":%" PRIu64 ",\"type\":\"%s\"", i ? "," : "", mt->entry_id,
                 lm_hash_type_name(mt->type));
-        if (mt->type == LM_HASH_PDQ)
-            fprintf(out, ",\"distance\":%d,\"orientation\":\"%s\",\"trimmed\":%s,\"region\":\"%s\"",
+        if (mt->type == LM_HASH_PDQ) {
+            fprintf(out, ",\"distance\":%d,\"orientation\":\"%s\",\"trimmed\":%s,\"companion\":\"%s\"",
                     mt->distance, dihedral_names[mt->dihedral & 7],
                     mt->variant & LM_VARIANT_TRIMMED ? "true" : "false", lm_region_name(mt->region));
-        if (mt->type == LM_HASH_PDQ && (mt->variant & LM_VARIANT_FEATURES))
-            fprintf(out, ",\"mechanism\":\"features\",\"score\":%d", mt->score);
+            fprintf(out, ",\"region\":{\"x\":%u,\"y\":%u,\"w\":%u,\"h\":%u}", mt->rect.x,
+                    mt->rect.y, mt->rect.w, mt->rect.h);
+        }
+        print_mechanism(out, mt);
         if (mt->frame >= 0)
             fprintf(out, ",\"frame\":%" PRId64, mt->frame);
         if (mt->type == LM_HASH_VPDQ)

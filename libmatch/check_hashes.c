@@ -26,7 +26,8 @@ lm_status lm_check_hashes(const lm_matcher *m, const lm_check_result *hashes,
     }
     if (!m || !hashes || hashes == out || o.min_quality < 0 || o.max_distance < 0 ||
         o.max_distance > 256 || (o.dihedral != 0 && o.dihedral != 1) ||
-        (o.exact != 0 && o.exact != 1) || (o.trim_borders != 0 && o.trim_borders != 1))
+        (o.exact != 0 && o.exact != 1) || (o.trim_borders != 0 && o.trim_borders != 1) ||
+        (o.regions != 0 && o.regions != 1))
         return LM_E_INVALID_ARG;
     if (hashes->is_video)
         return LM_E_UNSUPPORTED; /* the frames are not in a check result */
@@ -37,8 +38,13 @@ lm_status lm_check_hashes(const lm_matcher *m, const lm_check_result *hashes,
     if (r.decoded) {
         r.image = hashes->image;
         r.has_trimmed = hashes->has_trimmed ? 1 : 0;
-        if (r.has_trimmed)
+        if (r.has_trimmed) {
             r.trimmed = hashes->trimmed;
+            r.trimmed_rect = hashes->trimmed_rect;
+        }
+        r.region_count =
+            hashes->region_count <= LM_CHECK_MAX_REGIONS ? hashes->region_count : 0;
+        memcpy(r.regions, hashes->regions, r.region_count * sizeof *r.regions);
     }
     memcpy(r.md5, hashes->md5, sizeof r.md5);
     memcpy(r.sha1, hashes->sha1, sizeof r.sha1);

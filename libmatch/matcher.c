@@ -42,6 +42,7 @@ void lm_check_options_init(lm_check_options *opts)
     opts->video_stored_threshold = 80.0;
     opts->dihedral = 1;
     opts->trim_borders = 1;
+    opts->regions = 1;
     opts->features = 1;
 }
 
@@ -59,7 +60,7 @@ static lm_status resolve_options(const lm_check_options *in, lm_check_options *o
     if (out->max_distance < 0 || out->max_distance > 256 || out->min_quality < 0 ||
         (out->dihedral != 0 && out->dihedral != 1) || (out->exact != 0 && out->exact != 1) ||
         (out->trim_borders != 0 && out->trim_borders != 1) ||
-        (out->features != 0 && out->features != 1) ||
+        (out->regions != 0 && out->regions != 1) || (out->features != 0 && out->features != 1) ||
         out->video_sampling < LM_SAMPLE_ALL_FRAMES || out->video_sampling > LM_SAMPLE_INTERVAL ||
         out->video_interval_ms <= 0 || !(out->video_query_threshold >= 0.0) ||
         !(out->video_query_threshold <= 100.0) || !(out->video_stored_threshold >= 0.0) ||
@@ -193,9 +194,20 @@ static int retry_after_damage(const lm_matcher *m, const matcher_snapshot *s, lm
            matcher_recover((lm_matcher *)m, s) == LM_OK;
 }
 
-/* All PDQ entries within max_distance of any of the nq query orientations. */
+/* The confidence of a PDQ match at distance d (lm_match.score). */
+static int pdq_score(int d)
+{
+    int s = 100 - 100 * d / 64;
+    return s < 0 ? 0 : s;
+}
+
+/*
+ * All PDQ entries within max_distance of any of the nq query orientations.
+ * rect: the query's rectangle these hashes are of (NULL: none known).
+ */
 static lm_status search_pdq(const matcher_snapshot *m, const lm_pdq_hash *queries, int nq,
-                            int max_distance, int64_t frame, int variant, match_list *l)
+                            int max_distance, int64_t frame, int variant, const lm_rect *rect,
+                            match_list *l)
 {
     enum { STACK_HITS = 64 };
     lm_search_hit stack_hits[STACK_HITS];
@@ -227,7 +239,10 @@ static lm_status search_pdq(const matcher_snapshot *m, const lm_pdq_hash *querie
                            .dihedral = d,
                            .frame = frame,
                            .region = region,
-                           .variant = variant | (region ? LM_VARIANT_COMPANION : 0)};
+                           .variant = variant | (region ? LM_VARIANT_COMPANION : 0),
+                           .score = pdq_score(hits[i].distance)};
+            if (rect)
+                mt.rect = *rect;
             st = match_list_push(l, mt);
         }
         if (hits != stack_hits)
@@ -247,7 +262,8 @@ static lm_status search_digest(const lm_matcher *m, lm_hash_type type, const uin
     if (found > LM_CHECK_MAX_MATCHES)
         found = LM_CHECK_MAX_MATCHES;
     for (size_t i = 0; st == LM_OK && i < found; i++) {
-        lm_match mt = {.entry_id = ids[i], .type = type, .distance = 0, .dihedral = 0, .frame = -1};
+        lm_match mt = {.entry_id = ids[i], .type = type, .distance = 0, .dihedral = 0, .frame = -1,
+                       .score = 100};
         st = match_list_push(l, mt);
     }
     return st;
@@ -267,7 +283,7 @@ lm_status lm_match_pdq(const lm_matcher *m, const lm_pdq_hash *hash, int quality
         match_list l = {0};
         matcher_snapshot *s = snapshot_pin(&((lm_matcher *)m)->slot);
         size_t active, negative;
-        st = search_pdq(s, hash, 1, snapshot_radius(s, o.max_distance), -1, LM_VARIANT_PLAIN, &l);
+        st = search_pdq(s, hash, 1, snapshot_radius(s, o.max_distance), -1, LM_VARIANT_PLAIN, NULL, &l);
         if (st == LM_OK)
             st = match_list_apply_rules(m, s, o.max_distance, &l, &active, &negative);
         if (st == LM_OK)
@@ -313,7 +329,10 @@ static lm_status match_stored_videos(const matcher_snapshot *m, const lm_check_o
         /* Like every candidate, confirmed against the list by the rules (match_rules.c). */
         lm_match mt = {.entry_id = sc[i].entry_id, .type = LM_HASH_VPDQ, .frame = -1,
                        .query_percent = sc[i].query_percent,
-                       .stored_percent = sc[i].stored_percent};
+                       .stored_percent = sc[i].stored_percent,
+                       .score = (int)(sc[i].query_percent < sc[i].stored_percent
+                                          ? sc[i].query_percent
+                                          : sc[i].stored_percent)};
         st = match_list_push(l, mt);
     }
     free(sc);
@@ -354,7 +373,7 @@ static lm_status check_video(const matcher_snapshot *m, int radius, const lm_che
         usable = 1;
         /* Frames are matched as decoded (the dihedral option applies to still images). */
         sst = search_pdq(m, &frames.v[i].hash, 1, radius, frames.v[i].frame_number,
-                         LM_VARIANT_PLAIN, l);
+                         LM_VARIANT_PLAIN, NULL, l);
     }
     *low_quality = !usable;
     if (sst == LM_OK && usable)
@@ -366,7 +385,8 @@ static lm_status check_video(const matcher_snapshot *m, int radius, const lm_che
 /*
  * The PDQ searches for a still image, shared by lm_check and lm_check_hashes:
  * the plain hash (its 8 orientations with dihedral), then the content inside
- * its borders when it has any. low_quality: neither hash was good enough.
+ * its borders when it has any, then the region proposals (regions option).
+ * low_quality: none of the hashes was good enough.
  */
 static lm_status search_image(const matcher_snapshot *snap, const lm_check_options *o, int radius,
                               const lm_check_result *r, match_list *l, int *low_quality)
@@ -375,13 +395,24 @@ static lm_status search_image(const matcher_snapshot *snap, const lm_check_optio
     lm_status st = LM_OK;
     int searched = 0;
     if (r->image.quality >= o->min_quality) {
+        lm_rect whole = {0, 0, r->image.width, r->image.height};
         st = search_pdq(snap, o->dihedral ? r->image.dihedral : &r->image.pdq, nq, radius, -1,
-                        LM_VARIANT_PLAIN, l);
+                        LM_VARIANT_PLAIN, &whole, l);
         searched = 1;
     }
     if (st == LM_OK && o->trim_borders && r->has_trimmed && r->trimmed.quality >= o->min_quality) {
+        lm_rect tr = r->trimmed_rect;
         st = search_pdq(snap, o->dihedral ? r->trimmed.dihedral : &r->trimmed.pdq, nq, radius, -1,
-                        LM_VARIANT_TRIMMED, l);
+                        LM_VARIANT_TRIMMED, &tr, l);
+        searched = 1;
+    }
+    size_t nr = o->regions && r->region_count <= LM_CHECK_MAX_REGIONS ? r->region_count : 0;
+    for (size_t i = 0; st == LM_OK && i < nr; i++) {
+        const lm_query_region *q = &r->regions[i];
+        if (q->hash.quality < o->min_quality)
+            continue;
+        st = search_pdq(snap, o->dihedral ? q->hash.dihedral : &q->hash.pdq, nq, radius, -1,
+                        LM_VARIANT_REGION, &q->rect, l);
         searched = 1;
     }
     *low_quality = !searched;
@@ -490,8 +521,8 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
         st = LM_E_NOMEM;
     if (st == LM_OK && hs == LM_E_FORMAT && !out->is_video) { /* not a video: a still image */
         /* The plain hash, plus the content inside borders when there are any (robust_hash.c). */
-        hs = lm_query_hashes_compute_ex(&dec, o.dihedral, o.trim_borders, feat, data, len, &q,
-                                        &err);
+        hs = lm_query_hashes_compute_ex(&dec, o.dihedral, o.trim_borders, o.regions, feat, data,
+                                        len, &q, &err);
         if (hs == LM_OK)
             out->image = q.image;
     }
@@ -500,8 +531,12 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
     } else if (st == LM_OK && hs == LM_OK) {
         out->decoded = 1;
         out->has_trimmed = q.has_trimmed;
-        if (q.has_trimmed)
+        if (q.has_trimmed) {
             out->trimmed = q.trimmed;
+            out->trimmed_rect = q.trimmed_rect;
+        }
+        out->region_count = q.region_count;
+        memcpy(out->regions, q.regions, q.region_count * sizeof *q.regions);
         st = search_image(snap, &o, radius, out, &l, &low_quality);
         /* Second stage: no hash found anything; the features of a list built from images. */
         if (st == LM_OK && feat && l.count == 0)

@@ -314,6 +314,9 @@ typedef struct lm_check_options {
     int features;             /* 1 (default): when no hash matched a still image, match its
                                  local features against the entries that carry them (lists
                                  built from images; LM_VARIANT_FEATURES); 0: off */
+    int regions;              /* 1 (default): also match the region proposals of a still
+                                 image (pictures inside captions, UI frames, collages,
+                                 insets; lm_check_result.regions); 0: off */
 } lm_check_options;
 
 LM_API void lm_check_options_init(lm_check_options *opts);
@@ -355,6 +358,15 @@ LM_API const char *lm_region_name(int region);
 #define LM_VARIANT_PLAIN 0     /* the query's plain hash against the entry's own hash */
 #define LM_VARIANT_TRIMMED 1   /* the hash of the query's content inside its borders */
 #define LM_VARIANT_COMPANION 2 /* against a companion of the entry (lm_match.region says which) */
+#define LM_VARIANT_REGION 4    /* a region proposal of the query (lm_match.rect says where) */
+
+/* "plain", "trimmed", "companion", "region" for one LM_VARIANT_* flag (0: "plain"). Never NULL. */
+LM_API const char *lm_variant_name(int variant_flag);
+
+/* A rectangle of an image in pixels. */
+typedef struct lm_rect {
+    uint32_t x, y, w, h;
+} lm_rect;
 #define LM_VARIANT_FEATURES 8  /* the query's local features against the entry's, geometrically
                                   verified (no hash matched; lm_match.score: inliers; distance:
                                   the plain hash's, for information) */
@@ -373,8 +385,15 @@ typedef struct lm_match {
     double stored_percent;    /* share of the stored video's unique frames with a query partner */
     int variant;              /* LM_VARIANT_* flags: plain, trimmed query, companion */
     int region;               /* lm_region of the entry's hash that matched (0: whole image) */
-    int score;                /* LM_VARIANT_FEATURES: keypoint pairs consistent with one
-                                 similarity transform (at least 16, at most 100) */
+    int score;                /* confidence 0..100: PDQ 100 - 100 * distance / 64 (at least
+                                 0; 52 at the default distance 31), digests 100, stored
+                                 videos the lower of the two percentages; LM_VARIANT_FEATURES:
+                                 keypoint pairs consistent with one similarity transform (at
+                                 least 16, at most 100). Read with variant: region and feature
+                                 matches are weaker evidence than plain ones */
+    lm_rect rect;             /* PDQ: the query's rectangle that matched, in pixels of the
+                                 image as decoded (source size, after orientation when
+                                 applied): the whole image for plain matches */
 } lm_match;
 
 /* lm_match.flags */
@@ -393,6 +412,22 @@ typedef enum lm_verdict {
 } lm_verdict;
 
 #define LM_CHECK_MAX_MATCHES 16
+#define LM_CHECK_MAX_REGIONS 8 /* region proposals per image, at most (see libmatch/region) */
+
+/* How a region proposal was found (lm_query_region.kind). */
+#define LM_REGION_KIND_BANDS 1 /* inside bands uniform apart from text/UI: captions, frames */
+#define LM_REGION_KIND_SPLIT 2 /* a cell of a collage cut along straight seams */
+#define LM_REGION_KIND_INSET 3 /* a rectangle bounded by straight edges: inset, picture in a UI */
+
+/* "bands", "split", "inset"; "unknown" otherwise. Never NULL. */
+LM_API const char *lm_region_kind_name(int kind);
+
+/* One region proposal of a query image and its hash. */
+typedef struct lm_query_region {
+    lm_rect rect;       /* in pixels of the image as decoded (as lm_match.rect) */
+    int kind;           /* LM_REGION_KIND_* */
+    lm_image_hash hash; /* pdq, quality, dihedral (with the dihedral option), format */
+} lm_query_region;
 
 /* The outcome of lm_check: a plain value owned by the caller. */
 typedef struct lm_check_result {
@@ -413,6 +448,10 @@ typedef struct lm_check_result {
                                          suppressed; within each digests first, then stored
                                          videos (LM_HASH_VPDQ), then PDQ by distance */
     char detail[256];                 /* human-readable detail (decoder message), "" if none */
+    lm_rect trimmed_rect;             /* with has_trimmed: where the content is, in pixels of
+                                         the image as decoded */
+    size_t region_count;              /* region proposals hashed (regions option), best first */
+    lm_query_region regions[LM_CHECK_MAX_REGIONS];
 } lm_check_result;
 
 /* Descriptive fields of a list entry, for verdicts and evidence records. */
@@ -487,8 +526,9 @@ LM_API lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const u
 /*
  * Re-run matching from the hashes of an earlier lm_check result, without the
  * bytes: for caches of computed hashes (re-scans after a list update). The
- * digests, decoded/decode_status/detail and image (pdq, quality, and the
- * dihedral hashes when opts->dihedral) of *hashes are used; its verdict and
+ * digests, decoded/decode_status/detail, image (pdq, quality, and the
+ * dihedral hashes when opts->dihedral), the trimmed hash and its rectangle and
+ * the region proposals (regions, region_count) of *hashes are used; its verdict and
  * matches are ignored and recomputed against m under opts, exactly as lm_check
  * would (same verdict, matches and order), provided *hashes came from lm_check
  * with the same exact/dihedral/max_pixels options. Thread-safe on a shared matcher.

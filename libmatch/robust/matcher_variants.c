@@ -55,3 +55,15 @@ int lm_match_variant_rank(const lm_match *m)
     /* Plain before trimmed before companion; the upright orientation first. */
     return m->variant * 8 + (m->dihedral & 7);
 }
+
+const char *lm_variant_name(int variant_flag)
+{
+    switch (variant_flag) {
+    case LM_VARIANT_PLAIN: return "plain";
+    case LM_VARIANT_TRIMMED: return "trimmed";
+    case LM_VARIANT_COMPANION: return "companion";
+    case LM_VARIANT_REGION: return "region";
+    case LM_VARIANT_FEATURES: return "features";
+    default: return "unknown";
+    }
+}

@@ -12,6 +12,7 @@
 
 #include "local_features.h"
 #include "pdq.h"
+#include "region.h"
 
 /* Region rectangles in thousandths of each side: x0, y0, x1, y1. Codes are stored on disk. */
 static const uint16_t region_table[LM_REGION_MAX_CODE + 1][4] = {
@@ -171,38 +172,104 @@ static lm_status pixel_features(const lm_pixels *px, lm_features *f, lm_errbuf *
     return LM_OK;
 }
 
-lm_status lm_query_hashes_compute(const lm_decode_opts *opts, int dihedral, int trim,
+lm_rect lm_rect_to_source(const lm_pixels *px, lm_rect r)
+{
+    uint64_t sw = px->source_width ? px->source_width : px->width;
+    uint64_t sh = px->source_height ? px->source_height : px->height;
+    if (px->width == sh && px->height == sw && sw != sh) { /* oriented by EXIF: sides swapped */
+        uint64_t t = sw;
+        sw = sh;
+        sh = t;
+    }
+    uint64_t x0 = r.x * sw / px->width, x1 = (uint64_t)(r.x + r.w) * sw / px->width;
+    uint64_t y0 = r.y * sh / px->height, y1 = (uint64_t)(r.y + r.h) * sh / px->height;
+    lm_rect out = {(uint32_t)x0, (uint32_t)y0, (uint32_t)(x1 - x0), (uint32_t)(y1 - y0)};
+    return out;
+}
+
+/* PDQ of the rectangle r of a w-wide float luma image: copied to dst, hashed with tmp. */
+static void hash_luma_rect(const float *luma, uint32_t w, lm_rect r, float *dst, float *tmp,
+                           int dihedral, lm_image_hash *out)
+{
+    for (uint32_t y = 0; y < r.h; y++)
+        memcpy(dst + (size_t)y * r.w, luma + (size_t)(r.y + y) * w + r.x, r.w * sizeof *dst);
+    lm_pdq_hash hashes[8];
+    lm_pdq_hash_luma(dst, tmp, (int)r.h, (int)r.w, dihedral, hashes, &out->quality);
+    out->pdq = hashes[0];
+    if (dihedral)
+        memcpy(out->dihedral, hashes, sizeof hashes);
+}
+
+lm_status lm_query_hashes_compute(const lm_decode_opts *opts, int dihedral, int trim, int regions,
                                   const void *data, size_t len, lm_query_hashes *out,
                                   lm_errbuf *err)
 {
-    return lm_query_hashes_compute_ex(opts, dihedral, trim, NULL, data, len, out, err);
+    return lm_query_hashes_compute_ex(opts, dihedral, trim, regions, NULL, data, len, out, err);
 }
 
 lm_status lm_query_hashes_compute_ex(const lm_decode_opts *opts, int dihedral, int trim,
-                                     lm_features *features, const void *data, size_t len,
-                                     lm_query_hashes *out, lm_errbuf *err)
+                                     int regions, lm_features *features, const void *data,
+                                     size_t len, lm_query_hashes *out, lm_errbuf *err)
 {
     memset(out, 0, sizeof *out);
     if (features)
         features->count = 0;
+    if (len > opts->max_bytes)
+        return lm_errbuf_set(err, LM_E_LIMIT_BYTES, "%zu bytes exceeds the %llu-byte limit", len,
+                             (unsigned long long)opts->max_bytes);
     lm_pixels px;
-    lm_status st = decode_and_hash(opts, dihedral, data, len, &px, &out->image, err);
+    lm_status st = lm_decode_image(data, len, opts, &px, err);
     if (st != LM_OK)
         return st;
     if (features && (st = pixel_features(&px, features, err)) != LM_OK) {
         lm_pixels_free(&px);
         return st;
     }
-    uint32_t x, y, w, h;
-    if (trim && trimmed_rect(&px, &out->bands, &x, &y, &w, &h)) {
-        lm_image_hash *t = &out->trimmed;
-        st = lm_hash_subimage(&px, x, y, w, h, dihedral, t->dihedral, &t->quality, err);
-        t->pdq = t->dihedral[0];
-        t->format = out->image.format;
-        out->has_trimmed = st == LM_OK;
+    /* One luma of the whole image; each rectangle is a copy of part of it, hashed in place. */
+    size_t n = (size_t)px.width * px.height;
+    float *luma = malloc(n * 3 * sizeof(float));
+    if (!luma) {
+        lm_pixels_free(&px);
+        return lm_errbuf_set(err, LM_E_NOMEM, "no memory for %ux%u luma", px.width, px.height);
     }
+    float *crop = luma + n, *tmp = luma + 2 * n;
+    if (px.channels == 3)
+        lm_pdq_luma_from_rgb(px.data, (int)px.height, (int)px.width, px.stride, luma);
+    else
+        lm_pdq_luma_from_grey(px.data, (int)px.height, (int)px.width, px.stride, luma);
+    uint32_t x, y, w, h;
+    lm_rect trect = {0, 0, 0, 0};
+    if (trim && trimmed_rect(&px, &out->bands, &x, &y, &w, &h)) {
+        trect = (lm_rect){x, y, w, h};
+        hash_luma_rect(luma, px.width, trect, crop, tmp, dihedral, &out->trimmed);
+        out->trimmed.format = px.format;
+        out->trimmed_rect = lm_rect_to_source(&px, trect);
+        out->has_trimmed = 1;
+    }
+    if (regions) {
+        lm_region_proposal p[LM_REGION_MAX_PROPOSALS];
+        size_t np = lm_region_propose(luma, px.width, px.height, out->has_trimmed ? &trect : NULL, p);
+        for (size_t i = 0; i < np; i++) {
+            lm_query_region *q = &out->regions[out->region_count++];
+            hash_luma_rect(luma, px.width, p[i].rect, crop, tmp, dihedral, &q->hash);
+            q->hash.format = px.format;
+            q->rect = lm_rect_to_source(&px, p[i].rect);
+            q->kind = p[i].kind;
+        }
+    }
+    /* The whole image last: hashing overwrites the luma. */
+    lm_pdq_hash hashes[8];
+    lm_image_hash *im = &out->image;
+    lm_pdq_hash_luma(luma, tmp, (int)px.height, (int)px.width, dihedral, hashes, &im->quality);
+    free(luma);
+    im->pdq = hashes[0];
+    if (dihedral)
+        memcpy(im->dihedral, hashes, sizeof hashes);
+    im->width = px.source_width;
+    im->height = px.source_height;
+    im->format = px.format;
     lm_pixels_free(&px);
-    return st;
+    return LM_OK;
 }
 
 static int already_have(const lm_companion_hashes *c, const lm_pdq_hash *hash)

@@ -44,17 +44,28 @@ typedef struct lm_query_hashes {
     lm_border_bands bands;  /* in pixels of the decoded (bounded) image */
     lm_image_hash trimmed;  /* the content's hash (pdq, quality, format; dihedral[1..7]
                                with dihedral), as lm_check_result.trimmed */
+    lm_rect trimmed_rect;   /* where, in pixels of the image as decoded (source size) */
+    size_t region_count;    /* region proposals (libmatch/region), as lm_check_result */
+    lm_query_region regions[LM_CHECK_MAX_REGIONS];
 } lm_query_hashes;
 
-/* Decode once; plain hash, and the trimmed hash when trim is set. Codes as lm_hash_memory. */
-lm_status lm_query_hashes_compute(const lm_decode_opts *opts, int dihedral, int trim,
+/*
+ * Decode once; plain hash, the trimmed hash when trim is set, and the region
+ * proposals' hashes when regions is set (the one float luma of the decoded
+ * image serves all of them, cropped: every hash is the PDQ of those pixels).
+ * Codes as lm_hash_memory.
+ */
+lm_status lm_query_hashes_compute(const lm_decode_opts *opts, int dihedral, int trim, int regions,
                                   const void *data, size_t len, lm_query_hashes *out,
                                   lm_errbuf *err);
 
 /* As lm_query_hashes_compute; with features non-NULL, also the image's local features. */
 lm_status lm_query_hashes_compute_ex(const lm_decode_opts *opts, int dihedral, int trim,
-                                     lm_features *features, const void *data, size_t len,
-                                     lm_query_hashes *out, lm_errbuf *err);
+                                     int regions, lm_features *features, const void *data,
+                                     size_t len, lm_query_hashes *out, lm_errbuf *err);
+
+/* r (pixels of the w x h decoded buffer) in pixels of the image as decoded (px's source size). */
+lm_rect lm_rect_to_source(const lm_pixels *px, lm_rect r);
 
 /* What lm_list_add_image stores for an image. */
 typedef struct lm_companion_hashes {

@@ -118,7 +118,7 @@ class Match:
     type: str            # "pdq", "md5", "sha1", "sha256", "vpdq"
     distance: int        # PDQ Hamming distance (0 for digests)
     orientation: str     # which rotation/mirror of the query matched
-    variant: str         # "plain", "trimmed", "companion", "trimmed+companion", "features"
+    variant: str         # "plain", or "trimmed", "companion", "region", "features" joined by "+"
     region: str          # the entry's region that matched ("whole", "center95", ...)
     frame: int           # video frame that matched, -1 otherwise
     negative: bool       # the entry is on a negative list (a known false positive)
@@ -127,7 +127,8 @@ class Match:
     label: str = ""
     reference: str = ""
     hash: str = ""       # the stored hash (hex)
-    score: int = 0       # variant "features": verified keypoint pairs (16..100)
+    score: int = 0       # 0..100: PDQ 100 - 100 * distance / 64; "features": verified keypoint pairs
+    rect: Optional[tuple] = None  # PDQ: the query's (x, y, w, h) that matched
 
 
 @dataclass(frozen=True)
@@ -329,12 +330,13 @@ class Matcher:
         return o
 
     def _match(self, mt: "_ffi.Match") -> Match:
-        v = mt.variant & 3
+        names = [n for bit, n in ((1, "trimmed"), (2, "companion"), (4, "region"),
+                                          (8, "features"))
+                 if mt.variant & bit]
         m = dict(entry_id=mt.entry_id, type=_ffi.lm_hash_type_name(mt.type).decode(),
                  distance=mt.distance, orientation=_DIHEDRAL[mt.dihedral & 7],
-                 variant=("features" if mt.variant & 8 else
-                          ["plain", "trimmed", "companion", "trimmed+companion"][v]),
-                 score=mt.score,
+                 variant="+".join(names) or "plain", score=mt.score,
+                 rect=(mt.rect.x, mt.rect.y, mt.rect.w, mt.rect.h) if mt.type == 1 else None,
                  region=_ffi.lm_region_name(mt.region).decode(), frame=mt.frame,
                  negative=bool(mt.flags & 1), suppressed=bool(mt.flags & 2))
         info = _ffi.EntryInfo()

@@ -10,6 +10,7 @@ c_int, c_uint, c_uint32, c_uint64, c_int64 = (ctypes.c_int, ctypes.c_uint, ctype
 c_size_t, c_double, c_char_p, c_void_p = ctypes.c_size_t, ctypes.c_double, ctypes.c_char_p, ctypes.c_void_p
 
 LM_CHECK_MAX_MATCHES = 16
+LM_CHECK_MAX_REGIONS = 8
 
 
 class PdqHash(ctypes.Structure):
@@ -21,11 +22,19 @@ class ImageHash(ctypes.Structure):
                 ("width", c_uint32), ("height", c_uint32), ("format", c_int)]
 
 
+class Rect(ctypes.Structure):
+    _fields_ = [("x", c_uint32), ("y", c_uint32), ("w", c_uint32), ("h", c_uint32)]
+
+
 class Match(ctypes.Structure):
     _fields_ = [("entry_id", c_uint64), ("type", c_int), ("distance", c_int), ("dihedral", c_int),
                 ("flags", c_int), ("frame", c_int64), ("query_percent", c_double),
                 ("stored_percent", c_double), ("variant", c_int), ("region", c_int),
-                ("score", c_int)]
+                ("score", c_int), ("rect", Rect)]
+
+
+class QueryRegion(ctypes.Structure):
+    _fields_ = [("rect", Rect), ("kind", c_int), ("hash", ImageHash)]
 
 
 class CheckResult(ctypes.Structure):
@@ -34,7 +43,8 @@ class CheckResult(ctypes.Structure):
                 ("has_trimmed", c_int), ("trimmed", ImageHash), ("md5", ctypes.c_uint8 * 16),
                 ("sha1", ctypes.c_uint8 * 20), ("sha256", ctypes.c_uint8 * 32),
                 ("match_count", c_size_t), ("matches", Match * LM_CHECK_MAX_MATCHES),
-                ("detail", ctypes.c_char * 256)]
+                ("detail", ctypes.c_char * 256), ("trimmed_rect", Rect),
+                ("region_count", c_size_t), ("regions", QueryRegion * LM_CHECK_MAX_REGIONS)]
 
 
 class CheckOptions(ctypes.Structure):
@@ -42,7 +52,7 @@ class CheckOptions(ctypes.Structure):
                 ("dihedral", c_int), ("max_bytes", c_uint64), ("max_pixels", c_uint64),
                 ("exact", c_int), ("video_sampling", c_int), ("video_interval_ms", c_int),
                 ("video_query_threshold", c_double), ("video_stored_threshold", c_double),
-                ("trim_borders", c_int), ("features", c_int)]
+                ("trim_borders", c_int), ("features", c_int), ("regions", c_int)]
 
 
 class EntryInfo(ctypes.Structure):

@@ -70,7 +70,7 @@ with tempfile.TemporaryDirectory() as tmp:
         t.check(rows and rows[0]["verdict"] == "match" and
                 rows[0]["matches"][0]["orientation"] == "rotate270" and
                 rows[0]["matches"][0]["trimmed"] is False and
-                rows[0]["matches"][0]["region"] == "whole", f"rotated {extra}: {rows}")
+                rows[0]["matches"][0]["companion"] == "whole", f"rotated {extra}: {rows}")
 
     # 4. Exact digests match any file, image or not.
     doc = os.path.join(tmp, "notes.txt")

@@ -79,6 +79,7 @@ static lm_check_result check(const lm_matcher *m, encoded e, int dihedral, int t
     o.exact = 1; /* distances as the reference decodes */
     o.dihedral = dihedral;
     o.trim_borders = trim;
+    o.regions = trim; /* the region stage finds borders too */
     lm_check_result r;
     CHECK_EQ_INT(lm_check(m, e.data, e.len, &o, &r), LM_OK);
     return r;
@@ -175,6 +176,7 @@ int main(void)
         CHECK_EQ_INT(rh.matches[0].variant, LM_VARIANT_TRIMMED);
         CHECK_EQ_INT(rh.matches[0].distance, r.matches[0].distance);
         ho.trim_borders = 0;
+        ho.regions = 0;
         CHECK_EQ_INT(lm_check_hashes(pm, &r, &ho, &rh), LM_OK);
         CHECK_EQ_INT(rh.verdict, LM_VERDICT_NO_MATCH);
         r = check(pm, f, 1, 0);

@@ -1,0 +1,683 @@
+/*
+ * Region proposals (see region.h and README.md). Three detectors on one luma
+ * image, all bounded in work by the image (at most 512x512 here):
+ *  - bands: from each side inward, lines that are mostly one colour apart from
+ *    text or thin UI, ending at a sharp edge; several rounds (a caption band,
+ *    then a frame);
+ *  - split: a collage cut along straight seams spanning the whole picture,
+ *    twice at most (2x1, 1x2, 2x2 and 3-cell layouts);
+ *  - inset: rectangles whose top and bottom are straight edges of the same
+ *    extent and whose sides are straight edges too (picture-in-picture, a
+ *    picture inside a UI with text beside it).
+ * Edges are found on a coarse copy (blocks of s x s pixels averaged, at most
+ * 128x128) and every side is then placed exactly on the full-resolution luma.
+ */
+#include "region.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Bands (full resolution, luma levels 0..255). */
+#define BG_TOL 10.0f    /* a pixel has the band's colour within this many levels */
+#define PURE_PCT 95     /* a plain band line: at least this % of its pixels of the band colour */
+#define MOSTLY_PCT 50   /* a band line crossing text or UI: at least this % */
+#define MAX_TAIL 2      /* lines allowed between the last plain line and content (JPEG blur) */
+#define MIN_KEEP_PCT 20 /* every proposal keeps at least this % of each side of the image */
+#define BAND_ROUNDS 4
+
+/* Edges. */
+#define COARSE_MAX 128        /* the coarse copy's longer side is at most this */
+#define EDGE_FULL 20.0f       /* the same at full resolution, to place a side exactly */
+#ifndef CUT_PCT
+#define CUT_PCT 80            /* a collage seam: an edge along at least this % of the span */
+#endif
+#ifndef CUT_SPIKE_PCT
+#define CUT_SPIKE_PCT 35      /* ... and along this % more than the boundaries three cells away */
+#endif
+#ifndef CUT_HINT_SPIKE_PCT
+#define CUT_HINT_SPIKE_PCT 15 /* the same where the other half of a collage has its seam */
+#endif
+#define CUT_MIN_PCT 20        /* each collage cell keeps at least this % of the side cut */
+#define EDGE_INSET 8.0f   /* the same for inset sides (an inset's colours may be near its host's) */
+#define SEG_GAP 3         /* coarse cells of gap allowed inside a straight edge */
+#ifndef INSET_SIDE_PCT
+#define INSET_SIDE_PCT 65 /* an inset's left and right sides: edge along this % */
+#endif
+#ifndef INSET_MIN_PCT
+#define INSET_MIN_PCT 15  /* an inset is at least this % of each side */
+#endif
+#define BORDER_DENS (INSET_SIDE_PCT * 10) /* the image's border as an inset side: no evidence */
+#ifndef MAX_LINES
+#define MAX_LINES 24                      /* candidate rows and columns for inset sides */
+#endif
+#define MAX_INSETS 2
+
+typedef struct view {
+    const float *l;
+    uint32_t w, h;
+} view;
+
+static uint32_t max_u(uint32_t a, uint32_t b)
+{
+    return a > b ? a : b;
+}
+
+static uint32_t diff_u(uint32_t a, uint32_t b)
+{
+    return a > b ? a - b : b - a;
+}
+
+static float absf(float v)
+{
+    return v < 0 ? -v : v;
+}
+
+/* ---- bands ---- */
+
+/* Line i inward from side (0 top, 1 bottom, 2 left, 3 right) of r. */
+static const float *line_of(const view *v, lm_rect r, int side, uint32_t i, size_t *step,
+                            uint32_t *n)
+{
+    size_t w = v->w;
+    *step = side < 2 ? 1 : w;
+    *n = side < 2 ? r.w : r.h;
+    switch (side) {
+    case 0: return v->l + (size_t)(r.y + i) * w + r.x;
+    case 1: return v->l + (size_t)(r.y + r.h - 1 - i) * w + r.x;
+    case 2: return v->l + (size_t)r.y * w + r.x + i;
+    default: return v->l + (size_t)r.y * w + r.x + r.w - 1 - i;
+    }
+}
+
+/* The line's dominant colour: the mean of the pixels near its most common 8-level bin. */
+static float band_colour(const float *p, size_t step, uint32_t n)
+{
+    uint32_t hist[32] = {0};
+    for (uint32_t i = 0; i < n; i++) {
+        int b = (int)(p[i * step] * (1.0f / 8.0f));
+        hist[b < 0 ? 0 : b > 31 ? 31 : b]++;
+    }
+    int mode = 0;
+    for (int b = 1; b < 32; b++)
+        if (hist[b] > hist[mode])
+            mode = b;
+    float lo = (float)(mode - 1) * 8.0f, hi = (float)(mode + 2) * 8.0f, sum = 0;
+    uint32_t cnt = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        float x = p[i * step];
+        if (x >= lo && x < hi) {
+            sum += x;
+            cnt++;
+        }
+    }
+    return cnt ? sum / (float)cnt : 0;
+}
+
+static uint32_t count_near(const float *p, size_t step, uint32_t n, float ref)
+{
+    uint32_t c = 0;
+    for (uint32_t i = 0; i < n; i++)
+        c += absf(p[i * step] - ref) <= BG_TOL;
+    return c;
+}
+
+/*
+ * Depth of the band at side of r: its outermost line plain (PURE_PCT of one
+ * colour), then lines of that colour crossing text (MOSTLY_PCT), ending at the
+ * last plain line, which must be followed within MAX_TAIL lines by content
+ * (less than MOSTLY_PCT of the colour): a sharp edge, not a fading sky. At
+ * most limit lines; 0 when there is no band.
+ */
+static uint32_t side_band(const view *v, lm_rect r, int side, uint32_t limit)
+{
+    size_t step;
+    uint32_t n;
+    const float *p = line_of(v, r, side, 0, &step, &n);
+    if (n == 0 || limit < 2)
+        return 0;
+    float ref = band_colour(p, step, n);
+    if ((uint64_t)count_near(p, step, n, ref) * 100 < (uint64_t)PURE_PCT * n)
+        return 0;
+    uint32_t last_pure = 0, i = 1;
+    for (; i < limit; i++) {
+        p = line_of(v, r, side, i, &step, &n);
+        uint64_t c = count_near(p, step, n, ref);
+        if (c * 100 < (uint64_t)MOSTLY_PCT * n)
+            break;
+        if (c * 100 >= (uint64_t)PURE_PCT * n)
+            last_pure = i;
+    }
+    if (i >= limit || i - (last_pure + 1) > MAX_TAIL)
+        return 0;
+    return last_pure + 1;
+}
+
+/*
+ * Trim bands from r in rounds (every side each round, each band one colour);
+ * *first receives r after the first round. Returns the number of rounds that
+ * trimmed something.
+ */
+static int band_trim(const view *v, lm_rect *r, uint32_t min_w, uint32_t min_h, int rounds,
+                     lm_rect *first)
+{
+    uint32_t min_band_y = max_u(2, v->h / 100), min_band_x = max_u(2, v->w / 100);
+    int done = 0;
+    for (int round = 0; round < rounds; round++) {
+        int changed = 0;
+        for (int side = 0; side < 4; side++) {
+            uint32_t depth = side < 2 ? r->h : r->w, keep = side < 2 ? min_h : min_w;
+            if (depth <= keep)
+                continue;
+            uint32_t k = side_band(v, *r, side, depth - keep);
+            if (k < (side < 2 ? min_band_y : min_band_x))
+                continue;
+            switch (side) {
+            case 0:
+                r->y += k;
+                r->h -= k;
+                break;
+            case 1: r->h -= k; break;
+            case 2:
+                r->x += k;
+                r->w -= k;
+                break;
+            default: r->w -= k; break;
+            }
+            changed = 1;
+        }
+        if (!changed)
+            break;
+        if (round == 0 && first)
+            *first = *r;
+        done++;
+    }
+    return done;
+}
+
+/* ---- coarse edges ---- */
+
+typedef struct coarse {
+    float *c;
+    uint32_t w, h, s;
+} coarse;
+
+static int coarse_make(const view *v, coarse *c)
+{
+    uint32_t s = max_u(1, (max_u(v->w, v->h) + COARSE_MAX - 1) / COARSE_MAX);
+    c->s = s;
+    c->w = v->w / s;
+    c->h = v->h / s;
+    c->c = NULL;
+    if (c->w < 16 || c->h < 16)
+        return -1;
+    c->c = calloc((size_t)c->w * c->h, sizeof *c->c);
+    if (!c->c)
+        return -1;
+    float inv = 1.0f / (float)(s * s);
+    for (uint32_t y = 0; y < c->h * s; y++) {
+        const float *row = v->l + (size_t)y * v->w;
+        float *out = c->c + (size_t)(y / s) * c->w;
+        for (uint32_t x = 0; x < c->w; x++) {
+            float sum = 0;
+            for (uint32_t k = 0; k < s; k++)
+                sum += row[x * s + k];
+            out[x] += sum;
+        }
+    }
+    for (size_t i = 0; i < (size_t)c->w * c->h; i++)
+        c->c[i] *= inv;
+    return 0;
+}
+
+/* Edge cells along the boundary above coarse row y, over columns [x0, x1). */
+static uint32_t h_support(const coarse *c, uint32_t y, uint32_t x0, uint32_t x1)
+{
+    const float *a = c->c + (size_t)(y - 1) * c->w, *b = a + c->w;
+    uint32_t n = 0;
+    for (uint32_t x = x0; x < x1; x++)
+        n += absf(b[x] - a[x]) > EDGE_INSET;
+    return n;
+}
+
+/* Edge cells (step above t) along the boundary left of coarse column x, over rows [y0, y1). */
+static uint32_t v_support_t(const coarse *c, uint32_t x, uint32_t y0, uint32_t y1, float t)
+{
+    uint32_t n = 0;
+    for (uint32_t y = y0; y < y1; y++) {
+        const float *row = c->c + (size_t)y * c->w;
+        n += absf(row[x] - row[x - 1]) > t;
+    }
+    return n;
+}
+
+static uint32_t v_support(const coarse *c, uint32_t x, uint32_t y0, uint32_t y1)
+{
+    return v_support_t(c, x, y0, y1, EDGE_INSET);
+}
+
+/* The full-resolution row boundary (above row) near coarse boundary cy with the most edge. */
+static uint32_t refine_h(const view *v, const coarse *c, uint32_t cy, uint32_t x0, uint32_t x1,
+                         uint32_t lo, uint32_t hi)
+{
+    uint32_t centre = cy * c->s, best = centre, best_n = 0;
+    uint32_t from = centre > c->s ? centre - c->s : 1, to = centre + c->s;
+    from = from < lo ? lo : from;
+    to = to > hi ? hi : to;
+    for (uint32_t y = from; y <= to && y < v->h; y++) {
+        if (y == 0)
+            continue;
+        const float *a = v->l + (size_t)(y - 1) * v->w, *b = a + v->w;
+        uint32_t n = 0;
+        for (uint32_t x = x0; x < x1; x++)
+            n += absf(b[x] - a[x]) > EDGE_FULL;
+        if (n > best_n) {
+            best_n = n;
+            best = y;
+        }
+    }
+    return best;
+}
+
+static uint32_t refine_v(const view *v, const coarse *c, uint32_t cx, uint32_t y0, uint32_t y1,
+                         uint32_t lo, uint32_t hi)
+{
+    uint32_t centre = cx * c->s, best = centre, best_n = 0;
+    uint32_t from = centre > c->s ? centre - c->s : 1, to = centre + c->s;
+    from = from < lo ? lo : from;
+    to = to > hi ? hi : to;
+    for (uint32_t x = from; x <= to && x < v->w; x++) {
+        if (x == 0)
+            continue;
+        uint32_t n = 0;
+        for (uint32_t y = y0; y < y1; y++) {
+            const float *row = v->l + (size_t)y * v->w;
+            n += absf(row[x] - row[x - 1]) > EDGE_FULL;
+        }
+        if (n > best_n) {
+            best_n = n;
+            best = x;
+        }
+    }
+    return best;
+}
+
+/* ---- split (collages) ---- */
+
+/*
+ * The strongest seam across r (full-resolution rect): a coarse boundary with
+ * an edge along CUT_PCT of the span, leaving CUT_MIN_PCT on each side.
+ * Returns 1 and sets *vertical and *pos (full resolution) when there is one.
+ */
+static int find_cut(const view *v, const coarse *c, lm_rect r, int allow, int64_t hint,
+                    int *vertical, uint32_t *pos)
+{
+    /* hint >= 0: the sibling cell's seam (full resolution); look near it, with less evidence;
+       -2: anywhere with less evidence (the second seam of a grid) */
+    int64_t spike_min = hint != -1 ? CUT_HINT_SPIKE_PCT * 10 : CUT_SPIKE_PCT * 10;
+    int64_t hc = hint >= 0 ? hint / c->s : -1;
+    uint32_t s = c->s;
+    uint32_t x0 = (r.x + s - 1) / s, y0 = (r.y + s - 1) / s;
+    uint32_t x1 = (r.x + r.w) / s, y1 = (r.y + r.h) / s;
+    if (x1 <= x0 + 8 || y1 <= y0 + 8)
+        return 0;
+    uint32_t cw = x1 - x0, ch = y1 - y0;
+    int64_t best = 0; /* spike * 1000 / span */
+    int found = 0;
+    uint32_t my = max_u(3, ch * CUT_MIN_PCT / 100), mx = max_u(3, cw * CUT_MIN_PCT / 100);
+    for (uint32_t y = y0 + my; (allow & 1) && y + my <= y1; y++) {
+        int64_t n = h_support(c, y, x0, x1), a = y >= 4 ? h_support(c, y - 3, x0, x1) : 0,
+                b = y + 3 < c->h ? h_support(c, y + 3, x0, x1) : 0;
+        int64_t spike = (n - (a > b ? a : b)) * 1000 / cw;
+        if ((hc < 0 || (y + 2 >= hc && y <= hc + 2)) && n * 100 >= (int64_t)CUT_PCT * cw &&
+            spike >= spike_min && spike > best) {
+            best = spike;
+            *vertical = 0;
+            *pos = y;
+            found = 1;
+        }
+    }
+    for (uint32_t x = x0 + mx; (allow & 2) && x + mx <= x1; x++) {
+        int64_t n = v_support(c, x, y0, y1), a = x >= 4 ? v_support(c, x - 3, y0, y1) : 0,
+                b = x + 3 < c->w ? v_support(c, x + 3, y0, y1) : 0;
+        int64_t spike = (n - (a > b ? a : b)) * 1000 / ch;
+        if ((hc < 0 || (x + 2 >= hc && x <= hc + 2)) && n * 100 >= (int64_t)CUT_PCT * ch &&
+            spike >= spike_min && spike > best) {
+            best = spike;
+            *vertical = 1;
+            *pos = x;
+            found = 1;
+        }
+    }
+    if (!found)
+        return 0;
+    if (*vertical)
+        *pos = refine_v(v, c, *pos, r.y, r.y + r.h, r.x + 1, r.x + r.w - 1);
+    else
+        *pos = refine_h(v, c, *pos, r.x, r.x + r.w, r.y + 1, r.y + r.h - 1);
+    return 1;
+}
+
+/* r cut at full-resolution pos: a before, b after. */
+static void cut_rect(lm_rect r, int vertical, uint32_t pos, lm_rect *a, lm_rect *b)
+{
+    *a = *b = r;
+    if (vertical) {
+        a->w = pos - r.x;
+        b->x = pos;
+        b->w = r.x + r.w - pos;
+    } else {
+        a->h = pos - r.y;
+        b->y = pos;
+        b->h = r.y + r.h - pos;
+    }
+}
+
+/*
+ * Cut r into at most 4 cells: one seam across r, then in each half one seam
+ * across the first (1x2, 2x1, 2x2 and three-cell layouts); a half's seam makes
+ * the other half's seam at the same place likelier (a grid). Returns the number
+ * of cells written (0: no seam).
+ */
+static size_t split_cells(const view *v, const coarse *c, lm_rect r, lm_rect cells[4])
+{
+    int vertical, va, vb;
+    uint32_t pos, pa = 0, pb = 0;
+    if (!find_cut(v, c, r, 3, -1, &vertical, &pos))
+        return 0;
+    lm_rect half[2];
+    cut_rect(r, vertical, pos, &half[0], &half[1]);
+    int across = vertical ? 1 : 2;
+    /* a grid: a seam across the whole of r the other way, where the first one makes it likely */
+    int vg;
+    uint32_t pg;
+    if (find_cut(v, c, r, across, -2, &vg, &pg)) {
+        size_t n = 0;
+        for (int k = 0; k < 2; k++) {
+            cut_rect(half[k], !vertical, pg, &cells[n], &cells[n + 1]);
+            n += 2;
+        }
+        return n;
+    }
+    int ca = find_cut(v, c, half[0], across, -1, &va, &pa);
+    int cb = find_cut(v, c, half[1], across, ca ? (int64_t)pa : -1, &vb, &pb);
+    if (!ca && cb)
+        ca = find_cut(v, c, half[0], across, (int64_t)pb, &va, &pa);
+    if (!cb && ca)
+        cb = find_cut(v, c, half[1], across, (int64_t)pa, &vb, &pb);
+    size_t n = 0;
+    for (int k = 0; k < 2; k++) {
+        if (k == 0 ? ca : cb) {
+            cut_rect(half[k], !vertical, k == 0 ? pa : pb, &cells[n], &cells[n + 1]);
+            n += 2;
+        } else {
+            cells[n++] = half[k];
+        }
+    }
+    return n;
+}
+
+/* ---- insets ---- */
+
+/*
+ * Candidate lines: the coarse boundaries whose edge count stands out most from
+ * the boundaries two cells away (a straight edge is sharp across it; texture
+ * is not). counts[k] for boundary k (1..n-1); writes up to cap positions.
+ */
+static size_t top_lines(const uint32_t *counts, uint32_t n, uint32_t min_count, uint32_t *out,
+                        size_t cap)
+{
+    int32_t strength[MAX_LINES];
+    size_t m = 0;
+    for (uint32_t k = 1; k < n; k++) {
+        uint32_t a = k >= 3 ? counts[k - 2] : 0, b = k + 2 < n ? counts[k + 2] : 0;
+        int32_t st = (int32_t)counts[k] - (int32_t)((a + b) / 2);
+        if (counts[k] < min_count || st <= (int32_t)min_count / 2)
+            continue;
+        /* keep the strongest cap, one per neighbourhood (k-1 and k+1 are the same edge) */
+        size_t q = 0;
+        for (; q < m; q++)
+            if (diff_u(out[q], k) <= 1)
+                break;
+        if (q < m) {
+            if (strength[q] < st) {
+                strength[q] = st;
+                out[q] = k;
+            }
+            continue;
+        }
+        if (m < cap) {
+            out[m] = k;
+            strength[m++] = st;
+        } else {
+            size_t w = 0;
+            for (size_t r = 1; r < m; r++)
+                if (strength[r] < strength[w])
+                    w = r;
+            if (strength[w] < st) {
+                out[w] = k;
+                strength[w] = st;
+            }
+        }
+    }
+    return m;
+}
+
+/*
+ * Rectangles whose four sides are straight edges (or the image's border):
+ * candidate rows and columns from top_lines, every combination scored by its
+ * weakest side's edge density (prefix sums make a side O(1)).
+ */
+static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t cap)
+{
+    uint32_t cw = c->w, ch = c->h;
+    size_t cells = (size_t)(cw + 1) * (ch + 1);
+    uint32_t *ph = calloc(cells * 2, sizeof *ph); /* ph[y][x]: h-edges at boundary y left of x */
+    uint32_t *rows = calloc((size_t)ch + (size_t)cw + 2, sizeof *rows);
+    if (!ph || !rows) {
+        free(ph);
+        free(rows);
+        return 0;
+    }
+    uint32_t *pv = ph + cells; /* pv[x][y]: v-edges at boundary x above row y */
+    uint32_t *cols = rows + ch + 1;
+    for (uint32_t y = 1; y < ch; y++) {
+        const float *a = c->c + (size_t)(y - 1) * cw, *b = a + cw;
+        uint32_t *p = ph + (size_t)y * (cw + 1);
+        for (uint32_t x = 0; x < cw; x++)
+            p[x + 1] = p[x] + (absf(b[x] - a[x]) > EDGE_INSET);
+        rows[y] = p[cw];
+    }
+    for (uint32_t x = 1; x < cw; x++) {
+        uint32_t *p = pv + (size_t)x * (ch + 1);
+        for (uint32_t y = 0; y < ch; y++) {
+            const float *row = c->c + (size_t)y * cw;
+            p[y + 1] = p[y] + (absf(row[x] - row[x - 1]) > EDGE_INSET);
+        }
+        cols[x] = p[ch];
+    }
+    uint32_t minw = max_u(6, cw * INSET_MIN_PCT / 100), minh = max_u(6, ch * INSET_MIN_PCT / 100);
+    uint32_t ys[MAX_LINES + 2], xs[MAX_LINES + 2];
+    size_t ny = top_lines(rows, ch, minw / 2, ys, MAX_LINES);
+    size_t nx = top_lines(cols, cw, minh / 2, xs, MAX_LINES);
+    ys[ny++] = 0; /* the image's border is a side too */
+    ys[ny++] = ch;
+    xs[nx++] = 0;
+    xs[nx++] = cw;
+    struct {
+        lm_rect r;
+        uint32_t score; /* the sides' densities, per mille, summed */
+    } best[MAX_INSETS];
+    size_t nb = 0;
+    for (size_t a = 0; a < ny; a++)
+        for (size_t b = 0; b < ny; b++) {
+            uint32_t y0 = ys[a], y1 = ys[b];
+            if (y1 < y0 + minh)
+                continue;
+            for (size_t l = 0; l < nx; l++)
+                for (size_t r = 0; r < nx; r++) {
+                    uint32_t x0 = xs[l], x1 = xs[r];
+                    if (x1 < x0 + minw || (x0 == 0 && x1 == cw && y0 == 0 && y1 == ch))
+                        continue;
+                    uint32_t w = x1 - x0, h = y1 - y0, dens[4];
+                    dens[0] =
+                        y0 == 0
+                            ? BORDER_DENS
+                            : (ph[(size_t)y0 * (cw + 1) + x1] - ph[(size_t)y0 * (cw + 1) + x0]) *
+                                  1000 / w;
+                    dens[1] =
+                        y1 == ch
+                            ? BORDER_DENS
+                            : (ph[(size_t)y1 * (cw + 1) + x1] - ph[(size_t)y1 * (cw + 1) + x0]) *
+                                  1000 / w;
+                    dens[2] =
+                        x0 == 0
+                            ? BORDER_DENS
+                            : (pv[(size_t)x0 * (ch + 1) + y1] - pv[(size_t)x0 * (ch + 1) + y0]) *
+                                  1000 / h;
+                    dens[3] =
+                        x1 == cw
+                            ? BORDER_DENS
+                            : (pv[(size_t)x1 * (ch + 1) + y1] - pv[(size_t)x1 * (ch + 1) + y0]) *
+                                  1000 / h;
+                    uint32_t weakest = dens[0], score = 0;
+                    for (int k = 0; k < 4; k++) {
+                        weakest = dens[k] < weakest ? dens[k] : weakest;
+                        score += dens[k];
+                    }
+                    if (weakest < INSET_SIDE_PCT * 10)
+                        continue;
+                    /* two borders at most: a rectangle on three borders is a band's job */
+                    int on_border = (y0 == 0) + (y1 == ch) + (x0 == 0) + (x1 == cw);
+                    if (on_border > 2)
+                        continue;
+                    lm_rect cand = {x0, y0, w, h};
+                    size_t k = nb;
+                    if (nb == MAX_INSETS) {
+                        k = 0;
+                        for (size_t q = 1; q < nb; q++)
+                            if (best[q].score < best[k].score)
+                                k = q;
+                        if (best[k].score >= score)
+                            continue;
+                    } else {
+                        nb++;
+                    }
+                    best[k].r = cand;
+                    best[k].score = score;
+                }
+        }
+    free(ph);
+    free(rows);
+    /* best first */
+    if (nb == 2 && best[1].score > best[0].score) {
+        lm_rect t = best[0].r;
+        best[0].r = best[1].r;
+        best[1].r = t;
+    }
+    size_t n = 0;
+    uint32_t s = c->s;
+    for (size_t k = 0; k < nb && n < cap; k++) {
+        lm_rect cr = best[k].r;
+        uint32_t fy0 = cr.y * s, fy1 = cr.y + cr.h >= ch ? v->h : (cr.y + cr.h) * s;
+        uint32_t x0 = cr.x == 0 ? 0 : refine_v(v, c, cr.x, fy0, fy1, 1, v->w - 1);
+        uint32_t x1 = cr.x + cr.w >= cw ? v->w : refine_v(v, c, cr.x + cr.w, fy0, fy1, 1, v->w - 1);
+        if (x1 <= x0)
+            continue;
+        uint32_t y0 = cr.y == 0 ? 0 : refine_h(v, c, cr.y, x0, x1, 1, v->h - 1);
+        uint32_t y1 = cr.y + cr.h >= ch ? v->h : refine_h(v, c, cr.y + cr.h, x0, x1, 1, v->h - 1);
+        if (y1 <= y0)
+            continue;
+        out[n++] = (lm_rect){x0, y0, x1 - x0, y1 - y0};
+    }
+    return n;
+}
+
+/* ---- proposals ---- */
+
+typedef struct plist {
+    lm_region_proposal *p;
+    size_t n;
+    size_t cap;
+    uint32_t tol_x, tol_y, min_w, min_h;
+} plist;
+
+static int same_rect(const plist *l, lm_rect a, lm_rect b)
+{
+    return diff_u(a.x, b.x) <= l->tol_x && diff_u(a.y, b.y) <= l->tol_y &&
+           diff_u(a.x + a.w, b.x + b.w) <= l->tol_x && diff_u(a.y + a.h, b.y + b.h) <= l->tol_y;
+}
+
+static void add(plist *l, lm_rect r, int kind)
+{
+    if (l->n >= l->cap || r.w < l->min_w || r.h < l->min_h)
+        return;
+    for (size_t i = 0; i < l->n; i++)
+        if (same_rect(l, l->p[i].rect, r))
+            return;
+    l->p[l->n].rect = r;
+    l->p[l->n].kind = kind;
+    l->n++;
+}
+
+size_t lm_region_propose(const float *luma, uint32_t width, uint32_t height, const lm_rect *skip,
+                         lm_region_proposal out[LM_REGION_MAX_PROPOSALS])
+{
+    if (!luma || width < 32 || height < 32)
+        return 0;
+    view v = {luma, width, height};
+    /* Slots 0 and 1 hold the whole image and skip so that nothing equal to them is added. */
+    lm_region_proposal all[LM_REGION_MAX_PROPOSALS + 2];
+    plist l = {all,
+               0,
+               0,
+               max_u(2, width / 100),
+               max_u(2, height / 100),
+               max_u(16, width * MIN_KEEP_PCT / 100),
+               max_u(16, height * MIN_KEEP_PCT / 100)};
+    lm_rect whole = {0, 0, width, height};
+    all[l.n++] = (lm_region_proposal){whole, 0};
+    if (skip)
+        all[l.n++] = (lm_region_proposal){*skip, 0};
+    size_t fixed = l.n;
+    l.cap = fixed + LM_REGION_MAX_PROPOSALS;
+
+    /* Bands: caption, then frame. */
+    lm_rect r = whole, first = whole;
+    if (band_trim(&v, &r, l.min_w, l.min_h, BAND_ROUNDS, &first) > 0) {
+        add(&l, r, LM_REGION_KIND_BANDS);
+        add(&l, first, LM_REGION_KIND_BANDS);
+    }
+
+    coarse c;
+    if (coarse_make(&v, &c) == 0) {
+        /* Collage cells, of the whole image or of what the bands left. */
+        lm_rect cells[4];
+        size_t nc = split_cells(&v, &c, r, cells);
+        if (nc == 0 && (r.w != width || r.h != height))
+            nc = split_cells(&v, &c, whole, cells);
+        for (size_t i = 0; i < nc; i++) {
+            lm_rect cell = cells[i];
+            /* seams and margins are bands of the cell */
+            band_trim(&v, &cell, max_u(16, cell.w / 2), max_u(16, cell.h / 2), 2, NULL);
+            add(&l, cell, LM_REGION_KIND_SPLIT);
+        }
+        lm_rect ins[MAX_INSETS];
+        size_t ni = find_insets(&v, &c, ins, MAX_INSETS);
+        for (size_t i = 0; i < ni; i++)
+            add(&l, ins[i], LM_REGION_KIND_INSET);
+        free(c.c);
+    }
+    size_t n = l.n - fixed;
+    memcpy(out, all + fixed, n * sizeof *out);
+    return n;
+}
+
+const char *lm_region_kind_name(int kind)
+{
+    switch (kind) {
+    case LM_REGION_KIND_BANDS: return "bands";
+    case LM_REGION_KIND_SPLIT: return "split";
+    case LM_REGION_KIND_INSET: return "inset";
+    default: return "unknown";
+    }
+}
