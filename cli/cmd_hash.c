@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "args.h"
-#include "file_read.h"
+#include "read_file.h"
 #include "commands.h"
 #include "json.h"
 #include "libmatch.h"
@@ -88,11 +88,11 @@ static lm_status hash_input(lm_hasher *h, const char *path, lm_image_hash *image
     lm_hasher_get_option(h, LM_OPT_MAX_BYTES, &max_bytes);
     uint8_t *data;
     size_t len;
-    lm_errbuf err = {{0}};
-    lm_status st = lm_read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path, (uint64_t)max_bytes,
-                                &data, &len, &err);
+    char err[PMATCH_MSG_SIZE];
+    lm_status st = pmatch_read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path,
+                                    (uint64_t)max_bytes, &data, &len, err);
     if (st != LM_OK) {
-        snprintf(detail, detail_size, "%s", err.msg);
+        snprintf(detail, detail_size, "%s", err);
         return st;
     }
     lm_format f = lm_detect_format(data, len);
