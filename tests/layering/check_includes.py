@@ -34,6 +34,10 @@ STAGES = {
 }
 LIBRARY_ROOTS = ("libmatch", "hashdb")
 FRONT_ENDS = ("cli", "server")
+# Known exceptions, each to be removed by moving the code behind the public API:
+# (file, header) pairs. cli/archive_scan.c streams an archive's own digests through
+# hash/digest.h (landed with the hostile-input work; needs a public streaming digest).
+ALLOWED = {("cli/archive_scan.c", "digest.h")}
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)
 
 
@@ -90,6 +94,8 @@ for p in sorted(tracked_files()):
             places = headers.get(os.path.basename(name), [])
         if not places:
             continue  # generated or external: not ours
+        if (rel, os.path.basename(name)) in ALLOWED:
+            continue
         if front:
             top = src.split("/")[0]
             ok = [f for f in places if f == "libmatch/include" or f == src or f.startswith(top + "/") or f == top]
