@@ -8,7 +8,7 @@
 #include <unistd.h>
 
 #include "args.h"
-#include "file_read.h"
+#include "read_file.h"
 #include "commands.h"
 #include "json.h"
 #include "libmatch.h"
@@ -96,7 +96,7 @@ static lm_status hash_input(lm_hasher *h, const char *path, lm_image_hash *image
     lm_hasher_get_option(h, LM_OPT_MAX_BYTES, &max_bytes);
     uint8_t *data;
     size_t len;
-    lm_errbuf err = {{0}};
+    char err[PMATCH_MSG_SIZE];
     struct stat sb;
     /* A FIFO or a device named as a file would block or never end: only '-' reads a stream. */
     if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
@@ -104,10 +104,10 @@ static lm_status hash_input(lm_hasher *h, const char *path, lm_image_hash *image
                  S_ISDIR(sb.st_mode) ? "a directory" : "not a regular file (use '-' for a stream)");
         return LM_E_IO;
     }
-    lm_status st = lm_read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path, (uint64_t)max_bytes,
-                                &data, &len, &err);
+    lm_status st = pmatch_read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path,
+                                    (uint64_t)max_bytes, &data, &len, err);
     if (st != LM_OK) {
-        snprintf(detail, detail_size, "%s", err.msg);
+        snprintf(detail, detail_size, "%s", err);
         return st;
     }
     lm_format f = lm_detect_format(data, len);

@@ -215,8 +215,9 @@ int cmd_match(int argc, char **argv)
     char errbuf[256] = "";
     lm_status st = db_path ? lm_matcher_open_with(db_path, LM_MATCHER_WRITABLE, &m, errbuf, sizeof errbuf) : LM_E_NOT_FOUND;
     if (st != LM_OK) {
-        fprintf(stderr, "pmatch match: cannot open hash list %s: %s%s%s\n",
-                db_path ? db_path : "(none)", lm_strerror(st), errbuf[0] ? ": " : "", errbuf);
+        fprintf(stderr, "pmatch match: cannot open hash list %s: %s%s%s%s\n",
+                db_path ? db_path : "(none)", lm_strerror(st), errbuf[0] ? ": " : "", errbuf,
+                errbuf[0] ? db_open_hint(st) : "");
         free(db_path);
         if (f != stdin)
             fclose(f);

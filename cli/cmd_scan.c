@@ -448,8 +448,8 @@ int cmd_scan(int argc, char **argv)
     lm_status st = lm_matcher_open_with(db_path, open_flags, &m, errbuf, sizeof errbuf);
     if (st != LM_OK) {
         hash_cache_close(cfg.cache);
-        fprintf(stderr, "pmatch scan: cannot open hash list %s: %s%s%s\n", db_path,
-                lm_strerror(st), errbuf[0] ? ": " : "", errbuf);
+        fprintf(stderr, "pmatch scan: cannot open hash list %s: %s%s%s%s\n", db_path,
+                lm_strerror(st), errbuf[0] ? ": " : "", errbuf, db_open_hint(st));
         free(db_path);
         free(urls);
         free(paths);

@@ -23,6 +23,9 @@ int cmd_serve(int argc, char **argv); /* server/serve_main.c (-Dserve) */
  * Returns a malloc'ed string (or NULL when no path can be formed).
  */
 char *pmatch_default_db_path(const char *flag_value);
+/* What to run when opening the list failed with st (" (create one with 'pmatch db init')"
+ * for LM_E_NOT_FOUND), or "" (db_open.c). */
+const char *db_open_hint(int st);
 
 /* Parse --video-sampling: keyframes | all | interval:SECONDS. 0, or -1 after printing why. */
 int parse_sampling(const char *text, int *mode, int *interval_ms);

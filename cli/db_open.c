@@ -21,6 +21,11 @@ const char *db_hint_text(const lm_db *db)
     }
 }
 
+const char *db_open_hint(int st)
+{
+    return st == LM_E_NOT_FOUND ? " (create one with 'pmatch db init')" : "";
+}
+
 void db_print_error(const char *prefix, const char *what, lm_status st, const lm_db *db)
 {
     const char *d = db ? lm_db_last_error(db) : "";

@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "archive_scan.h"
-#include "file_read.h"
+#include "read_file.h"
 #include "hash_cache.h"
 #include "json.h"
 
@@ -38,50 +38,15 @@ void scan_check_bytes(const lm_matcher *m, const scan_config *cfg, const uint8_t
     }
 }
 
-/* Read a regular file whose size is known, bounded by max_bytes. */
-static lm_status read_fd(int fd, const struct stat *st, const char *path, uint64_t max_bytes,
-                         uint8_t **data, size_t *len, lm_errbuf *err)
-{
-    if ((uint64_t)st->st_size > max_bytes)
-        return lm_errbuf_set(err, LM_E_LIMIT_BYTES, "%s: %lld bytes exceeds the %llu-byte limit",
-                             path, (long long)st->st_size, (unsigned long long)max_bytes);
-    size_t cap = (size_t)st->st_size + 1, n = 0; /* +1: notice a file that grew */
-    uint8_t *buf = malloc(cap);
-    if (!buf)
-        return lm_errbuf_set(err, LM_E_NOMEM, "%s: no memory for %zu bytes", path, cap);
-    for (;;) {
-        ssize_t r = pread(fd, buf + n, cap - n, (off_t)n);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r < 0) {
-            int e = errno;
-            free(buf);
-            return lm_errbuf_set(err, LM_E_IO, "%s: %s", path, strerror(e));
-        }
-        if (r == 0 || (n += (size_t)r) == cap)
-            break;
-    }
-    if (n > max_bytes || n == cap) {
-        free(buf);
-        return lm_errbuf_set(err, LM_E_LIMIT_BYTES,
-                             "%s: grew while being read, or over the "
-                             "%llu-byte limit",
-                             path, (unsigned long long)max_bytes);
-    }
-    *data = buf;
-    *len = n;
-    return LM_OK;
-}
-
 void scan_check_item(const lm_matcher *m, const scan_config *cfg, item_result *r)
 {
-    lm_errbuf err = {{0}};
+    char err[PMATCH_MSG_SIZE];
     uint8_t *data = NULL;
     size_t len = 0;
     if (strcmp(r->path, "-") == 0) { /* standard input: no archives, no cache */
-        lm_status st = lm_read_file("/dev/stdin", scan_max_bytes(cfg), &data, &len, &err);
+        lm_status st = pmatch_read_file("/dev/stdin", scan_max_bytes(cfg), &data, &len, err);
         if (st != LM_OK) {
-            set_failed(r, st, err.msg);
+            set_failed(r, st, err);
             return;
         }
         scan_check_bytes(m, cfg, data, len, r);
@@ -94,11 +59,10 @@ void scan_check_item(const lm_matcher *m, const scan_config *cfg, item_result *r
         int e = errno, special = 0;
         if (fd >= 0 && fstat(fd, &st) == 0)
             special = !S_ISREG(st.st_mode);
-        lm_errbuf_set(&err, LM_E_IO, "%s: %s", r->path,
-                      special ? "not a regular file" : strerror(e));
+        snprintf(err, sizeof err, "%s: %s", r->path, special ? "not a regular file" : strerror(e));
         if (fd >= 0)
             close(fd);
-        set_failed(r, LM_E_IO, err.msg);
+        set_failed(r, LM_E_IO, err);
         return;
     }
     if (!cfg->no_archives) {
@@ -109,10 +73,10 @@ void scan_check_item(const lm_matcher *m, const scan_config *cfg, item_result *r
             return;
         }
     }
-    lm_status s = read_fd(fd, &st, r->path, scan_max_bytes(cfg), &data, &len, &err);
+    lm_status s = pmatch_read_fd(fd, &st, r->path, scan_max_bytes(cfg), &data, &len, err);
     close(fd);
     if (s != LM_OK) {
-        set_failed(r, s, err.msg);
+        set_failed(r, s, err);
         return;
     }
     if (!hash_cache_reuse(m, cfg, &st, data, len, r)) {

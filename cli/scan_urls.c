@@ -11,7 +11,7 @@
 
 #include "args.h"
 #include "evidence.h"
-#include "file_read.h"
+#include "read_file.h"
 #include "html_media.h"
 #include "progress.h"
 #include "verdict.h"
@@ -448,12 +448,12 @@ int scan_urls(const lm_matcher *m, const lm_check_options *check, int json, int 
     size_t list_len = 0, nlist = 0;
     char **lines = NULL;
     if (c.url_list) {
-        lm_errbuf err = {{0}};
+        char err[PMATCH_MSG_SIZE];
         const char *path = strcmp(c.url_list, "-") == 0 ? "/dev/stdin" : c.url_list;
-        lm_status st = lm_read_file(path, URL_LIST_MAX_BYTES, &list, &list_len, &err);
+        lm_status st = pmatch_read_file(path, URL_LIST_MAX_BYTES, &list, &list_len, err);
         if (st != LM_OK) {
             fprintf(stderr, "pmatch scan: --url-list %s: %s%s%s\n", c.url_list, lm_strerror(st),
-                    err.msg[0] ? ": " : "", err.msg);
+                    err[0] ? ": " : "", err);
             return -1;
         }
         char *text = realloc(list, list_len + 1);

@@ -449,7 +449,10 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, int 
 
     struct stat sb;
     int exists = stat(file, &sb) == 0 && sb.st_size > 0;
-    if (!exists && !(flags & LM_DB_CREATE)) {
+    char why[200];
+    if (db_pages_lmdb_check(why, sizeof why) != 0) {
+        st = db_err(db, LM_E_UNSUPPORTED, "%s", why);
+    } else if (!exists && !(flags & LM_DB_CREATE)) {
         st =
             db_err_hint(db, LM_E_NOT_FOUND, LM_DB_HINT_CREATE, "no hash-list database at %s", path);
     } else if (!exists && mkdir_p(path) != 0) {

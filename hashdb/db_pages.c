@@ -25,6 +25,30 @@
 
 #include "db_pages.h"
 
+/*
+ * The layout above is LMDB 0.9's (data format version 1), read here without
+ * LMDB's help: refuse any other LMDB at build time, and at run time a library
+ * other than the one built against (db_pages_lmdb_check). Written and tested
+ * against LMDB 0.9.24 (Debian 12). LMDB 1.0 changes the page format: this
+ * walker must then be revised, not just rebuilt.
+ */
+#if MDB_VERSION_MAJOR != 0 || MDB_VERSION_MINOR != 9
+#error "hashdb/db_pages.c reads LMDB 0.9's private page layout; this LMDB is not 0.9.x: revise the walker for its format first"
+#endif
+
+int db_pages_lmdb_check(char *why, size_t cap)
+{
+    int major = 0, minor = 0, patch = 0;
+    mdb_version(&major, &minor, &patch);
+    if (major == MDB_VERSION_MAJOR && minor == MDB_VERSION_MINOR)
+        return 0;
+    snprintf(why, cap,
+             "this process runs LMDB %d.%d.%d, but the page check was built for LMDB %d.%d "
+             "(its page layout); refusing to read the file",
+             major, minor, patch, MDB_VERSION_MAJOR, MDB_VERSION_MINOR);
+    return -1;
+}
+
 #define PAGEHDR 16
 #define P_BRANCH 0x01
 #define P_LEAF 0x02

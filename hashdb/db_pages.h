@@ -7,6 +7,10 @@
 
 #include "hashdb_internal.h"
 
+/* 0 when the LMDB this process runs has the page layout the walker was built for
+ * (0.9.x), else -1 with why. */
+int db_pages_lmdb_check(char *why, size_t cap);
+
 typedef struct db_tree {
     uint64_t root, entries;
     uint32_t pad; /* key size of fixed-size duplicate pages */

@@ -155,7 +155,46 @@ int db_parse_vpdq_line(db_parser *p, uint64_t line_no, const char *line, size_t 
                        size_t whycap);
 int db_vpdq_finish(db_parser *p, db_sink *s);
 
+/* One import: its options, the parsed records and what it did (import.c). */
+typedef struct import_job {
+    const lm_db_import_opts *opts;
+    const char *list;
+    db_recs recs;
+    size_t *order; /* record indices sorted by (type, hash, line) */
+    lm_db_import_result res;
+} import_job;
+
+/* The sync planner (import_sync.c): qsort_r order of job->order (records as ctx: by type,
+ * hash, line) and the write transaction for db_write (ctx: the import_job). */
+int db_import_order_cmp(const void *x, const void *y, void *ctx);
+int db_import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx);
+
 /* Pick a format from the first content line. */
 lm_db_format db_detect_format(const char *line, size_t len);
+
+/* A free record slot at the end of rs (counted in rs->n by whoever fills it); NULL when out
+ * of memory (import.c). */
+db_rec *db_recs_slot(db_recs *rs);
+
+/*
+ * The formats (import_formats.c): one entry per lm_db_format, as libavformat's table
+ * of demuxers. A line format parses one input line into records through the sink and
+ * returns DB_PARSE_* (BAD with why: the driver counts and reports it; hma/te report
+ * their own bad records); a document format reads the whole input itself.
+ */
+typedef int (*db_line_parser)(db_parser *p, db_sink *s, uint64_t line_no, const char *line,
+                              size_t len, char *why, size_t whycap);
+typedef int (*db_doc_parser)(db_reader *r, db_sink *s, lm_db_format flavor);
+
+typedef struct db_format_def {
+    lm_db_format format;
+    db_line_parser line;                     /* line formats */
+    db_doc_parser document;                  /* document formats: LM_OK, LM_E_IMPORT, ... */
+    int (*finish)(db_parser *p, db_sink *s); /* after the last line (vpdq); -1: no memory */
+    int needs_header;                        /* a header line must come first (csv, tsv) */
+} db_format_def;
+
+/* The entry of format f (never NULL: formats without one read as plain hex lines). */
+const db_format_def *db_format_def_of(lm_db_format f);
 
 #endif
