@@ -6,6 +6,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -89,6 +92,11 @@ static void do_refresh(srv *s, const char *why)
     atomic_store(&s->metrics.last_refresh_end, wall_seconds());
     if (changed)
         atomic_fetch_add(&s->metrics.refresh_swaps, 1);
+#ifdef __GLIBC__
+    /* The old snapshot is freed when its last reader returns: give the pages back. */
+    if (changed)
+        malloc_trim(0);
+#endif
     srv_log("info", "refresh",
             json_pack("{s:s, s:b, s:I, s:I, s:I, s:f}", "trigger", why, "changed", changed,
                       "generation_before", (json_int_t)before, "generation",
@@ -250,6 +258,12 @@ int cmd_serve(int argc, char **argv)
         return 2;
     }
 
+#ifdef __GLIBC__
+    /* A fixed mmap threshold (glibc raises it after every large free, so the next index
+     * would land in the heap and never be returned): each refresh's index arrays are
+     * mmapped and go back to the system when the old snapshot is freed. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
     metrics_init(&s->metrics);
     pthread_mutex_init(&s->refresh_lock, NULL);
     pthread_condattr_t ca;
