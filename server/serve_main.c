@@ -6,6 +6,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -89,6 +92,11 @@ static void do_refresh(srv *s, const char *why)
     atomic_store(&s->metrics.last_refresh_end, wall_seconds());
     if (changed)
         atomic_fetch_add(&s->metrics.refresh_swaps, 1);
+#ifdef __GLIBC__
+    /* The old snapshot is freed when its last reader returns: give the pages back. */
+    if (changed)
+        malloc_trim(0);
+#endif
     srv_log("info", "refresh",
             json_pack("{s:s, s:b, s:I, s:I, s:I, s:f}", "trigger", why, "changed", changed,
                       "generation_before", (json_int_t)before, "generation",
@@ -250,7 +258,19 @@ int cmd_serve(int argc, char **argv)
         return 2;
     }
 
+#ifdef __GLIBC__
+    /* A fixed mmap threshold (glibc raises it after every large free, so the next index
+     * would land in the heap and never be returned): each refresh's index arrays are
+     * mmapped and go back to the system when the old snapshot is freed. */
+    mallopt(M_MMAP_THRESHOLD, 1 << 20);
+#endif
     metrics_init(&s->metrics);
+    pthread_mutex_init(&s->refresh_lock, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&s->refresh_cond, &ca);
+    pthread_condattr_destroy(&ca);
     s->started = (int64_t)time(NULL);
     if (c->token_file) {
         char err[512];
@@ -273,20 +293,36 @@ int cmd_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    char err[512] = "";
+    /* The list is opened once (LMDB: one handle per process) and the matcher is built on it;
+     * for writing only when some token may administer it. */
     double t0 = now_monotonic();
-    lm_status st = lm_matcher_open(db, &s->matcher, err, sizeof err);
+    int want_write = s->auth_enabled && tokens_have_admin(&s->tokens);
+    lm_status st = lm_db_open(db, want_write ? LM_DB_WRITE : LM_DB_READONLY, &s->db);
+    if (st != LM_OK && want_write && st != LM_E_NOT_FOUND && st != LM_E_DB_SCHEMA) {
+        srv_log("warn", "list_read_only",
+                json_pack("{s:s, s:s}", "db", db, "error", lm_db_last_error(s->db)));
+        lm_db_close(s->db);
+        s->db = NULL;
+        want_write = 0;
+        st = lm_db_open(db, LM_DB_READONLY, &s->db);
+    }
+    if (st == LM_OK)
+        st = lm_matcher_open_db(s->db, 0, &s->matcher);
     if (st != LM_OK) {
-        fprintf(stderr, "pmatch serve: %s: %s%s%s\n", db, lm_strerror(st), err[0] ? ": " : "", err);
+        const char *detail = s->db ? lm_db_last_error(s->db) : "";
+        fprintf(stderr, "pmatch serve: %s: %s%s%s\n", db, lm_strerror(st), detail[0] ? ": " : "",
+                detail);
+        lm_db_close(s->db);
         tokens_free(&s->tokens);
         free(db);
         return 2;
     }
+    s->db_writable = want_write;
     atomic_store(&s->metrics.last_refresh_end, wall_seconds());
     atomic_store(&s->metrics.last_refresh_us, (uint64_t)((now_monotonic() - t0) * 1e6));
     srv_log("info", "list_opened",
-            json_pack("{s:s, s:I, s:I, s:f}", "db", db, "generation",
-                      (json_int_t)lm_matcher_generation(s->matcher), "index_hashes",
+            json_pack("{s:s, s:b, s:I, s:I, s:f}", "db", db, "writable", s->db_writable,
+                      "generation", (json_int_t)lm_matcher_generation(s->matcher), "index_hashes",
                       (json_int_t)lm_matcher_size(s->matcher), "seconds", now_monotonic() - t0));
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_EPOLL;
@@ -306,6 +342,7 @@ int cmd_serve(int argc, char **argv)
         fprintf(stderr, "pmatch serve: cannot listen on %s:%d: %s\n", c->listen_addr, c->port,
                 strerror(errno));
         lm_matcher_close(s->matcher);
+        lm_db_close(s->db);
         tokens_free(&s->tokens);
         free(db);
         return 2;
@@ -320,17 +357,12 @@ int cmd_serve(int argc, char **argv)
             fprintf(stderr, "pmatch serve: --port-file %s: %s\n", c->port_file, strerror(errno));
             MHD_stop_daemon(d);
             lm_matcher_close(s->matcher);
+            lm_db_close(s->db);
             tokens_free(&s->tokens);
             free(db);
             return 2;
         }
     }
-    pthread_mutex_init(&s->refresh_lock, NULL);
-    pthread_condattr_t ca;
-    pthread_condattr_init(&ca);
-    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-    pthread_cond_init(&s->refresh_cond, &ca);
-    pthread_condattr_destroy(&ca);
     pthread_t rt;
     int have_rt = pthread_create(&rt, NULL, refresh_thread, s) == 0;
     atomic_store(&s->ready, 1);
@@ -375,6 +407,7 @@ int cmd_serve(int argc, char **argv)
         pthread_join(rt, NULL);
     srv_log("info", "stopped", json_pack("{s:i}", "in_flight_abandoned", left));
     lm_matcher_close(s->matcher);
+    lm_db_close(s->db);
     tokens_free(&s->tokens);
     metrics_destroy(&s->metrics);
     pthread_mutex_destroy(&s->refresh_lock);

@@ -113,6 +113,14 @@ fail:
     return -1;
 }
 
+int tokens_have_admin(const srv_tokens *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        if (t->v[i].role == ROLE_ADMIN)
+            return 1;
+    return 0;
+}
+
 int tokens_role(const srv_tokens *t, const char *presented, size_t len)
 {
     int role = ROLE_NONE;

@@ -1157,14 +1157,6 @@ static void hma_index_status(srv *s, srv_request *rq, srv_reply *r)
     r->json = o;
 }
 
-/* ---- list administration (needs the public list API) ------------------- */
-
-static void admin_unavailable(srv_reply *r)
-{
-    reply_error(r, 501, "not_implemented",
-                "list administration is not available in this build (needs the lm_db_* API)");
-}
-
 /* ---- dispatch ------------------------------------------------------------ */
 
 void routes_dispatch(srv *s, int route, srv_request *rq, srv_reply *r)
@@ -1228,7 +1220,7 @@ void routes_dispatch(srv *s, int route, srv_request *rq, srv_reply *r)
     case R_HMA_INDEX_STATUS: hma_index_status(s, rq, r); return;
     case R_HMA_BANKS:
     case R_HMA_BANK:
-    case R_ADMIN: admin_unavailable(r); return;
+    case R_ADMIN: admin_dispatch(s, route, rq, r); return;
     default: reply_error(r, 404, "not_found", "no such route"); return;
     }
 }

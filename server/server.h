@@ -105,7 +105,9 @@ char *metrics_render(srv_metrics *m, const lm_matcher *matcher, size_t *len);
 /* ---- the server ---------------------------------------------------------- */
 typedef struct srv {
     srv_config cfg;
-    lm_matcher *matcher;
+    lm_db *db; /* the list, opened once (writable when an admin token exists) */
+    int db_writable;
+    lm_matcher *matcher; /* built on db (lm_matcher_open_db) */
     srv_tokens tokens;
     int auth_enabled;
     srv_metrics metrics;
@@ -149,6 +151,11 @@ typedef struct srv_request {
 /* JSON error reply: {"error": code, "message": text, "status": http}. */
 void reply_error(srv_reply *r, int status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* The list administration routes (serve_admin.c): R_HMA_BANKS, R_HMA_BANK, R_ADMIN. */
+void admin_dispatch(srv *s, int route, srv_request *rq, srv_reply *r);
+/* 1 when some token has the admin role. */
+int tokens_have_admin(const srv_tokens *t);
 
 /* Route a complete request. */
 void routes_dispatch(srv *s, int route, srv_request *rq, srv_reply *r);

@@ -207,6 +207,19 @@ class TestListManagement(unittest.TestCase):
             libmatch.add_image(db, b"junk")
 
 
+class TestThreatExchangeExample(unittest.TestCase):
+    def test_signal_adapter(self):
+        import sys
+        sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "examples"))
+        from threatexchange_signal import LibmatchPdqSignal
+        fx = Fixture.get()
+        h = LibmatchPdqSignal.hash_from_file(fx.known[0])
+        self.assertEqual(h, fx.lines[0].split(",")[0])
+        self.assertEqual(LibmatchPdqSignal.get_name(), "pdq")
+        r = LibmatchPdqSignal.compare_hash(h, h)
+        self.assertTrue(r[0] if isinstance(r, tuple) else r.match)
+
+
 @unittest.skipUnless(_ffi.HAVE_DB, "the library has no list API")
 class TestDatabase(unittest.TestCase):
     def test_manage_a_list(self):

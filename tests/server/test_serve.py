@@ -181,6 +181,7 @@ def run(tmp):
         hma_routes(s, pdq, files, var0, img0, md5_0)
         refusals(s, pdq, files)
         refresh_during_traffic(s, db, tmp, pdq, files, lines)
+        admin_routes(s, tmp, var0, unrelated, pdq, files)
     finally:
         rc = s.stop()
         check(rc == 0, f"server exit status {rc} after SIGTERM")
@@ -432,6 +433,106 @@ def refresh_during_traffic(s, db, tmp, pdq, files, lines):
     check('pmatch_http_requests_total{route="/v1/lookup",status="200"}' in text, "request metrics")
 
 
+def wait_until(fn, what, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if fn():
+            return True
+        time.sleep(0.1)
+    fail("timed out waiting for " + what)
+    return False
+
+
+def admin_routes(s, tmp, var0, unrelated, pdq, files):
+    """List administration through lm_db_*: HMA's curation routes and /v1/admin."""
+    st, banks = jreq(s.base + "/c/banks")
+    check(st == 200 and {"name": "demo", "matching_enabled_ratio": 1.0} in banks
+          and {b["name"] for b in banks} >= {"demo", "other", "digests", "live"}, f"/c/banks {banks}")
+    st, j = jreq(s.base + "/c/banks", json.dumps({"name": "NEW_BANK"}).encode(), token=ADMIN)
+    check(st == 201 and j == {"name": "NEW_BANK", "matching_enabled_ratio": 1.0}, f"create bank {st} {j}")
+    expect_error(s.base + "/c/banks", 403, "exists", json.dumps({"name": "NEW_BANK"}).encode(), token=ADMIN)
+    expect_error(s.base + "/c/banks", 400, "bad_json", b'{"nom": 1}', token=ADMIN)
+    st, j = jreq(s.base + "/c/bank/NEW_BANK")
+    check(st == 200 and j["name"] == "NEW_BANK", "get bank")
+    expect_error(s.base + "/c/bank/NO_SUCH", 404, "not_found")
+    # a hash added to a bank is found after the refresh the write triggers
+    newhash = format(int(pdq[files[0]], 16) ^ ((1 << 200) - 1), "064x")
+    st, j = jreq(s.base + "/c/bank/NEW_BANK/signal", json.dumps({"pdq": newhash}).encode(), token=ADMIN)
+    check(st == 200 and j["signals"] == {"pdq": newhash} and j["id"] > 0, f"add signal {j}")
+    sig_id = j.get("id")
+    wait_until(lambda: "NEW_BANK" in jreq(f"{s.base}/m/lookup?signal_type=pdq&signal={newhash}")[1],
+               "the added signal to match")
+    expect_error(s.base + "/c/bank/NEW_BANK/signal", 400, "invalid_hash", b'{"pdq": "abc"}', token=ADMIN)
+    expect_error(s.base + "/c/bank/NEW_BANK/signal", 400, "bad_parameter", b'{"tmk": "abc"}', token=ADMIN)
+    expect_error(s.base + "/c/bank/NO_SUCH/signal", 404, "not_found", b'{"pdq": "abc"}', token=ADMIN)
+    # an image added as bank content
+    data, hd = multipart("photo", "u.jpg", unrelated)
+    st, j = jreq(s.base + "/c/bank/NEW_BANK/content", data, token=ADMIN, headers=hd)
+    check(st == 200 and len(j["signals"]["pdq"]) == 64, f"add content {st} {j}")
+    content_id = j.get("id")
+    wait_until(lambda: jreq(s.base + "/v1/check", unrelated)[1]["verdict"] == "match", "added image to match")
+    st, j = jreq(s.base + "/v1/check", unrelated)
+    check(j["matches"][0]["list"] == "NEW_BANK", "matched the new bank")
+    expect_error(s.base + "/c/bank/NEW_BANK/content", 400, "not_image",
+                 multipart("photo", "x", b"not an image")[0], token=ADMIN,
+                 headers=multipart("photo", "x", b"not an image")[1])
+    # removal takes effect at once
+    st, j = jreq(f"{s.base}/c/bank/NEW_BANK/content/{content_id}", method="DELETE", token=ADMIN)
+    check(st == 200 and j == {"deleted": 1}, f"delete content {j}")
+    check(jreq(s.base + "/v1/check", unrelated)[1]["verdict"] == "no_match", "removed entry no longer matches")
+    # disabling a bank takes effect at once
+    st, j = jreq(s.base + "/c/bank/demo", b'{"enabled": false}', method="PUT", token=ADMIN)
+    check(st == 200 and j["matching_enabled_ratio"] == 0.0, f"disable bank {st} {j}")
+    check(jreq(s.base + "/v1/check", var0)[1]["verdict"] == "no_match", "disabled bank does not match")
+    st, j = jreq(s.base + "/c/bank/demo", b'{"enabled_ratio": 1.0}', method="PUT", token=ADMIN)
+    check(st == 200 and jreq(s.base + "/v1/check", var0)[1]["verdict"] == "match", "re-enabled bank")
+    expect_error(s.base + "/c/bank/demo", 400, "bad_parameter", b'{"name": "renamed"}', method="PUT", token=ADMIN)
+    expect_error(s.base + "/c/bank/demo", 403, "forbidden", b'{"enabled": false}', method="PUT", token=RO)
+    # native admin routes
+    expect_error(s.base + "/v1/admin/lists", 403, "forbidden", token=RO)
+    st, j = jreq(s.base + "/v1/admin/lists", token=ADMIN)
+    names = {l["name"]: l for l in j["lists"]}
+    check(st == 200 and names["demo"]["entries"] == 4 and names["demo"]["enabled"], f"admin lists {j}")
+    st, j = jreq(s.base + "/v1/admin/stats", token=ADMIN)
+    check(st == 200 and j["by_type"]["pdq"] >= 7 and j["by_type"]["md5"] == 1, f"admin stats {j}")
+    body = "\n".join(format(i * 7919 + 1, "064x") for i in range(20)).encode() + b"\n"
+    st, j = jreq(s.base + "/v1/admin/lists/imported/import?format=hex&source=test&version=v1", body, token=ADMIN)
+    check(st == 200 and j["added"] == 20 and j["format"] == "hex", f"admin import {j}")
+    j = expect_error(s.base + "/v1/admin/lists/imported/import?format=hex", 400, "import_failed", b"nothex\n",
+                     token=ADMIN)
+    check(j.get("bad_lines") == 1, "import failure counts bad lines")
+    st, j = jreq(s.base + "/v1/admin/lists/imported/import?format=hex&skip_bad=1", b"nothex\n" + body[:65],
+                 token=ADMIN)
+    check(st == 200 and j["bad"] == 1 and j["duplicates"] == 1, f"skip_bad import {j}")
+    expect_error(s.base + "/v1/admin/lists/imported/import?format=nope", 400, "bad_parameter", body, token=ADMIN)
+    st, j = jreq(s.base + "/v1/admin/lists/imported/hashes", json.dumps({"hashes": [
+        {"hash": "ab" * 16, "type": "md5", "label": "L", "reference": "R"}]}).encode(), token=ADMIN)
+    eid = j["entries"][0]["entry_id"]
+    check(st == 200 and not j["entries"][0]["existed"], f"admin add hashes {j}")
+    st, j = jreq(f"{s.base}/v1/admin/entries/{eid}", token=ADMIN)
+    check(st == 200 and j["label"] == "L" and j["list"] == "imported" and j["type"] == "md5", f"admin entry {j}")
+    st, j = jreq(s.base + "/v1/admin/entries/disable", json.dumps({"ids": [eid]}).encode(), token=ADMIN)
+    check(st == 200 and j["changed"] == 1, f"disable {j}")
+    check(not jreq(f"{s.base}/v1/lookup?md5={'ab' * 16}")[1]["results"][0]["match"], "disabled entry")
+    st, j = jreq(s.base + "/v1/admin/entries/enable", json.dumps({"ids": [eid]}).encode(), token=ADMIN)
+    wait_until(lambda: jreq(f"{s.base}/v1/lookup?md5={'ab' * 16}")[1]["results"][0]["match"], "enabled entry")
+    st, j = jreq(f"{s.base}/v1/admin/entries/{eid}", method="DELETE", token=ADMIN)
+    check(st == 200 and j["removed"], "admin remove")
+    expect_error(f"{s.base}/v1/admin/entries/{eid}", 404, "not_found", method="DELETE", token=ADMIN)
+    expect_error(f"{s.base}/v1/admin/entries/abc", 400, "bad_parameter", token=ADMIN)
+    expect_error(s.base + "/v1/admin/entries/disable", 404, "not_found", b'{"ids": [999999]}', token=ADMIN)
+    st, j = jreq(s.base + "/v1/admin/lists/imported", b'{"distance": 5, "kind": "normal"}', method="PUT", token=ADMIN)
+    check(st == 200, f"admin list attrs {st} {j}")
+    st, j = jreq(s.base + "/v1/admin/lists", token=ADMIN)
+    check({l["name"]: l for l in j["lists"]}["imported"]["distance"] == 5, "distance set")
+    expect_error(s.base + "/v1/admin/lists/imported", 400, "bad_json", b'{"kind": "odd"}', method="PUT", token=ADMIN)
+    expect_error(s.base + "/v1/admin/lists/nope", 404, "not_found", b'{"enabled": true}', method="PUT", token=ADMIN)
+    st, j = jreq(s.base + "/v1/admin/refresh", b"", method="POST", token=ADMIN)
+    check(st == 202, "admin refresh")
+    expect_error(s.base + "/v1/admin/nothing", 404, "not_found", token=ADMIN)
+    expect_error(f"{s.base}/c/bank/NEW_BANK/content/{sig_id}", 403, "forbidden", method="DELETE", token=RO)
+
+
 def slow_send(port, head, body_bytes, interval, results, key):
     """A client sending its body one byte per interval; records the reply."""
     try:
@@ -518,6 +619,8 @@ def open_server(tmp, db, var0):
         st, j = jreq(s.base + "/v1/check", var0, token=None)
         check(st == 200 and j["verdict"] == "match", "open server matches without a token")
         expect_error(s.base + "/c/banks", 403, "admin_disabled", b"{}", token=None)
+        st, j = jreq(s.base + "/c/banks", token=None)
+        check(st == 200 and any(b["name"] == "demo" for b in j), "banks readable without tokens")
     finally:
         check(s.stop() == 0, "open server exit status")
     # bad options and a missing list fail at start with status 2
