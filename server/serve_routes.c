@@ -218,6 +218,8 @@ static int filter_allows(const filter *f, const char *list)
 
 static const char *variant_name(int v)
 {
+    if (v & LM_VARIANT_FEATURES)
+        return "features";
     switch (v & (LM_VARIANT_TRIMMED | LM_VARIANT_COMPANION)) {
     case LM_VARIANT_TRIMMED: return "trimmed";
     case LM_VARIANT_COMPANION: return "companion";
@@ -249,6 +251,8 @@ static json_t *match_json(srv *s, const lm_match *mt, const filter *f, lm_entry_
     } else {
         json_object_set_new(o, "distance", json_integer(0));
     }
+    if (mt->variant & LM_VARIANT_FEATURES)
+        json_object_set_new(o, "score", json_integer(mt->score));
     if (mt->frame >= 0)
         json_object_set_new(o, "frame", json_integer(mt->frame));
     if (mt->type == LM_HASH_VPDQ) {
