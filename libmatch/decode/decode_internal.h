@@ -76,6 +76,12 @@ lm_status lm_decode_jpeg(const uint8_t *data, size_t len, const lm_decode_opts *
                          lm_pixels *out, lm_errbuf *err);
 lm_status lm_decode_png(const uint8_t *data, size_t len, const lm_decode_opts *opts, lm_pixels *out,
                         lm_errbuf *err);
+/* HEIF/HEIC and AVIF stills (heif.c). */
+lm_status lm_decode_heif(const uint8_t *data, size_t len, const lm_decode_opts *opts,
+                         lm_pixels *out, lm_errbuf *err);
+/* LM_FORMAT_HEIF / LM_FORMAT_AVIF for a still image's ftyp brands, else LM_FORMAT_UNKNOWN
+ * (image sequences and animated AVIF are left to libavformat: videos). */
+lm_format lm_sniff_heif(const uint8_t *d, size_t n);
 /* Everything else. format is the sniffed one (LM_FORMAT_OTHER when only libavformat knew it). */
 lm_status lm_decode_libav(const uint8_t *data, size_t len, const lm_decode_opts *opts,
                           lm_format format, lm_pixels *out, lm_errbuf *err);

@@ -115,7 +115,9 @@ typedef enum lm_format {
     LM_FORMAT_WEBP = 4,
     LM_FORMAT_BMP = 5,
     LM_FORMAT_TIFF = 6,
-    LM_FORMAT_OTHER = 7  /* decoded through libavcodec by probing */
+    LM_FORMAT_OTHER = 7, /* decoded through libavcodec by probing */
+    LM_FORMAT_HEIF = 8,  /* HEIF/HEIC still image (libheif); image sequences are videos */
+    LM_FORMAT_AVIF = 9   /* AVIF still image (libheif); animated AVIF is a video */
 } lm_format;
 
 /* Short lowercase name ("jpeg", "png", ...); never NULL. */
