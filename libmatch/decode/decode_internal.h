@@ -76,6 +76,9 @@ lm_status lm_decode_jpeg(const uint8_t *data, size_t len, const lm_decode_opts *
                          lm_pixels *out, lm_errbuf *err);
 lm_status lm_decode_png(const uint8_t *data, size_t len, const lm_decode_opts *opts, lm_pixels *out,
                         lm_errbuf *err);
+/* png_fast.c: 1 when it decoded the file (result in *status), 0 to leave it to libpng. */
+int lm_png_fast(const uint8_t *data, size_t len, const lm_decode_opts *opts, lm_pixels *out,
+                lm_errbuf *err, lm_status *status);
 /* HEIF/HEIC and AVIF stills (heif.c). */
 lm_status lm_decode_heif(const uint8_t *data, size_t len, const lm_decode_opts *opts,
                          lm_pixels *out, lm_errbuf *err);

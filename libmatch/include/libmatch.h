@@ -137,6 +137,9 @@ typedef struct lm_image_hash {
     lm_pdq_hash dihedral[8];         /* valid when the hasher's DIHEDRAL option is on */
     uint32_t width, height;          /* decoded image size, before any resizing */
     lm_format format;                /* sniffed input format */
+    int truncated;                   /* 1: every row decoded but the file ends early (JPEG
+                                        without EOI, PNG without IEND); files with rows
+                                        missing are refused as LM_E_CORRUPT */
 } lm_image_hash;
 
 /* ------------------------------------------------------------------------ */
