@@ -64,6 +64,8 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
         }
         if (c->match_count > LM_CHECK_MAX_MATCHES)
             fprintf(out, " and %zu more", c->match_count - LM_CHECK_MAX_MATCHES);
+        if (c->decoded && !c->is_video && c->image.truncated)
+            fputs(" [truncated file]", out);
         fputc('\n', out);
         break;
     case LM_VERDICT_LOW_QUALITY:
@@ -75,7 +77,8 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
                 lm_strerror(c->decode_status), c->detail[0] ? ": " : "", c->detail);
         break;
     default:
-        fprintf(out, "no match  %s\n", r->path);
+        fprintf(out, "no match  %s%s\n", r->path,
+                c->decoded && !c->is_video && c->image.truncated ? " [truncated file]" : "");
         break;
     }
 }
@@ -114,6 +117,8 @@ void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
                     "\"height\":%u,\"format\":\"%s\"",
                     hex, c->image.quality, c->image.width, c->image.height,
                     lm_format_name(c->image.format));
+        if (!c->is_video && c->image.truncated)
+            fputs(",\"truncated\":true", out); /* every row decoded, the file's tail missing */
     } else {
         fprintf(out, ",\"decode_status\":%d,\"decode_error\":", (int)c->decode_status);
         json_string(out, lm_strerror(c->decode_status));

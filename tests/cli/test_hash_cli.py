@@ -78,4 +78,29 @@ run_hash("--no-such-option", orig, check_rc=2)
 run_hash("--max-bytes", "12x", orig, check_rc=2)
 rc, out, err = run_hash("--help", check_rc=0)
 
+# 5. Issue 19 item 1: a JPEG without its EOI (last 2 bytes) or a PNG without IEND is hashed
+#    as the complete file, flagged truncated; one cut in the rows is refused.
+with tempfile.TemporaryDirectory() as d:
+    png_src = os.path.join(pdq, "reg-test-input/pen-and-coaster.png")
+    for src, cut, name in ((orig, 2, "no-eoi.jpg"), (png_src, 12, "no-iend.png")):
+        with open(src, "rb") as f:
+            data = f.read()
+        rc, out, err = run_hash("--json", src, check_rc=0)
+        full = json.loads(out)
+        t.check("truncated" not in full, f"{src}: complete file not flagged: {full}")
+        cut_path = os.path.join(d, name)
+        with open(cut_path, "wb") as f:
+            f.write(data[:-cut])
+        rc, out, err = run_hash("--json", cut_path, check_rc=0)
+        obj = json.loads(out)
+        t.check(obj["hash"] == full["hash"] and obj.get("truncated") is True,
+                f"{name}: hashed as the complete file and flagged: {obj}")
+        rc, out, err = run_hash(cut_path, check_rc=0)
+        t.check(out.startswith(full["hash"] + ",") and "truncated" in err, f"{name}: text {out} {err}")
+        half = os.path.join(d, "half-" + name)
+        with open(half, "wb") as f:
+            f.write(data[: len(data) // 2])
+        rc, out, err = run_hash("--json", half, check_rc=1)
+        t.check('"status":5' in out, f"{name} cut in half: corrupt, refused: {out}")
+
 t.finish("test_hash_cli")
