@@ -80,8 +80,7 @@ int db_entry_get(lm_hashdb *db, MDB_txn *txn, uint64_t id, db_entry *e)
         return db_mdb_err(db, rc, "reading an entry");
     const char *why;
     if (db_entry_decode(id, &v, e, &why) != 0)
-        return db_err(db, LM_E_DB, "entry %llu: %s (run 'pmatch db verify')",
-                      (unsigned long long)id, why);
+        return db_damaged(db, "entry %llu: %s", (unsigned long long)id, why);
     return LM_OK;
 }
 
@@ -132,6 +131,8 @@ int db_entry_delete(lm_hashdb *db, MDB_txn *txn, const db_entry *e)
         return db_mdb_err(db, rc, "removing a PDQ record");
     if (e->type == LM_HASH_PDQ && (rc = db_companions_delete(db, txn, e->id)) != 0)
         return rc;
+    if (e->type == LM_HASH_PDQ && (rc = db_features_delete(db, txn, e->id)) != 0)
+        return rc;
     if (e->type == LM_HASH_VPDQ && (rc = db_video_delete(db, txn, e->id)) != 0)
         return rc;
     if ((rc = mdb_del(txn, db->entries, &k, NULL)) != 0)
@@ -154,7 +155,7 @@ int db_find_in_list(lm_hashdb *db, MDB_txn *txn, lm_hash_type type, const uint8_
     for (rc = mdb_cursor_get(c, &hk, &hv, MDB_SET_KEY); rc == 0;
          rc = mdb_cursor_get(c, &hk, &hv, MDB_NEXT_DUP)) {
         if (hv.mv_size != 8) {
-            st = db_err(db, LM_E_DB, "hash index value has a bad size (run 'pmatch db verify')");
+            st = db_damaged(db, "hash index value has a bad size");
             break;
         }
         db_entry e;
@@ -212,7 +213,8 @@ static int add_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
     if ((st = db_entry_insert(db, txn, &e, &next, 1)) != 0 ||
         (st = db_meta_put_u64(db, txn, "next_entry_id", next, 8)) != 0 ||
         (st = db_list_count_add(db, txn, list_id, 1)) != 0 ||
-        (st = db_companions_put(db, txn, e.id, in->companions, in->ncompanions)) != 0)
+        (st = db_companions_put(db, txn, e.id, in->companions, in->ncompanions)) != 0 ||
+        (st = db_features_put(db, txn, e.id, in->features, in->features_len)) != 0)
         return st;
     a->id = e.id;
     return LM_OK;
@@ -237,6 +239,8 @@ lm_status lm_hashdb_add(lm_hashdb *db, const lm_db_new_entry *e, uint64_t *id_ou
         return db_err(db, LM_E_INVALID_ARG, "list name empty, too long or not printable text");
     if ((e->ncompanions && (!e->companions || e->type != LM_HASH_PDQ)) || e->ncompanions > 255)
         return db_err(db, LM_E_INVALID_ARG, "companion hashes only go with a PDQ entry");
+    if (e->features_len && (!e->features || e->type != LM_HASH_PDQ))
+        return db_err(db, LM_E_INVALID_ARG, "local features only go with a PDQ entry");
     add_ctx a = {e, 0};
     int st = db_write(db, add_txn, &a);
     if (id_out && (st == LM_OK || st == LM_E_EXISTS))

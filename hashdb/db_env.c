@@ -23,15 +23,58 @@ int64_t db_now(void)
     return (int64_t)time(NULL);
 }
 
-int db_err(lm_hashdb *db, int status, const char *fmt, ...)
+static int db_verr(lm_hashdb *db, int status, int hint, const char *fmt, va_list ap)
 {
     pthread_mutex_lock(&db->err_lock);
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(db->err.msg, sizeof db->err.msg, fmt, ap);
-    va_end(ap);
+    db->hint = hint;
     pthread_mutex_unlock(&db->err_lock);
     return status;
+}
+
+int db_err(lm_hashdb *db, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    db_verr(db, status, LM_DB_HINT_NONE, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+int db_err_hint(lm_hashdb *db, int status, int hint, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    db_verr(db, status, hint, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+lm_status lm_hashdb_set_error(lm_hashdb *db, lm_status status, int hint, const char *msg)
+{
+    if (db)
+        db_err_hint(db, status, hint, "%s", msg ? msg : "");
+    return status;
+}
+
+int lm_hashdb_last_hint(lm_hashdb *db)
+{
+    if (!db)
+        return LM_DB_HINT_NONE;
+    pthread_mutex_lock(&db->err_lock);
+    int h = db->hint;
+    pthread_mutex_unlock(&db->err_lock);
+    return h;
+}
+
+int lm_hashdb_failed(const lm_hashdb *db)
+{
+    return !db || db->failed;
+}
+
+int lm_hashdb_writable(const lm_hashdb *db)
+{
+    return db && db->writable;
 }
 
 int db_mdb_err(lm_hashdb *db, int rc, const char *what)
@@ -280,6 +323,7 @@ static int mkdir_p(const char *path)
 }
 
 /* The tables of a hash list (schema in hashdb_internal.h). */
+#define DB_TABLE_OPTIONAL 0x80000000u
 static const struct {
     const char *name;
     size_t off;
@@ -295,6 +339,8 @@ static const struct {
     {"disabled", offsetof(lm_hashdb, disabled), 0},
     {"hits", offsetof(lm_hashdb, hits), 0},
     {"companions", offsetof(lm_hashdb, companions), 0},
+    /* optional (db_features.c): created by the first writer, read as empty while absent */
+    {"features", offsetof(lm_hashdb, features), DB_TABLE_OPTIONAL},
 };
 
 int db_is_table_name(const void *name, size_t len)
@@ -309,7 +355,16 @@ static int open_tables(lm_hashdb *db, MDB_txn *txn, unsigned create)
 {
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         MDB_dbi *dbi = (MDB_dbi *)((char *)db + tables[i].off);
-        int rc = mdb_dbi_open(txn, tables[i].name, tables[i].flags | create, dbi);
+        unsigned optional = tables[i].flags & DB_TABLE_OPTIONAL;
+        unsigned flags = tables[i].flags & ~(unsigned)DB_TABLE_OPTIONAL;
+        if (optional && db->writable)
+            flags |= MDB_CREATE;
+        int rc = mdb_dbi_open(txn, tables[i].name, flags | create, dbi);
+        if (optional) {
+            db->features_open = rc == 0;
+            if (rc == MDB_NOTFOUND)
+                continue;
+        }
         if (rc == MDB_NOTFOUND)
             return db_err(db, i == 0 ? LM_E_DB_SCHEMA : LM_E_DB,
                           i == 0 ? "not a libmatch hash list (no meta table)"
@@ -363,8 +418,8 @@ static int check_schema(lm_hashdb *db)
     return st;
 }
 
-static lm_status do_open(const char *path, unsigned flags, int must_create, lm_hashdb **out,
-                         char *errbuf, size_t errbuf_size)
+static lm_status do_open(const char *path, unsigned flags, int must_create, int keep_failed,
+                         lm_hashdb **out, char *errbuf, size_t errbuf_size)
 {
     *out = NULL;
     lm_hashdb *db = calloc(1, sizeof *db);
@@ -388,8 +443,8 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, lm_h
     struct stat sb;
     int exists = stat(file, &sb) == 0 && sb.st_size > 0;
     if (!exists && !(flags & LM_DB_CREATE)) {
-        st = db_err(db, LM_E_NOT_FOUND,
-                    "no hash-list database at %s (create one with 'pmatch db init')", path);
+        st =
+            db_err_hint(db, LM_E_NOT_FOUND, LM_DB_HINT_CREATE, "no hash-list database at %s", path);
     } else if (!exists && mkdir_p(path) != 0) {
         st = db_err(db, LM_E_IO, "%s: %s", path, strerror(errno));
     } else if (exists) {
@@ -460,6 +515,16 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, lm_h
     if (st) {
         if (errbuf && errbuf_size)
             snprintf(errbuf, errbuf_size, "%s", db->err.msg);
+        if (keep_failed && st != LM_E_NOMEM) {
+            /* Only the error is kept: lm_db_last_error reads it, lm_db_close frees it. */
+            db_pages_unmap(db);
+            if (db->env)
+                mdb_env_close(db->env);
+            db->env = NULL;
+            db->failed = 1;
+            *out = db;
+            return st;
+        }
         lm_hashdb_close(db);
         return st;
     }
@@ -472,7 +537,7 @@ lm_status lm_hashdb_open(const char *path, unsigned flags, lm_hashdb **out, char
 {
     if (!path || !*path || !out)
         return LM_E_INVALID_ARG;
-    return do_open(path, flags, 0, out, errbuf, errbuf_size);
+    return do_open(path, flags, 0, 0, out, errbuf, errbuf_size);
 }
 
 lm_status lm_hashdb_init(const char *path, char *errbuf, size_t errbuf_size)
@@ -480,9 +545,19 @@ lm_status lm_hashdb_init(const char *path, char *errbuf, size_t errbuf_size)
     if (!path || !*path)
         return LM_E_INVALID_ARG;
     lm_hashdb *db;
-    lm_status st = do_open(path, LM_DB_CREATE, 1, &db, errbuf, errbuf_size);
+    lm_status st = do_open(path, LM_DB_CREATE, 1, 0, &db, errbuf, errbuf_size);
     lm_hashdb_close(db);
     return st;
+}
+
+lm_status lm_hashdb_open_keep(const char *path, unsigned flags, int exclusive, lm_hashdb **out)
+{
+    if (!out)
+        return LM_E_INVALID_ARG;
+    *out = NULL;
+    if (!path || !*path || (flags & ~(unsigned)(LM_DB_WRITE | LM_DB_CREATE | LM_DB_CHECK)))
+        return LM_E_INVALID_ARG;
+    return do_open(path, flags, exclusive && (flags & LM_DB_CREATE), 1, out, NULL, 0);
 }
 
 void lm_hashdb_close(lm_hashdb *db)

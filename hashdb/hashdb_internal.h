@@ -26,6 +26,9 @@
  *                        day d > 0 (days since 1970-01-01 UTC): u64 hits that day
  *   companions  u64 entry id + u8 region -> { hash[32], i8 quality }
  *            (version 2: crop companions of PDQ entries; removed with the entry)
+ *   features  u64 entry id -> { u8 rec_version=1, u8 0, u16 count, u16 width, u16 height,
+ *                                count x { u16 x, u16 y, u8 angle, u8 level, desc[32] } }
+ *            (optional table: local features of PDQ entries added from images, db_features.c)
  * Entry and list ids start at 1 and are never reused.
  */
 #ifndef LM_HASHDB_INTERNAL_H
@@ -46,11 +49,13 @@
 #define DB_LIST_MAX (DB_LIST_HDR + LM_DB_MAX_LIST_NAME + LM_DB_MAX_SOURCE + LM_DB_MAX_VERSION)
 #define DB_MAX_LISTS 65536
 
-struct lm_hashdb {
+struct lm_db {
     MDB_env *env;
     MDB_dbi meta, entries, pdq, hashes, lists, vframes;
     MDB_dbi list_attrs, disabled, hits; /* db_list_attrs.c, db_disabled.c, db_hits.c */
     MDB_dbi companions;
+    MDB_dbi features;  /* db_features.c; valid when features_open */
+    int features_open; /* 0: a list made before the table, opened read-only */
     int writable;
     int map_full; /* set when the current write transaction hit MDB_MAP_FULL */
     char *path;
@@ -64,6 +69,8 @@ struct lm_hashdb {
     size_t pmap_len;
     int pmap_fd;
     lm_errbuf err;
+    int hint;   /* lm_db_hint of the last error (under err_lock) */
+    int failed; /* a handle whose open failed: it only holds the error (lm_db_open) */
 };
 
 /* A decoded entry; text points into the LMDB page (valid while the txn lives). */
@@ -126,6 +133,11 @@ static inline uint64_t db_get_le(const uint8_t *p, int n)
 
 /* ---- errors (db_env.c) ---- */
 int db_err(lm_hashdb *db, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* As db_err, with what would help (lm_db_hint) for lm_db_last_hint; db_err sets none. */
+int db_err_hint(lm_hashdb *db, int status, int hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* LM_E_DB for a damaged record or table (hint: verify the list). */
+#define db_damaged(db, ...) db_err_hint((db), LM_E_DB, LM_DB_HINT_VERIFY, __VA_ARGS__)
 /* Map an LMDB return code to a status with a message naming what failed. */
 int db_mdb_err(lm_hashdb *db, int rc, const char *what);
 
@@ -217,5 +229,16 @@ int db_companions_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id);
 /* Verify: each companion decodes, names an existing PDQ entry and a known region. */
 void db_companions_verify(lm_hashdb *db, MDB_txn *txn, uint64_t max_records,
                           void (*report)(void *ctx, const char *problem), void *ctx);
+
+/* ---- local features (db_features.c) ---- */
+#define DB_FEATURE_HDR 8
+#define DB_FEATURE_REC 38
+/* Write an entry's feature record (len 0: none). */
+int db_features_put(lm_hashdb *db, MDB_txn *txn, uint64_t id, const uint8_t *rec, size_t len);
+/* Remove an entry's feature record, if any. */
+int db_features_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id);
+/* Verify: each record decodes and names an existing PDQ entry. */
+void db_features_verify(lm_hashdb *db, MDB_txn *txn, uint64_t max_records,
+                        void (*report)(void *ctx, const char *problem), void *ctx);
 
 #endif

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "feature_match.h"
 #include "hashdb.h"
 #include "hasher_internal.h"
 #include "index.h"
@@ -40,6 +41,7 @@ void lm_check_options_init(lm_check_options *opts)
     opts->video_stored_threshold = 80.0;
     opts->dihedral = 1;
     opts->trim_borders = 1;
+    opts->features = 1;
 }
 
 /* Validate caller options (NULL: defaults) into a full local copy. */
@@ -56,6 +58,7 @@ static lm_status resolve_options(const lm_check_options *in, lm_check_options *o
     if (out->max_distance < 0 || out->max_distance > 256 || out->min_quality < 0 ||
         (out->dihedral != 0 && out->dihedral != 1) || (out->exact != 0 && out->exact != 1) ||
         (out->trim_borders != 0 && out->trim_borders != 1) ||
+        (out->features != 0 && out->features != 1) ||
         out->video_sampling < LM_SAMPLE_ALL_FRAMES || out->video_sampling > LM_SAMPLE_INTERVAL ||
         out->video_interval_ms <= 0 || !(out->video_query_threshold >= 0.0) ||
         !(out->video_query_threshold <= 100.0) || !(out->video_stored_threshold >= 0.0) ||
@@ -75,16 +78,9 @@ static void set_error(char *errbuf, size_t size, const char *msg)
     }
 }
 
-/* Open with flags (LM_MATCHER_WRITABLE); see matcher_refresh.c for the rest of the handle's life. */
-lm_status lm_matcher_open_with(const char *db_path, unsigned flags, lm_matcher **out, char *errbuf,
-                               size_t errbuf_size)
+/* A matcher without its list yet: locks and hit counters. */
+static lm_status matcher_alloc(lm_matcher **out)
 {
-    if (!out)
-        return LM_E_INVALID_ARG;
-    *out = NULL;
-    if (!db_path || (flags & ~(unsigned)LM_MATCHER_WRITABLE))
-        return LM_E_INVALID_ARG;
-    set_error(errbuf, errbuf_size, "");
     lm_matcher *m = calloc(1, sizeof *m);
     if (!m)
         return LM_E_NOMEM;
@@ -94,7 +90,27 @@ lm_status lm_matcher_open_with(const char *db_path, unsigned flags, lm_matcher *
         lm_matcher_close(m);
         return LM_E_NOMEM;
     }
-    lm_status st = LM_E_INVALID_ARG;
+    *out = m;
+    return LM_OK;
+}
+
+/* Open with flags (LM_MATCHER_WRITABLE); see matcher_refresh.c for the rest of the handle's life.
+ */
+lm_status lm_matcher_open_with(const char *db_path, unsigned flags, lm_matcher **out, char *errbuf,
+                               size_t errbuf_size)
+{
+    if (!out)
+        return LM_E_INVALID_ARG;
+    *out = NULL;
+    if (!db_path || (flags & ~(unsigned)LM_MATCHER_WRITABLE))
+        return LM_E_INVALID_ARG;
+    set_error(errbuf, errbuf_size, "");
+    lm_matcher *m;
+    lm_status st = matcher_alloc(&m);
+    if (st != LM_OK)
+        return st;
+    m->owns_db = 1;
+    st = LM_E_INVALID_ARG;
     if (flags & LM_MATCHER_WRITABLE) {
         /* A list we may not write (permissions, read-only media) is still matched. */
         st = lm_hashdb_open(db_path, LM_DB_WRITE, &m->db, errbuf, errbuf_size);
@@ -105,6 +121,31 @@ lm_status lm_matcher_open_with(const char *db_path, unsigned flags, lm_matcher *
     if (st == LM_OK)
         st = snapshot_build(m->db, 0, &m->slot.cur, errbuf, errbuf_size);
     if (st != LM_OK) {
+        lm_matcher_close(m);
+        return st;
+    }
+    *out = m;
+    return LM_OK;
+}
+
+lm_status lm_matcher_open_db(lm_db *db, unsigned flags, lm_matcher **out)
+{
+    if (!out)
+        return LM_E_INVALID_ARG;
+    *out = NULL;
+    if (lm_hashdb_failed(db) || (flags & ~(unsigned)LM_MATCHER_WRITABLE))
+        return LM_E_INVALID_ARG;
+    lm_matcher *m;
+    lm_status st = matcher_alloc(&m);
+    if (st != LM_OK)
+        return lm_hashdb_set_error(db, st, LM_DB_HINT_NONE, "out of memory for a matcher");
+    m->db = db; /* borrowed: the caller closes it after the matcher */
+    m->writable = (flags & LM_MATCHER_WRITABLE) && lm_hashdb_writable(db);
+    char err[256] = "";
+    st = snapshot_build(m->db, 0, &m->slot.cur, err, sizeof err);
+    if (st != LM_OK) {
+        if (*err && strcmp(err, lm_hashdb_last_error(db)) != 0)
+            lm_hashdb_set_error(db, st, lm_hashdb_last_hint(db), err);
         lm_matcher_close(m);
         return st;
     }
@@ -123,7 +164,8 @@ void lm_matcher_close(lm_matcher *m)
         return;
     snapshot_release(m->slot.cur);
     hit_counter_free(m->hits);
-    lm_hashdb_close(m->db);
+    if (m->owns_db)
+        lm_hashdb_close(m->db);
     pthread_mutex_destroy(&m->slot.lock);
     pthread_mutex_destroy(&m->refresh_lock);
     free(m);
@@ -324,6 +366,25 @@ static lm_status search_image(const matcher_snapshot *snap, const lm_check_optio
     return st;
 }
 
+/* The feature stage (robust/feature_match.c): verified entries become candidates. */
+static lm_status search_features(const matcher_snapshot *snap, const lm_features *q,
+                                 const lm_pdq_hash *plain, match_list *l)
+{
+    lm_feature_hit hits[LM_FEAT_MAX_VERIFIED];
+    size_t n = 0;
+    lm_status st = lm_feature_search(snap->features, q, plain, hits, &n);
+    for (size_t i = 0; st == LM_OK && i < n; i++) {
+        lm_match mt = {.entry_id = hits[i].entry_id,
+                       .type = LM_HASH_PDQ,
+                       .distance = hits[i].pdq_distance,
+                       .frame = -1,
+                       .variant = LM_VARIANT_FEATURES,
+                       .score = hits[i].t.inliers < 100 ? hits[i].t.inliers : 100};
+        st = match_list_push(l, mt);
+    }
+    return st;
+}
+
 /*
  * The final step of lm_check, shared with lm_check_hashes (matcher_match_hashes)
  * so both give the same verdicts: the list's rules (per-list distances,
@@ -400,9 +461,15 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
             st = hs;
     }
     lm_query_hashes q = {0};
+    /* Local features only when the list has some (lists built from images). */
+    lm_features *feat = NULL;
+    if (st == LM_OK && hs == LM_E_FORMAT && !out->is_video && o.features && snap->features &&
+        !(feat = malloc(sizeof *feat)))
+        st = LM_E_NOMEM;
     if (st == LM_OK && hs == LM_E_FORMAT && !out->is_video) { /* not a video: a still image */
         /* The plain hash, plus the content inside borders when there are any (robust_hash.c). */
-        hs = lm_query_hashes_compute(&dec, o.dihedral, o.trim_borders, data, len, &q, &err);
+        hs = lm_query_hashes_compute_ex(&dec, o.dihedral, o.trim_borders, feat, data, len, &q,
+                                        &err);
         if (hs == LM_OK)
             out->image = q.image;
     }
@@ -414,6 +481,9 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
         if (q.has_trimmed)
             out->trimmed = q.trimmed;
         st = search_image(snap, &o, radius, out, &l, &low_quality);
+        /* Second stage: no hash found anything; the features of a list built from images. */
+        if (st == LM_OK && feat && l.count == 0)
+            st = search_features(snap, feat, &out->image.pdq, &l);
     } else if (st == LM_OK) {
         if (hs == LM_E_NOMEM) {
             st = hs; /* resource failure, not a property of the input */
@@ -422,6 +492,7 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
             snprintf(out->detail, sizeof out->detail, "%s", err.msg);
         }
     }
+    free(feat);
     return finish_check(m, snap, o.max_distance, st, &l, low_quality, out);
 }
 
@@ -466,6 +537,16 @@ lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_c
     lm_status st = check_pinned(m, snap, data, len, opts, out);
     snapshot_release(snap);
     return st;
+}
+
+size_t lm_matcher_feature_entries(const lm_matcher *m)
+{
+    if (!m)
+        return 0;
+    matcher_snapshot *s = snapshot_pin(&((lm_matcher *)m)->slot);
+    size_t n = lm_feature_index_entries(s->features);
+    snapshot_release(s);
+    return n;
 }
 
 lm_status lm_matcher_entry(const lm_matcher *m, uint64_t entry_id, lm_entry_info *out)
