@@ -92,7 +92,9 @@ static uint8_t *read_member(struct archive *a, struct archive_entry *e, const ar
 int archive_each_member(struct archive *a, int kind, const archive_limits *lim,
                         archive_member_fn fn, void *ctx, uint64_t *members)
 {
-    uint64_t total = 0;
+    uint64_t own_total = 0, own_members = 0;
+    uint64_t *total = lim->shared_total ? lim->shared_total : &own_total;
+    uint64_t *all = lim->shared_members ? lim->shared_members : &own_members;
     char msg[300];
     *members = 0;
     for (;;) {
@@ -108,7 +110,8 @@ int archive_each_member(struct archive *a, int kind, const archive_limits *lim,
             fn(ctx, NULL, NULL, 0, "archive_damaged", LM_E_CORRUPT, w);
             return 0;
         }
-        if (++*members > lim->max_members) {
+        ++*members;
+        if (++*all > lim->max_members) {
             snprintf(msg, sizeof msg, "more than %llu members (--archive-max-members)",
                      (unsigned long long)lim->max_members);
             fn(ctx, NULL, NULL, 0, "archive_too_many_members", LM_E_LIMIT_BYTES, msg);
@@ -129,7 +132,7 @@ int archive_each_member(struct archive *a, int kind, const archive_limits *lim,
         size_t len = 0;
         const char *code = NULL;
         lm_status st = LM_OK;
-        uint8_t *data = read_member(a, e, lim, &total, &len, &code, &st, msg, sizeof msg);
+        uint8_t *data = read_member(a, e, lim, total, &len, &code, &st, msg, sizeof msg);
         if (!data) {
             int whole = strcmp(code, "archive_too_large") == 0;
             if (fn(ctx, whole ? NULL : name, NULL, 0, code, st, msg) || whole ||

@@ -19,6 +19,9 @@ typedef struct archive_limits {
     uint64_t max_bytes;   /* per member */
     uint64_t max_members; /* entries of any type */
     uint64_t max_total;   /* uncompressed bytes produced, all members */
+    /* Counters shared by the archives nested in one archive file (NULL: this archive's own),
+     * so that max_members and max_total bound all levels together. */
+    uint64_t *shared_members, *shared_total;
 } archive_limits;
 
 /*
@@ -32,7 +35,8 @@ typedef int (*archive_member_fn)(void *ctx, const char *name, uint8_t *data, siz
 /*
  * Read every member of an opened archive a (kind from archive_sniff). Returns
  * 0 when done (failures went to fn), or -1 when a compressed stream turned out
- * to hold no archive (nothing was passed to fn). *members counts entries read.
+ * to hold no archive (nothing was passed to fn). *members counts entries read
+ * (of any type: links and directories too).
  */
 int archive_each_member(struct archive *a, int kind, const archive_limits *lim,
                         archive_member_fn fn, void *ctx, uint64_t *members);

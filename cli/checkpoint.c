@@ -43,6 +43,10 @@ uint64_t checkpoint_fingerprint(const scan_config *cfg, const char *db_path, cha
              cfg->archive_max_total);
     uint64_t h = 0xcbf29ce484222325ull;
     h = fnv_str(h, opts);
+    if (cfg->archive_max_depth) { /* only when given: older checkpoints keep their fingerprint */
+        snprintf(opts, sizeof opts, " adepth=%d", cfg->archive_max_depth);
+        h = fnv_str(h, opts);
+    }
     h = fnv_str(h, db_path);
     for (int i = 0; i < nroots; i++)
         h = fnv_str(h, roots[i]);

@@ -1,8 +1,10 @@
 /* pmatch hash: print the PDQ hash of each input, like Meta's pdq-photo-hasher. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "args.h"
@@ -41,8 +43,8 @@ static void print_result(const char *path, const lm_image_hash *r, int dihedral,
     char hex[LM_PDQ_HEX_CHARS + 1];
     if (json) {
         lm_pdq_to_hex(&r->pdq, hex);
-        fputs("{\"path\":", stdout);
-        json_string(stdout, path);
+        fputc('{', stdout);
+        json_name(stdout, "path", path);
         printf(",\"hash\":\"%s\",\"quality\":%d,\"width\":%u,\"height\":%u,\"format\":\"%s\"", hex,
                r->quality, r->width, r->height, lm_format_name(r->format));
         if (r->truncated)
@@ -64,15 +66,21 @@ static void print_result(const char *path, const lm_image_hash *r, int dihedral,
         lm_pdq_to_hex(dihedral ? &r->dihedral[i] : &r->pdq, hex);
         printf("%s,", hex);
     }
-    printf("%d,%s\n", r->quality, path);
+    printf("%d,", r->quality);
+    text_name(stdout, path);
+    fputc('\n', stdout);
 }
 
 static void print_failure(const char *path, lm_status st, const char *detail, int json)
 {
-    fprintf(stderr, "pmatch: %s: %s%s%s\n", path, lm_strerror(st), *detail ? ": " : "", detail);
+    fputs("pmatch: ", stderr);
+    text_name(stderr, path);
+    fprintf(stderr, ": %s%s", lm_strerror(st), *detail ? ": " : "");
+    text_name(stderr, detail);
+    fputc('\n', stderr);
     if (json) {
-        fputs("{\"path\":", stdout);
-        json_string(stdout, path);
+        fputc('{', stdout);
+        json_name(stdout, "path", path);
         printf(",\"error\":");
         json_string(stdout, lm_strerror(st));
         printf(",\"status\":%d}\n", (int)st);
@@ -93,6 +101,13 @@ static lm_status hash_input(lm_hasher *h, const char *path, lm_image_hash *image
     uint8_t *data;
     size_t len;
     lm_errbuf err = {{0}};
+    struct stat sb;
+    /* A FIFO or a device named as a file would block or never end: only '-' reads a stream. */
+    if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        snprintf(detail, detail_size, "%s",
+                 S_ISDIR(sb.st_mode) ? "a directory" : "not a regular file (use '-' for a stream)");
+        return LM_E_IO;
+    }
     lm_status st = lm_read_file(strcmp(path, "-") == 0 ? "/dev/stdin" : path, (uint64_t)max_bytes,
                                 &data, &len, &err);
     if (st != LM_OK) {
@@ -117,8 +132,8 @@ static void print_video(const char *path, const lm_video_hash *v, lm_status st, 
     size_t n = lm_video_hash_count(v);
     char hex[LM_PDQ_HEX_CHARS + 1];
     if (json) {
-        fputs("{\"path\":", stdout);
-        json_string(stdout, path);
+        fputc('{', stdout);
+        json_name(stdout, "path", path);
         printf(",\"type\":\"video\",\"frame_count\":%zu,\"complete\":%s,\"frames\":[", n,
                st == LM_OK ? "true" : "false");
         for (size_t i = 0; i < n; i++) {
@@ -129,7 +144,9 @@ static void print_video(const char *path, const lm_video_hash *v, lm_status st, 
         fputs("]}\n", stdout);
         return;
     }
-    printf("# %s: video, %zu frames%s\n", path, n, st == LM_OK ? "" : " (incomplete)");
+    fputs("# ", stdout);
+    text_name(stdout, path);
+    printf(": video, %zu frames%s\n", n, st == LM_OK ? "" : " (incomplete)");
     for (size_t i = 0; i < n; i++) {
         lm_pdq_to_hex(&f[i].pdq, hex);
         printf("%lld,%d,%s,%.3f\n", (long long)f[i].frame_number, f[i].quality, hex,
@@ -145,6 +162,7 @@ typedef struct batch {
     lm_status status[HASH_BATCH];
     char detail[HASH_BATCH][256];
     int n;
+    int write_errno; /* standard output failed (full disk, /dev/full): stop */
 } batch;
 
 typedef struct hash_config {
@@ -208,13 +226,16 @@ static int flush_batch(batch *b, const hash_config *cfg)
         free(b->paths[i]);
     }
     b->n = 0;
-    fflush(stdout);
+    if (fflush(stdout) != 0 && !b->write_errno)
+        b->write_errno = errno ? errno : EIO;
     return failed;
 }
 
 static int add_input(batch *b, const char *path, const hash_config *cfg)
 {
     int failed = 0;
+    if (b->write_errno)
+        return 0; /* nothing more can be written: main reports it, exit 2 */
     if (b->n == HASH_BATCH)
         failed = flush_batch(b, cfg);
     if (!(b->paths[b->n] = strdup(path))) {
@@ -342,6 +363,12 @@ int cmd_hash(int argc, char **argv)
     if (files_from && hash_list_file(b, &cfg, files_from, &failed) != 0)
         failed = 1;
     failed |= flush_batch(b, &cfg);
+    int write_errno = b->write_errno;
     free(b);
+    if (write_errno) {
+        fprintf(stderr, "pmatch hash: cannot write the output: %s\n", strerror(write_errno));
+        clearerr(stdout); /* said once, here, with the reason */
+        return PMATCH_EXIT_ERROR;
+    }
     return failed ? PMATCH_EXIT_MATCH : PMATCH_EXIT_OK;
 }

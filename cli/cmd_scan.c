@@ -69,8 +69,11 @@ static void usage(FILE *out)
             "  --no-archives       check tar/zip archives as plain files instead of member by member\n"
             "  --archive-max-members N  members per archive (default 100000)\n"
             "  --archive-max-total N    uncompressed bytes per archive (default 16 GiB)\n"
+            "  --archive-max-depth N    levels of archives inside archives expanded (default 3;\n"
+            "                           1: members that are archives are checked as files)\n"
             "Archives (tar, tar.gz/bz2/xz/zst, zip; sniffed) are scanned member by member in\n"
-            "memory, shown as ARCHIVE!MEMBER; archives inside archives are checked as plain files.\n"
+            "memory, shown as ARCHIVE!MEMBER (nested: A!B!MEMBER); each archive's own record,\n"
+            "its digests matched like any file's, follows its members.\n"
             "With --shard or --mpi, archives are checked as plain files (as --no-archives).\n"
             "Exit status: 1 something matched; otherwise 2 if some input could not be read or\n"
             "the list could not be opened; 0 nothing matched.\n");
@@ -224,7 +227,7 @@ int cmd_scan(int argc, char **argv)
     enum { O_DB = 256, O_DIST, O_MINQ, O_DIH, O_JOBS, O_JSON, O_QUIET, O_FOLLOW, O_DEPTH,
            O_MAXB, O_MAXP, O_EXACT, O_SAMPLING, O_REFRESH, O_SHARD, O_MPI, O_OUTPUT,
            O_CHECKPOINT, O_CACHE, O_NOARCH, O_AMEMBERS, O_ATOTAL, O_NODIH, O_NOTRIM,
-           O_NOFEAT };
+           O_NOFEAT, O_ADEPTH };
     static const struct option options[] = {
         {"db", required_argument, NULL, O_DB},
         {"distance", required_argument, NULL, O_DIST},
@@ -251,6 +254,7 @@ int cmd_scan(int argc, char **argv)
         {"no-archives", no_argument, NULL, O_NOARCH},
         {"archive-max-members", required_argument, NULL, O_AMEMBERS},
         {"archive-max-total", required_argument, NULL, O_ATOTAL},
+        {"archive-max-depth", required_argument, NULL, O_ADEPTH},
         {"help", no_argument, NULL, 'h'},
         SCAN_URL_LONG_OPTIONS,
         {NULL, 0, NULL, 0},
@@ -334,6 +338,11 @@ int cmd_scan(int argc, char **argv)
             if (parse_int_arg("--archive-max-total", optarg, 1, INT64_MAX, &v))
                 return PMATCH_EXIT_ERROR;
             cfg.archive_max_total = (uint64_t)v;
+            break;
+        case O_ADEPTH:
+            if (parse_int_arg("--archive-max-depth", optarg, 1, 16, &v))
+                return PMATCH_EXIT_ERROR;
+            cfg.archive_max_depth = (int)v;
             break;
         case 'h': usage(stdout); return PMATCH_EXIT_OK;
         default:

@@ -1,4 +1,5 @@
 /* pmatch: recognise known images by perceptual hash. Dispatches to one file per sub-command. */
+#include <errno.h>
 #include <libavutil/log.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +32,28 @@ static void usage(FILE *out)
                  "failed), 2 error.\n");
 }
 
+/*
+ * Output nobody can read is a failure, not a success: a full disk or `> /dev/full` must not give
+ * exit 0 with empty results. Every command's output goes through stdout, so its error flag and
+ * the final flush and close decide (exit 2 with the reason).
+ */
+static int finish_stdout(int rc)
+{
+    errno = 0;
+    int failed = fflush(stdout) != 0;
+    int e = errno;
+    failed |= ferror(stdout) != 0;
+    if (fclose(stdout) != 0 && !failed) {
+        failed = 1;
+        e = errno;
+    }
+    if (!failed)
+        return rc;
+    fprintf(stderr, "pmatch: cannot write the output (standard output): %s\n",
+            e ? strerror(e) : "write error");
+    return PMATCH_EXIT_ERROR;
+}
+
 int main(int argc, char **argv)
 {
     /* Decoder chatter would go to the analyst's terminal: the library never prints, nor does FFmpeg here. */
@@ -42,15 +65,15 @@ int main(int argc, char **argv)
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
         usage(stdout);
-        return PMATCH_EXIT_OK;
+        return finish_stdout(PMATCH_EXIT_OK);
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("pmatch %s (libmatch %s)\n", PMATCH_VERSION, lm_version());
-        return PMATCH_EXIT_OK;
+        return finish_stdout(PMATCH_EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (strcmp(argv[1], commands[i].name) == 0)
-            return commands[i].run(argc - 1, argv + 1);
+            return finish_stdout(commands[i].run(argc - 1, argv + 1));
     fprintf(stderr, "pmatch: unknown command '%s'\n\n", argv[1]);
     usage(stderr);
     return PMATCH_EXIT_ERROR;

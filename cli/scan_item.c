@@ -183,16 +183,17 @@ static void print_item_cb(FILE *out, const void *arg)
 void scan_report(const lm_matcher *m, const scan_config *cfg, item_result *r, scan_totals *t)
 {
     if (r->archive) {
-        if (scan_archive(m, cfg, r->path, r->archive, t) == 0)
-            return;
-        /* Not an archive after all (a compressed single file): check it as a file. */
-        scan_config plain = *cfg;
-        plain.no_archives = 1;
+        int kind = r->archive;
         r->archive = 0;
         r->cache = NULL;
-        scan_check_item(m, &plain, r);
+        if (scan_archive(m, cfg, r, kind, t) != 0) {
+            /* Not an archive after all (a compressed single file): check it as a file. */
+            scan_config plain = *cfg;
+            plain.no_archives = 1;
+            scan_check_item(m, &plain, r);
+        }
     }
-    if (!r->failed) {
+    if (!r->failed && !r->archive_record) {
         if (r->cache && r->cache->hit)
             t->cache_hits++;
         else
@@ -234,19 +235,25 @@ scan_category scan_print_walk_problem(FILE *out, const scan_config *cfg, const c
     item_result r = {.path = path, .failed = 1, .status = LM_E_IO};
     if (kind == WALK_SKIPPED) {
         if (cfg->json) {
-            fputs("{\"path\":", out);
-            json_string(out, path);
+            fputc('{', out);
+            json_name(out, "path", path);
             fputs(",\"verdict\":\"skipped\",\"code\":", out);
             json_string(out, code);
             fputs(",\"reason\":", out);
             json_string(out, reason);
             fputs("}\n", out);
         } else {
-            fprintf(out, "SKIPPED   %s: %s\n", path, reason);
+            fputs("SKIPPED   ", out);
+            text_name(out, path);
+            fputs(": ", out);
+            text_name(out, reason);
+            fputc('\n', out);
         }
         return CAT_SKIPPED;
     }
     snprintf(r.error, sizeof r.error, "%s", reason);
+    if (code && *code)
+        r.code = code;
     if (cfg->json)
         print_item_json(out, NULL, &r);
     else

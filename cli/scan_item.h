@@ -32,6 +32,7 @@ typedef struct scan_config {
     int no_archives;              /* 1: archives are checked as plain files */
     uint64_t archive_max_members; /* members per archive (0: default) */
     uint64_t archive_max_total;   /* uncompressed bytes per archive (0: default) */
+    int archive_max_depth;        /* archive levels expanded (archives in archives; 0: default) */
 } scan_config;
 
 /* What the local loop (and shards) counted; checkpoints store it. */

@@ -162,6 +162,13 @@ int shard_parse_line(const char *line, size_t len, shard_line *out, char *why, s
         p += c == '\\' ? 2 : 1;
     }
     p++;
+    /* A name that is not UTF-8 also carries its bytes (json_name): base64, no escapes. */
+    if (expect(&p, end, ",\"path_bytes\":\"") == 0) {
+        while (p < end && *p != '"')
+            p++;
+        if (p++ >= end)
+            return fail(why, wn, "shard record: unterminated path_bytes");
+    }
     if (expect(&p, end, ",\"verdict\":\""))
         return fail(why, wn, "shard record without a verdict");
     int cat = -1;

@@ -27,15 +27,29 @@ static void hex_bytes(FILE *out, const uint8_t *b, size_t n)
 void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int min_quality)
 {
     if (r->failed) {
-        fprintf(out, "ERROR     %s: %s\n", r->path, r->error);
+        fputs("ERROR     ", out);
+        text_name(out, r->path);
+        fputs(": ", out);
+        text_name(out, r->error);
+        fputc('\n', out);
         return;
     }
     const lm_check_result *c = &r->check;
+    if (r->archive_record && c->verdict != LM_VERDICT_MATCH &&
+        c->verdict != LM_VERDICT_SUPPRESSED) {
+        fputs("ARCHIVE   ", out);
+        text_name(out, r->path);
+        fprintf(out, ": %llu entries, %llu members checked, %s (digests checked)\n",
+                (unsigned long long)r->archive_entries, (unsigned long long)r->archive_members,
+                r->archive_status ? r->archive_status : "ok");
+        return;
+    }
     switch (c->verdict) {
     case LM_VERDICT_MATCH:
     case LM_VERDICT_SUPPRESSED:
         /* SUPPRESSED: only a negative list (known false positives) explains the matches. */
-        fprintf(out, "%s %s", c->verdict == LM_VERDICT_MATCH ? "MATCH    " : "SUPPRESSED", r->path);
+        fprintf(out, "%s ", c->verdict == LM_VERDICT_MATCH ? "MATCH    " : "SUPPRESSED");
+        text_name(out, r->path);
         for (size_t i = 0; i < c->match_count && i < LM_CHECK_MAX_MATCHES; i++) {
             const lm_match *mt = &c->matches[i];
             lm_entry_info info;
@@ -71,24 +85,33 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
         fputc('\n', out);
         break;
     case LM_VERDICT_LOW_QUALITY:
-        fprintf(out, "LOW-Q     %s: PDQ quality %d below %d, not matched (digests checked)\n",
-                r->path, c->image.quality, min_quality);
+        fputs("LOW-Q     ", out);
+        text_name(out, r->path);
+        fprintf(out, ": PDQ quality %d below %d, not matched (digests checked)\n", c->image.quality,
+                min_quality);
         break;
     case LM_VERDICT_NOT_IMAGE:
-        fprintf(out, "SKIPPED   %s: not a decodable image: %s%s%s (digests checked)\n", r->path,
-                lm_strerror(c->decode_status), c->detail[0] ? ": " : "", c->detail);
+        fputs("SKIPPED   ", out);
+        text_name(out, r->path);
+        fprintf(out, ": not a decodable image: %s%s", lm_strerror(c->decode_status),
+                c->detail[0] ? ": " : "");
+        text_name(out, c->detail);
+        fputs(" (digests checked)\n", out);
         break;
     default:
-        fprintf(out, "no match  %s%s\n", r->path,
-                c->decoded && !c->is_video && c->image.truncated ? " [truncated file]" : "");
+        fputs("no match  ", out);
+        text_name(out, r->path);
+        if (c->decoded && !c->is_video && c->image.truncated)
+            fputs(" [truncated file]", out);
+        fputc('\n', out);
         break;
     }
 }
 
 void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
 {
-    fputs("{\"path\":", out);
-    json_string(out, r->path);
+    fputc('{', out);
+    json_name(out, "path", r->path);
     if (r->failed) {
         fprintf(out, ",\"verdict\":\"error\",\"status\":%d,", r->status);
         if (r->code)
@@ -125,6 +148,12 @@ void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
         fprintf(out, ",\"decode_status\":%d,\"decode_error\":", (int)c->decode_status);
         json_string(out, lm_strerror(c->decode_status));
     }
+    if (r->archive_record)
+        fprintf(out,
+                ",\"archive\":{\"entries\":%" PRIu64 ",\"members\":%" PRIu64
+                ",\"depth\":%d,\"status\":\"%s\"}",
+                r->archive_entries, r->archive_members, r->archive_depth,
+                r->archive_status ? r->archive_status : "ok");
     fputs(",\"matches\":[", out);
     for (size_t i = 0; i < c->match_count && i < LM_CHECK_MAX_MATCHES; i++) {
         const lm_match *mt = &c->matches[i];

@@ -19,6 +19,13 @@ typedef struct item_result {
     const char *code;            /* stable code of a failure (JSON "code"), NULL if none */
     struct cache_slot *cache;    /* scan: --hash-cache state of this item, or NULL */
     uint64_t seq;                /* index of the item in the walk (shard and MPI modes) */
+    /* scan: the record of an archive itself (its digests, matched like any file), printed
+     * after its members with "archive":{...} */
+    int archive_record;
+    uint64_t archive_entries;    /* entries read, of any type (links, directories too) */
+    uint64_t archive_members;    /* regular members read and checked */
+    int archive_depth;           /* 1: a file; 2: inside an archive; ... */
+    const char *archive_status;  /* "ok", or the code that ended the expansion early */
 } item_result;
 
 /* Short name of a verdict for JSON ("match", "no_match", "low_quality", "not_image"). */

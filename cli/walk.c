@@ -143,7 +143,9 @@ static int visit(walk *w, size_t path_len, walk_kind *kind, const char **reason,
         return 1;
     }
     if (!S_ISDIR(st.st_mode)) {
-        *kind = WALK_SKIPPED;
+        /* Named on the command line, a FIFO or device is an input that was not checked: an error
+         * (exit status 2), not a skip. Met inside a tree, it is skipped. */
+        *kind = is_root ? WALK_ERROR : WALK_SKIPPED;
         *reason = "not a regular file";
         w->code = WALK_CODE_SPECIAL;
         return 1;

@@ -110,3 +110,29 @@ int lm_db_text_ok(const char *text, size_t len, size_t max)
     }
     return 1;
 }
+
+/*
+ * Spreadsheets run a cell starting with = + - @ (or TAB/CR then one) as a formula, so an exported
+ * label could be a formula injection. Exports prefix such a text with an apostrophe (shown as
+ * text by spreadsheets); so that exports still round-trip, a text already starting with an
+ * apostrophe followed by one of these (or another apostrophe) gets one too, and imports drop one
+ * leading apostrophe followed by one of them.
+ */
+static int formula_char(char c)
+{
+    return c == '=' || c == '+' || c == '-' || c == '@' || c == '\t' || c == '\r';
+}
+
+int db_text_needs_guard(const char *s, size_t len)
+{
+    return len > 0 && (formula_char(s[0]) ||
+                       (s[0] == '\'' && len > 1 && (formula_char(s[1]) || s[1] == '\'')));
+}
+
+void db_text_unguard(const char **s, size_t *len)
+{
+    if (*len > 1 && (*s)[0] == '\'' && (formula_char((*s)[1]) || (*s)[1] == '\'')) {
+        (*s)++;
+        (*len)--;
+    }
+}

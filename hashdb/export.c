@@ -1,4 +1,5 @@
 /* Export: entries in id order from one snapshot, in the import formats (canonical form). */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,14 +22,24 @@ static void put_hex(FILE *out, const uint8_t *b, size_t n)
     fwrite(hex, 1, 2 * n, out);
 }
 
+/* A text field, with the formula guard (db_text_needs_guard) when it needs one. */
+static void put_text(FILE *out, const char *s, size_t len)
+{
+    if (db_text_needs_guard(s, len))
+        fputc('\'', out);
+    fwrite(s, 1, len, out);
+}
+
 /* RFC 4180: quote only fields that need it, so canonical input round-trips. */
 static void put_csv_field(FILE *out, const char *s, size_t len)
 {
     if (!memchr(s, ',', len) && !memchr(s, '"', len)) {
-        fwrite(s, 1, len, out);
+        put_text(out, s, len);
         return;
     }
     fputc('"', out);
+    if (db_text_needs_guard(s, len))
+        fputc('\'', out); /* inside the quotes: the cell's content is what a spreadsheet runs */
     for (size_t i = 0; i < len; i++) {
         if (s[i] == '"')
             fputc('"', out);
@@ -58,7 +69,7 @@ static void put_entry(FILE *out, lm_db_format f, const db_entry *e)
             fprintf(out, ",%d,", e->quality);
         else
             fputs(",,", out);
-        fwrite(e->ref, 1, e->ref_len, out);
+        put_text(out, e->ref, e->ref_len);
         fputc('\n', out);
         break;
     default: {
@@ -74,13 +85,34 @@ static void put_entry(FILE *out, lm_db_format f, const db_entry *e)
             fputc(sep, out);
             put_csv_field(out, e->ref, e->ref_len);
         } else {
-            fwrite(e->label, 1, e->label_len, out);
+            put_text(out, e->label, e->label_len);
             fputc(sep, out);
-            fwrite(e->ref, 1, e->ref_len, out);
+            put_text(out, e->ref, e->ref_len);
         }
         fputc('\n', out);
     }
     }
+}
+
+/*
+ * LMDB keeps no checksums, so a flipped bit inside an entry's hash is a valid record with another
+ * hash. Every hash is stored twice more (the hash index key, and the compact PDQ record): an
+ * entry that disagrees with them is damage, and exporting it would hand on a wrong hash.
+ */
+static int entry_agrees(lm_hashdb *db, MDB_txn *txn, MDB_cursor *hc, const MDB_val *k,
+                        const db_entry *e)
+{
+    uint8_t hkey[1 + LM_DB_MAX_HASH_BYTES];
+    db_hash_key(hkey, e->type, e->hash, e->hash_len);
+    MDB_val hk = {1 + e->hash_len, hkey}, hv = {8, k->mv_data};
+    if (mdb_cursor_get(hc, &hk, &hv, MDB_GET_BOTH) != 0)
+        return 0;
+    if (e->type != LM_HASH_PDQ)
+        return 1;
+    MDB_val pv;
+    return mdb_get(txn, db->pdq, (MDB_val *)k, &pv) == 0 && pv.mv_size == DB_PDQ_REC &&
+           memcmp(pv.mv_data, e->hash, 32) == 0 &&
+           (int8_t)((const uint8_t *)pv.mv_data)[32] == e->quality;
 }
 
 /* One video entry's frames as vPDQ text, as Meta's tool writes it. */
@@ -102,8 +134,10 @@ static lm_status db_export_vpdq(lm_hashdb *db, FILE *out, uint64_t id, uint64_t 
                 fr[i].ts_ms % 1000);
     }
     free(fr);
+    errno = 0;
     if (fflush(out) != 0 || ferror(out))
-        return db_err(db, LM_E_IO, "writing the export failed");
+        return db_err(db, LM_E_IO, "writing the export failed: %s",
+                      errno ? strerror(errno) : "write error");
     if (written)
         *written = 1;
     return LM_OK;
@@ -148,10 +182,12 @@ lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *op
     uint32_t list_id = 0;
     if (opts->list && (st = db_list_find(db, txn, opts->list, &list_id)) == LM_E_NOT_FOUND)
         st = db_err(db, st, "no list named '%s'", opts->list);
-    MDB_cursor *c = NULL;
+    MDB_cursor *c = NULL, *hc = NULL;
     int rc;
     if (st == LM_OK && (rc = mdb_cursor_open(txn, db->entries, &c)) != 0)
         st = db_mdb_err(db, rc, "opening the entries");
+    if (st == LM_OK && (rc = mdb_cursor_open(txn, db->hashes, &hc)) != 0)
+        st = db_mdb_err(db, rc, "opening the hash index");
     if (st == LM_OK) {
         if (f == LM_DB_FORMAT_CSV)
             fputs("hash,type,quality,label,reference\n", out);
@@ -171,17 +207,29 @@ lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *op
             if ((list_id && e.list_id != list_id) || (type && e.type != type) ||
                 e.type == LM_HASH_VPDQ) /* videos: --format vpdq, one entry at a time */
                 continue;
+            if (!entry_agrees(db, txn, hc, &k, &e)) {
+                st = db_err(db, LM_E_DB,
+                            "entry %llu does not agree with the hash index (damaged: run "
+                            "'pmatch db verify'); nothing more is exported",
+                            (unsigned long long)e.id);
+                break;
+            }
             put_entry(out, f, &e);
             n++;
         }
         if (st == LM_OK && rc != MDB_NOTFOUND)
             st = db_mdb_err(db, rc, "reading the entries");
     }
+    if (hc)
+        mdb_cursor_close(hc);
     if (c)
         mdb_cursor_close(c);
     db_read_end(db, txn);
+    errno = 0;
     if (fflush(out) != 0 || ferror(out))
-        st = st ? st : db_err(db, LM_E_IO, "writing the export failed");
+        st = st ? st
+                : db_err(db, LM_E_IO, "writing the export failed: %s",
+                         errno ? strerror(errno) : "write error");
     if (written)
         *written = n;
     return st;

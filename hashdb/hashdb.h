@@ -52,7 +52,8 @@ typedef struct lm_db lm_hashdb;
 
 /* ---- open, create ------------------------------------------------------- */
 
-/* Open flags: LM_DB_READONLY, LM_DB_WRITE, LM_DB_CREATE, LM_DB_CHECK (libmatch.h). */
+/* Open flags: LM_DB_READONLY, LM_DB_WRITE, LM_DB_CREATE, LM_DB_CHECK (libmatch.h). Every open
+ * checks every page (LM_DB_CHECK is implied; the flag is kept for compatibility). */
 
 /*
  * Open the database directory at path. Without LM_DB_CREATE a missing or empty

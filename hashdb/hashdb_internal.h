@@ -230,6 +230,11 @@ int db_companions_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id);
 void db_companions_verify(lm_hashdb *db, MDB_txn *txn, uint64_t max_records,
                           void (*report)(void *ctx, const char *problem), void *ctx);
 
+/* Spreadsheet formula guard of CSV/TSV exports (db_text.c): 1 when text s[0..len) must be
+ * written with a leading apostrophe; imports drop that apostrophe again. */
+int db_text_needs_guard(const char *s, size_t len);
+void db_text_unguard(const char **s, size_t *len);
+
 /* ---- local features (db_features.c) ---- */
 #define DB_FEATURE_HDR 8
 #define DB_FEATURE_REC 38

@@ -42,7 +42,10 @@ int db_parse_hma(db_parser *p, db_sink *s, uint64_t line_no, const char *line, s
         return DB_PARSE_SKIP;
     }
     db_field none = {"", 0};
-    const db_field *id = n > 1 ? &f[1] : &none, *tags = n > 3 ? &f[3] : &none;
+    db_field idf = n > 1 ? f[1] : none, tagf = n > 3 ? f[3] : none;
+    db_text_unguard(&idf.s, &idf.len); /* the formula guard of our exports */
+    db_text_unguard(&tagf.s, &tagf.len);
+    const db_field *id = &idf, *tags = &tagf;
     int rc = db_sink_hash(s, line_no, DB_OP_ADD, p->type, f[0].s, f[0].len, tags->s, tags->len,
                           id->s, id->len);
     return rc < 0 ? DB_PARSE_NOMEM : rc ? DB_PARSE_REC : DB_PARSE_SKIP;

@@ -161,6 +161,7 @@ int db_parse_plain(db_parser *p, const char *line, size_t len, db_rec *rec, db_r
     rec->quality = (int8_t)q;
     const char *path = c2 + 1;
     size_t plen = len - (size_t)(path - line);
+    db_text_unguard(&path, &plen); /* the formula guard of our exports */
     if (!lm_db_text_ok(path, plen, LM_DB_MAX_REFERENCE)) {
         snprintf(why, whycap, "path longer than %d bytes or not printable UTF-8",
                  LM_DB_MAX_REFERENCE);

@@ -55,6 +55,10 @@ int db_reader_next(db_reader *r, const char **line, size_t *len, int *flags)
         return -1;
     if (!got)
         return 0;
+    if (r->line_no == 0 && n >= 3 && memcmp(r->line, "\xef\xbb\xbf", 3) == 0) {
+        memmove(r->line, r->line + 3, n - 3); /* a UTF-8 byte order mark (Windows editors) */
+        n -= 3;
+    }
     r->line_no++;
     if (n > 0 && r->line[n - 1] == '\r')
         n--;

@@ -153,8 +153,11 @@ int db_parse_table(db_parser *p, const char *line, size_t len, db_rec *rec, db_r
     }
     rec->quality = (int8_t)q;
     field none = {"", 0};
-    const field *label = p->col_label >= 0 ? &f[p->col_label] : &none;
-    const field *ref = p->col_ref >= 0 ? &f[p->col_ref] : &none;
+    field lf = p->col_label >= 0 ? f[p->col_label] : none;
+    field rf = p->col_ref >= 0 ? f[p->col_ref] : none;
+    db_text_unguard(&lf.s, &lf.len); /* the formula guard of our exports */
+    db_text_unguard(&rf.s, &rf.len);
+    const field *label = &lf, *ref = &rf;
     if (!lm_db_text_ok(label->s, label->len, LM_DB_MAX_LABEL)) {
         snprintf(why, whycap, "label longer than %d bytes or not printable UTF-8", LM_DB_MAX_LABEL);
         return DB_PARSE_BAD;

@@ -274,6 +274,11 @@ static void false_pairs(const char *dir, int npairs, uint64_t seed)
     lm_matcher_close(m);
 }
 
+void bench_feature_pairs(const char *dir, int npairs, uint64_t seed)
+{
+    false_pairs(dir, npairs, seed);
+}
+
 void bench_features(const char *dir, const char *dbpath, lm_matcher *m, const bench_item *items,
                     size_t n, int nfalse, int npairs, uint64_t seed)
 {
@@ -353,7 +358,7 @@ void bench_features(const char *dir, const char *dbpath, lm_matcher *m, const be
 
     /* Query cost: unrelated images (the common case: no hash matches, the stage runs) and the
      * originals (their hash matches, only the features are computed); modes interleaved. */
-    enum { RUNS = 7, NQ = 100 };
+    enum { RUNS = 5, NQ = 50 };
     uint8_t *qb[NQ];
     size_t ql[NQ];
     for (int i = 0; i < NQ; i++)

@@ -28,4 +28,7 @@ typedef struct bench_item {
 void bench_features(const char *dir, const char *dbpath, lm_matcher *m, const bench_item *items,
                     size_t n, int nfalse, int npairs, uint64_t seed);
 
+/* Only the npairs x npairs false-match figure (bench-robustness --pairs-only N). */
+void bench_feature_pairs(const char *dir, int npairs, uint64_t seed);
+
 #endif

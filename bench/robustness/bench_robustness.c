@@ -11,7 +11,7 @@
  * in memory except the temporary LMDB list.
  *
  *   bench-robustness [TESTDATA_DIR] [--synthetic N] [--seed S] [--false N] [--pairs N]
- *                    [--features-only]
+ *                    [--features-only] [--pairs-only N]
  * (--false: unrelated images queried, default 1000; --pairs N: a list of N unrelated
  * image-built entries queried by N others, N^2 pairs; --features-only: issue 14's families
  * only, bench_features.c)
@@ -333,10 +333,21 @@ int main(int argc, char **argv)
             npairs = (int)strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--features-only") == 0)
             features_only = 1;
+        else if (strcmp(argv[i], "--pairs-only") == 0 && i + 1 < argc) {
+            char pdir[] = "/tmp/bench-pairs-XXXXXX";
+            if (!mkdtemp(pdir))
+                return 1;
+            setvbuf(stdout, NULL, _IOLBF, 0);
+            bench_feature_pairs(pdir, (int)strtol(argv[++i], NULL, 10), seed);
+            char rm[64];
+            snprintf(rm, sizeof rm, "rm -rf '%s'", pdir);
+            return system(rm) != 0;
+        }
         else
             td = argv[i];
     }
     rng_state = seed;
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows as it comes */
     size_t nphotos = sizeof photos / sizeof photos[0];
     original *o = calloc(nphotos + (size_t)nsynth, sizeof *o);
     size_t n = 0;

@@ -643,8 +643,9 @@ enum {
     LM_DB_WRITE = 1,    /* open an existing list for writing */
     LM_DB_CREATE = 2,   /* implies WRITE: create the directory and an empty list when absent */
     LM_DB_CHECK = 4,    /* first check every page of the file (reads it all): a damaged file
-                           is then LM_E_DB instead of a risk of crashing inside LMDB; use it
-                           for files from anywhere */
+                           is then LM_E_DB instead of a risk of crashing inside LMDB. Every
+                           open now does this (matching reads through LMDB too); kept for
+                           compatibility */
     LM_DB_EXCLUSIVE = 8 /* with CREATE: LM_E_EXISTS when a list is already there */
 };
 

@@ -470,6 +470,17 @@ static lm_status run(vctx *c)
         return lm_errbuf_set(c->err, LM_E_IO, "video: read error");
     if (r != AVERROR_EOF)
         return demux_status(c, r, LM_E_CORRUPT, "reading packets");
+    /* A cut-off file ends in EOF as if complete; the container's own sample index (MP4, MOV,
+     * Matroska cues) tells: samples it places beyond the end of the file were never read. */
+    AVStream *vs = c->fmt->streams[c->si];
+    int nidx = avformat_index_get_entries_count(vs);
+    const AVIndexEntry *last = nidx > 0 ? avformat_index_get_entry(vs, nidx - 1) : NULL;
+    if (last && last->pos >= 0 && (uint64_t)last->pos + (uint64_t)last->size > c->src.size)
+        return lm_errbuf_set(c->err, LM_E_CORRUPT,
+                             "video: truncated: the container places frames up to byte %llu of "
+                             "a %llu-byte file",
+                             (unsigned long long)last->pos + (unsigned long long)last->size,
+                             (unsigned long long)c->src.size);
     if (c->decoded == 0)
         return lm_errbuf_set(c->err, LM_E_CORRUPT, "video: no frame could be decoded");
     if (c->decoded == 1 && is_animated_image_demuxer(c->fmt->iformat->name)) {

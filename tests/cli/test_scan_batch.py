@@ -24,10 +24,13 @@ import clitest as t  # noqa: E402
 MAKE_IMAGES = os.environ["LM_MAKE_IMAGES"]
 
 
-def scan(db, *args, rc=None):
+def scan(db, *args, rc=None, archive_records=False):
+    """Records of a scan; without archive_records, the archives' own records (issue 19: every
+    archive gets one after its members, checked in test_hostile.py) are left out."""
     code, out, err = t.run("scan", "--db", db, "--json", "--quiet", "--jobs", "2", *args,
                            check_rc=rc)
-    return [json.loads(line) for line in out.splitlines()], err
+    rows = [json.loads(line) for line in out.splitlines()]
+    return [r for r in rows if archive_records or "archive" not in r], err
 
 
 def counters(err):
