@@ -201,6 +201,10 @@ static int do_import(const db_args *a, const char *file)
            lm_db_format_name(r.format), (unsigned long long)r.duplicates, (unsigned long long)r.bad,
            (unsigned long long)r.removed, (unsigned long long)r.updated,
            (unsigned long long)r.not_found, (unsigned long long)r.skipped);
+    /* The search index is built with the list, so the next matcher opens it ready. */
+    if ((st = lm_db_build_index(db, 0)) != LM_OK)
+        fprintf(stderr, "pmatch db import: search index not written (%s): the next match "
+                        "builds it\n", lm_strerror(st));
     lm_db_close(db);
     return PMATCH_EXIT_OK;
 }

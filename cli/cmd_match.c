@@ -24,6 +24,9 @@ static void usage(FILE *out)
             "  --min-quality N    do not match PDQ hashes below this quality (default 50; lines\n"
             "                     without a quality are not filtered)\n"
             "  --json             JSON Lines output\n"
+            "  --nearest K        for each PDQ hash, the K nearest active entries (exact; within\n"
+            "                     --distance when given, else at any distance) instead of matches;\n"
+            "                     status 1 when one is within the match distance (default 31)\n"
             "  --refresh-seconds N  pick up hash-list changes every N seconds (long inputs)\n"
             "Exit status: 1 something matched, 0 nothing matched, 2 error (bad lines are\n"
             "reported on stderr and make the status 2 when nothing matched).\n");
@@ -56,6 +59,44 @@ static int hex_to_bytes(const char *hex, size_t nhex, uint8_t *out)
         out[i] = (uint8_t)v;
     }
     return 0;
+}
+
+/* --nearest: the k nearest entries of one hash. */
+static void print_nearest(const lm_matcher *m, const char *hash_text, int json, const lm_match *mt,
+                          size_t found)
+{
+    if (json) {
+        fputs("{\"hash\":", stdout);
+        json_string(stdout, hash_text);
+        fputs(",\"nearest\":[", stdout);
+    } else {
+        printf("NEAREST    %s", hash_text);
+    }
+    for (size_t i = 0; i < found; i++) {
+        lm_entry_info info;
+        int have = lm_matcher_entry(m, mt[i].entry_id, &info) == LM_OK;
+        if (json) {
+            printf("%s{\"entry_id\":%llu,\"distance\":%d", i ? "," : "",
+                   (unsigned long long)mt[i].entry_id, mt[i].distance);
+            if (mt[i].flags & LM_MATCH_NEGATIVE)
+                fputs(",\"negative\":true", stdout);
+            if (have) {
+                fputs(",\"list\":", stdout);
+                json_string(stdout, info.list);
+                fputs(",\"label\":", stdout);
+                json_string(stdout, info.label);
+            }
+            putchar('}');
+        } else {
+            printf("%s entry %llu (distance %d%s%s%s)", i ? ";" : " :",
+                   (unsigned long long)mt[i].entry_id, mt[i].distance, have ? ", list " : "",
+                   have ? info.list : "", (mt[i].flags & LM_MATCH_NEGATIVE) ? ", negative" : "");
+        }
+    }
+    if (json)
+        printf("],\"count\":%zu}\n", found);
+    else
+        printf("%s\n", found ? "" : " : none");
 }
 
 static void print_line(const lm_matcher *m, const char *hash_text, int json, const lm_match *mt,
@@ -104,7 +145,7 @@ static void print_line(const lm_matcher *m, const char *hash_text, int json, con
 
 int cmd_match(int argc, char **argv)
 {
-    enum { O_DB = 256, O_TYPE, O_DIST, O_MINQ, O_JSON, O_REFRESH };
+    enum { O_DB = 256, O_TYPE, O_DIST, O_MINQ, O_JSON, O_REFRESH, O_NEAREST };
     static const struct option options[] = {
         {"db", required_argument, NULL, O_DB},
         {"type", required_argument, NULL, O_TYPE},
@@ -112,13 +153,15 @@ int cmd_match(int argc, char **argv)
         {"min-quality", required_argument, NULL, O_MINQ},
         {"json", no_argument, NULL, O_JSON},
         {"refresh-seconds", required_argument, NULL, O_REFRESH},
+        {"nearest", required_argument, NULL, O_NEAREST},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     lm_check_options opts;
     lm_check_options_init(&opts);
     const char *db_flag = NULL;
-    int json = 0, forced_type = 0;
+    int json = 0, forced_type = 0, distance_given = 0;
+    int64_t nearest = 0;
     lm_hash_type type = LM_HASH_PDQ;
     int64_t v, refresh_seconds = 0;
     int c;
@@ -137,6 +180,11 @@ int cmd_match(int argc, char **argv)
             if (parse_int_arg("--distance", optarg, 0, 256, &v))
                 return PMATCH_EXIT_ERROR;
             opts.max_distance = (int)v;
+            distance_given = 1;
+            break;
+        case O_NEAREST:
+            if (parse_int_arg("--nearest", optarg, 1, 1000, &nearest))
+                return PMATCH_EXIT_ERROR;
             break;
         case O_MINQ:
             if (parse_int_arg("--min-quality", optarg, 0, 101, &v))
@@ -204,6 +252,24 @@ int cmd_match(int argc, char **argv)
                                       : LM_HASH_PDQ;
         lm_match mt[LM_CHECK_MAX_MATCHES];
         size_t found = 0;
+        if (nearest && t == LM_HASH_PDQ) {
+            lm_pdq_hash h;
+            lm_match *near = malloc((size_t)nearest * sizeof *near);
+            st = near ? lm_pdq_from_hex(line, hlen, &h) : LM_E_NOMEM;
+            if (st == LM_OK)
+                st = lm_match_nearest(m, &h, (int)nearest, distance_given ? opts.max_distance : 256,
+                                      near, &found);
+            if (st == LM_OK) {
+                print_nearest(m, line, json, near, found);
+                matched |= found > 0 && near[0].distance <= opts.max_distance &&
+                           !(near[0].flags & LM_MATCH_NEGATIVE);
+            } else {
+                fprintf(stderr, "%s:%zu: %s\n", input, lineno, lm_strerror(st));
+                bad = 1;
+            }
+            free(near);
+            continue;
+        }
         if (t == LM_HASH_PDQ) {
             lm_pdq_hash h;
             st = lm_pdq_from_hex(line, hlen, &h);

@@ -309,6 +309,13 @@ lm_status lm_hashdb_stats(lm_hashdb *db, lm_db_stats *out);
  */
 lm_status lm_hashdb_verify(lm_hashdb *db, lm_db_problem_fn fn, void *ctx, uint64_t *problems);
 
+/* ---- the persisted search index's stamp (db_index_stamp.c) ---------------- */
+
+/* The generation and the next entry id, in one snapshot. Entry ids are never
+ * reused, so an unchanged next id means no entry (nor companion) was added. */
+lm_status lm_hashdb_index_stamp(lm_hashdb *db, uint64_t *generation, uint64_t *next_entry_id);
+/* The database directory given to lm_hashdb_open. */
+const char *lm_hashdb_path(const lm_hashdb *db);
 #include "hashdb_manage.h" /* list attributes, disabled entries, hit counters */
 
 #endif

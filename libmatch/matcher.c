@@ -21,6 +21,7 @@
 #include "hasher_internal.h"
 #include "index.h"
 #include "libmatch.h"
+#include "index_file.h"
 #include "matcher_internal.h"
 #include "matcher_variants.h"
 #include "robust_hash.h"
@@ -181,6 +182,17 @@ size_t lm_matcher_size(const lm_matcher *m)
     return n;
 }
 
+/*
+ * A query that met a damaged block of the list's index file (LM_E_DB from a
+ * mapped index) never answers from it: the snapshot is rebuilt in memory from
+ * the list (matcher_recover) and the query runs once more on the new one.
+ */
+static int retry_after_damage(const lm_matcher *m, const matcher_snapshot *s, lm_status st)
+{
+    return st == LM_E_DB && lm_index_damaged(s->index) &&
+           matcher_recover((lm_matcher *)m, s) == LM_OK;
+}
+
 /* All PDQ entries within max_distance of any of the nq query orientations. */
 static lm_status search_pdq(const matcher_snapshot *m, const lm_pdq_hash *queries, int nq,
                             int max_distance, int64_t frame, int variant, match_list *l)
@@ -201,6 +213,12 @@ static lm_status search_pdq(const matcher_snapshot *m, const lm_pdq_hash *querie
             found = again < found ? again : found;
         }
         for (size_t i = 0; st == LM_OK && i < found; i++) {
+            /* a mapped file's maps are checked block by block, as the index */
+            if (lm_index_check(m->index, &m->ids[hits[i].pos], sizeof *m->ids) ||
+                (m->regions && lm_index_check(m->index, &m->regions[hits[i].pos], 1))) {
+                st = LM_E_DB;
+                break;
+            }
             uint64_t id = m->ids[hits[i].pos]; /* confirmed later: match_list_apply_rules */
             int region = m->regions ? m->regions[hits[i].pos] : 0;
             lm_match mt = {.entry_id = id,
@@ -244,18 +262,22 @@ lm_status lm_match_pdq(const lm_matcher *m, const lm_pdq_hash *hash, int quality
     *found = 0;
     if (quality >= 0 && quality < o.min_quality)
         return LM_OK;
-    match_list l = {0};
-    matcher_snapshot *s = snapshot_pin(&((lm_matcher *)m)->slot);
-    size_t active, negative;
-    lm_status st =
-        search_pdq(s, hash, 1, snapshot_radius(s, o.max_distance), -1, LM_VARIANT_PLAIN, &l);
-    if (st == LM_OK)
-        st = match_list_apply_rules(m, s, o.max_distance, &l, &active, &negative);
-    if (st == LM_OK)
-        match_list_emit(&l, matches, cap, found);
-    snapshot_release(s);
-    free(l.items);
-    return st;
+    lm_status st;
+    for (int attempt = 0;; attempt++) {
+        match_list l = {0};
+        matcher_snapshot *s = snapshot_pin(&((lm_matcher *)m)->slot);
+        size_t active, negative;
+        st = search_pdq(s, hash, 1, snapshot_radius(s, o.max_distance), -1, LM_VARIANT_PLAIN, &l);
+        if (st == LM_OK)
+            st = match_list_apply_rules(m, s, o.max_distance, &l, &active, &negative);
+        if (st == LM_OK)
+            match_list_emit(&l, matches, cap, found);
+        int again = attempt == 0 && retry_after_damage(m, s, st);
+        snapshot_release(s);
+        free(l.items);
+        if (!again)
+            return st;
+    }
 }
 
 lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const uint8_t *digest, size_t len,
@@ -518,10 +540,14 @@ lm_status matcher_match_hashes(const lm_matcher *m, const lm_check_options *opts
     lm_check_options o;
     if (!m || !out || resolve_options(opts, &o) != LM_OK)
         return LM_E_INVALID_ARG;
-    matcher_snapshot *snap = snapshot_pin(&((lm_matcher *)m)->slot);
-    lm_status st = match_hashes_pinned(m, snap, &o, out);
-    snapshot_release(snap);
-    return st;
+    for (int attempt = 0;; attempt++) {
+        matcher_snapshot *snap = snapshot_pin(&((lm_matcher *)m)->slot);
+        lm_status st = match_hashes_pinned(m, snap, &o, out);
+        int again = attempt == 0 && retry_after_damage(m, snap, st);
+        snapshot_release(snap);
+        if (!again)
+            return st;
+    }
 }
 
 lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_check_options *opts,
@@ -532,11 +558,16 @@ lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_c
     memset(out, 0, sizeof *out);
     if (!m)
         return LM_E_INVALID_ARG;
-    /* Pin the snapshot this query starts with: a refresh may swap in another meanwhile. */
-    matcher_snapshot *snap = snapshot_pin(&((lm_matcher *)m)->slot);
-    lm_status st = check_pinned(m, snap, data, len, opts, out);
-    snapshot_release(snap);
-    return st;
+    for (int attempt = 0;; attempt++) {
+        /* Pin the snapshot this query starts with: a refresh may swap in another meanwhile. */
+        matcher_snapshot *snap = snapshot_pin(&((lm_matcher *)m)->slot);
+        lm_status st = check_pinned(m, snap, data, len, opts, out);
+        int again = attempt == 0 && retry_after_damage(m, snap, st);
+        snapshot_release(snap);
+        if (!again)
+            return st;
+        memset(out, 0, sizeof *out);
+    }
 }
 
 size_t lm_matcher_feature_entries(const lm_matcher *m)

@@ -48,4 +48,11 @@ void match_list_emit(const match_list *l, lm_match *out, size_t cap, size_t *fou
 lm_status matcher_match_hashes(const lm_matcher *m, const lm_check_options *opts,
                                lm_check_result *out);
 
+/*
+ * The snapshot `damaged` met a damaged block of the list's index file: unless
+ * a newer snapshot is already in place, build one in memory (ignoring the
+ * file; rewriting it when the list is writable) and swap it in. Thread-safe.
+ */
+lm_status matcher_recover(lm_matcher *m, const matcher_snapshot *damaged);
+
 #endif

@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 
+#include "index_file.h"
 #include "matcher_internal.h"
 
 lm_status lm_matcher_refresh(lm_matcher *m, int *changed)
@@ -21,7 +22,7 @@ lm_status lm_matcher_refresh(lm_matcher *m, int *changed)
     uint64_t gen = 0;
     lm_status st = lm_hashdb_generation(m->db, &gen);
     matcher_snapshot *cur = snapshot_pin(&m->slot);
-    int same = st == LM_OK && gen == cur->generation;
+    int same = st == LM_OK && gen == cur->generation && !lm_index_damaged(cur->index);
     snapshot_release(cur);
     if (st == LM_OK && !same) {
         matcher_snapshot *next;
@@ -31,6 +32,24 @@ lm_status lm_matcher_refresh(lm_matcher *m, int *changed)
             if (changed)
                 *changed = 1;
         }
+    }
+    pthread_mutex_unlock(&m->refresh_lock);
+    return st;
+}
+
+lm_status matcher_recover(lm_matcher *m, const matcher_snapshot *damaged)
+{
+    pthread_mutex_lock(&m->refresh_lock);
+    matcher_snapshot *cur = snapshot_pin(&m->slot);
+    int replaced = cur != damaged;
+    snapshot_release(cur);
+    lm_status st = LM_OK;
+    if (!replaced) {
+        matcher_snapshot *next;
+        unsigned flags = SNAPSHOT_REBUILD | (lm_hashdb_writable(m->db) ? SNAPSHOT_SAVE : 0);
+        st = snapshot_build_with(m->db, 0, flags, &next, NULL, 0);
+        if (st == LM_OK)
+            snapshot_release(snapshot_swap(&m->slot, next));
     }
     pthread_mutex_unlock(&m->refresh_lock);
     return st;

@@ -27,13 +27,24 @@ typedef struct matcher_snapshot {
     size_t nlists;
     int max_list_distance; /* largest distance set on an enabled list; -1 when none */
     size_t bytes;          /* memory held (index + maps) */
+    int mapped;            /* index, ids and regions live in the list's index file */
     struct lm_video_index *videos; /* stored videos' frames (video_index.c) */
     struct lm_feature_index *features; /* entries' local features; NULL when none (robust/) */
 } matcher_snapshot;
 
-/* Build a snapshot of db's current generation (one reference held by the caller). */
+/* Build a snapshot of db's current generation (one reference held by the caller):
+ * the list's index file when fresh (index_store.h), else built in memory and,
+ * when db is writable, written for the next open. */
 lm_status snapshot_build(lm_hashdb *db, int nthreads, matcher_snapshot **out, char *errbuf,
                          size_t errbuf_size);
+
+enum {
+    SNAPSHOT_REBUILD = 1,    /* ignore the index file (it was found damaged) */
+    SNAPSHOT_SAVE = 2,       /* write the index file after an in-memory build */
+    SNAPSHOT_INDEX_ONLY = 4, /* skip the stored videos (lm_list_index_update) */
+};
+lm_status snapshot_build_with(lm_hashdb *db, int nthreads, unsigned flags, matcher_snapshot **out,
+                              char *errbuf, size_t errbuf_size);
 /* Drop one reference; the last one frees the snapshot. NULL is accepted. */
 void snapshot_release(matcher_snapshot *s);
 

@@ -3,13 +3,22 @@
  * synthetic hashes (see synth.h) and prints build time, bytes per entry,
  * range queries/s at distance 31 on 1 and THREADS threads (near and unrelated
  * queries apart too), k-NN queries/s, and recall against the brute-force
- * oracle on a sample.
+ * oracle on a sample. Then the persisted index (index_file.h) beside it in the
+ * same run: write time, file bytes per entry beside the hashes, open-to-first-
+ * answer, range queries/s from the map (first pass verifies blocks on first
+ * touch, second pass warm) against the in-memory index (median of 3,
+ * alternating), and k-NN queries/s of the new exact k-NN against the
+ * previous release's (lm_index_knn_radii), near and unrelated, k = 1 and 10.
+ * The file goes to $TMPDIR (or /tmp) and is removed.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
 
+#include <unistd.h>
+
 #include "index.h"
+#include "index_file.h"
 #include "synth.h"
 
 #define NQUERIES 10000
@@ -21,6 +30,146 @@ static double now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* This thread's CPU seconds: the per-thread figures below are per CPU-second,
+ * steady on a shared machine where the wall clock is not. */
+static double tcpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Serial range queries per CPU-second at r = 31 over qs (1 thread). */
+static double serial_range(const lm_index *ix, const lm_pdq_hash *qs, size_t nq,
+                           lm_search_hit *hits, size_t *bad)
+{
+    size_t f;
+    double t0 = tcpu();
+    for (size_t j = 0; j < nq; j++)
+        *bad += lm_index_range(ix, &qs[j], LM_SEARCH_DEFAULT_DISTANCE, hits, CAP, &f) != LM_OK;
+    return (double)nq / (tcpu() - t0);
+}
+
+typedef lm_status (*knn_fn)(const lm_index *, const lm_pdq_hash *, int, lm_search_hit *, size_t *);
+
+/* Serial k-NN queries/s over qs; stops after max_s seconds. */
+static double serial_knn(const lm_index *ix, knn_fn fn, const lm_pdq_hash *qs, size_t nq, int k,
+                         lm_search_hit *hits, double max_s)
+{
+    size_t f, j = 0;
+    double t0 = tcpu();
+    for (; j < nq && tcpu() - t0 < max_s; j++)
+        fn(ix, &qs[j], k, hits, &f);
+    return (double)j / (tcpu() - t0);
+}
+
+static void bench_persisted(const lm_index *ix, const lm_pdq_hash *list, size_t n,
+                            const lm_pdq_hash *near, const lm_pdq_hash *far, lm_search_hit *hits)
+{
+    const char *dir = getenv("TMPDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/lm-bench-search-%ld.index", dir && *dir ? dir : "/tmp",
+             (long)getpid());
+    uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS] = {1, 2, 3, 4};
+    double t0 = now();
+    if (lm_index_write(ix, path, stamp, NULL, 0) != LM_OK) {
+        printf("persisted: cannot write %s\n", path);
+        return;
+    }
+    double wr = now() - t0;
+    lm_index *mx = NULL;
+    size_t f;
+    t0 = now();
+    lm_status st = lm_index_open(path, &mx, stamp, NULL, 0, NULL, 0);
+    double op = now() - t0;
+    if (st == LM_OK)
+        st = lm_index_range(mx, &near[0], LM_SEARCH_DEFAULT_DISTANCE, hits, CAP, &f);
+    double first = now() - t0;
+    if (st != LM_OK) {
+        printf("persisted: cannot open %s: %s\n", path, lm_strerror(st));
+        lm_index_free(mx);
+        unlink(path);
+        return;
+    }
+    double hb = (double)n * sizeof(lm_pdq_hash);
+    printf("persisted: write %.2f s (%.0f MB/s); file %.1f bytes/entry beside the 32-byte hashes "
+           "(in-memory index: %.1f); open %.2f ms, open-to-first-answer %.2f ms (warm page "
+           "cache)\n",
+           wr, ((double)lm_index_memory_bytes(mx) / 1e6) / wr,
+           ((double)lm_index_memory_bytes(mx) - hb) / (double)(n ? n : 1),
+           ((double)lm_index_memory_bytes(ix) - hb) / (double)(n ? n : 1), 1e3 * op, 1e3 * first);
+
+    /* range r=31, 1 thread: the first pass over the map verifies blocks as it touches them */
+    size_t bad = 0, nq = NQUERIES / 2;
+    double cold_near = serial_range(mx, near, nq, hits, &bad);
+    double cold_far = serial_range(mx, far, nq, hits, &bad);
+    double mem[3], map[3], memf[3], mapf[3];
+    for (int r = 0; r < 3; r++) {
+        mem[r] = serial_range(ix, near, nq, hits, &bad);
+        map[r] = serial_range(mx, near, nq, hits, &bad);
+        memf[r] = serial_range(ix, far, nq, hits, &bad);
+        mapf[r] = serial_range(mx, far, nq, hits, &bad);
+    }
+    qsort(mem, 3, sizeof *mem, cmp_double);
+    qsort(map, 3, sizeof *map, cmp_double);
+    qsort(memf, 3, sizeof *memf, cmp_double);
+    qsort(mapf, 3, sizeof *mapf, cmp_double);
+    printf("range r=31, 1 thread, per CPU-second, median of 3: near: in-memory %.0f/s, mapped "
+           "%.0f/s (%.2fx); "
+           "unrelated: in-memory %.0f/s, mapped %.0f/s (%.2fx); first pass over the map (verifying "
+           "blocks): near %.0f/s, unrelated %.0f/s; errors %zu\n",
+           mem[1], map[1], map[1] / mem[1], memf[1], mapf[1], mapf[1] / memf[1], cold_near,
+           cold_far, bad);
+
+    /* the map answers exactly as the in-memory index */
+    size_t differ = 0;
+    lm_search_hit *b = malloc(CAP * sizeof *b);
+    for (size_t j = 0; b && j < SAMPLE; j++) {
+        size_t fa, fb;
+        const lm_pdq_hash *q = j % 2 ? &far[j] : &near[j];
+        lm_index_range(ix, q, LM_SEARCH_DEFAULT_DISTANCE, hits, CAP, &fa);
+        lm_index_range(mx, q, LM_SEARCH_DEFAULT_DISTANCE, b, CAP, &fb);
+        differ += fa != fb || memcmp(hits, b, (fa < CAP ? fa : CAP) * sizeof *b) != 0;
+    }
+    /* k-NN: the exact growing-radius search against the previous release's, 1 thread */
+    for (int k = 1; k <= 10; k += 9) {
+        double nn = serial_knn(ix, lm_index_knn, near, nq, k, hits, 3.0);
+        double no = serial_knn(ix, lm_index_knn_radii, near, nq, k, hits, 3.0);
+        double nm = serial_knn(mx, lm_index_knn, near, nq, k, hits, 3.0);
+        double fn = serial_knn(ix, lm_index_knn, far, 200, k, hits, 5.0);
+        double fo = serial_knn(ix, lm_index_knn_radii, far, 200, k, hits, 5.0);
+        printf("knn k=%d, 1 thread, per CPU-second: near: new %.0f/s (mapped %.0f/s), previous "
+               "%.0f/s (%.1fx); "
+               "unrelated: new %.1f/s, previous %.1f/s (%.1fx)\n",
+               k, nn, nm, no, nn / no, fn, fo, fn / fo);
+    }
+    /* k-NN exactness: new == previous == brute force on a sample */
+    for (size_t j = 0; b && j < 40; j++) {
+        size_t fa, fb, fc;
+        const lm_pdq_hash *q = j % 2 ? &far[j] : &near[j];
+        lm_search_hit c[10];
+        lm_index_knn(mx, q, 10, hits, &fa);
+        lm_index_knn_radii(ix, q, 10, b, &fb);
+        if (j < 8) {
+            lm_brute_knn(list, n, q, 10, c, &fc);
+            differ += fc != fa || memcmp(c, hits, fa * sizeof *c) != 0;
+        }
+        differ += fa != fb || memcmp(hits, b, fa * sizeof *b) != 0;
+    }
+    printf("persisted: %zu of %d range and 40 k-NN sample answers differ from the in-memory "
+           "index / brute force\n",
+           differ, SAMPLE);
+    free(b);
+    lm_index_free(mx);
+    unlink(path);
 }
 
 static int parse_count(const char *s, unsigned long long *out)
@@ -129,6 +278,7 @@ int main(int argc, char **argv)
     printf("recall vs brute force on %d queries: %zu/%zu hits (%.2f%%), %zu queries differ\n",
            SAMPLE, got_total, want_total,
            want_total ? 100.0 * (double)got_total / (double)want_total : 100.0, mismatched);
+    bench_persisted(ix, list, (size_t)n, near, far, hits);
     free(a);
     free(b);
     lm_index_free(ix);

@@ -472,6 +472,19 @@ LM_API lm_status lm_match_pdq(const lm_matcher *m, const lm_pdq_hash *hash, int 
                               const lm_check_options *opts, lm_match *matches, size_t cap,
                               size_t *found);
 
+/*
+ * The k PDQ entries nearest to *hash within max_distance (0..256), exact, for
+ * an analyst's "closest known hashes" triage: only entries active now (removed,
+ * disabled and disabled-list entries are skipped, even when they were removed
+ * after the matcher was opened), closest first, ties by entry order; a crop
+ * companion stands for its entry (region set). Negative-list entries are
+ * included and flagged LM_MATCH_NEGATIVE; no hits are counted.
+ *  [out] matches  room for k (may be NULL when k == 0); *found: how many (<= k).
+ * Returns LM_OK, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_DB. Thread-safe.
+ */
+LM_API lm_status lm_match_nearest(const lm_matcher *m, const lm_pdq_hash *hash, int k,
+                                  int max_distance, lm_match *matches, size_t *found);
+
 /* Match an exact digest (type MD5/SHA1/SHA256, len 16/20/32 bytes). */
 LM_API lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const uint8_t *digest,
                                  size_t len, lm_match *matches, size_t cap, size_t *found);
@@ -989,6 +1002,17 @@ LM_API void lm_db_hit_rows_free(lm_db_hit_row *rows);
  * Returns LM_OK, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_DB. Thread-safe.
  */
 LM_API lm_status lm_matcher_open_db(lm_db *db, unsigned flags, lm_matcher **out);
+
+/*
+ * Build the list's search index and write it beside the list ("pdq.index"
+ * next to data.mdb) so that matchers open it by mmap instead of rebuilding
+ * (pmatch db import runs it after each import). Nothing is written when the
+ * file is already fresh. nthreads: build threads (<= 0: all cores). A stale
+ * or missing file is never wrong, only slower: matchers then build in memory.
+ * Returns LM_OK, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_DB, LM_E_IO. Not to be
+ * called from several threads on one handle at once.
+ */
+LM_API lm_status lm_db_build_index(lm_db *db, int nthreads);
 
 #ifdef __cplusplus
 }

@@ -59,7 +59,8 @@ lm_isa lm_index_isa(const lm_index *ix);
  * Every entry within max_distance (0..256) of *q, sorted by (distance, pos).
  * [out] hits: the first min(cap, total) of them (may be NULL when cap == 0).
  * [out] *found: the total number within max_distance (may exceed cap).
- * Returns LM_OK or LM_E_INVALID_ARG.
+ * Returns LM_OK, LM_E_INVALID_ARG, or LM_E_DB when ix is a mapped file
+ * (index_file.h) and a block it read failed its check (then *found is 0).
  */
 lm_status lm_index_range(const lm_index *ix, const lm_pdq_hash *q, int max_distance,
                          lm_search_hit *hits, size_t cap, size_t *found);
@@ -71,6 +72,14 @@ lm_status lm_index_range(const lm_index *ix, const lm_pdq_hash *q, int max_dista
  */
 lm_status lm_index_knn(const lm_index *ix, const lm_pdq_hash *q, int k, lm_search_hit *hits,
                        size_t *found);
+
+/* The k nearest within max_distance (0..256): *found may be below min(k, count). */
+lm_status lm_index_knn_within(const lm_index *ix, const lm_pdq_hash *q, int k, int max_distance,
+                              lm_search_hit *hits, size_t *found);
+
+/* The previous release's k-NN (radii 7, 15, 31, then a scan): bench-search's baseline. */
+lm_status lm_index_knn_radii(const lm_index *ix, const lm_pdq_hash *q, int k, lm_search_hit *hits,
+                             size_t *found);
 
 /*
  * Batch forms over qs[0..nq), parallel with OpenMP (nthreads <= 0: all cores,

@@ -15,11 +15,12 @@ lm_status lm_index_range_batch(const lm_index *ix, const lm_pdq_hash *qs, size_t
         return LM_E_INVALID_ARG;
     const long long n = (long long)nq;
     const lm_search_strategy plan = lm_index_plan(ix, max_distance);
-    LM_OMP(omp parallel for num_threads(lm_omp_threads(nthreads)) schedule(dynamic, 4))
+    int bad = 0;
+    LM_OMP(omp parallel for num_threads(lm_omp_threads(nthreads)) schedule(dynamic, 4) reduction(|:bad))
     for (long long j = 0; j < n; j++)
-        lm_index_range_with(ix, &qs[j], max_distance, plan, hits ? hits + (size_t)j * cap : NULL,
-                            cap, &found[j]);
-    return LM_OK;
+        bad |= lm_index_range_with(ix, &qs[j], max_distance, plan,
+                                   hits ? hits + (size_t)j * cap : NULL, cap, &found[j]) != LM_OK;
+    return bad ? LM_E_DB : LM_OK;
 }
 
 lm_status lm_index_knn_batch(const lm_index *ix, const lm_pdq_hash *qs, size_t nq, int k,
@@ -28,8 +29,10 @@ lm_status lm_index_knn_batch(const lm_index *ix, const lm_pdq_hash *qs, size_t n
     if (!ix || (!qs && nq > 0) || (!found && nq > 0) || k < 0 || (!hits && k > 0))
         return LM_E_INVALID_ARG;
     const long long n = (long long)nq;
-    LM_OMP(omp parallel for num_threads(lm_omp_threads(nthreads)) schedule(dynamic, 1))
+    int bad = 0;
+    LM_OMP(omp parallel for num_threads(lm_omp_threads(nthreads)) schedule(dynamic, 1) reduction(|:bad))
     for (long long j = 0; j < n; j++)
-        lm_index_knn(ix, &qs[j], k, hits ? hits + (size_t)j * (size_t)k : NULL, &found[j]);
-    return LM_OK;
+        bad |= lm_index_knn(ix, &qs[j], k, hits ? hits + (size_t)j * (size_t)k : NULL, &found[j]) !=
+               LM_OK;
+    return bad ? LM_E_DB : LM_OK;
 }

@@ -25,6 +25,11 @@ void lm_index_free(lm_index *ix)
 {
     if (!ix)
         return;
+    if (ix->map) { /* the arrays live in the mapped file */
+        lm_index_map_free(ix->map);
+        free(ix);
+        return;
+    }
     for (int i = 0; i < LM_MIH_BOXES; i++) {
         free(ix->offsets[i]);
         free(ix->pos[i]);

@@ -12,6 +12,7 @@
 #ifndef LM_SEARCH_INDEX_INTERNAL_H
 #define LM_SEARCH_INDEX_INTERNAL_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -30,7 +31,40 @@ struct lm_index {
     uint16_t *next[LM_MIH_BOXES];    /* n next-words, parallel to pos */
     const lm_ham_kernels *kern;
     size_t bytes;
+    struct lm_index_map *map; /* the mapped file (index_file.c); NULL when built in memory */
 };
+
+/* A mapped index file: its blocks and which of them have been verified. */
+#define LM_IXF_BLOCK 4096u
+typedef struct lm_index_map {
+    const uint8_t *base; /* the whole file */
+    size_t bytes;
+    size_t data_begin, data_end; /* checksummed blocks cover [data_begin, data_end) */
+    const uint64_t *sums;        /* one per block, from data_begin */
+    atomic_uchar *ok;            /* 1: verified; per block */
+    uint8_t *pos_block;          /* 1: a block of a position table (values must be < n) */
+    size_t n;
+    atomic_int damaged;
+} lm_index_map;
+
+int lm_index_map_verify(lm_index_map *m, size_t first_block, size_t last_block);
+void lm_index_map_free(lm_index_map *m);
+
+/* 0 when every block under [p, p + len) is verified (verifying them now if needed). */
+static inline int lm_ix_touch(const lm_index *ix, const void *p, size_t len)
+{
+    lm_index_map *m = ix->map;
+    if (!m)
+        return 0;
+    size_t off = (size_t)((const uint8_t *)p - m->base);
+    if (len == 0)
+        return 0;
+    size_t b0 = (off - m->data_begin) / LM_IXF_BLOCK,
+           b1 = (off + len - 1 - m->data_begin) / LM_IXF_BLOCK;
+    if (b0 == b1 && atomic_load_explicit(&m->ok[b0], memory_order_relaxed))
+        return 0;
+    return lm_index_map_verify(m, b0, b1);
+}
 
 /* Word i of a hash (the box the tables are keyed on). */
 static inline uint16_t lm_box(const lm_pdq_hash *h, int i)
@@ -42,7 +76,8 @@ static inline uint16_t lm_box(const lm_pdq_hash *h, int i)
 
 /* Range search with a resolved strategy; writes into sink (hit_sink.h). */
 struct lm_hit_sink;
-void lm_index_mih_range(const lm_index *ix, const lm_pdq_hash *q, int r, struct lm_hit_sink *s);
-void lm_index_scan_range(const lm_index *ix, const lm_pdq_hash *q, int r, struct lm_hit_sink *s);
+/* Both return 0, or -1 when a block of a mapped index failed its check. */
+int lm_index_mih_range(const lm_index *ix, const lm_pdq_hash *q, int r, struct lm_hit_sink *s);
+int lm_index_scan_range(const lm_index *ix, const lm_pdq_hash *q, int r, struct lm_hit_sink *s);
 
 #endif

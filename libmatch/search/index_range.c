@@ -37,6 +37,7 @@ typedef struct query_ctx {
     uint16_t kmask;
     int r, t1, t2;
     lm_hit_sink *sink;
+    int bad; /* a block of a mapped index failed its check: stop, report LM_E_DB */
     size_t nc, np;
     uint32_t cidx[CAND_BATCH]; /* index into pos[ctab] */
     uint8_t ctab[CAND_BATCH];
@@ -62,8 +63,15 @@ static void flush_candidates(query_ctx *c)
     uint16_t dist[CAND_BATCH];
     for (size_t j = 0; j < c->nc; j++)
         __builtin_prefetch(&ix->pos[c->ctab[j]][c->cidx[j]]);
-    for (size_t j = 0; j < c->nc; j++)
-        pos[j] = ix->pos[c->ctab[j]][c->cidx[j]];
+    for (size_t j = 0; j < c->nc; j++) {
+        const uint32_t *pp = &ix->pos[c->ctab[j]][c->cidx[j]];
+        if (lm_ix_touch(ix, pp, sizeof *pp) || lm_ix_touch(ix, &ix->hashes[*pp], 32)) {
+            c->bad = 1;
+            c->nc = 0;
+            return;
+        }
+        pos[j] = *pp;
+    }
     ix->kern->dist_gather(c->q, ix->hashes, pos, c->nc, dist);
     for (size_t j = 0; j < c->nc; j++) {
         if (dist[j] > c->r)
@@ -84,12 +92,19 @@ static void filter_bucket(query_ctx *c, const probe *p)
     const lm_index *ix = c->ix;
     const uint16_t qn = c->qw[(p->table + 1) % LM_MIH_BOXES];
     uint32_t idx[FILTER_CHUNK];
+    if (c->bad || lm_ix_touch(ix, ix->next[p->table] + p->begin,
+                              (size_t)(p->end - p->begin) * sizeof(uint16_t))) {
+        c->bad = 1;
+        return;
+    }
     for (uint32_t b = p->begin; b < p->end;) {
         size_t len = p->end - b < FILTER_CHUNK ? p->end - b : FILTER_CHUNK;
         size_t m = ix->kern->filter16(ix->next[p->table] + b, len, qn, p->maxd, idx);
         for (size_t j = 0; j < m; j++) {
             if (c->nc == CAND_BATCH)
                 flush_candidates(c);
+            if (c->bad)
+                return;
             c->cidx[c->nc] = b + idx[j];
             c->ctab[c->nc++] = p->table;
         }
@@ -136,10 +151,10 @@ static inline uint32_t next_combination(uint32_t v)
     return (t + 1) | (((~t & (t + 1)) - 1) >> (__builtin_ctz(v) + 1));
 }
 
-void lm_index_mih_range(const lm_index *ix, const lm_pdq_hash *q, int r, lm_hit_sink *s)
+int lm_index_mih_range(const lm_index *ix, const lm_pdq_hash *q, int r, lm_hit_sink *s)
 {
     if (ix->n == 0)
-        return;
+        return 0;
     query_ctx c;
     c.ix = ix;
     c.q = q;
@@ -148,6 +163,7 @@ void lm_index_mih_range(const lm_index *ix, const lm_pdq_hash *q, int r, lm_hit_
     c.t1 = r / LM_MIH_BOXES;
     c.t2 = 2 * r / LM_MIH_BOXES;
     c.sink = s;
+    c.bad = 0;
     c.nc = 0;
     c.np = 0;
     for (int i = 0; i < LM_MIH_BOXES; i++)
@@ -163,23 +179,27 @@ void lm_index_mih_range(const lm_index *ix, const lm_pdq_hash *q, int r, lm_hit_
                 add_probe(&c, t, qk ^ m, c.t2 - dk);
     }
     flush_probes(&c);
-    if (c.nc)
+    if (c.nc && !c.bad)
         flush_candidates(&c);
+    return c.bad ? -1 : 0;
 }
 
 /* Entries scanned per kernel call in the brute-force path. */
 #define SCAN_CHUNK 1024
 
-void lm_index_scan_range(const lm_index *ix, const lm_pdq_hash *q, int r, lm_hit_sink *s)
+int lm_index_scan_range(const lm_index *ix, const lm_pdq_hash *q, int r, lm_hit_sink *s)
 {
     uint16_t dist[SCAN_CHUNK];
     for (size_t b = 0; b < ix->n; b += SCAN_CHUNK) {
         size_t len = ix->n - b < SCAN_CHUNK ? ix->n - b : SCAN_CHUNK;
+        if (lm_ix_touch(ix, ix->hashes + b, len * sizeof *ix->hashes))
+            return -1;
         ix->kern->dist_many(q, ix->hashes + b, len, dist);
         for (size_t j = 0; j < len; j++)
             if (dist[j] <= r)
                 lm_hit_sink_push(s, (uint32_t)(b + j), dist[j]);
     }
+    return 0;
 }
 
 lm_status lm_index_range_with(const lm_index *ix, const lm_pdq_hash *q, int max_distance,
@@ -193,12 +213,17 @@ lm_status lm_index_range_with(const lm_index *ix, const lm_pdq_hash *q, int max_
         strategy = lm_index_plan(ix, max_distance);
     lm_hit_sink s;
     lm_hit_sink_init(&s, hits, cap);
+    int bad;
     if (strategy == LM_SEARCH_MIH)
-        lm_index_mih_range(ix, q, max_distance, &s);
+        bad = lm_index_mih_range(ix, q, max_distance, &s);
     else if (strategy == LM_SEARCH_SCAN)
-        lm_index_scan_range(ix, q, max_distance, &s);
+        bad = lm_index_scan_range(ix, q, max_distance, &s);
     else
         return LM_E_INVALID_ARG;
+    if (bad) {
+        *found = 0; /* never a partial answer */
+        return LM_E_DB;
+    }
     lm_hit_sink_finish(&s);
     *found = s.total;
     return LM_OK;

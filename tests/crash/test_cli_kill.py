@@ -2,10 +2,13 @@
 """Crash safety of the store through the CLI: `pmatch db import` of a generated
 list of 100k hashes is killed (SIGKILL) at random points, at least 20 times.
 After each kill, `pmatch db verify` must pass and `pmatch db export` must equal
-exactly the state before the import or the state after it.
+exactly the state before the import or the state after it, and the persisted
+search index (pdq.index, written after the import commits) must agree with it:
+`pmatch match` finds old hashes always and new ones exactly in the state after.
 
 Fixed seed (LM_TEST_SEED overrides; printed on failure). LM_PMATCH names the
 pmatch binary. Standard library only."""
+import json
 import os
 import random
 import shutil
@@ -48,11 +51,18 @@ def main():
             for i in range(500):
                 f.write(f"{rng.getrandbits(256):064x},{rng.randrange(101)},old/{i}.jpg\n")
         run("db", "import", small, "--db", base, "--list", "old")
+        with open(small) as f:
+            old_hashes = [line.split(",")[0] for line in f][:5]
         big = os.path.join(tmp, "big.csv")
         with open(big, "w") as f:
             for i in range(N_HASHES):
                 f.write(f"{rng.getrandbits(256):064x},{rng.randrange(101)},new/{i}.jpg\n")
         before = export(base)
+        with open(big) as f:
+            new_hashes = [line.split(",")[0] for line in f][-5:]
+        probe = os.path.join(tmp, "probe.txt")
+        with open(probe, "w") as f:
+            f.write("\n".join(old_hashes + new_hashes) + "\n")
 
         # The state after an uninterrupted import, and how long one takes.
         done = os.path.join(tmp, "done")
@@ -88,6 +98,12 @@ def main():
             else:
                 fail(f"kill {k} at {delay:.3f} s: export is neither the state before "
                      f"nor after the import")
+            m = run("match", "--db", work, "--json", probe, check=False)
+            verdicts = [json.loads(line)["verdict"] for line in m.stdout.splitlines()]
+            want = ["match"] * 5 + (["match"] * 5 if state == after else ["no_match"] * 5)
+            if verdicts != want:
+                fail(f"kill {k} at {delay:.3f} s: index and list disagree: {verdicts} "
+                     f"(index file {'present' if os.path.exists(os.path.join(work, 'pdq.index')) else 'absent'})")
         print(f"{KILLS} kills: {outcomes['before']} left the state before, "
               f"{outcomes['after']} the state after; verify passed every time")
         if outcomes["before"] == 0:
