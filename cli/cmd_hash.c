@@ -47,6 +47,8 @@ static void print_result(const char *path, const lm_image_hash *r, int dihedral,
         json_name(stdout, "path", path);
         printf(",\"hash\":\"%s\",\"quality\":%d,\"width\":%u,\"height\":%u,\"format\":\"%s\"", hex,
                r->quality, r->width, r->height, lm_format_name(r->format));
+        if (r->truncated)
+            fputs(",\"truncated\":true", stdout);
         if (dihedral) {
             fputs(",\"dihedral\":[", stdout);
             for (int i = 0; i < 8; i++) {
@@ -58,6 +60,8 @@ static void print_result(const char *path, const lm_image_hash *r, int dihedral,
         fputs("}\n", stdout);
         return;
     }
+    if (r->truncated)
+        fprintf(stderr, "pmatch: %s: truncated file (every row decoded, the end missing)\n", path);
     for (int i = 0; i < (dihedral ? 8 : 1); i++) {
         lm_pdq_to_hex(dihedral ? &r->dihedral[i] : &r->pdq, hex);
         printf("%s,", hex);

@@ -17,6 +17,7 @@
 #include "synth_video.h"
 
 #include "synth.h"
+#include "synth_heif.h"
 
 static const char *outdir;
 static int failures;
@@ -142,6 +143,39 @@ static void decode_seeds(void)
 }
 
 /* mkdir -p */
+/* HEIC and AVIF stills: lossy, lossless, alpha, irot/imir (small, to keep the corpus fast). */
+static void heif_seeds(void)
+{
+    synth_image rgb, rgba;
+    if (synth_make(&rgb, 40, 24, 4) || synth_add_alpha(&rgb, &rgba, 5)) {
+        failures++;
+        return;
+    }
+    static const struct {
+        const char *name;
+        int avif, lossless, alpha, orientation;
+    } v[] = {
+        {"lossy.heic", 0, 0, 0, 0},    {"lossless.heic", 0, 1, 0, 0}, {"alpha.heic", 0, 0, 1, 0},
+        {"rot90.heic", 0, 0, 0, 6},    {"lossy.avif", 1, 0, 0, 0},    {"lossless.avif", 1, 1, 0, 0},
+        {"alpha.avif", 1, 0, 1, 0},    {"mirror.avif", 1, 0, 0, 5},
+    };
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        uint8_t *b;
+        size_t n;
+        if (!synth_heif_can_encode(v[i].avif))
+            continue;
+        if (synth_encode_heif(v[i].alpha ? &rgba : &rgb, v[i].avif, v[i].lossless, 40,
+                              v[i].orientation, &b, &n) == 0) {
+            put(v[i].name, b, n);
+            free(b);
+        } else {
+            failures++;
+        }
+    }
+    synth_free(&rgb);
+    synth_free(&rgba);
+}
+
 static int make_dirs(const char *dir)
 {
     char path[4096];
@@ -457,7 +491,9 @@ int main(int argc, char **argv)
     if (!strcmp(h, "decode") || !strcmp(h, "png") || !strcmp(h, "jpeg") || !strcmp(h, "libav") ||
         !strcmp(h, "sniff"))
         decode_seeds();
-    else if (strncmp(h, "import_", 7) == 0)
+    if (!strcmp(h, "decode") || !strcmp(h, "heif") || !strcmp(h, "sniff"))
+        heif_seeds();
+    if (strncmp(h, "import_", 7) == 0)
         import_seeds(h + 7);
     else if (!strcmp(h, "hash_text"))
         hash_text_seeds();

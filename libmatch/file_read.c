@@ -26,8 +26,12 @@ lm_status lm_read_file(const char *path, uint64_t max_bytes, uint8_t **data, siz
         return lm_errbuf_set(err, LM_E_LIMIT_BYTES, "%s: %lld bytes exceeds the %llu-byte limit",
                              path, (long long)st.st_size, (unsigned long long)max_bytes);
     }
-    /* Pipes and growing files: read in chunks, never past max_bytes + 1. */
+    /* Pipes, devices and growing files: read in chunks, never past max_bytes + 1 bytes
+     * (and never more memory than that), so /dev/zero costs the limit, not twice it. */
+    uint64_t limit = max_bytes < SIZE_MAX - 1 ? max_bytes + 1 : SIZE_MAX;
     size_t cap = S_ISREG(st.st_mode) ? (size_t)st.st_size + 1 : 65536;
+    if (cap > limit)
+        cap = (size_t)limit;
     uint8_t *buf = malloc(cap);
     if (!buf) {
         close(fd);
@@ -38,7 +42,7 @@ lm_status lm_read_file(const char *path, uint64_t max_bytes, uint8_t **data, siz
         if (n == cap) {
             if (n > max_bytes)
                 break;
-            size_t ncap = cap * 2;
+            size_t ncap = cap * 2 < limit ? cap * 2 : (size_t)limit;
             uint8_t *nb = realloc(buf, ncap);
             if (!nb) {
                 free(buf);

@@ -196,6 +196,7 @@ lm_status lm_image_hash_compute(const lm_decode_opts *opts, int dihedral, const 
         out->width = px.source_width;
         out->height = px.source_height;
         out->format = px.format;
+        out->truncated = px.truncated;
     }
     lm_pixels_free(&px);
     return st;

@@ -52,6 +52,8 @@ const char *lm_format_name(lm_format format)
     case LM_FORMAT_BMP: return "bmp";
     case LM_FORMAT_TIFF: return "tiff";
     case LM_FORMAT_OTHER: return "other";
+    case LM_FORMAT_HEIF: return "heif";
+    case LM_FORMAT_AVIF: return "avif";
     default: return "unknown";
     }
 }

@@ -48,6 +48,8 @@ typedef struct lm_decode_opts {
     uint32_t jpeg_fast_min_side;
     /* For benchmarks: 1 decodes every JPEG row instead of skipping unneeded ones. */
     int jpeg_no_skip;
+    /* For benchmarks and tests: 1 decodes PNG through libpng only (no png_fast.c). */
+    int png_no_fast;
 } lm_decode_opts;
 
 /* Safe defaults: 256 MiB, 100 MP, 65535, no EXIF, white background. */
@@ -60,6 +62,12 @@ typedef struct lm_pixels {
     int channels;                         /* 1 (grey) or 3 (RGB) */
     uint32_t source_width, source_height; /* as declared by the file */
     lm_format format;
+    /*
+     * 1: every row decoded but the file ends early (a JPEG without its EOI
+     * marker, a PNG without IEND or cut in the zlib trailer after the last
+     * row). Files with rows missing are refused (LM_E_CORRUPT), whatever the share.
+     */
+    int truncated;
 } lm_pixels;
 
 /* Sniff the format from magic bytes only. */

@@ -76,9 +76,39 @@ lm_status lm_decode_jpeg(const uint8_t *data, size_t len, const lm_decode_opts *
                          lm_pixels *out, lm_errbuf *err);
 lm_status lm_decode_png(const uint8_t *data, size_t len, const lm_decode_opts *opts, lm_pixels *out,
                         lm_errbuf *err);
+/* png_fast.c: 1 when it decoded the file (result in *status), 0 to leave it to libpng. */
+int lm_png_fast(const uint8_t *data, size_t len, const lm_decode_opts *opts, lm_pixels *out,
+                lm_errbuf *err, lm_status *status);
+/* HEIF/HEIC and AVIF stills (heif.c). */
+lm_status lm_decode_heif(const uint8_t *data, size_t len, const lm_decode_opts *opts,
+                         lm_pixels *out, lm_errbuf *err);
+/* LM_FORMAT_HEIF / LM_FORMAT_AVIF for a still image's ftyp brands, else LM_FORMAT_UNKNOWN
+ * (image sequences and animated AVIF are left to libavformat: videos). */
+lm_format lm_sniff_heif(const uint8_t *d, size_t n);
 /* Everything else. format is the sniffed one (LM_FORMAT_OTHER when only libavformat knew it). */
 lm_status lm_decode_libav(const uint8_t *data, size_t len, const lm_decode_opts *opts,
                           lm_format format, lm_pixels *out, lm_errbuf *err);
+/*
+ * The demuxers and decoders libmatch opens through libavformat/libavcodec
+ * (issue 19, item 7): the containers and codecs of images and videos the
+ * project supports. Everything else FFmpeg knows (game-music emulators that
+ * inflate a whole gzip stream, playlists, exotic image pipes ...) is refused
+ * before its read_header runs. Comma-separated, as format_whitelist wants.
+ */
+#define LM_AV_FORMAT_ALLOW                                                                      \
+    "mov,mp4,matroska,webm,avi,flv,mpegts,mpeg,asf,ogg,nut,yuv4mpegpipe,"                      \
+    "gif,apng,webp_pipe,bmp_pipe,tiff_pipe,png_pipe,jpeg_pipe,gif_pipe,jpegxl_pipe"
+#define LM_AV_CODEC_ALLOW                                                                       \
+    "h264,hevc,vp8,vp9,av1,libdav1d,libaom-av1,mpeg4,mpeg1video,mpeg2video,mjpeg,h263,"        \
+    "msmpeg4v2,msmpeg4v3,wmv1,wmv2,wmv3,vc1,theora,flv,prores,rawvideo,gif,apng,png,webp,"     \
+    "bmp,tiff,jpegxl,libjxl,"                                                                  \
+    "aac,mp3,mp3float,opus,libopus,vorbis,flac,ac3,pcm_s16le,pcm_s16be"
+/* 1 when a demuxer (its libavformat name, "a,b,c" forms included) / a decoder is allowed. */
+int lm_av_format_allowed(const char *name);
+int lm_av_codec_allowed(const char *name);
+struct AVFormatContext;
+/* Set format_whitelist and codec_whitelist on an allocated context. 0, or -1 out of memory. */
+int lm_av_restrict(struct AVFormatContext *fmt);
 /* 1 when libavformat recognises data with good confidence, 0 if not, -1 out of memory. */
 int lm_libav_probe(const uint8_t *data, size_t len);
 

@@ -3,8 +3,9 @@
  * fancy upsampling), decoded scanline by scanline into the resampling sink.
  *
  * Hostile input: libjpeg errors longjmp back here and nothing is printed.
- * Corrupt-data warnings (premature end of file, bad Huffman codes, ...) are
- * failures, not grey padding. Declared dimensions are checked right after the
+ * Corrupt-data warnings (entropy data missing, bad Huffman codes, ...) are
+ * failures, not grey padding; a file that only lacks its tail (EOI) after
+ * complete entropy data is decoded and flagged truncated. Declared dimensions are checked right after the
  * header, before any pixel memory; libjpeg's own memory is capped; progressive
  * files with absurd numbers of scans (a CPU bomb) are rejected.
  *
@@ -33,6 +34,7 @@ struct jpeg_err {
     jmp_buf jb;
     lm_status status;
     lm_errbuf *err;
+    int hit_eof; /* the data ended before EOI (libjpeg inserted one) */
 };
 
 struct jpeg_ctx {
@@ -92,7 +94,19 @@ static int warning_is_corrupt(int code)
 
 static void on_emit_message(j_common_ptr c, int level)
 {
-    if (level < 0 && warning_is_corrupt(c->err->msg_code))
+    if (level >= 0)
+        return;
+    /*
+     * Premature end of data: libjpeg inserts an EOI and goes on. That alone
+     * is only a missing tail (often just the EOI marker, or bytes the Huffman
+     * decoder read ahead); entropy data actually missing shows up as
+     * JWRN_HIT_MARKER, which stays corrupt. jpeg_run flags the result truncated.
+     */
+    if (c->err->msg_code == JWRN_JPEG_EOF) {
+        ((struct jpeg_err *)c->err)->hit_eof = 1;
+        return;
+    }
+    if (warning_is_corrupt(c->err->msg_code))
         fail_with_message(c, LM_E_CORRUPT);
 }
 
@@ -241,10 +255,11 @@ static lm_status jpeg_run(struct jpeg_ctx *c, const uint8_t *data, size_t len, l
             lm_rowsink_put(&c->sink, sy, line[0]);
         }
     }
-    /* Reads up to EOI: a file cut short after the last scanline is still corrupt. */
+    /* Reads up to EOI; a file cut short after the entropy data is flagged truncated. */
     jpeg_finish_decompress(ci);
     if (!lm_rowsink_done(&c->sink))
         return lm_errbuf_set(err, LM_E_CORRUPT, "jpeg: image ended early");
+    c->out->truncated = c->jerr.hit_eof;
 
     if (orientation)
         st = lm_orient_pixels(c->out, orientation, err);

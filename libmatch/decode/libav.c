@@ -17,6 +17,7 @@
 
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
+#include <libavutil/avstring.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
@@ -90,6 +91,23 @@ static int refuse_io_open(struct AVFormatContext *s, AVIOContext **pb, const cha
     return AVERROR(EPERM);
 }
 
+int lm_av_format_allowed(const char *name)
+{
+    return name && av_match_list(name, LM_AV_FORMAT_ALLOW, ',') > 0;
+}
+
+int lm_av_codec_allowed(const char *name)
+{
+    return name && av_match_list(name, LM_AV_CODEC_ALLOW, ',') > 0;
+}
+
+int lm_av_restrict(struct AVFormatContext *fmt)
+{
+    fmt->format_whitelist = av_strdup(LM_AV_FORMAT_ALLOW);
+    fmt->codec_whitelist = av_strdup(LM_AV_CODEC_ALLOW);
+    return fmt->format_whitelist && fmt->codec_whitelist ? 0 : -1;
+}
+
 int lm_libav_probe(const uint8_t *data, size_t len)
 {
     /* The probe reads up to AVPROBE_PADDING_SIZE past the end: give it a zeroed copy. */
@@ -102,7 +120,7 @@ int lm_libav_probe(const uint8_t *data, size_t len)
     int score = LM_AV_MIN_PROBE_SCORE - 1;
     const AVInputFormat *f = av_probe_input_format2(&pd, 1, &score);
     free(buf);
-    return f != NULL;
+    return f != NULL && lm_av_format_allowed(f->name); /* others would be refused at open */
 }
 
 /* Every frame buffer a decoder allocates passes here: the last line of defence on size. */
@@ -147,6 +165,8 @@ static lm_status open_input(struct av_ctx *c)
     c->fmt->pb = c->avio;
     c->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
     c->fmt->io_open = refuse_io_open;
+    if (lm_av_restrict(c->fmt) != 0)
+        return lm_errbuf_set(c->err, LM_E_NOMEM, "libav: no memory");
     int r = avformat_open_input(&c->fmt, NULL, NULL, NULL); /* frees fmt on failure */
     if (r < 0) {
         /* Magic bytes said GIF/WebP/BMP/TIFF: a header libavformat refuses is corrupt. */
@@ -182,6 +202,9 @@ static lm_status open_decoder(struct av_ctx *c, int *stream_index)
         if (si < 0)
             return lm_errbuf_set(c->err, LM_E_FORMAT, "libav: no decodable video stream");
     }
+    if (!lm_av_codec_allowed(codec->name))
+        return lm_errbuf_set(c->err, LM_E_UNSUPPORTED, "libav: decoder %s not supported",
+                             codec->name);
     const AVCodecParameters *par = c->fmt->streams[si]->codecpar;
     if (par->width > 0 && par->height > 0) {
         lm_status st = lm_check_dimensions((uint64_t)par->width, (uint64_t)par->height, c->opts,

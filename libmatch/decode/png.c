@@ -9,6 +9,9 @@
  * the file (so the error code is exact), and again through png_set_user_limits
  * and after png_read_info. Non-interlaced images stream row by row into the
  * resampling sink; interlaced ones need the whole image, bounded by max_pixels.
+ *
+ * Most files never reach libpng: png_fast.c (libdeflate + SIMD unfiltering)
+ * decodes them to the same pixels and hands back anything unusual.
  */
 #include <png.h>
 #include <setjmp.h>
@@ -34,6 +37,7 @@ struct png_ctx {
     uint8_t *conv;  /* the same row in sink channels */
     uint8_t *image; /* interlaced only: the whole image */
     lm_pixels *out;
+    int rows_done; /* every row read: an error after this is a truncated tail */
 };
 
 static void on_error(png_structp png, png_const_charp msg)
@@ -120,8 +124,14 @@ static void push_row(struct png_ctx *c, uint32_t y, const uint8_t *row, int in_c
 
 static lm_status png_run(struct png_ctx *c)
 {
-    if (setjmp(png_jmpbuf(c->png)))
+    if (setjmp(png_jmpbuf(c->png))) {
+        /* Missing IEND, or cut inside the zlib trailer after the last row: hashed, flagged. */
+        if (c->rows_done && c->status == LM_E_CORRUPT && lm_rowsink_done(&c->sink)) {
+            c->out->truncated = 1;
+            return LM_OK;
+        }
         return c->status;
+    }
 
     uint32_t lim = c->opts->max_dimension < 0x7fffffffu ? c->opts->max_dimension : 0x7fffffffu;
     png_set_user_limits(c->png, lim, lim);
@@ -180,7 +190,8 @@ static lm_status png_run(struct png_ctx *c)
         for (uint32_t y = 0; y < h; y++)
             push_row(c, y, c->image + rowbytes * y, in_ch, w);
     }
-    /* Up to IEND: a file cut after the image data is still corrupt. */
+    /* Up to IEND: a file cut after the image data is flagged truncated (see setjmp above). */
+    c->rows_done = 1;
     png_read_end(c->png, NULL);
     if (!lm_rowsink_done(&c->sink))
         return lm_errbuf_set(c->err, LM_E_CORRUPT, "png: image ended early");
@@ -194,6 +205,8 @@ lm_status lm_decode_png(const uint8_t *data, size_t len, const lm_decode_opts *o
     if (st == LM_OK)
         st = precheck_chunks(data, len, err);
     if (st != LM_OK)
+        return st;
+    if (!opts->png_no_fast && lm_png_fast(data, len, opts, out, err, &st))
         return st;
     struct png_ctx *c = calloc(1, sizeof *c);
     if (!c)

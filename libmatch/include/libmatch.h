@@ -116,7 +116,9 @@ typedef enum lm_format {
     LM_FORMAT_WEBP = 4,
     LM_FORMAT_BMP = 5,
     LM_FORMAT_TIFF = 6,
-    LM_FORMAT_OTHER = 7  /* decoded through libavcodec by probing */
+    LM_FORMAT_OTHER = 7, /* decoded through libavcodec by probing */
+    LM_FORMAT_HEIF = 8,  /* HEIF/HEIC still image (libheif); image sequences are videos */
+    LM_FORMAT_AVIF = 9   /* AVIF still image (libheif); animated AVIF is a video */
 } lm_format;
 
 /* Short lowercase name ("jpeg", "png", ...); never NULL. */
@@ -136,6 +138,9 @@ typedef struct lm_image_hash {
     lm_pdq_hash dihedral[8];         /* valid when the hasher's DIHEDRAL option is on */
     uint32_t width, height;          /* decoded image size, before any resizing */
     lm_format format;                /* sniffed input format */
+    int truncated;                   /* 1: every row decoded but the file ends early (JPEG
+                                        without EOI, PNG without IEND); files with rows
+                                        missing are refused as LM_E_CORRUPT */
 } lm_image_hash;
 
 /* ------------------------------------------------------------------------ */

@@ -146,6 +146,7 @@ static lm_status decode_and_hash(const lm_decode_opts *opts, int dihedral, const
     image->width = px->source_width;
     image->height = px->source_height;
     image->format = px->format;
+    image->truncated = px->truncated;
     return LM_OK;
 }
 

@@ -157,6 +157,9 @@ static lm_status open_input(vctx *c)
     c->fmt->pb = c->pb;
     c->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
     c->fmt->io_open = refuse_io_open;
+    /* Only the containers and codecs the project supports (decode_internal.h). */
+    if (lm_av_restrict(c->fmt) != 0)
+        return lm_errbuf_set(c->err, LM_E_NOMEM, "video: out of memory");
     int r = avformat_open_input(&c->fmt, NULL, NULL, NULL); /* frees fmt on failure */
     if (r < 0)
         return demux_status(c, r, LM_E_FORMAT, "not a readable container");
@@ -237,6 +240,9 @@ static lm_status open_stream(vctx *c)
     c->start_pts = c->st->start_time;
     read_orientation(c);
 
+    if (!lm_av_codec_allowed(codec->name))
+        return lm_errbuf_set(c->err, LM_E_UNSUPPORTED, "video: decoder %s not supported",
+                             codec->name);
     c->dec = avcodec_alloc_context3(codec);
     if (!c->dec)
         return lm_errbuf_set(c->err, LM_E_NOMEM, "video: out of memory");

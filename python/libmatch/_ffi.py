@@ -19,7 +19,8 @@ class PdqHash(ctypes.Structure):
 
 class ImageHash(ctypes.Structure):
     _fields_ = [("pdq", PdqHash), ("quality", c_int), ("dihedral", PdqHash * 8),
-                ("width", c_uint32), ("height", c_uint32), ("format", c_int)]
+                ("width", c_uint32), ("height", c_uint32), ("format", c_int),
+                ("truncated", c_int)]
 
 
 class Rect(ctypes.Structure):

@@ -78,4 +78,46 @@ run_hash("--no-such-option", orig, check_rc=2)
 run_hash("--max-bytes", "12x", orig, check_rc=2)
 rc, out, err = run_hash("--help", check_rc=0)
 
+# 5. Issue 19 item 1: a JPEG without its EOI (last 2 bytes) or a PNG without IEND is hashed
+#    as the complete file, flagged truncated; one cut in the rows is refused.
+with tempfile.TemporaryDirectory() as d:
+    png_src = os.path.join(pdq, "reg-test-input/pen-and-coaster.png")
+    for src, cut, name in ((orig, 2, "no-eoi.jpg"), (png_src, 12, "no-iend.png")):
+        with open(src, "rb") as f:
+            data = f.read()
+        rc, out, err = run_hash("--json", src, check_rc=0)
+        full = json.loads(out)
+        t.check("truncated" not in full, f"{src}: complete file not flagged: {full}")
+        cut_path = os.path.join(d, name)
+        with open(cut_path, "wb") as f:
+            f.write(data[:-cut])
+        rc, out, err = run_hash("--json", cut_path, check_rc=0)
+        obj = json.loads(out)
+        t.check(obj["hash"] == full["hash"] and obj.get("truncated") is True,
+                f"{name}: hashed as the complete file and flagged: {obj}")
+        rc, out, err = run_hash(cut_path, check_rc=0)
+        t.check(out.startswith(full["hash"] + ",") and "truncated" in err, f"{name}: text {out} {err}")
+        half = os.path.join(d, "half-" + name)
+        with open(half, "wb") as f:
+            f.write(data[: len(data) // 2])
+        rc, out, err = run_hash("--json", half, check_rc=1)
+        t.check('"status":5' in out, f"{name} cut in half: corrupt, refused: {out}")
+
+# 6. Issue 19 item 7: a small gzip of a long stream is not opened by FFmpeg's game-music
+#    demuxer (only allowed demuxers are), and /dev/zero is read up to the limit + 1 byte.
+import zlib  # noqa: E402
+with tempfile.TemporaryDirectory() as d:
+    bomb = os.path.join(d, "bomb.gz")
+    co = zlib.compressobj(9, zlib.DEFLATED, 31)  # gzip container
+    zeros = bytes(1 << 20)
+    with open(bomb, "wb") as f:
+        for _ in range(256):  # 256 MiB of zeros in ~250 KB
+            f.write(co.compress(zeros))
+        f.write(co.flush())
+    rc, out, err = run_hash("--json", bomb, check_rc=1)
+    t.check('"status":4' in out, f"gzip bomb: not an image: {out} {err}")
+    # (Peak memory is reported with /usr/bin/time -v in libmatch/decode/README.md, not asserted.)
+    rc, out, err = run_hash("--max-bytes", "1000000", "/dev/zero", check_rc=1)
+    t.check("byte limit" in err or "not a regular file" in err, f"/dev/zero: {err}")
+
 t.finish("test_hash_cli")

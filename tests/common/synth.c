@@ -482,7 +482,8 @@ static int pack_rows(struct penc *e, const synth_image *img, int ctype, int dept
     return 0;
 }
 
-static int png_run(struct penc *e, const synth_image *img, int ctype, int depth, int interlace)
+static int png_run(struct penc *e, const synth_image *img, int ctype, int depth, int interlace,
+                   int filters)
 {
     if (setjmp(png_jmpbuf(e->png)))
         return -1;
@@ -490,6 +491,8 @@ static int png_run(struct penc *e, const synth_image *img, int ctype, int depth,
     png_set_IHDR(e->png, e->info, img->w, img->h, depth, ctype,
                  interlace ? PNG_INTERLACE_ADAM7 : PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                  PNG_FILTER_TYPE_DEFAULT);
+    if (filters)
+        png_set_filter(e->png, PNG_FILTER_TYPE_BASE, filters);
     int samples = ctype == PNG_COLOR_TYPE_PALETTE ? 1 : img->channels;
     size_t rowbytes = ((size_t)img->w * (size_t)samples * (size_t)depth + 7) / 8;
     e->rows = calloc(img->h, rowbytes);
@@ -521,6 +524,12 @@ static int png_run(struct penc *e, const synth_image *img, int ctype, int depth,
 int synth_encode_png(const synth_image *img, int color_type, int bit_depth, int interlace,
                      uint8_t **buf, size_t *len)
 {
+    return synth_encode_png_filtered(img, color_type, bit_depth, interlace, 0, buf, len);
+}
+
+int synth_encode_png_filtered(const synth_image *img, int color_type, int bit_depth, int interlace,
+                              int filters, uint8_t **buf, size_t *len)
+{
     *buf = NULL;
     *len = 0;
     if (!img || !img->px)
@@ -544,7 +553,7 @@ int synth_encode_png(const synth_image *img, int color_type, int bit_depth, int 
         png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, png_quiet_error, png_quiet_warning);
     if (e.png)
         e.info = png_create_info_struct(e.png);
-    int r = e.png && e.info ? png_run(&e, img, color_type, bit_depth, interlace) : -1;
+    int r = e.png && e.info ? png_run(&e, img, color_type, bit_depth, interlace, filters) : -1;
     png_destroy_write_struct(e.png ? &e.png : NULL, e.info ? &e.info : NULL);
     free(e.rows);
     free(e.rowp);

@@ -61,5 +61,8 @@ int synth_encode_jpeg_many_scans(const synth_image *img, int quality, int refine
  */
 int synth_encode_png(const synth_image *img, int color_type, int bit_depth, int interlace,
                      uint8_t **buf, size_t *len);
+/* As synth_encode_png with libpng's filter mask (PNG_FILTER_SUB ...; 0: libpng's default). */
+int synth_encode_png_filtered(const synth_image *img, int color_type, int bit_depth, int interlace,
+                              int filters, uint8_t **buf, size_t *len);
 
 #endif
