@@ -60,13 +60,13 @@ static addr_class classify_v4(const uint8_t *a)
         return ADDR_MULTICAST;
     if (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255)
         return ADDR_BROADCAST;
-    if (a[0] >= 240 ||                    /* 240/4, future use */
-        v4_in(a, 192, 0, 0, 0, 24) ||     /* IETF protocol assignments */
-        v4_in(a, 192, 0, 2, 0, 24) ||     /* TEST-NET-1 */
-        v4_in(a, 192, 88, 99, 0, 24) ||   /* 6to4 relay anycast (deprecated) */
-        v4_in(a, 198, 18, 0, 0, 15) ||    /* benchmarking */
-        v4_in(a, 198, 51, 100, 0, 24) ||  /* TEST-NET-2 */
-        v4_in(a, 203, 0, 113, 0, 24))     /* TEST-NET-3 */
+    if (a[0] >= 240 ||                   /* 240/4, future use */
+        v4_in(a, 192, 0, 0, 0, 24) ||    /* IETF protocol assignments */
+        v4_in(a, 192, 0, 2, 0, 24) ||    /* TEST-NET-1 */
+        v4_in(a, 192, 88, 99, 0, 24) ||  /* 6to4 relay anycast (deprecated) */
+        v4_in(a, 198, 18, 0, 0, 15) ||   /* benchmarking */
+        v4_in(a, 198, 51, 100, 0, 24) || /* TEST-NET-2 */
+        v4_in(a, 203, 0, 113, 0, 24))    /* TEST-NET-3 */
         return ADDR_RESERVED;
     return ADDR_PUBLIC;
 }
@@ -281,8 +281,7 @@ int addr_guard_allows(const addr_guard *g, const addr_ip *ip, addr_class *cls)
     for (size_t i = 0; i < g->nnets; i++)
         if (addr_net_contains(&g->nets[i], ip))
             return 1;
-    return g->allow_private && c != ADDR_UNSPECIFIED && c != ADDR_MULTICAST &&
-           c != ADDR_BROADCAST;
+    return g->allow_private && c != ADDR_UNSPECIFIED && c != ADDR_MULTICAST && c != ADDR_BROADCAST;
 }
 
 void addr_format(const addr_ip *ip, char *out, size_t cap)

@@ -245,8 +245,7 @@ static void provenance(FILE *out, const fetch_result *f)
     }
 }
 
-void evidence_write(FILE *out, const lm_matcher *m, const evidence_lists *lists,
-                    const url_item *it)
+void evidence_write(FILE *out, const lm_matcher *m, const evidence_lists *lists, const url_item *it)
 {
     static const char *const kinds[] = {"url", "page", "media"};
     const fetch_result *f = &it->f;

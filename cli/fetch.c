@@ -288,7 +288,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-static void utc_now(char *out, size_t size)
+void fetch_utc_now(char *out, size_t size)
 {
     struct timespec ts;
     struct tm tm;
@@ -341,7 +341,7 @@ static const char *error_code(CURLcode rc, const fetch_result *r)
 static CURL *start(const fetch_config *cfg, transfer *t)
 {
     fetch_result *r = t->r;
-    utc_now(r->time_utc, sizeof r->time_utc);
+    fetch_utc_now(r->time_utc, sizeof r->time_utc);
     r->seconds = mono_now();
     t->limit = cfg->max_bytes ? cfg->max_bytes : 256u << 20;
     t->guard = cfg->guard ? cfg->guard : &default_guard;
@@ -420,16 +420,21 @@ static void finish(CURL *e, transfer *t, CURLcode rc)
     s = NULL;
     if (curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s &&
         (r->nhops == 0 || !r->hops[r->nhops - 1].url || strcmp(r->hops[r->nhops - 1].url, s))) {
-        t->cur_status = 0;
+        t->cur_status = rc == CURLE_HTTP_RETURNED_ERROR ? r->status : 0;
+        size_t before = r->nhops;
         add_hop(t);
-        if (r->nhops && !r->hops[r->nhops - 1].ip[0] && r->naddrs)
-            snprintf(r->hops[r->nhops - 1].ip, sizeof r->hops[0].ip, "%s",
-                     r->addrs[r->naddrs - 1].ip);
+        if (r->nhops > before && r->naddrs && rc != CURLE_HTTP_RETURNED_ERROR) {
+            /* Not answered: the connection libcurl reports is an earlier hop's; the hop's
+             * address is the last one tried. */
+            fetch_hop *h = &r->hops[r->nhops - 1];
+            snprintf(h->ip, sizeof h->ip, "%s", r->addrs[r->naddrs - 1].ip);
+            h->port = r->addrs[r->naddrs - 1].port;
+            memset(&h->tls, 0, sizeof h->tls);
+        }
     }
     if (r->nhops)
         r->tls = r->hops[r->nhops - 1].tls;
-    if (r->refused_ip[0] && rc != CURLE_OK &&
-        (t->refused_prereq || rc == CURLE_COULDNT_CONNECT)) {
+    if (r->refused_ip[0] && rc != CURLE_OK && (t->refused_prereq || rc == CURLE_COULDNT_CONNECT)) {
         r->error_code = "address_not_allowed";
         snprintf(r->error, sizeof r->error,
                  "address %s (%s) not allowed: pmatch fetches from public addresses only "

@@ -20,9 +20,9 @@ typedef struct fetch_config {
     long max_redirects;
     const char *protocols; /* allowed schemes, e.g. "http,https" (also on redirects) */
     const char *user_agent;
-    const char *proxy;  /* NULL: libcurl's environment variables (http_proxy, ...) */
-    const char *cacert; /* NULL: the system's CA store */
-    int connections;    /* transfers at once */
+    const char *proxy;       /* NULL: libcurl's environment variables (http_proxy, ...) */
+    const char *cacert;      /* NULL: the system's CA store */
+    int connections;         /* transfers at once */
     const addr_guard *guard; /* NULL: public addresses only (see addr_guard.h) */
 } fetch_config;
 
@@ -68,9 +68,9 @@ typedef struct fetch_result {
     uint8_t *data;     /* the body (malloc'ed, never on disk); freed by fetch_run
                           after the callback unless the callback took it */
     size_t len;
-    const char *error_code; /* NULL on success, else a short static code (see fetch.c) */
-    char error[256];        /* detail for error_code */
-    int too_large;          /* private: the write callback hit max_bytes */
+    const char *error_code;    /* NULL on success, else a short static code (see fetch.c) */
+    char error[256];           /* detail for error_code */
+    int too_large;             /* private: the write callback hit max_bytes */
     char content_encoding[32]; /* the final response's Content-Encoding ("" if none) */
     fetch_hop *hops;           /* requests made, in order (malloc'ed) */
     size_t nhops;
@@ -92,6 +92,9 @@ int fetch_run(const fetch_config *cfg, fetch_result *const *items, size_t n, fet
               void *ctx);
 
 void fetch_result_clear(fetch_result *r);
+
+/* The current time as ISO 8601 UTC with milliseconds (as fetch_result.time_utc). */
+void fetch_utc_now(char *out, size_t size);
 
 /* libcurl's process-wide initialisation, done once (call before threads start). */
 int fetch_global_init(void);

@@ -115,8 +115,7 @@ int scan_urls_option(scan_url_config *cfg, int opt, const char *arg)
     case SCAN_URL_OPT_ALLOW_NET: {
         int rc = addr_guard_allow_net(&cfg->guard, arg);
         if (rc == -2)
-            fprintf(stderr, "pmatch scan: --allow-net: at most %d networks\n",
-                    ADDR_GUARD_MAX_NETS);
+            fprintf(stderr, "pmatch scan: --allow-net: at most %d networks\n", ADDR_GUARD_MAX_NETS);
         else if (rc != 0)
             fprintf(stderr,
                     "pmatch scan: --allow-net %s: not a network (A.B.C.D/N or IPV6/N, no bits "
@@ -322,9 +321,8 @@ static void print_text_as(run *r, const url_item *it, const char *indent, const 
                !strcmp(v, "match")   ? "MATCH    "
                : !strcmp(v, "error") ? "ERROR    "
                                      : "no match ",
-               url, it->media.count,
-               it->media_truncated ? " (more not fetched: --max-media)" : "", it->media_matched,
-               it->media_failed);
+               url, it->media.count, it->media_truncated ? " (more not fetched: --max-media)" : "",
+               it->media_matched, it->media_failed);
         if (it->check.verdict == LM_VERDICT_MATCH)
             printf(" the page's own bytes matched entry %" PRIu64, it->check.matches[0].entry_id);
         putchar('\n');
@@ -363,6 +361,35 @@ static void clear_item(url_item *it)
     fetch_result_clear(&it->f);
 }
 
+/* A data: medium of a page: decoded here (no network), bounded like a body, then checked
+ * like a fetched medium. */
+static void data_medium(run *r, url_item *mi)
+{
+    fetch_result *f = &mi->f;
+    fetch_utc_now(f->time_utc, sizeof f->time_utc);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    uint64_t max = r->cfg->fetch.max_bytes ? r->cfg->fetch.max_bytes : 256u << 20;
+    int rc =
+        html_data_url_decode(f->url, max, &data, &len, f->content_type, sizeof f->content_type);
+    if (rc == -2) {
+        f->error_code = "too_large";
+        snprintf(f->error, sizeof f->error, "data: URL larger than the %llu-byte limit",
+                 (unsigned long long)max);
+    } else if (rc == -3) {
+        f->error_code = "no_memory";
+        snprintf(f->error, sizeof f->error, "out of memory");
+    } else if (rc != 0) {
+        f->error_code = "bad_data_url";
+        snprintf(f->error, sizeof f->error, "malformed data: URL (bad base64 or escape)");
+    }
+    f->data = data;
+    f->len = len;
+    on_done(r, f);
+    free(f->data); /* unless on_done took it */
+    f->data = NULL;
+}
+
 /* Fetch and check one batch of URLs, then their pages' media; report in input order. */
 static int run_batch(run *r, url_item *items, size_t n)
 {
@@ -394,7 +421,10 @@ static int run_batch(run *r, url_item *items, size_t n)
             mi->kind = URL_ITEM_MEDIA;
             mi->f.url = page->media.urls[j];
             mi->page_url = page->f.url;
-            media[k++] = &mi->f;
+            if (html_is_data_url(mi->f.url))
+                data_medium(r, mi);
+            else
+                media[k++] = &mi->f;
         }
     }
     fetch_run(&r->cfg->fetch, media, k, on_done, r);

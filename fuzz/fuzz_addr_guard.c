@@ -27,8 +27,8 @@ static void check_ip(const addr_guard *g, const addr_ip *ip)
         int listed = 0;
         for (size_t i = 0; i < g->nnets; i++)
             listed |= addr_net_contains(&g->nets[i], ip);
-        int priv = g->allow_private && c != ADDR_UNSPECIFIED && c != ADDR_MULTICAST &&
-                   c != ADDR_BROADCAST;
+        int priv =
+            g->allow_private && c != ADDR_UNSPECIFIED && c != ADDR_MULTICAST && c != ADDR_BROADCAST;
         if (!listed && !priv)
             abort();
     }

@@ -110,7 +110,7 @@ int main(void)
     CLASS("2002:7f00:1::1", "loopback"); /* 6to4 of 127.0.0.1 */
     CLASS("2002:c0a8:101::1", "private");
     CLASS("2002:808:808::1", "public");
-    CLASS("2001:0:7f00:1::1", "loopback"); /* Teredo, server 127.0.0.1 */
+    CLASS("2001:0:7f00:1::1", "loopback");         /* Teredo, server 127.0.0.1 */
     CLASS("2001:0:808:808::f5ff:fffe", "private"); /* Teredo, client ~f5ff:fffe = 10.0.0.1 */
     CLASS("2001:0:808:808::f7f7:f7f7", "public");
 
@@ -176,10 +176,22 @@ int main(void)
     addr_guard_init(&g);
     CHECK_EQ_INT(allows(&g, "8.8.8.8"), 1);
     CHECK_EQ_INT(allows(&g, "2606:4700::1111"), 1);
-    static const char *const refused[] = {
-        "127.0.0.1", "2130706433", "0x7f.1", "::ffff:127.0.0.1", "::1", "10.0.0.1",
-        "169.254.169.254", "100.64.0.1", "fd00::1", "fe80::1", "0.0.0.0", "::",
-        "224.0.0.1", "255.255.255.255", "64:ff9b::127.0.0.1", "2002:7f00:1::1"};
+    static const char *const refused[] = {"127.0.0.1",
+                                          "2130706433",
+                                          "0x7f.1",
+                                          "::ffff:127.0.0.1",
+                                          "::1",
+                                          "10.0.0.1",
+                                          "169.254.169.254",
+                                          "100.64.0.1",
+                                          "fd00::1",
+                                          "fe80::1",
+                                          "0.0.0.0",
+                                          "::",
+                                          "224.0.0.1",
+                                          "255.255.255.255",
+                                          "64:ff9b::127.0.0.1",
+                                          "2002:7f00:1::1"};
     for (size_t i = 0; i < sizeof refused / sizeof refused[0]; i++)
         if (allows(&g, refused[i]) != 0) {
             fprintf(stderr, "default guard allows %s\n", refused[i]);
