@@ -622,6 +622,9 @@ t.check([(h["url"], h["http_status"], h["server_ip"], h["server_port"]) for h in
             (f"{H}/img/{K0}", 200, "127.0.0.1", PORT)], f"redirect chain: {r['redirect_chain']}")
 t.check(r["addresses_tried"] == [{"address": "127.0.0.1", "port": PORT, "allowed": True,
                                   "class": "loopback"}], f"addresses: {r}")
+rows = records(f"http://bob@127.0.0.1:{PORT}/img/{K0}?who=a@b", rc=1)  # '@' after the host stays
+t.check(rows[0]["requested_url"] == f"{H}/img/{K0}?who=a@b" and rows[0]["verdict"] == "match",
+        f"user only, '@' in the query: {rows}")
 code, out, err = pmatch("--quiet", f"http://alice:s3cr3t@127.0.0.1:{PORT}/img/{K0}", rc=1)
 t.check("s3cr3t" not in out and out.startswith(f"MATCH     {H}/img/{K0} :"), f"text: {out}")
 code, sout, serr = t.run("db", "stats", "--db", db, check_rc=0)
