@@ -15,6 +15,7 @@ int cmd_db(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_match(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
+int cmd_serve(int argc, char **argv); /* server/serve_main.c (-Dserve) */
 
 /*
  * The hash-list path: --db PATH if given, else $PMATCH_DB, else

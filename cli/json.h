@@ -4,6 +4,9 @@
 
 #include <stdio.h>
 
+/* The symbol is pmatch_json_string: jansson (linked for pmatch serve) exports json_string. */
+#define json_string pmatch_json_string
+
 /* Write s as a quoted JSON string; control characters and invalid UTF-8 are escaped. */
 void json_string(FILE *out, const char *s);
 

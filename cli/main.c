@@ -16,6 +16,9 @@ static const struct {
     {"match", cmd_match, "match hashes given as text against the hash list"},
     {"db", cmd_db, "create, import into, export and check the hash list"},
     {"merge", cmd_merge, "combine the outputs of 'pmatch scan --shard K/N --json'"},
+#ifdef PMATCH_HAVE_SERVE
+    {"serve", cmd_serve, "the HTTP matching service (uploads, hash lookups, HMA routes)"},
+#endif
 };
 
 static void usage(FILE *out)

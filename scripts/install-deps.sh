@@ -12,10 +12,11 @@ PACKAGES="
   libopenmpi-dev openmpi-bin
   libcurl4-openssl-dev libssl-dev libxml2-dev openssl
   python3
+  libmicrohttpd-dev libjansson-dev curl python3-pytest python3-setuptools python3-wheel
 "
 # Optional extras (fuzzing with clang/libFuzzer, FAISS for bench/search): LM_INSTALL_EXTRAS=1.
 if [ "${LM_INSTALL_EXTRAS:-0}" = 1 ]; then
-  PACKAGES="$PACKAGES clang libclang-rt-14-dev libfaiss-dev valgrind"
+  PACKAGES="$PACKAGES clang libclang-rt-14-dev libfaiss-dev valgrind wrk"
 fi
 
 missing=""

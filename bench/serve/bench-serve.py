@@ -1,0 +1,229 @@
+#!/usr/bin/env python3
+"""Bounded load test of pmatch serve on loopback with wrk (Debian package wrk).
+
+    python3 bench/serve/bench-serve.py BUILD_DIR [ENTRIES] [SECONDS]
+
+Makes a list of ENTRIES random PDQ hashes (default 1,000,000) plus 40 hashes of generated
+1024x768 JPEGs, then for 1 and 2 workers runs wrk for SECONDS (default 10) on
+  - hash lookups: GET /v1/lookup?pdq=H (half hashes on the list, half random),
+  - uploads: POST /v1/check with one of 40 1024x768 JPEGs (half of them on the list),
+each with a list refresh (an import of 1,000 hashes and SIGHUP) in the middle, and reports
+requests/s, p50/p99/p99.9 latency and non-2xx responses. Then ten refreshes (each after an
+import of 1,000 hashes) with light traffic and the server's RSS after each. Everything on
+127.0.0.1; bounded in count and time; temporary files removed."""
+import os
+import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+LOOKUP_LUA = r'''
+local hashes = {}
+for line in io.lines(os.getenv("BENCH_HASHES")) do hashes[#hashes + 1] = line end
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/v1/lookup?pdq=" .. hashes[(n * 7919) % #hashes + 1])
+end
+done = function(s, lat, req)
+  io.write(string.format("RESULT requests=%d duration_us=%d status_errors=%d socket_errors=%d p50=%d p99=%d p999=%d\n",
+    s.requests, s.duration, s.errors.status, s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout,
+    lat:percentile(50), lat:percentile(99), lat:percentile(99.9)))
+end
+'''
+
+UPLOAD_LUA = r'''
+local bodies = {}
+for path in io.lines(os.getenv("BENCH_IMAGES")) do
+  local f = io.open(path, "rb"); bodies[#bodies + 1] = f:read("*a"); f:close()
+end
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("POST", "/v1/check", {["Content-Type"] = "image/jpeg"}, bodies[n % #bodies + 1])
+end
+done = function(s, lat, req)
+  io.write(string.format("RESULT requests=%d duration_us=%d status_errors=%d socket_errors=%d p50=%d p99=%d p999=%d\n",
+    s.requests, s.duration, s.errors.status, s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout,
+    lat:percentile(50), lat:percentile(99), lat:percentile(99.9)))
+end
+'''
+
+
+def rss_kb(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def main():
+    build = sys.argv[1] if len(sys.argv) > 1 else "build"
+    entries = int(sys.argv[2]) if len(sys.argv) > 2 else 1_000_000
+    seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 10
+    pmatch = os.path.join(build, "cli", "pmatch")
+    make_images = os.path.join(build, "tests", "tools", "lm-make-images")
+    if not shutil.which("wrk"):
+        sys.exit("wrk not installed (apt-get install wrk, or LM_INSTALL_EXTRAS=1 scripts/install-deps.sh)")
+    tmp = tempfile.mkdtemp(prefix="lm-bench-serve-")
+    rng = random.Random(18)
+    try:
+        run(tmp, pmatch, make_images, entries, seconds, rng)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def import_hashes(pmatch, db, tmp, name, hashes):
+    path = os.path.join(tmp, name + ".txt")
+    with open(path, "w") as f:
+        f.write("\n".join(hashes) + "\n")
+    t0 = time.time()
+    subprocess.run([pmatch, "db", "import", "--db", db, "--list", name, "--format", "hex", path],
+                   check=True, capture_output=True)
+    os.unlink(path)
+    return time.time() - t0
+
+
+def run(tmp, pmatch, make_images, entries, seconds, rng):
+    db = os.path.join(tmp, "db")
+    subprocess.run([pmatch, "db", "init", "--db", db], check=True, capture_output=True)
+    t = import_hashes(pmatch, db, tmp, "random", [f"{rng.getrandbits(256):064x}" for _ in range(entries)])
+    print(f"list: {entries} random PDQ hashes imported in {t:.1f} s")
+    imgdir = os.path.join(tmp, "img")
+    subprocess.run([make_images, imgdir, "40", "--size=1024x768", "--seed=18"], check=True, capture_output=True)
+    images = sorted(os.path.join(imgdir, f) for f in os.listdir(imgdir))
+    lines = subprocess.run([pmatch, "hash", *images[:20]], check=True, capture_output=True,
+                           text=True).stdout.splitlines()
+    known = [l.split(",")[0] for l in lines]
+    hp = os.path.join(tmp, "known.pdq")
+    open(hp, "w").write("\n".join(lines) + "\n")
+    subprocess.run([pmatch, "db", "import", "--db", db, "--list", "known", hp], check=True, capture_output=True)
+    hashes = os.path.join(tmp, "hashes.txt")
+    on_list = known + [f"{rng.getrandbits(256):064x}" for _ in range(10)]
+    with open(hashes, "w") as f:
+        for i in range(1000):
+            f.write((on_list[i % len(on_list)] if i % 2 == 0 else f"{rng.getrandbits(256):064x}") + "\n")
+    imglist = os.path.join(tmp, "images.txt")
+    open(imglist, "w").write("\n".join(images) + "\n")
+    open(os.path.join(tmp, "lookup.lua"), "w").write(LOOKUP_LUA)
+    open(os.path.join(tmp, "upload.lua"), "w").write(UPLOAD_LUA)
+    env = dict(os.environ, BENCH_HASHES=hashes, BENCH_IMAGES=imglist)
+    size = sum(os.path.getsize(p) for p in images) / len(images)
+    print(f"uploads: 40 generated 1024x768 JPEGs, mean {size / 1024:.0f} KiB, 20 on the list")
+    print(f"wrk: {seconds} s per run, 2 threads, 8 connections; a refresh (1,000-hash import + SIGHUP) "
+          f"at {seconds // 2} s")
+    print(f"{'workers':>7} {'kind':>7} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'p99.9 ms':>9} "
+          f"{'non-2xx':>8} {'sock err':>8} {'refresh s':>9}")
+    gen = 0
+    for workers in (1, 2):
+        for kind in ("lookup", "upload"):
+            gen += 1
+            srv = start(pmatch, db, tmp, workers)
+            try:
+                warm(srv)
+                refresh_at = seconds / 2
+                result = {}
+
+                def refresher():
+                    time.sleep(refresh_at)
+                    import_hashes(pmatch, db, tmp, f"live{gen}",
+                                  [f"{rng.getrandbits(256):064x}" for _ in range(1000)])
+                    srv["proc"].send_signal(signal.SIGHUP)
+                th = threading.Thread(target=refresher)
+                th.start()
+                p = subprocess.run(["wrk", "-t2", "-c8", f"-d{seconds}s", "--timeout", "10s",
+                                    "-s", os.path.join(tmp, kind + ".lua"), srv["url"]],
+                                   capture_output=True, text=True, env=env)
+                th.join()
+                m = re.search(r"RESULT (.*)", p.stdout)
+                if not m:
+                    print(p.stdout, p.stderr)
+                    continue
+                r = dict(kv.split("=") for kv in m.group(1).split())
+                rs = int(r["requests"]) / (int(r["duration_us"]) / 1e6)
+                non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", p.stdout)
+                refresh_s = wait_refresh(srv, 1)
+                print(f"{workers:>7} {kind:>7} {rs:>9.0f} {int(r['p50']) / 1000:>8.2f} {int(r['p99']) / 1000:>8.2f} "
+                      f"{int(r['p999']) / 1000:>9.2f} {non2xx.group(1) if non2xx else 0:>8} "
+                      f"{r['socket_errors']:>8} {refresh_s:>9}")
+            finally:
+                stop(srv)
+    # ten refreshes under light traffic: RSS after each
+    srv = start(pmatch, db, tmp, 2)
+    try:
+        warm(srv)
+        stop_traffic = threading.Event()
+        failures = [0, 0]
+
+        def traffic():
+            while not stop_traffic.is_set():
+                try:
+                    with urllib.request.urlopen(srv["url"] + "/v1/lookup?pdq=" + known[0], timeout=30) as r:
+                        r.read()
+                    failures[1] += 1
+                except Exception:
+                    failures[0] += 1
+        th = threading.Thread(target=traffic)
+        th.start()
+        rss = [rss_kb(srv["proc"].pid)]
+        for i in range(10):
+            import_hashes(pmatch, db, tmp, f"rss{i}", [f"{rng.getrandbits(256):064x}" for _ in range(1000)])
+            srv["proc"].send_signal(signal.SIGHUP)
+            wait_refresh(srv, i + 1)
+            rss.append(rss_kb(srv["proc"].pid))
+        stop_traffic.set()
+        th.join()
+        print("RSS (MB) at start and after each of 10 refreshes: " +
+              " ".join(f"{x / 1024:.0f}" for x in rss))
+        print(f"requests during the 10 refreshes: {failures[1]} ok, {failures[0]} failed")
+    finally:
+        stop(srv)
+
+
+def start(pmatch, db, tmp, workers):
+    pf = os.path.join(tmp, "port")
+    if os.path.exists(pf):
+        os.unlink(pf)
+    log = open(os.path.join(tmp, "serve.log"), "w")
+    proc = subprocess.Popen([pmatch, "serve", "--db", db, "--port", "0", "--port-file", pf,
+                             "--workers", str(workers), "--refresh-seconds", "0",
+                             "--max-concurrent", "64"], stderr=log)
+    while not os.path.exists(pf):
+        if proc.poll() is not None:
+            sys.exit("server failed: " + open(log.name).read())
+        time.sleep(0.1)
+    return {"proc": proc, "log": log, "url": f"http://127.0.0.1:{int(open(pf).read())}"}
+
+
+def warm(srv):
+    for _ in range(20):
+        urllib.request.urlopen(srv["url"] + "/healthz").read()
+
+
+def wait_refresh(srv, n, timeout=300):
+    """Seconds the n-th refresh took (from the server's log), waiting for it."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        srv["log"].flush()
+        found = [l for l in open(srv["log"].name) if '"event":"refresh"' in l]
+        if len(found) >= n:
+            m = re.search(r'"seconds":([0-9.e-]+)', found[n - 1])
+            return f"{float(m.group(1)):.2f}" if m else "?"
+        time.sleep(0.2)
+    return "timeout"
+
+
+def stop(srv):
+    srv["proc"].send_signal(signal.SIGTERM)
+    srv["proc"].wait(timeout=120)
+    srv["log"].close()
+
+
+if __name__ == "__main__":
+    main()

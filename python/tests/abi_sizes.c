@@ -1,0 +1,14 @@
+/* Prints the sizes of libmatch's public structs as JSON, for the Python binding's layout test. */
+#include <stdio.h>
+
+#include "libmatch.h"
+
+int main(void)
+{
+    printf("{\"lm_pdq_hash\": %zu, \"lm_image_hash\": %zu, \"lm_match\": %zu, "
+           "\"lm_check_result\": %zu, \"lm_check_options\": %zu, \"lm_entry_info\": %zu, "
+           "\"lm_list_add_options\": %zu}\n",
+           sizeof(lm_pdq_hash), sizeof(lm_image_hash), sizeof(lm_match), sizeof(lm_check_result),
+           sizeof(lm_check_options), sizeof(lm_entry_info), sizeof(lm_list_add_options));
+    return 0;
+}
