@@ -9,7 +9,6 @@
 #include "commands.h"
 #include "db_add_media.h"
 #include "db_manage.h"
-#include "hashdb.h"
 #include "libmatch.h"
 
 #define MAX_PRINTED_LINES 1000
@@ -86,36 +85,22 @@ typedef struct db_args {
     int64_t quality, entry;
 } db_args;
 
-static int fail(const char *what, lm_status st, const char *detail)
+/* The error line, with the list's detail and what to run about it. */
+static int fail(const char *what, lm_status st, const lm_db *db)
 {
-    fprintf(stderr, "pmatch db: %s: %s%s%s\n", what, lm_strerror(st), detail && *detail ? ": " : "",
-            detail ? detail : "");
+    db_print_error("pmatch db", what, st, db);
     return PMATCH_EXIT_ERROR;
 }
 
-static int open_db(const db_args *a, unsigned flags, lm_hashdb **db)
+static int open_db(const db_args *a, unsigned flags, lm_db **db)
 {
-    char *path = pmatch_default_db_path(a->db_flag);
-    if (!path) {
-        fprintf(stderr, "pmatch db: no database path: use --db PATH or set PMATCH_DB\n");
-        return -1;
-    }
-    char err[256] = "";
-    /* The CLI may be pointed at any file: check every page before LMDB reads it. */
-    lm_status st = lm_hashdb_open(path, flags | LM_DB_CHECK, db, err, sizeof err);
-    if (st) {
-        fprintf(stderr, "pmatch db: %s: %s%s%s\n", path, lm_strerror(st), *err ? ": " : "", err);
-        free(path);
-        return -1;
-    }
-    free(path);
-    return 0;
+    return db_open_cli(a->db_flag, flags, db);
 }
 
 static int parse_type(const char *s, lm_hash_type *t)
 {
     *t = 0;
-    if (s && lm_db_hash_type_parse(s, t) != LM_OK) {
+    if (s && lm_hash_type_parse(s, t) != LM_OK) {
         fprintf(stderr, "pmatch db: unknown hash type '%s' (pdq, md5, sha1, sha256)\n", s);
         return -1;
     }
@@ -142,13 +127,15 @@ static int do_init(const db_args *a)
         fprintf(stderr, "pmatch db: no database path: use --db PATH or set PMATCH_DB\n");
         return PMATCH_EXIT_ERROR;
     }
-    char err[256] = "";
-    lm_status st = lm_hashdb_init(path, err, sizeof err);
+    lm_db *db;
+    lm_status st = lm_db_open(path, LM_DB_CREATE | LM_DB_EXCLUSIVE, &db);
     if (st) {
-        fail(path, st, err);
+        fail(path, st, db);
+        lm_db_close(db);
         free(path);
         return PMATCH_EXIT_ERROR;
     }
+    lm_db_close(db);
     printf("created %s\n", path);
     free(path);
     return PMATCH_EXIT_OK;
@@ -192,15 +179,15 @@ static int do_import(const db_args *a, const char *file)
     o.label = a->label;
     o.reference = a->reference;
     o.name = is_stdin ? NULL : file;
-    lm_hashdb *db;
+    lm_db *db;
     if (open_db(a, LM_DB_WRITE, &db))
         return PMATCH_EXIT_ERROR;
-    lm_db_import_result r;
-    lm_status st = is_stdin ? lm_hashdb_import_file(db, stdin, &o, &r)
-                            : lm_hashdb_import_path(db, file, &o, &r);
+    lm_db_import_result r = {.struct_size = sizeof r};
+    lm_status st =
+        is_stdin ? lm_db_import_stream(db, stdin, &o, &r) : lm_db_import_path(db, file, &o, &r);
     if (st) {
-        fail(rep.name, st, lm_hashdb_last_error(db));
-        lm_hashdb_close(db);
+        fail(rep.name, st, db);
+        lm_db_close(db);
         return PMATCH_EXIT_ERROR;
     }
     printf("imported %llu entries into list '%s' from %s (%s): %llu duplicates, %llu bad lines "
@@ -210,7 +197,7 @@ static int do_import(const db_args *a, const char *file)
            lm_db_format_name(r.format), (unsigned long long)r.duplicates, (unsigned long long)r.bad,
            (unsigned long long)r.removed, (unsigned long long)r.updated,
            (unsigned long long)r.not_found, (unsigned long long)r.skipped);
-    lm_hashdb_close(db);
+    lm_db_close(db);
     return PMATCH_EXIT_OK;
 }
 
@@ -222,61 +209,55 @@ static int do_export(const db_args *a)
         return PMATCH_EXIT_ERROR;
     o.list = a->list;
     o.entry = (uint64_t)a->entry;
-    lm_hashdb *db;
+    lm_db *db;
     if (open_db(a, LM_DB_READONLY, &db))
         return PMATCH_EXIT_ERROR;
     FILE *out = stdout;
     if (a->output && strcmp(a->output, "-") != 0 && !(out = fopen(a->output, "w"))) {
         perror(a->output);
-        lm_hashdb_close(db);
+        lm_db_close(db);
         return PMATCH_EXIT_ERROR;
     }
     uint64_t n;
-    lm_status st = lm_hashdb_export(db, out, &o, &n);
+    lm_status st = lm_db_export(db, out, &o, &n);
     if (out != stdout && fclose(out) != 0 && st == LM_OK)
         st = LM_E_IO;
-    int rc = st ? fail("export", st, lm_hashdb_last_error(db)) : PMATCH_EXIT_OK;
-    lm_hashdb_close(db);
+    int rc = st ? fail("export", st, db) : PMATCH_EXIT_OK;
+    lm_db_close(db);
     return rc;
 }
 
-static int parse_hash_arg(const char *hex, const char *type_name, lm_hash_type *type, uint8_t *hash,
-                          size_t *len)
+/* A hash argument the list rejected as text: "pmatch db: 'HEX': why". */
+static int fail_hash(const char *what, const char *hex, lm_status st, const lm_db *db)
 {
-    lm_hash_type forced;
-    char why[160];
-    if (parse_type(type_name, &forced))
-        return -1;
-    if (lm_db_hash_parse(hex, strlen(hex), forced, type, hash, len, why, sizeof why) != LM_OK) {
-        fprintf(stderr, "pmatch db: '%s': %s\n", hex, why);
-        return -1;
-    }
-    return 0;
+    if (st != LM_E_PARSE)
+        return fail(what, st, db);
+    fprintf(stderr, "pmatch db: '%s': %s\n", hex, lm_db_last_error(db));
+    return PMATCH_EXIT_ERROR;
 }
 
 static int do_add_one(const db_args *a, const char *hex)
 {
-    uint8_t hash[LM_DB_MAX_HASH_BYTES];
-    size_t len;
-    lm_db_new_entry e = {0};
-    if (parse_hash_arg(hex, a->type, &e.type, hash, &len))
+    lm_hash_type type;
+    if (parse_type(a->type, &type))
         return PMATCH_EXIT_ERROR;
-    e.hash = hash;
-    e.quality = a->quality_set ? (int)a->quality : -1;
-    e.label = a->label;
-    e.reference = a->reference;
-    e.list = a->list;
-    lm_hashdb *db;
+    lm_list_add_options o;
+    lm_list_add_options_init(&o);
+    o.list = a->list;
+    o.label = a->label;
+    o.reference = a->reference;
+    lm_db *db;
     if (open_db(a, LM_DB_WRITE, &db))
         return PMATCH_EXIT_ERROR;
     uint64_t id = 0;
-    lm_status st = lm_hashdb_add(db, &e, &id);
+    lm_status st =
+        lm_db_add_hash(db, hex, strlen(hex), type, a->quality_set ? (int)a->quality : -1, &o, &id);
     int rc = PMATCH_EXIT_OK;
     if (st)
-        rc = fail("add", st, lm_hashdb_last_error(db));
+        rc = fail_hash("add", hex, st, db);
     else
         printf("added entry %llu\n", (unsigned long long)id);
-    lm_hashdb_close(db);
+    lm_db_close(db);
     return rc;
 }
 
@@ -287,11 +268,11 @@ static int do_add(const db_args *a, char **args, int n)
     for (int i = 0; i < n; i++) {
         int r;
         if (db_arg_is_file(args[i])) {
-            lm_hashdb *db;
+            lm_db *db;
             if (open_db(a, LM_DB_WRITE, &db))
                 return PMATCH_EXIT_ERROR;
             r = db_add_media(db, args[i], a->list, a->label, a->reference);
-            lm_hashdb_close(db);
+            lm_db_close(db);
         } else {
             r = do_add_one(a, args[i]);
         }
@@ -303,17 +284,15 @@ static int do_add(const db_args *a, char **args, int n)
 
 static int do_remove(const db_args *a, const char *id_text)
 {
-    lm_hashdb *db;
+    lm_db *db;
     int64_t id = 0;
-    uint8_t hash[LM_DB_MAX_HASH_BYTES];
-    size_t len = 0;
     lm_hash_type type = 0;
     if (a->hash) {
         if (id_text) {
             fprintf(stderr, "pmatch db remove: give an ID or --hash, not both\n");
             return PMATCH_EXIT_ERROR;
         }
-        if (parse_hash_arg(a->hash, a->type, &type, hash, &len))
+        if (parse_type(a->type, &type))
             return PMATCH_EXIT_ERROR;
     } else if (!id_text || parse_int_arg("ID", id_text, 1, INT64_MAX, &id)) {
         if (!id_text)
@@ -323,14 +302,15 @@ static int do_remove(const db_args *a, const char *id_text)
     if (open_db(a, LM_DB_WRITE, &db))
         return PMATCH_EXIT_ERROR;
     size_t removed = 1;
-    lm_status st = a->hash ? lm_hashdb_remove_hash(db, type, hash, len, a->list, &removed)
-                           : lm_hashdb_remove(db, (uint64_t)id);
+    lm_status st = a->hash
+                       ? lm_db_remove_hash(db, a->hash, strlen(a->hash), type, a->list, &removed)
+                       : lm_db_remove(db, (uint64_t)id);
     int rc = PMATCH_EXIT_OK;
     if (st)
-        rc = fail("remove", st, lm_hashdb_last_error(db));
+        rc = a->hash ? fail_hash("remove", a->hash, st, db) : fail("remove", st, db);
     else
         printf("removed %zu entr%s\n", removed, removed == 1 ? "y" : "ies");
-    lm_hashdb_close(db);
+    lm_db_close(db);
     return rc;
 }
 
@@ -349,14 +329,15 @@ static int do_show(const db_args *a, const char *id_text)
     int64_t id;
     if (!id_text || parse_int_arg("ID", id_text, 1, INT64_MAX, &id))
         return PMATCH_EXIT_ERROR;
-    lm_hashdb *db;
+    lm_db *db;
     if (open_db(a, LM_DB_READONLY, &db))
         return PMATCH_EXIT_ERROR;
     lm_entry_info e;
-    lm_status st = lm_hashdb_get_entry(db, (uint64_t)id, &e);
+    size_t ncomp = 0;
+    lm_status st = lm_db_entry(db, (uint64_t)id, &e, &ncomp);
     int rc = PMATCH_EXIT_OK;
     if (st) {
-        rc = fail("show", st, lm_hashdb_last_error(db));
+        rc = fail("show", st, db);
     } else {
         printf("id %llu\ntype %s\nhash %s\nquality ", (unsigned long long)e.id,
                lm_hash_type_name(e.type), e.hash_hex);
@@ -367,24 +348,24 @@ static int do_show(const db_args *a, const char *id_text)
         printf("list %s\nlabel %s\nreference %s\n", e.list, e.label, e.reference);
         print_time("added ", e.added);
         printf("\n");
-        size_t ncomp = 0;
-        if (lm_hashdb_entry_companions(db, (uint64_t)id, NULL, 0, &ncomp) == LM_OK && ncomp)
+        if (ncomp)
             printf("companions %zu\n", ncomp); /* crop companions (added from an image) */
     }
-    lm_hashdb_close(db);
+    lm_db_close(db);
     return rc;
 }
 
 static int do_stats(const db_args *a)
 {
-    lm_hashdb *db;
+    lm_db *db;
     if (open_db(a, LM_DB_READONLY, &db))
         return PMATCH_EXIT_ERROR;
-    lm_db_stats s;
-    lm_status st = lm_hashdb_stats(db, &s);
+    lm_db_stats s = {.struct_size = sizeof s};
+    lm_status st = lm_db_get_stats(db, &s);
     if (st) {
-        fail("stats", st, lm_hashdb_last_error(db));
-        lm_hashdb_close(db);
+        lm_db_stats_free(&s);
+        fail("stats", st, db);
+        lm_db_close(db);
         return PMATCH_EXIT_ERROR;
     }
     printf("schema version %u, generation %llu, file %.1f MiB\n", s.schema_version,
@@ -422,7 +403,7 @@ static int do_stats(const db_args *a)
     printf(" 100:%llu unknown:%llu\n", (unsigned long long)s.quality_hist[10],
            (unsigned long long)s.quality_unknown);
     lm_db_stats_free(&s);
-    lm_hashdb_close(db);
+    lm_db_close(db);
     return PMATCH_EXIT_OK;
 }
 
@@ -434,24 +415,24 @@ static void on_problem(void *ctx, const char *problem)
 
 static int do_verify(const db_args *a)
 {
-    lm_hashdb *db;
+    lm_db *db;
     /* A file too damaged to open is a verify finding, reported like the others. */
     if (open_db(a, LM_DB_READONLY, &db)) {
         printf("problem: the database cannot be opened (reason above)\n");
         return PMATCH_EXIT_ERROR;
     }
     uint64_t problems = 0;
-    lm_status st = lm_hashdb_verify(db, on_problem, NULL, &problems);
+    lm_status st = lm_db_verify(db, on_problem, NULL, &problems);
     int rc = PMATCH_EXIT_OK;
     if (st)
-        rc = fail("verify", st, lm_hashdb_last_error(db));
+        rc = fail("verify", st, db);
     else if (problems) {
         printf("%llu problem(s) found\n", (unsigned long long)problems);
         rc = PMATCH_EXIT_ERROR;
     } else {
         printf("ok\n");
     }
-    lm_hashdb_close(db);
+    lm_db_close(db);
     return rc;
 }
 

@@ -12,7 +12,6 @@
 #include "args.h"
 #include "commands.h"
 #include "db_manage.h"
-#include "hashdb.h"
 #include "libmatch.h"
 
 int db_manage_command(const char *sub)
@@ -24,26 +23,10 @@ int db_manage_command(const char *sub)
     return 0;
 }
 
-static int open_db(const char *flag, unsigned flags, lm_hashdb **db)
+static int fail(lm_db *db, const char *what, lm_status st)
 {
-    char *path = pmatch_default_db_path(flag);
-    if (!path) {
-        fprintf(stderr, "pmatch db: no database path: use --db PATH or set PMATCH_DB\n");
-        return -1;
-    }
-    char err[256] = "";
-    lm_status st = lm_hashdb_open(path, flags | LM_DB_CHECK, db, err, sizeof err);
-    if (st)
-        fprintf(stderr, "pmatch db: %s: %s%s%s\n", path, lm_strerror(st), *err ? ": " : "", err);
-    free(path);
-    return st ? -1 : 0;
-}
-
-static int fail(lm_hashdb *db, const char *what, lm_status st)
-{
-    const char *d = db ? lm_hashdb_last_error(db) : "";
-    fprintf(stderr, "pmatch db: %s: %s%s%s\n", what, lm_strerror(st), *d ? ": " : "", d);
-    lm_hashdb_close(db);
+    db_print_error("pmatch db", what, st, db);
+    lm_db_close(db);
     return PMATCH_EXIT_ERROR;
 }
 
@@ -74,15 +57,15 @@ static const char header[] =
     "id    name                        entries  kind      state     distance  source "
     "version\n";
 
-static int do_lists(lm_hashdb *db, const char *only)
+static int do_lists(lm_db *db, const char *only)
 {
     size_t n = 0;
-    lm_status st = lm_hashdb_lists(db, NULL, 0, &n);
+    lm_status st = lm_db_lists(db, NULL, 0, &n);
     lm_db_list_info *l = st == LM_OK && n ? calloc(n, sizeof *l) : NULL;
     if (st == LM_OK && n && !l)
         st = LM_E_NOMEM;
     if (st == LM_OK && n)
-        st = lm_hashdb_lists(db, l, n, &n);
+        st = lm_db_lists(db, l, n, &n);
     if (st) {
         free(l);
         return fail(db, "lists", st);
@@ -92,7 +75,7 @@ static int do_lists(lm_hashdb *db, const char *only)
         if (only && strcmp(l[i].name, only) != 0)
             continue;
         lm_db_list_attrs a;
-        if ((st = lm_hashdb_get_list_attrs(db, l[i].id, &a)) != LM_OK) {
+        if ((st = lm_db_get_list_attrs(db, l[i].id, &a)) != LM_OK) {
             free(l);
             return fail(db, "lists", st);
         }
@@ -103,12 +86,12 @@ static int do_lists(lm_hashdb *db, const char *only)
     free(l);
     if (only && !shown) {
         fprintf(stderr, "pmatch db list: no list named '%s'\n", only);
-        lm_hashdb_close(db);
+        lm_db_close(db);
         return PMATCH_EXIT_ERROR;
     }
     if (!shown)
         printf("no lists\n");
-    lm_hashdb_close(db);
+    lm_db_close(db);
     return PMATCH_EXIT_OK;
 }
 
@@ -123,11 +106,11 @@ static uint32_t parse_day(const char *s)
     return t > 0 ? (uint32_t)(t / 86400) : 0;
 }
 
-static int do_hits(lm_hashdb *db, const lm_db_flood_opts *o, int flood_only, int64_t limit)
+static int do_hits(lm_db *db, const lm_db_flood_opts *o, int flood_only, int64_t limit)
 {
     lm_db_hit_row *rows;
     size_t n;
-    lm_status st = lm_hashdb_hit_report(db, o, &rows, &n);
+    lm_status st = lm_db_hit_report(db, o, &rows, &n);
     if (st)
         return fail(db, "hits", st);
     size_t flagged = 0, shown = 0;
@@ -151,8 +134,8 @@ static int do_hits(lm_hashdb *db, const lm_db_flood_opts *o, int flood_only, int
     printf("%zu entries with hits, %zu flooding (today >= %llu hits and >= %g x both the entry's "
            "median daily hits over %d days and its list's typical entry)\n",
            n, flagged, (unsigned long long)o->min_hits, o->factor, o->days);
-    free(rows);
-    lm_hashdb_close(db);
+    lm_db_hit_rows_free(rows);
+    lm_db_close(db);
     return flood_only && flagged ? PMATCH_EXIT_MATCH : PMATCH_EXIT_OK;
 }
 
@@ -172,12 +155,12 @@ static int parse_ids(char **v, int n, uint64_t **ids)
     return 0;
 }
 
-static int do_watch(lm_hashdb *db, int64_t interval, int64_t count)
+static int do_watch(lm_db *db, int64_t interval, int64_t count)
 {
     uint64_t last = 0;
     for (int64_t i = 0; count == 0 || i < count; i++) {
         uint64_t g;
-        lm_status st = lm_hashdb_generation(db, &g);
+        lm_status st = lm_db_generation(db, &g);
         if (st)
             return fail(db, "watch", st);
         if (i == 0 || g != last) {
@@ -190,7 +173,7 @@ static int do_watch(lm_hashdb *db, int64_t interval, int64_t count)
         if (count == 0 || i + 1 < count)
             sleep((unsigned)interval);
     }
-    lm_hashdb_close(db);
+    lm_db_close(db);
     return PMATCH_EXIT_OK;
 }
 
@@ -308,14 +291,14 @@ int cmd_db_manage(int argc, char **argv)
         return PMATCH_EXIT_ERROR;
     }
     int writes = is_ids || (is_list && which);
-    lm_hashdb *db;
-    if (open_db(db_flag, writes ? LM_DB_WRITE : LM_DB_READONLY, &db))
+    lm_db *db;
+    if (db_open_cli(db_flag, writes ? LM_DB_WRITE : LM_DB_READONLY, &db))
         return PMATCH_EXIT_ERROR;
     if (strcmp(sub, "lists") == 0)
         return do_lists(db, NULL);
     if (is_list) {
         if (which) {
-            lm_status st = lm_hashdb_set_list_attrs(db, rest[0], &attrs, which);
+            lm_status st = lm_db_set_list_attrs(db, rest[0], &attrs, which);
             if (st)
                 return fail(db, rest[0], st);
         }
@@ -324,18 +307,18 @@ int cmd_db_manage(int argc, char **argv)
     if (is_ids) {
         uint64_t *ids;
         if (parse_ids(rest, nrest, &ids)) {
-            lm_hashdb_close(db);
+            lm_db_close(db);
             return PMATCH_EXIT_ERROR;
         }
         size_t changed = 0;
         int dis = strcmp(sub, "disable") == 0;
-        lm_status st = lm_hashdb_set_disabled(db, ids, (size_t)nrest, dis, &changed);
+        lm_status st = lm_db_set_disabled(db, ids, (size_t)nrest, dis, &changed);
         free(ids);
         if (st)
             return fail(db, sub, st);
         printf("%s %zu entr%s (%zu already %s)\n", dis ? "disabled" : "enabled", changed,
                changed == 1 ? "y" : "ies", (size_t)nrest - changed, dis ? "disabled" : "enabled");
-        lm_hashdb_close(db);
+        lm_db_close(db);
         return PMATCH_EXIT_OK;
     }
     if (strcmp(sub, "hits") == 0)

@@ -78,7 +78,7 @@ lm_status lm_hashdb_entry_companions(lm_hashdb *db, uint64_t id, lm_db_companion
             if (k.mv_size != DB_COMPANION_KEY || db_get_be64(k.mv_data) != id)
                 break;
             if (v.mv_size != DB_COMPANION_REC) {
-                st = db_err(db, LM_E_DB, "a companion record is damaged (run 'pmatch db verify')");
+                st = db_damaged(db, "a companion record is damaged");
                 break;
             }
             if (*count < cap) {

@@ -80,8 +80,7 @@ int db_entry_get(lm_hashdb *db, MDB_txn *txn, uint64_t id, db_entry *e)
         return db_mdb_err(db, rc, "reading an entry");
     const char *why;
     if (db_entry_decode(id, &v, e, &why) != 0)
-        return db_err(db, LM_E_DB, "entry %llu: %s (run 'pmatch db verify')",
-                      (unsigned long long)id, why);
+        return db_damaged(db, "entry %llu: %s", (unsigned long long)id, why);
     return LM_OK;
 }
 
@@ -154,7 +153,7 @@ int db_find_in_list(lm_hashdb *db, MDB_txn *txn, lm_hash_type type, const uint8_
     for (rc = mdb_cursor_get(c, &hk, &hv, MDB_SET_KEY); rc == 0;
          rc = mdb_cursor_get(c, &hk, &hv, MDB_NEXT_DUP)) {
         if (hv.mv_size != 8) {
-            st = db_err(db, LM_E_DB, "hash index value has a bad size (run 'pmatch db verify')");
+            st = db_damaged(db, "hash index value has a bad size");
             break;
         }
         db_entry e;

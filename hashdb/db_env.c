@@ -23,15 +23,58 @@ int64_t db_now(void)
     return (int64_t)time(NULL);
 }
 
-int db_err(lm_hashdb *db, int status, const char *fmt, ...)
+static int db_verr(lm_hashdb *db, int status, int hint, const char *fmt, va_list ap)
 {
     pthread_mutex_lock(&db->err_lock);
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(db->err.msg, sizeof db->err.msg, fmt, ap);
-    va_end(ap);
+    db->hint = hint;
     pthread_mutex_unlock(&db->err_lock);
     return status;
+}
+
+int db_err(lm_hashdb *db, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    db_verr(db, status, LM_DB_HINT_NONE, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+int db_err_hint(lm_hashdb *db, int status, int hint, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    db_verr(db, status, hint, fmt, ap);
+    va_end(ap);
+    return status;
+}
+
+lm_status lm_hashdb_set_error(lm_hashdb *db, lm_status status, int hint, const char *msg)
+{
+    if (db)
+        db_err_hint(db, status, hint, "%s", msg ? msg : "");
+    return status;
+}
+
+int lm_hashdb_last_hint(lm_hashdb *db)
+{
+    if (!db)
+        return LM_DB_HINT_NONE;
+    pthread_mutex_lock(&db->err_lock);
+    int h = db->hint;
+    pthread_mutex_unlock(&db->err_lock);
+    return h;
+}
+
+int lm_hashdb_failed(const lm_hashdb *db)
+{
+    return !db || db->failed;
+}
+
+int lm_hashdb_writable(const lm_hashdb *db)
+{
+    return db && db->writable;
 }
 
 int db_mdb_err(lm_hashdb *db, int rc, const char *what)
@@ -363,8 +406,8 @@ static int check_schema(lm_hashdb *db)
     return st;
 }
 
-static lm_status do_open(const char *path, unsigned flags, int must_create, lm_hashdb **out,
-                         char *errbuf, size_t errbuf_size)
+static lm_status do_open(const char *path, unsigned flags, int must_create, int keep_failed,
+                         lm_hashdb **out, char *errbuf, size_t errbuf_size)
 {
     *out = NULL;
     lm_hashdb *db = calloc(1, sizeof *db);
@@ -388,8 +431,8 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, lm_h
     struct stat sb;
     int exists = stat(file, &sb) == 0 && sb.st_size > 0;
     if (!exists && !(flags & LM_DB_CREATE)) {
-        st = db_err(db, LM_E_NOT_FOUND,
-                    "no hash-list database at %s (create one with 'pmatch db init')", path);
+        st =
+            db_err_hint(db, LM_E_NOT_FOUND, LM_DB_HINT_CREATE, "no hash-list database at %s", path);
     } else if (!exists && mkdir_p(path) != 0) {
         st = db_err(db, LM_E_IO, "%s: %s", path, strerror(errno));
     } else if (exists) {
@@ -460,6 +503,16 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, lm_h
     if (st) {
         if (errbuf && errbuf_size)
             snprintf(errbuf, errbuf_size, "%s", db->err.msg);
+        if (keep_failed && st != LM_E_NOMEM) {
+            /* Only the error is kept: lm_db_last_error reads it, lm_db_close frees it. */
+            db_pages_unmap(db);
+            if (db->env)
+                mdb_env_close(db->env);
+            db->env = NULL;
+            db->failed = 1;
+            *out = db;
+            return st;
+        }
         lm_hashdb_close(db);
         return st;
     }
@@ -472,7 +525,7 @@ lm_status lm_hashdb_open(const char *path, unsigned flags, lm_hashdb **out, char
 {
     if (!path || !*path || !out)
         return LM_E_INVALID_ARG;
-    return do_open(path, flags, 0, out, errbuf, errbuf_size);
+    return do_open(path, flags, 0, 0, out, errbuf, errbuf_size);
 }
 
 lm_status lm_hashdb_init(const char *path, char *errbuf, size_t errbuf_size)
@@ -480,9 +533,19 @@ lm_status lm_hashdb_init(const char *path, char *errbuf, size_t errbuf_size)
     if (!path || !*path)
         return LM_E_INVALID_ARG;
     lm_hashdb *db;
-    lm_status st = do_open(path, LM_DB_CREATE, 1, &db, errbuf, errbuf_size);
+    lm_status st = do_open(path, LM_DB_CREATE, 1, 0, &db, errbuf, errbuf_size);
     lm_hashdb_close(db);
     return st;
+}
+
+lm_status lm_hashdb_open_keep(const char *path, unsigned flags, int exclusive, lm_hashdb **out)
+{
+    if (!out)
+        return LM_E_INVALID_ARG;
+    *out = NULL;
+    if (!path || !*path || (flags & ~(unsigned)(LM_DB_WRITE | LM_DB_CREATE | LM_DB_CHECK)))
+        return LM_E_INVALID_ARG;
+    return do_open(path, flags, exclusive && (flags & LM_DB_CREATE), 1, out, NULL, 0);
 }
 
 void lm_hashdb_close(lm_hashdb *db)

@@ -51,8 +51,8 @@ static int add_one(lm_hashdb *db, MDB_txn *txn, const lm_db_hit_delta *d, uint32
         if (l > last)
             last = l;
     } else if (rc == 0) {
-        return db_err(db, LM_E_DB, "hit record of entry %llu is damaged (run 'pmatch db verify')",
-                      (unsigned long long)d->entry_id);
+        return db_damaged(db, "hit record of entry %llu is damaged",
+                          (unsigned long long)d->entry_id);
     } else if (rc != MDB_NOTFOUND) {
         return db_mdb_err(db, rc, "reading hits");
     }
@@ -203,7 +203,7 @@ lm_status lm_hashdb_hit_report(lm_hashdb *db, const lm_db_flood_opts *opts, lm_d
     for (rc = st ? MDB_NOTFOUND : mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         if (k.mv_size != 12) {
-            st = db_err(db, LM_E_DB, "a hit key is damaged (run 'pmatch db verify')");
+            st = db_damaged(db, "a hit key is damaged");
             break;
         }
         uint64_t id = db_get_be64(k.mv_data);
@@ -241,7 +241,7 @@ lm_status lm_hashdb_hit_report(lm_hashdb *db, const lm_db_flood_opts *opts, lm_d
                 extra[*n - 1].sum += cnt;
             }
         } else {
-            st = db_err(db, LM_E_DB, "a hit record is damaged (run 'pmatch db verify')");
+            st = db_damaged(db, "a hit record is damaged");
             break;
         }
     }

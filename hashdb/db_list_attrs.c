@@ -61,7 +61,7 @@ int db_list_attrs_get(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, lm_db_list_
         return db_mdb_err(db, rc, "reading list attributes");
     const char *why;
     if (db_list_attrs_decode(&v, a, &why))
-        return db_err(db, LM_E_DB, "list %u: %s (run 'pmatch db verify')", list_id, why);
+        return db_damaged(db, "list %u: %s", list_id, why);
     return LM_OK;
 }
 
@@ -147,7 +147,7 @@ lm_status lm_hashdb_all_list_attrs(lm_hashdb *db, lm_db_list_attrs **out, size_t
     for (rc = st ? MDB_NOTFOUND : mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         if (k.mv_size != 4) {
-            st = db_err(db, LM_E_DB, "a list key is damaged (run 'pmatch db verify')");
+            st = db_damaged(db, "a list key is damaged");
             break;
         }
         if (*n == cap) {

@@ -69,7 +69,7 @@ int db_list_get(lm_hashdb *db, MDB_txn *txn, uint32_t id, db_list *l)
         return db_mdb_err(db, rc, "reading a list");
     const char *why;
     if (db_list_decode(id, &v, l, &why) != 0)
-        return db_err(db, LM_E_DB, "list %u: %s (run 'pmatch db verify')", id, why);
+        return db_damaged(db, "list %u: %s", id, why);
     return LM_OK;
 }
 
@@ -88,7 +88,7 @@ int db_list_find(lm_hashdb *db, MDB_txn *txn, const char *name, uint32_t *id)
         db_list l;
         const char *why;
         if (k.mv_size != 4 || db_list_decode(db_get_be32(k.mv_data), &v, &l, &why) != 0) {
-            st = db_err(db, LM_E_DB, "a list record is damaged (run 'pmatch db verify')");
+            st = db_damaged(db, "a list record is damaged");
             break;
         }
         if (l.name_len == len && memcmp(l.name, name, len) == 0) {
@@ -152,8 +152,7 @@ int db_list_count_add(lm_hashdb *db, MDB_txn *txn, uint32_t id, int64_t delta)
         return st == LM_E_NOT_FOUND ? db_err(db, LM_E_DB, "an entry names missing list %u", id)
                                     : st;
     if (delta < 0 && l.entry_count < (uint64_t)-delta)
-        return db_err(db, LM_E_DB, "list %u entry count would go negative (run 'pmatch db verify')",
-                      id);
+        return db_damaged(db, "list %u entry count would go negative", id);
     l.entry_count += (uint64_t)delta;
     return list_put(db, txn, &l);
 }
@@ -198,7 +197,7 @@ lm_status lm_hashdb_lists(lm_hashdb *db, lm_db_list_info *out, size_t cap, size_
             db_list l;
             const char *why;
             if (k.mv_size != 4 || db_list_decode(db_get_be32(k.mv_data), &v, &l, &why) != 0) {
-                st = db_err(db, LM_E_DB, "a list record is damaged (run 'pmatch db verify')");
+                st = db_damaged(db, "a list record is damaged");
                 break;
             }
             if (*count < cap)

@@ -79,9 +79,7 @@ int db_bulk_load_table(lm_hashdb *db, MDB_txn *txn, const char *name, const char
     }
     if (st == LM_OK && db_pages_walk(&pf, &t, fn, &c, NULL) && c.status == LM_OK)
         st = pf.nomem ? db_err(db, LM_E_NOMEM, "%s/data.mdb: %s", db->path, pf.why)
-                      : db_err(db, LM_E_DB,
-                               "%s/data.mdb: %s table damaged: %s (run 'pmatch db verify')",
-                               db->path, name, pf.why);
+                      : db_damaged(db, "%s/data.mdb: %s table damaged: %s", db->path, name, pf.why);
     if (st == LM_OK && c.status)
         st = c.status == LM_E_NOMEM
                  ? db_err(db, LM_E_NOMEM, "out of memory loading %s hashes", what)

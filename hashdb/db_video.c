@@ -294,7 +294,7 @@ lm_status lm_hashdb_load_videos(lm_hashdb *db, int min_quality, lm_db_video_set 
         size_t n;
         const char *why;
         if (k.mv_size != 8 || db_video_check(v.mv_data, v.mv_size, &n, &why)) {
-            st = db_err(db, LM_E_DB, "a video frame record is damaged (run 'pmatch db verify')");
+            st = db_damaged(db, "a video frame record is damaged");
             break;
         }
         if (out->videos >= UINT32_MAX ||

@@ -128,8 +128,9 @@ lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *op
                          : f == LM_DB_FORMAT_SHA1 ? LM_HASH_SHA1
                                                   : LM_HASH_SHA256;
         if (type && type != t)
-            return db_err(db, LM_E_INVALID_ARG, "--format %s holds %s hashes only",
-                          lm_db_format_name(f), lm_hash_type_name(t));
+            return db_err_hint(db, LM_E_INVALID_ARG, LM_DB_HINT_FORMAT,
+                               "format %s holds %s hashes only", lm_db_format_name(f),
+                               lm_hash_type_name(t));
         type = t;
         f = LM_DB_FORMAT_HEX;
     }
@@ -137,7 +138,8 @@ lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *op
         return db_err(db, LM_E_INVALID_ARG, "%s lists cannot be exported (or an unknown type)",
                       lm_db_format_name(opts->format));
     if (f == LM_DB_FORMAT_PDQ_CSV && opts->type && opts->type != LM_HASH_PDQ)
-        return db_err(db, LM_E_INVALID_ARG, "pdq-csv lists hold PDQ hashes only");
+        return db_err_hint(db, LM_E_INVALID_ARG, LM_DB_HINT_FORMAT,
+                           "pdq-csv lists hold PDQ hashes only");
     uint64_t n = 0;
     MDB_txn *txn;
     int st = db_read_begin(db, &txn);
@@ -163,8 +165,7 @@ lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *op
             db_entry e;
             const char *why;
             if (k.mv_size != 8 || db_entry_decode(db_get_be64(k.mv_data), &v, &e, &why)) {
-                st = db_err(db, LM_E_DB,
-                            "a damaged entry stops the export (run 'pmatch db verify')");
+                st = db_damaged(db, "a damaged entry stops the export");
                 break;
             }
             if ((list_id && e.list_id != list_id) || (type && e.type != type) ||

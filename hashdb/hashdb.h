@@ -41,29 +41,18 @@
 
 #define LM_DB_SCHEMA_VERSION 2
 
-/* Text field limits, in bytes (excluding the NUL); they fit lm_entry_info. */
-#define LM_DB_MAX_LIST_NAME 63
-#define LM_DB_MAX_LABEL 127
-#define LM_DB_MAX_REFERENCE 255
-#define LM_DB_MAX_SOURCE 255
-#define LM_DB_MAX_VERSION 63
-#define LM_DB_MAX_HASH_BYTES 32
+/* Text field limits (LM_DB_MAX_LIST_NAME ...) and LM_DB_MAX_HASH_BYTES are in libmatch.h. */
 #define LM_DB_MAX_LINE 8192           /* longest accepted import line */
-#define LM_DB_MAX_VIDEO_FRAMES 200000 /* frames of one stored video (as LM_OPT_VIDEO_MAX_FRAMES)   \
-                                       */
-#define LM_DB_TYPE_SLOTS 6            /* by_type[] arrays: indexed by lm_hash_type, 0 unused */
+#define LM_DB_MAX_VIDEO_FRAMES                                                                     \
+    200000 /* frames of one stored video (as LM_OPT_VIDEO_MAX_FRAMES)                              \
+            */
 
-typedef struct lm_hashdb lm_hashdb;
+/* The public list handle (lm_db in libmatch.h) is this store's handle. */
+typedef struct lm_db lm_hashdb;
 
 /* ---- open, create ------------------------------------------------------- */
 
-enum {
-    LM_DB_READONLY = 0,
-    LM_DB_WRITE = 1,  /* open an existing database for writing */
-    LM_DB_CREATE = 2, /* implies WRITE: create the directory and schema when absent */
-    LM_DB_CHECK = 4,  /* first check every page of the file (reads it all): a damaged
-                         file is then LM_E_DB instead of a risk of crashing inside LMDB */
-};
+/* Open flags: LM_DB_READONLY, LM_DB_WRITE, LM_DB_CREATE, LM_DB_CHECK (libmatch.h). */
 
 /*
  * Open the database directory at path. Without LM_DB_CREATE a missing or empty
@@ -80,6 +69,19 @@ lm_status lm_hashdb_init(const char *path, char *errbuf, size_t errbuf_size);
 
 /* Detail of the last failure on this handle; "" if none. */
 const char *lm_hashdb_last_error(lm_hashdb *db);
+/* What would help after it (lm_db_hint; LM_DB_HINT_NONE when nothing). */
+int lm_hashdb_last_hint(lm_hashdb *db);
+/* Record a failure found outside the store (e.g. decoding an image to add) on db, so that
+ * lm_db_last_error reports it. Returns status. */
+lm_status lm_hashdb_set_error(lm_hashdb *db, lm_status status, int hint, const char *msg);
+/* 1 when db was opened for writing. */
+int lm_hashdb_writable(const lm_hashdb *db);
+/* lm_db_open: as lm_hashdb_open, but on failure (other than LM_E_INVALID_ARG, LM_E_NOMEM)
+ * *out is a failed handle holding only the error, to be closed. exclusive with
+ * LM_DB_CREATE: LM_E_EXISTS when a database is already there. */
+lm_status lm_hashdb_open_keep(const char *path, unsigned flags, int exclusive, lm_hashdb **out);
+/* 1 for a failed handle of lm_hashdb_open_keep (or NULL): only its error may be read. */
+int lm_hashdb_failed(const lm_hashdb *db);
 
 /* The generation counter: changes on every committed write. */
 lm_status lm_hashdb_generation(lm_hashdb *db, uint64_t *out);
@@ -219,86 +221,15 @@ lm_status lm_hashdb_entry_companions(lm_hashdb *db, uint64_t id, lm_db_companion
 
 /* ---- lists --------------------------------------------------------------- */
 
-typedef struct lm_db_list_info {
-    uint32_t id;
-    char name[LM_DB_MAX_LIST_NAME + 1];
-    char source[LM_DB_MAX_SOURCE + 1];
-    char version[LM_DB_MAX_VERSION + 1];
-    int64_t created;  /* Unix time the list was first made */
-    int64_t imported; /* Unix time of the last import into it */
-    uint64_t entries; /* entries it holds */
-} lm_db_list_info;
+/* lm_db_list_info is in libmatch.h. */
 
 /* Up to cap lists, by id, and the total in *count. */
 lm_status lm_hashdb_lists(lm_hashdb *db, lm_db_list_info *out, size_t cap, size_t *count);
 
 /* ---- import --------------------------------------------------------------- */
 
-typedef enum lm_db_format {
-    LM_DB_FORMAT_AUTO = 0,
-    LM_DB_FORMAT_HEX = 1,     /* one hex hash per line */
-    LM_DB_FORMAT_PDQ_CSV = 2, /* hash,quality,path as 'pmatch hash' prints it */
-    LM_DB_FORMAT_CSV = 3,     /* header naming columns: hash, type, quality, label, reference */
-    LM_DB_FORMAT_TSV = 4,     /* the same, tab-separated */
-    LM_DB_FORMAT_HMA_CSV = 5, /* hasher-matcher-actioner: hash,indicator_id,timestamp,tags */
-    LM_DB_FORMAT_TE_CSV =
-        6,                 /* ThreatExchange dataset: signal_type,signal_str,collab,category,tags */
-    LM_DB_FORMAT_VPDQ = 7, /* Meta's vPDQ frame,quality,hash,timestamp: one file = one video */
-    LM_DB_FORMAT_NCMEC_XML = 8,     /* NCMEC hash-sharing XML entries (deleted* entries remove) */
-    LM_DB_FORMAT_STOPNCII_JSON = 9, /* StopNCII records: signalType, hashValue, hashStatus */
-    LM_DB_FORMAT_TAT_JSON = 10,     /* Tech Against Terrorism: hash_digest, algorithm, deleted */
-    LM_DB_FORMAT_MD5 = 11,          /* hex with the type forced: plain MD5 list */
-    LM_DB_FORMAT_SHA1 = 12,         /* plain SHA-1 list */
-    LM_DB_FORMAT_SHA256 = 13,       /* plain SHA-256 list */
-} lm_db_format;
-#define LM_DB_FORMAT_LAST LM_DB_FORMAT_SHA256
-
-/* "auto", "hex", "pdq-csv", "csv", "tsv", "hma-csv", "te-csv", "vpdq", "ncmec-xml",
- * "stopncii-json", "tat-json", "md5", "sha1", "sha256"; parse also takes the aliases
- * "meta-pdq" (= pdq-csv), "threatexchange-csv" (= te-csv), "plain" (= hex). */
-const char *lm_db_format_name(lm_db_format f);
-lm_status lm_db_format_parse(const char *name, lm_db_format *out);
-
-typedef enum lm_db_line_kind {
-    LM_DB_LINE_BAD = 1,       /* rejected: the reason says why */
-    LM_DB_LINE_DUPLICATE = 2, /* already in the list (or earlier in the file): not added */
-    LM_DB_LINE_NOT_FOUND = 3, /* a removal of a hash the list does not hold: nothing to do */
-    LM_DB_LINE_SKIPPED = 4,   /* a record of a kind this build does not store (e.g. PhotoDNA) */
-} lm_db_line_kind;
-
-/* Called for each notable input line, in line order, numbered from 1. */
-typedef void (*lm_db_line_fn)(void *ctx, uint64_t line, lm_db_line_kind kind, const char *reason);
-
-typedef struct lm_db_import_opts {
-    uint32_t struct_size;  /* sizeof(lm_db_import_opts) */
-    lm_db_format format;   /* AUTO: decided from the first content line */
-    lm_hash_type type;     /* 0: from a type column, or by length (64 hex digits: PDQ) */
-    const char *list;      /* list name (default "default") */
-    const char *source;    /* provenance, stored with the list (NULL: keep) */
-    const char *version;   /* the supplier's list version (NULL: keep) */
-    int skip_bad;          /* 1: skip bad lines; 0: any bad line fails the import */
-    int replace;           /* 1: the list's entries become exactly the file's */
-    lm_db_line_fn on_line; /* NULL or a reporter for bad and duplicate lines */
-    void *ctx;
-    const char *label;     /* vpdq: the video entry's label (NULL: none) */
-    const char *reference; /* vpdq: its reference (NULL: the file name given as `name`) */
-    const char *name;      /* the input's name (a path), for vpdq references; may be NULL */
-} lm_db_import_opts;
-
-typedef struct lm_db_import_result {
-    lm_db_format format; /* the format used (after detection) */
-    uint64_t lines;      /* lines read */
-    uint64_t added;      /* entries written */
-    uint64_t duplicates; /* lines not added: already present */
-    uint64_t bad;        /* bad lines (skipped or fatal) */
-    uint64_t removed;    /* entries removed: by replace, or by deletion records */
-    uint32_t list_id;
-    uint64_t updated;   /* entries whose label, reference or quality a record changed */
-    uint64_t not_found; /* deletion records for hashes the list did not hold */
-    uint64_t skipped;   /* records of unsupported kinds (LM_DB_LINE_SKIPPED) */
-} lm_db_import_result;
-
-void lm_db_import_opts_init(lm_db_import_opts *o);
+/* lm_db_format, lm_db_line_kind, lm_db_line_fn, lm_db_import_opts and
+ * lm_db_import_result are in libmatch.h. */
 
 /*
  * Import a list in one transaction: all of it or nothing. Incremental sync:
@@ -320,15 +251,7 @@ lm_status lm_hashdb_import_memory(lm_hashdb *db, const void *data, size_t len,
 
 /* ---- export --------------------------------------------------------------- */
 
-typedef struct lm_db_export_opts {
-    uint32_t struct_size; /* sizeof(lm_db_export_opts) */
-    lm_db_format format;  /* AUTO means CSV */
-    const char *list;     /* NULL: every list */
-    lm_hash_type type;    /* 0: every type (PDQ_CSV always exports PDQ only) */
-    uint64_t entry;       /* VPDQ: the video entry to write as vPDQ text (required) */
-} lm_db_export_opts;
-
-void lm_db_export_opts_init(lm_db_export_opts *o);
+/* lm_db_export_opts is in libmatch.h. */
 
 /*
  * Write entries in id order from one snapshot. Importing canonical text (as
@@ -343,34 +266,9 @@ lm_status lm_hashdb_export(lm_hashdb *db, FILE *out, const lm_db_export_opts *op
 
 /* ---- stats, verify -------------------------------------------------------- */
 
-typedef struct lm_db_list_stats {
-    lm_db_list_info info;
-    uint64_t by_type[LM_DB_TYPE_SLOTS]; /* indexed by lm_hash_type (0 unused) */
-    uint64_t disabled;         /* entries disabled */
-    uint64_t quality_hist[11]; /* PDQ quality of its entries, as lm_db_stats */
-    uint64_t quality_unknown;
-    uint64_t duplicates;       /* entries whose hash is also in another list */
-} lm_db_list_stats;
-
-typedef struct lm_db_stats {
-    uint32_t schema_version;
-    uint64_t generation;
-    uint64_t entries;
-    uint64_t by_type[LM_DB_TYPE_SLOTS]; /* indexed by lm_hash_type */
-    uint64_t quality_hist[11];          /* PDQ quality: [0..9], [10..19], ..., [90..99], [100] */
-    uint64_t quality_unknown;           /* PDQ entries without a quality */
-    size_t list_count;
-    lm_db_list_stats *lists; /* list_count items; free with lm_db_stats_free */
-    uint64_t file_bytes;     /* size of data.mdb */
-    uint64_t disabled;         /* entries disabled */
-    uint64_t shared_hashes;    /* distinct hashes present in more than one list */
-} lm_db_stats;
+/* lm_db_stats and lm_db_list_stats are in libmatch.h. */
 
 lm_status lm_hashdb_stats(lm_hashdb *db, lm_db_stats *out);
-void lm_db_stats_free(lm_db_stats *s);
-
-/* Called once per problem found, with a one-line description. */
-typedef void (*lm_db_problem_fn)(void *ctx, const char *problem);
 
 /*
  * Check structural consistency in one snapshot: first every LMDB page (bounds,

@@ -46,7 +46,7 @@
 #define DB_LIST_MAX (DB_LIST_HDR + LM_DB_MAX_LIST_NAME + LM_DB_MAX_SOURCE + LM_DB_MAX_VERSION)
 #define DB_MAX_LISTS 65536
 
-struct lm_hashdb {
+struct lm_db {
     MDB_env *env;
     MDB_dbi meta, entries, pdq, hashes, lists, vframes;
     MDB_dbi list_attrs, disabled, hits; /* db_list_attrs.c, db_disabled.c, db_hits.c */
@@ -64,6 +64,8 @@ struct lm_hashdb {
     size_t pmap_len;
     int pmap_fd;
     lm_errbuf err;
+    int hint;   /* lm_db_hint of the last error (under err_lock) */
+    int failed; /* a handle whose open failed: it only holds the error (lm_db_open) */
 };
 
 /* A decoded entry; text points into the LMDB page (valid while the txn lives). */
@@ -126,6 +128,11 @@ static inline uint64_t db_get_le(const uint8_t *p, int n)
 
 /* ---- errors (db_env.c) ---- */
 int db_err(lm_hashdb *db, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* As db_err, with what would help (lm_db_hint) for lm_db_last_hint; db_err sets none. */
+int db_err_hint(lm_hashdb *db, int status, int hint, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* LM_E_DB for a damaged record or table (hint: verify the list). */
+#define db_damaged(db, ...) db_err_hint((db), LM_E_DB, LM_DB_HINT_VERIFY, __VA_ARGS__)
 /* Map an LMDB return code to a status with a message naming what failed. */
 int db_mdb_err(lm_hashdb *db, int rc, const char *what);
 

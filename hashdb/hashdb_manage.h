@@ -8,25 +8,8 @@
 
 /* ---- list attributes (db_list_attrs.c) ----------------------------------- */
 
-typedef enum lm_db_list_kind {
-    LM_DB_LIST_NORMAL = 0,
-    LM_DB_LIST_NEGATIVE =
-        1, /* known false positives: a match suppresses the image's other matches */
-} lm_db_list_kind;
-
-typedef struct lm_db_list_attrs {
-    uint32_t list_id;
-    int distance; /* PDQ match distance 0..256 for this list; -1: the caller's max_distance */
-    int enabled;  /* 0: the list never matches */
-    lm_db_list_kind kind;
-} lm_db_list_attrs;
-
-/* Which fields lm_hashdb_set_list_attrs changes. */
-enum { LM_DB_ATTR_DISTANCE = 1, LM_DB_ATTR_ENABLED = 2, LM_DB_ATTR_KIND = 4 };
-
-/* "normal", "negative"; NULL for other values. */
-const char *lm_db_list_kind_name(lm_db_list_kind k);
-lm_status lm_db_list_kind_parse(const char *name, lm_db_list_kind *out);
+/* lm_db_list_kind, lm_db_list_attrs, LM_DB_ATTR_* and lm_db_list_kind_name/parse
+ * are in libmatch.h. */
 
 /* Change the fields in `which` of the named list (one transaction; bumps the
  * generation). LM_E_NOT_FOUND for an unknown list, LM_E_INVALID_ARG for values
@@ -80,27 +63,7 @@ typedef struct lm_db_hit_delta {
 lm_status lm_hashdb_add_hits(lm_hashdb *db, const lm_db_hit_delta *d, size_t n, uint32_t keep_days,
                              size_t *dropped);
 
-typedef struct lm_db_flood_opts {
-    uint32_t today;    /* day to judge (days since 1970-01-01 UTC); 0: today */
-    int days;          /* history window before today, in days (default 14) */
-    double factor;     /* flagged when today >= factor x both baselines (default 10) */
-    uint64_t min_hits; /* ... and today >= min_hits (default 20) */
-} lm_db_flood_opts;
-
-void lm_db_flood_opts_init(lm_db_flood_opts *o);
-
-typedef struct lm_db_hit_row {
-    uint64_t entry_id;
-    uint32_t list_id;
-    char list[LM_DB_MAX_LIST_NAME + 1];
-    uint64_t total;
-    int64_t first, last;
-    uint64_t today;      /* hits on opts.today */
-    double entry_median; /* median daily hits of this entry over the window */
-    double list_typical; /* median, over the list's entries with hits in the window, of
-                            their mean daily hits over the window */
-    int flood;           /* today >= min_hits and >= factor x max(1, each baseline) */
-} lm_db_hit_row;
+/* lm_db_flood_opts, lm_db_flood_opts_init and lm_db_hit_row are in libmatch.h. */
 
 /* Every entry with hit records, by id, with its flood judgement. Free *rows with free(). */
 lm_status lm_hashdb_hit_report(lm_hashdb *db, const lm_db_flood_opts *o, lm_db_hit_row **rows,

@@ -254,8 +254,8 @@ done:
     free(p->frames);
     free(p);
     if (st == LM_OK && job->res.bad && !o->skip_bad)
-        st = db_err(db, LM_E_IMPORT, "%llu bad line(s); nothing imported (--skip-bad skips them)",
-                    (unsigned long long)job->res.bad);
+        st = db_err_hint(db, LM_E_IMPORT, LM_DB_HINT_SKIP_BAD, "%llu bad line(s); nothing imported",
+                         (unsigned long long)job->res.bad);
     return st;
 }
 
@@ -293,7 +293,7 @@ static int remove_list_entries(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, ui
         db_entry e;
         const char *why;
         if (k.mv_size != 8 || db_entry_decode(db_get_be64(k.mv_data), &v, &e, &why)) {
-            st = db_err(db, LM_E_DB, "a damaged entry stops the replace (run 'pmatch db verify')");
+            st = db_damaged(db, "a damaged entry stops the replace");
             break;
         }
         if (e.list_id != list_id)
@@ -476,7 +476,7 @@ static int remove_by_reference(lm_hashdb *db, MDB_txn *txn, import_job *job, uin
         db_entry e;
         const char *why;
         if (kk.mv_size != 8 || db_entry_decode(db_get_be64(kk.mv_data), &vv, &e, &why)) {
-            st = db_err(db, LM_E_DB, "a damaged entry stops the import (run 'pmatch db verify')");
+            st = db_damaged(db, "a damaged entry stops the import");
             break;
         }
         if (e.list_id != list_id || e.ref_len == 0)
@@ -652,9 +652,11 @@ static lm_status import_run(lm_hashdb *db, db_reader *r, const lm_db_import_opts
     if ((unsigned)opts->format > LM_DB_FORMAT_LAST)
         return db_err(db, LM_E_INVALID_ARG, "unknown list format %d", (int)opts->format);
     if (opts->format == LM_DB_FORMAT_PDQ_CSV && opts->type && opts->type != LM_HASH_PDQ)
-        return db_err(db, LM_E_INVALID_ARG, "pdq-csv lists hold PDQ hashes only");
+        return db_err_hint(db, LM_E_INVALID_ARG, LM_DB_HINT_FORMAT,
+                           "pdq-csv lists hold PDQ hashes only");
     if (opts->type == LM_HASH_VPDQ)
-        return db_err(db, LM_E_INVALID_ARG, "video entries come from vPDQ files (--format vpdq)");
+        return db_err_hint(db, LM_E_INVALID_ARG, LM_DB_HINT_VPDQ,
+                           "video entries come from vPDQ files");
     if (opts->label && !lm_db_text_ok(opts->label, strlen(opts->label), LM_DB_MAX_LABEL))
         return db_err(db, LM_E_INVALID_ARG, "label longer than %d bytes or not printable",
                       LM_DB_MAX_LABEL);
@@ -669,8 +671,9 @@ static lm_status import_run(lm_hashdb *db, db_reader *r, const lm_db_import_opts
                          : opts->format == LM_DB_FORMAT_SHA1 ? LM_HASH_SHA1
                                                              : LM_HASH_SHA256;
         if (opts->type && opts->type != t)
-            return db_err(db, LM_E_INVALID_ARG, "--format %s holds %s hashes only",
-                          lm_db_format_name(opts->format), lm_hash_type_name(t));
+            return db_err_hint(db, LM_E_INVALID_ARG, LM_DB_HINT_FORMAT,
+                               "format %s holds %s hashes only", lm_db_format_name(opts->format),
+                               lm_hash_type_name(t));
         plain = *opts;
         plain.format = LM_DB_FORMAT_HEX;
         plain.type = t;

@@ -8,8 +8,9 @@ void lm_db_stats_free(lm_db_stats *s)
 {
     if (!s)
         return;
-    free(s->lists);
-    memset(s, 0, sizeof *s);
+    free(s->lists); /* only fields every struct_size has: the caller's struct may be older */
+    s->lists = NULL;
+    s->list_count = 0;
 }
 
 static lm_db_list_stats *find_list(lm_db_stats *s, uint32_t id)
@@ -46,7 +47,7 @@ static int stats_disabled(lm_hashdb *db, MDB_txn *txn, lm_db_stats *s)
     for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0 && st == LM_OK;
          rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
         if (k.mv_size != 8) {
-            st = db_err(db, LM_E_DB, "a disabled record is damaged (run 'pmatch db verify')");
+            st = db_damaged(db, "a disabled record is damaged");
             break;
         }
         lm_db_list_stats *ls = list_of_entry(db, txn, s, db_get_be64(k.mv_data), &st);
@@ -136,7 +137,7 @@ lm_status lm_hashdb_stats(lm_hashdb *db, lm_db_stats *out)
         db_list l;
         const char *why;
         if (k.mv_size != 4 || db_list_decode(db_get_be32(k.mv_data), &v, &l, &why)) {
-            st = db_err(db, LM_E_DB, "a list record is damaged (run 'pmatch db verify')");
+            st = db_damaged(db, "a list record is damaged");
             break;
         }
         if (out->list_count == cap) {
@@ -165,7 +166,7 @@ lm_status lm_hashdb_stats(lm_hashdb *db, lm_db_stats *out)
         db_entry e;
         const char *why;
         if (k.mv_size != 8 || db_entry_decode(db_get_be64(k.mv_data), &v, &e, &why)) {
-            st = db_err(db, LM_E_DB, "an entry is damaged (run 'pmatch db verify')");
+            st = db_damaged(db, "an entry is damaged");
             break;
         }
         out->entries++;

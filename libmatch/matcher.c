@@ -75,16 +75,9 @@ static void set_error(char *errbuf, size_t size, const char *msg)
     }
 }
 
-/* Open with flags (LM_MATCHER_WRITABLE); see matcher_refresh.c for the rest of the handle's life. */
-lm_status lm_matcher_open_with(const char *db_path, unsigned flags, lm_matcher **out, char *errbuf,
-                               size_t errbuf_size)
+/* A matcher without its list yet: locks and hit counters. */
+static lm_status matcher_alloc(lm_matcher **out)
 {
-    if (!out)
-        return LM_E_INVALID_ARG;
-    *out = NULL;
-    if (!db_path || (flags & ~(unsigned)LM_MATCHER_WRITABLE))
-        return LM_E_INVALID_ARG;
-    set_error(errbuf, errbuf_size, "");
     lm_matcher *m = calloc(1, sizeof *m);
     if (!m)
         return LM_E_NOMEM;
@@ -94,7 +87,27 @@ lm_status lm_matcher_open_with(const char *db_path, unsigned flags, lm_matcher *
         lm_matcher_close(m);
         return LM_E_NOMEM;
     }
-    lm_status st = LM_E_INVALID_ARG;
+    *out = m;
+    return LM_OK;
+}
+
+/* Open with flags (LM_MATCHER_WRITABLE); see matcher_refresh.c for the rest of the handle's life.
+ */
+lm_status lm_matcher_open_with(const char *db_path, unsigned flags, lm_matcher **out, char *errbuf,
+                               size_t errbuf_size)
+{
+    if (!out)
+        return LM_E_INVALID_ARG;
+    *out = NULL;
+    if (!db_path || (flags & ~(unsigned)LM_MATCHER_WRITABLE))
+        return LM_E_INVALID_ARG;
+    set_error(errbuf, errbuf_size, "");
+    lm_matcher *m;
+    lm_status st = matcher_alloc(&m);
+    if (st != LM_OK)
+        return st;
+    m->owns_db = 1;
+    st = LM_E_INVALID_ARG;
     if (flags & LM_MATCHER_WRITABLE) {
         /* A list we may not write (permissions, read-only media) is still matched. */
         st = lm_hashdb_open(db_path, LM_DB_WRITE, &m->db, errbuf, errbuf_size);
@@ -105,6 +118,31 @@ lm_status lm_matcher_open_with(const char *db_path, unsigned flags, lm_matcher *
     if (st == LM_OK)
         st = snapshot_build(m->db, 0, &m->slot.cur, errbuf, errbuf_size);
     if (st != LM_OK) {
+        lm_matcher_close(m);
+        return st;
+    }
+    *out = m;
+    return LM_OK;
+}
+
+lm_status lm_matcher_open_db(lm_db *db, unsigned flags, lm_matcher **out)
+{
+    if (!out)
+        return LM_E_INVALID_ARG;
+    *out = NULL;
+    if (lm_hashdb_failed(db) || (flags & ~(unsigned)LM_MATCHER_WRITABLE))
+        return LM_E_INVALID_ARG;
+    lm_matcher *m;
+    lm_status st = matcher_alloc(&m);
+    if (st != LM_OK)
+        return lm_hashdb_set_error(db, st, LM_DB_HINT_NONE, "out of memory for a matcher");
+    m->db = db; /* borrowed: the caller closes it after the matcher */
+    m->writable = (flags & LM_MATCHER_WRITABLE) && lm_hashdb_writable(db);
+    char err[256] = "";
+    st = snapshot_build(m->db, 0, &m->slot.cur, err, sizeof err);
+    if (st != LM_OK) {
+        if (*err && strcmp(err, lm_hashdb_last_error(db)) != 0)
+            lm_hashdb_set_error(db, st, lm_hashdb_last_hint(db), err);
         lm_matcher_close(m);
         return st;
     }
@@ -123,7 +161,8 @@ void lm_matcher_close(lm_matcher *m)
         return;
     snapshot_release(m->slot.cur);
     hit_counter_free(m->hits);
-    lm_hashdb_close(m->db);
+    if (m->owns_db)
+        lm_hashdb_close(m->db);
     pthread_mutex_destroy(&m->slot.lock);
     pthread_mutex_destroy(&m->refresh_lock);
     free(m);

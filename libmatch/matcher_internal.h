@@ -11,6 +11,7 @@
 
 struct lm_matcher {
     lm_hashdb *db;
+    int owns_db;                  /* opened by lm_matcher_open_with (else borrowed) */
     int writable;                 /* the list was opened for writing (hit flushes) */
     snapshot_slot slot;           /* the current snapshot; queries pin it */
     pthread_mutex_t refresh_lock; /* one refresh at a time */

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -575,6 +576,391 @@ LM_API uint64_t lm_matcher_generation(const lm_matcher *m);
  * LM_E_NOMEM (counts kept for the next flush). Thread-safe.
  */
 LM_API lm_status lm_matcher_flush_hits(lm_matcher *m, size_t *flushed);
+
+/* ------------------------------------------------------------------------ */
+/* Hash lists: open, import, export, edit and inspect a list (lm_db_*)      */
+/* ------------------------------------------------------------------------ */
+/*
+ * A hash list is an LMDB environment: a directory holding data.mdb and
+ * lock.mdb. An lm_db handle is the one way to change a list; matchers can be
+ * built on the same handle (lm_matcher_open_db).
+ *
+ * Threads: a handle may be shared by any number of threads. Reads run in
+ * their own read transaction and see one consistent snapshot; writes are
+ * serialised (also across processes). Open a list at most once per process
+ * and share that handle (a second handle on the same path in one process
+ * would break LMDB's locking); other processes may open it at the same time.
+ *
+ * Durability: every write is one transaction, committed with a full sync. A
+ * crash or kill at any point leaves the list as of the last commit. Every
+ * committed write bumps the list's generation.
+ *
+ * Errors: every call returns an lm_status. lm_db_last_error(db) then says
+ * what is wrong (a message owned by the handle, valid until the next call on
+ * it; with concurrent failing calls it describes one of them), and
+ * lm_db_last_hint(db) names what would help, for the caller to word in its
+ * own terms (a command, a flag, a button). Functions taking a handle return
+ * LM_E_INVALID_ARG for a NULL handle or one whose open failed.
+ */
+typedef struct lm_db lm_db;
+
+/* Text limits of list records, in bytes without the NUL (they fit lm_entry_info). */
+#define LM_DB_MAX_LIST_NAME 63
+#define LM_DB_MAX_LABEL 127
+#define LM_DB_MAX_REFERENCE 255
+#define LM_DB_MAX_SOURCE 255
+#define LM_DB_MAX_VERSION 63
+#define LM_DB_MAX_HASH_BYTES 32 /* the longest hash (PDQ, SHA-256) */
+#define LM_DB_TYPE_SLOTS 6      /* by_type[] arrays: indexed by lm_hash_type, 0 unused */
+
+/* Flags of lm_db_open. */
+enum {
+    LM_DB_READONLY = 0,
+    LM_DB_WRITE = 1,    /* open an existing list for writing */
+    LM_DB_CREATE = 2,   /* implies WRITE: create the directory and an empty list when absent */
+    LM_DB_CHECK = 4,    /* first check every page of the file (reads it all): a damaged file
+                           is then LM_E_DB instead of a risk of crashing inside LMDB; use it
+                           for files from anywhere */
+    LM_DB_EXCLUSIVE = 8 /* with CREATE: LM_E_EXISTS when a list is already there */
+};
+
+/* What would help after a failure (lm_db_last_hint). Values are part of the ABI. */
+typedef enum lm_db_hint {
+    LM_DB_HINT_NONE = 0,
+    LM_DB_HINT_VERIFY = 1,   /* the list is damaged: lm_db_verify says what and where */
+    LM_DB_HINT_CREATE = 2,   /* there is no list at the path: open with LM_DB_CREATE */
+    LM_DB_HINT_SKIP_BAD = 3, /* the input has bad lines: lm_db_import_opts.skip_bad skips them */
+    LM_DB_HINT_FORMAT = 4,   /* the format chosen holds other hashes: choose another format
+                                or hash type */
+    LM_DB_HINT_VPDQ = 5      /* a video: video entries come from vPDQ frame files
+                                (LM_DB_FORMAT_VPDQ) */
+} lm_db_hint;
+
+/*
+ * Open the list at path. Without LM_DB_CREATE a missing or empty list is
+ * LM_E_NOT_FOUND (hint CREATE). A list of another schema version is
+ * LM_E_DB_SCHEMA; a damaged file is LM_E_DB.
+ *  [in]  path   the list's directory; copied.
+ *  [in]  flags  LM_DB_* flags.
+ *  [out] out    the handle; close it with lm_db_close. On failure other than
+ *               LM_E_INVALID_ARG and LM_E_NOMEM *out is a failed handle that only
+ *               holds the error (lm_db_last_error, lm_db_last_hint) and must be
+ *               closed too (as SQLite's sqlite3_open); else NULL.
+ * Returns LM_OK, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_NOT_FOUND, LM_E_EXISTS, LM_E_IO,
+ * LM_E_DB, LM_E_DB_SCHEMA. Thread-safe (different paths).
+ */
+LM_API lm_status lm_db_open(const char *path, unsigned flags, lm_db **out);
+/* Close a handle (NULL is fine). No call on it, and no matcher built on it, may be running. */
+LM_API void lm_db_close(lm_db *db);
+/* What the last failing call on db found wrong; "" if none; static text for NULL. */
+LM_API const char *lm_db_last_error(const lm_db *db);
+/* What would help after the last failing call on db (LM_DB_HINT_NONE if nothing). */
+LM_API lm_db_hint lm_db_last_hint(const lm_db *db);
+/* [out] out: the list's generation, changed by every committed write. */
+LM_API lm_status lm_db_generation(lm_db *db, uint64_t *out);
+
+/* "pdq", "md5", "sha1"/"sha-1", "sha256"/"sha-256" (case-insensitive) -> type.
+ * Returns LM_OK, LM_E_PARSE, LM_E_INVALID_ARG. Thread-safe. */
+LM_API lm_status lm_hash_type_parse(const char *name, lm_hash_type *out);
+
+/* ---- import -------------------------------------------------------------- */
+
+/* List formats. Values are part of the ABI: never renumbered. */
+typedef enum lm_db_format {
+    LM_DB_FORMAT_AUTO = 0,      /* decided from the first content line */
+    LM_DB_FORMAT_HEX = 1,       /* one hex hash per line */
+    LM_DB_FORMAT_PDQ_CSV = 2,   /* hash,quality,path as 'pmatch hash' prints it (Meta's) */
+    LM_DB_FORMAT_CSV = 3,       /* header naming columns: hash, type, quality, label,
+                                   reference */
+    LM_DB_FORMAT_TSV = 4,       /* the same, tab-separated */
+    LM_DB_FORMAT_HMA_CSV = 5,   /* hasher-matcher-actioner: hash,indicator_id,timestamp,tags */
+    LM_DB_FORMAT_TE_CSV = 6,    /* ThreatExchange: signal_type,signal_str,collab,category,tags */
+    LM_DB_FORMAT_VPDQ = 7,      /* Meta's vPDQ frame,quality,hash,timestamp: one file = one
+                                   video entry */
+    LM_DB_FORMAT_NCMEC_XML = 8, /* NCMEC hash-sharing XML (deleted* entries remove) */
+    LM_DB_FORMAT_STOPNCII_JSON = 9, /* StopNCII records: signalType, hashValue, hashStatus */
+    LM_DB_FORMAT_TAT_JSON = 10,     /* Tech Against Terrorism: hash_digest, algorithm, deleted */
+    LM_DB_FORMAT_MD5 = 11,          /* hex with the type forced: a plain MD5 list */
+    LM_DB_FORMAT_SHA1 = 12,         /* a plain SHA-1 list */
+    LM_DB_FORMAT_SHA256 = 13        /* a plain SHA-256 list */
+} lm_db_format;
+#define LM_DB_FORMAT_LAST LM_DB_FORMAT_SHA256
+
+/* "auto", "hex", "pdq-csv", "csv", "tsv", "hma-csv", "te-csv", "vpdq", "ncmec-xml",
+ * "stopncii-json", "tat-json", "md5", "sha1", "sha256"; "unknown" otherwise. Thread-safe. */
+LM_API const char *lm_db_format_name(lm_db_format f);
+/* A name above (case-insensitive) or an alias: "meta-pdq" (= pdq-csv),
+ * "threatexchange-csv" (= te-csv), "plain" (= hex), "sha-1", "sha-256".
+ * Returns LM_OK, LM_E_PARSE, LM_E_INVALID_ARG. Thread-safe. */
+LM_API lm_status lm_db_format_parse(const char *name, lm_db_format *out);
+
+typedef enum lm_db_line_kind {
+    LM_DB_LINE_BAD = 1,       /* rejected: the reason says why */
+    LM_DB_LINE_DUPLICATE = 2, /* already in the list (or earlier in the input): not added */
+    LM_DB_LINE_NOT_FOUND = 3, /* a removal of a hash the list does not hold: nothing to do */
+    LM_DB_LINE_SKIPPED = 4    /* a record of a kind this build does not store (e.g. PhotoDNA) */
+} lm_db_line_kind;
+
+/* Called for each notable input line (or record), in input order, lines numbered from 1;
+ * reason is valid during the call only. Called on the importing thread. */
+typedef void (*lm_db_line_fn)(void *ctx, uint64_t line, lm_db_line_kind kind, const char *reason);
+
+/* Import options. Initialise with lm_db_import_opts_init, then change fields. */
+typedef struct lm_db_import_opts {
+    uint32_t struct_size;  /* sizeof(lm_db_import_opts) */
+    lm_db_format format;   /* AUTO: decided from the first content line */
+    lm_hash_type type;     /* 0: from a type column, or by length (64 hex digits: PDQ) */
+    const char *list;      /* list name (NULL: "default"); created when absent */
+    const char *source;    /* provenance, stored with the list (NULL: keep) */
+    const char *version;   /* the supplier's list version (NULL: keep) */
+    int skip_bad;          /* 1: skip bad lines; 0: any bad line fails the import */
+    int replace;           /* 1: the list's entries become exactly the input's */
+    lm_db_line_fn on_line; /* NULL or a reporter for bad, duplicate, not-found, skipped lines */
+    void *ctx;             /* passed to on_line */
+    const char *label;     /* vpdq: the video entry's label (NULL: none) */
+    const char *reference; /* vpdq: its reference (NULL: name) */
+    const char *name;      /* the input's name (a path), for vpdq references; may be NULL */
+} lm_db_import_opts;
+
+/* What an import did. Set struct_size (sizeof) before the call: the library writes
+ * no more than that, so the struct can grow. */
+typedef struct lm_db_import_result {
+    uint32_t struct_size; /* sizeof(lm_db_import_result) */
+    lm_db_format format;  /* the format used (after detection) */
+    uint64_t lines;       /* lines read */
+    uint64_t added;       /* entries written */
+    uint64_t duplicates;  /* lines not added: already present */
+    uint64_t bad;         /* bad lines (skipped or fatal) */
+    uint64_t removed;     /* entries removed: by replace, or by deletion records */
+    uint32_t list_id;
+    uint64_t updated;   /* entries whose label, reference or quality a record changed */
+    uint64_t not_found; /* deletion records for hashes the list did not hold */
+    uint64_t skipped;   /* records of unsupported kinds (LM_DB_LINE_SKIPPED) */
+} lm_db_import_result;
+
+LM_API void lm_db_import_opts_init(lm_db_import_opts *o);
+
+/*
+ * Import a list in one transaction: all of it or nothing (a kill during the
+ * import leaves the list as it was). Records carry additions and deletions
+ * (NCMEC deleted entries, StopNCII withdrawn/deleted, TAT deleted); a record
+ * for a hash the list holds with another label, reference or quality updates
+ * that entry. Per hash the records apply in input order. `replace` first
+ * empties the list. Bad lines go to on_line; without skip_bad any bad line is
+ * LM_E_IMPORT (hint SKIP_BAD) and nothing is written.
+ *  [in]  db      opened with LM_DB_WRITE or LM_DB_CREATE.
+ *  [in]  data, len / path / in   the input; not retained (in is read to its end, not closed).
+ *  [in]  opts    NULL for defaults.
+ *  [out] result  may be NULL.
+ * Returns LM_OK, LM_E_INVALID_ARG, LM_E_IMPORT, LM_E_IO, LM_E_NOMEM, LM_E_DB,
+ * LM_E_NOT_FOUND (no file at path). Thread-safe (imports are serialised).
+ */
+LM_API lm_status lm_db_import_memory(lm_db *db, const void *data, size_t len,
+                                     const lm_db_import_opts *opts, lm_db_import_result *result);
+LM_API lm_status lm_db_import_path(lm_db *db, const char *path, const lm_db_import_opts *opts,
+                                   lm_db_import_result *result);
+LM_API lm_status lm_db_import_stream(lm_db *db, FILE *in, const lm_db_import_opts *opts,
+                                     lm_db_import_result *result);
+
+/* ---- export -------------------------------------------------------------- */
+
+/* Export options. Initialise with lm_db_export_opts_init, then change fields. */
+typedef struct lm_db_export_opts {
+    uint32_t struct_size; /* sizeof(lm_db_export_opts) */
+    lm_db_format format;  /* AUTO means CSV */
+    const char *list;     /* NULL: every list */
+    lm_hash_type type;    /* 0: every type (PDQ_CSV always exports PDQ only) */
+    uint64_t entry;       /* VPDQ: the video entry to write as vPDQ text (required) */
+} lm_db_export_opts;
+
+LM_API void lm_db_export_opts_init(lm_db_export_opts *o);
+
+/*
+ * Write entries in id order from one snapshot to out (not closed). Importing
+ * canonical text (as exported) into an empty list and exporting it gives the
+ * same bytes. Video entries are left out of the line formats; LM_DB_FORMAT_VPDQ
+ * writes the frames of video entry opts->entry. LM_DB_FORMAT_HMA_CSV writes
+ * hash,indicator_id(reference),timestamp(added),tags(label). NCMEC XML and the
+ * JSON formats are import-only (LM_E_UNSUPPORTED).
+ *  [out] written  entries written (may be NULL).
+ * Returns LM_OK, LM_E_INVALID_ARG (hint FORMAT: a format and type that do not fit),
+ * LM_E_NOT_FOUND (unknown list or entry), LM_E_IO (writing failed), LM_E_DB,
+ * LM_E_UNSUPPORTED, LM_E_NOMEM. Thread-safe.
+ */
+LM_API lm_status lm_db_export(lm_db *db, FILE *out, const lm_db_export_opts *opts,
+                              uint64_t *written);
+
+/* ---- entries ------------------------------------------------------------- */
+
+/*
+ * Add one hash given as hex text.
+ *  [in]  hex, len  the hash's hex digits (either case), no white space.
+ *  [in]  type      0: by length (64: PDQ, 32: MD5, 40: SHA-1); else the type (PDQ, MD5,
+ *                  SHA1, SHA256).
+ *  [in]  quality   PDQ quality 0..100, or -1 for unknown.
+ *  [in]  opts      list (NULL: "manual", created when absent), label, reference; the
+ *                  other fields are not used. NULL for defaults.
+ *  [out] entry_id  the new entry's id; with LM_E_EXISTS the id of the entry of that
+ *                  list already holding the hash (nothing written). May be NULL.
+ * Returns LM_OK, LM_E_EXISTS, LM_E_PARSE (the detail says what is wrong with the text),
+ * LM_E_INVALID_ARG (bad label, reference, list name or quality), LM_E_NOMEM, LM_E_DB.
+ */
+LM_API lm_status lm_db_add_hash(lm_db *db, const char *hex, size_t len, lm_hash_type type,
+                                int quality, const lm_list_add_options *opts, uint64_t *entry_id);
+
+/*
+ * Add an image as lm_list_add_image does (its standard PDQ hash plus crop
+ * companions, one transaction), on an open handle. Videos and animations are
+ * LM_E_FORMAT with hint VPDQ; other undecodable input LM_E_FORMAT/LM_E_CORRUPT.
+ * Same parameters and codes as lm_list_add_image; the detail is lm_db_last_error.
+ * lm_db_add_image_file reads the file first (up to opts->max_bytes; also LM_E_IO).
+ */
+LM_API lm_status lm_db_add_image(lm_db *db, const void *data, size_t len,
+                                 const lm_list_add_options *opts, uint64_t *entry_id);
+LM_API lm_status lm_db_add_image_file(lm_db *db, const char *path, const lm_list_add_options *opts,
+                                      uint64_t *entry_id);
+
+/* Remove entry id (and its companions). Returns LM_OK, LM_E_NOT_FOUND, LM_E_DB. */
+LM_API lm_status lm_db_remove(lm_db *db, uint64_t id);
+/* Remove every entry holding this hash (hex, type as lm_db_add_hash), only in list when
+ * non-NULL. [out] removed (may be NULL). LM_E_NOT_FOUND when none holds it or there is
+ * no such list; LM_E_PARSE for bad hex. */
+LM_API lm_status lm_db_remove_hash(lm_db *db, const char *hex, size_t len, lm_hash_type type,
+                                   const char *list, size_t *removed);
+/* Describe entry id. [out] companions (may be NULL): its crop companion hashes.
+ * Returns LM_OK, LM_E_NOT_FOUND, LM_E_DB. */
+LM_API lm_status lm_db_entry(lm_db *db, uint64_t id, lm_entry_info *out, size_t *companions);
+/* Disable (disabled = 1) or enable n entries in one transaction; a disabled entry never
+ * matches. An id naming no entry is LM_E_NOT_FOUND and nothing changes.
+ * [out] changed (may be NULL): entries whose state changed. */
+LM_API lm_status lm_db_set_disabled(lm_db *db, const uint64_t *ids, size_t n, int disabled,
+                                    size_t *changed);
+
+/* ---- lists and their attributes ------------------------------------------ */
+
+/* One list: a small fixed-layout value. */
+typedef struct lm_db_list_info {
+    uint32_t id;
+    char name[LM_DB_MAX_LIST_NAME + 1];
+    char source[LM_DB_MAX_SOURCE + 1];
+    char version[LM_DB_MAX_VERSION + 1];
+    int64_t created;  /* Unix time the list was first made */
+    int64_t imported; /* Unix time of the last import into it */
+    uint64_t entries; /* entries it holds */
+} lm_db_list_info;
+
+/* Up to cap lists (out may be NULL with cap 0), by id, and the total in *count. */
+LM_API lm_status lm_db_lists(lm_db *db, lm_db_list_info *out, size_t cap, size_t *count);
+
+/* Values are stored on disk: never renumbered. */
+typedef enum lm_db_list_kind {
+    LM_DB_LIST_NORMAL = 0,
+    LM_DB_LIST_NEGATIVE = 1 /* known false positives: a match suppresses the image's other
+                               matches (LM_VERDICT_SUPPRESSED) */
+} lm_db_list_kind;
+
+/* A list's match rules: a small fixed-layout value. */
+typedef struct lm_db_list_attrs {
+    uint32_t list_id;
+    int distance; /* PDQ match distance 0..256 for this list; -1: the caller's max_distance */
+    int enabled;  /* 0: the list never matches */
+    lm_db_list_kind kind;
+} lm_db_list_attrs;
+
+/* Which fields lm_db_set_list_attrs changes. */
+enum { LM_DB_ATTR_DISTANCE = 1, LM_DB_ATTR_ENABLED = 2, LM_DB_ATTR_KIND = 4 };
+
+/* "normal", "negative"; NULL for other values. Thread-safe. */
+LM_API const char *lm_db_list_kind_name(lm_db_list_kind k);
+/* Returns LM_OK, LM_E_PARSE, LM_E_INVALID_ARG. */
+LM_API lm_status lm_db_list_kind_parse(const char *name, lm_db_list_kind *out);
+/* Change the fields in `which` of the named list (one transaction). LM_E_NOT_FOUND for an
+ * unknown list, LM_E_INVALID_ARG for values out of range. */
+LM_API lm_status lm_db_set_list_attrs(lm_db *db, const char *list, const lm_db_list_attrs *a,
+                                      unsigned which);
+/* The attributes of list list_id (defaults when none were set). */
+LM_API lm_status lm_db_get_list_attrs(lm_db *db, uint32_t list_id, lm_db_list_attrs *out);
+
+/* ---- stats, verify, hits ------------------------------------------------- */
+
+typedef struct lm_db_list_stats {
+    lm_db_list_info info;
+    uint64_t by_type[LM_DB_TYPE_SLOTS]; /* indexed by lm_hash_type (0 unused) */
+    uint64_t disabled;                  /* entries disabled */
+    uint64_t quality_hist[11];          /* PDQ quality of its entries, as lm_db_stats */
+    uint64_t quality_unknown;
+    uint64_t duplicates; /* entries whose hash is also in another list */
+} lm_db_list_stats;
+
+/* Set struct_size (sizeof) before lm_db_get_stats: the library writes no more. */
+typedef struct lm_db_stats {
+    uint32_t struct_size; /* sizeof(lm_db_stats) */
+    uint32_t schema_version;
+    uint64_t generation;
+    uint64_t entries;
+    uint64_t by_type[LM_DB_TYPE_SLOTS]; /* indexed by lm_hash_type */
+    uint64_t quality_hist[11];          /* PDQ quality: [0..9], [10..19], ..., [90..99], [100] */
+    uint64_t quality_unknown;           /* PDQ entries without a quality */
+    size_t list_count;
+    lm_db_list_stats *lists; /* list_count items, owned by the struct: lm_db_stats_free */
+    uint64_t file_bytes;     /* size of data.mdb */
+    uint64_t disabled;       /* entries disabled */
+    uint64_t shared_hashes;  /* distinct hashes present in more than one list */
+} lm_db_stats;
+
+/* Counts of one snapshot. Free with lm_db_stats_free (also after a failure). */
+LM_API lm_status lm_db_get_stats(lm_db *db, lm_db_stats *out);
+LM_API void lm_db_stats_free(lm_db_stats *s);
+
+/* Called once per problem found, with a one-line description valid during the call. */
+typedef void (*lm_db_problem_fn)(void *ctx, const char *problem);
+
+/*
+ * Check the list's structural consistency in one snapshot: every LMDB page
+ * (bounds, links, free list), then schema and counters, every record, every
+ * index both ways, list references and counts.
+ *  [out] problems  problems found (0: consistent); fn (may be NULL) hears each.
+ * Returns LM_OK when the check ran, else LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_DB.
+ */
+LM_API lm_status lm_db_verify(lm_db *db, lm_db_problem_fn fn, void *ctx, uint64_t *problems);
+
+/* The flood rule of lm_db_hit_report. Initialise with lm_db_flood_opts_init. */
+typedef struct lm_db_flood_opts {
+    uint32_t today;    /* day to judge (days since 1970-01-01 UTC); 0: today */
+    int days;          /* history window before today, in days (default 14) */
+    double factor;     /* flagged when today >= factor x both baselines (default 10) */
+    uint64_t min_hits; /* ... and today >= min_hits (default 20) */
+} lm_db_flood_opts;
+
+LM_API void lm_db_flood_opts_init(lm_db_flood_opts *o);
+
+/* One entry's hit counters (lm_matcher_flush_hits) and its flood judgement. */
+typedef struct lm_db_hit_row {
+    uint64_t entry_id;
+    uint32_t list_id;
+    char list[LM_DB_MAX_LIST_NAME + 1];
+    uint64_t total;
+    int64_t first, last;
+    uint64_t today;      /* hits on opts.today */
+    double entry_median; /* median daily hits of this entry over the window */
+    double list_typical; /* median, over the list's entries with hits in the window, of
+                            their mean daily hits over the window */
+    int flood;           /* today >= min_hits and >= factor x max(1, each baseline) */
+} lm_db_hit_row;
+
+/* Every entry with hit records, by id. [out] rows: free with lm_db_hit_rows_free. */
+LM_API lm_status lm_db_hit_report(lm_db *db, const lm_db_flood_opts *o, lm_db_hit_row **rows,
+                                  size_t *n);
+LM_API void lm_db_hit_rows_free(lm_db_hit_row *rows);
+
+/*
+ * Build a matcher on an open list handle instead of a path: the matcher
+ * borrows db (it does not close it; close db only after the matcher). With
+ * LM_MATCHER_WRITABLE the matcher flushes hit counters when db was opened for
+ * writing. Failure detail: lm_db_last_error(db).
+ * Returns LM_OK, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_DB. Thread-safe.
+ */
+LM_API lm_status lm_matcher_open_db(lm_db *db, unsigned flags, lm_matcher **out);
 
 #ifdef __cplusplus
 }

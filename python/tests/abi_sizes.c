@@ -7,8 +7,11 @@ int main(void)
 {
     printf("{\"lm_pdq_hash\": %zu, \"lm_image_hash\": %zu, \"lm_match\": %zu, "
            "\"lm_check_result\": %zu, \"lm_check_options\": %zu, \"lm_entry_info\": %zu, "
-           "\"lm_list_add_options\": %zu}\n",
+           "\"lm_list_add_options\": %zu, \"lm_db_import_opts\": %zu, "
+           "\"lm_db_import_result\": %zu, \"lm_db_list_info\": %zu, \"lm_db_list_attrs\": %zu}\n",
            sizeof(lm_pdq_hash), sizeof(lm_image_hash), sizeof(lm_match), sizeof(lm_check_result),
-           sizeof(lm_check_options), sizeof(lm_entry_info), sizeof(lm_list_add_options));
+           sizeof(lm_check_options), sizeof(lm_entry_info), sizeof(lm_list_add_options),
+           sizeof(lm_db_import_opts), sizeof(lm_db_import_result), sizeof(lm_db_list_info),
+           sizeof(lm_db_list_attrs));
     return 0;
 }

@@ -35,5 +35,16 @@ int main(void)
     lm_hasher_destroy(h);
     lm_hasher_destroy(NULL);
     lm_matcher_close(NULL);
+
+    /* The list API (version node LIBMATCH_1.1): a failed open still carries its error. */
+    lm_db *db = NULL;
+    CHECK_EQ_INT(lm_db_open("/nonexistent/lm-abi-smoke", LM_DB_READONLY, &db), LM_E_NOT_FOUND);
+    CHECK(db != NULL);
+    CHECK_EQ_INT(lm_db_last_hint(db), LM_DB_HINT_CREATE);
+    CHECK(*lm_db_last_error(db) != '\0');
+    lm_db_close(db);
+    lm_db_format f;
+    CHECK_EQ_INT(lm_db_format_parse("ncmec-xml", &f), LM_OK);
+    CHECK_EQ_STR(lm_db_format_name(f), "ncmec-xml");
     return check_report("abi_smoke");
 }

@@ -58,7 +58,9 @@ static void test_open_and_schema(const char *dir)
     snprintf(path, sizeof path, "%s/schema", dir);
     CHECK_EQ_INT(lm_hashdb_open(path, LM_DB_READONLY, &db, err, sizeof err), LM_E_NOT_FOUND);
     CHECK(db == NULL);
-    CHECK(strstr(err, "pmatch db init") != NULL);
+    /* The store says what is wrong; the CLI adds what to run (lm_db_last_hint). */
+    CHECK(strstr(err, "no hash-list database") != NULL);
+    CHECK(strstr(err, "pmatch") == NULL);
     CHECK_EQ_INT(lm_hashdb_init(path, err, sizeof err), LM_OK);
     CHECK_EQ_INT(lm_hashdb_init(path, err, sizeof err), LM_E_EXISTS);
     CHECK_EQ_INT(lm_hashdb_open(path, LM_DB_READONLY, &db, err, sizeof err), LM_OK);
