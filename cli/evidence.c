@@ -25,15 +25,17 @@ const char *url_item_verdict(const url_item *it)
 void evidence_lists_load(evidence_lists *l, const char *db_path, const lm_matcher *m)
 {
     memset(l, 0, sizeof *l);
-    lm_hashdb *db = NULL;
-    if (!db_path || lm_hashdb_open(db_path, LM_DB_READONLY, &db, NULL, 0) != LM_OK)
+    lm_db *db = NULL;
+    if (!db_path || lm_db_open(db_path, LM_DB_READONLY, &db) != LM_OK) {
+        lm_db_close(db); /* a failed handle holds the error only */
         return;
+    }
     uint64_t g0 = 0, g1 = 1;
     size_t n = 0;
-    if (lm_hashdb_generation(db, &g0) == LM_OK && lm_hashdb_lists(db, NULL, 0, &n) == LM_OK &&
-        n > 0 && n < 100000 && (l->lists = calloc(n, sizeof *l->lists)) &&
-        lm_hashdb_lists(db, l->lists, n, &l->count) == LM_OK &&
-        lm_hashdb_generation(db, &g1) == LM_OK && g0 == g1 && g0 == lm_matcher_generation(m)) {
+    if (lm_db_generation(db, &g0) == LM_OK && lm_db_lists(db, NULL, 0, &n) == LM_OK && n > 0 &&
+        n < 100000 && (l->lists = calloc(n, sizeof *l->lists)) &&
+        lm_db_lists(db, l->lists, n, &l->count) == LM_OK && lm_db_generation(db, &g1) == LM_OK &&
+        g0 == g1 && g0 == lm_matcher_generation(m)) {
         l->valid = 1; /* the lists as the matcher's snapshot saw them */
         l->generation = g0;
         if (l->count > n)
@@ -42,7 +44,7 @@ void evidence_lists_load(evidence_lists *l, const char *db_path, const lm_matche
         free(l->lists);
         memset(l, 0, sizeof *l);
     }
-    lm_hashdb_close(db);
+    lm_db_close(db);
 }
 
 void evidence_lists_free(evidence_lists *l)

@@ -9,7 +9,6 @@
 #include <stdio.h>
 
 #include "fetch.h"
-#include "hashdb.h"
 #include "html_media.h"
 #include "libmatch.h"
 
