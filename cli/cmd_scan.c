@@ -39,6 +39,8 @@ static void usage(FILE *out)
             "  --no-dihedral       do not match rotated and mirrored copies (matched by default)\n"
             "  --no-trim           do not also match the content inside uniform borders and\n"
             "                      letterbox bands (matched by default)\n"
+            "  --no-features       do not match local features against entries added from\n"
+            "                      images, when no hash matched (matched by default)\n"
             "  --video-sampling M  videos (sniffed): keyframes (default), all, or\n"
             "                      interval:SECONDS; every sampled frame is matched against the list\n"
             "  --exact             decode exactly as Meta's reference (default: fast JPEG\n"
@@ -221,7 +223,8 @@ int cmd_scan(int argc, char **argv)
 {
     enum { O_DB = 256, O_DIST, O_MINQ, O_DIH, O_JOBS, O_JSON, O_QUIET, O_FOLLOW, O_DEPTH,
            O_MAXB, O_MAXP, O_EXACT, O_SAMPLING, O_REFRESH, O_SHARD, O_MPI, O_OUTPUT,
-           O_CHECKPOINT, O_CACHE, O_NOARCH, O_AMEMBERS, O_ATOTAL, O_NODIH, O_NOTRIM };
+           O_CHECKPOINT, O_CACHE, O_NOARCH, O_AMEMBERS, O_ATOTAL, O_NODIH, O_NOTRIM,
+           O_NOFEAT };
     static const struct option options[] = {
         {"db", required_argument, NULL, O_DB},
         {"distance", required_argument, NULL, O_DIST},
@@ -229,6 +232,7 @@ int cmd_scan(int argc, char **argv)
         {"dihedral", no_argument, NULL, O_DIH}, /* the default now; kept for scripts */
         {"no-dihedral", no_argument, NULL, O_NODIH},
         {"no-trim", no_argument, NULL, O_NOTRIM},
+        {"no-features", no_argument, NULL, O_NOFEAT},
         {"jobs", required_argument, NULL, O_JOBS},
         {"json", no_argument, NULL, O_JSON},
         {"quiet", no_argument, NULL, O_QUIET},
@@ -275,6 +279,7 @@ int cmd_scan(int argc, char **argv)
         case O_DIH: cfg.check.dihedral = 1; break;
         case O_NODIH: cfg.check.dihedral = 0; break;
         case O_NOTRIM: cfg.check.trim_borders = 0; break;
+        case O_NOFEAT: cfg.check.features = 0; break;
         case O_EXACT: cfg.check.exact = 1; break;
         case O_SAMPLING:
             if (parse_sampling(optarg, &cfg.check.video_sampling, &cfg.check.video_interval_ms))

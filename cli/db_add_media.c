@@ -19,13 +19,14 @@ int db_arg_is_file(const char *arg)
 }
 
 int db_add_media(lm_db *db, const char *path, const char *list, const char *label,
-                 const char *reference)
+                 const char *reference, int features)
 {
     lm_list_add_options o;
     lm_list_add_options_init(&o);
     o.list = list;
     o.label = label;
     o.reference = reference;
+    o.features = features;
     uint64_t id = 0;
     lm_status st = lm_db_add_image_file(db, path, &o, &id);
     if (st == LM_E_EXISTS) {
@@ -53,6 +54,9 @@ int db_add_media(lm_db *db, const char *path, const char *list, const char *labe
     lm_entry_info e;
     size_t n = 0;
     lm_db_entry(db, id, &e, &n);
-    printf("added entry %llu (%s, %zu companion hashes)\n", (unsigned long long)id, path, n);
+    size_t kp = 0;
+    lm_db_entry_features(db, id, &kp, NULL);
+    printf("added entry %llu (%s, %zu companion hashes, %zu keypoints)\n", (unsigned long long)id,
+           path, n, kp);
     return PMATCH_EXIT_OK;
 }

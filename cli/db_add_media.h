@@ -9,6 +9,6 @@ int db_arg_is_file(const char *arg);
 
 /* Add the image at path to db (sniffed; videos refused). Returns a pmatch exit code. */
 int db_add_media(lm_db *db, const char *path, const char *list, const char *label,
-                 const char *reference);
+                 const char *reference, int features);
 
 #endif

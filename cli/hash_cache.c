@@ -187,8 +187,10 @@ int hash_cache_reuse(const lm_matcher *m, const scan_config *cfg, const struct s
         (rec->settings & 1) != (cache_settings(&cfg->check) & 1) ||
         (cfg->check.dihedral && !(rec->settings & 2)) ||
         (cfg->check.trim_borders && !(rec->settings & 4)) ||
-        rec->max_pixels != cfg->check.max_pixels)
-        return 0; /* hashes made with dihedral or trimming also serve scans without them */
+        rec->max_pixels != cfg->check.max_pixels ||
+        (cfg->check.features && lm_matcher_feature_entries(m) > 0))
+        return 0; /* hashes made with dihedral or trimming also serve scans without them; local
+                     features are not cached: a list that has some decodes again */
     uint8_t sha[32];
     unsigned int shalen = 0;
     if (!EVP_Digest(data, len, sha, &shalen, EVP_sha256(), NULL) || shalen != 32 ||

@@ -48,6 +48,8 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
                         mt->variant & LM_VARIANT_TRIMMED ? " trimmed" : "",
                         mt->region ? " companion " : "",
                         mt->region ? lm_region_name(mt->region) : "");
+            if (mt->variant & LM_VARIANT_FEATURES)
+                fprintf(out, " local features, score %d", mt->score);
             if (mt->frame >= 0)
                 fprintf(out, " at frame %" PRId64, mt->frame);
             if (mt->type == LM_HASH_VPDQ)
@@ -127,6 +129,8 @@ void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
             fprintf(out, ",\"distance\":%d,\"orientation\":\"%s\",\"trimmed\":%s,\"region\":\"%s\"",
                     mt->distance, dihedral_names[mt->dihedral & 7],
                     mt->variant & LM_VARIANT_TRIMMED ? "true" : "false", lm_region_name(mt->region));
+        if (mt->type == LM_HASH_PDQ && (mt->variant & LM_VARIANT_FEATURES))
+            fprintf(out, ",\"mechanism\":\"features\",\"score\":%d", mt->score);
         if (mt->frame >= 0)
             fprintf(out, ",\"frame\":%" PRId64, mt->frame);
         if (mt->type == LM_HASH_VPDQ)

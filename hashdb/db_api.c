@@ -177,6 +177,18 @@ lm_status lm_db_entry(lm_db *db, uint64_t id, lm_entry_info *out, size_t *compan
     return st;
 }
 
+lm_status lm_db_entry_features(lm_db *db, uint64_t id, size_t *keypoints, size_t *bytes)
+{
+    LIVE(db);
+    size_t len = 0;
+    lm_status st = lm_hashdb_entry_features(db, id, NULL, 0, &len);
+    if (keypoints)
+        *keypoints = len > DB_FEATURE_HDR ? (len - DB_FEATURE_HDR) / DB_FEATURE_REC : 0;
+    if (bytes)
+        *bytes = len;
+    return st;
+}
+
 lm_status lm_db_set_disabled(lm_db *db, const uint64_t *ids, size_t n, int disabled,
                              size_t *changed)
 {

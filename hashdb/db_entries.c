@@ -131,6 +131,8 @@ int db_entry_delete(lm_hashdb *db, MDB_txn *txn, const db_entry *e)
         return db_mdb_err(db, rc, "removing a PDQ record");
     if (e->type == LM_HASH_PDQ && (rc = db_companions_delete(db, txn, e->id)) != 0)
         return rc;
+    if (e->type == LM_HASH_PDQ && (rc = db_features_delete(db, txn, e->id)) != 0)
+        return rc;
     if (e->type == LM_HASH_VPDQ && (rc = db_video_delete(db, txn, e->id)) != 0)
         return rc;
     if ((rc = mdb_del(txn, db->entries, &k, NULL)) != 0)
@@ -211,7 +213,8 @@ static int add_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
     if ((st = db_entry_insert(db, txn, &e, &next, 1)) != 0 ||
         (st = db_meta_put_u64(db, txn, "next_entry_id", next, 8)) != 0 ||
         (st = db_list_count_add(db, txn, list_id, 1)) != 0 ||
-        (st = db_companions_put(db, txn, e.id, in->companions, in->ncompanions)) != 0)
+        (st = db_companions_put(db, txn, e.id, in->companions, in->ncompanions)) != 0 ||
+        (st = db_features_put(db, txn, e.id, in->features, in->features_len)) != 0)
         return st;
     a->id = e.id;
     return LM_OK;
@@ -236,6 +239,8 @@ lm_status lm_hashdb_add(lm_hashdb *db, const lm_db_new_entry *e, uint64_t *id_ou
         return db_err(db, LM_E_INVALID_ARG, "list name empty, too long or not printable text");
     if ((e->ncompanions && (!e->companions || e->type != LM_HASH_PDQ)) || e->ncompanions > 255)
         return db_err(db, LM_E_INVALID_ARG, "companion hashes only go with a PDQ entry");
+    if (e->features_len && (!e->features || e->type != LM_HASH_PDQ))
+        return db_err(db, LM_E_INVALID_ARG, "local features only go with a PDQ entry");
     add_ctx a = {e, 0};
     int st = db_write(db, add_txn, &a);
     if (id_out && (st == LM_OK || st == LM_E_EXISTS))

@@ -323,6 +323,7 @@ static int mkdir_p(const char *path)
 }
 
 /* The tables of a hash list (schema in hashdb_internal.h). */
+#define DB_TABLE_OPTIONAL 0x80000000u
 static const struct {
     const char *name;
     size_t off;
@@ -338,6 +339,8 @@ static const struct {
     {"disabled", offsetof(lm_hashdb, disabled), 0},
     {"hits", offsetof(lm_hashdb, hits), 0},
     {"companions", offsetof(lm_hashdb, companions), 0},
+    /* optional (db_features.c): created by the first writer, read as empty while absent */
+    {"features", offsetof(lm_hashdb, features), DB_TABLE_OPTIONAL},
 };
 
 int db_is_table_name(const void *name, size_t len)
@@ -352,7 +355,16 @@ static int open_tables(lm_hashdb *db, MDB_txn *txn, unsigned create)
 {
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         MDB_dbi *dbi = (MDB_dbi *)((char *)db + tables[i].off);
-        int rc = mdb_dbi_open(txn, tables[i].name, tables[i].flags | create, dbi);
+        unsigned optional = tables[i].flags & DB_TABLE_OPTIONAL;
+        unsigned flags = tables[i].flags & ~(unsigned)DB_TABLE_OPTIONAL;
+        if (optional && db->writable)
+            flags |= MDB_CREATE;
+        int rc = mdb_dbi_open(txn, tables[i].name, flags | create, dbi);
+        if (optional) {
+            db->features_open = rc == 0;
+            if (rc == MDB_NOTFOUND)
+                continue;
+        }
         if (rc == MDB_NOTFOUND)
             return db_err(db, i == 0 ? LM_E_DB_SCHEMA : LM_E_DB,
                           i == 0 ? "not a libmatch hash list (no meta table)"

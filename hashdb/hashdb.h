@@ -115,6 +115,9 @@ typedef struct lm_db_new_entry {
     /* PDQ entries only: companion hashes stored with the entry (NULL/0: none). */
     const struct lm_db_companion *companions;
     size_t ncompanions;
+    /* PDQ entries only: the local-features record (lm_db_features_check; NULL/0: none). */
+    const uint8_t *features;
+    size_t features_len;
 } lm_db_new_entry;
 
 /* Add one entry. LM_E_EXISTS when the list already holds this hash (*id_out then names it). */
@@ -218,6 +221,32 @@ void lm_db_companion_set_free(lm_db_companion_set *set);
 /* The companions of one entry, by region: up to cap, the total in *count. */
 lm_status lm_hashdb_entry_companions(lm_hashdb *db, uint64_t id, lm_db_companion *out, size_t cap,
                                      size_t *count);
+
+/* ---- local features (second signature of image-built entries) ------------- */
+
+#define LM_DB_MAX_FEATURES 256 /* keypoints per record */
+
+/*
+ * A features record (layout in hashdb_internal.h, written by lm_features_encode
+ * in libmatch/hash): 0 when well-formed, else -1 with why.
+ */
+int lm_db_features_check(const uint8_t *rec, size_t len, const char **why);
+
+/* Every feature record in one snapshot, by entry id: record i is bytes[offset[i]..offset[i+1]). */
+typedef struct lm_db_feature_set {
+    size_t count;
+    uint64_t *ids;
+    size_t *offset; /* count + 1 */
+    uint8_t *bytes;
+} lm_db_feature_set;
+
+/* Load every feature record (bounds-checked page walk; each record checked). */
+lm_status lm_hashdb_load_features(lm_hashdb *db, lm_db_feature_set *out);
+void lm_db_feature_set_free(lm_db_feature_set *set);
+
+/* One entry's record into out (when it fits in cap); *len: its size, 0 when it has none. */
+lm_status lm_hashdb_entry_features(lm_hashdb *db, uint64_t id, uint8_t *out, size_t cap,
+                                   size_t *len);
 
 /* ---- lists --------------------------------------------------------------- */
 

@@ -26,6 +26,9 @@
  *                        day d > 0 (days since 1970-01-01 UTC): u64 hits that day
  *   companions  u64 entry id + u8 region -> { hash[32], i8 quality }
  *            (version 2: crop companions of PDQ entries; removed with the entry)
+ *   features  u64 entry id -> { u8 rec_version=1, u8 0, u16 count, u16 width, u16 height,
+ *                                count x { u16 x, u16 y, u8 angle, u8 level, desc[32] } }
+ *            (optional table: local features of PDQ entries added from images, db_features.c)
  * Entry and list ids start at 1 and are never reused.
  */
 #ifndef LM_HASHDB_INTERNAL_H
@@ -51,6 +54,8 @@ struct lm_db {
     MDB_dbi meta, entries, pdq, hashes, lists, vframes;
     MDB_dbi list_attrs, disabled, hits; /* db_list_attrs.c, db_disabled.c, db_hits.c */
     MDB_dbi companions;
+    MDB_dbi features;  /* db_features.c; valid when features_open */
+    int features_open; /* 0: a list made before the table, opened read-only */
     int writable;
     int map_full; /* set when the current write transaction hit MDB_MAP_FULL */
     char *path;
@@ -224,5 +229,16 @@ int db_companions_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id);
 /* Verify: each companion decodes, names an existing PDQ entry and a known region. */
 void db_companions_verify(lm_hashdb *db, MDB_txn *txn, uint64_t max_records,
                           void (*report)(void *ctx, const char *problem), void *ctx);
+
+/* ---- local features (db_features.c) ---- */
+#define DB_FEATURE_HDR 8
+#define DB_FEATURE_REC 38
+/* Write an entry's feature record (len 0: none). */
+int db_features_put(lm_hashdb *db, MDB_txn *txn, uint64_t id, const uint8_t *rec, size_t len);
+/* Remove an entry's feature record, if any. */
+int db_features_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id);
+/* Verify: each record decodes and names an existing PDQ entry. */
+void db_features_verify(lm_hashdb *db, MDB_txn *txn, uint64_t max_records,
+                        void (*report)(void *ctx, const char *problem), void *ctx);
 
 #endif

@@ -351,6 +351,7 @@ lm_status lm_hashdb_verify(lm_hashdb *db, lm_db_problem_fn fn, void *ctx, uint64
     walk(&v, db->disabled, "disabled", on_disabled);
     walk(&v, db->hits, "hits", on_hits);
     db_companions_verify(db, v.txn, v.max_records, on_companion_problem, &v);
+    db_features_verify(db, v.txn, v.max_records, on_companion_problem, &v);
     for (size_t i = 0; i < v.nlists; i++)
         if (v.lists[i].recorded != v.lists[i].actual)
             problem(&v, "list %u: records %llu entries but holds %llu", v.lists[i].id,

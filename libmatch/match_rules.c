@@ -86,7 +86,8 @@ lm_status match_list_apply_rules(const lm_matcher *m, const matcher_snapshot *s,
             continue;
         lm_db_list_attrs a = snapshot_list(s, st[i].list_id);
         int limit = a.distance >= 0 ? a.distance : max_distance;
-        if (mt.type == LM_HASH_PDQ && mt.distance > limit)
+        /* A feature match was verified geometrically; its distance is for information. */
+        if (mt.type == LM_HASH_PDQ && !(mt.variant & LM_VARIANT_FEATURES) && mt.distance > limit)
             continue;
         mt.flags = a.kind == LM_DB_LIST_NEGATIVE ? LM_MATCH_NEGATIVE : 0;
         l->items[kept++] = mt;

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "digest.h"
+#include "feature_match.h"
 #include "hashdb.h"
 #include "hasher_internal.h"
 #include "index.h"
@@ -40,6 +41,7 @@ void lm_check_options_init(lm_check_options *opts)
     opts->video_stored_threshold = 80.0;
     opts->dihedral = 1;
     opts->trim_borders = 1;
+    opts->features = 1;
 }
 
 /* Validate caller options (NULL: defaults) into a full local copy. */
@@ -56,6 +58,7 @@ static lm_status resolve_options(const lm_check_options *in, lm_check_options *o
     if (out->max_distance < 0 || out->max_distance > 256 || out->min_quality < 0 ||
         (out->dihedral != 0 && out->dihedral != 1) || (out->exact != 0 && out->exact != 1) ||
         (out->trim_borders != 0 && out->trim_borders != 1) ||
+        (out->features != 0 && out->features != 1) ||
         out->video_sampling < LM_SAMPLE_ALL_FRAMES || out->video_sampling > LM_SAMPLE_INTERVAL ||
         out->video_interval_ms <= 0 || !(out->video_query_threshold >= 0.0) ||
         !(out->video_query_threshold <= 100.0) || !(out->video_stored_threshold >= 0.0) ||
@@ -363,6 +366,25 @@ static lm_status search_image(const matcher_snapshot *snap, const lm_check_optio
     return st;
 }
 
+/* The feature stage (robust/feature_match.c): verified entries become candidates. */
+static lm_status search_features(const matcher_snapshot *snap, const lm_features *q,
+                                 const lm_pdq_hash *plain, match_list *l)
+{
+    lm_feature_hit hits[LM_FEAT_MAX_VERIFIED];
+    size_t n = 0;
+    lm_status st = lm_feature_search(snap->features, q, plain, hits, &n);
+    for (size_t i = 0; st == LM_OK && i < n; i++) {
+        lm_match mt = {.entry_id = hits[i].entry_id,
+                       .type = LM_HASH_PDQ,
+                       .distance = hits[i].pdq_distance,
+                       .frame = -1,
+                       .variant = LM_VARIANT_FEATURES,
+                       .score = hits[i].t.inliers < 100 ? hits[i].t.inliers : 100};
+        st = match_list_push(l, mt);
+    }
+    return st;
+}
+
 /*
  * The final step of lm_check, shared with lm_check_hashes (matcher_match_hashes)
  * so both give the same verdicts: the list's rules (per-list distances,
@@ -439,9 +461,15 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
             st = hs;
     }
     lm_query_hashes q = {0};
+    /* Local features only when the list has some (lists built from images). */
+    lm_features *feat = NULL;
+    if (st == LM_OK && hs == LM_E_FORMAT && !out->is_video && o.features && snap->features &&
+        !(feat = malloc(sizeof *feat)))
+        st = LM_E_NOMEM;
     if (st == LM_OK && hs == LM_E_FORMAT && !out->is_video) { /* not a video: a still image */
         /* The plain hash, plus the content inside borders when there are any (robust_hash.c). */
-        hs = lm_query_hashes_compute(&dec, o.dihedral, o.trim_borders, data, len, &q, &err);
+        hs = lm_query_hashes_compute_ex(&dec, o.dihedral, o.trim_borders, feat, data, len, &q,
+                                        &err);
         if (hs == LM_OK)
             out->image = q.image;
     }
@@ -453,6 +481,9 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
         if (q.has_trimmed)
             out->trimmed = q.trimmed;
         st = search_image(snap, &o, radius, out, &l, &low_quality);
+        /* Second stage: no hash found anything; the features of a list built from images. */
+        if (st == LM_OK && feat && l.count == 0)
+            st = search_features(snap, feat, &out->image.pdq, &l);
     } else if (st == LM_OK) {
         if (hs == LM_E_NOMEM) {
             st = hs; /* resource failure, not a property of the input */
@@ -461,6 +492,7 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
             snprintf(out->detail, sizeof out->detail, "%s", err.msg);
         }
     }
+    free(feat);
     return finish_check(m, snap, o.max_distance, st, &l, low_quality, out);
 }
 
@@ -505,6 +537,16 @@ lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_c
     lm_status st = check_pinned(m, snap, data, len, opts, out);
     snapshot_release(snap);
     return st;
+}
+
+size_t lm_matcher_feature_entries(const lm_matcher *m)
+{
+    if (!m)
+        return 0;
+    matcher_snapshot *s = snapshot_pin(&((lm_matcher *)m)->slot);
+    size_t n = lm_feature_index_entries(s->features);
+    snapshot_release(s);
+    return n;
 }
 
 lm_status lm_matcher_entry(const lm_matcher *m, uint64_t entry_id, lm_entry_info *out)

@@ -2,6 +2,7 @@
 #include "matcher_snapshot.h"
 #include "video_index.h"
 
+#include "feature_match.h"
 #include "matcher_variants.h"
 
 #include <stdio.h>
@@ -18,6 +19,7 @@ static void snapshot_free(matcher_snapshot *s)
 {
     lm_index_free(s->index);
     lm_video_index_free(s->videos);
+    lm_feature_index_free(s->features);
     free(s->ids);
     free(s->regions);
     free(s->lists);
@@ -38,6 +40,8 @@ lm_status snapshot_build(lm_hashdb *db, int nthreads, matcher_snapshot **out, ch
     lm_db_pdq_set set = {0};
     if (st == LM_OK)
         st = lm_hashdb_load_pdq(db, &set);
+    if (st == LM_OK) /* local features: their own index, entries found by id in the PDQ set */
+        st = lm_feature_index_build(db, set.ids, set.hashes, set.count, &s->features);
     if (st == LM_OK) /* crop companions join the index, mapped to their entry */
         st = lm_matcher_append_companions(db, &set, &s->regions);
     if (st != LM_OK) {
@@ -69,7 +73,7 @@ lm_status snapshot_build(lm_hashdb *db, int nthreads, matcher_snapshot **out, ch
             s->max_list_distance = s->lists[i].distance;
     s->bytes = lm_index_memory_bytes(s->index) + s->count * sizeof *s->ids +
                (s->regions ? s->count : 0) +
-               s->nlists * sizeof *s->lists + sizeof *s;
+               s->nlists * sizeof *s->lists + sizeof *s + lm_feature_index_bytes(s->features);
     *out = s;
     return LM_OK;
 }

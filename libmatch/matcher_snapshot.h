@@ -28,6 +28,7 @@ typedef struct matcher_snapshot {
     int max_list_distance; /* largest distance set on an enabled list; -1 when none */
     size_t bytes;          /* memory held (index + maps) */
     struct lm_video_index *videos; /* stored videos' frames (video_index.c) */
+    struct lm_feature_index *features; /* entries' local features; NULL when none (robust/) */
 } matcher_snapshot;
 
 /* Build a snapshot of db's current generation (one reference held by the caller). */

@@ -10,7 +10,11 @@
  * encoded as JPEG quality 90 (quality 30 for the JPEG edit). Everything stays
  * in memory except the temporary LMDB list.
  *
- *   bench-robustness [TESTDATA_DIR] [--synthetic N] [--seed S]
+ *   bench-robustness [TESTDATA_DIR] [--synthetic N] [--seed S] [--false N] [--pairs N]
+ *                    [--features-only] [--pairs-only N]
+ * (--false: unrelated images queried, default 1000; --pairs N: a list of N unrelated
+ * image-built entries queried by N others, N^2 pairs; --features-only: issue 14's families
+ * only, bench_features.c)
  */
 #include <math.h>
 #include <stdio.h>
@@ -26,6 +30,7 @@
 #include "libmatch.h"
 #include "robust_hash.h"
 #include "synth.h"
+#include "bench_features.h"
 
 #define DIST LM_DEFAULT_MAX_DISTANCE
 
@@ -314,6 +319,7 @@ int main(int argc, char **argv)
     const char *td = "../shared/testdata";
     int nsynth = 100;
     uint64_t seed = 1;
+    int nfalse = 1000, npairs = 0, features_only = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--synthetic") == 0 && i + 1 < argc)
             nsynth = atoi(argv[++i]);
@@ -321,10 +327,27 @@ int main(int argc, char **argv)
             verbose = 1;
         else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
             seed = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--false") == 0 && i + 1 < argc)
+            nfalse = (int)strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--pairs") == 0 && i + 1 < argc)
+            npairs = (int)strtol(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--features-only") == 0)
+            features_only = 1;
+        else if (strcmp(argv[i], "--pairs-only") == 0 && i + 1 < argc) {
+            char pdir[] = "/tmp/bench-pairs-XXXXXX";
+            if (!mkdtemp(pdir))
+                return 1;
+            setvbuf(stdout, NULL, _IOLBF, 0);
+            bench_feature_pairs(pdir, (int)strtol(argv[++i], NULL, 10), seed);
+            char rm[64];
+            snprintf(rm, sizeof rm, "rm -rf '%s'", pdir);
+            return system(rm) != 0;
+        }
         else
             td = argv[i];
     }
     rng_state = seed;
+    setvbuf(stdout, NULL, _IOLBF, 0); /* progress shows as it comes */
     size_t nphotos = sizeof photos / sizeof photos[0];
     original *o = calloc(nphotos + (size_t)nsynth, sizeof *o);
     size_t n = 0;
@@ -410,6 +433,14 @@ int main(int argc, char **argv)
     printf("index: %zu hashes for %zu entries (%.2f companions per entry)\n\n", lm_matcher_size(m),
            n, (double)(lm_matcher_size(m) - n) / (double)n);
 
+    if (features_only) {
+        bench_item *bi = calloc(n, sizeof *bi);
+        for (size_t i = 0; i < n; i++)
+            bi[i] = (bench_item){&o[i].img, o[i].entry, o[i].plain, o[i].jpeg, o[i].jpeg_len};
+        bench_features(dir, dbpath, m, bi, n, nfalse, npairs, seed);
+        free(bi);
+        goto cleanup;
+    }
     lm_check_options exact; /* decoded exactly like the plain hash: a like-for-like comparison */
     lm_check_options_init(&exact);
     exact.exact = 1;
@@ -583,6 +614,14 @@ int main(int argc, char **argv)
                100.0 * (double)set_hits[E_CROP5R][s] / (double)n,
                100.0 * (double)set_hits[E_CROP10R][s] / (double)n, set_fp[s]);
 
+    {
+        bench_item *bi = calloc(n, sizeof *bi);
+        for (size_t i = 0; i < n; i++)
+            bi[i] = (bench_item){&o[i].img, o[i].entry, o[i].plain, o[i].jpeg, o[i].jpeg_len};
+        bench_features(dir, dbpath, m, bi, n, nfalse, npairs, seed);
+        free(bi);
+    }
+cleanup:
     lm_matcher_close(m);
     lm_hasher_destroy(h);
     for (size_t i = 0; i < n; i++) {

@@ -311,6 +311,9 @@ typedef struct lm_check_options {
     double video_stored_threshold; /* % of the stored video's unique frames matched (default 80) */
     int trim_borders;         /* 1 (default): also match the hash of the content inside
                                  uniform borders / letterbox bands, when the image has any */
+    int features;             /* 1 (default): when no hash matched a still image, match its
+                                 local features against the entries that carry them (lists
+                                 built from images; LM_VARIANT_FEATURES); 0: off */
 } lm_check_options;
 
 LM_API void lm_check_options_init(lm_check_options *opts);
@@ -352,6 +355,9 @@ LM_API const char *lm_region_name(int region);
 #define LM_VARIANT_PLAIN 0     /* the query's plain hash against the entry's own hash */
 #define LM_VARIANT_TRIMMED 1   /* the hash of the query's content inside its borders */
 #define LM_VARIANT_COMPANION 2 /* against a companion of the entry (lm_match.region says which) */
+#define LM_VARIANT_FEATURES 8  /* the query's local features against the entry's, geometrically
+                                  verified (no hash matched; lm_match.score: inliers; distance:
+                                  the plain hash's, for information) */
 
 /* One matching list entry. */
 typedef struct lm_match {
@@ -367,6 +373,8 @@ typedef struct lm_match {
     double stored_percent;    /* share of the stored video's unique frames with a query partner */
     int variant;              /* LM_VARIANT_* flags: plain, trimmed query, companion */
     int region;               /* lm_region of the entry's hash that matched (0: whole image) */
+    int score;                /* LM_VARIANT_FEATURES: keypoint pairs consistent with one
+                                 similarity transform (at least 16, at most 100) */
 } lm_match;
 
 /* lm_match.flags */
@@ -480,6 +488,14 @@ LM_API lm_status lm_match_digest(const lm_matcher *m, lm_hash_type type, const u
 LM_API lm_status lm_check_hashes(const lm_matcher *m, const lm_check_result *hashes,
                                  const lm_check_options *opts, lm_check_result *out);
 
+/*
+ * Entries of the matcher's current snapshot that carry local features (added
+ * from images with lm_list_add_image; LM_VARIANT_FEATURES). lm_check_hashes
+ * cannot run that stage (it needs the pixels): callers caching hashes should
+ * decode again when this is non-zero. 0 for NULL.
+ */
+LM_API size_t lm_matcher_feature_entries(const lm_matcher *m);
+
 /* Describe an entry (labels, list) for a verdict. LM_E_NOT_FOUND if it was removed. */
 LM_API lm_status lm_matcher_entry(const lm_matcher *m, uint64_t entry_id, lm_entry_info *out);
 
@@ -496,6 +512,9 @@ typedef struct lm_list_add_options {
     int companions;        /* 1 (default): also store the crop companions; 0: the plain hash only */
     uint64_t max_bytes;    /* 0: library default (256 MiB) */
     uint64_t max_pixels;   /* 0: library default (100 megapixels) */
+    int features;          /* 1 (default): also store the image's local features (up to 256
+                              keypoints, ~9.7 KB; crops at any offset, small rotations and
+                              boxes match, LM_VARIANT_FEATURES); 0: none */
 } lm_list_add_options;
 
 LM_API void lm_list_add_options_init(lm_list_add_options *opts);
@@ -830,6 +849,9 @@ LM_API lm_status lm_db_remove_hash(lm_db *db, const char *hex, size_t len, lm_ha
 /* Describe entry id. [out] companions (may be NULL): its crop companion hashes.
  * Returns LM_OK, LM_E_NOT_FOUND, LM_E_DB. */
 LM_API lm_status lm_db_entry(lm_db *db, uint64_t id, lm_entry_info *out, size_t *companions);
+/* The local features stored with entry id (lm_list_add_options.features): [out] keypoints
+ * and record bytes (each may be NULL), 0 when it has none. Returns LM_OK, LM_E_DB. */
+LM_API lm_status lm_db_entry_features(lm_db *db, uint64_t id, size_t *keypoints, size_t *bytes);
 /* Disable (disabled = 1) or enable n entries in one transaction; a disabled entry never
  * matches. An id naming no entry is LM_E_NOT_FOUND and nothing changes.
  * [out] changed (may be NULL): entries whose state changed. */

@@ -4,6 +4,7 @@
  * entry, in one transaction, so that either all of it is stored or nothing.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "decode.h"
@@ -21,6 +22,7 @@ void lm_list_add_options_init(lm_list_add_options *opts)
     memset(opts, 0, sizeof *opts);
     opts->struct_size = sizeof *opts;
     opts->companions = 1;
+    opts->features = 1;
 }
 
 /* An animated GIF/WebP is a video here: hash at most two frames to tell. */
@@ -68,7 +70,8 @@ lm_status lm_list_add_image_db(lm_hashdb *db, const void *data, size_t len,
             return LM_E_INVALID_ARG;
         memcpy(&o, opts, opts->struct_size);
     }
-    if (!db || (!data && len) || (o.companions != 0 && o.companions != 1))
+    if (!db || (!data && len) || (o.companions != 0 && o.companions != 1) ||
+        (o.features != 0 && o.features != 1))
         return LM_E_INVALID_ARG;
 
     lm_decode_opts dec;
@@ -88,13 +91,25 @@ lm_status lm_list_add_image_db(lm_hashdb *db, const void *data, size_t len,
     }
     lm_errbuf err = {{0}};
     lm_companion_hashes c;
-    lm_status st = lm_companions_compute(&dec, lm_default_companion_regions,
-                                         o.companions ? lm_default_companion_count : 0,
-                                         o.companions, data, len, &c, &err);
+    lm_features *feat = o.features ? malloc(sizeof *feat) : NULL;
+    uint8_t *rec = o.features ? malloc(LM_FEAT_RECORD_MAX) : NULL;
+    if (o.features && (!feat || !rec)) {
+        free(feat);
+        free(rec);
+        return LM_E_NOMEM;
+    }
+    lm_status st = lm_companions_compute_ex(&dec, lm_default_companion_regions,
+                                            o.companions ? lm_default_companion_count : 0,
+                                            o.companions, feat, data, len, &c, &err);
     if (st != LM_OK) {
+        free(feat);
+        free(rec);
         set_error(errbuf, errbuf_size, err.msg[0] ? err.msg : lm_strerror(st));
         return st;
     }
+    /* Too few keypoints to ever reach the inlier minimum: not stored (a flat picture). */
+    size_t rec_len = feat && feat->count >= LM_FEAT_MIN_INLIERS ? lm_features_encode(feat, rec) : 0;
+    free(feat);
     lm_db_companion comp[LM_MAX_COMPANIONS];
     for (size_t i = 0; i < c.count; i++) {
         comp[i].region = c.region[i];
@@ -108,9 +123,12 @@ lm_status lm_list_add_image_db(lm_hashdb *db, const void *data, size_t len,
                          .reference = o.reference,
                          .list = o.list,
                          .companions = c.count ? comp : NULL,
-                         .ncompanions = c.count};
+                         .ncompanions = c.count,
+                         .features = rec_len ? rec : NULL,
+                         .features_len = rec_len};
     uint64_t id = 0;
     st = lm_hashdb_add(db, &e, &id);
+    free(rec);
     if (st != LM_OK)
         set_error(errbuf, errbuf_size, lm_hashdb_last_error(db));
     if (entry_id && (st == LM_OK || st == LM_E_EXISTS))

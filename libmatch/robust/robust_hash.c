@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "local_features.h"
 #include "pdq.h"
 
 /* Region rectangles in thousandths of each side: x0, y0, x1, y1. Codes are stored on disk. */
@@ -160,15 +161,38 @@ static int trimmed_rect(const lm_pixels *px, lm_border_bands *b, uint32_t *x, ui
     return *w >= LM_PDQ_MIN_DIM && *h >= LM_PDQ_MIN_DIM;
 }
 
+/* The local features of a decoded image (their own working image, see local_features.h). */
+static lm_status pixel_features(const lm_pixels *px, lm_features *f, lm_errbuf *err)
+{
+    lm_status st = lm_features_compute(px->data, px->width, px->height, px->stride, px->channels,
+                                       px->source_width, px->source_height, f);
+    if (st != LM_OK)
+        return (lm_status)lm_errbuf_set(err, st, "no memory for the local features");
+    return LM_OK;
+}
+
 lm_status lm_query_hashes_compute(const lm_decode_opts *opts, int dihedral, int trim,
                                   const void *data, size_t len, lm_query_hashes *out,
                                   lm_errbuf *err)
 {
+    return lm_query_hashes_compute_ex(opts, dihedral, trim, NULL, data, len, out, err);
+}
+
+lm_status lm_query_hashes_compute_ex(const lm_decode_opts *opts, int dihedral, int trim,
+                                     lm_features *features, const void *data, size_t len,
+                                     lm_query_hashes *out, lm_errbuf *err)
+{
     memset(out, 0, sizeof *out);
+    if (features)
+        features->count = 0;
     lm_pixels px;
     lm_status st = decode_and_hash(opts, dihedral, data, len, &px, &out->image, err);
     if (st != LM_OK)
         return st;
+    if (features && (st = pixel_features(&px, features, err)) != LM_OK) {
+        lm_pixels_free(&px);
+        return st;
+    }
     uint32_t x, y, w, h;
     if (trim && trimmed_rect(&px, &out->bands, &x, &y, &w, &h)) {
         lm_image_hash *t = &out->trimmed;
@@ -195,11 +219,25 @@ lm_status lm_companions_compute(const lm_decode_opts *opts, const uint8_t *regio
                                 int trimmed, const void *data, size_t len, lm_companion_hashes *out,
                                 lm_errbuf *err)
 {
+    return lm_companions_compute_ex(opts, regions, nregions, trimmed, NULL, data, len, out, err);
+}
+
+lm_status lm_companions_compute_ex(const lm_decode_opts *opts, const uint8_t *regions,
+                                   size_t nregions, int trimmed, lm_features *features,
+                                   const void *data, size_t len, lm_companion_hashes *out,
+                                   lm_errbuf *err)
+{
     memset(out, 0, sizeof *out);
+    if (features)
+        features->count = 0;
     lm_pixels px;
     lm_status st = decode_and_hash(opts, 0, data, len, &px, &out->image, err);
     if (st != LM_OK)
         return st;
+    if (features && (st = pixel_features(&px, features, err)) != LM_OK) {
+        lm_pixels_free(&px);
+        return st;
+    }
     for (size_t i = 0; st == LM_OK && i <= nregions && out->count < LM_MAX_COMPANIONS; i++) {
         uint32_t x, y, w, h;
         int code;

@@ -15,6 +15,7 @@
 #include "decode.h"
 #include "errbuf.h"
 #include "libmatch.h"
+#include "local_features.h"
 
 /* Region codes 1..LM_REGION_MAX_CODE are defined (lm_region in libmatch.h). */
 #define LM_REGION_MAX_CODE 21
@@ -50,6 +51,11 @@ lm_status lm_query_hashes_compute(const lm_decode_opts *opts, int dihedral, int 
                                   const void *data, size_t len, lm_query_hashes *out,
                                   lm_errbuf *err);
 
+/* As lm_query_hashes_compute; with features non-NULL, also the image's local features. */
+lm_status lm_query_hashes_compute_ex(const lm_decode_opts *opts, int dihedral, int trim,
+                                     lm_features *features, const void *data, size_t len,
+                                     lm_query_hashes *out, lm_errbuf *err);
+
 /* What lm_list_add_image stores for an image. */
 typedef struct lm_companion_hashes {
     lm_image_hash image; /* the plain hash */
@@ -67,5 +73,11 @@ typedef struct lm_companion_hashes {
 lm_status lm_companions_compute(const lm_decode_opts *opts, const uint8_t *regions, size_t nregions,
                                 int trimmed, const void *data, size_t len, lm_companion_hashes *out,
                                 lm_errbuf *err);
+
+/* As lm_companions_compute; with features non-NULL, also the image's local features. */
+lm_status lm_companions_compute_ex(const lm_decode_opts *opts, const uint8_t *regions,
+                                   size_t nregions, int trimmed, lm_features *features,
+                                   const void *data, size_t len, lm_companion_hashes *out,
+                                   lm_errbuf *err);
 
 #endif

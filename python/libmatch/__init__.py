@@ -118,7 +118,7 @@ class Match:
     type: str            # "pdq", "md5", "sha1", "sha256", "vpdq"
     distance: int        # PDQ Hamming distance (0 for digests)
     orientation: str     # which rotation/mirror of the query matched
-    variant: str         # "plain", "trimmed", "companion", "trimmed+companion"
+    variant: str         # "plain", "trimmed", "companion", "trimmed+companion", "features"
     region: str          # the entry's region that matched ("whole", "center95", ...)
     frame: int           # video frame that matched, -1 otherwise
     negative: bool       # the entry is on a negative list (a known false positive)
@@ -127,6 +127,7 @@ class Match:
     label: str = ""
     reference: str = ""
     hash: str = ""       # the stored hash (hex)
+    score: int = 0       # variant "features": verified keypoint pairs (16..100)
 
 
 @dataclass(frozen=True)
@@ -331,7 +332,9 @@ class Matcher:
         v = mt.variant & 3
         m = dict(entry_id=mt.entry_id, type=_ffi.lm_hash_type_name(mt.type).decode(),
                  distance=mt.distance, orientation=_DIHEDRAL[mt.dihedral & 7],
-                 variant=["plain", "trimmed", "companion", "trimmed+companion"][v],
+                 variant=("features" if mt.variant & 8 else
+                          ["plain", "trimmed", "companion", "trimmed+companion"][v]),
+                 score=mt.score,
                  region=_ffi.lm_region_name(mt.region).decode(), frame=mt.frame,
                  negative=bool(mt.flags & 1), suppressed=bool(mt.flags & 2))
         info = _ffi.EntryInfo()

@@ -24,7 +24,8 @@ class ImageHash(ctypes.Structure):
 class Match(ctypes.Structure):
     _fields_ = [("entry_id", c_uint64), ("type", c_int), ("distance", c_int), ("dihedral", c_int),
                 ("flags", c_int), ("frame", c_int64), ("query_percent", c_double),
-                ("stored_percent", c_double), ("variant", c_int), ("region", c_int)]
+                ("stored_percent", c_double), ("variant", c_int), ("region", c_int),
+                ("score", c_int)]
 
 
 class CheckResult(ctypes.Structure):
@@ -41,7 +42,7 @@ class CheckOptions(ctypes.Structure):
                 ("dihedral", c_int), ("max_bytes", c_uint64), ("max_pixels", c_uint64),
                 ("exact", c_int), ("video_sampling", c_int), ("video_interval_ms", c_int),
                 ("video_query_threshold", c_double), ("video_stored_threshold", c_double),
-                ("trim_borders", c_int)]
+                ("trim_borders", c_int), ("features", c_int)]
 
 
 class EntryInfo(ctypes.Structure):
@@ -54,7 +55,7 @@ class EntryInfo(ctypes.Structure):
 class ListAddOptions(ctypes.Structure):
     _fields_ = [("struct_size", c_uint32), ("list", c_char_p), ("label", c_char_p),
                 ("reference", c_char_p), ("companions", c_int), ("max_bytes", c_uint64),
-                ("max_pixels", c_uint64)]
+                ("max_pixels", c_uint64), ("features", c_int)]
 
 
 STRUCTS = {"lm_pdq_hash": PdqHash, "lm_image_hash": ImageHash, "lm_match": Match,

@@ -2,7 +2,8 @@
  * Every public call survives allocation failure: for N = 1, 2, ... the Nth
  * allocation fails during (a) opening a matcher and checking an image,
  * (b) importing a hash list and (c) adding an image with its crop companions
- * (all or nothing). The call that hit the failure must return LM_E_NOMEM
+ * (all or nothing), and (d) checking against a list built from images (companions and
+ * local features). The call that hit the failure must return LM_E_NOMEM
  * (never crash, never report success with a wrong result), and every block
  * allocated meanwhile must be freed again.
  */
@@ -185,6 +186,16 @@ int main(void)
         ;
     printf("add image: allocations 1..%ld each failed in turn\n", k - 1);
     CHECK(k > 3);
+    /* (d) a list built from the image (companions and local features): open + check. */
+    char idb[300];
+    snprintf(idb, sizeof idb, "%s/image-list", db_dir);
+    CHECK_EQ_INT(lm_hashdb_init(idb, NULL, 0), LM_OK);
+    CHECK_EQ_INT(lm_list_add_image(idb, image, len, NULL, NULL, NULL, 0), LM_OK);
+    long f;
+    for (f = 1; f < 100000 && check_with_failure(f, image, len, idb); f++)
+        ;
+    printf("check against an image-built list: allocations 1..%ld each failed in turn\n", f - 1);
+    CHECK(f > n);
     free(image);
 
     char cmd[400];

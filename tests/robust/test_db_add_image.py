@@ -24,9 +24,9 @@ with tempfile.TemporaryDirectory() as tmp:
                            bridge, q0291, hexhash, check_rc=0)
     lines = out.splitlines()
     t.check(len(lines) == 3, f"three additions: {out!r}")
-    t.check(lines[0] == f"added entry 1 ({bridge}, 18 companion hashes)", f"image line: {lines}")
+    t.check(lines[0] == f"added entry 1 ({bridge}, 18 companion hashes, 256 keypoints)", f"image line: {lines}")
     # q0291 has a uniform band along an edge: its trimmed content is a 19th companion.
-    t.check(lines[1] == f"added entry 2 ({q0291}, 19 companion hashes)", f"image line: {lines}")
+    t.check(lines[1] == f"added entry 2 ({q0291}, 19 companion hashes, 256 keypoints)", f"image line: {lines}")
     t.check(lines[2] == "added entry 3", f"hash line: {lines}")
 
     # The stored hash is the standard one, and the export holds only it.
@@ -55,6 +55,16 @@ with tempfile.TemporaryDirectory() as tmp:
     t.check("\ncompanions 18\n" in out and f"hash {bridge_hash}\n" in out, f"show: {out}")
     code, out, err = t.run("db", "show", "--db", db, "3", check_rc=0)
     t.check("companions" not in out, f"show of a hash entry: {out}")
+    code, out, err = t.run("db", "show", "--db", db, "1", check_rc=0)
+    t.check("\nfeatures 256 keypoints, 9736 bytes\n" in out, f"show: {out}")
+
+    # --no-features: the hash and its companions only.
+    db2 = os.path.join(tmp, "nofeat.lmdb")
+    t.run("db", "init", "--db", db2, check_rc=0)
+    code, out, err = t.run("db", "add", "--db", db2, "--no-features", bridge, check_rc=0)
+    t.check(out.strip() == f"added entry 1 ({bridge}, 18 companion hashes, 0 keypoints)", out)
+    code, out, err = t.run("db", "show", "--db", db2, "1", check_rc=0)
+    t.check("features" not in out, f"show without features: {out}")
 
     # Scans: the rotated bridge matches entry 1 (dihedral, by default).
     code, out, err = t.run("scan", "--db", db, "--quiet", rot, check_rc=1)

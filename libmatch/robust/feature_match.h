@@ -1,0 +1,55 @@
+/*
+ * The second stage of lm_check for lists built from images: the stored local
+ * features of every entry in one Hamming index (search/), the query's
+ * features matched against it, candidate pairs grouped by entry and verified
+ * geometrically (hash/feat_verify.c). Built with the matcher snapshot.
+ */
+#ifndef LM_ROBUST_FEATURE_MATCH_H
+#define LM_ROBUST_FEATURE_MATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hashdb.h"
+#include "libmatch.h"
+#include "local_features.h"
+
+typedef struct lm_feature_index lm_feature_index;
+
+/*
+ * Load every entry's features from db; entries (ids sorted ascending, as
+ * lm_hashdb_load_pdq gives them) and their PDQ hashes give each feature entry
+ * its hash. *out is NULL when the list holds no features. LM_OK, LM_E_NOMEM, LM_E_DB.
+ */
+lm_status lm_feature_index_build(lm_hashdb *db, const uint64_t *ids, const lm_pdq_hash *hashes,
+                                 size_t n, lm_feature_index **out);
+void lm_feature_index_free(lm_feature_index *fx);
+/* Entries with features, keypoints held, bytes held. */
+size_t lm_feature_index_entries(const lm_feature_index *fx);
+size_t lm_feature_index_keypoints(const lm_feature_index *fx);
+size_t lm_feature_index_bytes(const lm_feature_index *fx);
+
+/* Most entries verified per query (those with the most candidate pairs). */
+#define LM_FEAT_MAX_VERIFIED 16
+
+/* One verified entry. */
+typedef struct lm_feature_hit {
+    uint64_t entry_id;
+    int pdq_distance; /* the query's plain hash against the entry's own hash */
+    lm_feat_transform t;
+} lm_feature_hit;
+
+/*
+ * Entries whose features match q with at least LM_FEAT_MIN_INLIERS inliers
+ * (at most LM_FEAT_MAX_VERIFIED), best first. plain: the query's plain hash
+ * (for pdq_distance). LM_OK or LM_E_NOMEM. Thread-safe on a built index.
+ */
+lm_status lm_feature_search(const lm_feature_index *fx, const lm_features *q,
+                            const lm_pdq_hash *plain, lm_feature_hit *hits, size_t *nhits);
+
+/* As lm_feature_search with another inlier minimum (>= 2; bench: closest non-matching pairs). */
+lm_status lm_feature_search_min(const lm_feature_index *fx, const lm_features *q,
+                                const lm_pdq_hash *plain, int min_inliers, lm_feature_hit *hits,
+                                size_t *nhits);
+
+#endif
