@@ -559,6 +559,7 @@ int cmd_scan(int argc, char **argv)
                 (unsigned long long)t.decoded, (unsigned long long)t.cache_hits,
                 (unsigned long long)t.archives, (unsigned long long)t.members);
     scan_url_totals ut = {0};
+    url_cfg.db_path = db_path; /* list versions for the evidence records */
     if (!oom && !io_failed && (nurls > 0 || url_cfg.url_list) &&
         scan_urls(m, &cfg.check, cfg.json, cfg.quiet, cfg.jobs, &url_cfg, urls, (size_t)nurls,
                   &ut) != 0)

@@ -7,6 +7,11 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <strings.h>
+#include <sys/socket.h>
 
 void fetch_config_init(fetch_config *cfg)
 {
@@ -38,6 +43,9 @@ void fetch_result_clear(fetch_result *r)
 {
     free(r->final_url);
     free(r->data);
+    for (size_t i = 0; i < r->nhops; i++)
+        free(r->hops[i].url);
+    free(r->hops);
     const char *url = r->url;
     memset(r, 0, sizeof *r);
     r->url = url;
@@ -46,10 +54,212 @@ void fetch_result_clear(fetch_result *r)
 /* A transfer in flight. */
 typedef struct transfer {
     fetch_result *r;
+    CURL *e;
+    const addr_guard *guard;
     size_t cap;
     uint64_t limit;
+    size_t max_hops;
+    long cur_status;    /* the response whose headers are arriving (0: none) */
+    char cur_enc[32];   /* its Content-Encoding */
+    fetch_tls cur_tls;  /* the TLS certificate of the current request's connection */
+    int refused_prereq; /* the pre-request check refused the hop */
     char errbuf[CURL_ERROR_SIZE];
 } transfer;
+
+static const addr_guard default_guard; /* public addresses only */
+
+static void note_refusal(transfer *t, const char *ip, addr_class cls)
+{
+    fetch_result *r = t->r;
+    if (!r->refused_ip[0]) {
+        snprintf(r->refused_ip, sizeof r->refused_ip, "%s", ip);
+        r->refused_class = cls;
+    }
+}
+
+/*
+ * libcurl opens every socket through here: the address is the one connect() will get
+ * (after name resolution, for each address tried; the proxy's when there is one), so the
+ * guard cannot be passed by a name that resolves differently later (DNS rebinding).
+ */
+static curl_socket_t on_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a)
+{
+    transfer *t = ud;
+    fetch_result *r = t->r;
+    addr_ip ip;
+    unsigned port = 0;
+    addr_class cls = ADDR_RESERVED;
+    int ok = purpose == CURLSOCKTYPE_IPCXN &&
+             addr_from_sockaddr(&a->addr, a->addrlen, &ip, &port) == 0 &&
+             addr_guard_allows(t->guard, &ip, &cls);
+    char text[48] = "?";
+    if (a->family == AF_INET || a->family == AF_INET6)
+        addr_format(&ip, text, sizeof text);
+    if (r->naddrs < FETCH_MAX_ADDRS) {
+        fetch_addr *fa = &r->addrs[r->naddrs++];
+        snprintf(fa->ip, sizeof fa->ip, "%s", text);
+        fa->port = port;
+        fa->allowed = ok;
+        fa->cls = cls;
+    } else {
+        r->addrs_dropped++;
+    }
+    if (!ok) {
+        note_refusal(t, text, cls);
+        return CURL_SOCKET_BAD; /* libcurl goes on with the next address, if any */
+    }
+    return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/* The leaf certificate of an OpenSSL connection: subject, issuer, SHA-256 fingerprint. */
+static void cert_of(CURL *e, fetch_tls *out)
+{
+    memset(out, 0, sizeof *out);
+    struct curl_tlssessioninfo *ti = NULL;
+    if (curl_easy_getinfo(e, CURLINFO_TLS_SSL_PTR, &ti) != CURLE_OK || !ti ||
+        ti->backend != CURLSSLBACKEND_OPENSSL || !ti->internals)
+        return;
+    X509 *cert = SSL_get1_peer_certificate((SSL *)ti->internals);
+    if (!cert)
+        return;
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio && X509_digest(cert, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32) {
+        for (unsigned i = 0; i < 32; i++)
+            snprintf(out->sha256 + 2 * i, 3, "%02x", md[i]);
+        char *names[2] = {out->subject, out->issuer};
+        X509_NAME *xn[2] = {X509_get_subject_name(cert), X509_get_issuer_name(cert)};
+        for (int k = 0; k < 2; k++) {
+            (void)BIO_reset(bio);
+            if (xn[k] && X509_NAME_print_ex(bio, xn[k], 0, XN_FLAG_RFC2253) >= 0) {
+                char *p = NULL;
+                long n = BIO_get_mem_data(bio, &p);
+                if (n > 0 && p)
+                    snprintf(names[k], sizeof out->subject, "%.*s", (int)(n > 255 ? 255 : n), p);
+            }
+        }
+        out->present = 1;
+    }
+    BIO_free(bio);
+    X509_free(cert);
+}
+
+/* The host of a URL is "localhost" or below it (which resolvers answer with loopback). */
+static int is_localhost(const char *host)
+{
+    size_t n = strlen(host);
+    if (n && host[n - 1] == '.')
+        n--;
+    return (n == 9 && strncasecmp(host, "localhost", 9) == 0) ||
+           (n > 10 && strncasecmp(host + n - 10, ".localhost", 10) == 0);
+}
+
+/*
+ * Called once per request (the first and each redirect), on a new or a reused connection,
+ * before anything is sent. Checks the connection's address again, and the request's host
+ * when it is an IP literal or localhost: behind a proxy the connection goes to the proxy,
+ * which would otherwise reach such a host for us. Records the TLS certificate.
+ */
+static int on_prereq(void *ud, char *primary_ip, char *local_ip, int primary_port, int local_port)
+{
+    transfer *t = ud;
+    (void)local_ip;
+    (void)primary_port;
+    (void)local_port;
+    addr_ip ip;
+    addr_class cls = ADDR_RESERVED;
+    if (addr_parse_literal(primary_ip, &ip) != 0 || !addr_guard_allows(t->guard, &ip, &cls)) {
+        note_refusal(t, primary_ip ? primary_ip : "?", cls);
+        t->refused_prereq = 1;
+        return CURL_PREREQFUNC_ABORT;
+    }
+    char *url = NULL, *host = NULL;
+    CURLU *u = curl_url();
+    if (u && curl_easy_getinfo(t->e, CURLINFO_EFFECTIVE_URL, &url) == CURLE_OK && url &&
+        curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+        curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK && host) {
+        int refuse = 0;
+        if (addr_parse_literal(host, &ip) == 0) {
+            refuse = !addr_guard_allows(t->guard, &ip, &cls);
+        } else if (is_localhost(host)) {
+            addr_parse_literal("127.0.0.1", &ip);
+            refuse = !addr_guard_allows(t->guard, &ip, &cls);
+        }
+        if (refuse) {
+            note_refusal(t, host, cls);
+            t->refused_prereq = 1;
+        }
+    }
+    curl_free(host);
+    curl_url_cleanup(u);
+    if (t->refused_prereq)
+        return CURL_PREREQFUNC_ABORT;
+    cert_of(t->e, &t->cur_tls);
+    return CURL_PREREQFUNC_OK;
+}
+
+static void add_hop(transfer *t)
+{
+    fetch_result *r = t->r;
+    if (r->nhops >= t->max_hops)
+        return;
+    fetch_hop *h = realloc(r->hops, (r->nhops + 1) * sizeof *h);
+    if (!h)
+        return;
+    r->hops = h;
+    h = &r->hops[r->nhops];
+    memset(h, 0, sizeof *h);
+    char *s = NULL;
+    long v = 0;
+    if (curl_easy_getinfo(t->e, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s)
+        h->url = strdup(s);
+    if (!h->url)
+        return;
+    h->status = t->cur_status;
+    s = NULL;
+    if (curl_easy_getinfo(t->e, CURLINFO_PRIMARY_IP, &s) == CURLE_OK && s)
+        snprintf(h->ip, sizeof h->ip, "%s", s);
+    if (curl_easy_getinfo(t->e, CURLINFO_PRIMARY_PORT, &v) == CURLE_OK)
+        h->port = v;
+    h->tls = t->cur_tls;
+    r->nhops++;
+}
+
+/* Response headers, line by line: the status of each response (1xx interim ones are not
+ * requests of their own), its Content-Encoding; a blank line ends a response's headers. */
+static size_t on_header(char *p, size_t size, size_t nmemb, void *ud)
+{
+    transfer *t = ud;
+    size_t n = size * nmemb;
+    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+        size_t i = 5;
+        while (i < n && p[i] != ' ')
+            i++;
+        long code = 0;
+        for (int k = 0; k < 3 && ++i < n && p[i] >= '0' && p[i] <= '9'; k++)
+            code = code * 10 + (p[i] - '0');
+        t->cur_status = code ? code : -1;
+        t->cur_enc[0] = 0;
+    } else if (t->cur_status && (n == 0 || p[0] == '\r' || p[0] == '\n')) {
+        if (t->cur_status >= 200 || t->cur_status < 0) {
+            add_hop(t);
+            snprintf(t->r->content_encoding, sizeof t->r->content_encoding, "%s", t->cur_enc);
+        }
+        t->cur_status = 0;
+    } else if (t->cur_status && n > 17 && strncasecmp(p, "content-encoding:", 17) == 0) {
+        size_t i = 17, e = n;
+        while (i < e && (p[i] == ' ' || p[i] == '\t'))
+            i++;
+        while (e > i && (p[e - 1] == '\r' || p[e - 1] == '\n' || p[e - 1] == ' '))
+            e--;
+        size_t len = e - i < sizeof t->cur_enc - 1 ? e - i : sizeof t->cur_enc - 1;
+        for (size_t k = 0; k < len; k++) /* printable ASCII only: it goes to the record */
+            t->cur_enc[k] = p[i + k] >= 0x20 && p[i + k] < 0x7f ? p[i + k] : '?';
+        t->cur_enc[len] = 0;
+    }
+    return n;
+}
 
 /* The body goes to memory only; the limit holds whatever Content-Length said (or didn't). */
 static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
@@ -78,7 +288,7 @@ static size_t on_body(char *p, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-static void utc_now(char *out, size_t size)
+void fetch_utc_now(char *out, size_t size)
 {
     struct timespec ts;
     struct tm tm;
@@ -119,6 +329,7 @@ static const char *error_code(CURLcode rc, const fetch_result *r)
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH: return "tls_error";
     case CURLE_HTTP_RETURNED_ERROR: return "http_status";
     case CURLE_OUT_OF_MEMORY: return "no_memory";
+    case CURLE_BAD_CONTENT_ENCODING: return "bad_content_encoding";
     case CURLE_GOT_NOTHING:
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:
@@ -130,12 +341,15 @@ static const char *error_code(CURLcode rc, const fetch_result *r)
 static CURL *start(const fetch_config *cfg, transfer *t)
 {
     fetch_result *r = t->r;
-    utc_now(r->time_utc, sizeof r->time_utc);
+    fetch_utc_now(r->time_utc, sizeof r->time_utc);
     r->seconds = mono_now();
     t->limit = cfg->max_bytes ? cfg->max_bytes : 256u << 20;
+    t->guard = cfg->guard ? cfg->guard : &default_guard;
+    t->max_hops = (size_t)(cfg->max_redirects > 0 ? cfg->max_redirects : 0) + 2;
     CURL *e = curl_easy_init();
     if (!e)
         return NULL;
+    t->e = e;
     CURLcode rc = CURLE_OK;
 #define SET(opt, val)                                                                              \
     do {                                                                                           \
@@ -156,6 +370,16 @@ static CURL *start(const fetch_config *cfg, transfer *t)
     SET(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)t->limit); /* early refusal by Content-Length */
     SET(CURLOPT_WRITEFUNCTION, on_body);
     SET(CURLOPT_WRITEDATA, t);
+    SET(CURLOPT_HEADERFUNCTION, on_header);
+    SET(CURLOPT_HEADERDATA, t);
+    SET(CURLOPT_SUPPRESS_CONNECT_HEADERS, 1L); /* a proxy's CONNECT reply is not a hop */
+    SET(CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+    SET(CURLOPT_OPENSOCKETDATA, t);
+    SET(CURLOPT_PREREQFUNCTION, on_prereq);
+    SET(CURLOPT_PREREQDATA, t);
+    /* Every encoding this libcurl decodes; the write callback sees decoded bytes, so
+     * max_bytes bounds the decoded body (a compression bomb ends at the limit). */
+    SET(CURLOPT_ACCEPT_ENCODING, "");
     if (cfg->user_agent)
         SET(CURLOPT_USERAGENT, cfg->user_agent);
     if (cfg->proxy)
@@ -192,7 +416,31 @@ static void finish(CURL *e, transfer *t, CURLcode rc)
         snprintf(r->ip, sizeof r->ip, "%s", s);
     if (curl_easy_getinfo(e, CURLINFO_PRIMARY_PORT, &v) == CURLE_OK)
         r->port = v;
-    if (rc == CURLE_OK && (r->status < 200 || r->status > 299)) {
+    /* A request that was never completed (no response headers): its hop from the URL. */
+    s = NULL;
+    if (curl_easy_getinfo(e, CURLINFO_EFFECTIVE_URL, &s) == CURLE_OK && s &&
+        (r->nhops == 0 || !r->hops[r->nhops - 1].url || strcmp(r->hops[r->nhops - 1].url, s))) {
+        t->cur_status = rc == CURLE_HTTP_RETURNED_ERROR ? r->status : 0;
+        size_t before = r->nhops;
+        add_hop(t);
+        if (r->nhops > before && r->naddrs && rc != CURLE_HTTP_RETURNED_ERROR) {
+            /* Not answered: the connection libcurl reports is an earlier hop's; the hop's
+             * address is the last one tried. */
+            fetch_hop *h = &r->hops[r->nhops - 1];
+            snprintf(h->ip, sizeof h->ip, "%s", r->addrs[r->naddrs - 1].ip);
+            h->port = r->addrs[r->naddrs - 1].port;
+            memset(&h->tls, 0, sizeof h->tls);
+        }
+    }
+    if (r->nhops)
+        r->tls = r->hops[r->nhops - 1].tls;
+    if (r->refused_ip[0] && rc != CURLE_OK && (t->refused_prereq || rc == CURLE_COULDNT_CONNECT)) {
+        r->error_code = "address_not_allowed";
+        snprintf(r->error, sizeof r->error,
+                 "address %s (%s) not allowed: pmatch fetches from public addresses only "
+                 "(--allow-private, --allow-net CIDR)",
+                 r->refused_ip, addr_class_name(r->refused_class));
+    } else if (rc == CURLE_OK && (r->status < 200 || r->status > 299)) {
         r->error_code = "http_status"; /* e.g. a 3xx without Location, or 1xx */
         snprintf(r->error, sizeof r->error, "HTTP status %ld", r->status);
     } else if (rc != CURLE_OK) {

@@ -95,6 +95,24 @@ done:
     return result;
 }
 
+int html_is_data_url(const char *url)
+{
+    return url && strncasecmp(url, "data:", 5) == 0;
+}
+
+/* A data: URL of an image or video, kept as written (it needs no base). */
+static char *data_media(collector *c, const char *ref)
+{
+    while (*ref == ' ' || *ref == '\t' || *ref == '\n' || *ref == '\r' || *ref == '\f')
+        ref++;
+    if (strncasecmp(ref + 5, "image/", 6) != 0 && strncasecmp(ref + 5, "video/", 6) != 0)
+        return NULL;
+    char *url = strdup(ref);
+    if (!url)
+        c->nomem = 1;
+    return url;
+}
+
 /* Add one reference (deduplicated; beyond the limit only counted). Returns 0 to go on, 1 to stop.
  */
 static int add(collector *c, const char *ref, int want_media_ext)
@@ -102,7 +120,10 @@ static int add(collector *c, const char *ref, int want_media_ext)
     html_media_list *o = c->out;
     if (o->found > c->max)
         return 1;
-    char *url = resolve(c, ref, want_media_ext);
+    const char *t = ref;
+    while (*t == ' ' || *t == '\t' || *t == '\n' || *t == '\r' || *t == '\f')
+        t++;
+    char *url = html_is_data_url(t) ? data_media(c, t) : resolve(c, ref, want_media_ext);
     if (!url)
         return c->nomem;
     for (size_t i = 0; i < o->count; i++) {
@@ -333,6 +354,127 @@ int html_media_extract(const uint8_t *html, size_t len, const char *page_url, si
         html_media_free(out);
         return -1;
     }
+    return 0;
+}
+
+static int b64_value(unsigned char ch)
+{
+    if (ch >= 'A' && ch <= 'Z')
+        return ch - 'A';
+    if (ch >= 'a' && ch <= 'z')
+        return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9')
+        return ch - '0' + 52;
+    if (ch == '+' || ch == '-')
+        return 62;
+    if (ch == '/' || ch == '_')
+        return 63;
+    return -1;
+}
+
+static int hex_value(unsigned char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+int html_data_url_decode(const char *url, uint64_t max, uint8_t **out, size_t *len, char *ctype,
+                         size_t cap)
+{
+    *out = NULL;
+    *len = 0;
+    if (cap)
+        ctype[0] = 0;
+    if (!html_is_data_url(url))
+        return -1;
+    const char *head = url + 5, *comma = strchr(head, ',');
+    if (!comma)
+        return -1;
+    size_t hlen = (size_t)(comma - head);
+    int b64 = hlen >= 7 && strncasecmp(comma - 7, ";base64", 7) == 0;
+    size_t tlen = strcspn(head, ";,");
+    if (cap) {
+        size_t k = tlen < cap - 1 ? tlen : cap - 1;
+        for (size_t i = 0; i < k; i++) /* printable ASCII only: it goes to the record */
+            ctype[i] = head[i] > 0x20 && head[i] < 0x7f ? head[i] : '?';
+        ctype[k] = 0;
+    }
+    const char *d = comma + 1;
+    size_t n = strlen(d);
+    size_t bound = b64 ? n / 4 * 3 + 3 : n; /* decoded bytes are at most this */
+    if (bound > max)
+        bound = (size_t)max + 1; /* one more than allowed tells us it is too large */
+    uint8_t *buf = malloc(bound ? bound : 1);
+    if (!buf)
+        return -3;
+    size_t k = 0;
+    int rc = 0;
+    if (b64) {
+        uint32_t acc = 0;
+        int bits = 0, pad = 0;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            unsigned char ch = (unsigned char)d[i];
+            if (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\f')
+                continue;
+            if (ch == '%' && i + 2 < n && d[i + 1] == '3' && (d[i + 2] == 'D' || d[i + 2] == 'd')) {
+                pad++; /* "%3D": an escaped '=' */
+                i += 2;
+                continue;
+            }
+            if (ch == '=') {
+                pad++;
+                continue;
+            }
+            int v = b64_value(ch);
+            if (v < 0 || pad) {
+                rc = -1; /* not base64, or data after the padding */
+                break;
+            }
+            acc = (acc << 6) | (uint32_t)v;
+            bits += 6;
+            if (bits >= 8) {
+                bits -= 8;
+                if (k >= max) {
+                    rc = -2;
+                    break;
+                }
+                buf[k++] = (uint8_t)(acc >> bits);
+                acc &= (1u << bits) - 1;
+            }
+        }
+        if (rc == 0 && (bits >= 6 || pad > 2 || (acc && bits)))
+            rc = -1; /* a lone sextet, too much padding, or stray low bits */
+    } else {
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            int v = (unsigned char)d[i];
+            if (v == '%') {
+                int hi = i + 2 < n ? hex_value((unsigned char)d[i + 1]) : -1;
+                int lo = i + 2 < n ? hex_value((unsigned char)d[i + 2]) : -1;
+                if (hi < 0 || lo < 0) {
+                    rc = -1;
+                    break;
+                }
+                v = hi * 16 + lo;
+                i += 2;
+            }
+            if (k >= max) {
+                rc = -2;
+                break;
+            }
+            buf[k++] = (uint8_t)v;
+        }
+    }
+    if (rc != 0) {
+        free(buf);
+        return rc;
+    }
+    *out = buf;
+    *len = k;
     return 0;
 }
 

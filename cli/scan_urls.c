@@ -26,6 +26,7 @@ void scan_urls_config_init(scan_url_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     fetch_config_init(&cfg->fetch);
     cfg->max_media = 100;
+    addr_guard_init(&cfg->guard);
 }
 
 void scan_urls_usage(FILE *out)
@@ -43,6 +44,10 @@ void scan_urls_usage(FILE *out)
           "  --user-agent TEXT   User-Agent header (default pmatch/VERSION)\n"
           "  --proxy URL         proxy (default: the http_proxy, https_proxy, no_proxy variables)\n"
           "  --cacert FILE       trust the CA certificates in FILE (PEM) for HTTPS\n"
+          "  --allow-private     also connect to loopback, private, link-local and CGNAT\n"
+          "                      addresses (refused by default: address_not_allowed)\n"
+          "  --allow-net CIDR    also connect to addresses in CIDR (repeatable), e.g.\n"
+          "                      127.0.0.0/8 or fd00::/8; a proxy's address needs one too\n"
           "  --max-bytes also bounds every body. An HTML page's media (img src/srcset, video,\n"
           "  source, og:image, links to media files) are fetched and checked too.\n",
           out);
@@ -106,6 +111,18 @@ int scan_urls_option(scan_url_config *cfg, int opt, const char *arg)
     case SCAN_URL_OPT_USER_AGENT: cfg->fetch.user_agent = arg; return 0;
     case SCAN_URL_OPT_PROXY: cfg->fetch.proxy = arg; return 0;
     case SCAN_URL_OPT_CACERT: cfg->fetch.cacert = arg; return 0;
+    case SCAN_URL_OPT_ALLOW_PRIVATE: cfg->guard.allow_private = 1; return 0;
+    case SCAN_URL_OPT_ALLOW_NET: {
+        int rc = addr_guard_allow_net(&cfg->guard, arg);
+        if (rc == -2)
+            fprintf(stderr, "pmatch scan: --allow-net: at most %d networks\n", ADDR_GUARD_MAX_NETS);
+        else if (rc != 0)
+            fprintf(stderr,
+                    "pmatch scan: --allow-net %s: not a network (A.B.C.D/N or IPV6/N, no bits "
+                    "set after the prefix)\n",
+                    arg);
+        return rc ? -1 : 0;
+    }
     default: return -1;
     }
 }
@@ -123,6 +140,7 @@ typedef struct run {
     const scan_url_config *cfg;
     int json;
     FILE *evidence;
+    evidence_lists lists;
     progress prog;
     scan_url_totals *t;
     /* guarded by mu: the counters and the queue */
@@ -152,6 +170,7 @@ void scan_url_check_item(const lm_matcher *m, const lm_check_options *check, siz
         snprintf(it->error, sizeof it->error, "%s", f->error);
         failed = 1;
     } else {
+        it->list_generation = lm_matcher_generation(m);
         lm_status st = lm_check(m, it->body, f->len, check, &it->check);
         if (st != LM_OK) {
             it->error_code = st == LM_E_LIMIT_BYTES ? "too_large" : "check_failed";
@@ -284,7 +303,16 @@ static void stop_checkers(run *r)
     pthread_mutex_destroy(&r->mu);
 }
 
+static void print_text_as(run *r, const url_item *it, const char *indent, const char *url);
+
 static void print_text(run *r, const url_item *it, const char *indent)
+{
+    char *url = evidence_redact_url(it->f.url); /* never credentials on the screen */
+    print_text_as(r, it, indent, url ? url : "(out of memory)");
+    free(url);
+}
+
+static void print_text_as(run *r, const url_item *it, const char *indent, const char *url)
 {
     fputs(indent, stdout);
     if (it->kind == URL_ITEM_PAGE && !it->error_code) {
@@ -293,15 +321,14 @@ static void print_text(run *r, const url_item *it, const char *indent)
                !strcmp(v, "match")   ? "MATCH    "
                : !strcmp(v, "error") ? "ERROR    "
                                      : "no match ",
-               it->f.url, it->media.count,
-               it->media_truncated ? " (more not fetched: --max-media)" : "", it->media_matched,
-               it->media_failed);
+               url, it->media.count, it->media_truncated ? " (more not fetched: --max-media)" : "",
+               it->media_matched, it->media_failed);
         if (it->check.verdict == LM_VERDICT_MATCH)
             printf(" the page's own bytes matched entry %" PRIu64, it->check.matches[0].entry_id);
         putchar('\n');
         return;
     }
-    item_result ir = {.path = it->f.url, .size = it->size, .check = it->check};
+    item_result ir = {.path = url, .size = it->size, .check = it->check};
     if (it->error_code) {
         ir.failed = 1;
         snprintf(ir.error, sizeof ir.error, "%.30s: %.200s", it->error_code, it->error);
@@ -318,11 +345,11 @@ static void emit(run *r, url_item *it, const char *indent)
             r->not_image++;
     }
     if (r->json)
-        evidence_write(stdout, r->m, it);
+        evidence_write(stdout, r->m, &r->lists, it);
     else
         print_text(r, it, indent);
     if (r->evidence)
-        evidence_write(r->evidence, r->m, it);
+        evidence_write(r->evidence, r->m, &r->lists, it);
 }
 
 static void clear_item(url_item *it)
@@ -332,6 +359,35 @@ static void clear_item(url_item *it)
     free(it->media_items);
     html_media_free(&it->media);
     fetch_result_clear(&it->f);
+}
+
+/* A data: medium of a page: decoded here (no network), bounded like a body, then checked
+ * like a fetched medium. */
+static void data_medium(run *r, url_item *mi)
+{
+    fetch_result *f = &mi->f;
+    fetch_utc_now(f->time_utc, sizeof f->time_utc);
+    uint8_t *data = NULL;
+    size_t len = 0;
+    uint64_t max = r->cfg->fetch.max_bytes ? r->cfg->fetch.max_bytes : 256u << 20;
+    int rc =
+        html_data_url_decode(f->url, max, &data, &len, f->content_type, sizeof f->content_type);
+    if (rc == -2) {
+        f->error_code = "too_large";
+        snprintf(f->error, sizeof f->error, "data: URL larger than the %llu-byte limit",
+                 (unsigned long long)max);
+    } else if (rc == -3) {
+        f->error_code = "no_memory";
+        snprintf(f->error, sizeof f->error, "out of memory");
+    } else if (rc != 0) {
+        f->error_code = "bad_data_url";
+        snprintf(f->error, sizeof f->error, "malformed data: URL (bad base64 or escape)");
+    }
+    f->data = data;
+    f->len = len;
+    on_done(r, f);
+    free(f->data); /* unless on_done took it */
+    f->data = NULL;
 }
 
 /* Fetch and check one batch of URLs, then their pages' media; report in input order. */
@@ -365,7 +421,10 @@ static int run_batch(run *r, url_item *items, size_t n)
             mi->kind = URL_ITEM_MEDIA;
             mi->f.url = page->media.urls[j];
             mi->page_url = page->f.url;
-            media[k++] = &mi->f;
+            if (html_is_data_url(mi->f.url))
+                data_medium(r, mi);
+            else
+                media[k++] = &mi->f;
         }
     }
     fetch_run(&r->cfg->fetch, media, k, on_done, r);
@@ -429,6 +488,7 @@ int scan_urls(const lm_matcher *m, const lm_check_options *check, int json, int 
               const scan_url_config *cfg, char *const *urls, size_t n, scan_url_totals *t)
 {
     scan_url_config c = *cfg;
+    c.fetch.guard = &c.guard;
     if (check->max_bytes)
         c.fetch.max_bytes = check->max_bytes;
     run r;
@@ -473,6 +533,7 @@ int scan_urls(const lm_matcher *m, const lm_check_options *check, int json, int 
         return -1;
     }
 
+    evidence_lists_load(&r.lists, c.db_path, m);
     progress_init(&r.prog, !quiet);
     start_checkers(&r, jobs);
     url_item *items = calloc(URL_BATCH, sizeof *items);
@@ -507,6 +568,7 @@ int scan_urls(const lm_matcher *m, const lm_check_options *check, int json, int 
             " media from pages) in %.2f s: %" PRIu64 " matched, %" PRIu64 " low quality, %" PRIu64
             " not images, %" PRIu64 " errors\n",
             r.fetched, t->pages, t->media, secs, r.matched, r.low_quality, r.not_image, r.failed);
+    evidence_lists_free(&r.lists);
     free(lines);
     free(list);
     return rc;

@@ -28,7 +28,9 @@ enum {
     SCAN_URL_OPT_USER_AGENT,
     SCAN_URL_OPT_PROXY,
     SCAN_URL_OPT_CACERT,
-    SCAN_URL_OPT_LAST = SCAN_URL_OPT_CACERT,
+    SCAN_URL_OPT_ALLOW_PRIVATE,
+    SCAN_URL_OPT_ALLOW_NET,
+    SCAN_URL_OPT_LAST = SCAN_URL_OPT_ALLOW_NET,
 };
 #define SCAN_URL_LONG_OPTIONS                                                                      \
     {"url-list", required_argument, NULL, SCAN_URL_OPT_LIST},                                      \
@@ -41,8 +43,10 @@ enum {
         {"protocols", required_argument, NULL, SCAN_URL_OPT_PROTOCOLS},                            \
         {"user-agent", required_argument, NULL, SCAN_URL_OPT_USER_AGENT},                          \
         {"proxy", required_argument, NULL, SCAN_URL_OPT_PROXY},                                    \
+        {"cacert", required_argument, NULL, SCAN_URL_OPT_CACERT},                                  \
+        {"allow-private", no_argument, NULL, SCAN_URL_OPT_ALLOW_PRIVATE},                          \
     {                                                                                              \
-        "cacert", required_argument, NULL, SCAN_URL_OPT_CACERT                                     \
+        "allow-net", required_argument, NULL, SCAN_URL_OPT_ALLOW_NET                               \
     }
 
 typedef struct scan_url_config {
@@ -50,6 +54,8 @@ typedef struct scan_url_config {
     size_t max_media;     /* media fetched per page (default 100) */
     const char *url_list; /* --url-list FILE ('-': standard input) */
     const char *evidence; /* --evidence FILE: JSON Lines appended */
+    addr_guard guard;     /* --allow-private, --allow-net (fetch.guard points here in scan_urls) */
+    const char *db_path;  /* the list, for the list versions in evidence records (may be NULL) */
 } scan_url_config;
 
 void scan_urls_config_init(scan_url_config *cfg);

@@ -16,7 +16,13 @@
  * (max 2). No hangs: the server closes after each
  * response and bounds its reads and writes in time; transfers time out after 2 s.
  * Media found on a page are listed in the records but not fetched.
+ *
+ * The address guard allows 127.0.0.1 only (the proxy, the first URL's host): every redirect
+ * to another IP literal (any spelling: 2130706433, 0x7f.2, [::ffff:10.0.0.1]) or to
+ * localhost must be refused before its request is sent (address_not_allowed), so no hop
+ * with another literal host may have a response; the harness aborts if one does.
  */
+#include <curl/curl.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -51,6 +57,25 @@ static unsigned conn_index; /* connections answered for the current input */
 static int listen_fd = -1;
 static char url[64], proxy[64];
 static lm_matcher *matcher;
+static addr_guard guard;
+
+/* A hop answered although its host is an IP literal the guard refuses: a guard bypass. */
+static void check_hops(const fetch_result *f)
+{
+    for (size_t i = 0; i < f->nhops; i++) {
+        if (f->hops[i].status == 0 || !f->hops[i].url)
+            continue;
+        CURLU *u = curl_url();
+        char *host = NULL;
+        addr_ip ip;
+        if (u && curl_url_set(u, CURLUPART_URL, f->hops[i].url, 0) == CURLUE_OK &&
+            curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+            addr_parse_literal(host, &ip) == 0 && !addr_guard_allows(&guard, &ip, NULL))
+            abort();
+        curl_free(host);
+        curl_url_cleanup(u);
+    }
+}
 
 /* Read the request up to its blank line (or EOF, error, timeout, MAX_REQUEST). */
 static void read_request(int fd)
@@ -170,6 +195,9 @@ static int setup(void)
     matcher = open_matcher();
     if (!matcher)
         return -1;
+    addr_guard_init(&guard);
+    if (addr_guard_allow_net(&guard, "127.0.0.1/32") != 0)
+        return -1;
     listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof a;
@@ -232,12 +260,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     cfg.protocols = "http";
     cfg.proxy = proxy;
     cfg.connections = 1;
+    cfg.guard = &guard;
     url_item it;
     memset(&it, 0, sizeof it);
     it.kind = URL_ITEM_URL;
     it.f.url = url;
     fetch_result *items[1] = {&it.f};
     fetch_run(&cfg, items, 1, done, &it);
+    check_hops(&it.f);
 
     /* Nothing may read the input once this returns. */
     pthread_mutex_lock(&mu);
@@ -275,9 +305,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t json_len = 0;
     FILE *out = open_memstream(&json, &json_len);
     if (out) {
-        evidence_write(out, matcher, &it);
+        evidence_write(out, matcher, NULL, &it);
         for (size_t i = 0; it.media_items && i < it.media.count; i++, records++)
-            evidence_write(out, matcher, &it.media_items[i]);
+            evidence_write(out, matcher, NULL, &it.media_items[i]);
         if (fclose(out) == 0)
             check_records(json, json_len, records);
     }

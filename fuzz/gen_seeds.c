@@ -12,6 +12,7 @@
 #include <png.h>
 #include <webp/encode.h>
 #include <webp/mux.h>
+#include <zlib.h>
 
 #include "hashdb.h"
 #include "synth_video.h"
@@ -297,6 +298,74 @@ static void put_response(const char *name, const char *head, const uint8_t *body
     free(b);
 }
 
+/* gzip (windowBits 31) or zlib (15) of d into a malloc'ed buffer; NULL on failure. */
+static uint8_t *deflate_all(const uint8_t *d, size_t n, int window_bits, size_t *out_len)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    if (deflateInit2(&z, 9, Z_DEFLATED, window_bits, 9, Z_DEFAULT_STRATEGY) != Z_OK)
+        return NULL;
+    size_t cap = deflateBound(&z, (uLong)n);
+    uint8_t *out = malloc(cap);
+    z.next_in = (Bytef *)(uintptr_t)d;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)cap;
+    int rc = out ? deflate(&z, Z_FINISH) : Z_MEM_ERROR;
+    *out_len = cap - z.avail_out;
+    deflateEnd(&z);
+    if (rc != Z_STREAM_END) {
+        free(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* Content-Encoding seeds: an encoded image, a bomb (8 MiB of zeros; fuzz_http's body limit
+ * is 64 KiB of decoded bytes), a truncated stream. */
+static void http_encoding_seeds(const uint8_t *jpg, size_t n)
+{
+    char head[512];
+    size_t k = 0;
+    uint8_t *gz = deflate_all(jpg, n, 31, &k);
+    if (!gz) {
+        failures++;
+        return;
+    }
+    snprintf(head, sizeof head,
+             "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Encoding: gzip\r\n"
+             "Content-Length: %zu\r\n\r\n",
+             k);
+    put_response("200-gzip-image", head, gz, k);
+    snprintf(head, sizeof head,
+             "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Encoding: gzip\r\n"
+             "Content-Length: %zu\r\n\r\n",
+             k / 2);
+    put_response("200-gzip-truncated", head, gz, k / 2);
+    free(gz);
+    uint8_t *z = deflate_all(jpg, n, 15, &k);
+    if (z) {
+        snprintf(head, sizeof head,
+                 "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: %zu\r\n\r\n", k);
+        put_response("200-deflate-image", head, z, k);
+        free(z);
+    }
+    size_t big = 8u << 20;
+    uint8_t *zeros = calloc(1, big);
+    uint8_t *bomb = zeros ? deflate_all(zeros, big, 31, &k) : NULL;
+    if (bomb) {
+        snprintf(head, sizeof head,
+                 "HTTP/1.1 200 OK\r\nContent-Type: image/png\r\nContent-Encoding: gzip\r\n"
+                 "Content-Length: %zu\r\n\r\n",
+                 k);
+        put_response("200-gzip-bomb", head, bomb, k);
+    } else {
+        failures++;
+    }
+    free(bomb);
+    free(zeros);
+}
+
 static void http_seeds(void)
 {
     char head[512];
@@ -333,6 +402,7 @@ static void http_seeds(void)
     snprintf(head, sizeof head,
              "HTTP/1.1 200 OK\r\nContent-Type: image/jpeg\r\nContent-Length: %zu\r\n\r\n", n + 500);
     put_response("200-short-body", head, jpg, n);
+    http_encoding_seeds(jpg, n);
     free(jpg);
     put_text("200-html",
              "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
@@ -395,8 +465,8 @@ static void db_seeds(void)
     /* Records of the list-management tables too: attributes, a disabled entry, hits. */
     lm_db_list_attrs la = {.distance = 20, .enabled = 1, .kind = LM_DB_LIST_NEGATIVE};
     uint64_t one = 1;
-    lm_db_hit_delta hit = {.entry_id = 2, .day = 20000, .count = 3, .first = 1728000000,
-                           .last = 1728000100};
+    lm_db_hit_delta hit = {
+        .entry_id = 2, .day = 20000, .count = 3, .first = 1728000000, .last = 1728000100};
     if (db && (lm_hashdb_set_list_attrs(db, "default", &la,
                                         LM_DB_ATTR_DISTANCE | LM_DB_ATTR_KIND) != LM_OK ||
                lm_hashdb_set_disabled(db, &one, 1, 1, NULL) != LM_OK ||

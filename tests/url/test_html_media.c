@@ -1,6 +1,7 @@
 /* Unit tests of the HTML media extractor (cli/html_media.c): what a page yields, exactly. */
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -79,11 +80,12 @@ int main(void)
            "<a href=/dir/b.jpg>x</a><meta property=og:image content=http://site.test/dir/a.jpg>",
            page, 100, 0, "http://site.test/dir/a.jpg", "http://site.test/dir/b.jpg", NULL);
 
-    /* Only http and https: data:, javascript:, mailto:, file:, ftp: are not fetched. */
+    /* Only http and https (and data: images, checked without a fetch): javascript:, mailto:,
+     * file:, ftp: are not fetched. */
     EXPECT("<img src='data:image/png;base64,AAAA'><img src='javascript:x()'><img src=mailto:a@b>"
            "<img src=file:///etc/passwd><img src=ftp://f.test/a.jpg><img src='  '><img>"
            "<img src=ok.png>",
-           page, 100, 0, "http://site.test/dir/ok.png", NULL);
+           page, 100, 0, "data:image/png;base64,AAAA", "http://site.test/dir/ok.png", NULL);
 
     /* The limit: at most max URLs, and truncated says there were more. */
     EXPECT("<img src=1.jpg><img src=2.jpg><img src=3.jpg><img src=1.jpg>", page, 2, 1,
@@ -155,6 +157,65 @@ int main(void)
     CHECK(!html_content_type("image/png"));
     CHECK(!html_content_type(""));
     CHECK(!html_content_type(NULL));
+
+    /* data: media: images and videos kept as written, others dropped; count in the limit. */
+    EXPECT("<img src='data:image/png;base64,iVBORw0K'><img src=' data:text/plain,hi'>"
+           "<img src=a.jpg><video poster='DATA:image/gif;base64,R0lG'></video>"
+           "<img src='data:image/png;base64,iVBORw0K'>",
+           page, 100, 0, "data:image/png;base64,iVBORw0K", "http://site.test/dir/a.jpg",
+           "DATA:image/gif;base64,R0lG", NULL);
+    EXPECT("<img src='data:image/png;base64,AAAA'><img src='data:image/png;base64,BBBB'>", page, 1,
+           1, "data:image/png;base64,AAAA", NULL);
+
+    /* Decoding data: URLs, exactly and bounded. */
+    {
+        uint8_t *d = NULL;
+        size_t n = 0;
+        char ct[64];
+        CHECK_EQ_INT(
+            html_data_url_decode("data:image/png;base64,aGVsbG8=", 100, &d, &n, ct, sizeof ct), 0);
+        CHECK(n == 5 && memcmp(d, "hello", 5) == 0);
+        CHECK_EQ_STR(ct, "image/png");
+        free(d);
+        CHECK_EQ_INT(
+            html_data_url_decode("data:image/png;base64,aGVs\n bG8", 100, &d, &n, ct, sizeof ct),
+            0); /* blanks skipped, padding optional */
+        CHECK(n == 5 && memcmp(d, "hello", 5) == 0);
+        free(d);
+        CHECK_EQ_INT(
+            html_data_url_decode("data:image/png;base64,aGVsbG8%3D", 100, &d, &n, ct, sizeof ct),
+            0);
+        CHECK_EQ_INT(n, 5);
+        free(d);
+        CHECK_EQ_INT(html_data_url_decode("data:image/svg+xml;charset=utf-8,%3Csvg%3E", 100, &d, &n,
+                                          ct, sizeof ct),
+                     0);
+        CHECK(n == 5 && memcmp(d, "<svg>", 5) == 0);
+        CHECK_EQ_STR(ct, "image/svg+xml");
+        free(d);
+        CHECK_EQ_INT(html_data_url_decode("data:,", 100, &d, &n, ct, sizeof ct), 0);
+        CHECK(n == 0 && d != NULL && ct[0] == 0);
+        free(d);
+        /* At the limit, one over, malformed. */
+        CHECK_EQ_INT(
+            html_data_url_decode("data:image/png;base64,aGVsbG8=", 5, &d, &n, ct, sizeof ct), 0);
+        free(d);
+        CHECK_EQ_INT(
+            html_data_url_decode("data:image/png;base64,aGVsbG8=", 4, &d, &n, ct, sizeof ct), -2);
+        CHECK(d == NULL);
+        CHECK_EQ_INT(html_data_url_decode("data:image/png,hello", 4, &d, &n, ct, sizeof ct), -2);
+        CHECK_EQ_INT(
+            html_data_url_decode("data:image/png;base64,aGV*bG8=", 100, &d, &n, ct, sizeof ct), -1);
+        CHECK_EQ_INT(
+            html_data_url_decode("data:image/png;base64,aGVsbG8=x", 100, &d, &n, ct, sizeof ct),
+            -1); /* data after the padding */
+        CHECK_EQ_INT(html_data_url_decode("data:image/png;base64,a", 100, &d, &n, ct, sizeof ct),
+                     -1); /* a lone sextet */
+        CHECK_EQ_INT(html_data_url_decode("data:image/png;base64", 100, &d, &n, ct, sizeof ct), -1);
+        CHECK_EQ_INT(html_data_url_decode("data:image/png,%zz", 100, &d, &n, ct, sizeof ct), -1);
+        CHECK_EQ_INT(html_data_url_decode("http://x/", 100, &d, &n, ct, sizeof ct), -1);
+        CHECK(d == NULL);
+    }
 
     if (check_failures) {
         fprintf(stderr, "test_html_media: %d failure(s)\n", check_failures);

@@ -7,6 +7,8 @@ the HTTPS server uses a self-signed certificate made here with the openssl comma
 runs with its working directory, TMPDIR and HOME in fresh empty directories, which must stay
 empty: fetched content never touches the disk.
 """
+import base64
+import gzip
 import hashlib
 import http.server
 import json
@@ -20,6 +22,7 @@ import sys
 import tempfile
 import threading
 import time
+import zlib
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
 import clitest as t  # noqa: E402
@@ -38,7 +41,8 @@ DOC = b"a benign text document that is on the list by its SHA-256\n"
 PLAIN = b"a benign text document on no list\n"
 
 # What the server saw (User-Agent per path, proxied requests), for the assertions.
-seen = {"ua": {}, "proxied": []}
+seen = {"ua": {}, "proxied": [], "ae": {}, "hits": []}
+GZIP_BOMB = gzip.compress(b"\0" * 50_000_000, 9)  # 50 MB of zeros in about 50 kB
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -66,11 +70,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         path = self.path
         seen["ua"][path] = self.headers.get("User-Agent")
+        seen["ae"][path] = self.headers.get("Accept-Encoding")
+        seen["hits"].append((self.server.server_address[0], path))
         if path.startswith("http://"):  # absolute form: we are being used as a proxy
             seen["proxied"].append(path)
             path = "/" + path.split("/", 3)[3]
         path = path.split("?")[0]
-        base = f"{self.scheme}://127.0.0.1:{self.server.server_port}"
+        port = self.server.server_port
+        base = f"{self.scheme}://{self.server.server_address[0]}:{port}"
         parts = path.strip("/").split("/")
         if parts[0] == "img" and len(parts) == 2 and parts[1] in blob:
             self.send(200, blob[parts[1]], CTYPES[os.path.splitext(parts[1])[1]])
@@ -117,6 +124,29 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send(200, PLAIN, "text/plain")
         elif path == "/empty":
             self.send(200, b"", "image/png")
+        elif path == "/internal-admin":  # what the address guard must keep pmatch away from
+            self.send(200, b"deleted", "text/plain")
+        elif path == "/to-internal":  # a public-looking server redirecting inward
+            self.redirect(f"http://127.0.0.1:{port}/internal-admin?action=delete")
+        elif path == "/guard-page.html":  # media on an allowed and on a refused address
+            body = f'<html><body><img src="http://127.0.0.1:{port}/img/{K0}"><img src="/img/{K1}">'
+            self.send(200, body.encode(), "text/html")
+        elif path == "/rebind-page.html":  # media on the page's own (rebinding) host
+            self.send(200, f'<html><body><img src="/img/{K0}?rebind">'.encode(), "text/html")
+        elif parts[0] in ("gzip", "deflate") and len(parts) == 2 and parts[1] in blob:
+            data = gzip.compress(blob[parts[1]]) if parts[0] == "gzip" else zlib.compress(blob[parts[1]])
+            self.send(200, data, CTYPES[os.path.splitext(parts[1])[1]], [("Content-Encoding", parts[0])])
+        elif path == "/gzip-bomb":
+            self.send(200, GZIP_BOMB, "image/png", [("Content-Encoding", "gzip")])
+        elif path == "/bad-gzip":
+            self.send(200, b"\x1f\x8b\x08\0not gzip at all" * 10, "image/png",
+                      [("Content-Encoding", "gzip")])
+        elif path == "/data-page.html":  # media inline as data: URLs
+            b64 = base64.b64encode(blob[K1]).decode()
+            body = (f'<html><body><img src="data:image/jpeg;base64,{b64}">'
+                    f'<img src="data:image/png;base64,@@not-base64@@">'
+                    f'<img src="data:text/plain,not-media"><img src="/img/{U0}">')
+            self.send(200, body.encode(), "text/html")
         elif path == "/video/clip.bin" and VIDEO:
             self.send(200, VIDEO, "application/octet-stream")
         else:
@@ -151,8 +181,8 @@ class Server(http.server.ThreadingHTTPServer):
             super().handle_error(request, client_address)  # clients hanging up are expected
 
 
-def serve(handler, tls_ctx=None):
-    srv = Server(("127.0.0.1", 0), handler)
+def serve(handler, tls_ctx=None, host="127.0.0.1", port=0):
+    srv = Server((host, port), handler)
     srv.daemon_threads = True
     if tls_ctx:
         srv.socket = tls_ctx.wrap_socket(srv.socket, server_side=True)
@@ -174,9 +204,22 @@ if os.path.isdir(video_dir):
     with open(os.path.join(video_dir, "chair-20-sd-bar.mp4"), "rb") as f:
         VIDEO = f.read()
 
-http_srv = serve(Handler)
+# Two HTTP servers on one port: 127.0.0.1 (the "internal" host the guard must refuse when
+# only 127.0.0.2 is allowed) and 127.0.0.2 (an allowed host, as a public server would be).
+for attempt in range(20):
+    http_srv = serve(Handler)
+    try:
+        http_srv2 = serve(Handler, host="127.0.0.2", port=http_srv.server_port)
+        break
+    except OSError:
+        http_srv.shutdown()
+else:
+    t.fail("cannot bind 127.0.0.1 and 127.0.0.2 on one port")
+    sys.exit(1)
 https_srv = serve(TLSHandler, ctx)
-H = f"http://127.0.0.1:{http_srv.server_port}"
+PORT = http_srv.server_port
+H = f"http://127.0.0.1:{PORT}"
+H2 = f"http://127.0.0.2:{PORT}"
 S = f"https://127.0.0.1:{https_srv.server_port}"
 
 # The hash list: K0 and K1 by PDQ (as 'pmatch hash' prints them), plus chair video frames.
@@ -187,7 +230,8 @@ pdq = {os.path.basename(line.split(",")[2]): line.split(",")[0] for line in out.
 known = os.path.join(work, "known.csv")
 with open(known, "w") as f:
     f.write(out)
-t.run("db", "import", "--db", db, "--list", "known", known, check_rc=0)
+t.run("db", "import", "--db", db, "--list", "known", "--source", "unit-test-supplier",
+      "--list-version", "v7", known, check_rc=0)
 t.run("db", "add", "--db", db, "--type", "sha256", "--label", "test-doc", "--list", "exact",
       hashlib.sha256(DOC).hexdigest(), check_rc=0)
 entry = {}
@@ -212,10 +256,15 @@ base_env = {k: v for k, v in os.environ.items()
 base_env.update(TMPDIR=tmpdir, HOME=home)
 
 
-def pmatch(*args, rc=None, env=None, timeout=60):
+# The test servers are on loopback, which the address guard refuses by default: every run
+# allows 127.0.0.0/8 unless allow=False (the guard's own tests choose what they allow).
+LOOPBACK = ("--allow-net", "127.0.0.0/8")
+
+
+def pmatch(*args, rc=None, env=None, timeout=60, allow=True):
     t0 = time.monotonic()
-    p = subprocess.run([t.PMATCH, "scan", "--db", db, *args], capture_output=True, cwd=cwd,
-                       env=env or base_env, timeout=timeout)
+    p = subprocess.run([t.PMATCH, "scan", "--db", db, *(LOOPBACK if allow else ()), *args],
+                       capture_output=True, cwd=cwd, env=env or base_env, timeout=timeout)
     if os.environ.get("LM_URL_TEST_VERBOSE"):
         print(f"{time.monotonic() - t0:.2f} s: {' '.join(args)}", file=sys.stderr)
     out, err = p.stdout.decode(), p.stderr.decode()
@@ -225,8 +274,8 @@ def pmatch(*args, rc=None, env=None, timeout=60):
     return p.returncode, out, err
 
 
-def records(*args, rc=None, env=None):
-    code, out, err = pmatch("--json", "--quiet", *args, rc=rc, env=env)
+def records(*args, rc=None, env=None, allow=True):
+    code, out, err = pmatch("--json", "--quiet", *args, rc=rc, env=env, allow=allow)
     return [json.loads(line) for line in out.splitlines()]
 
 
@@ -370,7 +419,9 @@ records(H + "/plain.txt", rc=0)
 rows = records("--max-media", "2", H + "/many.html", rc=1)
 t.check(rows[0]["media_count"] == 2 and rows[0]["media_truncated"] is True and len(rows) == 3,
         f"--max-media 2: {rows[0]}")
-strip = lambda rs: [{k: v for k, v in r.items() if k not in ("time", "duration_ms")} for r in rs]
+# addresses_tried lists the connections an item opened: with reuse it depends on timing.
+strip = lambda rs: [{k: v for k, v in r.items() if k not in ("time", "duration_ms", "addresses_tried")}
+                    for r in rs]
 one = strip(records("--connections", "1", H + "/many.html", H + "/pages/index.html", rc=1))
 four = strip(records("--connections", "4", H + "/many.html", H + "/pages/index.html", rc=1))
 t.check(one == four and len(one) == 1 + 4 + 1 + 6, "same records with 1 or 4 connections")
@@ -435,9 +486,170 @@ if VIDEO:
             and r["matched_frames"] and r["matches"][0]["list"] == "chair-frames"
             and r["sha256"] == hashlib.sha256(VIDEO).hexdigest(), f"video: {r}")
 
+# 15. The address guard (issue 19, item 11): loopback, private, link-local ... refused by
+# default on every connection (redirects, page media, proxies), obfuscated spellings too.
+def internal_hits():
+    return [h for h in seen["hits"] if h[1].startswith("/internal-admin") or "rebind" in h[1]]
+
+
+def refused(r, address, cls, what):
+    t.check(r["verdict"] == "error" and r["error_code"] == "address_not_allowed"
+            and r["refused_address"] == address and r["refused_class"] == cls
+            and "sha256" not in r and address in r["error"], f"{what}: refused {address}: {r}")
+
+
+rows = records(H + "/internal-admin?action=delete", rc=2, allow=False)
+refused(rows[0], "127.0.0.1", "loopback", "default")
+t.check(rows[0]["addresses_tried"] == [{"address": "127.0.0.1", "port": PORT, "allowed": False,
+                                        "class": "loopback"}], f"addresses tried: {rows[0]}")
+for host, addr in (("2130706433", "127.0.0.1"), ("0x7f.1", "127.0.0.1"),
+                   ("0177.0.0.1", "127.0.0.1"), ("[::ffff:127.0.0.1]", "::ffff:127.0.0.1"),
+                   ("127.0.0.2", "127.0.0.2")):
+    rows = records(f"http://{host}:{PORT}/internal-admin?action=delete", rc=2, allow=False)
+    refused(rows[0], addr, "loopback", host)
+rows = records(f"http://localhost:{PORT}/internal-admin?action=delete", rc=2, allow=False)
+t.check(rows[0]["error_code"] == "address_not_allowed" and rows[0]["refused_class"] == "loopback"
+        and rows[0]["refused_address"] in ("127.0.0.1", "::1")
+        and all(not a["allowed"] for a in rows[0]["addresses_tried"]), f"localhost: {rows}")
+rows = records("--allow-private", f"http://0.0.0.0:{PORT}/internal-admin", rc=2, allow=False)
+refused(rows[0], "0.0.0.0", "unspecified", "--allow-private does not allow 0.0.0.0")
+# Allowed where listed: --allow-private, or exactly the --allow-net networks.
+rows = records("--allow-private", H + "/img/" + K0, rc=1, allow=False)
+t.check(rows[0]["verdict"] == "match", f"--allow-private: {rows}")
+rows = records("--allow-net", "127.0.0.2/32", H2 + "/img/" + K0, H + "/img/" + K1, rc=1,
+               allow=False)
+t.check(rows[0]["verdict"] == "match" and rows[0]["server_ip"] == "127.0.0.2", f"{rows[0]}")
+refused(rows[1], "127.0.0.1", "loopback", "not in --allow-net")
+# A redirect from an allowed server to a refused address: refused before any request.
+rows = records("--allow-net", "127.0.0.2/32", H2 + "/to-internal", rc=2, allow=False)
+refused(rows[0], "127.0.0.1", "loopback", "redirect")
+r = rows[0]
+t.check(r["redirects"] == 1 and [(h["url"], h["http_status"], h["server_ip"])
+                                 for h in r["redirect_chain"]] ==
+        [(H2 + "/to-internal", 302, "127.0.0.2"),
+         (f"http://127.0.0.1:{PORT}/internal-admin?action=delete", 0, "127.0.0.1")],
+        f"redirect chain to the refused hop: {r}")
+# A page on an allowed server embedding media on a refused address.
+rows = records("--allow-net", "127.0.0.2/32", H2 + "/guard-page.html", rc=1, allow=False)
+t.check(len(rows) == 3 and rows[0]["record"] == "page"
+        and [m["verdict"] for m in rows[0]["media_items"]] == ["error", "match"], f"{rows}")
+refused(rows[1], "127.0.0.1", "loopback", "page medium")
+t.check(rows[2]["verdict"] == "match" and rows[2]["server_ip"] == "127.0.0.2", f"{rows[2]}")
+# Proxies: the proxy's own address is guarded like any other (a loopback proxy must be
+# allowed), and behind a proxy an IP-literal or localhost host is checked before the request.
+rows = records("--proxy", H, f"http://reported.invalid/img/{K0}", rc=2, allow=False)
+refused(rows[0], "127.0.0.1", "loopback", "a loopback proxy")
+proxied = len(seen["proxied"])
+rows = records("--allow-net", "127.0.0.2/32", "--proxy", H2, "http://10.1.2.3/internal-admin",
+               "http://169.254.169.254/latest/meta-data/", "http://2130706433/internal-admin",
+               "http://[fd00::1]/internal-admin", "http://localhost/internal-admin",
+               "http://app.localhost./internal-admin", rc=2, allow=False)
+for r, (addr, cls) in zip(rows, (("10.1.2.3", "private"), ("169.254.169.254", "link_local"),
+                                 ("127.0.0.1", "loopback"), ("[fd00::1]", "private"),
+                                 ("localhost", "loopback"), ("app.localhost.", "loopback"))):
+    refused(r, addr, cls, "behind a proxy")
+t.check(len(rows) == 6 and len(seen["proxied"]) == proxied, f"nothing proxied: {seen['proxied']}")
+rows = records("--allow-net", "127.0.0.2/32", "--proxy", H2, f"http://reported.invalid/img/{K0}",
+               rc=1, allow=False)
+t.check(rows[0]["verdict"] == "match", f"an allowed proxy: {rows}")
+code, out, err = pmatch("--allow-net", "10.0.0.1/8", H + "/img/" + K0, rc=2, allow=False)
+t.check("--allow-net 10.0.0.1/8: not a network" in err, f"bad --allow-net: {err}")
+pmatch("--allow-net", "example.test", H + "/img/" + K0, rc=2, allow=False)
+t.check(internal_hits() == [], f"nothing reached the internal paths: {internal_hits()}")
+
+# 16. DNS rebinding: a test resolver answers rebind.test first with 127.0.0.2 (allowed),
+# then with 127.0.0.1 (refused). The guard checks the address each socket connects to, so
+# the page (first answer) is fetched and its medium on the same name (second answer) is
+# refused; 127.0.0.1 never sees a request.
+env = dict(base_env, LD_PRELOAD=os.environ["LM_REBIND_LIB"], LM_REBIND_NAME="rebind.test",
+           LM_REBIND_ANSWERS="127.0.0.2,127.0.0.1",
+           ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "") + ":verify_asan_link_order=0")
+rows = records("--allow-net", "127.0.0.2/32", f"http://rebind.test:{PORT}/rebind-page.html",
+               rc=2, env=env, allow=False)
+t.check(len(rows) == 2 and rows[0]["record"] == "page" and rows[0]["verdict"] == "error"
+        and rows[0]["server_ip"] == "127.0.0.2"
+        and rows[0]["addresses_tried"] == [{"address": "127.0.0.2", "port": PORT, "allowed": True,
+                                            "class": "loopback"}], f"rebinding page: {rows}")
+if len(rows) == 2:
+    refused(rows[1], "127.0.0.1", "loopback", "rebinding")
+    t.check(rows[1]["requested_url"] == f"http://rebind.test:{PORT}/img/{K0}?rebind", f"{rows[1]}")
+t.check([h for h in seen["hits"] if "rebind" in h[1]] == [("127.0.0.2", "/rebind-page.html")],
+        f"only the page was requested, from 127.0.0.2: {seen['hits'][-5:]}")
+
+# 17. Content encodings (item 5): asked for, decoded, the limit holds for decoded bytes.
+rows = records("--exact", H + "/gzip/" + K0, H + "/deflate/" + K1, rc=1)
+for r, name, enc in ((rows[0], K0, "gzip"), (rows[1], K1, "deflate")):
+    t.check(r["verdict"] == "match" and r["content_encoding"] == enc
+            and r["size"] == len(blob[name])
+            and r["sha256"] == hashlib.sha256(blob[name]).hexdigest()
+            and r["matches"][0]["entry_id"] == entry[name], f"{enc}: {r}")
+ae = seen["ae"].get("/gzip/" + K0) or ""
+t.check("gzip" in ae and "deflate" in ae, f"Accept-Encoding sent: {ae!r}")
+t0 = time.monotonic()
+rows = records("--max-bytes", "1000000", H + "/gzip-bomb", rc=2)
+t.check(rows[0]["error_code"] == "too_large" and "1000000-byte limit" in rows[0]["error"]
+        and "sha256" not in rows[0], f"gzip bomb: {rows}")
+rows = records(H + "/bad-gzip", rc=2)
+t.check(rows[0]["error_code"] == "bad_content_encoding" and "sha256" not in rows[0],
+        f"bad gzip: {rows}")
+# data: media in pages: decoded in memory and checked; non-media data: URLs ignored.
+rows = records("--exact", H + "/data-page.html", rc=1)
+t.check(len(rows) == 4 and [m["url"] for m in rows[0]["media_items"]] ==
+        ["data:image/jpeg;base64,", "data:image/png;base64,", H + "/img/" + U0]
+        and [m["verdict"] for m in rows[0]["media_items"]] == ["match", "error", "no_match"],
+        f"data: page {rows[:1]}")
+if len(rows) == 4:
+    d = rows[1]
+    t.check(d["record"] == "media" and d["requested_url"] == "data:image/jpeg;base64,"
+            and d["content_type"] == "image/jpeg" and d["size"] == len(blob[K1])
+            and d["sha256"] == hashlib.sha256(blob[K1]).hexdigest() and d["verdict"] == "match"
+            and d["matches"][0]["entry_id"] == entry[K1] and d["redirect_chain"] == []
+            and d["addresses_tried"] == [], f"data: medium {d}")
+    t.check(rows[2]["error_code"] == "bad_data_url", f"bad data: URL {rows[2]}")
+    t.check(all(len(json.dumps(r)) < 4000 for r in rows), "no data: content in the records")
+
+# 18. Evidence (item 12): credentials stripped, redirect chain, addresses, TLS certificate,
+# the list generation and version the verdict came from.
+code, out, err = pmatch("--json", "--quiet", f"http://alice:s3cr3t@127.0.0.1:{PORT}/redirect/2/{K0}",
+                        rc=1)
+t.check("s3cr3t" not in out and "alice" not in out and "s3cr3t" not in err, f"credentials: {out}")
+r = json.loads(out.splitlines()[0])
+t.check(r["requested_url"] == f"{H}/redirect/2/{K0}" and r["final_url"] == f"{H}/img/{K0}",
+        f"redacted URLs: {r}")
+t.check([(h["url"], h["http_status"], h["server_ip"], h["server_port"]) for h in r["redirect_chain"]]
+        == [(f"{H}/redirect/2/{K0}", 302, "127.0.0.1", PORT),
+            (f"{H}/redirect/1/{K0}", 302, "127.0.0.1", PORT),
+            (f"{H}/img/{K0}", 200, "127.0.0.1", PORT)], f"redirect chain: {r['redirect_chain']}")
+t.check(r["addresses_tried"] == [{"address": "127.0.0.1", "port": PORT, "allowed": True,
+                                  "class": "loopback"}], f"addresses: {r}")
+rows = records(f"http://bob@127.0.0.1:{PORT}/img/{K0}?who=a@b", rc=1)  # '@' after the host stays
+t.check(rows[0]["requested_url"] == f"{H}/img/{K0}?who=a@b" and rows[0]["verdict"] == "match",
+        f"user only, '@' in the query: {rows}")
+code, out, err = pmatch("--quiet", f"http://alice:s3cr3t@127.0.0.1:{PORT}/img/{K0}", rc=1)
+t.check("s3cr3t" not in out and out.startswith(f"MATCH     {H}/img/{K0} :"), f"text: {out}")
+code, sout, serr = t.run("db", "stats", "--db", db, check_rc=0)
+gen = int(re.search(r"generation (\d+)", sout).group(1))
+m = r["matches"][0]
+t.check(r["list_generation"] == gen and m["list"] == "known" and m["list_version"] == "v7"
+        and m["list_source"] == "unit-test-supplier", f"list generation {gen} and version: {r}")
+with open(cert) as f:
+    der = ssl.PEM_cert_to_DER_cert(f.read())
+want_tls = {"subject": "CN=127.0.0.1", "issuer": "CN=127.0.0.1",
+            "sha256": hashlib.sha256(der).hexdigest()}
+rows = records("--cacert", cert, S + "/img/" + K1, S + "/redirect/1/" + K0, rc=1)
+t.check(rows[0]["tls"] == want_tls and rows[0]["redirect_chain"][0]["tls"] == want_tls,
+        f"TLS certificate: {rows[0]} want {want_tls}")
+t.check(rows[1]["tls"] == want_tls and len(rows[1]["redirect_chain"]) == 2
+        and all(h["tls"] == want_tls for h in rows[1]["redirect_chain"]), f"TLS per hop: {rows[1]}")
+rows = records(H + "/img/" + K0, rc=1)
+t.check("tls" not in rows[0] and "tls" not in rows[0]["redirect_chain"][0], f"no TLS: {rows}")
+rows = records(S + "/img/" + K0, rc=2)  # an untrusted certificate: no request, so no hop's TLS
+t.check(rows[0]["error_code"] == "tls_error", f"{rows}")
+
 # 13. Progress on a terminal (stderr a pty), none otherwise.
 master, slave = pty.openpty()
-p = subprocess.Popen([t.PMATCH, "scan", "--db", db, "--timeout", "1", H + "/slow", H + "/img/" + K0],
+p = subprocess.Popen([t.PMATCH, "scan", "--db", db, *LOOPBACK, "--timeout", "1", H + "/slow",
+                      H + "/img/" + K0],
                      stdout=subprocess.PIPE, stderr=slave, cwd=cwd, env=base_env)
 p.wait(timeout=30)
 os.close(slave)
@@ -458,6 +670,7 @@ for d in (cwd, tmpdir, home):
     t.check(os.listdir(d) == [], f"{d} stayed empty: {os.listdir(d)}")
 
 http_srv.shutdown()
+http_srv2.shutdown()
 https_srv.shutdown()
 for d in (cwd, tmpdir, home, lists, work):
     shutil.rmtree(d, ignore_errors=True)
