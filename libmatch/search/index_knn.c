@@ -26,6 +26,7 @@
 #define COST_PROBE 30.0
 #define COST_FILTER 0.15
 #define COST_SCAN 2.5
+#define COST_GATHER 25.0 /* one candidate that passed the next-word test: its hash from memory */
 
 /* Full scan keeping the best s->cap within max_d; most entries fail the bound test. */
 static int scan_knn(const lm_index *ix, const lm_pdq_hash *q, int max_d, lm_hit_sink *s)
@@ -207,6 +208,25 @@ static double binom(int n, int k)
     return r;
 }
 
+/*
+ * The share of a bucket's entries whose next 16-bit word is within maxd of the
+ * query's (random words): each such entry costs a hash read. Without this the
+ * model missed that a large k-th distance lets every bucket entry through.
+ */
+static double next_pass(int maxd)
+{
+    if (maxd < 0)
+        return 0;
+    if (maxd >= 16)
+        return 1;
+    double c = 1, sum = 0;
+    for (int i = 0; i <= maxd; i++) {
+        sum += c;
+        c = c * (16 - i) / (i + 1);
+    }
+    return sum / 65536.0;
+}
+
 /* The k nearest within max_d; 0, or -1 on a damaged block. */
 static int mih_knn(const lm_index *ix, const lm_pdq_hash *q, int max_d, lm_hit_sink *s)
 {
@@ -231,7 +251,8 @@ static int mih_knn(const lm_index *ix, const lm_pdq_hash *q, int max_d, lm_hit_s
         /* the rings still needed at this bound, against a scan of what is left */
         double rest = 0;
         for (int r = rho; r <= w && 16 * r <= bound; r++)
-            rest += LM_MIH_BOXES * binom(w, r) * (COST_PROBE + bucket * COST_FILTER);
+            rest += LM_MIH_BOXES * binom(w, r) *
+                    (COST_PROBE + bucket * (COST_FILTER + next_pass(bound - 15 * r) * COST_GATHER));
         if (rho > 0 && rest > scan)
             return scan_rest(ix, q, rho, max_d, s);
         c.rho = rho;
