@@ -457,6 +457,8 @@ static char **list_lines(char *text, size_t len, size_t *count)
     size_t cap = 0, n = 0;
     char **lines = NULL;
     char *p = text, *end = text + len;
+    if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0)
+        p += 3; /* a UTF-8 byte order mark, as editors on Windows write */
     while (p < end) {
         char *nl = memchr(p, '\n', (size_t)(end - p));
         char *e = nl ? nl : end;

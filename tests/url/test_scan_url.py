@@ -446,6 +446,14 @@ pmatch("--quiet", "--url-list", ulist, "--evidence", evidence, rc=1)
 with open(evidence) as f:
     t.check(len(f.readlines()) == 5, "evidence is appended, never truncated")
 pmatch("--url-list", os.path.join(lists, "nope.txt"), rc=2)
+# A list saved with a UTF-8 byte order mark: its first URL is a URL, not "\ufeffhttp://...".
+bom = os.path.join(lists, "bom.txt")
+with open(bom, "wb") as f:
+    f.write(b"\xef\xbb\xbf" + f"{H}/img/{K1}\n".encode())
+code, out, err = pmatch("--json", "--quiet", "--url-list", bom, rc=1)
+rows = [json.loads(line) for line in out.splitlines()]
+t.check(len(rows) == 1 and rows[0].get("requested_url") == H + "/img/" + K1 and
+        rows[0]["verdict"] == "match", f"URL list with a BOM: {rows} {err}")
 
 # 10. Readable output: one verdict line per item, the page's media under it, a summary.
 code, out, err = pmatch("--quiet", "--exact", H + "/pages/index.html", H + "/missing.jpg", rc=1)
