@@ -495,6 +495,33 @@ static int match_text(srv *s, lm_hash_type t, const char *text, const lm_check_o
     return st == LM_OK ? 0 : -2;
 }
 
+/*
+ * The matches of one HMA signal (matches[] of LOOKUP_CAP, *found), to be freed;
+ * NULL when r already holds the error reply (no memory, invalid hash, failure).
+ */
+static lm_match *hma_match_signal(srv *s, lm_hash_type t, const char *sig, srv_reply *r,
+                                  size_t *found)
+{
+    lm_check_options opts;
+    lm_check_options_init(&opts);
+    opts.max_distance = s->cfg.max_distance;
+    lm_match *matches = malloc(LOOKUP_CAP * sizeof *matches);
+    if (!matches) {
+        reply_error(r, 503, "no_memory", "out of memory");
+        return NULL;
+    }
+    char norm[65];
+    int rc = match_text(s, t, sig, &opts, matches, found, norm);
+    if (rc == 0)
+        return matches;
+    if (rc == -1)
+        reply_error(r, 400, "invalid_hash", "invalid signal: not a %s hash", lm_hash_type_name(t));
+    else
+        reply_error(r, 500, "lookup_failed", "the lookup failed");
+    free(matches);
+    return NULL;
+}
+
 static void lookup_add(lookup_ctx *lc, lm_hash_type t, const char *text)
 {
     if (lc->failed)
@@ -823,22 +850,9 @@ static void hma_lookup_get(srv *s, srv_request *rq, srv_reply *r)
         reply_error(r, 400, "bad_parameter", "banks: at most %d names", MAX_FILTER);
         return;
     }
-    lm_check_options opts;
-    lm_check_options_init(&opts);
-    opts.max_distance = s->cfg.max_distance;
-    lm_match *matches = malloc(LOOKUP_CAP * sizeof *matches);
-    if (!matches) {
-        reply_error(r, 503, "no_memory", "out of memory");
-        return;
-    }
     size_t found = 0;
-    char norm[65];
-    int rc = match_text(s, t, sig, &opts, matches, &found, norm);
-    if (rc == -1) {
-        reply_error(r, 400, "invalid_hash", "invalid signal: not a %s hash", lm_hash_type_name(t));
-    } else if (rc == -2) {
-        reply_error(r, 500, "lookup_failed", "the lookup failed");
-    } else {
+    lm_match *matches = hma_match_signal(s, t, sig, r, &found);
+    if (matches) {
         json_t *banks = json_object();
         int n = 0;
         for (size_t i = 0; i < found && i < LOOKUP_CAP; i++)
@@ -874,22 +888,9 @@ static void hma_raw_lookup(srv *s, srv_request *rq, srv_reply *r)
         reply_error(r, 400, "bad_parameter", "banks: at most %d names", MAX_FILTER);
         return;
     }
-    lm_check_options opts;
-    lm_check_options_init(&opts);
-    opts.max_distance = s->cfg.max_distance;
-    lm_match *matches = malloc(LOOKUP_CAP * sizeof *matches);
-    if (!matches) {
-        reply_error(r, 503, "no_memory", "out of memory");
-        return;
-    }
     size_t found = 0;
-    char norm[65];
-    int rc = match_text(s, t, sig, &opts, matches, &found, norm);
-    if (rc == -1) {
-        reply_error(r, 400, "invalid_hash", "invalid signal: not a %s hash", lm_hash_type_name(t));
-    } else if (rc == -2) {
-        reply_error(r, 500, "lookup_failed", "the lookup failed");
-    } else {
+    lm_match *matches = hma_match_signal(s, t, sig, r, &found);
+    if (matches) {
         json_t *arr = json_array();
         for (size_t i = 0; i < found && i < LOOKUP_CAP; i++) {
             const lm_match *mt = &matches[i];
