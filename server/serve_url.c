@@ -45,9 +45,11 @@ static void *fetch_thread(void *arg)
     fetch_run(&j->cfg, items, 1, on_done, j);
     atomic_store(&j->done, 1);
     srv *s = j->s;
+    /* The slot is free before the reply can reach the client. */
+    atomic_fetch_sub(&s->url_active, 1);
     /* After this the connection may be handled (and the job freed) by an MHD thread. */
     MHD_resume_connection(j->conn);
-    atomic_fetch_sub(&s->url_active, 1);
+    atomic_fetch_sub(&s->url_threads, 1);
     return NULL;
 }
 
@@ -87,9 +89,11 @@ int url_start(srv *s, struct MHD_Connection *c, const char *url, double deadline
     /* Suspend before the thread can resume. */
     MHD_suspend_connection(c);
     pthread_t th;
+    atomic_fetch_add(&s->url_threads, 1);
     int rc = pthread_create(&th, &a, fetch_thread, j);
     pthread_attr_destroy(&a);
     if (rc != 0) {
+        atomic_fetch_sub(&s->url_threads, 1);
         MHD_resume_connection(c);
         free(j->url);
         free(j);
@@ -161,7 +165,7 @@ void url_free(url_job *j)
 void url_wait_idle(srv *s, double seconds)
 {
     double until = now_monotonic() + seconds;
-    while (atomic_load(&s->url_active) > 0 && now_monotonic() < until) {
+    while (atomic_load(&s->url_threads) > 0 && now_monotonic() < until) {
         struct timespec ts = {0, 20 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }

@@ -124,7 +124,8 @@ typedef struct srv {
     int64_t started; /* unix time */
     /* ?url= fetches (serve_url.c) */
     const struct addr_guard *url_guard; /* which addresses a fetch may connect to */
-    atomic_int url_active;              /* fetch threads running */
+    atomic_int url_active;              /* fetches counted against --max-url-fetches */
+    atomic_int url_threads;             /* fetch threads alive (shutdown waits for them) */
 } srv;
 
 /* A reply built by a route handler. */
