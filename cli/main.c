@@ -1,6 +1,5 @@
 /* pmatch: recognise known images by perceptual hash. Dispatches to one file per sub-command. */
 #include <errno.h>
-#include <libavutil/log.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,9 +55,8 @@ static int finish_stdout(int rc)
 
 int main(int argc, char **argv)
 {
-    /* Decoder chatter would go to the analyst's terminal: the library never prints, nor does FFmpeg here. */
-    av_log_set_level(AV_LOG_QUIET);
-
+    /* FFmpeg is loaded by libmatch when a file needs it, and kept quiet then (the
+     * library loads it, nobody else here has set av_log's level: decode/av_lazy.c). */
     if (argc < 2) {
         usage(stderr);
         return PMATCH_EXIT_ERROR;
