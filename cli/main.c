@@ -17,7 +17,7 @@ static const struct {
     {"db", cmd_db, "create, import into, export and check the hash list"},
     {"merge", cmd_merge, "combine the outputs of 'pmatch scan --shard K/N --json'"},
 #ifdef PMATCH_HAVE_SERVE
-    {"serve", cmd_serve, "the HTTP matching service (uploads, hash lookups, HMA routes)"},
+    {"serve", cmd_serve_plugin, "the HTTP matching service (uploads, hash lookups, HMA routes)"},
 #endif
 };
 
