@@ -338,8 +338,9 @@ static void add_image(srv *s, srv_request *rq, srv_reply *r, const char *list, i
     lm_db_list_info li;
     if (hma && find_list(s, r, list, &li) != 0)
         return;
-    if (hma && arg(rq, "url")) {
-        reply_error(r, 403, "url_lookups_disabled", "URL fetches are not enabled; upload the file");
+    if (hma && arg(rq, "url") && !rq->from_url) {
+        reply_error(r, 403, "url_lookups_disabled",
+                    "URL fetches are not enabled (pmatch serve --allow-url); upload the file");
         return;
     }
     if (rq->body_len == 0) {
