@@ -34,6 +34,8 @@ lm_status lm_decode_image(const uint8_t *data, size_t len, const lm_decode_opts 
     case LM_FORMAT_AVIF: st = lm_decode_heif(data, len, opts, out, err); break;
     case LM_FORMAT_UNKNOWN: {
         int known = len ? lm_libav_probe(data, len) : 0;
+        if (known == -2)
+            return lm_av_load(err); /* LM_E_UNSUPPORTED: FFmpeg missing */
         if (known < 0)
             return lm_errbuf_set(err, LM_E_NOMEM, "no memory to probe the format");
         if (!known)
