@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "scan_item.h"
+#include "scan_report.h"
 #include "shard.h"
 
 #define MERGE_MAX_LINE (1u << 20) /* a record is a few KB at most */

@@ -10,19 +10,12 @@
 #include <unistd.h>
 
 #include "args.h"
-#include "checkpoint.h"
 #include "commands.h"
-#include "hash_cache.h"
 #include "libmatch.h"
-#include "list_refresh.h"
-#include "progress.h"
-#include "scan_item.h"
+#include "scan_config.h"
 #include "scan_mpi.h"
-#include "shard.h"
+#include "scan_run.h"
 #include "scan_urls.h"
-#include "verdict.h"
-#include "walk.h"
-#include "walk_count.h"
 
 static void usage(FILE *out)
 {
@@ -82,62 +75,6 @@ static void usage(FILE *out)
     scan_urls_usage(out);
 }
 
-void scan_print_summary(FILE *err, const char *who, const uint64_t counts[CAT_COUNT], double secs,
-                        const char *label)
-{
-    uint64_t files = 0;
-    for (int c = 0; c < CAT_COUNT; c++)
-        files += c == CAT_SKIPPED ? 0 : counts[c];
-    fprintf(err, "%s: %llu files", who, (unsigned long long)files);
-    if (secs >= 0)
-        fprintf(err, " in %.2f s", secs);
-    fprintf(err,
-            ": %llu matched, %llu no match, %llu low quality, %llu not images, %llu errors, "
-            "%llu skipped, %llu suppressed%s\n",
-            (unsigned long long)counts[CAT_MATCH], (unsigned long long)counts[CAT_NO_MATCH],
-            (unsigned long long)counts[CAT_LOW_QUALITY], (unsigned long long)counts[CAT_NOT_IMAGE],
-            (unsigned long long)counts[CAT_ERROR], (unsigned long long)counts[CAT_SKIPPED],
-            (unsigned long long)counts[CAT_SUPPRESSED], label);
-}
-
-int scan_exit_code(const uint64_t counts[CAT_COUNT])
-{
-    if (counts[CAT_MATCH])
-        return PMATCH_EXIT_MATCH;
-    return counts[CAT_ERROR] ? PMATCH_EXIT_ERROR : PMATCH_EXIT_OK;
-}
-
-uint64_t scan_fingerprint(const scan_config *cfg, char **roots, int nroots)
-{
-    uint64_t h = SHARD_FNV_INIT;
-    for (int i = 0; i < nroots; i++)
-        h = shard_fnv(h, roots[i], strlen(roots[i]) + 1);
-    const lm_check_options *o = &cfg->check;
-    char opts[256];
-    int n = snprintf(opts, sizeof opts, "d%d q%d h%d x%d v%d i%d b%llu p%llu f%d m%d j%d",
-                     o->max_distance, o->min_quality, o->dihedral, o->exact, o->video_sampling,
-                     o->video_interval_ms, (unsigned long long)o->max_bytes,
-                     (unsigned long long)o->max_pixels, cfg->walk.follow_symlinks,
-                     cfg->walk.max_depth, cfg->json);
-    return shard_fnv(h, opts, n > 0 ? (size_t)n : 0);
-}
-
-/* The last record of a shard's output: JSON for pmatch merge, or a comment line in text mode. */
-static void print_shard_summary(const scan_config *cfg, const scan_totals *t, uint64_t walk_items,
-                                uint64_t scan_id)
-{
-    shard_summary s = {.shard = cfg->shard, .walk_items = walk_items, .records = t->records,
-                       .scan_id = scan_id};
-    memcpy(s.counts, t->counts, sizeof s.counts);
-    if (cfg->json) {
-        shard_print_summary_json(cfg->out, &s);
-    } else {
-        char who[64];
-        snprintf(who, sizeof who, "# shard %u/%u complete", cfg->shard.index, cfg->shard.count);
-        scan_print_summary(cfg->out, who, t->counts, -1, "");
-    }
-}
-
 /* '-' (standard input) exists on one machine only: it cannot be sharded or shared out. */
 static int scan_refuse_stdin(const scan_config *cfg, char **roots, int nroots)
 {
@@ -147,80 +84,6 @@ static int scan_refuse_stdin(const scan_config *cfg, char **roots, int nroots)
                     cfg->mpi ? "--mpi" : "--shard");
             return -1;
         }
-    return 0;
-}
-
-/*
- * After a batch: make the results durable, then record how far they go. A kill
- * between the two only repeats the batch (the output is cut back on resume).
- * Returns 0, or 1 when something could not be written.
- */
-static int scan_checkpoint(const scan_config *cfg, const char *file, checkpoint *cp,
-                           uint64_t items_done, int root, const char *rel, const scan_totals *t)
-{
-    if (fflush(cfg->out) != 0 || fsync(fileno(cfg->out)) != 0)
-        return 1;
-    off_t off = ftello(cfg->out);
-    if (off < 0)
-        return 1;
-    cp->offset = (uint64_t)off;
-    cp->items = items_done;
-    cp->root = root;
-    snprintf(cp->path, sizeof cp->path, "%s", rel);
-    cp->totals = *t;
-    char err[512];
-    if (checkpoint_save(file, cp, err, sizeof err) != 0) {
-        fprintf(stderr, "pmatch scan: checkpoint: %s\n", err);
-        return 1;
-    }
-    return 0;
-}
-
-/* --output, and resuming from --checkpoint (the output is cut back to it). 0, or -1 (said why). */
-static int scan_open_output(scan_config *cfg, const char *output, const char *ckpt_file,
-                            const char *db_path, char **roots, int nroots, checkpoint *cp,
-                            int *resumed)
-{
-    *resumed = 0;
-    if (ckpt_file) {
-        char cerr[512] = "";
-        *resumed = checkpoint_load(ckpt_file, cp, cerr, sizeof cerr);
-        uint64_t fp = checkpoint_fingerprint(cfg, db_path, roots, nroots);
-        if (*resumed < 0) {
-            fprintf(stderr, "pmatch scan: cannot resume: %s\n", cerr);
-            return -1;
-        }
-        if (*resumed && cp->fingerprint != fp) {
-            fprintf(stderr, "pmatch scan: cannot resume: checkpoint %s was made by a scan with "
-                            "other options, list or paths (remove it to start again)\n",
-                    ckpt_file);
-            return -1;
-        }
-        if (!*resumed) {
-            memset(cp, 0, sizeof *cp);
-            cp->root = -1;
-        }
-        cp->fingerprint = fp;
-    }
-    if (!output)
-        return 0;
-    int fd = open(output, O_WRONLY | O_CREAT | O_CLOEXEC | (*resumed ? 0 : O_TRUNC), 0644);
-    struct stat ost;
-    if (fd >= 0 && *resumed &&
-        (fstat(fd, &ost) != 0 || (uint64_t)ost.st_size < cp->offset ||
-         ftruncate(fd, (off_t)cp->offset) != 0 || lseek(fd, 0, SEEK_END) < 0)) {
-        fprintf(stderr, "pmatch scan: cannot resume: %s is shorter than its checkpoint says "
-                        "or cannot be truncated\n", output);
-        close(fd);
-        return -1;
-    }
-    if (fd < 0 || !(cfg->out = fdopen(fd, "w"))) {
-        fprintf(stderr, "pmatch scan: %s: %s\n", output, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        cfg->out = stdout;
-        return -1;
-    }
     return 0;
 }
 
@@ -422,165 +285,12 @@ int cmd_scan(int argc, char **argv)
         cfg.jobs = n > 0 ? (int)n : 1;
     }
 
-    char *db_path = pmatch_default_db_path(db_flag);
-    if (!db_path) {
-        fprintf(stderr, "pmatch scan: no hash list: give --db PATH or set PMATCH_DB\n");
-        free(urls);
-        free(paths);
-        return PMATCH_EXIT_ERROR;
-    }
-    checkpoint cp;
-    int resumed = 0;
-    if (scan_open_output(&cfg, output, ckpt_file, db_path, paths, npaths, &cp, &resumed) != 0) {
-        free(db_path);
-        free(urls);
-        free(paths);
-        return PMATCH_EXIT_ERROR;
-    }
-    /* Before the matcher: the cache check forks, best done before any thread exists. */
-    if (cache_dir)
-        cfg.cache = hash_cache_open(cache_dir, &cfg.check); /* NULL: warned, scan without it */
-    lm_matcher *m = NULL;
-    char errbuf[256] = "";
-    /* A shard opens the list read-only, as MPI ranks do: many workers may share one copy,
-     * and none of them must be able to change it (hit counters are not kept for shards). */
-    unsigned open_flags = cfg.shard.count ? 0u : LM_MATCHER_WRITABLE;
-    lm_status st = lm_matcher_open_with(db_path, open_flags, &m, errbuf, sizeof errbuf);
-    if (st != LM_OK) {
-        hash_cache_close(cfg.cache);
-        fprintf(stderr, "pmatch scan: cannot open hash list %s: %s%s%s%s\n", db_path,
-                lm_strerror(st), errbuf[0] ? ": " : "", errbuf, db_open_hint(st));
-        free(db_path);
-        free(urls);
-        free(paths);
-        if (output)
-            fclose(cfg.out);
-        return PMATCH_EXIT_ERROR;
-    }
-
-    progress prog;
-    progress_init(&prog, !cfg.quiet);
-    walk_count *counter =
-        prog.enabled && npaths > 0 ? walk_count_start(paths, npaths, &cfg.walk) : NULL;
-    scan_totals t = {0};
-    uint64_t items_done = 0;
-    if (resumed) {
-        t = cp.totals;
-        t.decoded = t.cache_hits = 0; /* per run */
-        items_done = cp.items;
-        prog.base = cp.items;
-    }
-    list_refresh lr;
-    list_refresh_init(&lr, (double)refresh_seconds, "pmatch scan");
-    item_result *items = calloc(SCAN_BATCH, sizeof *items);
-    walk *w = walk_open(paths, npaths, &cfg.walk);
-    char *last_path = malloc(PATH_MAX);
-    int oom = !items || !w || !last_path, io_failed = 0;
-    int n = 0, last_root = -1;
-    uint64_t seq = 0; /* index in the full walk: every shard numbers items alike */
-    const char *path;
-    walk_kind kind;
-    const char *reason;
-    while (!oom && !io_failed && !t.oom && walk_next(w, &path, &kind, &reason)) {
-        uint64_t item_seq = seq++;
-        /* Shard mode: skip other shards' items; the rest keep their order. */
-        if (cfg.shard.count && shard_of(path, cfg.shard.count) != cfg.shard.index)
-            continue;
-        if (ckpt_file) {
-            int root = walk_root_index(w);
-            const char *rel = walk_relative(path, paths[root]);
-            if (resumed && walk_order_cmp(root, rel, cp.root, cp.path) <= 0)
-                continue; /* done before the kill */
-            last_root = root;
-            snprintf(last_path, PATH_MAX, "%s", rel);
-        }
-        items_done++;
-        if (kind != WALK_FILE && strcmp(path, "-") != 0) {
-            scan_run_batch(m, &cfg, items, n, &t); /* keep output in walk order */
-            n = 0;
-            scan_report_walk_problem(&cfg, item_seq, path, kind, reason, walk_last_code(w), &t);
-            continue;
-        }
-        memset(&items[n], 0, sizeof items[n]);
-        items[n].seq = item_seq;
-        if (!(items[n].path = strdup(path))) {
-            oom = 1;
-            break;
-        }
-        if (++n == SCAN_BATCH) {
-            scan_run_batch(m, &cfg, items, n, &t);
-            n = 0;
-            if (ckpt_file)
-                io_failed = scan_checkpoint(&cfg, ckpt_file, &cp, items_done, last_root,
-                                            last_path, &t);
-            else if (fflush(cfg.out) != 0)
-                io_failed = 1;
-            uint64_t total;
-            if (walk_count_total(counter, &total))
-                progress_set_total(&prog, total);
-            progress_update(&prog, items_done, t.counts[CAT_MATCH], t.counts[CAT_ERROR]);
-            list_refresh_tick(&lr, m);
-        }
-    }
-    if (!oom && !io_failed) {
-        scan_run_batch(m, &cfg, items, n, &t);
-        n = 0;
-        if (ckpt_file && last_root >= 0)
-            io_failed = scan_checkpoint(&cfg, ckpt_file, &cp, items_done, last_root, last_path,
-                                        &t);
-    }
-    walk_count_stop(counter);
-    progress_finish(&prog);
-    walk_close(w);
-    for (int i = 0; i < n; i++)
-        free((char *)items[i].path);
-    free(items);
-    free(last_path);
-    double secs = progress_now() - prog.start;
-    oom |= t.oom;
-    char label[64] = "";
-    if (cfg.shard.count) {
-        snprintf(label, sizeof label, " (shard %u/%u)", cfg.shard.index, cfg.shard.count);
-        /* Written only by a shard that finished: pmatch merge refuses a shard without it. */
-        if (!oom && !io_failed)
-            print_shard_summary(&cfg, &t, seq, scan_fingerprint(&cfg, paths, npaths));
-    }
-    if (fflush(cfg.out) != 0 || (output && fsync(fileno(cfg.out)) != 0))
-        io_failed = 1;
-    if (output && fclose(cfg.out) != 0)
-        io_failed = 1;
-    hash_cache_close(cfg.cache);
-    if (npaths > 0)
-        scan_print_summary(stderr, "pmatch scan", t.counts, secs, label);
-    if (cfg.cache || t.archives)
-        fprintf(stderr,
-                "pmatch scan: this run: %llu decoded, %llu from the hash cache; %llu archives, "
-                "%llu members\n",
-                (unsigned long long)t.decoded, (unsigned long long)t.cache_hits,
-                (unsigned long long)t.archives, (unsigned long long)t.members);
-    scan_url_totals ut = {0};
-    url_cfg.db_path = db_path; /* list versions for the evidence records */
-    if (!oom && !io_failed && (nurls > 0 || url_cfg.url_list) &&
-        scan_urls(m, &cfg.check, cfg.json, cfg.quiet, cfg.jobs, &url_cfg, urls, (size_t)nurls,
-                  &ut) != 0)
-        ut.failed++;
-    t.counts[CAT_MATCH] += ut.matched;
-    t.counts[CAT_ERROR] += ut.failed;
+    scan_job job = {.db_flag = db_flag, .output = output, .ckpt_file = ckpt_file,
+                    .cache_dir = cache_dir, .refresh_seconds = refresh_seconds,
+                    .paths = paths, .npaths = npaths, .urls = urls, .nurls = nurls,
+                    .url_cfg = &url_cfg};
+    int rc = scan_run(&cfg, &job);
     free(urls);
     free(paths);
-    if (!cfg.shard.count) /* shards are read-only by design: nothing to warn about */
-        list_flush_hits(m, "pmatch scan",
-                        (unsigned long long)(t.counts[CAT_MATCH] + t.counts[CAT_SUPPRESSED]));
-    lm_matcher_close(m);
-    free(db_path);
-    if (oom) {
-        fprintf(stderr, "pmatch scan: out of memory\n");
-        return PMATCH_EXIT_ERROR;
-    }
-    if (io_failed) {
-        fprintf(stderr, "pmatch scan: cannot write the results or the checkpoint: %s\n",
-                strerror(errno));
-        return PMATCH_EXIT_ERROR;
-    }
-    return scan_exit_code(t.counts);
+    return rc;
 }

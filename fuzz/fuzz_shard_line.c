@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cli/shard.h"
+#include "../cli/scan/shard.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

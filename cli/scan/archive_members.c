@@ -149,3 +149,29 @@ int archive_each_member(struct archive *a, int kind, const archive_limits *lim,
             return 0;
     }
 }
+
+int archive_sniff(const uint8_t *h, size_t n)
+{
+    static const struct {
+        size_t off, len;
+        const char *magic;
+        int kind;
+    } sigs[] = {
+        {0, 2, "\x1f\x8b", ARCHIVE_COMPRESSED}, /* gzip */
+        {0, 3, "BZh", ARCHIVE_COMPRESSED},      /* bzip2 */
+        {0, 6,
+         "\xfd"
+         "7zXZ\x00",
+         ARCHIVE_COMPRESSED},                           /* xz */
+        {0, 4, "\x28\xb5\x2f\xfd", ARCHIVE_COMPRESSED}, /* zstd */
+        {0, 4, "\x04\x22\x4d\x18", ARCHIVE_COMPRESSED}, /* lz4 */
+        {0, 4, "PK\x03\x04", ARCHIVE_CONTAINER},        /* zip */
+        {0, 4, "PK\x05\x06", ARCHIVE_CONTAINER},        /* empty zip */
+        {257, 5, "ustar", ARCHIVE_CONTAINER},           /* POSIX and GNU tar */
+    };
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        if (n >= sigs[i].off + sigs[i].len &&
+            memcmp(h + sigs[i].off, sigs[i].magic, sigs[i].len) == 0)
+            return sigs[i].kind;
+    return 0;
+}

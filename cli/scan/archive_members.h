@@ -33,6 +33,12 @@ typedef int (*archive_member_fn)(void *ctx, const char *name, uint8_t *data, siz
                                  const char *code, lm_status st, const char *msg);
 
 /*
+ * From the first bytes: ARCHIVE_CONTAINER (tar, zip), ARCHIVE_COMPRESSED (a
+ * compressed stream that may hold a tar), or 0.
+ */
+int archive_sniff(const uint8_t *head, size_t n);
+
+/*
  * Read every member of an opened archive a (kind from archive_sniff). Returns
  * 0 when done (failures went to fn), or -1 when a compressed stream turned out
  * to hold no archive (nothing was passed to fn). *members counts entries read

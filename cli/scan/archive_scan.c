@@ -13,34 +13,10 @@
 #include "lazy_lib.h"
 
 #include "digest.h"
+#include "scan_item.h"
+#include "scan_report.h"
 
 #define MEMBER_BATCH_BYTES (128u << 20) /* members held at once, besides the one being read */
-
-int archive_sniff(const uint8_t *h, size_t n)
-{
-    static const struct {
-        size_t off, len;
-        const char *magic;
-        int kind;
-    } sigs[] = {
-        {0, 2, "\x1f\x8b", ARCHIVE_COMPRESSED}, /* gzip */
-        {0, 3, "BZh", ARCHIVE_COMPRESSED},      /* bzip2 */
-        {0, 6,
-         "\xfd"
-         "7zXZ\x00",
-         ARCHIVE_COMPRESSED},                           /* xz */
-        {0, 4, "\x28\xb5\x2f\xfd", ARCHIVE_COMPRESSED}, /* zstd */
-        {0, 4, "\x04\x22\x4d\x18", ARCHIVE_COMPRESSED}, /* lz4 */
-        {0, 4, "PK\x03\x04", ARCHIVE_CONTAINER},        /* zip */
-        {0, 4, "PK\x05\x06", ARCHIVE_CONTAINER},        /* empty zip */
-        {257, 5, "ustar", ARCHIVE_CONTAINER},           /* POSIX and GNU tar */
-    };
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        if (n >= sigs[i].off + sigs[i].len &&
-            memcmp(h + sigs[i].off, sigs[i].magic, sigs[i].len) == 0)
-            return sigs[i].kind;
-    return 0;
-}
 
 /* What the archives nested in one archive file share: the bounds count all levels together. */
 typedef struct archive_shared {
@@ -80,7 +56,7 @@ static void report_failure(member_batch *b, const char *path, const char *code, 
     r.status = st;
     r.code = code;
     snprintf(r.error, sizeof r.error, "%s: %.200s", code, msg);
-    scan_report(b->m, b->cfg, &r, b->t);
+    scan_report_record(b->m, b->cfg, &r, b->t);
 }
 
 static void flush(member_batch *b)
@@ -109,7 +85,7 @@ static void flush(member_batch *b)
             report_failure(b, r->path, "archive_too_deep", LM_E_UNSUPPORTED, msg);
         }
         if (kind >= 0)
-            scan_report(b->m, b->cfg, r, b->t);
+            scan_report_record(b->m, b->cfg, r, b->t);
         if (r->code == NULL)
             b->t->members++;
         free((char *)r->path);
@@ -220,7 +196,7 @@ static int expand_memory(member_batch *outer, item_result *r, const uint8_t *dat
     }
     archive_read_free(a);
     if (rc == 0)
-        scan_report(outer->m, outer->cfg, r, outer->t);
+        scan_report_record(outer->m, outer->cfg, r, outer->t);
     return rc;
 }
 

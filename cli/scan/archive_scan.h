@@ -23,17 +23,11 @@
 #include <stdint.h>
 
 #include "archive_members.h"
-#include "scan_item.h"
+#include "scan_config.h"
 
 #define ARCHIVE_DEFAULT_MAX_MEMBERS 100000ull
 #define ARCHIVE_DEFAULT_MAX_TOTAL (16ull << 30)
 #define ARCHIVE_DEFAULT_MAX_DEPTH 3
-
-/*
- * From the first bytes: ARCHIVE_CONTAINER (tar, zip), ARCHIVE_COMPRESSED (a
- * compressed stream that may hold a tar), or 0.
- */
-int archive_sniff(const uint8_t *head, size_t n);
 
 /*
  * Expand the archive at r->path (kind from archive_sniff): members are checked in

@@ -10,6 +10,7 @@ _Static_assert(CAT_COUNT == 7, "checkpoint totals line: one number per scan cate
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define MAGIC "pmatch-scan-checkpoint 2\n"
@@ -208,4 +209,78 @@ const char *walk_relative(const char *path, const char *root)
         return path;
     path += n;
     return *path == '/' && n > 0 && root[n - 1] != '/' ? path + 1 : path;
+}
+
+/*
+ * After a batch: make the results durable, then record how far they go. A kill
+ * between the two only repeats the batch (the output is cut back on resume).
+ * Returns 0, or 1 when something could not be written.
+ */
+int checkpoint_after_batch(const scan_config *cfg, const char *file, checkpoint *cp,
+                           uint64_t items_done, int root, const char *rel, const scan_totals *t)
+{
+    if (fflush(cfg->out) != 0 || fsync(fileno(cfg->out)) != 0)
+        return 1;
+    off_t off = ftello(cfg->out);
+    if (off < 0)
+        return 1;
+    cp->offset = (uint64_t)off;
+    cp->items = items_done;
+    cp->root = root;
+    snprintf(cp->path, sizeof cp->path, "%s", rel);
+    cp->totals = *t;
+    char err[512];
+    if (checkpoint_save(file, cp, err, sizeof err) != 0) {
+        fprintf(stderr, "pmatch scan: checkpoint: %s\n", err);
+        return 1;
+    }
+    return 0;
+}
+
+/* --output, and resuming from --checkpoint (the output is cut back to it). 0, or -1 (said why). */
+int checkpoint_open_output(scan_config *cfg, const char *output, const char *ckpt_file,
+                           const char *db_path, char **roots, int nroots, checkpoint *cp,
+                           int *resumed)
+{
+    *resumed = 0;
+    if (ckpt_file) {
+        char cerr[512] = "";
+        *resumed = checkpoint_load(ckpt_file, cp, cerr, sizeof cerr);
+        uint64_t fp = checkpoint_fingerprint(cfg, db_path, roots, nroots);
+        if (*resumed < 0) {
+            fprintf(stderr, "pmatch scan: cannot resume: %s\n", cerr);
+            return -1;
+        }
+        if (*resumed && cp->fingerprint != fp) {
+            fprintf(stderr, "pmatch scan: cannot resume: checkpoint %s was made by a scan with "
+                            "other options, list or paths (remove it to start again)\n",
+                    ckpt_file);
+            return -1;
+        }
+        if (!*resumed) {
+            memset(cp, 0, sizeof *cp);
+            cp->root = -1;
+        }
+        cp->fingerprint = fp;
+    }
+    if (!output)
+        return 0;
+    int fd = open(output, O_WRONLY | O_CREAT | O_CLOEXEC | (*resumed ? 0 : O_TRUNC), 0644);
+    struct stat ost;
+    if (fd >= 0 && *resumed &&
+        (fstat(fd, &ost) != 0 || (uint64_t)ost.st_size < cp->offset ||
+         ftruncate(fd, (off_t)cp->offset) != 0 || lseek(fd, 0, SEEK_END) < 0)) {
+        fprintf(stderr, "pmatch scan: cannot resume: %s is shorter than its checkpoint says "
+                        "or cannot be truncated\n", output);
+        close(fd);
+        return -1;
+    }
+    if (fd < 0 || !(cfg->out = fdopen(fd, "w"))) {
+        fprintf(stderr, "pmatch scan: %s: %s\n", output, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        cfg->out = stdout;
+        return -1;
+    }
+    return 0;
 }

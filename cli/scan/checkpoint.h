@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "scan_item.h"
+#include "scan_config.h"
 
 typedef struct checkpoint {
     uint64_t fingerprint; /* of the options and roots (checkpoint_fingerprint) */
@@ -42,5 +42,22 @@ int walk_order_cmp(int root_a, const char *rel_a, int root_b, const char *rel_b)
 
 /* The part of a walk path below its root (root as given on the command line). */
 const char *walk_relative(const char *path, const char *root);
+
+/*
+ * After a batch: make the results durable (flush, fsync cfg->out), then record
+ * how far they go in file. A kill between the two only repeats the batch (the
+ * output is cut back on resume). Returns 0, or 1 when something could not be written.
+ */
+int checkpoint_after_batch(const scan_config *cfg, const char *file, checkpoint *cp,
+                           uint64_t items_done, int root, const char *rel, const scan_totals *t);
+
+/*
+ * Open --output (cfg->out; NULL output: standard output stays) and, with
+ * ckpt_file, load the checkpoint to resume from: *resumed 1 and the output cut
+ * back to the recorded length, or a fresh cp. 0, or -1 after saying why on stderr.
+ */
+int checkpoint_open_output(scan_config *cfg, const char *output, const char *ckpt_file,
+                           const char *db_path, char **roots, int nroots, checkpoint *cp,
+                           int *resumed);
 
 #endif

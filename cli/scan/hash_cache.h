@@ -18,7 +18,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#include "scan_item.h"
+#include "scan_config.h"
 
 /* One cached file. A fixed binary layout for this build (version-checked). */
 typedef struct cache_record {

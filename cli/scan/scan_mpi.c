@@ -27,6 +27,8 @@
 #include <time.h>
 
 #include "commands.h"
+#include "scan_item.h"
+#include "scan_report.h"
 
 #ifndef PMATCH_HAVE_MPI
 

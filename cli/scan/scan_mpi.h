@@ -8,7 +8,7 @@
 #ifndef PMATCH_SCAN_MPI_H
 #define PMATCH_SCAN_MPI_H
 
-#include "scan_item.h"
+#include "scan_config.h"
 
 /*
  * Run the scan as one rank of the MPI job (calls MPI_Init and MPI_Finalize).
