@@ -62,11 +62,17 @@ end
 '''
 
 
-def rss_kb(pid):
+def rss_kb(pid, field="VmRSS:"):
+    """Resident KiB; VmRSS counts the LMDB pages mapped in (RssFile) beside the heap and
+    index (RssAnon), so both are reported."""
     for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
+        if line.startswith(field):
             return int(line.split()[1])
     return 0
+
+
+def anon_kb(pid):
+    return rss_kb(pid, "RssAnon:")
 
 
 def main():
@@ -179,6 +185,7 @@ def run(tmp, pmatch, make_images, entries, seconds, rng, given_db, soak):
     try:
         warm(srv)
         rss = [rss_kb(srv["proc"].pid)]
+        anon = [anon_kb(srv["proc"].pid)]
         w = [wrk_bg(srv, "lookup", env, tmp, 4), wrk_bg(srv, "upload", env, tmp, 2)]
         times = []
         for i in range(10):
@@ -186,10 +193,12 @@ def run(tmp, pmatch, make_images, entries, seconds, rng, given_db, soak):
             srv["proc"].send_signal(signal.SIGHUP)
             times.append(wait_refresh(srv, i + 1))
             rss.append(rss_kb(srv["proc"].pid))
+            anon.append(anon_kb(srv["proc"].pid))
         res = [wrk_stop(p) for p in w]
         print("ten refreshes under load: refresh seconds " + " ".join(times))
         print("RSS (MB) at start and after each of 10 refreshes: " +
               " ".join(f"{x / 1024:.0f}" for x in rss))
+        print("  of which anonymous (heap, index): " + " ".join(f"{x / 1024:.0f}" for x in anon))
         for kind, r in zip(("lookup", "upload"), res):
             print(f"  wrk {kind} meanwhile: {r}")
         print(f"  {load()}")
@@ -201,7 +210,7 @@ def run(tmp, pmatch, make_images, entries, seconds, rng, given_db, soak):
             warm(srv)
             w = [wrk_bg(srv, "lookup", env, tmp, 4), wrk_bg(srv, "upload", env, tmp, 2)]
             t0 = time.time()
-            samples, nref = [(0, rss_kb(srv["proc"].pid))], 0
+            samples, nref = [(0, rss_kb(srv["proc"].pid), anon_kb(srv["proc"].pid))], 0
             while time.time() - t0 < soak:
                 time.sleep(min(30, max(0.0, soak - (time.time() - t0))))
                 el = time.time() - t0
@@ -210,10 +219,11 @@ def run(tmp, pmatch, make_images, entries, seconds, rng, given_db, soak):
                     import_hashes(pmatch, db, tmp, f"soak{tag}-{nref}",
                                   [f"{rng.getrandbits(256):064x}" for _ in range(1000)])
                     srv["proc"].send_signal(signal.SIGHUP)
-                samples.append((round(el), rss_kb(srv["proc"].pid)))
+                samples.append((round(el), rss_kb(srv["proc"].pid), anon_kb(srv["proc"].pid)))
             res = [wrk_stop(p) for p in w]
             print(f"soak {soak} s (lookups 4 conns + uploads 2 conns, {nref} import+refresh): RSS (s:MB) " +
-                  " ".join(f"{s}:{k / 1024:.0f}" for s, k in samples))
+                  " ".join(f"{s}:{k / 1024:.0f}" for s, k, _ in samples))
+            print("  of which anonymous (s:MB): " + " ".join(f"{s}:{a / 1024:.0f}" for s, _, a in samples))
             for kind, r in zip(("lookup", "upload"), res):
                 print(f"  wrk {kind}: {r}")
             print(f"  {load()}")
