@@ -15,10 +15,10 @@
 /* A 1x1 GIF: header, screen with a 2-colour table, `frames` image blocks, trailer. */
 static size_t make_gif(uint8_t *b, int frames, int cut)
 {
-    static const uint8_t head[] = {'G', 'I', 'F', '8', '9', 'a', 1, 0, 1, 0, 0x80, 0, 0,
-                                   0,   0,   0,   255, 255, 255};
+    static const uint8_t head[] = {'G',  'I', 'F', '8', '9', 'a', 1,   0,   1,  0,
+                                   0x80, 0,   0,   0,   0,   0,   255, 255, 255};
     static const uint8_t img[] = {0x21, 0xF9, 4, 0, 10, 0, 0, 0, /* graphic control, 0.1 s */
-                                  0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0};
+                                  0x2C, 0,    0, 0, 0,  1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0};
     size_t n = 0;
     memcpy(b, head, sizeof head);
     n += sizeof head;
