@@ -463,9 +463,9 @@ static void list_page(srv *s, srv_request *rq, srv_reply *r, const char *list, i
     char nt[32];
     snprintf(nt, sizeof nt, "%" PRIu64, next);
     r->status = 200;
-    r->json = json_pack("{s:o, s:o, s:i}", hma ? "bank_contents" : "entries", arr,
-                        "next_page_token", next ? json_string(nt) : json_null(), "page_size",
-                        (int)size);
+    r->json =
+        json_pack("{s:o, s:o, s:i}", hma ? "bank_contents" : "entries", arr, "next_page_token",
+                  next ? json_string(nt) : json_null(), "page_size", (int)size);
 }
 
 /* DELETE /c/bank/NAME (HMA: {"message": "Done"}) and DELETE /v1/admin/lists/NAME: the list
