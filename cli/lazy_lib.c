@@ -84,20 +84,20 @@ static int result(lazy_lib *l, const char **why)
     return -1;
 }
 
-#define LOADER(fn, prefix, table, SYMBOLS, global, ...)                                          \
-    table prefix##_fn;                                                                          \
-    static lazy_lib prefix##_lib = {.once = ONCE_FLAG_INIT};                                    \
-    static void prefix##_once(void)                                                            \
-    {                                                                                           \
-        static const char *const libs[] = {__VA_ARGS__};                                       \
-        static const lazy_sym syms[] = {SYMBOLS(prefix##_ENTRY)};                               \
-        load(&prefix##_lib, libs, sizeof libs / sizeof libs[0], global, syms,                   \
-             sizeof syms / sizeof syms[0], &prefix##_fn);                                       \
-    }                                                                                           \
-    int fn(const char **why)                                                                    \
-    {                                                                                           \
-        call_once(&prefix##_lib.once, prefix##_once);                                           \
-        return result(&prefix##_lib, why);                                                      \
+#define LOADER(fn, prefix, table, SYMBOLS, global, ...)                                            \
+    table prefix##_fn;                                                                             \
+    static lazy_lib prefix##_lib = {.once = ONCE_FLAG_INIT};                                       \
+    static void prefix##_once(void)                                                                \
+    {                                                                                              \
+        static const char *const libs[] = {__VA_ARGS__};                                           \
+        static const lazy_sym syms[] = {SYMBOLS(prefix##_ENTRY)};                                  \
+        load(&prefix##_lib, libs, sizeof libs / sizeof libs[0], global, syms,                      \
+             sizeof syms / sizeof syms[0], &prefix##_fn);                                          \
+    }                                                                                              \
+    int fn(const char **why)                                                                       \
+    {                                                                                              \
+        call_once(&prefix##_lib.once, prefix##_once);                                              \
+        return result(&prefix##_lib, why);                                                         \
     }
 
 #define pm_curl_ENTRY(lib, name) {lib, #name, offsetof(pm_curl_table, name)},
@@ -107,8 +107,7 @@ static int result(lazy_lib *l, const char **why)
 
 LOADER(pmatch_load_curl, pm_curl, pm_curl_table, PM_CURL_SYMBOLS, 0, "libcurl.so.4", "libssl.so.3")
 LOADER(pmatch_load_html, pm_xml, pm_xml_table, PM_XML_SYMBOLS, 0, "libxml2.so.2")
-LOADER(pmatch_load_archive, pm_archive, pm_archive_table, PM_ARCHIVE_SYMBOLS, 0,
-       "libarchive.so.13")
+LOADER(pmatch_load_archive, pm_archive, pm_archive_table, PM_ARCHIVE_SYMBOLS, 0, "libarchive.so.13")
 #ifdef PMATCH_HAVE_MPI
 LOADER(pmatch_load_mpi, pm_mpi, pm_mpi_table, PM_MPI_SYMBOLS, 1, "libmpi.so.40")
 #else

@@ -61,8 +61,7 @@ void *pmatch_plugin_symbol(const char *file, const char *entry, char *err, size_
             return sym;
         last = "no entry point";
     }
-    snprintf(err, errsz, "plugin %s not usable (%s; looked in %s)", file, last ? last : "?",
-             tried);
+    snprintf(err, errsz, "plugin %s not usable (%s; looked in %s)", file, last ? last : "?", tried);
     return NULL;
 }
 

@@ -388,13 +388,21 @@ static int parse_id(const char *t, uint64_t *out)
     return 0;
 }
 
-static void remove_entry(srv *s, srv_reply *r, const char *idtext, int hma)
+/* bank: HMA's routes name the bank; an entry of another bank is not touched ({"deleted": 0},
+ * as HMA removes only content of the bank named). */
+static void remove_entry(srv *s, srv_reply *r, const char *idtext, int hma, const char *bank)
 {
     if (need_writable(s, r))
         return;
     uint64_t id;
     if (parse_id(idtext, &id) != 0) {
         reply_error(r, 400, "bad_parameter", "an entry id is a positive integer");
+        return;
+    }
+    lm_entry_info info;
+    if (bank && lm_db_entry(s->db, id, &info, NULL) == LM_OK && strcmp(info.list, bank) != 0) {
+        r->status = 200;
+        r->json = json_pack("{s:i}", "deleted", 0);
         return;
     }
     lm_status st = lm_db_remove(s->db, id);
@@ -463,9 +471,9 @@ static void list_page(srv *s, srv_request *rq, srv_reply *r, const char *list, i
     char nt[32];
     snprintf(nt, sizeof nt, "%" PRIu64, next);
     r->status = 200;
-    r->json = json_pack("{s:o, s:o, s:i}", hma ? "bank_contents" : "entries", arr,
-                        "next_page_token", next ? json_string(nt) : json_null(), "page_size",
-                        (int)size);
+    r->json =
+        json_pack("{s:o, s:o, s:i}", hma ? "bank_contents" : "entries", arr, "next_page_token",
+                  next ? json_string(nt) : json_null(), "page_size", (int)size);
 }
 
 /* DELETE /c/bank/NAME (HMA: {"message": "Done"}) and DELETE /v1/admin/lists/NAME: the list
@@ -491,7 +499,7 @@ static void delete_list(srv *s, srv_reply *r, const char *list, int hma)
                               (json_int_t)removed);
 }
 
-static void entry_json(srv *s, srv_reply *r, const char *idtext)
+static void entry_json(srv *s, srv_reply *r, const char *idtext, const char *bank)
 {
     uint64_t id;
     if (parse_id(idtext, &id) != 0) {
@@ -501,6 +509,11 @@ static void entry_json(srv *s, srv_reply *r, const char *idtext)
     lm_entry_info info;
     size_t companions = 0;
     lm_status st = lm_db_entry(s->db, id, &info, &companions);
+    if (st == LM_OK && bank && strcmp(info.list, bank) != 0) {
+        reply_error(r, 404, "not_found", "content '%llu' not found in bank '%.64s'",
+                    (unsigned long long)id, bank);
+        return;
+    }
     if (st != LM_OK) {
         db_error(s, r, st);
         return;
@@ -725,11 +738,11 @@ void admin_dispatch(srv *s, int route, srv_request *rq, srv_reply *r)
             return;
         }
         if (n == 3 && !strcmp(seg[1], "content") && del) {
-            remove_entry(s, r, seg[2], 1);
+            remove_entry(s, r, seg[2], 1, seg[0]);
             return;
         }
         if (n == 3 && !strcmp(seg[1], "content") && get) {
-            entry_json(s, r, seg[2]);
+            entry_json(s, r, seg[2], seg[0]);
             return;
         }
         reply_error(r, n > 0 ? 405 : 404, n > 0 ? "method_not_allowed" : "not_found",
@@ -827,11 +840,11 @@ void admin_dispatch(srv *s, int route, srv_request *rq, srv_reply *r)
         return;
     }
     if (n == 2 && !strcmp(seg[0], "entries") && get) {
-        entry_json(s, r, seg[1]);
+        entry_json(s, r, seg[1], NULL);
         return;
     }
     if (n == 2 && !strcmp(seg[0], "entries") && del) {
-        remove_entry(s, r, seg[1], 0);
+        remove_entry(s, r, seg[1], 0, NULL);
         return;
     }
     if (n == 2 && !strcmp(seg[0], "entries") && post &&

@@ -940,7 +940,8 @@ static void hma_raw_lookup(srv *s, srv_request *rq, srv_reply *r)
  * image, {"video_md5": "..."} for a video; ?types=pdq,md5,sha1,sha256 selects. */
 static void hma_hash(srv *s, srv_request *rq, srv_reply *r)
 {
-    if (!rq->from_url && (strcmp(rq->method, "POST") != 0 || (rq->body_len == 0 && arg(rq, "url")))) {
+    if (!rq->from_url &&
+        (strcmp(rq->method, "POST") != 0 || (rq->body_len == 0 && arg(rq, "url")))) {
         if (arg(rq, "url"))
             url_refused(s, r);
         else

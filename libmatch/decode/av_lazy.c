@@ -28,8 +28,9 @@ static void av_load_once(void)
 #undef LM_AV_ENTRY
     };
     int was_loaded = 0;
-    av_state = lm_lazy_load(libs, sizeof libs / sizeof libs[0], 0, syms, sizeof syms / sizeof syms[0],
-                            &lm_av_fn, &was_loaded, av_msg, sizeof av_msg);
+    av_state =
+        lm_lazy_load(libs, sizeof libs / sizeof libs[0], 0, syms, sizeof syms / sizeof syms[0],
+                     &lm_av_fn, &was_loaded, av_msg, sizeof av_msg);
     /* av_log's level is process-global and belongs to the program. When libmatch is the
      * one bringing FFmpeg into the process nobody else has set it: keep demuxer messages
      * (which no per-context offset reaches) off stderr, the library never prints. */

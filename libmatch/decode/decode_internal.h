@@ -109,6 +109,8 @@ int lm_av_codec_allowed(const char *name);
 /* 1 when libavformat recognises data with good confidence, 0 if not, -1 out of memory,
  * -2 when FFmpeg cannot be loaded (av_lazy.h). */
 int lm_libav_probe(const uint8_t *data, size_t len);
+/* As lm_libav_probe; on 1, *demuxer (may be NULL) is the demuxer's name (static). */
+int lm_libav_probe_demuxer(const uint8_t *data, size_t len, const char **demuxer);
 /* Loads FFmpeg on first use (av_lazy.c): LM_OK, or LM_E_UNSUPPORTED naming what is missing. */
 int lm_av_load(lm_errbuf *err);
 

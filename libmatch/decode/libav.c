@@ -58,6 +58,11 @@ int lm_av_codec_allowed(const char *name)
 
 int lm_libav_probe(const uint8_t *data, size_t len)
 {
+    return lm_libav_probe_demuxer(data, len, NULL);
+}
+
+int lm_libav_probe_demuxer(const uint8_t *data, size_t len, const char **demuxer)
+{
     if (lm_av_load(NULL) != LM_OK)
         return -2;
     /* The probe reads up to AVPROBE_PADDING_SIZE past the end: give it a zeroed copy. */
@@ -70,7 +75,11 @@ int lm_libav_probe(const uint8_t *data, size_t len)
     int score = LM_AV_MIN_PROBE_SCORE - 1;
     const AVInputFormat *f = av_probe_input_format2(&pd, 1, &score);
     free(buf);
-    return f != NULL && lm_av_format_allowed(f->name); /* others would be refused at open */
+    if (!f || !lm_av_format_allowed(f->name)) /* others would be refused at open */
+        return 0;
+    if (demuxer)
+        *demuxer = f->name;
+    return 1;
 }
 
 /* Every frame buffer a decoder allocates passes here: the last line of defence on size. */

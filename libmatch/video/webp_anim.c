@@ -55,12 +55,6 @@ static void webp_load_once(void)
 #define WebPDemuxReleaseIterator (webp_fn.WebPDemuxReleaseIterator)
 #define WebPAnimDecoderDelete (webp_fn.WebPAnimDecoderDelete)
 
-int lm_webp_is_animated(const uint8_t *d, size_t n)
-{
-    return n >= 21 && memcmp(d, "RIFF", 4) == 0 && memcmp(d + 8, "WEBPVP8X", 8) == 0 &&
-           (d[20] & 0x02);
-}
-
 /* A frame is key when it covers the canvas and nothing of the previous canvas shows
  * through it: no blending, or no alpha to blend with. */
 static int frame_is_key(const WebPIterator *it, uint32_t cw, uint32_t ch)

@@ -505,9 +505,9 @@ static void test_list_pages_and_delete(void)
     CHECK_EQ_INT(count, 1);
     CHECK(strcmp(lists[0].name, "a") == 0 && lists[0].entries == 26);
     size_t found = 9;
-    CHECK_EQ_INT(lm_db_remove_hash(db, "00000000000000000000000000002000", 32, LM_HASH_MD5, NULL,
-                                   &found),
-                 LM_E_NOT_FOUND);
+    CHECK_EQ_INT(
+        lm_db_remove_hash(db, "00000000000000000000000000002000", 32, LM_HASH_MD5, NULL, &found),
+        LM_E_NOT_FOUND);
     verify_ok(db);
     /* a new list of the same name starts empty */
     CHECK_EQ_INT(import_text(db, "00000000000000000000000000002000\n", LM_DB_FORMAT_MD5, "b", &r),

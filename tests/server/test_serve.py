@@ -476,6 +476,12 @@ def admin_routes(s, tmp, var0, unrelated, pdq, files):
     expect_error(s.base + "/c/bank/NEW_BANK/content", 400, "not_image",
                  multipart("photo", "x", b"not an image")[0], token=ADMIN,
                  headers=multipart("photo", "x", b"not an image")[1])
+    # content of another bank is neither shown nor removed through this bank's routes
+    expect_error(f"{s.base}/c/bank/demo/content/{content_id}", 404, "not_found")
+    st, j = jreq(f"{s.base}/c/bank/demo/content/{content_id}", method="DELETE", token=ADMIN)
+    check(st == 200 and j == {"deleted": 0}, f"delete through another bank {st} {j}")
+    st, j = jreq(f"{s.base}/c/bank/NEW_BANK/content/{content_id}")
+    check(st == 200 and j.get("list") == "NEW_BANK", f"content still there {st} {j}")
     # removal takes effect at once
     st, j = jreq(f"{s.base}/c/bank/NEW_BANK/content/{content_id}", method="DELETE", token=ADMIN)
     check(st == 200 and j == {"deleted": 1}, f"delete content {j}")
