@@ -6,8 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lazy_archive.h"
+#include "lazy_lib.h"
+
 struct archive *archive_reader_new(void)
 {
+    if (pmatch_load_archive(NULL) != 0)
+        return NULL; /* scan_archive says why */
     struct archive *a = archive_read_new();
     if (a) {
         /* In-process decompressors only: filter_all would also run external programs (lrzip,

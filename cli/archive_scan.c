@@ -9,6 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lazy_archive.h"
+#include "lazy_lib.h"
+
 #include "digest.h"
 
 #define MEMBER_BATCH_BYTES (128u << 20) /* members held at once, besides the one being read */
@@ -272,6 +275,13 @@ static void digest_file(const lm_matcher *m, const scan_config *cfg, const char 
 int scan_archive(const lm_matcher *m, const scan_config *cfg, item_result *r, int kind,
                  scan_totals *t)
 {
+    const char *why = NULL;
+    if (pmatch_load_archive(&why) != 0) {
+        r->failed = 1;
+        r->status = LM_E_UNSUPPORTED;
+        snprintf(r->error, sizeof r->error, "archives need libarchive: %s", why);
+        return 1;
+    }
     archive_shared *sh = calloc(1, sizeof *sh);
     struct archive *a = archive_reader_new();
     if (!a || !sh) {

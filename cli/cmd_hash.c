@@ -192,8 +192,13 @@ static lm_hasher *make_hasher(const hash_config *cfg)
 /* Hash and print the batch; returns 1 if any input failed. */
 static int flush_batch(batch *b, const hash_config *cfg)
 {
+    /* No more threads than inputs: one file is hashed without starting a thread team
+     * (start-up of `pmatch hash one.jpg`, issue 17). */
+    int threads = cfg->jobs < b->n ? cfg->jobs : (b->n > 0 ? b->n : 1);
 #ifdef _OPENMP
-#pragma omp parallel num_threads(cfg->jobs)
+#pragma omp parallel num_threads(threads) if (threads > 1)
+#else
+    (void)threads;
 #endif
     {
         lm_hasher *h = make_hasher(cfg); /* hashers are per thread */

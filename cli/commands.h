@@ -15,7 +15,8 @@ int cmd_db(int argc, char **argv);
 int cmd_scan(int argc, char **argv);
 int cmd_match(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
-int cmd_serve(int argc, char **argv); /* server/serve_main.c (-Dserve) */
+/* server/serve_main.c (-Dserve), in the plugin pmatch-serve.so (cli/plugin.c) */
+int cmd_serve_plugin(int argc, char **argv);
 
 /*
  * The hash-list path: --db PATH if given, else $PMATCH_DB, else

@@ -13,6 +13,9 @@
 #include <strings.h>
 #include <sys/socket.h>
 
+#include "lazy_curl.h"
+#include "lazy_lib.h"
+
 void fetch_config_init(fetch_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
@@ -27,10 +30,18 @@ void fetch_config_init(fetch_config *cfg)
 
 static once_flag global_once = ONCE_FLAG_INIT;
 static CURLcode global_status = CURLE_FAILED_INIT;
+static const char *global_error = "libcurl failed to initialise";
 
 static void global_init(void)
 {
+    if (pmatch_load_curl(&global_error) != 0)
+        return; /* the first URL loads libcurl (lazy_lib.h) */
     global_status = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+const char *fetch_global_error(void)
+{
+    return global_error;
 }
 
 int fetch_global_init(void)

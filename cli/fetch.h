@@ -98,5 +98,7 @@ void fetch_utc_now(char *out, size_t size);
 
 /* libcurl's process-wide initialisation, done once (call before threads start). */
 int fetch_global_init(void);
+/* Why fetch_global_init failed (libcurl missing, or its own initialisation). */
+const char *fetch_global_error(void);
 
 #endif

@@ -11,6 +11,10 @@
 #include <libxml/parser.h>
 #include <libxml/xmlerror.h>
 
+#include "lazy_curl.h"
+#include "lazy_html.h"
+#include "lazy_lib.h"
+
 /* File extensions that make an <a href> a media link (images and videos lm_check reads). */
 static const char *const media_exts[] = {
     "jpg",  "jpeg", "jpe",  "jfif", "png",  "apng", "gif", "webp", "bmp",  "tif",
@@ -307,7 +311,8 @@ static int sax_pass(collector *c, const uint8_t *html, size_t len, startElementS
 
 void html_media_init(void)
 {
-    xmlInitParser();
+    if (pmatch_load_html(NULL) == 0)
+        xmlInitParser();
 }
 
 void html_media_free(html_media_list *list)
@@ -324,6 +329,8 @@ int html_media_extract(const uint8_t *html, size_t len, const char *page_url, si
                        html_media_list *out)
 {
     memset(out, 0, sizeof *out);
+    if (pmatch_load_curl(NULL) != 0 || pmatch_load_html(NULL) != 0)
+        return -1; /* libcurl (URL parsing) or libxml2 missing */
     collector c = {.out = out, .max = max_urls};
     if (!(c.base = curl_url()))
         return -1;

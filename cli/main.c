@@ -1,6 +1,5 @@
 /* pmatch: recognise known images by perceptual hash. Dispatches to one file per sub-command. */
 #include <errno.h>
-#include <libavutil/log.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,7 +17,7 @@ static const struct {
     {"db", cmd_db, "create, import into, export and check the hash list"},
     {"merge", cmd_merge, "combine the outputs of 'pmatch scan --shard K/N --json'"},
 #ifdef PMATCH_HAVE_SERVE
-    {"serve", cmd_serve, "the HTTP matching service (uploads, hash lookups, HMA routes)"},
+    {"serve", cmd_serve_plugin, "the HTTP matching service (uploads, hash lookups, HMA routes)"},
 #endif
 };
 
@@ -56,9 +55,8 @@ static int finish_stdout(int rc)
 
 int main(int argc, char **argv)
 {
-    /* Decoder chatter would go to the analyst's terminal: the library never prints, nor does FFmpeg here. */
-    av_log_set_level(AV_LOG_QUIET);
-
+    /* FFmpeg is loaded by libmatch when a file needs it, and kept quiet then (the
+     * library loads it, nobody else here has set av_log's level: decode/av_lazy.c). */
     if (argc < 2) {
         usage(stderr);
         return PMATCH_EXIT_ERROR;

@@ -42,6 +42,9 @@ int scan_mpi_main(const scan_config *cfg, const char *db_flag, char **roots, int
 
 #include <mpi.h>
 
+#include "lazy_lib.h"
+#include "lazy_mpi.h"
+
 #include "progress.h"
 
 enum { TAG_WORK = 1, TAG_RESULT = 2 };
@@ -365,6 +368,11 @@ static int coordinate(coordinator *c, int nranks)
 int scan_mpi_main(const scan_config *cfg_in, const char *db_flag, char **roots, int nroots)
 {
     int provided, rank, nranks;
+    const char *load_why = NULL;
+    if (pmatch_load_mpi(&load_why) != 0) {
+        fprintf(stderr, "pmatch scan --mpi: MPI could not be loaded: %s\n", load_why);
+        return PMATCH_EXIT_ERROR;
+    }
     MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &nranks);

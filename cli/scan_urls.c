@@ -9,6 +9,8 @@
 
 #include <curl/curl.h>
 
+#include "lazy_curl.h"
+
 #include "args.h"
 #include "evidence.h"
 #include "read_file.h"
@@ -502,7 +504,7 @@ int scan_urls(const lm_matcher *m, const lm_check_options *check, int json, int 
     r.t = t;
     memset(t, 0, sizeof *t);
     if (fetch_global_init() != 0) {
-        fprintf(stderr, "pmatch scan: cannot initialise libcurl\n");
+        fprintf(stderr, "pmatch scan: URLs need libcurl: %s\n", fetch_global_error());
         return -1;
     }
 

@@ -2,9 +2,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <libavutil/log.h>
 
 #include "decode.h"
+#include "decode_internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -12,8 +12,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int quiet;
     if (!quiet) {
-        /* The harness is a program: silencing libav's global logger is its call. */
-        av_log_set_level(AV_LOG_QUIET);
+        /* Loading FFmpeg through libmatch silences its global logger (decode/av_lazy.c). */
+        (void)lm_av_load(NULL);
         quiet = 1;
     }
     lm_decode_opts o;

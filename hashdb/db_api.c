@@ -177,6 +177,19 @@ lm_status lm_db_entry(lm_db *db, uint64_t id, lm_entry_info *out, size_t *compan
     return st;
 }
 
+lm_status lm_db_list_entries(lm_db *db, const char *list, uint64_t after, lm_entry_info *out,
+                             size_t cap, size_t *n, uint64_t *next)
+{
+    LIVE(db);
+    return lm_hashdb_list_entries(db, list, after, out, cap, n, next);
+}
+
+lm_status lm_db_delete_list(lm_db *db, const char *name, uint64_t *removed)
+{
+    LIVE(db);
+    return lm_hashdb_delete_list(db, name, removed);
+}
+
 lm_status lm_db_entry_features(lm_db *db, uint64_t id, size_t *keypoints, size_t *bytes)
 {
     LIVE(db);

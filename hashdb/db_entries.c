@@ -356,6 +356,24 @@ static void copy_text(char *dst, size_t cap, const char *src, size_t len)
     dst[len] = '\0';
 }
 
+static void entry_info(const db_entry *e, const db_list *l, lm_entry_info *out)
+{
+    memset(out, 0, sizeof *out);
+    out->id = e->id;
+    out->type = e->type;
+    out->quality = e->quality;
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < e->hash_len; i++) {
+        out->hash_hex[2 * i] = digits[e->hash[i] >> 4];
+        out->hash_hex[2 * i + 1] = digits[e->hash[i] & 15];
+    }
+    out->hash_hex[2 * e->hash_len] = '\0';
+    copy_text(out->list, sizeof out->list, l->name, l->name_len);
+    copy_text(out->label, sizeof out->label, e->label, e->label_len);
+    copy_text(out->reference, sizeof out->reference, e->ref, e->ref_len);
+    out->added = e->added;
+}
+
 lm_status lm_hashdb_get_entry(lm_hashdb *db, uint64_t id, lm_entry_info *out)
 {
     if (!db || !out)
@@ -369,23 +387,84 @@ lm_status lm_hashdb_get_entry(lm_hashdb *db, uint64_t id, lm_entry_info *out)
     if ((st = db_entry_get(db, txn, id, &e)) == LM_OK &&
         (st = db_list_get(db, txn, e.list_id, &l)) == LM_E_NOT_FOUND)
         st = db_err(db, LM_E_DB, "entry %llu names a missing list", (unsigned long long)id);
-    if (st == LM_OK) {
-        memset(out, 0, sizeof *out);
-        out->id = id;
-        out->type = e.type;
-        out->quality = e.quality;
-        static const char digits[] = "0123456789abcdef";
-        for (size_t i = 0; i < e.hash_len; i++) {
-            out->hash_hex[2 * i] = digits[e.hash[i] >> 4];
-            out->hash_hex[2 * i + 1] = digits[e.hash[i] & 15];
-        }
-        out->hash_hex[2 * e.hash_len] = '\0';
-        copy_text(out->list, sizeof out->list, l.name, l.name_len);
-        copy_text(out->label, sizeof out->label, e.label, e.label_len);
-        copy_text(out->reference, sizeof out->reference, e.ref, e.ref_len);
-        out->added = e.added;
-    }
+    if (st == LM_OK)
+        entry_info(&e, &l, out);
     db_read_end(db, txn);
+    return st;
+}
+
+/* At most this many entries of other lists are stepped over in one call. */
+#define LIST_ENTRIES_SCAN 1000000
+
+lm_status lm_hashdb_list_entries(lm_hashdb *db, const char *list, uint64_t after,
+                                 lm_entry_info *out, size_t cap, size_t *n, uint64_t *next)
+{
+    if (!db || !n || !next || !cap || !out)
+        return LM_E_INVALID_ARG;
+    *n = 0;
+    *next = 0;
+    MDB_txn *txn;
+    int st = db_read_begin(db, &txn);
+    if (st)
+        return st;
+    uint32_t list_id = 0;
+    db_list l;
+    if (list && (st = db_list_find(db, txn, list, &list_id)) == LM_E_NOT_FOUND)
+        st = db_err(db, st, "no list named '%s'", list);
+    if (st == LM_OK && list_id)
+        st = db_list_get(db, txn, list_id, &l);
+    MDB_cursor *c = NULL;
+    int rc = 0;
+    if (st == LM_OK && (rc = mdb_cursor_open(txn, db->entries, &c)) != 0)
+        st = db_mdb_err(db, rc, "opening the entries");
+    if (st == LM_OK) {
+        uint8_t key[8];
+        db_put_be64(key, after == UINT64_MAX ? after : after + 1); /* the first id above */
+        MDB_val k = {8, key}, v;
+        size_t stepped = 0;
+        uint32_t cached = list_id; /* the list record l holds */
+        for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+            db_entry e;
+            const char *why;
+            if (k.mv_size != 8 || db_entry_decode(db_get_be64(k.mv_data), &v, &e, &why)) {
+                st = db_damaged(db, "a damaged entry stops the listing");
+                break;
+            }
+            if (e.id <= after)
+                continue;
+            if (list_id && e.list_id != list_id) {
+                if (++stepped >= LIST_ENTRIES_SCAN) {
+                    *next = e.id - 1; /* a page cut short: the next one starts here */
+                    break;
+                }
+                continue;
+            }
+            if (*n == cap) { /* a full page, and one more entry: there is a next page */
+                *next = out[cap - 1].id;
+                break;
+            }
+            if (e.list_id != cached) {
+                if ((st = db_list_get(db, txn, e.list_id, &l)) != 0) {
+                    if (st == LM_E_NOT_FOUND)
+                        st = db_err(db, LM_E_DB, "entry %llu names a missing list",
+                                    (unsigned long long)e.id);
+                    break;
+                }
+                cached = e.list_id;
+            }
+            entry_info(&e, &l, &out[(*n)++]);
+        }
+        if (st == LM_OK && rc && rc != MDB_NOTFOUND)
+            st = db_mdb_err(db, rc, "reading the entries");
+    }
+    if (c)
+        mdb_cursor_close(c);
+    db_read_end(db, txn);
+    if (st != LM_OK) {
+        *n = 0;
+        *next = 0;
+    }
     return st;
 }
 

@@ -211,3 +211,42 @@ lm_status lm_hashdb_lists(lm_hashdb *db, lm_db_list_info *out, size_t cap, size_
     db_read_end(db, txn);
     return st;
 }
+
+typedef struct delete_ctx {
+    const char *name;
+    uint64_t removed;
+} delete_ctx;
+
+static int delete_txn(lm_hashdb *db, MDB_txn *txn, void *arg)
+{
+    delete_ctx *d = arg;
+    uint32_t id;
+    int st = db_list_find(db, txn, d->name, &id);
+    if (st == LM_E_NOT_FOUND)
+        return db_err(db, st, "no list named '%s'", d->name);
+    if (st || (st = db_list_remove_entries(db, txn, id, &d->removed)) != 0)
+        return st;
+    uint8_t key[4];
+    db_put_be32(key, id);
+    MDB_val k = {4, key};
+    int rc = mdb_del(txn, db->list_attrs, &k, NULL);
+    if (rc && rc != MDB_NOTFOUND)
+        return db_mdb_err(db, rc, "removing the list's attributes");
+    /* Ids are never reused (next_list_id), so nothing can inherit this list's records. */
+    if ((rc = mdb_del(txn, db->lists, &k, NULL)) != 0)
+        return db_mdb_err(db, rc, "removing the list record");
+    return LM_OK;
+}
+
+lm_status lm_hashdb_delete_list(lm_hashdb *db, const char *name, uint64_t *removed)
+{
+    if (removed)
+        *removed = 0;
+    if (!db || !name)
+        return LM_E_INVALID_ARG;
+    delete_ctx d = {.name = name};
+    int st = db_write(db, delete_txn, &d);
+    if (st == LM_OK && removed)
+        *removed = d.removed;
+    return st;
+}

@@ -133,6 +133,9 @@ lm_status lm_hashdb_remove_hash(lm_hashdb *db, lm_hash_type type, const uint8_t 
 
 /* Describe an entry (lm_entry_info from libmatch.h). LM_E_NOT_FOUND when absent. */
 lm_status lm_hashdb_get_entry(lm_hashdb *db, uint64_t id, lm_entry_info *out);
+/* A page of a list's entries (NULL: all) in id order above after; lm_db_list_entries. */
+lm_status lm_hashdb_list_entries(lm_hashdb *db, const char *list, uint64_t after,
+                                 lm_entry_info *out, size_t cap, size_t *n, uint64_t *next);
 
 /*
  * Exact lookup: ids of the entries holding this hash, ascending. Writes up to
@@ -255,6 +258,8 @@ lm_status lm_hashdb_entry_features(lm_hashdb *db, uint64_t id, uint8_t *out, siz
 
 /* Up to cap lists, by id, and the total in *count. */
 lm_status lm_hashdb_lists(lm_hashdb *db, lm_db_list_info *out, size_t cap, size_t *count);
+/* Delete a list with its entries and attributes, one transaction; lm_db_delete_list. */
+lm_status lm_hashdb_delete_list(lm_hashdb *db, const char *name, uint64_t *removed);
 
 /* ---- import --------------------------------------------------------------- */
 

@@ -189,6 +189,9 @@ int db_list_touch(lm_hashdb *db, MDB_txn *txn, const char *name, const char *sou
                   const char *version, int imported, uint32_t *id);
 /* Add delta to the list's entry count. */
 int db_list_count_add(lm_hashdb *db, MDB_txn *txn, uint32_t id, int64_t delta);
+/* Delete every entry of list_id (with its index records, companions, features, frames) and
+ * lower the list's count; *removed entries. import --replace and lm_db_delete_list. */
+int db_list_remove_entries(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, uint64_t *removed);
 void db_list_to_info(const db_list *l, lm_db_list_info *out);
 
 /* ---- list attributes, disabled entries, hit counters ---- */

@@ -12,6 +12,59 @@
  * ("billion laughs") never happens. Errors are captured, never printed.
  */
 #include <libxml/xmlreader.h>
+#include <libxml/xmlversion.h>
+#include <stddef.h>
+#include <threads.h>
+
+#include "lazy.h"
+
+/* libxml2 (and ICU through it) opened on first use (core/lazy.h): only NCMEC imports
+ * need it. */
+#define LM_XML_SYMBOLS(X) X(xmlFreeTextReader) \
+    X(xmlGetLineNo) \
+    X(xmlReaderForIO) \
+    X(xmlTextReaderConstLocalName) \
+    X(xmlTextReaderConstValue) \
+    X(xmlTextReaderCurrentNode) \
+    X(xmlTextReaderDepth) \
+    X(xmlTextReaderGetParserLineNumber) \
+    X(xmlTextReaderIsEmptyElement) \
+    X(xmlTextReaderNodeType) \
+    X(xmlTextReaderRead) \
+    X(xmlTextReaderSetStructuredErrorHandler)
+static struct lm_xml_table {
+#define LM_XML_SLOT(name) __typeof__(name) *name;
+    LM_XML_SYMBOLS(LM_XML_SLOT)
+#undef LM_XML_SLOT
+} xml_fn;
+static once_flag xml_once = ONCE_FLAG_INIT;
+static int xml_state = -1;
+static char xml_msg[200];
+
+static void xml_load_once(void)
+{
+    static const char *const libs[] = {"libxml2.so.2"};
+    static const lm_lazy_sym syms[] = {
+#define LM_XML_ENTRY(name) {0, #name, offsetof(struct lm_xml_table, name)},
+        LM_XML_SYMBOLS(LM_XML_ENTRY)
+#undef LM_XML_ENTRY
+    };
+    xml_state = lm_lazy_load(libs, 1, 0, syms, sizeof syms / sizeof syms[0], &xml_fn, NULL,
+                             xml_msg, sizeof xml_msg);
+}
+
+#define xmlFreeTextReader (xml_fn.xmlFreeTextReader)
+#define xmlGetLineNo (xml_fn.xmlGetLineNo)
+#define xmlReaderForIO (xml_fn.xmlReaderForIO)
+#define xmlTextReaderConstLocalName (xml_fn.xmlTextReaderConstLocalName)
+#define xmlTextReaderConstValue (xml_fn.xmlTextReaderConstValue)
+#define xmlTextReaderCurrentNode (xml_fn.xmlTextReaderCurrentNode)
+#define xmlTextReaderDepth (xml_fn.xmlTextReaderDepth)
+#define xmlTextReaderGetParserLineNumber (xml_fn.xmlTextReaderGetParserLineNumber)
+#define xmlTextReaderIsEmptyElement (xml_fn.xmlTextReaderIsEmptyElement)
+#define xmlTextReaderNodeType (xml_fn.xmlTextReaderNodeType)
+#define xmlTextReaderRead (xml_fn.xmlTextReaderRead)
+#define xmlTextReaderSetStructuredErrorHandler (xml_fn.xmlTextReaderSetStructuredErrorHandler)
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +181,14 @@ static int field_of(const xmlChar *name, int in_fp)
 
 int db_parse_ncmec_xml(db_reader *r, db_sink *s)
 {
+    call_once(&xml_once, xml_load_once);
+    if (xml_state != 0) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "ncmec-xml needs libxml2, which could not be loaded: %s",
+                 xml_msg);
+        db_sink_bad(s, 1, msg);
+        return LM_E_IMPORT;
+    }
     xctx x = {.r = r};
     xmlTextReaderPtr rd = xmlReaderForIO(read_cb, NULL, &x, NULL, NULL,
                                          XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_BIG_LINES |

@@ -27,7 +27,7 @@ int db_import_order_cmp(const void *x, const void *y, void *ctx)
     return a->line < b->line ? -1 : a->line > b->line;
 }
 
-static int remove_list_entries(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, uint64_t *removed)
+int db_list_remove_entries(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, uint64_t *removed)
 {
     /* Collect the ids, then delete: simpler than deleting under a moving cursor. */
     uint64_t *ids = NULL;
@@ -291,7 +291,7 @@ int db_import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
     if (st)
         return st;
     job->res.list_id = list_id;
-    if (o->replace && (st = remove_list_entries(db, txn, list_id, &job->res.removed)) != 0)
+    if (o->replace && (st = db_list_remove_entries(db, txn, list_id, &job->res.removed)) != 0)
         return st;
     uint64_t next;
     if ((st = db_meta_get_u64(db, txn, "next_entry_id", &next, 8)) != 0)

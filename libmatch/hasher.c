@@ -16,9 +16,8 @@ lm_format lm_detect_format(const void *data, size_t len)
 {
     if (!data)
         return LM_FORMAT_UNKNOWN;
-    lm_format f = lm_sniff_format(data, len);
-    if (f == LM_FORMAT_UNKNOWN && lm_libav_probe(data, len) == 1)
-        f = LM_FORMAT_OTHER;
+    lm_format f = LM_FORMAT_UNKNOWN;
+    lm_media_classify(data, len, &f); /* the one sniff-and-probe (decode/media.c) */
     return f;
 }
 

@@ -344,7 +344,8 @@ static lm_status match_stored_videos(const matcher_snapshot *m, const lm_check_o
  * images found inside a new video). LM_E_FORMAT when the input is not a video.
  */
 static lm_status check_video(const matcher_snapshot *m, int radius, const lm_check_options *o,
-                             const lm_decode_opts *dec, const void *data, size_t len,
+                             const lm_decode_opts *dec, lm_format format, const void *data,
+                             size_t len,
                              lm_check_result *out, match_list *l, int *low_quality, lm_errbuf *err)
 {
     lm_video_opts vo;
@@ -364,7 +365,7 @@ static lm_status check_video(const matcher_snapshot *m, int radius, const lm_che
     out->frames_hashed = frames.n;
     out->image.pdq = frames.v[0].hash;
     out->image.quality = frames.v[0].quality;
-    out->image.format = lm_detect_format(data, len);
+    out->image.format = format;
     int usable = 0;
     lm_status sst = LM_OK;
     for (size_t i = 0; sst == LM_OK && i < frames.n; i++) {
@@ -503,11 +504,15 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
     lm_errbuf err = {{0}};
     int low_quality = 0;
     lm_status hs = LM_E_FORMAT;
-    lm_format format = st == LM_OK ? lm_detect_format(data, len) : LM_FORMAT_UNKNOWN;
-    /* GIF and WebP may be animated: the video path says LM_E_FORMAT for a still one. */
-    if (st == LM_OK &&
-        (format == LM_FORMAT_GIF || format == LM_FORMAT_WEBP || format == LM_FORMAT_OTHER)) {
-        hs = check_video(snap, radius, &o, &dec, data, len, out, &l, &low_quality, &err);
+    /* Still or video, decided once (decode/media.c); the still decoder is told the format.
+     * The one way back: a "video" that yields no frame at all (a GIF of two image blocks
+     * of which one decodes, a container without a decodable video stream) is then read as
+     * a still image, as before. */
+    lm_format format = LM_FORMAT_UNKNOWN;
+    lm_media_kind kind = st == LM_OK ? lm_media_classify(data, len, &format) : LM_MEDIA_NONE;
+    dec.known_format = kind == LM_MEDIA_NONE ? LM_FORMAT_UNKNOWN : format;
+    if (st == LM_OK && kind == LM_MEDIA_VIDEO) {
+        hs = check_video(snap, radius, &o, &dec, format, data, len, out, &l, &low_quality, &err);
         if (hs != LM_OK && hs != LM_E_FORMAT && out->is_video)
             hs = LM_OK; /* a damaged video: the frames before the damage were still checked */
         if (hs == LM_E_NOMEM)

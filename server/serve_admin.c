@@ -338,8 +338,9 @@ static void add_image(srv *s, srv_request *rq, srv_reply *r, const char *list, i
     lm_db_list_info li;
     if (hma && find_list(s, r, list, &li) != 0)
         return;
-    if (hma && arg(rq, "url")) {
-        reply_error(r, 403, "url_lookups_disabled", "URL fetches are not enabled; upload the file");
+    if (hma && arg(rq, "url") && !rq->from_url) {
+        reply_error(r, 403, "url_lookups_disabled",
+                    "URL fetches are not enabled (pmatch serve --allow-url); upload the file");
         return;
     }
     if (rq->body_len == 0) {
@@ -387,13 +388,21 @@ static int parse_id(const char *t, uint64_t *out)
     return 0;
 }
 
-static void remove_entry(srv *s, srv_reply *r, const char *idtext, int hma)
+/* bank: HMA's routes name the bank; an entry of another bank is not touched ({"deleted": 0},
+ * as HMA removes only content of the bank named). */
+static void remove_entry(srv *s, srv_reply *r, const char *idtext, int hma, const char *bank)
 {
     if (need_writable(s, r))
         return;
     uint64_t id;
     if (parse_id(idtext, &id) != 0) {
         reply_error(r, 400, "bad_parameter", "an entry id is a positive integer");
+        return;
+    }
+    lm_entry_info info;
+    if (bank && lm_db_entry(s->db, id, &info, NULL) == LM_OK && strcmp(info.list, bank) != 0) {
+        r->status = 200;
+        r->json = json_pack("{s:i}", "deleted", 0);
         return;
     }
     lm_status st = lm_db_remove(s->db, id);
@@ -406,7 +415,91 @@ static void remove_entry(srv *s, srv_reply *r, const char *idtext, int hma)
                   : json_pack("{s:I, s:b}", "entry_id", (json_int_t)id, "removed", 1);
 }
 
-static void entry_json(srv *s, srv_reply *r, const char *idtext)
+/* GET /c/bank/NAME/content?page_size=N&page_token=T (HMA: a bank's contents, a page at a
+ * time, with a token for the next page) and GET /v1/admin/lists/NAME/entries (the same).
+ * Entries in id order (the order they were added); the token is opaque to clients. */
+#define PAGE_DEFAULT 100
+#define PAGE_MAX 1000
+
+static void list_page(srv *s, srv_request *rq, srv_reply *r, const char *list, int hma)
+{
+    long size = PAGE_DEFAULT;
+    const char *v = arg(rq, "page_size");
+    if (v) {
+        errno = 0;
+        char *end;
+        size = strtol(v, &end, 10);
+        if (errno || end == v || *end || size < 1 || size > PAGE_MAX) {
+            reply_error(r, 400, "bad_parameter", "page_size: an integer 1..%d", PAGE_MAX);
+            return;
+        }
+    }
+    uint64_t after = 0;
+    const char *tok = arg(rq, "page_token");
+    if (tok && parse_id(tok, &after) != 0) {
+        reply_error(r, 400, "bad_parameter",
+                    "page_token: not a token this service gave (next_page_token)");
+        return;
+    }
+    lm_entry_info *page = malloc((size_t)size * sizeof *page);
+    if (!page) {
+        reply_error(r, 503, "no_memory", "out of memory");
+        return;
+    }
+    size_t n = 0;
+    uint64_t next = 0;
+    lm_status st = lm_db_list_entries(s->db, list, after, page, (size_t)size, &n, &next);
+    if (st != LM_OK) {
+        free(page);
+        if (st == LM_E_NOT_FOUND)
+            reply_error(r, 404, "not_found", "%s '%.64s' not found", hma ? "bank" : "list", list);
+        else
+            db_error(s, r, st);
+        return;
+    }
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        const lm_entry_info *e = &page[i];
+        json_t *o = json_pack("{s:I, s:{s:s}, s:s, s:s, s:I}", "id", (json_int_t)e->id, "signals",
+                              lm_hash_type_name(e->type), e->hash_hex, "label", e->label,
+                              "reference", e->reference, "added", (json_int_t)e->added);
+        if (e->type == LM_HASH_PDQ && e->quality >= 0)
+            json_object_set_new(o, "quality", json_integer(e->quality));
+        json_array_append_new(arr, o);
+    }
+    free(page);
+    char nt[32];
+    snprintf(nt, sizeof nt, "%" PRIu64, next);
+    r->status = 200;
+    r->json =
+        json_pack("{s:o, s:o, s:i}", hma ? "bank_contents" : "entries", arr, "next_page_token",
+                  next ? json_string(nt) : json_null(), "page_size", (int)size);
+}
+
+/* DELETE /c/bank/NAME (HMA: {"message": "Done"}) and DELETE /v1/admin/lists/NAME: the list
+ * and every entry in it, one transaction; they stop matching at once. */
+static void delete_list(srv *s, srv_reply *r, const char *list, int hma)
+{
+    if (need_writable(s, r))
+        return;
+    uint64_t removed = 0;
+    lm_status st = lm_db_delete_list(s->db, list, &removed);
+    if (st == LM_E_NOT_FOUND) {
+        reply_error(r, 404, "not_found", "%s '%.64s' not found", hma ? "bank" : "list", list);
+        return;
+    }
+    if (st != LM_OK) {
+        db_error(s, r, st);
+        return;
+    }
+    request_refresh(s); /* drop them from the index too */
+    r->status = 200;
+    r->json = hma ? json_pack("{s:s, s:I}", "message", "Done", "deleted", (json_int_t)removed)
+                  : json_pack("{s:s, s:b, s:I}", "list", list, "deleted", 1, "entries_removed",
+                              (json_int_t)removed);
+}
+
+static void entry_json(srv *s, srv_reply *r, const char *idtext, const char *bank)
 {
     uint64_t id;
     if (parse_id(idtext, &id) != 0) {
@@ -416,6 +509,11 @@ static void entry_json(srv *s, srv_reply *r, const char *idtext)
     lm_entry_info info;
     size_t companions = 0;
     lm_status st = lm_db_entry(s->db, id, &info, &companions);
+    if (st == LM_OK && bank && strcmp(info.list, bank) != 0) {
+        reply_error(r, 404, "not_found", "content '%llu' not found in bank '%.64s'",
+                    (unsigned long long)id, bank);
+        return;
+    }
     if (st != LM_OK) {
         db_error(s, r, st);
         return;
@@ -624,9 +722,11 @@ void admin_dispatch(srv *s, int route, srv_request *rq, srv_reply *r)
             return;
         }
         if (n == 1 && del) {
-            reply_error(r, 501, "not_implemented",
-                        "deleting a bank is not supported; disable it (PUT enabled=false) or "
-                        "replace its entries with an empty import");
+            delete_list(s, r, seg[0], 1);
+            return;
+        }
+        if (n == 2 && !strcmp(seg[1], "content") && get) {
+            list_page(s, rq, r, seg[0], 1);
             return;
         }
         if (n == 2 && !strcmp(seg[1], "content") && post) {
@@ -638,11 +738,11 @@ void admin_dispatch(srv *s, int route, srv_request *rq, srv_reply *r)
             return;
         }
         if (n == 3 && !strcmp(seg[1], "content") && del) {
-            remove_entry(s, r, seg[2], 1);
+            remove_entry(s, r, seg[2], 1, seg[0]);
             return;
         }
         if (n == 3 && !strcmp(seg[1], "content") && get) {
-            entry_json(s, r, seg[2]);
+            entry_json(s, r, seg[2], seg[0]);
             return;
         }
         reply_error(r, n > 0 ? 405 : 404, n > 0 ? "method_not_allowed" : "not_found",
@@ -664,6 +764,14 @@ void admin_dispatch(srv *s, int route, srv_request *rq, srv_reply *r)
         r->status = 202;
         r->json = json_pack("{s:s, s:I}", "refresh", "requested", "generation",
                             (json_int_t)lm_matcher_generation(s->matcher));
+        return;
+    }
+    if (n == 2 && !strcmp(seg[0], "lists") && del) {
+        delete_list(s, r, seg[1], 0);
+        return;
+    }
+    if (n == 3 && !strcmp(seg[0], "lists") && !strcmp(seg[2], "entries") && get) {
+        list_page(s, rq, r, seg[1], 0);
         return;
     }
     if (n == 2 && !strcmp(seg[0], "lists") && put) {
@@ -732,11 +840,11 @@ void admin_dispatch(srv *s, int route, srv_request *rq, srv_reply *r)
         return;
     }
     if (n == 2 && !strcmp(seg[0], "entries") && get) {
-        entry_json(s, r, seg[1]);
+        entry_json(s, r, seg[1], NULL);
         return;
     }
     if (n == 2 && !strcmp(seg[0], "entries") && del) {
-        remove_entry(s, r, seg[1], 0);
+        remove_entry(s, r, seg[1], 0, NULL);
         return;
     }
     if (n == 2 && !strcmp(seg[0], "entries") && post &&

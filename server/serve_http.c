@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "serve_http.h"
+#include "serve_url.h"
 
 typedef struct req_state {
     int route, needed_role, role;
@@ -35,6 +36,8 @@ typedef struct req_state {
     const char *verdict;
     int matches;
     char method[8];
+    url_job *fetch; /* a ?url= fetch started for this request */
+    json_t *log;    /* extra fields of the request's log line (url_*) */
 } req_state;
 
 double now_monotonic(void)
@@ -285,6 +288,24 @@ static enum MHD_Result first_call(srv *s, struct MHD_Connection *c, const char *
     return MHD_YES;
 }
 
+/* The routes that take content and so a ?url=: /v1/check, /h/hash, /m/lookup (GET with url
+ * instead of a signal) and adding content to a bank (POST /c/bank/NAME/content). */
+static int route_takes_url(int route, const char *method, const char *url)
+{
+    switch (route) {
+    case R_CHECK:
+    case R_HMA_HASH:
+    case R_HMA_LOOKUP: return 1;
+    case R_HMA_BANK: {
+        if (strcmp(method, "POST") != 0)
+            return 0;
+        size_t n = strlen(url);
+        return n > 8 && strcmp(url + n - 8, "/content") == 0;
+    }
+    default: return 0;
+    }
+}
+
 enum MHD_Result serve_http_handler(void *cls, struct MHD_Connection *c, const char *url,
                                    const char *method, const char *version, const char *upload_data,
                                    size_t *upload_data_size, void **con_cls)
@@ -380,6 +401,32 @@ enum MHD_Result serve_http_handler(void *cls, struct MHD_Connection *c, const ch
     }
     rq.body = st->buf ? st->buf : (const uint8_t *)"";
     rq.body_len = st->len;
+    /* ?url= (when enabled) on a route that takes content, without a body: fetch the bytes
+     * first (the connection is suspended meanwhile), then hand them to the route. */
+    const char *url_arg = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "url");
+    if (s->cfg.allow_url && url_arg && url_arg[0] && st->len == 0 && !st->pp &&
+        route_takes_url(st->route, method, url)) {
+        if (!st->fetch) {
+            int rc = url_start(s, c, url_arg, st->deadline, &st->fetch);
+            if (rc == -1) {
+                reply_error(&r, 503, "too_busy", "too many URL fetches in progress; retry");
+                r.retry_after = 1;
+                return send_reply(c, st, &r);
+            }
+            if (rc != 0) {
+                reply_error(&r, 503, "no_memory", "cannot start the URL fetch");
+                return send_reply(c, st, &r);
+            }
+            return MHD_YES; /* suspended; called again once the fetch has finished */
+        }
+        if (!url_done(st->fetch))
+            return MHD_YES;
+        if (!st->log)
+            st->log = json_object();
+        if (url_result(st->fetch, &rq.body, &rq.body_len, &r, st->log) != 0)
+            return send_reply(c, st, &r);
+        rq.from_url = 1;
+    }
     routes_dispatch(s, st->route, &rq, &r);
     if (!r.json && !r.text)
         reply_error(&r, 500, "internal", "no reply");
@@ -413,11 +460,15 @@ void serve_http_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                                           "daemon_shutdown", "read_error", "client_abort"};
         json_object_set_new(f, "terminated", json_string((unsigned)toe < 6 ? why[toe] : "unknown"));
     }
+    if (f && st->log)
+        json_object_update(f, st->log);
+    json_decref(st->log);
     srv_log(status >= 500 || status == 0 ? "warn" : "info", "request", f);
     if (st->pp) {
         tls_srv = s;
         MHD_destroy_post_processor(st->pp);
     }
+    url_free(st->fetch);
     free(st->buf);
     free(st);
 }

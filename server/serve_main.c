@@ -19,9 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "addr_guard.h"
 #include "serve.h"
 #include "serve_http.h"
 #include "server.h"
+#include "serve_url.h"
 
 static void usage(FILE *out)
 {
@@ -47,7 +49,14 @@ static void usage(FILE *out)
             "  --refresh-seconds N   pick up list changes every N s (default 60; 0: SIGHUP only)\n"
             "  --grace S             SIGTERM: wait this long for in-flight requests (default 30)\n"
             "  --max-batch N         hashes in one lookup request (default 10000)\n"
-            "  --distance N          PDQ match distance (default 31)\n");
+            "  --distance N          PDQ match distance (default 31)\n"
+            "  --allow-url           take ?url= on /h/hash, /m/lookup, /v1/check and bank content\n"
+            "                        (off by default): fetched like 'pmatch scan URL', bounded\n"
+            "                        by --max-body and --url-timeout, public addresses only\n"
+            "  --allow-private       let URL fetches reach loopback/private/link-local addresses\n"
+            "  --allow-net CIDR      let URL fetches reach this network (repeatable)\n"
+            "  --url-timeout S       one URL fetch, redirects included (default 30)\n"
+            "  --max-url-fetches N   URL fetches at once, more get 503 (default 8)\n");
 }
 
 static int num_arg(const char *opt, const char *v, long lo, long hi, long *out)
@@ -160,6 +169,11 @@ int cmd_serve(int argc, char **argv)
     c->grace_s = 30;
     c->max_batch = 10000;
     c->max_distance = LM_DEFAULT_MAX_DISTANCE;
+    c->url_timeout_s = 30;
+    c->max_url_fetches = 8;
+    static addr_guard guard;
+    addr_guard_init(&guard);
+    s->url_guard = &guard;
     const char *db_flag = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -230,6 +244,28 @@ int cmd_serve(int argc, char **argv)
                 return 2;
             c->max_batch = (int)n;
             i++;
+        } else if (!strcmp(a, "--allow-url")) {
+            c->allow_url = 1;
+        } else if (!strcmp(a, "--allow-private")) {
+            guard.allow_private = 1;
+        } else if (!strcmp(a, "--allow-net") && v) {
+            int rc = addr_guard_allow_net(&guard, v);
+            if (rc != 0) {
+                fprintf(stderr, "pmatch serve: --allow-net: %s: %s\n", v,
+                        rc == -2 ? "too many networks" : "not an address or CIDR network");
+                return 2;
+            }
+            i++;
+        } else if (!strcmp(a, "--url-timeout")) {
+            if (num_arg(a, v, 1, 3600, &n))
+                return 2;
+            c->url_timeout_s = (int)n;
+            i++;
+        } else if (!strcmp(a, "--max-url-fetches")) {
+            if (num_arg(a, v, 1, 10000, &n))
+                return 2;
+            c->max_url_fetches = (int)n;
+            i++;
         } else if (!strcmp(a, "--distance")) {
             if (num_arg(a, v, 0, 256, &n))
                 return 2;
@@ -284,6 +320,13 @@ int cmd_serve(int argc, char **argv)
         s->auth_enabled = 1;
     }
 
+    if (c->allow_url && url_global_init() != 0) {
+        fprintf(stderr, "pmatch serve: --allow-url: libcurl cannot be initialised\n");
+        tokens_free(&s->tokens);
+        free(db);
+        return 2;
+    }
+
     /* Signals go to the main thread only (sigwait below): block them before any thread. */
     sigset_t set;
     sigemptyset(&set);
@@ -325,7 +368,8 @@ int cmd_serve(int argc, char **argv)
                       "generation", (json_int_t)lm_matcher_generation(s->matcher), "index_hashes",
                       (json_int_t)lm_matcher_size(s->matcher), "seconds", now_monotonic() - t0));
 
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_EPOLL;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ITC | MHD_USE_EPOLL |
+                     MHD_ALLOW_SUSPEND_RESUME; /* ?url= fetches suspend their connection */
     struct MHD_OptionItem opts[] = {
         {MHD_OPTION_SOCK_ADDR, 0, &sa},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)serve_http_completed, s},
@@ -370,6 +414,11 @@ int cmd_serve(int argc, char **argv)
             json_pack("{s:s, s:i, s:i, s:b, s:i, s:I}", "address", c->listen_addr, "port", port,
                       "workers", c->workers, "auth", s->auth_enabled, "refresh_seconds",
                       c->refresh_s, "max_body", (json_int_t)c->max_body));
+    if (c->allow_url)
+        srv_log("info", "url_lookups",
+                json_pack("{s:b, s:b, s:i, s:i}", "enabled", 1, "allow_private",
+                          guard.allow_private, "allow_nets", (int)guard.nnets, "timeout_seconds",
+                          c->url_timeout_s));
 
     for (;;) {
         int sig = 0;
@@ -398,6 +447,9 @@ int cmd_serve(int argc, char **argv)
         nanosleep(&ts, NULL);
     }
     int left = atomic_load(&s->metrics.in_flight);
+    /* A fetch thread resumes its connection when it ends: none may outlive the daemon
+     * (each is bounded by --url-timeout). */
+    url_wait_idle(s, c->url_timeout_s + 5);
     MHD_stop_daemon(d);
     pthread_mutex_lock(&s->refresh_lock);
     s->refresh_stop = 1;

@@ -32,6 +32,8 @@ static const char *verdict_name(lm_verdict v)
     }
 }
 
+static void url_refused(srv *s, srv_reply *r);
+
 /* ---- routing ------------------------------------------------------------- */
 
 int routes_find(const char *url, const char *method, int *needed_role, int *method_ok)
@@ -51,7 +53,7 @@ int routes_find(const char *url, const char *method, int *needed_role, int *meth
         {"/metrics", R_METRICS, ROLE_NONE, 1, 0},
         {"/openapi.json", R_OPENAPI, ROLE_NONE, 1, 0},
         {"/status", R_STATUS, ROLE_NONE, 1, 0},
-        {"/v1/check", R_CHECK, ROLE_MATCH, 0, 1},
+        {"/v1/check", R_CHECK, ROLE_MATCH, 1, 1},
         {"/v1/lookup", R_LOOKUP, ROLE_MATCH, 1, 1},
         {"/v1/pdq", R_PDQ_BATCH, ROLE_MATCH, 0, 1},
         {"/h/hash", R_HMA_HASH, ROLE_MATCH, 1, 1},
@@ -354,6 +356,14 @@ static int run_check(srv *s, srv_request *rq, srv_reply *r, const check_params *
 /* The verdict JSON of /v1/check: digests, hashes, quality, matches with list and label. */
 static void route_check(srv *s, srv_request *rq, srv_reply *r)
 {
+    if (!rq->from_url && rq->body_len == 0 && arg(rq, "url")) {
+        url_refused(s, r);
+        return;
+    }
+    if (!rq->from_url && strcmp(rq->method, "POST") != 0) {
+        reply_error(r, 405, "method_not_allowed", "GET /v1/check takes ?url=; POST the bytes");
+        return;
+    }
     check_params p;
     if (check_params_parse(s, rq, r, &p, "lists") != 0)
         return;
@@ -802,7 +812,8 @@ static void url_refused(srv *s, srv_reply *r)
 {
     (void)s;
     reply_error(r, 403, "url_lookups_disabled",
-                "URL lookups (?url=) are not enabled on this service; upload the bytes");
+                "URL lookups (?url=) are not enabled on this service (pmatch serve --allow-url); "
+                "upload the bytes");
 }
 
 /* {"BANK": [{"bank_content_id": id, "distance": "N"}]} from a match array. */
@@ -828,8 +839,14 @@ static void bank_add(json_t *banks, srv *s, const lm_match *mt, const filter *f,
 }
 
 /* GET /m/lookup?signal_type=pdq&signal=HEX[&banks=A,B] */
+static void hma_lookup_post(srv *s, srv_request *rq, srv_reply *r);
+
 static void hma_lookup_get(srv *s, srv_request *rq, srv_reply *r)
 {
+    if (rq->from_url) {
+        hma_lookup_post(s, rq, r);
+        return;
+    }
     if (arg(rq, "url")) {
         url_refused(s, r);
         return;
@@ -923,7 +940,8 @@ static void hma_raw_lookup(srv *s, srv_request *rq, srv_reply *r)
  * image, {"video_md5": "..."} for a video; ?types=pdq,md5,sha1,sha256 selects. */
 static void hma_hash(srv *s, srv_request *rq, srv_reply *r)
 {
-    if (strcmp(rq->method, "POST") != 0) {
+    if (!rq->from_url &&
+        (strcmp(rq->method, "POST") != 0 || (rq->body_len == 0 && arg(rq, "url")))) {
         if (arg(rq, "url"))
             url_refused(s, r);
         else

@@ -30,7 +30,9 @@ typedef struct srv_config {
     int grace_s;             /* SIGTERM: wait at most this long for in-flight requests */
     int max_batch;           /* hashes in one lookup request */
     int max_distance;        /* default PDQ distance of lookups and checks */
-    int allow_url;           /* ?url= lookups (not built: refused) */
+    int allow_url;           /* ?url= lookups (--allow-url; refused otherwise) */
+    int url_timeout_s;       /* one URL fetch, redirects included */
+    int max_url_fetches;     /* URL fetches at once, more get 503 */
 } srv_config;
 
 /* ---- tokens -------------------------------------------------------------- */
@@ -120,6 +122,10 @@ typedef struct srv {
     int refresh_requested;
     int refresh_stop;
     int64_t started; /* unix time */
+    /* ?url= fetches (serve_url.c) */
+    const struct addr_guard *url_guard; /* which addresses a fetch may connect to */
+    atomic_int url_active;              /* fetches counted against --max-url-fetches */
+    atomic_int url_threads;             /* fetch threads alive (shutdown waits for them) */
 } srv;
 
 /* A reply built by a route handler. */
@@ -146,6 +152,7 @@ typedef struct srv_request {
     const char *field; /* its field name ("photo", "video", "file", ...) */
     int role;
     double deadline; /* monotonic seconds */
+    int from_url;    /* body holds the bytes fetched from ?url= */
 } srv_request;
 
 /* JSON error reply: {"error": code, "message": text, "status": http}. */

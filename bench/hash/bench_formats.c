@@ -7,9 +7,13 @@
  *     libpng (png_no_fast), side by side, and their ratio;
  *   - exec-to-first-hash: `pmatch hash FILE` on a small JPEG, process start to
  *     exit (the file is a generated image in a temporary directory, removed).
+ *     and how many shared objects that process initialised (LD_DEBUG=libs);
  * Each figure is the median of 5 rounds. Prints the kernels that ran.
+ * --isas runs the whole benchmark once per instruction set this CPU has (AVX2, then
+ * AVX-512: LM_FORCE_ISA in a child process each, as on an AVX2-only machine) and ends
+ * with their 1-core figures side by side.
  *
- *   bench-formats [--rounds N] [--pmatch PATH]
+ *   bench-formats [--rounds N] [--pmatch PATH] [--isas]
  */
 #include <pthread.h>
 #include <spawn.h>
@@ -116,6 +120,10 @@ static double png_decode_time(const struct input *in, int no_fast, int rounds)
     return median(t, rounds);
 }
 
+static int exec_to_hash_libs = -1;
+
+static int exec_libs(const char *pmatch, const char *path);
+
 static double exec_to_hash(const char *pmatch, const uint8_t *jpg, size_t n, int runs)
 {
     char dir[] = "/tmp/bench-formats-XXXXXX";
@@ -144,13 +152,89 @@ static double exec_to_hash(const char *pmatch, const uint8_t *jpg, size_t n, int
         t[r] = now() - t0;
     }
     posix_spawn_file_actions_destroy(&fa);
+    if (ok)
+        exec_to_hash_libs = exec_libs(pmatch, path);
     unlink(path);
     rmdir(dir);
     return ok ? median(t, runs) : -1;
 }
 
+/* Shared objects the loader initialises in `pmatch hash path` (LD_DEBUG=libs), -1 if unknown. */
+static int exec_libs(const char *pmatch, const char *path)
+{
+    char cmd[1024];
+    if (snprintf(cmd, sizeof cmd, "LD_DEBUG=libs '%s' hash '%s' 2>&1 >/dev/null", pmatch, path) >=
+        (int)sizeof cmd)
+        return -1;
+    FILE *p = popen(cmd, "r");
+    if (!p)
+        return -1;
+    char line[1024];
+    int n = 0;
+    while (fgets(line, sizeof line, p))
+        n += strstr(line, "calling init:") != NULL;
+    return pclose(p) == 0 ? n : -1;
+}
+
+/* --isas: this program again per ISA; the lines "#ms<TAB>name<TAB>ms" are kept for the summary. */
+static int run_isas(const char *self, int rounds, const char *pmatch)
+{
+    const char *isas[] = {"avx2", "avx512"};
+    lm_isa ids[] = {LM_ISA_AVX2, LM_ISA_AVX512};
+    char names[5][512], done[2] = {0};
+    double ms[2][8] = {{0}};
+    int nrows = 0;
+    for (int k = 0; k < 2; k++) {
+        if (!lm_cpu_supports(ids[k])) {
+            printf("== %s: not on this CPU\n", isas[k]);
+            continue;
+        }
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, "LM_FORCE_ISA=%s '%s' --rounds %d --pmatch '%s'", isas[k], self,
+                 rounds, pmatch);
+        printf("== LM_FORCE_ISA=%s\n", isas[k]);
+        fflush(stdout);
+        FILE *p = popen(cmd, "r");
+        if (!p)
+            return 1;
+        char line[512];
+        int row = 0;
+        while (fgets(line, sizeof line, p)) {
+            if (strncmp(line, "#ms\t", 4) == 0) {
+                char *name = line + 4, *tab = strchr(name, '\t');
+                if (tab && row < 8) {
+                    *tab = '\0';
+                    if (row < 5)
+                        snprintf(names[row], sizeof names[row], "%s", name);
+                    ms[k][row++] = strtod(tab + 1, NULL);
+                }
+                continue;
+            }
+            fputs(line, stdout);
+        }
+        pclose(p);
+        done[k] = 1;
+        if (row > nrows)
+            nrows = row;
+        printf("\n");
+    }
+    printf("side by side, 1 core, ms/img (img/s):\n%-30s %20s %20s\n", "input", "avx2", "avx512");
+    for (int r = 0; r < nrows && r < 5; r++) {
+        printf("%-30s", names[r]);
+        for (int k = 0; k < 2; k++) {
+            if (done[k] && ms[k][r] > 0)
+                printf(" %9.2f (%7.1f/s)", ms[k][r], 1e3 / ms[k][r]);
+            else
+                printf(" %20s", "-");
+        }
+        printf("\n");
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    int isas = 0;
     int rounds = 5;
     const char *pmatch = PMATCH_PATH;
     for (int i = 1; i < argc; i++) {
@@ -158,9 +242,13 @@ int main(int argc, char **argv)
             rounds = (int)strtol(argv[++i], NULL, 10);
         else if (!strcmp(argv[i], "--pmatch") && i + 1 < argc)
             pmatch = argv[++i];
+        else if (!strcmp(argv[i], "--isas"))
+            isas = 1;
     }
     if (rounds < 1 || rounds > 15)
         rounds = 5;
+    if (isas)
+        return run_isas(argv[0], rounds, pmatch);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int nthreads = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
 
@@ -198,6 +286,8 @@ int main(int argc, char **argv)
         double one = per_image(&in[i], 1, rounds), all = per_image(&in[i], nthreads, rounds);
         printf("%-30s %9zu | %10.1f %9.2f | %10.1f %9.2f\n", in[i].name, in[i].len, 1 / one,
                one * 1e3, 1 / all, all * 1e3);
+        if (getenv("LM_FORCE_ISA")) /* for --isas */
+            printf("#ms\t%s\t%.3f\n", in[i].name, one * 1e3);
     }
     double fast = png_decode_time(&in[2], 0, rounds), ref = png_decode_time(&in[2], 1, rounds);
     printf("\nPNG 1080p decode only: fast path %.2f ms, libpng %.2f ms: %.2fx\n", fast * 1e3,
@@ -208,8 +298,9 @@ int main(int argc, char **argv)
     if (synth_encode_jpeg(&small, 90, &sj, &sn) == 0) {
         double e = exec_to_hash(pmatch, sj, sn, 21);
         if (e > 0)
-            printf("exec-to-first-hash (pmatch hash, 320x240 JPEG, median of 21): %.1f ms\n",
-                   e * 1e3);
+            printf("exec-to-first-hash (pmatch hash, 320x240 JPEG, median of 21): %.1f ms, %d "
+                   "shared objects initialised\n",
+                   e * 1e3, exec_to_hash_libs);
         else
             printf("exec-to-first-hash: could not run %s\n", pmatch);
         free(sj);

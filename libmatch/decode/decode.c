@@ -25,7 +25,8 @@ lm_status lm_decode_image(const uint8_t *data, size_t len, const lm_decode_opts 
         return lm_errbuf_set(err, LM_E_LIMIT_BYTES, "%zu bytes exceeds the %llu-byte limit", len,
                              (unsigned long long)opts->max_bytes);
 
-    lm_format format = lm_sniff_format(data, len);
+    /* lm_media_classify may have named the format already: no second sniff or probe. */
+    lm_format format = opts->known_format ? opts->known_format : lm_sniff_format(data, len);
     lm_status st;
     switch (format) {
     case LM_FORMAT_JPEG: st = lm_decode_jpeg(data, len, opts, out, err); break;
@@ -34,6 +35,8 @@ lm_status lm_decode_image(const uint8_t *data, size_t len, const lm_decode_opts 
     case LM_FORMAT_AVIF: st = lm_decode_heif(data, len, opts, out, err); break;
     case LM_FORMAT_UNKNOWN: {
         int known = len ? lm_libav_probe(data, len) : 0;
+        if (known == -2)
+            return lm_av_load(err); /* LM_E_UNSUPPORTED: FFmpeg missing */
         if (known < 0)
             return lm_errbuf_set(err, LM_E_NOMEM, "no memory to probe the format");
         if (!known)

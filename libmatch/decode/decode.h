@@ -50,6 +50,9 @@ typedef struct lm_decode_opts {
     int jpeg_no_skip;
     /* For benchmarks and tests: 1 decodes PNG through libpng only (no png_fast.c). */
     int png_no_fast;
+    /* The format lm_media_classify found (LM_FORMAT_UNKNOWN: sniff and probe here). Set by
+     * the pipeline so that the still decoder does not sniff and probe a second time. */
+    lm_format known_format;
 } lm_decode_opts;
 
 /* Safe defaults: 256 MiB, 100 MP, 65535, no EXIF, white background. */
@@ -72,6 +75,24 @@ typedef struct lm_pixels {
 
 /* Sniff the format from magic bytes only. */
 lm_format lm_sniff_format(const uint8_t *data, size_t len);
+
+/*
+ * Still image or video, decided once for the whole pipeline (decode/media.c, issue 15):
+ * the magic bytes, and for anything they do not name one libavformat probe.
+ *   LM_MEDIA_STILL   JPEG, PNG, HEIF/AVIF stills, BMP, TIFF, a WebP without the
+ *                    animation flag, a GIF with one image, what a still-image demuxer
+ *                    (*_pipe) reads: decode with lm_decode_image (known_format = *format)
+ *   LM_MEDIA_VIDEO   a container with a video demuxer, an animated WebP or GIF (two or
+ *                    more image blocks): the video path
+ *   LM_MEDIA_NONE    nothing recognises it (or FFmpeg is missing, or no memory to probe):
+ *                    lm_decode_image gives the precise status
+ * *format is the format found (LM_FORMAT_OTHER for what only libavformat knows).
+ */
+typedef enum { LM_MEDIA_NONE = 0, LM_MEDIA_STILL = 1, LM_MEDIA_VIDEO = 2 } lm_media_kind;
+lm_media_kind lm_media_classify(const uint8_t *data, size_t len, lm_format *format);
+
+/* 1 when the bytes start a WebP file whose VP8X header has the animation flag. */
+int lm_webp_is_animated(const uint8_t *data, size_t len);
 
 /*
  * Decode data[0..len) into out, resampled as described above.

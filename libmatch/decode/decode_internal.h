@@ -106,11 +106,13 @@ lm_status lm_decode_libav(const uint8_t *data, size_t len, const lm_decode_opts 
 /* 1 when a demuxer (its libavformat name, "a,b,c" forms included) / a decoder is allowed. */
 int lm_av_format_allowed(const char *name);
 int lm_av_codec_allowed(const char *name);
-struct AVFormatContext;
-/* Set format_whitelist and codec_whitelist on an allocated context. 0, or -1 out of memory. */
-int lm_av_restrict(struct AVFormatContext *fmt);
-/* 1 when libavformat recognises data with good confidence, 0 if not, -1 out of memory. */
+/* 1 when libavformat recognises data with good confidence, 0 if not, -1 out of memory,
+ * -2 when FFmpeg cannot be loaded (av_lazy.h). */
 int lm_libav_probe(const uint8_t *data, size_t len);
+/* As lm_libav_probe; on 1, *demuxer (may be NULL) is the demuxer's name (static). */
+int lm_libav_probe_demuxer(const uint8_t *data, size_t len, const char **demuxer);
+/* Loads FFmpeg on first use (av_lazy.c): LM_OK, or LM_E_UNSUPPORTED naming what is missing. */
+int lm_av_load(lm_errbuf *err);
 
 /* ---- header_dims.c -------------------------------------------------------- */
 

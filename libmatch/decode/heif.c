@@ -22,9 +22,87 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <threads.h>
+
 #include <libheif/heif.h>
 
 #include "decode_internal.h"
+#include "lazy.h"
+
+/* libheif (and through it libde265, libx265, libaom, libdav1d, libstdc++) is opened on
+ * first use, like FFmpeg (core/lazy.h): hashing a JPEG never loads it. */
+_Static_assert(LIBHEIF_NUMERIC_VERSION >> 24 == 1, "libheif soname");
+#define LM_HEIF_SYMBOLS(X) \
+    X(heif_context_alloc) \
+    X(heif_context_free) \
+    X(heif_context_get_primary_image_handle) \
+    X(heif_context_read_from_memory_without_copy) \
+    X(heif_context_set_max_decoding_threads) \
+    X(heif_context_set_maximum_image_size_limit) \
+    X(heif_decode_image) \
+    X(heif_decoding_options_alloc) \
+    X(heif_decoding_options_free) \
+    X(heif_image_get_bits_per_pixel_range) \
+    X(heif_image_get_height) \
+    X(heif_image_get_plane_readonly) \
+    X(heif_image_get_width) \
+    X(heif_image_handle_get_height) \
+    X(heif_image_handle_get_ispe_height) \
+    X(heif_image_handle_get_ispe_width) \
+    X(heif_image_handle_get_width) \
+    X(heif_image_handle_has_alpha_channel) \
+    X(heif_image_handle_release) \
+    X(heif_image_release)
+static struct lm_heif_table {
+#define LM_HEIF_SLOT(name) __typeof__(name) *name;
+    LM_HEIF_SYMBOLS(LM_HEIF_SLOT)
+#undef LM_HEIF_SLOT
+} heif_fn;
+static once_flag heif_once = ONCE_FLAG_INIT;
+static int heif_state = -1;
+static char heif_msg[200];
+
+static void heif_load_once(void)
+{
+    static const char *const libs[] = {"libheif.so.1"};
+    static const lm_lazy_sym syms[] = {
+#define LM_HEIF_ENTRY(name) {0, #name, offsetof(struct lm_heif_table, name)},
+        LM_HEIF_SYMBOLS(LM_HEIF_ENTRY)
+#undef LM_HEIF_ENTRY
+    };
+    heif_state = lm_lazy_load(libs, 1, 0, syms, sizeof syms / sizeof syms[0], &heif_fn, NULL,
+                              heif_msg, sizeof heif_msg);
+}
+
+static lm_status heif_load(lm_errbuf *err)
+{
+    call_once(&heif_once, heif_load_once);
+    if (heif_state == 0)
+        return LM_OK;
+    return lm_errbuf_set(err, LM_E_UNSUPPORTED,
+                         "HEIF/AVIF images need libheif, which could not be loaded: %s", heif_msg);
+}
+
+#define heif_context_alloc (heif_fn.heif_context_alloc)
+#define heif_context_free (heif_fn.heif_context_free)
+#define heif_context_get_primary_image_handle (heif_fn.heif_context_get_primary_image_handle)
+#define heif_context_read_from_memory_without_copy (heif_fn.heif_context_read_from_memory_without_copy)
+#define heif_context_set_max_decoding_threads (heif_fn.heif_context_set_max_decoding_threads)
+#define heif_context_set_maximum_image_size_limit (heif_fn.heif_context_set_maximum_image_size_limit)
+#define heif_decode_image (heif_fn.heif_decode_image)
+#define heif_decoding_options_alloc (heif_fn.heif_decoding_options_alloc)
+#define heif_decoding_options_free (heif_fn.heif_decoding_options_free)
+#define heif_image_get_bits_per_pixel_range (heif_fn.heif_image_get_bits_per_pixel_range)
+#define heif_image_get_height (heif_fn.heif_image_get_height)
+#define heif_image_get_plane_readonly (heif_fn.heif_image_get_plane_readonly)
+#define heif_image_get_width (heif_fn.heif_image_get_width)
+#define heif_image_handle_get_height (heif_fn.heif_image_handle_get_height)
+#define heif_image_handle_get_ispe_height (heif_fn.heif_image_handle_get_ispe_height)
+#define heif_image_handle_get_ispe_width (heif_fn.heif_image_handle_get_ispe_width)
+#define heif_image_handle_get_width (heif_fn.heif_image_handle_get_width)
+#define heif_image_handle_has_alpha_channel (heif_fn.heif_image_handle_has_alpha_channel)
+#define heif_image_handle_release (heif_fn.heif_image_handle_release)
+#define heif_image_release (heif_fn.heif_image_release)
 
 static lm_status heif_status(const struct heif_error *e)
 {
@@ -159,9 +237,12 @@ static lm_status heif_decode_primary(struct heif_run *r, const uint8_t *data, si
 lm_status lm_decode_heif(const uint8_t *data, size_t len, const lm_decode_opts *opts,
                          lm_pixels *out, lm_errbuf *err)
 {
+    lm_status st = heif_load(err);
+    if (st != LM_OK)
+        return st;
     struct heif_run r;
     memset(&r, 0, sizeof r);
-    lm_status st = heif_decode_primary(&r, data, len, opts, out, err);
+    st = heif_decode_primary(&r, data, len, opts, out, err);
     lm_rowsink_release(&r.sink);
     free(r.row);
     free(r.conv);

@@ -8,23 +8,19 @@
  * nested open (playlists, concat lists, image sequences) is refused; sizes
  * are checked from the header, the codec parameters and again on every frame
  * buffer the decoder asks for; the decoder is single-threaded and gives up
- * after a bounded number of packets. The library never changes av_log's
- * level (process-global; the CLI does) but pushes its decoders' messages
- * below it; demuxer messages still follow the program's level.
+ * after a bounded number of packets. Decoders' messages are pushed below
+ * av_log's level (av_lazy.c: the level itself is set only when libmatch is
+ * the one loading FFmpeg). FFmpeg is loaded on first use (av_lazy.h).
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include <libavcodec/avcodec.h>
-#include <libavformat/avformat.h>
-#include <libavutil/avstring.h>
 #include <libavutil/imgutils.h>
-#include <libavutil/pixdesc.h>
-#include <libswscale/swscale.h>
 
+#include "av_io.h"
+#include "av_lazy.h"
 #include "decode_internal.h"
 
-#define LM_AV_IO_BUFFER 4096
 /* Packets read before giving up on getting a first frame. */
 #define LM_AV_MAX_PACKETS 1024
 /* Decoder messages are pushed below every log level a caller would normally set, per
@@ -33,13 +29,8 @@
 /* A probe score this high means the demuxer matched real structure, not chance. */
 #define LM_AV_MIN_PROBE_SCORE 50
 
-struct memio {
-    const uint8_t *data;
-    size_t len, pos;
-};
-
 struct av_ctx {
-    struct memio mio;
+    lm_av_src src;
     AVIOContext *avio;
     AVFormatContext *fmt;
     AVCodecContext *dec;
@@ -55,42 +46,6 @@ struct av_ctx {
     lm_errbuf *err;
 };
 
-static int mem_read(void *opaque, uint8_t *buf, int n)
-{
-    struct memio *m = opaque;
-    if (m->pos >= m->len)
-        return AVERROR_EOF;
-    size_t k = m->len - m->pos < (size_t)n ? m->len - m->pos : (size_t)n;
-    memcpy(buf, m->data + m->pos, k);
-    m->pos += k;
-    return (int)k;
-}
-
-static int64_t mem_seek(void *opaque, int64_t off, int whence)
-{
-    struct memio *m = opaque;
-    if (whence & AVSEEK_SIZE)
-        return (int64_t)m->len;
-    int64_t base;
-    switch (whence & ~AVSEEK_FORCE) {
-    case SEEK_SET: base = 0; break;
-    case SEEK_CUR: base = (int64_t)m->pos; break;
-    case SEEK_END: base = (int64_t)m->len; break;
-    default: return AVERROR(EINVAL);
-    }
-    if ((off > 0 && base > INT64_MAX - off) || base + off < 0 || (uint64_t)(base + off) > m->len)
-        return AVERROR(EINVAL);
-    m->pos = (size_t)(base + off);
-    return (int64_t)m->pos;
-}
-
-/* Only the caller's bytes: a demuxer asking for another file or URL is refused. */
-static int refuse_io_open(struct AVFormatContext *s, AVIOContext **pb, const char *url, int flags,
-                          AVDictionary **options)
-{
-    return AVERROR(EPERM);
-}
-
 int lm_av_format_allowed(const char *name)
 {
     return name && av_match_list(name, LM_AV_FORMAT_ALLOW, ',') > 0;
@@ -101,15 +56,15 @@ int lm_av_codec_allowed(const char *name)
     return name && av_match_list(name, LM_AV_CODEC_ALLOW, ',') > 0;
 }
 
-int lm_av_restrict(struct AVFormatContext *fmt)
-{
-    fmt->format_whitelist = av_strdup(LM_AV_FORMAT_ALLOW);
-    fmt->codec_whitelist = av_strdup(LM_AV_CODEC_ALLOW);
-    return fmt->format_whitelist && fmt->codec_whitelist ? 0 : -1;
-}
-
 int lm_libav_probe(const uint8_t *data, size_t len)
 {
+    return lm_libav_probe_demuxer(data, len, NULL);
+}
+
+int lm_libav_probe_demuxer(const uint8_t *data, size_t len, const char **demuxer)
+{
+    if (lm_av_load(NULL) != LM_OK)
+        return -2;
     /* The probe reads up to AVPROBE_PADDING_SIZE past the end: give it a zeroed copy. */
     size_t n = len < (1u << 20) ? len : (1u << 20);
     uint8_t *buf = calloc(1, n + AVPROBE_PADDING_SIZE);
@@ -120,7 +75,11 @@ int lm_libav_probe(const uint8_t *data, size_t len)
     int score = LM_AV_MIN_PROBE_SCORE - 1;
     const AVInputFormat *f = av_probe_input_format2(&pd, 1, &score);
     free(buf);
-    return f != NULL && lm_av_format_allowed(f->name); /* others would be refused at open */
+    if (!f || !lm_av_format_allowed(f->name)) /* others would be refused at open */
+        return 0;
+    if (demuxer)
+        *demuxer = f->name;
+    return 1;
 }
 
 /* Every frame buffer a decoder allocates passes here: the last line of defence on size. */
@@ -151,23 +110,9 @@ static lm_status av_fail(struct av_ctx *c, int averr, const char *what)
 
 static lm_status open_input(struct av_ctx *c)
 {
-    uint8_t *iobuf = av_malloc(LM_AV_IO_BUFFER);
-    if (!iobuf)
+    int r = lm_av_open_input(&c->src, &c->avio, &c->fmt);
+    if (r == 1)
         return lm_errbuf_set(c->err, LM_E_NOMEM, "libav: no memory");
-    c->avio = avio_alloc_context(iobuf, LM_AV_IO_BUFFER, 0, &c->mio, mem_read, NULL, mem_seek);
-    if (!c->avio) {
-        av_free(iobuf);
-        return lm_errbuf_set(c->err, LM_E_NOMEM, "libav: no memory");
-    }
-    c->fmt = avformat_alloc_context();
-    if (!c->fmt)
-        return lm_errbuf_set(c->err, LM_E_NOMEM, "libav: no memory");
-    c->fmt->pb = c->avio;
-    c->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
-    c->fmt->io_open = refuse_io_open;
-    if (lm_av_restrict(c->fmt) != 0)
-        return lm_errbuf_set(c->err, LM_E_NOMEM, "libav: no memory");
-    int r = avformat_open_input(&c->fmt, NULL, NULL, NULL); /* frees fmt on failure */
     if (r < 0) {
         /* Magic bytes said GIF/WebP/BMP/TIFF: a header libavformat refuses is corrupt. */
         if (r == AVERROR_INVALIDDATA)
@@ -344,26 +289,25 @@ static lm_status run(struct av_ctx *c, const uint8_t *data, size_t len, lm_forma
 lm_status lm_decode_libav(const uint8_t *data, size_t len, const lm_decode_opts *opts,
                           lm_format format, lm_pixels *out, lm_errbuf *err)
 {
+    lm_status st = lm_av_load(err);
+    if (st != LM_OK)
+        return st;
     struct av_ctx c;
     memset(&c, 0, sizeof c);
-    c.mio.data = data;
-    c.mio.len = len;
+    c.src.mem = data ? data : (const uint8_t *)"";
+    c.src.size = len;
     c.opts = opts;
     c.format = format;
     c.err = err;
     c.limit_status = LM_OK;
 
-    lm_status st = run(&c, data, len, format, out);
+    st = run(&c, data, len, format, out);
 
     sws_freeContext(c.sws);
     av_frame_free(&c.frame);
     av_packet_free(&c.pkt);
     avcodec_free_context(&c.dec);
-    avformat_close_input(&c.fmt);
-    if (c.avio) {
-        av_freep(&c.avio->buffer); /* may have been reallocated by libavformat */
-        avio_context_free(&c.avio);
-    }
+    lm_av_close_input(&c.avio, &c.fmt);
     free(c.conv);
     free(c.row);
     lm_rowsink_release(&c.sink);

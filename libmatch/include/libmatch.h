@@ -908,6 +908,22 @@ LM_API lm_status lm_db_remove_hash(lm_db *db, const char *hex, size_t len, lm_ha
 /* Describe entry id. [out] companions (may be NULL): its crop companion hashes.
  * Returns LM_OK, LM_E_NOT_FOUND, LM_E_DB. */
 LM_API lm_status lm_db_entry(lm_db *db, uint64_t id, lm_entry_info *out, size_t *companions);
+/*
+ * A page of the entries of one list (NULL: of every list) in id order, those with ids above
+ * after (0 for the first page), from one snapshot.
+ *  [out] out[0..*n)  up to cap (>= 1) entries, described as lm_db_entry does.
+ *  [out] next        the after of the next page; 0 when there is none.
+ * A call steps over at most 1,000,000 entries of other lists: then *n may be below cap
+ * while *next is not 0 (go on from there). Returns LM_OK, LM_E_NOT_FOUND (no such list),
+ * LM_E_INVALID_ARG, LM_E_DB. Thread-safe.
+ */
+LM_API lm_status lm_db_list_entries(lm_db *db, const char *list, uint64_t after,
+                                    lm_entry_info *out, size_t cap, size_t *n, uint64_t *next);
+/* Delete list name: every entry in it (with companions, features, video frames), its
+ * attributes and its record, in one transaction. A matcher stops matching them at once
+ * (candidates are confirmed in LMDB) and drops them from its index at the next refresh.
+ * [out] removed (may be NULL): entries removed. Returns LM_OK, LM_E_NOT_FOUND, LM_E_DB. */
+LM_API lm_status lm_db_delete_list(lm_db *db, const char *name, uint64_t *removed);
 /* The local features stored with entry id (lm_list_add_options.features): [out] keypoints
  * and record bytes (each may be NULL), 0 when it has none. Returns LM_OK, LM_E_DB. */
 LM_API lm_status lm_db_entry_features(lm_db *db, uint64_t id, size_t *keypoints, size_t *bytes);

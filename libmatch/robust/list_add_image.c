@@ -42,11 +42,14 @@ static int is_animation(const void *data, size_t len, const lm_decode_opts *dec)
 
 int lm_list_add_media_is_video(const void *data, size_t len)
 {
-    lm_format f = lm_detect_format(data, len);
+    /* Still or video as lm_check decides it (decode/media.c); a GIF or WebP counts as a
+     * video only when two frames really decode. */
+    lm_format f = LM_FORMAT_UNKNOWN;
+    if (lm_media_classify(data, len, &f) != LM_MEDIA_VIDEO)
+        return 0;
     lm_decode_opts dec;
     lm_decode_opts_default(&dec);
-    return f == LM_FORMAT_OTHER ||
-           ((f == LM_FORMAT_GIF || f == LM_FORMAT_WEBP) && is_animation(data, len, &dec));
+    return f == LM_FORMAT_OTHER || is_animation(data, len, &dec);
 }
 
 static void set_error(char *errbuf, size_t size, const char *msg)

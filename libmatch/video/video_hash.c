@@ -23,11 +23,12 @@
 #include "pdq.h"
 #include "video.h"
 #include "video_crop.h"
-#include "video_io.h"
 #include "video_rotate.h"
 #include "video_sample.h"
 #include "webp_anim.h"
 #include "decode_internal.h"
+#include "av_io.h"
+#include "av_lazy.h"
 
 /* Decoder messages are pushed below every log level a caller would normally set. */
 #define LM_VIDEO_LOG_OFFSET 64
@@ -45,7 +46,7 @@ typedef struct vctx {
     lm_vpdq_frames *out;
     size_t hashed;
 
-    lm_video_src src;
+    lm_av_src src;
     AVIOContext *pb;
     AVFormatContext *fmt;
     AVCodecContext *dec;
@@ -129,13 +130,6 @@ static lm_status demux_status(vctx *c, int averr, lm_status fallback, const char
     return av_status(c, averr, fallback, what);
 }
 
-/* Demuxers such as HLS or concat would open the paths a file names: refuse them all. */
-static int refuse_io_open(struct AVFormatContext *s, AVIOContext **pb, const char *url, int flags,
-                          AVDictionary **options)
-{
-    return AVERROR(EPERM);
-}
-
 static int is_still_image_demuxer(const char *name)
 {
     size_t n = strlen(name);
@@ -150,17 +144,10 @@ static int is_animated_image_demuxer(const char *name)
 
 static lm_status open_input(vctx *c)
 {
-    c->pb = lm_video_avio_open(&c->src);
-    c->fmt = avformat_alloc_context();
-    if (!c->pb || !c->fmt)
+    /* Only the containers and codecs the project supports (decode/av_io.h). */
+    int r = lm_av_open_input(&c->src, &c->pb, &c->fmt);
+    if (r == 1)
         return lm_errbuf_set(c->err, LM_E_NOMEM, "video: out of memory");
-    c->fmt->pb = c->pb;
-    c->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
-    c->fmt->io_open = refuse_io_open;
-    /* Only the containers and codecs the project supports (decode_internal.h). */
-    if (lm_av_restrict(c->fmt) != 0)
-        return lm_errbuf_set(c->err, LM_E_NOMEM, "video: out of memory");
-    int r = avformat_open_input(&c->fmt, NULL, NULL, NULL); /* frees fmt on failure */
     if (r < 0)
         return demux_status(c, r, LM_E_FORMAT, "not a readable container");
     if (is_still_image_demuxer(c->fmt->iformat->name) && !c->animated_webp)
@@ -567,8 +554,7 @@ static void cleanup(vctx *c)
     av_frame_free(&c->frame);
     av_packet_free(&c->pkt);
     avcodec_free_context(&c->dec);
-    avformat_close_input(&c->fmt);
-    lm_video_avio_close(&c->pb);
+    lm_av_close_input(&c->pb, &c->fmt);
     av_freep(&c->rgb);
     av_freep(&c->rot);
     av_freep(&c->flat);
@@ -602,6 +588,9 @@ static lm_status check_opts(const lm_video_opts *o, lm_errbuf *err)
 
 static lm_status hash_source(vctx *c)
 {
+    lm_status lst = lm_av_load(c->err); /* videos need FFmpeg (libwebp alone is not enough) */
+    if (lst != LM_OK)
+        return lst;
     /* The first bytes, for the format checks libavformat's demuxer names cannot make. */
     if (c->src.mem) {
         c->head_len = c->src.size < sizeof c->head ? (size_t)c->src.size : sizeof c->head;

@@ -4,6 +4,8 @@
 
 #include <libavutil/display.h>
 
+#include "av_lazy.h"
+
 lm_video_xform lm_video_xform_from_matrix(const int32_t m[9])
 {
     double ccw = av_display_rotation_get(m);

@@ -1,14 +1,59 @@
 #include "webp_anim.h"
 
+#include <stddef.h>
 #include <string.h>
+#include <threads.h>
 
 #include <webp/demux.h>
 
-int lm_webp_is_animated(const uint8_t *d, size_t n)
+#include "lazy.h"
+
+/* libwebpdemux opened on first use (core/lazy.h); the header's inline wrappers
+ * (WebPDemux, WebPAnimDecoderNew, ...) are spelled out so that every call goes
+ * through the table. */
+#define LM_WEBP_SYMBOLS(X) X(WebPDemuxInternal) \
+    X(WebPDemuxGetI) \
+    X(WebPDemuxDelete) \
+    X(WebPAnimDecoderOptionsInitInternal) \
+    X(WebPAnimDecoderNewInternal) \
+    X(WebPAnimDecoderGetDemuxer) \
+    X(WebPAnimDecoderHasMoreFrames) \
+    X(WebPAnimDecoderGetNext) \
+    X(WebPDemuxGetFrame) \
+    X(WebPDemuxReleaseIterator) \
+    X(WebPAnimDecoderDelete)
+static struct lm_webp_table {
+#define LM_WEBP_SLOT(name) __typeof__(name) *name;
+    LM_WEBP_SYMBOLS(LM_WEBP_SLOT)
+#undef LM_WEBP_SLOT
+} webp_fn;
+static once_flag webp_once = ONCE_FLAG_INIT;
+static int webp_state = -1;
+static char webp_msg[200];
+
+static void webp_load_once(void)
 {
-    return n >= 21 && memcmp(d, "RIFF", 4) == 0 && memcmp(d + 8, "WEBPVP8X", 8) == 0 &&
-           (d[20] & 0x02);
+    static const char *const libs[] = {"libwebpdemux.so.2"};
+    static const lm_lazy_sym syms[] = {
+#define LM_WEBP_ENTRY(name) {0, #name, offsetof(struct lm_webp_table, name)},
+        LM_WEBP_SYMBOLS(LM_WEBP_ENTRY)
+#undef LM_WEBP_ENTRY
+    };
+    webp_state = lm_lazy_load(libs, 1, 0, syms, sizeof syms / sizeof syms[0], &webp_fn, NULL,
+                              webp_msg, sizeof webp_msg);
 }
+
+#define WebPDemuxInternal (webp_fn.WebPDemuxInternal)
+#define WebPDemuxGetI (webp_fn.WebPDemuxGetI)
+#define WebPDemuxDelete (webp_fn.WebPDemuxDelete)
+#define WebPAnimDecoderOptionsInitInternal (webp_fn.WebPAnimDecoderOptionsInitInternal)
+#define WebPAnimDecoderNewInternal (webp_fn.WebPAnimDecoderNewInternal)
+#define WebPAnimDecoderGetDemuxer (webp_fn.WebPAnimDecoderGetDemuxer)
+#define WebPAnimDecoderHasMoreFrames (webp_fn.WebPAnimDecoderHasMoreFrames)
+#define WebPAnimDecoderGetNext (webp_fn.WebPAnimDecoderGetNext)
+#define WebPDemuxGetFrame (webp_fn.WebPDemuxGetFrame)
+#define WebPDemuxReleaseIterator (webp_fn.WebPDemuxReleaseIterator)
+#define WebPAnimDecoderDelete (webp_fn.WebPAnimDecoderDelete)
 
 /* A frame is key when it covers the canvas and nothing of the previous canvas shows
  * through it: no blending, or no alpha to blend with. */
@@ -22,7 +67,7 @@ static int frame_is_key(const WebPIterator *it, uint32_t cw, uint32_t ch)
 static lm_status read_layout(const WebPData *wd, uint32_t *cw, uint32_t *ch, uint32_t *frames,
                              lm_errbuf *err)
 {
-    WebPDemuxer *dmux = WebPDemux(wd);
+    WebPDemuxer *dmux = WebPDemuxInternal(wd, 0, NULL, WEBP_DEMUX_ABI_VERSION);
     if (!dmux)
         return lm_errbuf_set(err, LM_E_CORRUPT, "video: malformed animated WebP");
     *cw = WebPDemuxGetI(dmux, WEBP_FF_CANVAS_WIDTH);
@@ -38,6 +83,11 @@ lm_status lm_webp_anim_decode(const uint8_t *data, size_t len, uint64_t max_pixe
                               uint64_t max_frames_decoded, lm_webp_frame_fn fn, void *ctx,
                               lm_errbuf *err)
 {
+    call_once(&webp_once, webp_load_once);
+    if (webp_state != 0)
+        return lm_errbuf_set(err, LM_E_UNSUPPORTED,
+                             "animated WebP needs libwebpdemux, which could not be loaded: %s",
+                             webp_msg);
     WebPData wd = {data, len};
     uint32_t cw = 0, ch = 0, frames = 0;
     lm_status st = read_layout(&wd, &cw, &ch, &frames, err);
@@ -53,11 +103,11 @@ lm_status lm_webp_anim_decode(const uint8_t *data, size_t len, uint64_t max_pixe
                              frames, cw, ch);
 
     WebPAnimDecoderOptions o;
-    if (!WebPAnimDecoderOptionsInit(&o))
+    if (!WebPAnimDecoderOptionsInitInternal(&o, WEBP_DEMUX_ABI_VERSION))
         return lm_errbuf_set(err, LM_E_INTERNAL, "video: libwebp version mismatch");
     o.color_mode = MODE_RGBA;
     o.use_threads = 0;
-    WebPAnimDecoder *dec = WebPAnimDecoderNew(&wd, &o);
+    WebPAnimDecoder *dec = WebPAnimDecoderNewInternal(&wd, &o, WEBP_DEMUX_ABI_VERSION);
     if (!dec)
         return lm_errbuf_set(err, LM_E_CORRUPT, "video: animated WebP cannot be decoded");
     const WebPDemuxer *dmux = WebPAnimDecoderGetDemuxer(dec);

@@ -20,8 +20,7 @@
  * full-canvas copy: 2^34 is about 8000 frames of 1080p, tens of seconds of CPU at most. */
 #define LM_WEBP_MAX_CANVAS_WORK (UINT64_C(1) << 34)
 
-/* 1 when the bytes start a WebP file whose VP8X header has the animation flag. */
-int lm_webp_is_animated(const uint8_t *data, size_t len);
+/* lm_webp_is_animated (the VP8X animation flag) is in decode/decode.h. */
 
 /*
  * One composited frame: RGBA, width x height, rows of stride bytes. seconds is the

@@ -455,6 +455,69 @@ static void test_entries_and_attrs(void)
     lm_db_close(db);
 }
 
+/* Paged listing of a list's entries (interleaved with another list's) and deleting a list. */
+static void test_list_pages_and_delete(void)
+{
+    lm_db *db = create("pages");
+    lm_db_import_result r;
+    char text[8192], other[8192];
+    size_t tl = 0, ol = 0;
+    for (int i = 0; i < 25; i++) {
+        tl += (size_t)snprintf(text + tl, sizeof text - tl, "%032x\n", 0x1000 + i);
+        ol += (size_t)snprintf(other + ol, sizeof other - ol, "%032x\n", 0x2000 + i);
+    }
+    /* a, b, a: ids of list "a" are not contiguous */
+    CHECK_EQ_INT(import_text(db, text, LM_DB_FORMAT_MD5, "a", &r), LM_OK);
+    CHECK_EQ_INT(import_text(db, other, LM_DB_FORMAT_MD5, "b", &r), LM_OK);
+    CHECK_EQ_INT(import_text(db, "00000000000000000000000000009999\n", LM_DB_FORMAT_MD5, "a", &r),
+                 LM_OK);
+    lm_entry_info page[10];
+    size_t n = 0, total = 0;
+    uint64_t after = 0, next = 0, last = 0;
+    int pages = 0;
+    do {
+        CHECK_EQ_INT(lm_db_list_entries(db, "a", after, page, 10, &n, &next), LM_OK);
+        for (size_t i = 0; i < n; i++) {
+            CHECK(strcmp(page[i].list, "a") == 0);
+            CHECK(page[i].id > last);
+            last = page[i].id;
+        }
+        total += n;
+        after = next;
+        pages++;
+    } while (next && pages < 10);
+    CHECK_EQ_INT(total, 26);
+    CHECK_EQ_INT(pages, 3);
+    CHECK(strcmp(page[n - 1].hash_hex, "00000000000000000000000000009999") == 0);
+    CHECK_EQ_INT(lm_db_list_entries(db, NULL, 0, page, 10, &n, &next), LM_OK);
+    CHECK_EQ_INT(n, 10);
+    CHECK(next == page[9].id);
+    CHECK_EQ_INT(lm_db_list_entries(db, "nope", 0, page, 10, &n, &next), LM_E_NOT_FOUND);
+    CHECK_EQ_INT(lm_db_list_entries(db, "a", 0, page, 0, &n, &next), LM_E_INVALID_ARG);
+    /* delete "b": its entries and record go, "a" stays whole */
+    uint64_t removed = 0;
+    CHECK_EQ_INT(lm_db_delete_list(db, "b", &removed), LM_OK);
+    CHECK_EQ_INT(removed, 25);
+    CHECK_EQ_INT(lm_db_delete_list(db, "b", &removed), LM_E_NOT_FOUND);
+    size_t count = 0;
+    lm_db_list_info lists[4];
+    CHECK_EQ_INT(lm_db_lists(db, lists, 4, &count), LM_OK);
+    CHECK_EQ_INT(count, 1);
+    CHECK(strcmp(lists[0].name, "a") == 0 && lists[0].entries == 26);
+    size_t found = 9;
+    CHECK_EQ_INT(
+        lm_db_remove_hash(db, "00000000000000000000000000002000", 32, LM_HASH_MD5, NULL, &found),
+        LM_E_NOT_FOUND);
+    verify_ok(db);
+    /* a new list of the same name starts empty */
+    CHECK_EQ_INT(import_text(db, "00000000000000000000000000002000\n", LM_DB_FORMAT_MD5, "b", &r),
+                 LM_OK);
+    CHECK_EQ_INT(lm_db_list_entries(db, "b", 0, page, 10, &n, &next), LM_OK);
+    CHECK_EQ_INT(n, 1);
+    CHECK(next == 0);
+    lm_db_close(db);
+}
+
 static void test_add_image(void)
 {
     lm_db *db = create("images");
@@ -650,6 +713,7 @@ int main(void)
     test_import_formats();
     test_round_trips();
     test_entries_and_attrs();
+    test_list_pages_and_delete();
     test_add_image();
     test_kill_during_import();
     nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);

@@ -36,3 +36,32 @@ with tempfile.TemporaryDirectory() as dest:
     out = subprocess.run([exe], env=dict(os.environ, LD_LIBRARY_PATH=libdir), check=True,
                          capture_output=True, text=True).stdout
     print("installed library runs, version", out.strip())
+
+    # Plugins (cli/plugin.h): pmatch-serve.so in libdir/pmatch, found by the installed
+    # pmatch relative to its own directory (the tree was installed under a DESTDIR).
+    pmatch = found["pmatch"]
+    if "pmatch-serve.so" in found:
+        plugin_dir = os.path.dirname(found["pmatch-serve.so"])
+        if os.path.basename(plugin_dir) != "pmatch":
+            sys.exit(f"pmatch-serve.so installed in {plugin_dir}, not libdir/pmatch")
+        p = subprocess.run([pmatch, "serve", "--help"], capture_output=True, text=True)
+        if p.returncode != 0 or "usage: pmatch serve" not in p.stdout:
+            sys.exit(f"installed pmatch does not find its serve plugin: rc {p.returncode} "
+                     f"{p.stderr.strip()}")
+        print("installed pmatch finds", found["pmatch-serve.so"][len(dest):])
+    else:
+        p = subprocess.run([pmatch, "serve", "--help"], capture_output=True, text=True)
+        if "pmatch-serve.so" in p.stderr:
+            sys.exit("pmatch wants pmatch-serve.so, which meson install did not install")
+    # The heavy libraries are not linked (they are opened when needed: issue 17).
+    ldd = subprocess.run(["ldd", pmatch], capture_output=True, text=True).stdout
+    for heavy in ["libavformat", "libavcodec", "libheif", "libxml2", "libcurl", "libmpi",
+                  "libarchive", "libmicrohttpd", "libjansson", "libssl"]:
+        if heavy in ldd:
+            sys.exit(f"installed pmatch links {heavy}:\n{ldd}")
+    so = next(path for name, path in found.items() if name.startswith("libmatch.so.0"))
+    ldd = subprocess.run(["ldd", so], capture_output=True, text=True).stdout
+    for heavy in ["libavformat", "libheif", "libxml2", "libwebpdemux"]:
+        if heavy in ldd:
+            sys.exit(f"installed libmatch.so links {heavy}:\n{ldd}")
+    print("installed pmatch and libmatch.so link none of the heavy libraries")

@@ -1,7 +1,8 @@
 """Layering: which folder may include whose headers (issue 15, ../shared/DESIGN.md).
 
-- cli/ (every front end under it) includes, of the project's own headers, only the
-  public header (libmatch/include/) and headers of its own folder (or below it).
+- cli/ and server/ (the front ends) include, of the project's own headers, only the
+  public header (libmatch/include/) and headers of their own folder (or below it);
+  server/ also includes cli's URL fetcher (fetch.h, addr_guard.h: SHARED).
 - A library folder never includes a header of a later stage. The stages, in the
   order data flows (DESIGN.md): core, decode, regions, hash (with video frame
   hashing and second signatures), search, hashdb, the pipeline (libmatch/ top,
@@ -38,6 +39,9 @@ FRONT_ENDS = ("cli", "server")
 # (file, header) pairs. cli/archive_scan.c streams an archive's own digests through
 # hash/digest.h (landed with the hostile-input work; needs a public streaming digest).
 ALLOWED = {("cli/archive_scan.c", "digest.h")}
+# Front ends sharing a front end's module on purpose: the service fetches ?url= through the
+# same bounded, address-guarded fetcher as `pmatch scan` (one implementation to trust).
+SHARED = {"server": {("cli", "fetch.h"), ("cli", "addr_guard.h")}}
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)
 
 
@@ -98,7 +102,8 @@ for p in sorted(tracked_files()):
             continue
         if front:
             top = src.split("/")[0]
-            ok = [f for f in places if f == "libmatch/include" or f == src or f.startswith(top + "/") or f == top]
+            ok = [f for f in places if f == "libmatch/include" or f == src or f.startswith(top + "/") or f == top
+                  or (f, os.path.basename(name)) in SHARED.get(top, set())]
             if not ok:
                 problems.append(f"{rel}:{line}: includes \"{name}\" from {places[0]}/: "
                                 f"{top}/ may include only libmatch.h and its own headers")

@@ -476,6 +476,12 @@ def admin_routes(s, tmp, var0, unrelated, pdq, files):
     expect_error(s.base + "/c/bank/NEW_BANK/content", 400, "not_image",
                  multipart("photo", "x", b"not an image")[0], token=ADMIN,
                  headers=multipart("photo", "x", b"not an image")[1])
+    # content of another bank is neither shown nor removed through this bank's routes
+    expect_error(f"{s.base}/c/bank/demo/content/{content_id}", 404, "not_found")
+    st, j = jreq(f"{s.base}/c/bank/demo/content/{content_id}", method="DELETE", token=ADMIN)
+    check(st == 200 and j == {"deleted": 0}, f"delete through another bank {st} {j}")
+    st, j = jreq(f"{s.base}/c/bank/NEW_BANK/content/{content_id}")
+    check(st == 200 and j.get("list") == "NEW_BANK", f"content still there {st} {j}")
     # removal takes effect at once
     st, j = jreq(f"{s.base}/c/bank/NEW_BANK/content/{content_id}", method="DELETE", token=ADMIN)
     check(st == 200 and j == {"deleted": 1}, f"delete content {j}")
@@ -531,6 +537,63 @@ def admin_routes(s, tmp, var0, unrelated, pdq, files):
     check(st == 202, "admin refresh")
     expect_error(s.base + "/v1/admin/nothing", 404, "not_found", token=ADMIN)
     expect_error(f"{s.base}/c/bank/NEW_BANK/content/{sig_id}", 403, "forbidden", method="DELETE", token=RO)
+    bank_pages_and_delete(s, tmp)
+
+
+def bank_pages_and_delete(s, tmp):
+    """GET /c/bank/NAME/content pages (page_size, page_token -> next_page_token) and DELETE
+    /c/bank/NAME, natively GET /v1/admin/lists/NAME/entries and DELETE /v1/admin/lists/NAME:
+    every status."""
+    hashes = [format((i + 1) * 0x9E3779B97F4A7C15 % (1 << 256) | (1 << 255), "064x") for i in range(23)]
+    body = ("\n".join(hashes) + "\n").encode()
+    st, j = jreq(s.base + "/v1/admin/lists/PAGED/import?format=hex", body, token=ADMIN)
+    check(st == 200 and j.get("added") == 23, f"import PAGED {st} {j}")
+    got, token, pages = [], None, 0
+    while pages < 10:
+        url = s.base + "/c/bank/PAGED/content?page_size=10" + (f"&page_token={token}" if token else "")
+        st, j = jreq(url)  # a read: the match token is enough
+        check(st == 200 and j["page_size"] == 10 and len(j["bank_contents"]) <= 10, f"page {st} {j}")
+        got += j["bank_contents"]
+        pages += 1
+        token = j["next_page_token"]
+        if token is None:
+            break
+        check(isinstance(token, str), f"next_page_token is a string: {token!r}")
+    check(pages == 3 and [c["signals"]["pdq"] for c in got] == hashes, f"3 pages, every hash in order: {pages}")
+    check(all(isinstance(c["id"], int) for c in got) and len({c["id"] for c in got}) == 23, "content ids")
+    st, j = jreq(s.base + "/c/bank/PAGED/content")
+    check(st == 200 and len(j["bank_contents"]) == 23 and j["next_page_token"] is None and j["page_size"] == 100,
+          f"default page size {j and j.get('page_size')}")
+    expect_error(s.base + "/c/bank/PAGED/content?page_size=0", 400, "bad_parameter")
+    expect_error(s.base + "/c/bank/PAGED/content?page_size=1001", 400, "bad_parameter")
+    expect_error(s.base + "/c/bank/PAGED/content?page_size=ten", 400, "bad_parameter")
+    expect_error(s.base + "/c/bank/PAGED/content?page_token=xyz", 400, "bad_parameter")
+    expect_error(s.base + "/c/bank/NO_SUCH/content", 404, "not_found")
+    expect_error(s.base + "/c/bank/PAGED/content", 401, "missing_token", token=None)
+    expect_error(s.base + "/c/bank/PAGED/content", 401, "invalid_token", token="x" * 20)
+    st, j = jreq(s.base + "/v1/admin/lists/PAGED/entries?page_size=20", token=ADMIN)
+    check(st == 200 and len(j["entries"]) == 20 and j["next_page_token"], f"native page {st} {j}")
+    expect_error(s.base + "/v1/admin/lists/PAGED/entries", 403, "forbidden", token=RO)
+    # DELETE a bank: admin only; it stops matching at once; then it is gone
+    wait_until(lambda: "PAGED" in jreq(f"{s.base}/m/lookup?signal_type=pdq&signal={hashes[0]}")[1],
+               "the imported bank to match (after the refresh the import triggers)")
+    expect_error(s.base + "/c/bank/PAGED", 401, "missing_token", method="DELETE", token=None)
+    expect_error(s.base + "/c/bank/PAGED", 403, "forbidden", method="DELETE", token=RO)
+    st, j = jreq(s.base + "/c/bank/PAGED", method="DELETE", token=ADMIN)
+    check(st == 200 and j == {"message": "Done", "deleted": 23}, f"delete bank {st} {j}")
+    st, j = jreq(f"{s.base}/m/lookup?signal_type=pdq&signal={hashes[0]}")
+    check(st == 200 and j == {}, f"a deleted bank matches no more: {j}")
+    expect_error(s.base + "/c/bank/PAGED", 404, "not_found")
+    expect_error(s.base + "/c/bank/PAGED", 404, "not_found", method="DELETE", token=ADMIN)
+    expect_error(s.base + "/c/bank/PAGED/content", 404, "not_found")
+    st, banks = jreq(s.base + "/c/banks")
+    check("PAGED" not in {b["name"] for b in banks}, "deleted bank not listed")
+    # natively
+    jreq(s.base + "/v1/admin/lists/GONE/import?format=hex", body[:65], token=ADMIN)
+    expect_error(s.base + "/v1/admin/lists/GONE", 403, "forbidden", method="DELETE", token=RO)
+    st, j = jreq(s.base + "/v1/admin/lists/GONE", method="DELETE", token=ADMIN)
+    check(st == 200 and j.get("entries_removed") == 1, f"native delete {st} {j}")
+    expect_error(s.base + "/v1/admin/lists/GONE", 404, "not_found", method="DELETE", token=ADMIN)
 
 
 def slow_send(port, head, body_bytes, interval, results, key):
@@ -619,6 +682,9 @@ def open_server(tmp, db, var0):
         st, j = jreq(s.base + "/v1/check", var0, token=None)
         check(st == 200 and j["verdict"] == "match", "open server matches without a token")
         expect_error(s.base + "/c/banks", 403, "admin_disabled", b"{}", token=None)
+        expect_error(s.base + "/c/bank/demo", 403, "admin_disabled", method="DELETE", token=None)
+        st, j = jreq(s.base + "/c/bank/demo/content?page_size=2", token=None)
+        check(st == 200 and len(j["bank_contents"]) == 2, f"pages readable without tokens {st} {j}")
         st, j = jreq(s.base + "/c/banks", token=None)
         check(st == 200 and any(b["name"] == "demo" for b in j), "banks readable without tokens")
     finally:

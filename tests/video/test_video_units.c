@@ -5,6 +5,7 @@
 #include <libavutil/display.h>
 
 #include "check.h"
+#include "decode_internal.h"
 #include "video_crop.h"
 #include "video_rotate.h"
 #include "video_sample.h"
@@ -127,6 +128,7 @@ static void test_crop(void)
 
 int main(void)
 {
+    CHECK(lm_av_load(NULL) == LM_OK); /* video_rotate.c calls FFmpeg through decode/av_lazy.h */
     test_xforms();
     test_matrices();
     test_sampler();
