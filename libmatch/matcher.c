@@ -519,18 +519,21 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
             st = hs;
     }
     lm_query_hashes q = {0};
-    /* Local features only when the list has some (lists built from images). */
-    lm_features *feat = NULL;
-    if (st == LM_OK && hs == LM_E_FORMAT && !out->is_video && o.features && snap->features &&
-        !(feat = malloc(sizeof *feat)))
-        st = LM_E_NOMEM;
+    /* Local features only when the list has some (lists built from images), and only when
+       no hash found anything: the decoded pixels are kept until then. */
+    int want_feat = o.features && snap->features;
+    lm_pixels px = {0};
+    int have_px = 0;
     if (st == LM_OK && hs == LM_E_FORMAT && !out->is_video) { /* not a video: a still image */
         /* The plain hash, plus the content inside borders when there are any (robust_hash.c). */
-        hs = lm_query_hashes_compute_ex(&dec, o.dihedral, o.trim_borders, o.regions, feat, data,
-                                        len, &q, &err);
-        if (hs == LM_OK)
+        hs = lm_query_hashes_compute_ex(&dec, o.dihedral, o.trim_borders, o.regions,
+                                        want_feat ? &px : NULL, data, len, &q, &err);
+        if (hs == LM_OK) {
             out->image = q.image;
+            have_px = want_feat;
+        }
     }
+    lm_features *feat = NULL;
     if (st == LM_OK && hs == LM_OK && out->is_video) {
         /* verdict from the frames (check_video) */
     } else if (st == LM_OK && hs == LM_OK) {
@@ -544,8 +547,12 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
         memcpy(out->regions, q.regions, q.region_count * sizeof *q.regions);
         st = search_image(snap, &o, radius, out, &l, &low_quality);
         /* Second stage: no hash found anything; the features of a list built from images. */
-        if (st == LM_OK && feat && l.count == 0)
-            st = search_features(snap, feat, &out->image.pdq, &l);
+        if (st == LM_OK && have_px && l.count == 0) {
+            if (!(feat = malloc(sizeof *feat)))
+                st = LM_E_NOMEM;
+            else if ((st = lm_query_features(&px, feat, &err)) == LM_OK)
+                st = search_features(snap, feat, &out->image.pdq, &l);
+        }
     } else if (st == LM_OK) {
         if (hs == LM_E_NOMEM) {
             st = hs; /* resource failure, not a property of the input */
@@ -555,6 +562,8 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
         }
     }
     free(feat);
+    if (have_px)
+        lm_pixels_free(&px);
     return finish_check(m, snap, o.max_distance, st, &l, low_quality, out);
 }
 

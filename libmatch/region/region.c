@@ -6,9 +6,8 @@
  *    then a frame);
  *  - split: a collage cut along straight seams spanning the whole picture,
  *    twice at most (2x1, 1x2, 2x2 and 3-cell layouts);
- *  - inset: rectangles whose top and bottom are straight edges of the same
- *    extent and whose sides are straight edges too (picture-in-picture, a
- *    picture inside a UI with text beside it).
+ *  - inset: rectangles whose four sides are sharp straight steps with a
+ *    picture inside (picture-in-picture, a picture inside a UI).
  * Edges are found on a coarse copy (blocks of s x s pixels averaged, at most
  * 128x128) and every side is then placed exactly on the full-resolution luma.
  */
@@ -41,14 +40,13 @@
 #define EDGE_INSET 8.0f   /* the same for inset sides (an inset's colours may be near its host's) */
 #define SEG_GAP 3         /* coarse cells of gap allowed inside a straight edge */
 #ifndef INSET_SIDE_PCT
-#define INSET_SIDE_PCT 65 /* an inset's left and right sides: edge along this % */
+#define INSET_SIDE_PCT 85 /* each side of an inset: sharp marks along this % of it */
 #endif
 #ifndef INSET_MIN_PCT
 #define INSET_MIN_PCT 15  /* an inset is at least this % of each side */
 #endif
-#define BORDER_DENS (INSET_SIDE_PCT * 10) /* the image's border as an inset side: no evidence */
 #ifndef MAX_LINES
-#define MAX_LINES 24                      /* candidate rows and columns for inset sides */
+#define MAX_LINES 16 /* candidate rows and columns for inset sides */
 #endif
 #define MAX_INSETS 2
 
@@ -69,7 +67,7 @@ static uint32_t diff_u(uint32_t a, uint32_t b)
 
 static float absf(float v)
 {
-    return v < 0 ? -v : v;
+    return __builtin_fabsf(v);
 }
 
 /* ---- bands ---- */
@@ -210,22 +208,34 @@ static int coarse_make(const view *v, coarse *c)
     c->c = NULL;
     if (c->w < 16 || c->h < 16)
         return -1;
-    c->c = calloc((size_t)c->w * c->h, sizeof *c->c);
+    c->c = malloc((size_t)c->w * c->h * sizeof *c->c);
     if (!c->c)
         return -1;
     float inv = 1.0f / (float)(s * s);
-    for (uint32_t y = 0; y < c->h * s; y++) {
-        const float *row = v->l + (size_t)y * v->w;
-        float *out = c->c + (size_t)(y / s) * c->w;
+    /* s rows summed column by column (vectorises), then s columns at a time */
+    float *acc = malloc((size_t)v->w * sizeof *acc);
+    if (!acc) {
+        free(c->c);
+        c->c = NULL;
+        return -1;
+    }
+    for (uint32_t cy = 0; cy < c->h; cy++) {
+        const float *row = v->l + (size_t)cy * s * v->w;
+        memcpy(acc, row, (size_t)v->w * sizeof *acc);
+        for (uint32_t k = 1; k < s; k++) {
+            row += v->w;
+            for (uint32_t x = 0; x < v->w; x++)
+                acc[x] += row[x];
+        }
+        float *out = c->c + (size_t)cy * c->w;
         for (uint32_t x = 0; x < c->w; x++) {
             float sum = 0;
             for (uint32_t k = 0; k < s; k++)
-                sum += row[x * s + k];
-            out[x] += sum;
+                sum += acc[x * s + k];
+            out[x] = sum * inv;
         }
     }
-    for (size_t i = 0; i < (size_t)c->w * c->h; i++)
-        c->c[i] *= inv;
+    free(acc);
     return 0;
 }
 
@@ -257,10 +267,10 @@ static uint32_t v_support(const coarse *c, uint32_t x, uint32_t y0, uint32_t y1)
 
 /* The full-resolution row boundary (above row) near coarse boundary cy with the most edge. */
 static uint32_t refine_h(const view *v, const coarse *c, uint32_t cy, uint32_t x0, uint32_t x1,
-                         uint32_t lo, uint32_t hi)
+                         uint32_t lo, uint32_t hi, uint32_t reach)
 {
     uint32_t centre = cy * c->s, best = centre, best_n = 0;
-    uint32_t from = centre > c->s ? centre - c->s : 1, to = centre + c->s;
+    uint32_t from = centre > reach * c->s ? centre - reach * c->s : 1, to = centre + reach * c->s;
     from = from < lo ? lo : from;
     to = to > hi ? hi : to;
     for (uint32_t y = from; y <= to && y < v->h; y++) {
@@ -279,10 +289,10 @@ static uint32_t refine_h(const view *v, const coarse *c, uint32_t cy, uint32_t x
 }
 
 static uint32_t refine_v(const view *v, const coarse *c, uint32_t cx, uint32_t y0, uint32_t y1,
-                         uint32_t lo, uint32_t hi)
+                         uint32_t lo, uint32_t hi, uint32_t reach)
 {
     uint32_t centre = cx * c->s, best = centre, best_n = 0;
-    uint32_t from = centre > c->s ? centre - c->s : 1, to = centre + c->s;
+    uint32_t from = centre > reach * c->s ? centre - reach * c->s : 1, to = centre + reach * c->s;
     from = from < lo ? lo : from;
     to = to > hi ? hi : to;
     for (uint32_t x = from; x <= to && x < v->w; x++) {
@@ -351,9 +361,9 @@ static int find_cut(const view *v, const coarse *c, lm_rect r, int allow, int64_
     if (!found)
         return 0;
     if (*vertical)
-        *pos = refine_v(v, c, *pos, r.y, r.y + r.h, r.x + 1, r.x + r.w - 1);
+        *pos = refine_v(v, c, *pos, r.y, r.y + r.h, r.x + 1, r.x + r.w - 1, 1);
     else
-        *pos = refine_h(v, c, *pos, r.x, r.x + r.w, r.y + 1, r.y + r.h - 1);
+        *pos = refine_h(v, c, *pos, r.x, r.x + r.w, r.y + 1, r.y + r.h - 1, 1);
     return 1;
 }
 
@@ -419,10 +429,46 @@ static size_t split_cells(const view *v, const coarse *c, lm_rect r, lm_rect cel
 /* ---- insets ---- */
 
 /*
- * Candidate lines: the coarse boundaries whose edge count stands out most from
- * the boundaries two cells away (a straight edge is sharp across it; texture
- * is not). counts[k] for boundary k (1..n-1); writes up to cap positions.
+ * A pasted picture's sides are sharp straight steps: along each side, the step
+ * across it stands out from the steps one cell beyond it on the flatter side
+ * (texture and soft edges change gradually), and that holds along almost all
+ * of the side. Marks: a cell of coarse boundary y when the step across it (or
+ * across y+1: a side inside a block splits its step between the two
+ * boundaries) exceeds INSET_STEP and INSET_SHARP times the smaller of the
+ * steps at the boundaries beyond; the same for columns. Candidate rows and
+ * columns: the MAX_LINES lines whose mark count stands out most from the lines
+ * two cells away; a rectangle of candidates needs marks along INSET_SIDE_PCT
+ * of each of its four sides (the image border is no side: a picture touching
+ * it is the bands' or the split's job) and a picture inside it (mean step of
+ * the coarse copy at least INSET_TEXTURE levels: a flat shape is no picture).
+ * All of it on the coarse copy (at most 128x128 cells) with prefix sums; a
+ * plain photograph usually has fewer than two candidate lines one way and
+ * stops there.
  */
+#ifndef INSET_STEP
+#define INSET_STEP 5.0f
+#endif
+#ifndef INSET_SHARP
+#define INSET_SHARP 2.0f
+#endif
+#ifndef INSET_TEXTURE
+#define INSET_TEXTURE 3.0f
+#endif
+#ifndef INSET_BEYOND
+#define INSET_BEYOND(a, b) ((a) < (b) ? (a) : (b))
+#endif
+
+static float cstep_h(const coarse *c, uint32_t y, uint32_t x) /* boundary above row y */
+{
+    return absf(c->c[(size_t)y * c->w + x] - c->c[(size_t)(y - 1) * c->w + x]);
+}
+
+static float cstep_v(const coarse *c, uint32_t y, uint32_t x) /* boundary left of column x */
+{
+    const float *r = c->c + (size_t)y * c->w;
+    return absf(r[x] - r[x - 1]);
+}
+
 static size_t top_lines(const uint32_t *counts, uint32_t n, uint32_t min_count, uint32_t *out,
                         size_t cap)
 {
@@ -462,50 +508,59 @@ static size_t top_lines(const uint32_t *counts, uint32_t n, uint32_t min_count, 
     return m;
 }
 
-/*
- * Rectangles whose four sides are straight edges (or the image's border):
- * candidate rows and columns from top_lines, every combination scored by its
- * weakest side's edge density (prefix sums make a side O(1)).
- */
 static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t cap)
 {
     uint32_t cw = c->w, ch = c->h;
-    size_t cells = (size_t)(cw + 1) * (ch + 1);
-    uint32_t *ph = calloc(cells * 2, sizeof *ph); /* ph[y][x]: h-edges at boundary y left of x */
-    uint32_t *rows = calloc((size_t)ch + (size_t)cw + 2, sizeof *rows);
-    if (!ph || !rows) {
-        free(ph);
-        free(rows);
+    if (cw < 8 || ch < 8)
         return 0;
-    }
-    uint32_t *pv = ph + cells; /* pv[x][y]: v-edges at boundary x above row y */
-    uint32_t *cols = rows + ch + 1;
-    for (uint32_t y = 1; y < ch; y++) {
-        const float *a = c->c + (size_t)(y - 1) * cw, *b = a + cw;
-        uint32_t *p = ph + (size_t)y * (cw + 1);
-        for (uint32_t x = 0; x < cw; x++)
-            p[x + 1] = p[x] + (absf(b[x] - a[x]) > EDGE_INSET);
+    uint32_t minw = max_u(6, cw * INSET_MIN_PCT / 100), minh = max_u(6, ch * INSET_MIN_PCT / 100);
+    size_t stride = (size_t)cw + 1, vstride = (size_t)ch + 1;
+    /* ph[y][x]: marks of line y left of x; pv[x][y]: marks of column line x above y */
+    uint32_t *ph = calloc(stride * (ch + 1) + vstride * (cw + 1) + (size_t)cw + ch + 2,
+                          sizeof *ph);
+    float *pg = calloc(stride * (ch + 1), sizeof *pg); /* 2D prefix of |steps| */
+    size_t n = 0;
+    if (!ph || !pg)
+        goto done;
+    uint32_t *pv = ph + stride * (ch + 1), *rows = pv + vstride * (cw + 1), *cols = rows + ch + 1;
+    for (uint32_t y = 2; y + 2 < ch; y++) {
+        uint32_t *p = ph + (size_t)y * stride;
+        for (uint32_t x = 0; x < cw; x++) {
+            float s0 = cstep_h(c, y, x), s1 = cstep_h(c, y + 1, x);
+            float s = s0 > s1 ? s0 : s1;
+            float out_ = cstep_h(c, y - 1, x), in_ = cstep_h(c, y + 2, x);
+            float beyond = INSET_BEYOND(out_, in_);
+            p[x + 1] = p[x] + (s > INSET_STEP && s > INSET_SHARP * beyond);
+        }
         rows[y] = p[cw];
     }
-    for (uint32_t x = 1; x < cw; x++) {
-        uint32_t *p = pv + (size_t)x * (ch + 1);
+    for (uint32_t x = 2; x + 2 < cw; x++) {
+        uint32_t *p = pv + (size_t)x * vstride;
         for (uint32_t y = 0; y < ch; y++) {
-            const float *row = c->c + (size_t)y * cw;
-            p[y + 1] = p[y] + (absf(row[x] - row[x - 1]) > EDGE_INSET);
+            float s0 = cstep_v(c, y, x), s1 = cstep_v(c, y, x + 1);
+            float s = s0 > s1 ? s0 : s1;
+            float o = cstep_v(c, y, x - 1), i = cstep_v(c, y, x + 2);
+            float beyond = INSET_BEYOND(o, i);
+            p[y + 1] = p[y] + (s > INSET_STEP && s > INSET_SHARP * beyond);
         }
         cols[x] = p[ch];
     }
-    uint32_t minw = max_u(6, cw * INSET_MIN_PCT / 100), minh = max_u(6, ch * INSET_MIN_PCT / 100);
-    uint32_t ys[MAX_LINES + 2], xs[MAX_LINES + 2];
-    size_t ny = top_lines(rows, ch, minw / 2, ys, MAX_LINES);
-    size_t nx = top_lines(cols, cw, minh / 2, xs, MAX_LINES);
-    ys[ny++] = 0; /* the image's border is a side too */
-    ys[ny++] = ch;
-    xs[nx++] = 0;
-    xs[nx++] = cw;
+    uint32_t ys[MAX_LINES], xs[MAX_LINES];
+    size_t ny = top_lines(rows, ch - 1, minw * INSET_SIDE_PCT / 100, ys, MAX_LINES);
+    size_t nx = top_lines(cols, cw - 1, minh * INSET_SIDE_PCT / 100, xs, MAX_LINES);
+    if (ny < 2 || nx < 2)
+        goto done; /* a plain photograph usually stops here */
+    for (uint32_t y = 0; y < ch; y++) {
+        float rowsum = 0;
+        for (uint32_t x = 0; x < cw; x++) {
+            float g = (y ? cstep_h(c, y, x) : 0) + (x ? cstep_v(c, y, x) : 0);
+            rowsum += g;
+            pg[(size_t)(y + 1) * stride + x + 1] = pg[(size_t)y * stride + x + 1] + rowsum;
+        }
+    }
     struct {
         lm_rect r;
-        uint32_t score; /* the sides' densities, per mille, summed */
+        uint32_t score;
     } best[MAX_INSETS];
     size_t nb = 0;
     for (size_t a = 0; a < ny; a++)
@@ -513,44 +568,33 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
             uint32_t y0 = ys[a], y1 = ys[b];
             if (y1 < y0 + minh)
                 continue;
-            for (size_t l = 0; l < nx; l++)
+            uint32_t h = y1 - y0;
+            for (size_t l = 0; l < nx; l++) {
+                uint32_t x0 = xs[l];
+                uint32_t dl = (pv[(size_t)x0 * vstride + y1] - pv[(size_t)x0 * vstride + y0]) *
+                              1000 / h;
+                if (dl < INSET_SIDE_PCT * 10)
+                    continue;
                 for (size_t r = 0; r < nx; r++) {
-                    uint32_t x0 = xs[l], x1 = xs[r];
-                    if (x1 < x0 + minw || (x0 == 0 && x1 == cw && y0 == 0 && y1 == ch))
+                    uint32_t x1 = xs[r];
+                    if (x1 < x0 + minw)
                         continue;
-                    uint32_t w = x1 - x0, h = y1 - y0, dens[4];
-                    dens[0] =
-                        y0 == 0
-                            ? BORDER_DENS
-                            : (ph[(size_t)y0 * (cw + 1) + x1] - ph[(size_t)y0 * (cw + 1) + x0]) *
-                                  1000 / w;
-                    dens[1] =
-                        y1 == ch
-                            ? BORDER_DENS
-                            : (ph[(size_t)y1 * (cw + 1) + x1] - ph[(size_t)y1 * (cw + 1) + x0]) *
-                                  1000 / w;
-                    dens[2] =
-                        x0 == 0
-                            ? BORDER_DENS
-                            : (pv[(size_t)x0 * (ch + 1) + y1] - pv[(size_t)x0 * (ch + 1) + y0]) *
-                                  1000 / h;
-                    dens[3] =
-                        x1 == cw
-                            ? BORDER_DENS
-                            : (pv[(size_t)x1 * (ch + 1) + y1] - pv[(size_t)x1 * (ch + 1) + y0]) *
-                                  1000 / h;
-                    uint32_t weakest = dens[0], score = 0;
-                    for (int k = 0; k < 4; k++) {
-                        weakest = dens[k] < weakest ? dens[k] : weakest;
-                        score += dens[k];
-                    }
-                    if (weakest < INSET_SIDE_PCT * 10)
+                    uint32_t w = x1 - x0;
+                    uint32_t dr =
+                        (pv[(size_t)x1 * vstride + y1] - pv[(size_t)x1 * vstride + y0]) * 1000 / h;
+                    uint32_t dt =
+                        (ph[(size_t)y0 * stride + x1] - ph[(size_t)y0 * stride + x0]) * 1000 / w;
+                    uint32_t db =
+                        (ph[(size_t)y1 * stride + x1] - ph[(size_t)y1 * stride + x0]) * 1000 / w;
+                    if (dr < INSET_SIDE_PCT * 10 || dt < INSET_SIDE_PCT * 10 ||
+                        db < INSET_SIDE_PCT * 10)
                         continue;
-                    /* two borders at most: a rectangle on three borders is a band's job */
-                    int on_border = (y0 == 0) + (y1 == ch) + (x0 == 0) + (x1 == cw);
-                    if (on_border > 2)
-                        continue;
-                    lm_rect cand = {x0, y0, w, h};
+                    float area = (float)w * (float)h;
+                    float gsum = pg[(size_t)y1 * stride + x1] - pg[(size_t)y0 * stride + x1] -
+                                 pg[(size_t)y1 * stride + x0] + pg[(size_t)y0 * stride + x0];
+                    if (gsum < INSET_TEXTURE * area)
+                        continue; /* a flat shape, not a picture */
+                    uint32_t score = dl + dr + dt + db;
                     size_t k = nb;
                     if (nb == MAX_INSETS) {
                         k = 0;
@@ -562,33 +606,34 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
                     } else {
                         nb++;
                     }
-                    best[k].r = cand;
+                    best[k].r = (lm_rect){x0, y0, w, h};
                     best[k].score = score;
                 }
+            }
         }
-    free(ph);
-    free(rows);
-    /* best first */
     if (nb == 2 && best[1].score > best[0].score) {
-        lm_rect t = best[0].r;
+        lm_rect tr = best[0].r;
         best[0].r = best[1].r;
-        best[1].r = t;
+        best[1].r = tr;
     }
-    size_t n = 0;
     uint32_t s = c->s;
     for (size_t k = 0; k < nb && n < cap; k++) {
         lm_rect cr = best[k].r;
-        uint32_t fy0 = cr.y * s, fy1 = cr.y + cr.h >= ch ? v->h : (cr.y + cr.h) * s;
-        uint32_t x0 = cr.x == 0 ? 0 : refine_v(v, c, cr.x, fy0, fy1, 1, v->w - 1);
-        uint32_t x1 = cr.x + cr.w >= cw ? v->w : refine_v(v, c, cr.x + cr.w, fy0, fy1, 1, v->w - 1);
+        uint32_t fy0 = cr.y * s, fy1 = (cr.y + cr.h) * s;
+        fy1 = fy1 > v->h ? v->h : fy1;
+        uint32_t x0 = refine_v(v, c, cr.x, fy0, fy1, 1, v->w - 1, 2);
+        uint32_t x1 = refine_v(v, c, cr.x + cr.w, fy0, fy1, 1, v->w - 1, 2);
         if (x1 <= x0)
             continue;
-        uint32_t y0 = cr.y == 0 ? 0 : refine_h(v, c, cr.y, x0, x1, 1, v->h - 1);
-        uint32_t y1 = cr.y + cr.h >= ch ? v->h : refine_h(v, c, cr.y + cr.h, x0, x1, 1, v->h - 1);
+        uint32_t y0 = refine_h(v, c, cr.y, x0, x1, 1, v->h - 1, 2);
+        uint32_t y1 = refine_h(v, c, cr.y + cr.h, x0, x1, 1, v->h - 1, 2);
         if (y1 <= y0)
             continue;
         out[n++] = (lm_rect){x0, y0, x1 - x0, y1 - y0};
     }
+done:
+    free(ph);
+    free(pg);
     return n;
 }
 

@@ -208,13 +208,17 @@ lm_status lm_query_hashes_compute(const lm_decode_opts *opts, int dihedral, int 
     return lm_query_hashes_compute_ex(opts, dihedral, trim, regions, NULL, data, len, out, err);
 }
 
+lm_status lm_query_features(const lm_pixels *px, lm_features *f, lm_errbuf *err)
+{
+    f->count = 0;
+    return pixel_features(px, f, err);
+}
+
 lm_status lm_query_hashes_compute_ex(const lm_decode_opts *opts, int dihedral, int trim,
-                                     int regions, lm_features *features, const void *data,
-                                     size_t len, lm_query_hashes *out, lm_errbuf *err)
+                                     int regions, lm_pixels *keep, const void *data, size_t len,
+                                     lm_query_hashes *out, lm_errbuf *err)
 {
     memset(out, 0, sizeof *out);
-    if (features)
-        features->count = 0;
     if (len > opts->max_bytes)
         return lm_errbuf_set(err, LM_E_LIMIT_BYTES, "%zu bytes exceeds the %llu-byte limit", len,
                              (unsigned long long)opts->max_bytes);
@@ -222,10 +226,6 @@ lm_status lm_query_hashes_compute_ex(const lm_decode_opts *opts, int dihedral, i
     lm_status st = lm_decode_image(data, len, opts, &px, err);
     if (st != LM_OK)
         return st;
-    if (features && (st = pixel_features(&px, features, err)) != LM_OK) {
-        lm_pixels_free(&px);
-        return st;
-    }
     /* One luma of the whole image; each rectangle is a copy of part of it, hashed in place. */
     size_t n = (size_t)px.width * px.height;
     float *luma = malloc(n * 3 * sizeof(float));
@@ -269,7 +269,10 @@ lm_status lm_query_hashes_compute_ex(const lm_decode_opts *opts, int dihedral, i
     im->width = px.source_width;
     im->height = px.source_height;
     im->format = px.format;
-    lm_pixels_free(&px);
+    if (keep)
+        *keep = px; /* the caller's now (lazy local features) */
+    else
+        lm_pixels_free(&px);
     return LM_OK;
 }
 

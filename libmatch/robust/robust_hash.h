@@ -59,10 +59,17 @@ lm_status lm_query_hashes_compute(const lm_decode_opts *opts, int dihedral, int 
                                   const void *data, size_t len, lm_query_hashes *out,
                                   lm_errbuf *err);
 
-/* As lm_query_hashes_compute; with features non-NULL, also the image's local features. */
+/*
+ * As lm_query_hashes_compute; with keep non-NULL, the decoded pixels are
+ * handed to the caller on success (free with lm_pixels_free) so that the local
+ * features can be computed later, only when the hashes found nothing.
+ */
 lm_status lm_query_hashes_compute_ex(const lm_decode_opts *opts, int dihedral, int trim,
-                                     int regions, lm_features *features, const void *data,
-                                     size_t len, lm_query_hashes *out, lm_errbuf *err);
+                                     int regions, lm_pixels *keep, const void *data, size_t len,
+                                     lm_query_hashes *out, lm_errbuf *err);
+
+/* The local features of pixels decoded by lm_query_hashes_compute_ex (keep). */
+lm_status lm_query_features(const lm_pixels *px, lm_features *f, lm_errbuf *err);
 
 /* r (pixels of the w x h decoded buffer) in pixels of the image as decoded (px's source size). */
 lm_rect lm_rect_to_source(const lm_pixels *px, lm_rect r);
