@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #define CACHE_MAGIC 0x43484d50u /* "PMHC" */
-#define CACHE_VERSION 3u /* 2: the trimmed hash; 3: its rectangle and the region proposals */
+/* 2: the trimmed hash; 3: its rectangle and the region proposals; 4: image.truncated (format 3
+ * caches hold 0 there for truncated files: they are dropped on open, see hash_cache_open). */
+#define CACHE_VERSION 4u
 /* Records end after their region proposals: most images have none. */
 #define CACHE_FIXED offsetof(cache_record, regions)
 #define CACHE_MAP_SIZE (64ull << 30) /* address space only: the file grows as needed */
@@ -58,7 +60,9 @@ static int env_open(const char *dir, MDB_env **env, MDB_dbi *dbi, int readonly)
 /*
  * Read every record in a child process: LMDB trusts its pages and may crash or
  * loop on a damaged file, so the check must not take the scan down with it.
- * Returns 0 when the cache reads cleanly (or does not exist yet).
+ * Returns 0 when the cache reads cleanly (or does not exist yet), 1 when it
+ * reads cleanly but holds records of another format (CACHE_VERSION; their size
+ * may differ from this build's), -1 when it is damaged.
  */
 static int check_in_child(const char *dir)
 {
@@ -81,17 +85,42 @@ static int check_in_child(const char *dir)
         MDB_val k, v;
         if (mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) || mdb_cursor_open(txn, dbi, &cur))
             _exit(3);
-        int rc;
-        while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0)
+        int rc, other = 0;
+        while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+            uint32_t head[2];
+            if (v.mv_size >= sizeof head) {
+                memcpy(head, v.mv_data, sizeof head);
+                if (head[0] == CACHE_MAGIC && head[1] != CACHE_VERSION) {
+                    other = 1; /* an older (or newer) build's record: any size */
+                    continue;
+                }
+            }
             if (v.mv_size < CACHE_FIXED || v.mv_size > sizeof(cache_record))
                 _exit(4);
-        _exit(rc == MDB_NOTFOUND ? 0 : 3);
+        }
+        _exit(rc != MDB_NOTFOUND ? 3 : other ? 5 : 0);
     }
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
             return 0;
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 5)
+        return 1;
     return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+/* Empty the cache (records of another format): they are never read, so drop them all. */
+static int drop_all(MDB_env *env, MDB_dbi dbi)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(env, NULL, 0, &txn);
+    if (rc)
+        return rc;
+    if ((rc = mdb_drop(txn, dbi, 0)) != 0) {
+        mdb_txn_abort(txn);
+        return rc;
+    }
+    return mdb_txn_commit(txn);
 }
 
 hash_cache *hash_cache_open(const char *dir, const lm_check_options *check)
@@ -109,9 +138,21 @@ hash_cache *hash_cache_open(const char *dir, const lm_check_options *check)
         free(c);
         return NULL;
     }
-    int rc = -1;
-    if (check_in_child(dir) == 0)
+    int rc = -1, state = check_in_child(dir);
+    if (state >= 0)
         rc = env_open(dir, &c->env, &c->dbi, 0);
+    if (rc == 0 && state == 1) {
+        /* Written by a build with another record format: not damage, but nothing in it may be
+         * reused (a format 3 record lacks image.truncated). Emptied, then filled again. */
+        fprintf(stderr,
+                "pmatch scan: note: hash cache %s was written in another format: "
+                "rebuilding it (format %u)\n",
+                dir, CACHE_VERSION);
+        if ((rc = drop_all(c->env, c->dbi)) != 0) {
+            mdb_env_close(c->env);
+            c->env = NULL;
+        }
+    }
     if (rc) {
         fprintf(stderr,
                 "pmatch scan: warning: hash cache %s is damaged or unreadable: "
@@ -173,10 +214,10 @@ void hash_cache_lookup(hash_cache *c, const lm_check_options *o, item_result *it
             v.mv_size <= sizeof s->rec) {
             memset(&s->rec, 0, sizeof s->rec);
             memcpy(&s->rec, v.mv_data, v.mv_size);
-            s->found = s->rec.magic == CACHE_MAGIC && s->rec.version == CACHE_VERSION &&
-                       s->rec.region_count >= 0 && s->rec.region_count <= LM_CHECK_MAX_REGIONS &&
-                       v.mv_size == CACHE_FIXED + (size_t)s->rec.region_count *
-                                                      sizeof s->rec.regions[0];
+            s->found =
+                s->rec.magic == CACHE_MAGIC && s->rec.version == CACHE_VERSION &&
+                s->rec.region_count >= 0 && s->rec.region_count <= LM_CHECK_MAX_REGIONS &&
+                v.mv_size == CACHE_FIXED + (size_t)s->rec.region_count * sizeof s->rec.regions[0];
         }
     }
     mdb_txn_abort(txn);
@@ -195,8 +236,7 @@ int hash_cache_reuse(const lm_matcher *m, const scan_config *cfg, const struct s
         (rec->settings & 1) != (cache_settings(&cfg->check) & 1) ||
         (cfg->check.dihedral && !(rec->settings & 2)) ||
         (cfg->check.trim_borders && !(rec->settings & 4)) ||
-        (cfg->check.regions && !(rec->settings & 8)) ||
-        rec->max_pixels != cfg->check.max_pixels ||
+        (cfg->check.regions && !(rec->settings & 8)) || rec->max_pixels != cfg->check.max_pixels ||
         (cfg->check.features && lm_matcher_feature_entries(m) > 0))
         return 0; /* hashes made with dihedral or trimming also serve scans without them; local
                      features are not cached: a list that has some decodes again */
@@ -250,9 +290,8 @@ void hash_cache_remember(const scan_config *cfg, const struct stat *st, item_res
     f->has_trimmed = r->check.has_trimmed;
     f->trimmed = r->check.trimmed;
     f->trimmed_rect = r->check.trimmed_rect;
-    f->region_count = (int32_t)(r->check.region_count <= LM_CHECK_MAX_REGIONS
-                                    ? r->check.region_count
-                                    : 0);
+    f->region_count =
+        (int32_t)(r->check.region_count <= LM_CHECK_MAX_REGIONS ? r->check.region_count : 0);
     memcpy(f->regions, r->check.regions, (size_t)f->region_count * sizeof f->regions[0]);
     memcpy(f->detail, r->check.detail, sizeof f->detail);
     s->store = 1;

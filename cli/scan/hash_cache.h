@@ -9,6 +9,11 @@
  * cheap; decoding is not); otherwise the file is decoded again. Videos are not
  * cached (their frame hashes are not part of a check result).
  *
+ * Records carry everything a verdict record prints, the image's truncated flag
+ * included, so a warm scan prints what the cold one did. The record layout has a
+ * format number (CACHE_VERSION in hash_cache.c): a cache holding records of
+ * another format is emptied on open with a note and filled again, never read.
+ *
  * Lookups happen before a batch and writes after it in one transaction, both in
  * the reporting thread; workers only touch their own cache_slot.
  */
@@ -20,7 +25,7 @@
 
 #include "scan_config.h"
 
-/* One cached file. A fixed binary layout for this build (version-checked). */
+/* One cached file. A fixed binary layout for this build (magic, then format number). */
 typedef struct cache_record {
     uint32_t magic, version;
     uint32_t settings; /* decode settings the hashes were made with (cache_settings) */

@@ -249,7 +249,8 @@ lm_status lm_query_hashes_compute_ex(const lm_decode_opts *opts, int dihedral, i
     }
     if (regions) {
         lm_region_proposal p[LM_REGION_MAX_PROPOSALS];
-        size_t np = lm_region_propose(luma, px.width, px.height, out->has_trimmed ? &trect : NULL, p);
+        size_t np =
+            lm_region_propose(luma, px.width, px.height, out->has_trimmed ? &trect : NULL, p);
         for (size_t i = 0; i < np; i++) {
             lm_query_region *q = &out->regions[out->region_count++];
             hash_luma_rect(luma, px.width, p[i].rect, crop, tmp, dihedral, &q->hash);
@@ -269,6 +270,7 @@ lm_status lm_query_hashes_compute_ex(const lm_decode_opts *opts, int dihedral, i
     im->width = px.source_width;
     im->height = px.source_height;
     im->format = px.format;
+    im->truncated = px.truncated; /* lm_check's records and the scan hash cache carry it */
     if (keep)
         *keep = px; /* the caller's now (lazy local features) */
     else

@@ -5,7 +5,9 @@ as the loose files), sniffed not named; a gzip'ed single file is checked as a fi
 their codes (archive_too_many_members, archive_too_large, archive_member_too_large); damaged
 archives give error items (archive_damaged) after the members before the damage.
 Hash cache: identical output, nothing decoded again (stderr counters), an edited file with the
-same size and mtime is decoded again, a damaged cache is rebuilt with a warning.
+same size and mtime is decoded again, a damaged cache is rebuilt with a warning; truncated
+JPEG/PNG records say "truncated" cold and warm; a cache of another record format is emptied
+with a note and rebuilt.
 """
 import io
 import json
@@ -219,6 +221,43 @@ with tempfile.TemporaryDirectory() as tmp:
             f"damaged cache: warning and rebuild: {err6}")
     _, err7 = scan(db, "--hash-cache", cache, tree)
     t.check(counters(err7)[:2] == (0, nfiles), f"rebuilt cache used: {err7}")
+
+    # Issue 19: a truncated JPEG (no EOI) and PNG (no IEND) say "truncated" in the scan record,
+    # cold and warm alike (the flag goes through the hash cache), in JSON and in text.
+    cuts = os.path.join(tmp, "cuts")
+    os.makedirs(cuts)
+    srcs = sorted(os.listdir(known))
+    for ext, cut in ((".jpg", 2), (".png", 12)):
+        src = next(n for n in srcs if n.endswith(ext))
+        with open(os.path.join(known, src), "rb") as f:
+            data = f.read()
+        with open(os.path.join(cuts, "cut" + ext), "wb") as f:
+            f.write(data[:-cut])
+    tcache = os.path.join(tmp, "trunc-cache")
+    plain_t, _ = scan(db, cuts, rc=1)
+    cold, errc = scan(db, "--hash-cache", tcache, cuts, rc=1)
+    warm, errw = scan(db, "--hash-cache", tcache, cuts, rc=1)
+    t.check(len(cold) == 2 and all(r.get("truncated") is True and r["verdict"] == "match"
+                                   for r in cold), f"truncated files flagged and matched: {cold}")
+    t.check(plain_t == cold == warm, f"truncated: warm record equals cold: {cold} {warm}")
+    t.check(counters(errc)[:2] == (2, 0) and counters(errw)[:2] == (0, 2),
+            f"truncated: warm run served by the cache: {errc} {errw}")
+    code, text, _ = t.run("scan", "--db", db, "--quiet", "--hash-cache", tcache, cuts)
+    t.check(text.count("[truncated file]") == 2, f"truncated: text records (warm): {text}")
+    # A cache written in another record format (format 3 had no truncated flag): never read,
+    # emptied with a note (not called damaged), rebuilt; the next run uses it again.
+    with open(os.path.join(tcache, "data.mdb"), "r+b") as f:
+        mdb = f.read()
+        here = b"PMHC" + (4).to_bytes(4, "little")
+        t.check(mdb.count(here) == 2, "format 4 records found in the cache file")
+        f.seek(0)
+        f.write(mdb.replace(here, b"PMHC" + (3).to_bytes(4, "little")))
+    old, erro = scan(db, "--hash-cache", tcache, cuts, rc=1)
+    t.check(old == cold and counters(erro)[:2] == (2, 0) and "another format" in erro and
+            "damaged" not in erro, f"old-format cache rebuilt cleanly: {erro}")
+    again_t, erra = scan(db, "--hash-cache", tcache, cuts, rc=1)
+    t.check(again_t == cold and counters(erra)[:2] == (0, 2) and "format" not in erra,
+            f"rebuilt cache used: {erra}")
 
     # --- --output and --checkpoint basics (the kill test is in test_scan_large.py) ---
     out = os.path.join(tmp, "out.jsonl")
