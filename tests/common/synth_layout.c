@@ -131,7 +131,7 @@ int synth_collage(const synth_image *in, synth_image *out, uint64_t seed, synth_
         return -1;
     static const uint8_t white[3] = {255, 255, 255};
     fill(out, 0, 0, W, H, white);
-    unsigned mine = (unsigned)(seed % 4);
+    unsigned mine = (unsigned)((seed >> 1) % 4); /* bit 0 is the seam: not the cell too */
     for (unsigned k = 0; k < 4; k++) {
         synth_image cell, scene;
         int rc;

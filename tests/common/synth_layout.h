@@ -35,8 +35,9 @@ int synth_inset(const synth_image *in, synth_image *out, uint64_t seed, synth_re
 
 /*
  * A 2x2 collage of cells of half the picture's size: the picture in cell
- * (seed % 4), unrelated scenes in the others, with a white seam of 4 pixels
- * when seed is odd.
+ * ((seed >> 1) % 4: 0 top left, 1 top right, 2 bottom left, 3 bottom right),
+ * unrelated scenes in the others, with a white seam of 4 pixels when seed is
+ * odd (bit 0 chooses the seam only, so every cell occurs with and without).
  */
 int synth_collage(const synth_image *in, synth_image *out, uint64_t seed, synth_rect *where);
 
