@@ -9,8 +9,7 @@
 #include "file_read.h"
 #include "hasher_internal.h"
 #include "libmatch.h"
-#include "pdq.h"
-
+#include "pixel_hash.h"
 
 lm_format lm_detect_format(const void *data, size_t len)
 {
@@ -118,7 +117,9 @@ lm_status lm_hasher_get_option(const lm_hasher *h, lm_option option, int64_t *va
     case LM_OPT_ALPHA_BACKGROUND: *value = h->decode.alpha_background; return LM_OK;
     case LM_OPT_FAST: *value = h->decode.jpeg_dct_scale; return LM_OK;
     case LM_OPT_VIDEO_SAMPLING: *value = (int64_t)h->video.sampling; return LM_OK;
-    case LM_OPT_VIDEO_INTERVAL_MS: *value = (int64_t)(h->video.interval_seconds * 1000.0 + 0.5); return LM_OK;
+    case LM_OPT_VIDEO_INTERVAL_MS:
+        *value = (int64_t)(h->video.interval_seconds * 1000.0 + 0.5);
+        return LM_OK;
     case LM_OPT_VIDEO_MAX_FRAMES: *value = h->video.max_frames; return LM_OK;
     case LM_OPT_VIDEO_MAX_DURATION_S: *value = (int64_t)h->video.max_duration_seconds; return LM_OK;
     case LM_OPT_VIDEO_SCALE: *value = h->video.scale_width; return LM_OK;
@@ -131,74 +132,26 @@ const char *lm_hasher_last_error(const lm_hasher *h)
     return h ? h->err.msg : "";
 }
 
-/* Hash pixels already bounded by the decoder (or the caller). */
-static lm_status hash_pixel_buffer(const uint8_t *pixels, uint32_t width, uint32_t height,
-                                   size_t stride, int channels, int dihedral, lm_image_hash *out,
-                                   lm_errbuf *err)
-{
-    size_t n = (size_t)width * height;
-    float *luma = malloc(n * sizeof(float) * 2);
-    if (!luma)
-        return lm_errbuf_set(err, LM_E_NOMEM, "no memory for %ux%u luma", width, height);
-    if (channels == 3)
-        lm_pdq_luma_from_rgb(pixels, (int)height, (int)width, stride, luma);
-    else
-        lm_pdq_luma_from_grey(pixels, (int)height, (int)width, stride, luma);
-
-    lm_pdq_hash hashes[8];
-    int quality;
-    lm_pdq_hash_luma(luma, luma + n, (int)height, (int)width, dihedral, hashes, &quality);
-    free(luma);
-
-    memset(out, 0, sizeof *out);
-    out->pdq = hashes[0];
-    out->quality = quality;
-    if (dihedral)
-        memcpy(out->dihedral, hashes, sizeof hashes);
-    return LM_OK;
-}
-
 lm_status lm_hash_pixels(lm_hasher *h, const uint8_t *pixels, uint32_t width, uint32_t height,
                          size_t stride, int channels, lm_image_hash *out)
 {
-    if (!h || !pixels || !out || (channels != 1 && channels != 3) || width == 0 ||
-        height == 0 || stride < (size_t)width * (size_t)channels)
+    if (!h || !pixels || !out || (channels != 1 && channels != 3) || width == 0 || height == 0 ||
+        stride < (size_t)width * (size_t)channels)
         return LM_E_INVALID_ARG;
     lm_errbuf_clear(&h->err);
     if ((uint64_t)width * height > h->decode.max_pixels)
-        return lm_errbuf_set(&h->err, LM_E_LIMIT_PIXELS, "%ux%u exceeds %llu pixels", width,
-                             height, (unsigned long long)h->decode.max_pixels);
+        return lm_errbuf_set(&h->err, LM_E_LIMIT_PIXELS, "%ux%u exceeds %llu pixels", width, height,
+                             (unsigned long long)h->decode.max_pixels);
     if (width > INT32_MAX / 2 || height > INT32_MAX / 2)
         return LM_E_LIMIT_DIMENSION;
-    lm_status st =
-        hash_pixel_buffer(pixels, width, height, stride, channels, h->dihedral, out, &h->err);
-    if (st == LM_OK) {
-        out->width = width;
-        out->height = height;
-        out->format = LM_FORMAT_UNKNOWN;
-    }
-    return st;
-}
-
-lm_status lm_image_hash_compute(const lm_decode_opts *opts, int dihedral, const void *data,
-                                size_t len, lm_image_hash *out, lm_errbuf *err)
-{
-    if (len > opts->max_bytes)
-        return lm_errbuf_set(err, LM_E_LIMIT_BYTES, "%zu bytes exceeds the %llu-byte limit", len,
-                             (unsigned long long)opts->max_bytes);
-    lm_pixels px;
-    lm_status st = lm_decode_image(data, len, opts, &px, err);
-    if (st != LM_OK)
-        return st;
-    st = hash_pixel_buffer(px.data, px.width, px.height, px.stride, px.channels, dihedral, out, err);
-    if (st == LM_OK) {
-        out->width = px.source_width;
-        out->height = px.source_height;
-        out->format = px.format;
-        out->truncated = px.truncated;
-    }
-    lm_pixels_free(&px);
-    return st;
+    memset(out, 0, sizeof *out);
+    if (lm_pdq_hash_pixels(pixels, width, height, stride, channels, h->dihedral, NULL, out) !=
+        LM_OK)
+        return lm_errbuf_set(&h->err, LM_E_NOMEM, "no memory for %ux%u luma", width, height);
+    out->width = width;
+    out->height = height;
+    out->format = LM_FORMAT_UNKNOWN;
+    return LM_OK;
 }
 
 lm_status lm_hash_memory(lm_hasher *h, const void *data, size_t len, lm_image_hash *out)
@@ -206,7 +159,7 @@ lm_status lm_hash_memory(lm_hasher *h, const void *data, size_t len, lm_image_ha
     if (!h || (!data && len) || !out)
         return LM_E_INVALID_ARG;
     lm_errbuf_clear(&h->err);
-    return lm_image_hash_compute(&h->decode, h->dihedral, data, len, out, &h->err);
+    return lm_hash_image_data(&h->decode, h->dihedral, data, len, NULL, out, &h->err);
 }
 
 lm_status lm_hash_file(lm_hasher *h, const char *path, lm_image_hash *out)

@@ -1,4 +1,4 @@
-/* The hashing pipeline without a hasher handle, for callers with per-call options (lm_check). */
+/* The hasher handle's insides (its options are read by lm_check and the video API). */
 #ifndef LM_HASHER_INTERNAL_H
 #define LM_HASHER_INTERNAL_H
 
@@ -13,9 +13,5 @@ struct lm_hasher {
     int dihedral;
     lm_errbuf err;
 };
-
-/* Decode data with opts and hash it; dihedral fills out->dihedral. Same codes as lm_hash_memory. */
-lm_status lm_image_hash_compute(const lm_decode_opts *opts, int dihedral, const void *data,
-                                size_t len, lm_image_hash *out, lm_errbuf *err);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "local_features.h"
 #include "pdq.h"
+#include "pixel_hash.h"
 #include "region.h"
 
 /* Region rectangles in thousandths of each side: x0, y0, x1, y1. Codes are stored on disk. */
@@ -102,51 +103,14 @@ int lm_region_rect(int code, uint32_t width, uint32_t height, uint32_t *x, uint3
 }
 
 lm_status lm_hash_subimage(const lm_pixels *px, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
-                           int dihedral, lm_pdq_hash hashes[8], int *quality, lm_errbuf *err)
+                           int dihedral, lm_image_hash *out, lm_errbuf *err)
 {
     if (w == 0 || h == 0 || x > px->width || y > px->height || w > px->width - x ||
         h > px->height - y)
         return lm_errbuf_set(err, LM_E_INTERNAL, "sub-image outside the image");
-    size_t n = (size_t)w * h;
-    float *luma = malloc(n * sizeof(float) * 2);
-    if (!luma)
-        return lm_errbuf_set(err, LM_E_NOMEM, "no memory for %ux%u luma", w, h);
     const uint8_t *origin = px->data + (size_t)y * px->stride + (size_t)x * (size_t)px->channels;
-    if (px->channels == 3)
-        lm_pdq_luma_from_rgb(origin, (int)h, (int)w, px->stride, luma);
-    else
-        lm_pdq_luma_from_grey(origin, (int)h, (int)w, px->stride, luma);
-    lm_pdq_hash_luma(luma, luma + n, (int)h, (int)w, dihedral, hashes, quality);
-    free(luma);
-    return LM_OK;
-}
-
-/* Decode with the same checks as lm_image_hash_compute, and hash the whole image. */
-static lm_status decode_and_hash(const lm_decode_opts *opts, int dihedral, const void *data,
-                                 size_t len, lm_pixels *px, lm_image_hash *image, lm_errbuf *err)
-{
-    if (len > opts->max_bytes)
-        return lm_errbuf_set(err, LM_E_LIMIT_BYTES, "%zu bytes exceeds the %llu-byte limit", len,
-                             (unsigned long long)opts->max_bytes);
-    lm_status st = lm_decode_image(data, len, opts, px, err);
-    if (st != LM_OK)
-        return st;
-    lm_pdq_hash hashes[8];
-    int quality;
-    st = lm_hash_subimage(px, 0, 0, px->width, px->height, dihedral, hashes, &quality, err);
-    if (st != LM_OK) {
-        lm_pixels_free(px);
-        return st;
-    }
-    memset(image, 0, sizeof *image);
-    image->pdq = hashes[0];
-    image->quality = quality;
-    if (dihedral)
-        memcpy(image->dihedral, hashes, sizeof hashes);
-    image->width = px->source_width;
-    image->height = px->source_height;
-    image->format = px->format;
-    image->truncated = px->truncated;
+    if (lm_pdq_hash_pixels(origin, w, h, px->stride, px->channels, dihedral, NULL, out) != LM_OK)
+        return lm_errbuf_set(err, LM_E_NOMEM, "no memory for %ux%u luma", w, h);
     return LM_OK;
 }
 
@@ -188,19 +152,6 @@ lm_rect lm_rect_to_source(const lm_pixels *px, lm_rect r)
     return out;
 }
 
-/* PDQ of the rectangle r of a w-wide float luma image: copied to dst, hashed with tmp. */
-static void hash_luma_rect(const float *luma, uint32_t w, lm_rect r, float *dst, float *tmp,
-                           int dihedral, lm_image_hash *out)
-{
-    for (uint32_t y = 0; y < r.h; y++)
-        memcpy(dst + (size_t)y * r.w, luma + (size_t)(r.y + y) * w + r.x, r.w * sizeof *dst);
-    lm_pdq_hash hashes[8];
-    lm_pdq_hash_luma(dst, tmp, (int)r.h, (int)r.w, dihedral, hashes, &out->quality);
-    out->pdq = hashes[0];
-    if (dihedral)
-        memcpy(out->dihedral, hashes, sizeof hashes);
-}
-
 lm_status lm_query_hashes_compute(const lm_decode_opts *opts, int dihedral, int trim, int regions,
                                   const void *data, size_t len, lm_query_hashes *out,
                                   lm_errbuf *err)
@@ -219,9 +170,6 @@ lm_status lm_query_hashes_compute_ex(const lm_decode_opts *opts, int dihedral, i
                                      lm_query_hashes *out, lm_errbuf *err)
 {
     memset(out, 0, sizeof *out);
-    if (len > opts->max_bytes)
-        return lm_errbuf_set(err, LM_E_LIMIT_BYTES, "%zu bytes exceeds the %llu-byte limit", len,
-                             (unsigned long long)opts->max_bytes);
     lm_pixels px;
     lm_status st = lm_decode_image(data, len, opts, &px, err);
     if (st != LM_OK)
@@ -233,16 +181,13 @@ lm_status lm_query_hashes_compute_ex(const lm_decode_opts *opts, int dihedral, i
         lm_pixels_free(&px);
         return lm_errbuf_set(err, LM_E_NOMEM, "no memory for %ux%u luma", px.width, px.height);
     }
-    float *crop = luma + n, *tmp = luma + 2 * n;
-    if (px.channels == 3)
-        lm_pdq_luma_from_rgb(px.data, (int)px.height, (int)px.width, px.stride, luma);
-    else
-        lm_pdq_luma_from_grey(px.data, (int)px.height, (int)px.width, px.stride, luma);
+    float *work = luma + n; /* a rectangle's copy and its scratch */
+    lm_pdq_luma_from_pixels(px.data, px.width, px.height, px.stride, px.channels, luma);
     uint32_t x, y, w, h;
     lm_rect trect = {0, 0, 0, 0};
     if (trim && trimmed_rect(&px, &out->bands, &x, &y, &w, &h)) {
         trect = (lm_rect){x, y, w, h};
-        hash_luma_rect(luma, px.width, trect, crop, tmp, dihedral, &out->trimmed);
+        lm_pdq_hash_luma_rect(luma, px.width, trect, work, dihedral, &out->trimmed);
         out->trimmed.format = px.format;
         out->trimmed_rect = lm_rect_to_source(&px, trect);
         out->has_trimmed = 1;
@@ -253,20 +198,16 @@ lm_status lm_query_hashes_compute_ex(const lm_decode_opts *opts, int dihedral, i
             lm_region_propose(luma, px.width, px.height, out->has_trimmed ? &trect : NULL, p);
         for (size_t i = 0; i < np; i++) {
             lm_query_region *q = &out->regions[out->region_count++];
-            hash_luma_rect(luma, px.width, p[i].rect, crop, tmp, dihedral, &q->hash);
+            lm_pdq_hash_luma_rect(luma, px.width, p[i].rect, work, dihedral, &q->hash);
             q->hash.format = px.format;
             q->rect = lm_rect_to_source(&px, p[i].rect);
             q->kind = p[i].kind;
         }
     }
     /* The whole image last: hashing overwrites the luma. */
-    lm_pdq_hash hashes[8];
     lm_image_hash *im = &out->image;
-    lm_pdq_hash_luma(luma, tmp, (int)px.height, (int)px.width, dihedral, hashes, &im->quality);
+    lm_pdq_hash_luma_image(luma, work, px.width, px.height, dihedral, im);
     free(luma);
-    im->pdq = hashes[0];
-    if (dihedral)
-        memcpy(im->dihedral, hashes, sizeof hashes);
     im->width = px.source_width;
     im->height = px.source_height;
     im->format = px.format;
@@ -304,7 +245,7 @@ lm_status lm_companions_compute_ex(const lm_decode_opts *opts, const uint8_t *re
     if (features)
         features->count = 0;
     lm_pixels px;
-    lm_status st = decode_and_hash(opts, 0, data, len, &px, &out->image, err);
+    lm_status st = lm_hash_image_data(opts, 0, data, len, &px, &out->image, err);
     if (st != LM_OK)
         return st;
     if (features && (st = pixel_features(&px, features, err)) != LM_OK) {
@@ -326,13 +267,12 @@ lm_status lm_companions_compute_ex(const lm_decode_opts *opts, const uint8_t *re
         }
         if (w < LM_PDQ_MIN_DIM || h < LM_PDQ_MIN_DIM)
             continue;
-        lm_pdq_hash hashes[8];
-        int quality;
-        st = lm_hash_subimage(&px, x, y, w, h, 0, hashes, &quality, err);
-        if (st == LM_OK && !already_have(out, &hashes[0])) {
+        lm_image_hash sub;
+        st = lm_hash_subimage(&px, x, y, w, h, 0, &sub, err);
+        if (st == LM_OK && !already_have(out, &sub.pdq)) {
             out->region[out->count] = (uint8_t)code;
-            out->hash[out->count] = hashes[0];
-            out->quality[out->count] = quality;
+            out->hash[out->count] = sub.pdq;
+            out->quality[out->count] = sub.quality;
             out->count++;
         }
     }

@@ -33,19 +33,20 @@ int lm_region_rect(int code, uint32_t width, uint32_t height, uint32_t *x, uint3
 extern const uint8_t lm_default_companion_regions[];
 extern const size_t lm_default_companion_count;
 
-/* PDQ of the w x h rectangle at (x, y) of a decoded image; dihedral fills hashes[1..7]. */
+/* PDQ of the w x h rectangle at (x, y) of a decoded image into out->pdq and out->quality
+ * (out->dihedral with dihedral), as lm_pdq_hash_pixels. */
 lm_status lm_hash_subimage(const lm_pixels *px, uint32_t x, uint32_t y, uint32_t w, uint32_t h,
-                           int dihedral, lm_pdq_hash hashes[8], int *quality, lm_errbuf *err);
+                           int dihedral, lm_image_hash *out, lm_errbuf *err);
 
 /* What lm_check matches for a still image. */
 typedef struct lm_query_hashes {
-    lm_image_hash image;    /* the plain hash (reference-compatible), dihedrals when asked */
-    int has_trimmed;        /* 1 when borders were found and trimmed is valid */
-    lm_border_bands bands;  /* in pixels of the decoded (bounded) image */
-    lm_image_hash trimmed;  /* the content's hash (pdq, quality, format; dihedral[1..7]
-                               with dihedral), as lm_check_result.trimmed */
-    lm_rect trimmed_rect;   /* where, in pixels of the image as decoded (source size) */
-    size_t region_count;    /* region proposals (libmatch/region), as lm_check_result */
+    lm_image_hash image;   /* the plain hash (reference-compatible), dihedrals when asked */
+    int has_trimmed;       /* 1 when borders were found and trimmed is valid */
+    lm_border_bands bands; /* in pixels of the decoded (bounded) image */
+    lm_image_hash trimmed; /* the content's hash (pdq, quality, format; dihedral[1..7]
+                              with dihedral), as lm_check_result.trimmed */
+    lm_rect trimmed_rect;  /* where, in pixels of the image as decoded (source size) */
+    size_t region_count;   /* region proposals (libmatch/region), as lm_check_result */
     lm_query_region regions[LM_CHECK_MAX_REGIONS];
 } lm_query_hashes;
 

@@ -20,7 +20,7 @@
 #include <libavutil/mem.h>
 #include <libswscale/swscale.h>
 
-#include "pdq.h"
+#include "pixel_hash.h"
 #include "video.h"
 #include "video_crop.h"
 #include "video_rotate.h"
@@ -58,8 +58,7 @@ typedef struct vctx {
 
     uint8_t *rgb, *rot; /* RGB24 frame and its oriented copy */
     size_t rgb_cap, rot_cap;
-    float *luma, *tmp;
-    size_t luma_cap; /* floats in each of luma and tmp */
+    lm_pdq_scratch pdq; /* luma and scratch, kept from frame to frame */
 
     lm_video_xform xf;
     double fps;
@@ -321,21 +320,11 @@ static lm_status to_rgb(vctx *c, const AVFrame *f, int w, int h, const uint8_t *
 static lm_status hash_rgb(vctx *c, const uint8_t *pix, int w, int h, size_t stride,
                           lm_vpdq_frame *fr)
 {
-    size_t n = (size_t)w * (size_t)h;
-    if (n > c->luma_cap) {
-        free(c->luma);
-        free(c->tmp);
-        c->luma_cap = 0;
-        c->luma = malloc(n * sizeof *c->luma);
-        c->tmp = malloc(n * sizeof *c->tmp);
-        if (!c->luma || !c->tmp)
-            return lm_errbuf_set(c->err, LM_E_NOMEM, "video: out of memory");
-        c->luma_cap = n;
-    }
-    lm_pdq_hash hashes[8];
-    lm_pdq_luma_from_rgb(pix, h, w, stride, c->luma);
-    lm_pdq_hash_luma(c->luma, c->tmp, h, w, 0, hashes, &fr->quality);
-    fr->hash = hashes[0];
+    lm_image_hash ih;
+    if (lm_pdq_hash_pixels(pix, (uint32_t)w, (uint32_t)h, stride, 3, 0, &c->pdq, &ih) != LM_OK)
+        return lm_errbuf_set(c->err, LM_E_NOMEM, "video: out of memory");
+    fr->hash = ih.pdq;
+    fr->quality = ih.quality;
     return LM_OK;
 }
 
@@ -480,8 +469,8 @@ static lm_status run(vctx *c)
 }
 
 /* Frames of an animated WebP (libwebp) go through on_frame_at like decoded video frames. */
-static lm_status on_webp_frame(void *ctx, const uint8_t *rgba, int width, int height,
-                               size_t stride, double seconds, int key)
+static lm_status on_webp_frame(void *ctx, const uint8_t *rgba, int width, int height, size_t stride,
+                               double seconds, int key)
 {
     vctx *c = ctx;
     if (c->o->sampling == LM_VIDEO_SAMPLE_KEYFRAMES && !key) {
@@ -515,10 +504,9 @@ static lm_status run_webp(vctx *c, const uint8_t *data, size_t len)
         snprintf(c->info->container, sizeof c->info->container, "webp");
         snprintf(c->info->codec, sizeof c->info->codec, "libwebp");
     }
-    uint64_t max_decoded =
-        (uint64_t)(c->o->max_duration_seconds * LM_VIDEO_MAX_DECODE_RATE) + 1000;
-    lm_status st = lm_webp_anim_decode(data, len, c->o->max_pixels, max_decoded, on_webp_frame, c,
-                                       c->err);
+    uint64_t max_decoded = (uint64_t)(c->o->max_duration_seconds * LM_VIDEO_MAX_DECODE_RATE) + 1000;
+    lm_status st =
+        lm_webp_anim_decode(data, len, c->o->max_pixels, max_decoded, on_webp_frame, c, c->err);
     if (c->info && c->frame->width > 0) {
         c->info->width = c->frame->width;
         c->info->height = c->frame->height;
@@ -558,8 +546,7 @@ static void cleanup(vctx *c)
     av_freep(&c->rgb);
     av_freep(&c->rot);
     av_freep(&c->flat);
-    free(c->luma);
-    free(c->tmp);
+    lm_pdq_scratch_free(&c->pdq);
 }
 
 static lm_status check_opts(const lm_video_opts *o, lm_errbuf *err)
