@@ -14,7 +14,7 @@
 lm_status lm_check_hashes(const lm_matcher *m, const lm_check_result *hashes,
                           const lm_check_options *opts, lm_check_result *out)
 {
-    if (!out)
+    if (!check_result_size_ok(out) || !check_result_size_ok(hashes))
         return LM_E_INVALID_ARG;
     lm_check_options o;
     lm_check_options_init(&o);
@@ -29,10 +29,16 @@ lm_status lm_check_hashes(const lm_matcher *m, const lm_check_result *hashes,
         (o.exact != 0 && o.exact != 1) || (o.trim_borders != 0 && o.trim_borders != 1) ||
         (o.regions != 0 && o.regions != 1))
         return LM_E_INVALID_ARG;
+    /* Read the earlier result up to its own size (it may come from an older header). */
+    lm_check_result in;
+    memset(&in, 0, sizeof in);
+    memcpy(&in, hashes, hashes->struct_size);
+    hashes = &in;
     if (hashes->is_video)
         return LM_E_UNSUPPORTED; /* the frames are not in a check result */
     lm_check_result r;
     memset(&r, 0, sizeof r);
+    r.struct_size = sizeof r;
     r.decoded = hashes->decoded ? 1 : 0;
     r.decode_status = r.decoded ? LM_OK : hashes->decode_status;
     if (r.decoded) {
@@ -42,8 +48,7 @@ lm_status lm_check_hashes(const lm_matcher *m, const lm_check_result *hashes,
             r.trimmed = hashes->trimmed;
             r.trimmed_rect = hashes->trimmed_rect;
         }
-        r.region_count =
-            hashes->region_count <= LM_CHECK_MAX_REGIONS ? hashes->region_count : 0;
+        r.region_count = hashes->region_count <= LM_CHECK_MAX_REGIONS ? hashes->region_count : 0;
         memcpy(r.regions, hashes->regions, r.region_count * sizeof *r.regions);
     }
     memcpy(r.md5, hashes->md5, sizeof r.md5);
@@ -56,6 +61,6 @@ lm_status lm_check_hashes(const lm_matcher *m, const lm_check_result *hashes,
     lm_status st = matcher_match_hashes(m, &o, &r);
     if (st != LM_OK)
         return st;
-    *out = r;
+    check_result_deliver(&r, out);
     return LM_OK;
 }

@@ -214,7 +214,8 @@ static lm_status search_pdq(const matcher_snapshot *m, const lm_pdq_hash *querie
     for (int d = 0; d < nq; d++) {
         lm_search_hit *hits = stack_hits;
         size_t found = 0;
-        lm_status st = lm_index_range(m->index, &queries[d], max_distance, hits, STACK_HITS, &found);
+        lm_status st =
+            lm_index_range(m->index, &queries[d], max_distance, hits, STACK_HITS, &found);
         if (st == LM_OK && found > STACK_HITS) {
             /* A crowded neighbourhood: fetch all of it. */
             hits = malloc(found * sizeof *hits);
@@ -262,7 +263,11 @@ static lm_status search_digest(const lm_matcher *m, lm_hash_type type, const uin
     if (found > LM_CHECK_MAX_MATCHES)
         found = LM_CHECK_MAX_MATCHES;
     for (size_t i = 0; st == LM_OK && i < found; i++) {
-        lm_match mt = {.entry_id = ids[i], .type = type, .distance = 0, .dihedral = 0, .frame = -1,
+        lm_match mt = {.entry_id = ids[i],
+                       .type = type,
+                       .distance = 0,
+                       .dihedral = 0,
+                       .frame = -1,
                        .score = 100};
         st = match_list_push(l, mt);
     }
@@ -283,7 +288,8 @@ lm_status lm_match_pdq(const lm_matcher *m, const lm_pdq_hash *hash, int quality
         match_list l = {0};
         matcher_snapshot *s = snapshot_pin(&((lm_matcher *)m)->slot);
         size_t active, negative;
-        st = search_pdq(s, hash, 1, snapshot_radius(s, o.max_distance), -1, LM_VARIANT_PLAIN, NULL, &l);
+        st = search_pdq(s, hash, 1, snapshot_radius(s, o.max_distance), -1, LM_VARIANT_PLAIN, NULL,
+                        &l);
         if (st == LM_OK)
             st = match_list_apply_rules(m, s, o.max_distance, &l, &active, &negative);
         if (st == LM_OK)
@@ -322,12 +328,14 @@ static lm_status match_stored_videos(const matcher_snapshot *m, const lm_check_o
 {
     lm_video_score *sc = NULL;
     size_t n = 0;
-    lm_status st = lm_video_index_match(m->videos, frames->v, frames->n, o->max_distance,
-                                        o->min_quality, o->video_query_threshold,
-                                        o->video_stored_threshold, &sc, &n);
+    lm_status st =
+        lm_video_index_match(m->videos, frames->v, frames->n, o->max_distance, o->min_quality,
+                             o->video_query_threshold, o->video_stored_threshold, &sc, &n);
     for (size_t i = 0; st == LM_OK && i < n; i++) {
         /* Like every candidate, confirmed against the list by the rules (match_rules.c). */
-        lm_match mt = {.entry_id = sc[i].entry_id, .type = LM_HASH_VPDQ, .frame = -1,
+        lm_match mt = {.entry_id = sc[i].entry_id,
+                       .type = LM_HASH_VPDQ,
+                       .frame = -1,
                        .query_percent = sc[i].query_percent,
                        .stored_percent = sc[i].stored_percent,
                        .score = (int)(sc[i].query_percent < sc[i].stored_percent
@@ -345,8 +353,8 @@ static lm_status match_stored_videos(const matcher_snapshot *m, const lm_check_o
  */
 static lm_status check_video(const matcher_snapshot *m, int radius, const lm_check_options *o,
                              const lm_decode_opts *dec, lm_format format, const void *data,
-                             size_t len,
-                             lm_check_result *out, match_list *l, int *low_quality, lm_errbuf *err)
+                             size_t len, lm_check_result *out, match_list *l, int *low_quality,
+                             lm_errbuf *err)
 {
     lm_video_opts vo;
     lm_video_opts_default(&vo);
@@ -567,7 +575,8 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
     return finish_check(m, snap, o.max_distance, st, &l, low_quality, out);
 }
 
-/* A pinned lm_check_hashes (matcher_match_hashes): the searches lm_check makes, from out's hashes. */
+/* A pinned lm_check_hashes (matcher_match_hashes): the searches lm_check makes, from out's hashes.
+ */
 static lm_status match_hashes_pinned(const lm_matcher *m, const matcher_snapshot *snap,
                                      const lm_check_options *o, lm_check_result *out)
 {
@@ -599,12 +608,12 @@ lm_status matcher_match_hashes(const lm_matcher *m, const lm_check_options *opts
     }
 }
 
-lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_check_options *opts,
-                   lm_check_result *out)
+/* lm_check into a whole result of this version's size. */
+static lm_status check_whole(const lm_matcher *m, const void *data, size_t len,
+                             const lm_check_options *opts, lm_check_result *out)
 {
-    if (!out)
-        return LM_E_INVALID_ARG;
     memset(out, 0, sizeof *out);
+    out->struct_size = sizeof *out;
     if (!m)
         return LM_E_INVALID_ARG;
     for (int attempt = 0;; attempt++) {
@@ -616,7 +625,34 @@ lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_c
         if (!again)
             return st;
         memset(out, 0, sizeof *out);
+        out->struct_size = sizeof *out;
     }
+}
+
+int check_result_size_ok(const lm_check_result *r)
+{
+    return r && r->struct_size >= LM_CHECK_RESULT_MIN_SIZE && r->struct_size <= sizeof *r;
+}
+
+void check_result_deliver(const lm_check_result *whole, lm_check_result *out)
+{
+    uint32_t size = out->struct_size;
+    memcpy(out, whole, size);
+    out->struct_size = size;
+}
+
+lm_status lm_check(const lm_matcher *m, const void *data, size_t len, const lm_check_options *opts,
+                   lm_check_result *out)
+{
+    if (!check_result_size_ok(out))
+        return LM_E_INVALID_ARG;
+    if (out->struct_size == sizeof *out)
+        return check_whole(m, data, len, opts, out);
+    /* A caller built against an older header: fill a whole result, hand over its part. */
+    lm_check_result whole;
+    lm_status st = check_whole(m, data, len, opts, &whole);
+    check_result_deliver(&whole, out);
+    return st;
 }
 
 size_t lm_matcher_feature_entries(const lm_matcher *m)

@@ -48,6 +48,12 @@ void match_list_emit(const match_list *l, lm_match *out, size_t cap, size_t *fou
 lm_status matcher_match_hashes(const lm_matcher *m, const lm_check_options *opts,
                                lm_check_result *out);
 
+/* lm_check_result's struct_size is one this library accepts (see libmatch.h). */
+int check_result_size_ok(const lm_check_result *r);
+
+/* Copy out->struct_size bytes of a whole result into out, keeping out's struct_size. */
+void check_result_deliver(const lm_check_result *whole, lm_check_result *out);
+
 /*
  * The snapshot `damaged` met a damaged block of the list's index file: unless
  * a newer snapshot is already in place, build one in memory (ignoring the

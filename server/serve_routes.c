@@ -344,6 +344,7 @@ static int run_check(srv *s, srv_request *rq, srv_reply *r, const check_params *
         reply_error(r, 400, "empty_body", "no bytes to check (POST the file, raw or multipart)");
         return -1;
     }
+    res->struct_size = sizeof *res;
     lm_status st = lm_check(s->matcher, rq->body, rq->body_len, &p->opts, res);
     if (st != LM_OK) {
         reply_error(r, status_http(st), "check_failed", "%s", lm_strerror(st));

@@ -215,7 +215,7 @@ static void false_pairs(const char *dir, int npairs, uint64_t seed)
         size_t len;
         if (unrelated_jpeg(seed + 4000000 + (uint64_t)i, &buf, &len))
             continue;
-        lm_check_result r;
+        lm_check_result r = {.struct_size = sizeof r};
         if (lm_check(m, buf, len, NULL, &r) == LM_OK) {
             queries++;
             false_any += r.verdict == LM_VERDICT_MATCH;
@@ -314,7 +314,7 @@ void bench_features(const char *dir, const char *dbpath, lm_matcher *m, const be
             if (lm_hash_memory(h, buf, len, &ih) == LM_OK)
                 hp += ih.quality >= LM_DEFAULT_MIN_QUALITY &&
                       lm_pdq_distance(&ih.pdq, &items[i].plain) <= LM_DEFAULT_MAX_DISTANCE;
-            lm_check_result r;
+            lm_check_result r = {.struct_size = sizeof r};
             int via = 0;
             if (lm_check(m, buf, len, &off, &r) == LM_OK)
                 hoff += matched(&r, items[i].entry, &via);
@@ -343,7 +343,7 @@ void bench_features(const char *dir, const char *dbpath, lm_matcher *m, const be
         size_t len;
         if (unrelated_jpeg(seed + 2000000 + (uint64_t)i, &buf, &len))
             continue;
-        lm_check_result r;
+        lm_check_result r = {.struct_size = sizeof r};
         if (lm_check(m, buf, len, &on, &r) == LM_OK) {
             q++;
             fa += r.verdict == LM_VERDICT_MATCH;
@@ -370,13 +370,13 @@ void bench_features(const char *dir, const char *dbpath, lm_matcher *m, const be
             const lm_check_options *co = md ? &on : &off;
             double t0 = now_s();
             for (int i = 0; i < NQ; i++) {
-                lm_check_result r;
+                lm_check_result r = {.struct_size = sizeof r};
                 if (ql[i])
                     lm_check(m, qb[i], ql[i], co, &r);
             }
             double t1 = now_s();
             for (size_t i = 0; i < n; i++) {
-                lm_check_result r;
+                lm_check_result r = {.struct_size = sizeof r};
                 lm_check(m, items[i].jpeg, items[i].jpeg_len, co, &r);
             }
             double t2 = now_s();

@@ -137,7 +137,7 @@ int main(int argc, char **argv)
         if (rc || synth_encode_jpeg(&out, 90, &buf, &len))
             return 1;
         synth_free(&out);
-        lm_check_result r;
+        lm_check_result r = {.struct_size = sizeof r};
         struct timespec t0, t1;
         clock_gettime(CLOCK_MONOTONIC, &t0);
         lm_status st = lm_check(m, buf, len, NULL, &r);

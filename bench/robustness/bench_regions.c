@@ -223,7 +223,7 @@ int main(int argc, char **argv)
                 return 1;
             uint32_t ow = out.w, oh = out.h;
             synth_free(&out);
-            lm_check_result r;
+            lm_check_result r = {.struct_size = sizeof r};
             int found = 0;
             if (lm_check(hm, buf, len, NULL, &r) == LM_OK) {
                 for (size_t q = 0; q < r.region_count; q++)
@@ -259,7 +259,7 @@ int main(int argc, char **argv)
         blob *b = set ? unrel : plain;
         size_t with = 0, total = 0, hit = 0, kinds[4] = {0};
         for (size_t i = 0; i < n; i++) {
-            lm_check_result r;
+            lm_check_result r = {.struct_size = sizeof r};
             if (lm_check(hm, b[i].d, b[i].n, NULL, &r) != LM_OK)
                 continue;
             with += r.region_count > 0;
@@ -304,7 +304,7 @@ int main(int argc, char **argv)
                 blob *b = set ? unrel : plain;
                 double t0 = now();
                 for (size_t i = 0; i < n; i++) {
-                    lm_check_result r;
+                    lm_check_result r = {.struct_size = sizeof r};
                     lm_check(modes[md].list ? im : hm, b[i].d, b[i].n, &co, &r);
                 }
                 t[((size_t)set * NM + md) * (size_t)runs + (size_t)rn] = now() - t0;

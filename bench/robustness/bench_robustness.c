@@ -499,7 +499,7 @@ int main(int argc, char **argv)
         for (size_t j = i + 1; j < n; j++)
             fp_plain += lm_pdq_distance(&o[i].plain, &o[j].plain) <= DIST;
     for (size_t i = 0; i < n; i++) {
-        lm_check_result r;
+        lm_check_result r = {.struct_size = sizeof r};
         if (lm_check(m, o[i].jpeg, o[i].jpeg_len, &exact, &r) != LM_OK)
             continue;
         for (size_t k = 0; k < r.match_count && k < LM_CHECK_MAX_MATCHES; k++)
@@ -556,7 +556,7 @@ int main(int argc, char **argv)
                 }
             }
             {
-                lm_check_result r;
+                lm_check_result r = {.struct_size = sizeof r};
                 if (lm_check(hm, buf, len, &exact, &r) == LM_OK)
                     for (size_t k = 0; k < r.match_count && k < LM_CHECK_MAX_MATCHES; k++)
                         if (r.matches[k].entry_id == o[i].hash_entry) {
@@ -565,7 +565,7 @@ int main(int argc, char **argv)
                         }
             }
             for (int fast = 0; fast < 2; fast++) {
-                lm_check_result r;
+                lm_check_result r = {.struct_size = sizeof r};
                 struct timespec t0, t1;
                 clock_gettime(CLOCK_MONOTONIC, &t0);
                 lm_status st = lm_check(m, buf, len, fast ? NULL : &exact, &r);
@@ -620,7 +620,7 @@ int main(int argc, char **argv)
     double runs[NMODES][RUNS];
     size_t with_proposals = 0, proposals = 0;
     for (size_t i = 0; i < n; i++) {
-        lm_check_result r;
+        lm_check_result r = {.struct_size = sizeof r};
         if (lm_check(m, o[i].jpeg, o[i].jpeg_len, NULL, &r) == LM_OK) {
             with_proposals += r.region_count > 0;
             proposals += r.region_count;
@@ -636,7 +636,7 @@ int main(int argc, char **argv)
             struct timespec t0, t1;
             clock_gettime(CLOCK_MONOTONIC, &t0);
             for (size_t i = 0; i < n; i++) {
-                lm_check_result r;
+                lm_check_result r = {.struct_size = sizeof r};
                 lm_check(m, o[i].jpeg, o[i].jpeg_len, &co, &r);
             }
             clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -206,6 +206,7 @@ static void digest_file(const lm_matcher *m, const scan_config *cfg, const char 
 {
     lm_check_result h;
     memset(&h, 0, sizeof h);
+    h.struct_size = sizeof h;
     h.decode_status = LM_E_FORMAT;
     lm_digest_ctx *dg = lm_digest_new();
     uint8_t *buf = malloc(65536);
@@ -234,6 +235,7 @@ static void digest_file(const lm_matcher *m, const scan_config *cfg, const char 
         memcpy(h.sha1, d.sha1, sizeof h.sha1);
         memcpy(h.sha256, d.sha256, sizeof h.sha256);
         r->size = size;
+        r->check.struct_size = sizeof r->check;
         st = lm_check_hashes(m, &h, &cfg->check, &r->check);
     }
     if (st != LM_OK) {

@@ -247,6 +247,7 @@ int hash_cache_reuse(const lm_matcher *m, const scan_config *cfg, const struct s
         return 0; /* same size and time, other bytes: decode again */
     lm_check_result h;
     memset(&h, 0, sizeof h);
+    h.struct_size = sizeof h;
     h.decoded = rec->decoded;
     h.decode_status = (lm_status)rec->decode_status;
     h.image = rec->image;
@@ -260,6 +261,7 @@ int hash_cache_reuse(const lm_matcher *m, const scan_config *cfg, const struct s
     memcpy(h.sha256, rec->sha256, 32);
     memcpy(h.detail, rec->detail, sizeof h.detail);
     h.detail[sizeof h.detail - 1] = '\0';
+    r->check.struct_size = sizeof r->check;
     if (lm_check_hashes(m, &h, &cfg->check, &r->check) != LM_OK)
         return 0;
     r->size = len;

@@ -29,6 +29,7 @@ void scan_check_bytes(const lm_matcher *m, const scan_config *cfg, const uint8_t
                       item_result *r)
 {
     r->size = len;
+    r->check.struct_size = sizeof r->check;
     lm_status st = lm_check(m, data, len, &cfg->check, &r->check);
     if (st != LM_OK) {
         char detail[256];

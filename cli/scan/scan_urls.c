@@ -173,6 +173,7 @@ void scan_url_check_item(const lm_matcher *m, const lm_check_options *check, siz
         failed = 1;
     } else {
         it->list_generation = lm_matcher_generation(m);
+        it->check.struct_size = sizeof it->check;
         lm_status st = lm_check(m, it->body, f->len, check, &it->check);
         if (st != LM_OK) {
             it->error_code = st == LM_E_LIMIT_BYTES ? "too_large" : "check_failed";

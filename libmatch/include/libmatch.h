@@ -9,8 +9,29 @@
  *  - Handles are opaque, made by the create/open calls and released by the
  *    destroy/close calls, which accept NULL.
  *  - The library never prints, never exits and keeps no mutable global state.
- *  - A handle's detail message (lm_*_last_error) is owned by the handle and
- *    valid until the next call on that handle.
+ *
+ * Errors, one rule: the lm_status a call returns is the contract (values never
+ * change); the human-readable detail lives with whoever owns the call's state:
+ *  - handles one thread uses at a time (lm_hasher, lm_db) keep it in the handle,
+ *    lm_*_last_error(handle), valid until the next call on that handle (SQLite's
+ *    sqlite3_errmsg; lm_db_open returns a handle holding the error even when the
+ *    open fails, as sqlite3_open does);
+ *  - the matcher is shared by threads, so a handle-wide message would race: a
+ *    check's detail is in its result (lm_check_result.detail), and the other
+ *    matcher calls fail only with argument, memory or list errors whose status
+ *    says it all;
+ *  - before any handle exists (lm_matcher_open, lm_list_add_image) an optional
+ *    caller buffer (errbuf, errbuf_size) receives it.
+ * Options: settings live where the state lives. Calls on the thread-shared matcher
+ * and on lists take a size-stamped options struct per call family (struct_size
+ * first, filled by its *_init function; NULL for defaults): per-call settings
+ * cannot live on a handle other threads use. The hasher is a single-thread handle
+ * reused for many images, so it holds its settings as parameters (lm_hasher_set,
+ * LM_OPT_*), as TurboJPEG 3's tj3Set does. Their defaults differ on purpose: the
+ * hasher computes the reference's hash (exact decoding, no dihedral hashes), a
+ * check matches (fast decoding, dihedral matching).
+ * Results that may grow (lm_check_result, lm_db_import_result, lm_db_stats) are
+ * size-stamped the same way: the caller sets struct_size, the library writes no more.
  */
 #ifndef LIBMATCH_H
 #define LIBMATCH_H
@@ -434,8 +455,17 @@ typedef struct lm_query_region {
     lm_image_hash hash; /* pdq, quality, dihedral (with the dihedral option), format */
 } lm_query_region;
 
-/* The outcome of lm_check: a plain value owned by the caller. */
+/*
+ * The outcome of lm_check: a plain value owned by the caller. Set struct_size
+ * before the call, e.g. `lm_check_result r = {.struct_size = sizeof r};`: the
+ * library accepts LM_CHECK_RESULT_MIN_SIZE..sizeof(lm_check_result) and writes
+ * no more than struct_size bytes, so that fields added at the end in later
+ * versions never break a program built against this header (any other value:
+ * LM_E_INVALID_ARG, nothing written). Results passed back in (lm_check_hashes)
+ * are read up to their own struct_size.
+ */
 typedef struct lm_check_result {
+    uint32_t struct_size;             /* sizeof(lm_check_result), set by the caller */
     lm_verdict verdict;
     int decoded;                      /* 1 when the input decoded as an image; then image is valid */
     int is_video;                     /* 1 for a video: its sampled frames were each matched, and
@@ -457,7 +487,13 @@ typedef struct lm_check_result {
                                          the image as decoded */
     size_t region_count;              /* region proposals hashed (regions option), best first */
     lm_query_region regions[LM_CHECK_MAX_REGIONS];
+    /* Fields added after LIBMATCH_1.2 go here, at the end; the library writes them
+       only when struct_size covers them. */
 } lm_check_result;
+
+/* The smallest struct_size accepted: lm_check_result as LIBMATCH_1.2 defined it. */
+#define LM_CHECK_RESULT_MIN_SIZE                                                              \
+    (offsetof(lm_check_result, regions) + LM_CHECK_MAX_REGIONS * sizeof(lm_query_region))
 
 /* Descriptive fields of a list entry, for verdicts and evidence records. */
 typedef struct lm_entry_info {

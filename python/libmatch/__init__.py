@@ -354,6 +354,7 @@ class Matcher:
         data = bytes(data)
         o = self._options(max_distance, min_quality, dihedral, trim, exact, max_bytes)
         r = _ffi.CheckResult()
+        r.struct_size = ctypes.sizeof(r)
         _raise(_ffi.lm_check(self._handle(), data, len(data), ctypes.byref(o), ctypes.byref(r)))
         matches = [self._match(r.matches[i]) for i in range(min(r.match_count, 16))]
         verdict = _VERDICTS.get(r.verdict, "no_match")

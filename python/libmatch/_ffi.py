@@ -39,7 +39,7 @@ class QueryRegion(ctypes.Structure):
 
 
 class CheckResult(ctypes.Structure):
-    _fields_ = [("verdict", c_int), ("decoded", c_int), ("is_video", c_int),
+    _fields_ = [("struct_size", c_uint32), ("verdict", c_int), ("decoded", c_int), ("is_video", c_int),
                 ("frames_hashed", c_size_t), ("decode_status", c_int), ("image", ImageHash),
                 ("has_trimmed", c_int), ("trimmed", ImageHash), ("md5", ctypes.c_uint8 * 16),
                 ("sha1", ctypes.c_uint8 * 20), ("sha256", ctypes.c_uint8 * 32),

@@ -4,7 +4,9 @@
  * functions work across the ABI boundary.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "libmatch.h"
@@ -46,5 +48,53 @@ int main(void)
     lm_db_format f;
     CHECK_EQ_INT(lm_db_format_parse("ncmec-xml", &f), LM_OK);
     CHECK_EQ_STR(lm_db_format_name(f), "ncmec-xml");
+    /* lm_check_result is size-stamped (version node LIBMATCH_1.2): a size the library does
+       not accept writes nothing; a caller built against an older, shorter header gets
+       exactly its own part of the result, nothing beyond it. */
+    char dir[] = "/tmp/lm-abi-smoke-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK_EQ_INT(lm_db_open(dir, LM_DB_CREATE, &db), LM_OK);
+    lm_matcher *m = NULL;
+    CHECK_EQ_INT(lm_matcher_open_db(db, 0, &m), LM_OK);
+    static const char bytes[] = "not an image";
+    lm_check_result whole = {.struct_size = sizeof whole};
+    CHECK_EQ_INT(lm_check(m, bytes, sizeof bytes, NULL, &whole), LM_OK);
+    CHECK_EQ_INT(whole.verdict, LM_VERDICT_NOT_IMAGE);
+    CHECK_EQ_INT(whole.struct_size, sizeof whole);
+    CHECK_EQ_INT(whole.sha256[0] | whole.sha256[1] | whole.sha256[2] ? 1 : 0, 1);
+
+    union {
+        lm_check_result r;
+        unsigned char b[sizeof(lm_check_result) + 64];
+    } u;
+    const uint32_t bad_sizes[] = {0, 4, (uint32_t)LM_CHECK_RESULT_MIN_SIZE - 1,
+                                  (uint32_t)sizeof(lm_check_result) + 1, 0xABABABABu};
+    for (size_t i = 0; i < sizeof bad_sizes / sizeof *bad_sizes; i++) {
+        memset(u.b, 0xAB, sizeof u.b);
+        u.r.struct_size = bad_sizes[i];
+        CHECK_EQ_INT(lm_check(m, bytes, sizeof bytes, NULL, &u.r), LM_E_INVALID_ARG);
+        CHECK_EQ_INT(lm_check_hashes(m, &whole, NULL, &u.r), LM_E_INVALID_ARG);
+        CHECK_EQ_INT(u.r.struct_size, bad_sizes[i]);
+        CHECK_EQ_INT(u.b[sizeof u.r.struct_size], 0xAB);
+    }
+    memset(u.b, 0xAB, sizeof u.b);
+    u.r.struct_size = (uint32_t)LM_CHECK_RESULT_MIN_SIZE;
+    CHECK_EQ_INT(lm_check(m, bytes, sizeof bytes, NULL, &u.r), LM_OK);
+    CHECK_EQ_INT(u.r.struct_size, LM_CHECK_RESULT_MIN_SIZE);
+    CHECK_EQ_INT(memcmp((char *)&u.r + 4, (char *)&whole + 4, LM_CHECK_RESULT_MIN_SIZE - 4), 0);
+    size_t untouched = 0;
+    for (size_t i = LM_CHECK_RESULT_MIN_SIZE; i < sizeof u.b; i++)
+        untouched += u.b[i] == 0xAB;
+    CHECK_EQ_INT(untouched, sizeof u.b - LM_CHECK_RESULT_MIN_SIZE);
+    /* The short result goes back in too: read up to its own size. */
+    lm_check_result again = {.struct_size = sizeof again};
+    CHECK_EQ_INT(lm_check_hashes(m, &u.r, NULL, &again), LM_OK);
+    CHECK_EQ_INT(again.verdict, LM_VERDICT_NOT_IMAGE);
+    CHECK_EQ_INT(memcmp(again.sha256, whole.sha256, sizeof whole.sha256), 0);
+    lm_matcher_close(m);
+    lm_db_close(db);
+    char cmd[sizeof dir + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    CHECK_EQ_INT(system(cmd), 0);
     return check_report("abi_smoke");
 }

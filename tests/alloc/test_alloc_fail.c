@@ -33,7 +33,7 @@ static int check_with_failure(long nth, const uint8_t *image, size_t len, const 
     lm_matcher *m = NULL;
     lm_status st = lm_matcher_open(db, &m, NULL, 0);
     lm_status st2 = LM_OK;
-    lm_check_result r;
+    lm_check_result r = {.struct_size = sizeof r};
     if (st == LM_OK) {
         st2 = lm_check(m, image, len, NULL, &r);
         lm_matcher_close(m);

@@ -108,7 +108,7 @@ int main(void)
     /* List two (the "update"): q0291's own hash. */
     CHECK_EQ_INT(lm_hashdb_init(db2, NULL, 0), LM_OK);
     CHECK_EQ_INT(lm_hashdb_open(db2, LM_DB_WRITE, &db, NULL, 0), LM_OK);
-    lm_check_result q;
+    lm_check_result q = {.struct_size = sizeof q};
     lm_matcher *m1, *m2;
     CHECK_EQ_INT(lm_matcher_open(db1, &m1, NULL, 0), LM_OK);
     CHECK_EQ_INT(lm_check(m1, data[3], len[3], NULL, &q), LM_OK);
@@ -138,7 +138,7 @@ int main(void)
     int crowded = 0;
     for (int k = 0; k < 3; k++)
         for (int i = 0; i < NFILES; i++) {
-            lm_check_result a, b, c, d;
+            lm_check_result a = {.struct_size = sizeof a}, b = {.struct_size = sizeof b}, c = {.struct_size = sizeof c}, d = {.struct_size = sizeof d};
             CHECK_EQ_INT(lm_check(m1, data[i], len[i], &opts[k], &a), LM_OK);
             CHECK_EQ_INT(lm_check_hashes(m1, &a, &opts[k], &b), LM_OK);
             if (!same(&a, &b))
@@ -154,7 +154,7 @@ int main(void)
 
     /* Negative-list suppression: the same verdict and flagged matches from the hashes. */
     {
-        lm_check_result a0, c0, d0;
+        lm_check_result a0 = {.struct_size = sizeof a0}, c0 = {.struct_size = sizeof c0}, d0 = {.struct_size = sizeof d0};
         CHECK_EQ_INT(lm_check(m1, data[0], len[0], NULL, &a0), LM_OK);
         CHECK_EQ_INT(lm_check(m2, data[0], len[0], NULL, &c0), LM_OK);
         CHECK_EQ_INT(lm_check_hashes(m2, &a0, NULL, &d0), LM_OK);
@@ -165,7 +165,7 @@ int main(void)
     }
 
     /* Not an image: the decode status and detail carry over. */
-    lm_check_result a, b;
+    lm_check_result a = {.struct_size = sizeof a}, b = {.struct_size = sizeof b};
     CHECK_EQ_INT(lm_check(m1, "no image here", 13, NULL, &a), LM_OK);
     CHECK_EQ_INT(lm_check_hashes(m1, &a, NULL, &b), LM_OK);
     CHECK(same(&a, &b) && b.verdict == LM_VERDICT_NOT_IMAGE);

@@ -160,7 +160,7 @@ static void test_negative(const char *path)
     lm_check_options o;
     lm_check_options_init(&o);
     o.exact = 1;
-    lm_check_result r;
+    lm_check_result r = {.struct_size = sizeof r};
     CHECK_EQ_INT(lm_check(m, png, png_len, &o, &r), LM_OK);
     CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH); /* fp is still a normal list */
     CHECK_EQ_INT(r.match_count, 3);

@@ -53,7 +53,7 @@ static void *worker(void *arg)
     for (int round = 0; round < 3; round++)
         for (int i = 0; i < NFILES; i++) {
             int k = (i + (int)(long)arg + round) % NFILES;
-            lm_check_result r;
+            lm_check_result r = {.struct_size = sizeof r};
             if (lm_check(shared, data[k], len[k], &exact_opts, &r) != LM_OK ||
                 !same_result(&r, &serial[k])) {
                 fprintf(stderr, "thread result differs for %s\n", files[k]);
@@ -122,6 +122,7 @@ int main(void)
     lm_check_options_init(&exact_opts);
     exact_opts.exact = 1;
     for (int i = 0; i < NFILES; i++) {
+        serial[i].struct_size = sizeof serial[i];
         CHECK_EQ_INT(lm_check(shared, data[i], len[i], &exact_opts, &serial[i]), LM_OK);
         CHECK_EQ_INT(serial[i].verdict, expect[i]);
         CHECK_EQ_INT(serial[i].decoded, 1);
@@ -135,7 +136,7 @@ int main(void)
     CHECK_EQ_INT(serial[7].matches[1].type, LM_HASH_PDQ);
 
     /* The default (fast JPEG decoding) still finds the bridge, within a few bits. */
-    lm_check_result fast;
+    lm_check_result fast = {.struct_size = sizeof fast};
     CHECK_EQ_INT(lm_check(shared, data[0], len[0], NULL, &fast), LM_OK);
     CHECK_EQ_INT(fast.verdict, LM_VERDICT_MATCH);
     CHECK(fast.matches[0].distance <= 10);
@@ -153,7 +154,7 @@ int main(void)
     lm_check_options o;
     lm_check_options_init(&o);
     CHECK_EQ_INT(o.dihedral, 1);
-    lm_check_result r;
+    lm_check_result r = {.struct_size = sizeof r};
     CHECK_EQ_INT(lm_check(shared, data[4], len[4], &o, &r), LM_OK);
     CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
     CHECK_EQ_INT(r.matches[0].dihedral, LM_DIH_ROTATE_270); /* undoes the file's rotation */

@@ -82,7 +82,7 @@ static lm_check_result check(const lm_matcher *m, encoded e, int features)
     lm_check_options o;
     lm_check_options_init(&o);
     o.features = features;
-    lm_check_result r;
+    lm_check_result r = {.struct_size = sizeof r};
     CHECK_EQ_INT(lm_check(m, e.data, e.len, &o, &r), LM_OK);
     return r;
 }

@@ -80,7 +80,7 @@ static lm_check_result check(const lm_matcher *m, encoded e, int dihedral, int t
     o.dihedral = dihedral;
     o.trim_borders = trim;
     o.regions = trim; /* the region stage finds borders too */
-    lm_check_result r;
+    lm_check_result r = {.struct_size = sizeof r};
     CHECK_EQ_INT(lm_check(m, e.data, e.len, &o, &r), LM_OK);
     return r;
 }
@@ -170,7 +170,7 @@ int main(void)
         lm_check_options ho;
         lm_check_options_init(&ho);
         ho.exact = 1;
-        lm_check_result rh;
+        lm_check_result rh = {.struct_size = sizeof rh};
         CHECK_EQ_INT(lm_check_hashes(pm, &r, &ho, &rh), LM_OK);
         CHECK_EQ_INT(rh.verdict, LM_VERDICT_MATCH);
         CHECK_EQ_INT(rh.matches[0].variant, LM_VARIANT_TRIMMED);

@@ -126,7 +126,7 @@ int main(void)
         lm_check_options_init(&o);
         CHECK(o.video_stored_threshold == 80.0 && o.video_query_threshold == 0.0);
         o.video_sampling = LM_SAMPLE_ALL_FRAMES;
-        lm_check_result r;
+        lm_check_result r = {.struct_size = sizeof r};
         int pdq;
         CHECK_EQ_STR(check_video(m, dir, "chair-20-sd-bar", &o, &pdq, &r), "1,2,3");
         CHECK(pdq >= 1); /* the known image, found inside the video */
