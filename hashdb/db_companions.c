@@ -153,61 +153,10 @@ lm_status lm_hashdb_load_companions(lm_hashdb *db, lm_db_companion_set *out)
     int st = db_read_begin(db, &txn);
     if (st)
         return st;
-    st = db_bulk_load_table(db, txn, "companions", "companion",
-                            DB_COMPANION_KEY + DB_COMPANION_REC, out, grow, on_record);
+    st = db_bulk_load_table(db, txn, "companions", "companion", DB_COMPANION_KEY + DB_COMPANION_REC,
+                            out, grow, on_record);
     db_read_end(db, txn);
     if (st)
         lm_db_companion_set_free(out);
     return st;
-}
-
-/* ---- verify ---- */
-
-void db_companions_verify(lm_hashdb *db, MDB_txn *txn, uint64_t max_records,
-                          void (*report)(void *ctx, const char *problem), void *ctx)
-{
-    char msg[200];
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, db->companions, &c);
-    if (rc) {
-        snprintf(msg, sizeof msg, "companions: cannot be opened: %s", mdb_strerror(rc));
-        report(ctx, msg);
-        return;
-    }
-    MDB_val k, v;
-    uint64_t n = 0;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (++n > max_records) {
-            report(ctx, "companions: more records than the file can hold (damaged tree)");
-            break;
-        }
-        if (k.mv_size != DB_COMPANION_KEY || v.mv_size != DB_COMPANION_REC) {
-            report(ctx, "companions: a record has the wrong size");
-            continue;
-        }
-        const uint8_t *key = k.mv_data;
-        uint64_t id = db_get_be64(key);
-        int8_t q = (int8_t)((const uint8_t *)v.mv_data)[32];
-        if (key[8] == 0 || q < -1 || q > 100) {
-            snprintf(msg, sizeof msg, "companion %llu/%u: bad region or quality",
-                     (unsigned long long)id, key[8]);
-            report(ctx, msg);
-        }
-        uint8_t ek[8];
-        db_put_be64(ek, id);
-        MDB_val kk = {8, ek}, pv;
-        /* A PDQ entry has a pdq record: that is the entry being PDQ and present. */
-        if (mdb_get(txn, db->pdq, &kk, &pv) != 0) {
-            snprintf(msg, sizeof msg, "companion %llu/%u: no such PDQ entry",
-                     (unsigned long long)id, key[8]);
-            report(ctx, msg);
-        }
-    }
-    if (rc && rc != MDB_NOTFOUND) {
-        snprintf(msg, sizeof msg, "companions: unreadable after %llu records: %s",
-                 (unsigned long long)n, mdb_strerror(rc));
-        report(ctx, msg);
-    }
-    mdb_cursor_close(c);
 }

@@ -229,9 +229,6 @@ int db_video_verify_record(lm_hashdb *db, MDB_txn *txn, const MDB_val *k, const 
 int db_companions_put(lm_hashdb *db, MDB_txn *txn, uint64_t id, const lm_db_companion *c, size_t n);
 /* Remove every companion of an entry. */
 int db_companions_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id);
-/* Verify: each companion decodes, names an existing PDQ entry and a known region. */
-void db_companions_verify(lm_hashdb *db, MDB_txn *txn, uint64_t max_records,
-                          void (*report)(void *ctx, const char *problem), void *ctx);
 
 /* Spreadsheet formula guard of CSV/TSV exports (db_text.c): 1 when text s[0..len) must be
  * written with a leading apostrophe; imports drop that apostrophe again. */
@@ -245,8 +242,5 @@ void db_text_unguard(const char **s, size_t *len);
 int db_features_put(lm_hashdb *db, MDB_txn *txn, uint64_t id, const uint8_t *rec, size_t len);
 /* Remove an entry's feature record, if any. */
 int db_features_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id);
-/* Verify: each record decodes and names an existing PDQ entry. */
-void db_features_verify(lm_hashdb *db, MDB_txn *txn, uint64_t max_records,
-                        void (*report)(void *ctx, const char *problem), void *ctx);
 
 #endif

@@ -238,9 +238,44 @@ static void on_pdq(vctx *v, const MDB_val *k, const MDB_val *d)
         problem(v, "pdq record %llu: the entry is not PDQ", (unsigned long long)id);
 }
 
-static void on_companion_problem(void *v, const char *msg)
+/* A companion or feature record names an entry that must be a present PDQ entry. */
+static int pdq_entry_exists(vctx *v, uint64_t id)
 {
-    problem(v, "%s", msg);
+    uint8_t ek[8];
+    db_put_be64(ek, id);
+    MDB_val kk = {8, ek}, pv;
+    return mdb_get(v->txn, v->db->pdq, &kk, &pv) == 0;
+}
+
+/* Each companion decodes, names an existing PDQ entry and a known region. */
+static void on_companion(vctx *v, const MDB_val *k, const MDB_val *d)
+{
+    if (k->mv_size != DB_COMPANION_KEY || d->mv_size != DB_COMPANION_REC) {
+        problem(v, "companions: a record has the wrong size");
+        return;
+    }
+    const uint8_t *key = k->mv_data;
+    uint64_t id = db_get_be64(key);
+    int8_t q = (int8_t)((const uint8_t *)d->mv_data)[32];
+    if (key[8] == 0 || q < -1 || q > 100)
+        problem(v, "companion %llu/%u: bad region or quality", (unsigned long long)id, key[8]);
+    if (!pdq_entry_exists(v, id))
+        problem(v, "companion %llu/%u: no such PDQ entry", (unsigned long long)id, key[8]);
+}
+
+/* Each local-feature record decodes and names an existing PDQ entry. */
+static void on_features(vctx *v, const MDB_val *k, const MDB_val *d)
+{
+    if (k->mv_size != 8) {
+        problem(v, "features: a key has the wrong size");
+        return;
+    }
+    uint64_t id = db_get_be64(k->mv_data);
+    const char *why;
+    if (lm_db_features_check(d->mv_data, d->mv_size, &why))
+        problem(v, "features of entry %llu: %s", (unsigned long long)id, why);
+    if (!pdq_entry_exists(v, id))
+        problem(v, "features of entry %llu: no such PDQ entry", (unsigned long long)id);
 }
 
 static void on_hash(vctx *v, const MDB_val *k, const MDB_val *d)
@@ -350,8 +385,9 @@ lm_status lm_hashdb_verify(lm_hashdb *db, lm_db_problem_fn fn, void *ctx, uint64
     walk(&v, db->list_attrs, "list_attrs", on_list_attrs);
     walk(&v, db->disabled, "disabled", on_disabled);
     walk(&v, db->hits, "hits", on_hits);
-    db_companions_verify(db, v.txn, v.max_records, on_companion_problem, &v);
-    db_features_verify(db, v.txn, v.max_records, on_companion_problem, &v);
+    walk(&v, db->companions, "companions", on_companion);
+    if (db->features_open)
+        walk(&v, db->features, "features", on_features);
     for (size_t i = 0; i < v.nlists; i++)
         if (v.lists[i].recorded != v.lists[i].actual)
             problem(&v, "list %u: records %llu entries but holds %llu", v.lists[i].id,

@@ -505,6 +505,15 @@ static void test_verify_finds_inconsistency(const char *dir)
     db_put_be64(k9, 9);
     MDB_val key9 = {8, k9};
     CHECK_EQ_INT(mdb_put(txn, db->entries, &key9, &jv, 0), 0); /* a malformed entry */
+    uint8_t ck[DB_COMPANION_KEY], ck2[DB_COMPANION_KEY], crec[DB_COMPANION_REC] = {0};
+    db_put_be64(ck, 77); /* a companion of an entry that does not exist */
+    ck[8] = 3;
+    crec[32] = 50;
+    db_put_be64(ck2, 2); /* a companion record of the wrong size */
+    ck2[8] = 1;
+    MDB_val ckey = {sizeof ck, ck}, cval = {sizeof crec, crec}, ckey2 = {sizeof ck2, ck2};
+    CHECK_EQ_INT(mdb_put(txn, db->companions, &ckey, &cval, 0), 0);
+    CHECK_EQ_INT(mdb_put(txn, db->companions, &ckey2, &jv, 0), 0);
     CHECK_EQ_INT(db_meta_put_u64(db, txn, "schema_version", 1, 4), LM_OK);
     CHECK_EQ_INT(mdb_txn_commit(txn), 0);
     (void)key3;
@@ -512,13 +521,16 @@ static void test_verify_finds_inconsistency(const char *dir)
     uint64_t problems = 0;
     CHECK_EQ_INT(lm_hashdb_verify(db, on_problem, &pl, &problems), LM_OK);
     CHECK(problems >= 3);
-    int saw_pdq = 0, saw_index = 0, saw_bad = 0;
+    int saw_pdq = 0, saw_index = 0, saw_bad = 0, saw_orphan = 0, saw_size = 0;
     for (int i = 0; i < pl.n && i < 32; i++) {
         saw_pdq |= strstr(pl.msgs[i], "entry 1: PDQ record missing") != NULL;
         saw_index |= strstr(pl.msgs[i], "entry 3: missing from the hash index") != NULL;
         saw_bad |= strstr(pl.msgs[i], "entry 9:") != NULL;
+        saw_orphan |= strcmp(pl.msgs[i], "companion 77/3: no such PDQ entry") == 0;
+        saw_size |= strcmp(pl.msgs[i], "companions: a record has the wrong size") == 0;
     }
     CHECK(saw_pdq && saw_index && saw_bad);
+    CHECK(saw_orphan && saw_size);
     /* Reads on the damaged DB report, never crash. */
     lm_status st;
     free(hdb_export(db, LM_DB_FORMAT_CSV, NULL, &st));
