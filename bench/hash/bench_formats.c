@@ -120,6 +120,65 @@ static double png_decode_time(const struct input *in, int no_fast, int rounds)
     return median(t, rounds);
 }
 
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * PNG decode only, the fast path and libpng interleaved round by round (the same
+ * load on both), for several colour types of the same 1920x1080 picture. Wall
+ * clock and this thread's CPU time, median of rounds.
+ */
+static int png_types(const synth_image *rgb, int rounds)
+{
+    synth_image grey, rgba, pal;
+    if (synth_grey(rgb, &grey) || synth_add_alpha(rgb, &rgba, 9) ||
+        synth_alloc(&pal, rgb->w, rgb->h, 3))
+        return 1;
+    /* A screenshot-like palette picture: 6x6x6 levels, at most 216 colours. */
+    for (size_t i = 0; i < (size_t)rgb->w * rgb->h * 3; i++)
+        pal.px[i] = (uint8_t)((rgb->px[i] * 6 / 256) * 51);
+    static const struct {
+        const char *name;
+        int img, ct, depth;
+    } t[] = {{"RGB 8", 0, 2, 8},     {"grey 8", 1, 0, 8},  {"palette 8", 3, 3, 8},
+             {"RGBA 8", 2, 6, 8},    {"RGB 16", 0, 2, 16}, {"grey+alpha 8", 4, 4, 8},
+             {"grey 1 bit", 1, 0, 1}};
+    synth_image ga;
+    if (synth_add_alpha(&grey, &ga, 10))
+        return 1;
+    const synth_image *imgs[] = {rgb, &grey, &rgba, &pal, &ga};
+    printf("PNG 1920x1080 decode only (to the 512x512 the hasher takes), fast path vs libpng,\n"
+           "interleaved, median of %d rounds:\n%-14s %9s | %9s %9s %7s | %9s %9s %7s\n",
+           rounds, "type", "bytes", "fast ms", "libpng ms", "wall", "fast cpu", "libpng cpu",
+           "cpu");
+    for (size_t k = 0; k < sizeof t / sizeof t[0]; k++) {
+        struct input in = {t[k].name, NULL, 0, 6};
+        if (synth_encode_png(imgs[t[k].img], t[k].ct, t[k].depth, 0, &in.data, &in.len))
+            continue;
+        double w[2][16], c[2][16];
+        for (int r = 0; r < rounds; r++)
+            for (int f = 0; f < 2; f++) {
+                double c0 = thread_cpu();
+                w[f][r] = png_decode_time(&in, f, 1);
+                c[f][r] = (thread_cpu() - c0) / in.iters;
+            }
+        double wf = median(w[0], rounds), wl = median(w[1], rounds);
+        double cf = median(c[0], rounds), cl = median(c[1], rounds);
+        printf("%-14s %9zu | %9.2f %9.2f %6.2fx | %9.2f %9.2f %6.2fx\n", t[k].name, in.len,
+               wf * 1e3, wl * 1e3, wl / wf, cf * 1e3, cl * 1e3, cl / cf);
+        free(in.data);
+    }
+    synth_free(&grey);
+    synth_free(&rgba);
+    synth_free(&pal);
+    synth_free(&ga);
+    return 0;
+}
+
 static int exec_to_hash_libs = -1;
 
 static int exec_libs(const char *pmatch, const char *path);
@@ -234,7 +293,7 @@ static int run_isas(const char *self, int rounds, const char *pmatch)
 
 int main(int argc, char **argv)
 {
-    int isas = 0;
+    int isas = 0, png_only = 0;
     int rounds = 5;
     const char *pmatch = PMATCH_PATH;
     for (int i = 1; i < argc; i++) {
@@ -244,11 +303,23 @@ int main(int argc, char **argv)
             pmatch = argv[++i];
         else if (!strcmp(argv[i], "--isas"))
             isas = 1;
+        else if (!strcmp(argv[i], "--png"))
+            png_only = 1;
     }
     if (rounds < 1 || rounds > 15)
         rounds = 5;
     if (isas)
         return run_isas(argv[0], rounds, pmatch);
+    if (png_only) {
+        synth_image hd;
+        const char *unf = NULL;
+        lm_png_unfilter_best(&unf);
+        printf("PNG unfilter %s (LM_FORCE_ISA=%s)\n", unf,
+               getenv("LM_FORCE_ISA") ? getenv("LM_FORCE_ISA") : "(unset)");
+        int r = synth_make(&hd, 1920, 1080, 3) || png_types(&hd, rounds);
+        synth_free(&hd);
+        return r;
+    }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int nthreads = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
 
@@ -267,7 +338,8 @@ int main(int argc, char **argv)
         synth_encode_png(&hd, 2, 8, 0, &in[2].data, &in[2].len))
         return 1;
     int nin = 3;
-    if (synth_heif_can_encode(0) && synth_encode_heif(&ph, 0, 0, 80, 0, &in[3].data, &in[3].len) == 0)
+    if (synth_heif_can_encode(0) &&
+        synth_encode_heif(&ph, 0, 0, 80, 0, &in[3].data, &in[3].len) == 0)
         nin = 4;
     if (nin == 4 && synth_heif_can_encode(1) &&
         synth_encode_heif(&ph, 1, 0, 80, 0, &in[4].data, &in[4].len) == 0)
@@ -280,8 +352,8 @@ int main(int argc, char **argv)
            lm_cpu_supports(LM_ISA_AVX512) ? "yes" : "no",
            getenv("LM_FORCE_ISA") ? getenv("LM_FORCE_ISA") : "(unset)");
     printf("median of %d rounds, exact mode, decode + PDQ per image\n\n", rounds);
-    printf("%-30s %9s | %10s %9s | %10s %9s (%d threads)\n", "input", "bytes", "img/s 1c",
-           "ms/img", "img/s all", "ms/img", nthreads);
+    printf("%-30s %9s | %10s %9s | %10s %9s (%d threads)\n", "input", "bytes", "img/s 1c", "ms/img",
+           "img/s all", "ms/img", nthreads);
     for (int i = 0; i < nin; i++) {
         double one = per_image(&in[i], 1, rounds), all = per_image(&in[i], nthreads, rounds);
         printf("%-30s %9zu | %10.1f %9.2f | %10.1f %9.2f\n", in[i].name, in[i].len, 1 / one,

@@ -49,6 +49,11 @@ uint32_t lm_rowsink_next_row(const lm_rowsink *s);
 int lm_rowsink_wants(const lm_rowsink *s, uint32_t sy);
 /* row holds src_w pixels of out->channels bytes. Rows must arrive in increasing sy. */
 void lm_rowsink_put(lm_rowsink *s, uint32_t sy, const uint8_t *row);
+/*
+ * As lm_rowsink_put for a row the caller has already resampled horizontally:
+ * out->width pixels, pixel x taken from source column xmap[x].
+ */
+void lm_rowsink_put_picked(lm_rowsink *s, uint32_t sy, const uint8_t *row);
 /* Non-zero once every output row has been filled. */
 int lm_rowsink_done(const lm_rowsink *s);
 /* Frees the sink's own scratch (not out->data). */
@@ -95,13 +100,13 @@ lm_status lm_decode_libav(const uint8_t *data, size_t len, const lm_decode_opts 
  * inflate a whole gzip stream, playlists, exotic image pipes ...) is refused
  * before its read_header runs. Comma-separated, as format_whitelist wants.
  */
-#define LM_AV_FORMAT_ALLOW                                                                      \
-    "mov,mp4,matroska,webm,avi,flv,mpegts,mpeg,asf,ogg,nut,yuv4mpegpipe,"                      \
+#define LM_AV_FORMAT_ALLOW                                                                         \
+    "mov,mp4,matroska,webm,avi,flv,mpegts,mpeg,asf,ogg,nut,yuv4mpegpipe,"                          \
     "gif,apng,webp_pipe,bmp_pipe,tiff_pipe,png_pipe,jpeg_pipe,gif_pipe,jpegxl_pipe"
-#define LM_AV_CODEC_ALLOW                                                                       \
-    "h264,hevc,vp8,vp9,av1,libdav1d,libaom-av1,mpeg4,mpeg1video,mpeg2video,mjpeg,h263,"        \
-    "msmpeg4v2,msmpeg4v3,wmv1,wmv2,wmv3,vc1,theora,flv,prores,rawvideo,gif,apng,png,webp,"     \
-    "bmp,tiff,jpegxl,libjxl,"                                                                  \
+#define LM_AV_CODEC_ALLOW                                                                          \
+    "h264,hevc,vp8,vp9,av1,libdav1d,libaom-av1,mpeg4,mpeg1video,mpeg2video,mjpeg,h263,"            \
+    "msmpeg4v2,msmpeg4v3,wmv1,wmv2,wmv3,vc1,theora,flv,prores,rawvideo,gif,apng,png,webp,"         \
+    "bmp,tiff,jpegxl,libjxl,"                                                                      \
     "aac,mp3,mp3float,opus,libopus,vorbis,flac,ac3,pcm_s16le,pcm_s16be"
 /* 1 when a demuxer (its libavformat name, "a,b,c" forms included) / a decoder is allowed. */
 int lm_av_format_allowed(const char *name);

@@ -2,8 +2,11 @@
  * The fast PNG path: non-interlaced images of every colour type and depth
  * (grey 1/2/4/8/16, RGB 8/16, palette 1/2/4/8 with or without tRNS, grey+alpha
  * and RGBA 8/16). The concatenated IDAT data is inflated in one call by
- * libdeflate (zlib header and Adler-32 checked), the rows are unfiltered by
- * png_filter.c's kernels, and only the rows the output needs are converted.
+ * libdeflate (zlib header and Adler-32 checked) into one buffer, the rows
+ * are unfiltered from there by png_filter.c's kernels (several rows per call)
+ * into a small ring of row buffers, and only the pixels the output takes (the
+ * rows and columns of the 512x512 nearest-neighbour resampling) are converted
+ * to 8-bit channels and composited.
  * Pixels are identical to libpng with png.c's transformations
  * (tests/decode/test_png_fast.c compares every PNG in the test data and a
  * generated set of every type and depth).
@@ -199,38 +202,80 @@ static int scan_chunks(const uint8_t *d, size_t n, struct png_fast *p)
     }
 }
 
-/* Row of the image's samples as 8-bit channels (libpng's expand / strip_16 / palette_to_rgb). */
-static int row_to_8bit(const struct png_fast *p, const uint8_t *row, uint8_t *out)
+/* Palette index of pixel x (depth d <= 8). */
+static unsigned pal_index(const uint8_t *row, uint32_t x, int d)
 {
-    uint32_t w = p->w;
+    if (d == 8)
+        return row[x];
+    return (row[(size_t)x * d / 8] >> (8 - d - (x * d) % 8)) & ((1u << d) - 1);
+}
+
+/* Non-zero when every palette index in the row is inside the palette (else: libpng's business). */
+static int row_indices_ok(const struct png_fast *p, const uint8_t *row)
+{
+    if (p->npal >= (1u << p->depth))
+        return 1;
+    unsigned bad = 0;
+    if (p->depth == 8) {
+        for (uint32_t x = 0; x < p->w; x++)
+            bad |= row[x] >= p->npal;
+    } else {
+        for (uint32_t x = 0; x < p->w; x++)
+            bad |= pal_index(row, x, p->depth) >= p->npal;
+    }
+    return !bad;
+}
+
+/*
+ * The out_w pixels the output takes from an unfiltered row (source columns
+ * xmap[0..out_w)), as 8-bit channels (libpng's expand / strip_16 /
+ * palette_to_rgb), in_ch channels each. Only these pixels are converted.
+ */
+static void pick_8bit(const struct png_fast *p, const uint8_t *row, const uint32_t *xmap,
+                      uint32_t out_w, uint8_t *out)
+{
     int d = p->depth;
     if (p->ctype == 3) {
         int ch = p->trns ? 4 : 3;
-        for (uint32_t x = 0; x < w; x++) {
-            unsigned idx;
-            if (d == 8)
-                idx = row[x];
-            else
-                idx = (row[(size_t)x * d / 8] >> (8 - d - (x * d) % 8)) & ((1u << d) - 1);
-            if (idx >= p->npal)
-                return 0; /* libpng's business */
-            memcpy(out + (size_t)x * ch, p->pal[idx], (size_t)ch);
-        }
-        return 1;
+        if (ch == 3)
+            for (uint32_t x = 0; x < out_w; x++)
+                memcpy(out + (size_t)x * 3, p->pal[pal_index(row, xmap[x], d)], 3);
+        else
+            for (uint32_t x = 0; x < out_w; x++)
+                memcpy(out + (size_t)x * 4, p->pal[pal_index(row, xmap[x], d)], 4);
+        return;
     }
-    size_t ns = (size_t)w * samples_per_pixel(p->ctype);
+    size_t spp = (size_t)samples_per_pixel(p->ctype);
     if (d == 16) {
-        for (size_t i = 0; i < ns; i++)
-            out[i] = row[2 * i]; /* png_set_strip_16: the high byte */
+        for (uint32_t x = 0; x < out_w; x++)
+            for (size_t j = 0; j < spp; j++)
+                out[x * spp + j] = row[2 * (xmap[x] * spp + j)]; /* png_set_strip_16: high byte */
     } else if (d == 8) {
-        memcpy(out, row, ns);
+        /* Constant sizes: plain moves, no memcpy calls. */
+        switch (spp) {
+        case 1:
+            for (uint32_t x = 0; x < out_w; x++)
+                out[x] = row[xmap[x]];
+            break;
+        case 2:
+            for (uint32_t x = 0; x < out_w; x++)
+                memcpy(out + 2 * (size_t)x, row + 2 * (size_t)xmap[x], 2);
+            break;
+        case 3:
+            for (uint32_t x = 0; x < out_w; x++)
+                memcpy(out + 3 * (size_t)x, row + 3 * (size_t)xmap[x], 3);
+            break;
+        default:
+            for (uint32_t x = 0; x < out_w; x++)
+                memcpy(out + 4 * (size_t)x, row + 4 * (size_t)xmap[x], 4);
+            break;
+        }
     } else {
         /* Grey 1/2/4 bits: scaled to 0..255 (png_set_expand_gray_1_2_4_to_8). */
         unsigned mul = d == 1 ? 255 : d == 2 ? 85 : 17;
-        for (size_t x = 0; x < ns; x++)
-            out[x] = (uint8_t)(((row[x * d / 8] >> (8 - d - (x * d) % 8)) & ((1u << d) - 1)) * mul);
+        for (uint32_t x = 0; x < out_w; x++)
+            out[x] = (uint8_t)(pal_index(row, xmap[x], d) * mul);
     }
-    return 1;
 }
 
 static lm_status run_fast(const uint8_t *d, size_t n, const lm_decode_opts *o, lm_pixels *out,
@@ -268,9 +313,11 @@ static lm_status run_fast(const uint8_t *d, size_t n, const lm_decode_opts *o, l
         }
         in = cat;
     }
-    uint8_t *raw = bufs[1] = malloc(raw_n);
+    /* The kernels read a little beyond the last row (LM_PNG_ROW_SLACK). */
+    uint8_t *raw = bufs[1] = malloc(raw_n + LM_PNG_ROW_SLACK);
     if (!raw)
         return lm_errbuf_set(err, LM_E_NOMEM, "png: no memory for %zu bytes", raw_n);
+    memset(raw + raw_n, 0, LM_PNG_ROW_SLACK);
     struct libdeflate_decompressor *z = libdeflate_alloc_decompressor();
     if (!z)
         return lm_errbuf_set(err, LM_E_NOMEM, "png: no memory");
@@ -279,43 +326,61 @@ static lm_status run_fast(const uint8_t *d, size_t n, const lm_decode_opts *o, l
     libdeflate_free_decompressor(z);
     if (zr != LIBDEFLATE_SUCCESS || got != raw_n)
         return LM_OK; /* short, long or damaged data: libpng says what exactly */
-
-    int in_ch = p->ctype == 3 ? (p->trns ? 4 : 3) : spp;
-    int out_ch = in_ch <= 2 ? 1 : 3;
-    uint8_t *zero = bufs[2] = calloc(1, rb);
-    uint8_t *eight = bufs[3] = malloc((size_t)p->w * 4);
-    uint8_t *conv = bufs[4] = malloc((size_t)p->w * 3);
-    if (!zero || !eight || !conv)
-        return lm_errbuf_set(err, LM_E_NOMEM, "png: no memory for a row");
     /* Filter types first: one out of range is libpng's error to report. */
     for (uint32_t y = 0; y < p->h; y++)
         if (raw[(size_t)y * (rb + 1)] > 4)
             return LM_OK;
+
+    int in_ch = p->ctype == 3 ? (p->trns ? 4 : 3) : spp;
+    int out_ch = in_ch <= 2 ? 1 : 3;
     lm_rowsink sink;
     st = lm_rowsink_init(&sink, out, p->w, p->h, out_ch, err);
     if (st != LM_OK) {
         *handled = 1;
         return st;
     }
+    uint32_t out_w = out->width;
+    /* Unfiltered rows: a ring of group + 1 (the rows of one kernel call and the one above). */
     lm_png_unfilter_fn unfilter = lm_png_unfilter_best(NULL);
-    const uint8_t *prev = zero;
-    for (uint32_t y = 0; y < p->h; y++) {
-        uint8_t *line = raw + (size_t)y * (rb + 1);
-        unfilter(line[0], line + 1, prev, rb, bpp);
-        prev = line + 1;
-        if (!lm_rowsink_wants(&sink, y))
-            continue;
-        if (!row_to_8bit(p, line + 1, eight)) {
-            lm_rowsink_release(&sink);
-            lm_pixels_free(out);
-            return LM_OK;
+    unsigned group = lm_png_unfilter_group(unfilter, bpp), nring = group + 1;
+    size_t stride = (rb + LM_PNG_ROW_SLACK + 63) & ~(size_t)63;
+    uint8_t *ring = bufs[2] = malloc(stride * (nring + 1));
+    uint8_t *eight = bufs[3] = malloc((size_t)out_w * 4);
+    uint8_t *conv = bufs[4] = malloc((size_t)out_w * 3);
+    if (!ring || !eight || !conv) {
+        lm_rowsink_release(&sink);
+        return lm_errbuf_set(err, LM_E_NOMEM, "png: no memory for rows");
+    }
+    const uint8_t *prev = ring + stride * nring; /* zeros: the row above the first */
+    memset(ring + stride * nring, 0, stride);
+    unsigned next = 0;
+    for (uint32_t y = 0; y < p->h;) {
+        const uint8_t *srcs[LM_PNG_UNFILTER_MAX_ROWS];
+        uint8_t *dsts[LM_PNG_UNFILTER_MAX_ROWS];
+        unsigned nr = p->h - y < group ? p->h - y : group;
+        for (unsigned k = 0; k < nr; k++) {
+            srcs[k] = raw + (size_t)(y + k) * (rb + 1);
+            dsts[k] = ring + stride * ((next + k) % nring);
         }
-        const uint8_t *src = eight;
-        if (in_ch != out_ch) {
-            lm_alpha_row(eight, in_ch, conv, out_ch, p->w, o->alpha_background);
-            src = conv;
+        unsigned done = unfilter(nr, srcs, dsts, prev, rb, bpp);
+        for (unsigned k = 0; k < done; k++, y++) {
+            if (!lm_rowsink_wants(&sink, y))
+                continue;
+            if (p->ctype == 3 && !row_indices_ok(p, dsts[k])) {
+                lm_rowsink_release(&sink);
+                lm_pixels_free(out);
+                return LM_OK;
+            }
+            pick_8bit(p, dsts[k], sink.xmap, out_w, eight);
+            const uint8_t *src = eight;
+            if (in_ch != out_ch) {
+                lm_alpha_row(eight, in_ch, conv, out_ch, out_w, o->alpha_background);
+                src = conv;
+            }
+            lm_rowsink_put_picked(&sink, y, src);
         }
-        lm_rowsink_put(&sink, y, src);
+        prev = dsts[done - 1];
+        next = (next + done) % nring;
     }
     int done = lm_rowsink_done(&sink);
     lm_rowsink_release(&sink);

@@ -81,6 +81,15 @@ void lm_rowsink_put(lm_rowsink *s, uint32_t sy, const uint8_t *row)
     }
 }
 
+void lm_rowsink_put_picked(lm_rowsink *s, uint32_t sy, const uint8_t *row)
+{
+    lm_pixels *o = s->out;
+    while (lm_rowsink_wants(s, sy)) {
+        memcpy(o->data + (size_t)s->next_y * o->stride, row, o->stride);
+        s->next_y++;
+    }
+}
+
 int lm_rowsink_done(const lm_rowsink *s)
 {
     return s->out && s->next_y == s->out->height;
