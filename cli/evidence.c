@@ -192,12 +192,16 @@ static void hashes(FILE *out, const lm_check_result *c)
             }
         }
         fputc(']', out);
+        if (check_truncated(c))
+            fputs(",\"truncated\":true", out);
         return;
     }
     fprintf(out,
             ",\"media\":\"image\",\"pdq\":\"%s\",\"quality\":%d,\"width\":%u,\"height\":%u,"
             "\"format\":\"%s\"",
             h, c->image.quality, c->image.width, c->image.height, lm_format_name(c->image.format));
+    if (check_truncated(c))
+        fputs(",\"truncated\":true", out);
 }
 
 static void tls_object(FILE *out, const fetch_tls *t)

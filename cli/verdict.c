@@ -83,7 +83,7 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
         }
         if (c->match_count > LM_CHECK_MAX_MATCHES)
             fprintf(out, " and %zu more", c->match_count - LM_CHECK_MAX_MATCHES);
-        if (c->decoded && !c->is_video && c->image.truncated)
+        if (check_truncated(c))
             fputs(" [truncated file]", out);
         fputc('\n', out);
         break;
@@ -104,7 +104,7 @@ void print_item_text(FILE *out, const lm_matcher *m, const item_result *r, int m
     default:
         fputs("no match  ", out);
         text_name(out, r->path);
-        if (c->decoded && !c->is_video && c->image.truncated)
+        if (check_truncated(c))
             fputs(" [truncated file]", out);
         fputc('\n', out);
         break;
@@ -158,8 +158,8 @@ void print_item_json(FILE *out, const lm_matcher *m, const item_result *r)
                     "\"height\":%u,\"format\":\"%s\"",
                     hex, c->image.quality, c->image.width, c->image.height,
                     lm_format_name(c->image.format));
-        if (!c->is_video && c->image.truncated)
-            fputs(",\"truncated\":true", out); /* every row decoded, the file's tail missing */
+        if (check_truncated(c))
+            fputs(",\"truncated\":true", out); /* the file's tail is missing (verdict.h) */
     } else {
         fprintf(out, ",\"decode_status\":%d,\"decode_error\":", (int)c->decode_status);
         json_string(out, lm_strerror(c->decode_status));

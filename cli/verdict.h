@@ -28,6 +28,14 @@ typedef struct item_result {
     const char *archive_status;  /* "ok", or the code that ended the expansion early */
 } item_result;
 
+/* 1 when the item decoded but its file ends early: a still image with every row decoded
+ * (image.truncated) or a video whose frames stop before the stream does (video_truncated).
+ * Records say "truncated":true in JSON and [truncated file] in text. */
+static inline int check_truncated(const lm_check_result *c)
+{
+    return c->decoded && (c->is_video ? c->video_truncated : c->image.truncated);
+}
+
 /* Short name of a verdict for JSON ("match", "no_match", "low_quality", "not_image"). */
 const char *verdict_name(lm_verdict v);
 

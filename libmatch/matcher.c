@@ -363,13 +363,18 @@ static lm_status check_video(const matcher_snapshot *m, int radius, const lm_che
     if (dec->max_bytes < vo.max_bytes)
         vo.max_bytes = dec->max_bytes;
     lm_vpdq_frames frames = {0};
-    lm_status st = lm_video_hash_memory(data, len, &vo, &frames, NULL, err);
+    lm_video_info info = {0};
+    lm_status st = lm_video_hash_memory(data, len, &vo, &frames, &info, err);
     if (frames.n == 0) {
         lm_vpdq_frames_free(&frames);
         return st == LM_OK ? LM_E_FORMAT : st;
     }
     out->is_video = 1;
     out->decoded = 1;
+    if (st != LM_OK && info.truncated) {
+        out->video_truncated = 1; /* the frames before the cut are matched below */
+        snprintf(out->detail, sizeof out->detail, "%s", err->msg);
+    }
     out->frames_hashed = frames.n;
     out->image.pdq = frames.v[0].hash;
     out->image.quality = frames.v[0].quality;

@@ -489,6 +489,13 @@ typedef struct lm_check_result {
     lm_query_region regions[LM_CHECK_MAX_REGIONS];
     /* Fields added after LIBMATCH_1.2 go here, at the end; the library writes them
        only when struct_size covers them. */
+    int video_truncated;              /* with is_video: 1 when the frames end before the stream
+                                         does, the file being cut short or damaged (a read error,
+                                         demuxing stopped on an error, the container's sample
+                                         index reaching past the end of the file, or packets
+                                         ending well before the declared duration); the frames
+                                         before the cut were matched and detail says why. 0
+                                         otherwise. (Still images: image.truncated.) */
 } lm_check_result;
 
 /* The smallest struct_size accepted: lm_check_result as LIBMATCH_1.2 defined it. */

@@ -79,6 +79,14 @@ typedef struct lm_video_info {
     int64_t frames_decoded; /* frames that came out of the decoder */
     char container[32];     /* libavformat demuxer name */
     char codec[32];         /* libavcodec decoder name */
+    int truncated;          /* 1: the frames end before the stream does, because the file is
+                               cut short or damaged: a read error, demuxing stopped on an error,
+                               the container's sample index places samples past the end of the
+                               file, or the video packets end before 90% of the declared
+                               duration (the stream's, or the container's when the video is its
+                               only stream) and at least 1 s short. The call then returns
+                               LM_E_CORRUPT (LM_E_IO for a read error) with the frames hashed
+                               before the cut in out. */
 } lm_video_info;
 
 /*

@@ -71,7 +71,51 @@ typedef struct vctx {
     int animated_webp;
     uint8_t *flat; /* an animated WebP canvas composited onto white, RGB24 */
     size_t flat_cap;
+    int64_t last_end; /* end (pts or dts + duration) of the last video packet read, or NOPTS */
 } vctx;
+
+/* The frames stop before the stream does (lm_video_info.truncated). */
+static void mark_truncated(vctx *c)
+{
+    if (c->info)
+        c->info->truncated = 1;
+}
+
+/* Where the video packets read so far end, in the stream's time base. */
+static void note_packet_end(vctx *c, const AVPacket *pkt)
+{
+    int64_t ts = pkt->pts != AV_NOPTS_VALUE ? pkt->pts : pkt->dts;
+    if (ts == AV_NOPTS_VALUE)
+        return;
+    int64_t end = pkt->duration > 0 && ts <= INT64_MAX - pkt->duration ? ts + pkt->duration : ts;
+    if (c->last_end == AV_NOPTS_VALUE || end > c->last_end)
+        c->last_end = end;
+}
+
+/*
+ * A file cut where its container keeps no sample index (or keeps it in the part that was
+ * cut: Matroska's cues) ends in a clean EOF; the declared duration then tells: the video
+ * stream's own, or the container's when the video is its only stream (with other streams
+ * the container's may be an audio track's, longer than the video). Only a large gap counts
+ * (under 90% of the declared duration and at least 1 s short): declared durations and packet
+ * timestamps differ by a frame or two in ordinary files (a last packet without a duration).
+ */
+static int ends_before_declared(const vctx *c, double *got, double *declared)
+{
+    const AVStream *vs = c->fmt->streams[c->si];
+    if (c->last_end == AV_NOPTS_VALUE || vs->time_base.num <= 0 || vs->time_base.den <= 0)
+        return 0;
+    double tb = av_q2d(vs->time_base);
+    if (vs->duration > 0 && vs->duration != AV_NOPTS_VALUE)
+        *declared = (double)vs->duration * tb;
+    else if (c->fmt->nb_streams == 1 && c->fmt->duration > 0 && c->fmt->duration != AV_NOPTS_VALUE)
+        *declared = (double)c->fmt->duration / AV_TIME_BASE;
+    else
+        return 0;
+    int64_t start = vs->start_time != AV_NOPTS_VALUE ? vs->start_time : 0;
+    *got = ((double)c->last_end - (double)start) * tb;
+    return *got < 0.9 * *declared && *got + 1.0 < *declared;
+}
 
 void lm_video_opts_default(lm_video_opts *o)
 {
@@ -429,7 +473,10 @@ static lm_status run(vctx *c)
     lm_video_sampler_init(&c->sampler, c->o->sampling, c->o->interval_seconds);
 
     int r;
+    c->last_end = AV_NOPTS_VALUE;
     while ((r = av_read_frame(c->fmt, c->pkt)) >= 0) {
+        if (c->pkt->stream_index == c->si)
+            note_packet_end(c, c->pkt);
         int wanted =
             c->pkt->stream_index == c->si &&
             (c->o->sampling != LM_VIDEO_SAMPLE_KEYFRAMES || (c->pkt->flags & AV_PKT_FLAG_KEY));
@@ -442,21 +489,27 @@ static lm_status run(vctx *c)
     st = decode(c, NULL);
     if (st != LM_OK)
         return st;
-    if (c->src.io_error)
+    if (c->src.io_error) {
+        mark_truncated(c);
         return lm_errbuf_set(c->err, LM_E_IO, "video: read error");
-    if (r != AVERROR_EOF)
+    }
+    if (r != AVERROR_EOF) {
+        mark_truncated(c); /* the packets after the damage were never read */
         return demux_status(c, r, LM_E_CORRUPT, "reading packets");
+    }
     /* A cut-off file ends in EOF as if complete; the container's own sample index (MP4, MOV,
      * Matroska cues) tells: samples it places beyond the end of the file were never read. */
     AVStream *vs = c->fmt->streams[c->si];
     int nidx = avformat_index_get_entries_count(vs);
     const AVIndexEntry *last = nidx > 0 ? avformat_index_get_entry(vs, nidx - 1) : NULL;
-    if (last && last->pos >= 0 && (uint64_t)last->pos + (uint64_t)last->size > c->src.size)
+    if (last && last->pos >= 0 && (uint64_t)last->pos + (uint64_t)last->size > c->src.size) {
+        mark_truncated(c);
         return lm_errbuf_set(c->err, LM_E_CORRUPT,
                              "video: truncated: the container places frames up to byte %llu of "
                              "a %llu-byte file",
                              (unsigned long long)last->pos + (unsigned long long)last->size,
                              (unsigned long long)c->src.size);
+    }
     if (c->decoded == 0)
         return lm_errbuf_set(c->err, LM_E_CORRUPT, "video: no frame could be decoded");
     if (c->decoded == 1 && is_animated_image_demuxer(c->fmt->iformat->name)) {
@@ -464,6 +517,14 @@ static lm_status run(vctx *c)
         c->hashed = 0;
         return lm_errbuf_set(c->err, LM_E_FORMAT, "video: a still %s image, not a video",
                              c->fmt->iformat->name);
+    }
+    double got, declared;
+    if (ends_before_declared(c, &got, &declared)) {
+        mark_truncated(c);
+        return lm_errbuf_set(c->err, LM_E_CORRUPT,
+                             "video: truncated: the video packets end at %.2f s of a declared "
+                             "%.2f s",
+                             got, declared);
     }
     return LM_OK;
 }

@@ -150,6 +150,7 @@ class CheckResult:
     matches: List[Match] = field(default_factory=list)
     frames_hashed: int = 0
     detail: str = ""
+    truncated: bool = False  # decoded, but the file ends early (a cut JPEG/PNG tail, a cut video)
 
     @property
     def matched(self) -> bool:
@@ -378,7 +379,8 @@ class Matcher:
             height=r.image.height if decoded else 0,
             format=_ffi.lm_format_name(r.image.format).decode() if decoded else "unknown",
             decode_status=0 if decoded else r.decode_status, match_count=count, matches=matches,
-            frames_hashed=r.frames_hashed, detail=r.detail.decode(errors="replace"))
+            frames_hashed=r.frames_hashed, detail=r.detail.decode(errors="replace"),
+            truncated=decoded and bool(r.video_truncated if r.is_video else r.image.truncated))
 
     def lookup_pdq(self, pdq: str, *, max_distance: Optional[int] = None, quality: int = -1,
                    limit: int = 256) -> List[Match]:

@@ -45,7 +45,8 @@ class CheckResult(ctypes.Structure):
                 ("sha1", ctypes.c_uint8 * 20), ("sha256", ctypes.c_uint8 * 32),
                 ("match_count", c_size_t), ("matches", Match * LM_CHECK_MAX_MATCHES),
                 ("detail", ctypes.c_char * 256), ("trimmed_rect", Rect),
-                ("region_count", c_size_t), ("regions", QueryRegion * LM_CHECK_MAX_REGIONS)]
+                ("region_count", c_size_t), ("regions", QueryRegion * LM_CHECK_MAX_REGIONS),
+                ("video_truncated", c_int)]
 
 
 class CheckOptions(ctypes.Structure):

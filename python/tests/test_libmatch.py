@@ -58,6 +58,10 @@ class TestLayout(unittest.TestCase):
         sizes = json.loads(subprocess.run([exe], capture_output=True, check=True, text=True).stdout)
         for name, st in _ffi.STRUCTS.items():
             self.assertEqual(ctypes.sizeof(st), sizes[name], name)
+        for key, offset in sizes.items():
+            if "." in key:  # "struct.field": where the C compiler put it
+                name, fld = key.split(".")
+                self.assertEqual(getattr(_ffi.STRUCTS[name], fld).offset, offset, key)
 
     def test_version(self):
         self.assertRegex(libmatch.version(), r"^\d+\.\d+\.\d+$")
@@ -131,6 +135,18 @@ class TestMatcher(unittest.TestCase):
             # the fourth image is not on the list
             var3 = [v for v in fx.variants if os.path.basename(v).startswith("img-0003")][0]
             self.assertEqual(m.check(open(var3, "rb").read()).verdict, "no_match")
+
+    def test_check_truncated(self):
+        # A JPEG without its last 2 bytes (EOI) still matches, flagged truncated (issue 19).
+        fx = Fixture.get()
+        jpegs = [k for k in fx.known[:3] if k.endswith(".jpg")]  # the listed ones
+        if not jpegs:
+            self.skipTest("no listed JPEG in the fixture")
+        data = open(jpegs[0], "rb").read()
+        with libmatch.Matcher(fx.db) as m:
+            whole, cut = m.check(data), m.check(data[:-2])
+            self.assertEqual((whole.verdict, whole.truncated), ("match", False))
+            self.assertEqual((cut.verdict, cut.truncated, cut.pdq), ("match", True, whole.pdq))
 
     def test_lookups_and_entries(self):
         fx = Fixture.get()

@@ -14,7 +14,7 @@ exact). Generated images and archives only; no network.
      text output escapes control characters
   10 CSV/TSV exports guard labels starting with = + - @ (and import drops the guard again)
   edges: FIFOs, a list owned by another user, UTF-8 BOM in imports, a full file system,
-     a truncated MP4
+     a truncated MP4 (incomplete for hash, "truncated" in its scan record)
 """
 import base64
 import gzip
@@ -419,6 +419,25 @@ with tempfile.TemporaryDirectory() as tmp:
                 "truncated" in err, f"edge: truncated MP4: {rc} {rec.get('complete')} {err}")
         rc, out, _ = raw("hash", "--json", "--video-sampling", "keyframes", video)
         t.check(rc == 0 and json.loads(out)["complete"] is True, "edge: the whole MP4 is complete")
+        # The scan record says so too (lm_check_result.video_truncated), for a cut at 60%:
+        # fewer frames, "truncated":true in JSON, [truncated file] in text; not for the whole file.
+        cut60 = os.path.join(tmp, "cut60.mp4")
+        with open(cut60, "wb") as f:
+            f.write(data[:len(data) * 6 // 10])
+        vdb = os.path.join(tmp, "video.lmdb")
+        t.run("db", "init", "--db", vdb, check_rc=0)
+        recs, _ = scan(vdb, video, cut60, rc=0)
+        whole = next((r for r in recs if r["path"] == video), {})
+        part = next((r for r in recs if r["path"] == cut60), {})
+        t.check(whole.get("media") == "video" and "truncated" not in whole,
+                f"edge: the whole MP4's scan record is not truncated: {whole}")
+        t.check(part.get("media") == "video" and part.get("truncated") is True and
+                part.get("verdict") == "no_match" and
+                0 < part.get("frames_hashed", 0) < whole.get("frames_hashed", 0),
+                f"edge: the cut MP4's scan record says truncated: {part}")
+        rc, out, _ = raw("scan", "--db", vdb, "--quiet", cut60)
+        t.check(rc == 0 and out.decode().rstrip().endswith("[truncated file]"),
+                f"edge: cut MP4, text record: {out}")
     elif os.environ.get("CI") == "true":
         t.fail("test video missing under CI")
 

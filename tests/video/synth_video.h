@@ -26,6 +26,54 @@ typedef struct vt_synth {
     int turned;            /* draw the picture already turned 90 degrees clockwise */
 } vt_synth;
 
+/* A growable, seekable output buffer for the muxer (seekable mode). */
+typedef struct vt_membuf {
+    uint8_t *p;
+    size_t len, cap, pos;
+} vt_membuf;
+
+#if LIBAVFORMAT_VERSION_MAJOR >= 61
+#define VT_WRITE_BUF const uint8_t *
+#else
+#define VT_WRITE_BUF uint8_t *
+#endif
+static inline int vt_membuf_write(void *opaque, VT_WRITE_BUF buf, int n)
+{
+    vt_membuf *m = opaque;
+    if (n < 0 || m->pos + (size_t)n < m->pos)
+        return AVERROR(EINVAL);
+    if (m->pos + (size_t)n > m->cap) {
+        size_t cap = (m->pos + (size_t)n) * 2;
+        uint8_t *p = realloc(m->p, cap);
+        if (!p)
+            return AVERROR(ENOMEM);
+        m->p = p;
+        m->cap = cap;
+    }
+    if (m->pos > m->len)
+        memset(m->p + m->len, 0, m->pos - m->len);
+    memcpy(m->p + m->pos, buf, (size_t)n);
+    m->pos += (size_t)n;
+    if (m->pos > m->len)
+        m->len = m->pos;
+    return n;
+}
+
+static inline int64_t vt_membuf_seek(void *opaque, int64_t off, int whence)
+{
+    vt_membuf *m = opaque;
+    int64_t base = whence == SEEK_SET   ? 0
+                   : whence == SEEK_CUR ? (int64_t)m->pos
+                   : whence == SEEK_END ? (int64_t)m->len
+                                        : -1;
+    if (whence == AVSEEK_SIZE)
+        return (int64_t)m->len;
+    if (base < 0 || base + off < 0)
+        return AVERROR(EINVAL);
+    m->pos = (size_t)(base + off);
+    return (int64_t)m->pos;
+}
+
 /* The pattern: blocks whose layout depends on the frame index; no symmetry. */
 static inline uint8_t vt_synth_luma(int x, int y, int w, int h, int i)
 {
@@ -35,8 +83,10 @@ static inline uint8_t vt_synth_luma(int x, int y, int w, int h, int i)
     return (uint8_t)(x < w / 3 && y < h / 4 ? 235 : 16 + v % 200); /* a bright top-left corner */
 }
 
-/* Encode to a malloc'ed buffer; returns 0 on success. */
-static inline int vt_synth_make(const vt_synth *s, uint8_t **out, size_t *out_len)
+/* Encode to a malloc'ed buffer; returns 0 on success. seekable: mux into a seekable buffer,
+ * so that the muxer goes back to write durations and indexes (Matroska's declared duration
+ * and cues; a plain MP4 with its index at the end) instead of streaming. */
+static inline int vt_synth_make_ex(const vt_synth *s, int seekable, uint8_t **out, size_t *out_len)
 {
     int ok = -1;
     const AVOutputFormat *of = av_guess_format(s->muxer, NULL, NULL);
@@ -48,6 +98,7 @@ static inline int vt_synth_make(const vt_synth *s, uint8_t **out, size_t *out_le
     AVFrame *fr = av_frame_alloc();
     AVPacket *pkt = av_packet_alloc();
     uint8_t *dyn = NULL;
+    vt_membuf mb = {0};
     if (avformat_alloc_output_context2(&fmt, of, NULL, NULL) < 0 || !enc || !fr || !pkt)
         goto done;
     int fw = s->turned ? s->height : s->width, fh = s->turned ? s->width : s->height;
@@ -77,10 +128,17 @@ static inline int vt_synth_make(const vt_synth *s, uint8_t **out, size_t *out_le
         if (av_display_rotation_get((int32_t *)m) > 0)
             av_display_rotation_set((int32_t *)m, -(double)s->rotate_cw);
     }
-    if (avio_open_dyn_buf(&fmt->pb) < 0)
+    if (seekable) {
+        uint8_t *iobuf = av_malloc(4096);
+        if (!iobuf || !(fmt->pb = avio_alloc_context(iobuf, 4096, 1, &mb, NULL, vt_membuf_write,
+                                                     vt_membuf_seek))) {
+            av_free(iobuf);
+            goto done;
+        }
+    } else if (avio_open_dyn_buf(&fmt->pb) < 0)
         goto done;
     AVDictionary *mo = NULL;
-    if (strcmp(s->muxer, "mp4") == 0)
+    if (strcmp(s->muxer, "mp4") == 0 && !seekable)
         av_dict_set(&mo, "movflags", "frag_keyframe+empty_moov", 0); /* no seeking back */
     int r = avformat_write_header(fmt, &mo);
     av_dict_free(&mo);
@@ -121,6 +179,16 @@ static inline int vt_synth_make(const vt_synth *s, uint8_t **out, size_t *out_le
     }
     if (av_write_trailer(fmt) < 0)
         goto done;
+    if (seekable) {
+        avio_flush(fmt->pb);
+        av_freep(&fmt->pb->buffer);
+        avio_context_free(&fmt->pb);
+        *out = mb.p;
+        *out_len = mb.len;
+        mb.p = NULL;
+        ok = mb.len > 0 ? 0 : -1;
+        goto done;
+    }
     int n = avio_close_dyn_buf(fmt->pb, &dyn);
     fmt->pb = NULL;
     if (n > 0) {
@@ -133,6 +201,11 @@ static inline int vt_synth_make(const vt_synth *s, uint8_t **out, size_t *out_le
     }
 done:
     av_free(dyn);
+    if (seekable && fmt && fmt->pb) {
+        av_freep(&fmt->pb->buffer);
+        avio_context_free(&fmt->pb);
+    }
+    free(mb.p);
     if (fmt && fmt->pb) {
         uint8_t *junk = NULL;
         avio_close_dyn_buf(fmt->pb, &junk);
@@ -143,6 +216,11 @@ done:
     av_frame_free(&fr);
     av_packet_free(&pkt);
     return ok;
+}
+
+static inline int vt_synth_make(const vt_synth *s, uint8_t **out, size_t *out_len)
+{
+    return vt_synth_make_ex(s, 0, out, out_len);
 }
 
 #endif

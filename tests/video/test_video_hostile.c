@@ -326,8 +326,51 @@ static void test_gif_webp(void)
     CHECK_EQ_INT(f.n, 0);
 }
 
+/*
+ * Issue 19: a cut file says so (lm_video_info.truncated) with the frames before the cut; the
+ * whole file does not. (The sample MP4s of the test data keep their index at the end: cut,
+ * they do not open at all; tests/cli/test_hostile.py cuts one with its index in front.)
+ */
+static void check_cut(const char *what, const uint8_t *data, size_t len, size_t cut_at)
+{
+    lm_video_opts o = small_opts();
+    lm_errbuf err = {{0}};
+    lm_video_info info;
+    lm_vpdq_frames whole = {0}, part = {0};
+    lm_status st = lm_video_hash_memory(data, len, &o, &whole, &info, &err);
+    CHECK_EQ_INT(st, LM_OK);
+    CHECK_EQ_INT(info.truncated, 0);
+    st = lm_video_hash_memory(data, cut_at, &o, &part, &info, &err);
+    printf("%s cut at %zu of %zu bytes: status %d, %zu of %zu frames, truncated %d: %s\n", what,
+           cut_at, len, st, part.n, whole.n, info.truncated, err.msg);
+    CHECK_EQ_INT(st, LM_E_CORRUPT);
+    CHECK_EQ_INT(info.truncated, 1);
+    CHECK(part.n > 0 && part.n < whole.n);
+    CHECK(strstr(err.msg, "truncated") != NULL || strstr(err.msg, "reading packets") != NULL);
+    lm_vpdq_frames_free(&whole);
+    lm_vpdq_frames_free(&part);
+}
+
+static void test_truncated_synth(void)
+{
+    /* Fragmented MP4 (its fragments' sample tables reach past the cut), Matroska written
+     * seekably (a declared duration; the cues at the end are cut off: the packets end early) */
+    static const char *const muxers[] = {"mp4", "matroska"};
+    for (int i = 0; i < 2; i++) {
+        vt_synth s = {muxers[i], "mpeg4", 96, 64, 100, NULL, 10, 0, 0};
+        uint8_t *v = NULL;
+        size_t len = 0;
+        CHECK_EQ_INT(vt_synth_make_ex(&s, i == 1, &v, &len), 0);
+        if (!v)
+            continue;
+        check_cut(muxers[i], v, len, len * 6 / 10);
+        free(v);
+    }
+}
+
 int main(void)
 {
+    test_truncated_synth();
     test_gif_webp();
     test_vfr();
     test_keyframes();
