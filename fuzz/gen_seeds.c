@@ -19,6 +19,7 @@
 
 #include "synth.h"
 #include "synth_heif.h"
+#include "synth_jxl.h"
 
 static const char *outdir;
 static int failures;
@@ -156,9 +157,9 @@ static void heif_seeds(void)
         const char *name;
         int avif, lossless, alpha, orientation;
     } v[] = {
-        {"lossy.heic", 0, 0, 0, 0},    {"lossless.heic", 0, 1, 0, 0}, {"alpha.heic", 0, 0, 1, 0},
-        {"rot90.heic", 0, 0, 0, 6},    {"lossy.avif", 1, 0, 0, 0},    {"lossless.avif", 1, 1, 0, 0},
-        {"alpha.avif", 1, 0, 1, 0},    {"mirror.avif", 1, 0, 0, 5},
+        {"lossy.heic", 0, 0, 0, 0}, {"lossless.heic", 0, 1, 0, 0}, {"alpha.heic", 0, 0, 1, 0},
+        {"rot90.heic", 0, 0, 0, 6}, {"lossy.avif", 1, 0, 0, 0},    {"lossless.avif", 1, 1, 0, 0},
+        {"alpha.avif", 1, 0, 1, 0}, {"mirror.avif", 1, 0, 0, 5},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
         uint8_t *b;
@@ -175,6 +176,42 @@ static void heif_seeds(void)
     }
     synth_free(&rgb);
     synth_free(&rgba);
+}
+
+/* JPEG XL stills: lossy, lossless, grey, alpha, orientation, container (small). */
+static void jxl_seeds(void)
+{
+    if (!synth_jxl_can_encode())
+        return;
+    synth_image rgb, rgba, grey;
+    if (synth_make(&rgb, 40, 24, 6) || synth_add_alpha(&rgb, &rgba, 7) || synth_grey(&rgb, &grey)) {
+        failures++;
+        return;
+    }
+    static const struct {
+        const char *name;
+        int img, lossless, orientation, container, frames;
+    } v[] = {
+        {"lossy.jxl", 0, 0, 1, 0, 1},    {"lossless.jxl", 0, 1, 1, 0, 1},
+        {"grey.jxl", 2, 1, 1, 0, 1},     {"alpha.jxl", 1, 0, 1, 0, 1},
+        {"rot90.jxl", 0, 0, 6, 0, 1},    {"container.jxl", 0, 1, 1, 1, 1},
+        {"animated.jxl", 0, 0, 1, 0, 2},
+    };
+    const synth_image *imgs[] = {&rgb, &rgba, &grey};
+    for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
+        uint8_t *b;
+        size_t n;
+        if (synth_encode_jxl(imgs[v[i].img], v[i].lossless, 2.0f, v[i].orientation, v[i].container,
+                             v[i].frames, &b, &n) == 0) {
+            put(v[i].name, b, n);
+            free(b);
+        } else {
+            failures++;
+        }
+    }
+    synth_free(&rgb);
+    synth_free(&rgba);
+    synth_free(&grey);
 }
 
 static int make_dirs(const char *dir)
@@ -563,6 +600,8 @@ int main(int argc, char **argv)
         decode_seeds();
     if (!strcmp(h, "decode") || !strcmp(h, "heif") || !strcmp(h, "sniff"))
         heif_seeds();
+    if (!strcmp(h, "decode") || !strcmp(h, "jxl") || !strcmp(h, "sniff"))
+        jxl_seeds();
     if (strncmp(h, "import_", 7) == 0)
         import_seeds(h + 7);
     else if (!strcmp(h, "hash_text"))

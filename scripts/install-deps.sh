@@ -6,7 +6,7 @@ set -eu
 PACKAGES="
   meson ninja-build pkg-config gcc libc6-dev
   libjpeg62-turbo-dev libpng-dev zlib1g-dev
-  libheif-dev libdeflate-dev
+  libheif-dev libdeflate-dev libjxl-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libwebp-dev
   liblmdb-dev lmdb-utils
   libarchive-dev

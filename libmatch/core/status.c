@@ -54,6 +54,7 @@ const char *lm_format_name(lm_format format)
     case LM_FORMAT_OTHER: return "other";
     case LM_FORMAT_HEIF: return "heif";
     case LM_FORMAT_AVIF: return "avif";
+    case LM_FORMAT_JXL: return "jxl";
     default: return "unknown";
     }
 }

@@ -33,6 +33,7 @@ lm_status lm_decode_image(const uint8_t *data, size_t len, const lm_decode_opts 
     case LM_FORMAT_PNG: st = lm_decode_png(data, len, opts, out, err); break;
     case LM_FORMAT_HEIF:
     case LM_FORMAT_AVIF: st = lm_decode_heif(data, len, opts, out, err); break;
+    case LM_FORMAT_JXL: st = lm_decode_jxl(data, len, opts, out, err); break;
     case LM_FORMAT_UNKNOWN: {
         int known = len ? lm_libav_probe(data, len) : 0;
         if (known == -2)

@@ -54,6 +54,8 @@ void lm_rowsink_put(lm_rowsink *s, uint32_t sy, const uint8_t *row);
  * out->width pixels, pixel x taken from source column xmap[x].
  */
 void lm_rowsink_put_picked(lm_rowsink *s, uint32_t sy, const uint8_t *row);
+/* The source row output row out_y takes (decoders that fill rows out of order). */
+uint32_t lm_rowsink_source_row(const lm_rowsink *s, uint32_t out_y);
 /* Non-zero once every output row has been filled. */
 int lm_rowsink_done(const lm_rowsink *s);
 /* Frees the sink's own scratch (not out->data). */
@@ -84,6 +86,11 @@ lm_status lm_decode_png(const uint8_t *data, size_t len, const lm_decode_opts *o
 /* png_fast.c: 1 when it decoded the file (result in *status), 0 to leave it to libpng. */
 int lm_png_fast(const uint8_t *data, size_t len, const lm_decode_opts *opts, lm_pixels *out,
                 lm_errbuf *err, lm_status *status);
+/* JPEG XL stills (jxl.c; LM_E_UNSUPPORTED when libjxl is absent or animated). */
+lm_status lm_decode_jxl(const uint8_t *data, size_t len, const lm_decode_opts *opts, lm_pixels *out,
+                        lm_errbuf *err);
+/* 1 for a JPEG XL codestream (FF 0A) or container signature box. */
+int lm_sniff_jxl(const uint8_t *d, size_t n);
 /* HEIF/HEIC and AVIF stills (heif.c). */
 lm_status lm_decode_heif(const uint8_t *data, size_t len, const lm_decode_opts *opts,
                          lm_pixels *out, lm_errbuf *err);

@@ -81,6 +81,11 @@ void lm_rowsink_put(lm_rowsink *s, uint32_t sy, const uint8_t *row)
     }
 }
 
+uint32_t lm_rowsink_source_row(const lm_rowsink *s, uint32_t out_y)
+{
+    return source_index(out_y, s->src_h, s->out->height);
+}
+
 void lm_rowsink_put_picked(lm_rowsink *s, uint32_t sy, const uint8_t *row)
 {
     lm_pixels *o = s->out;

@@ -24,5 +24,7 @@ lm_format lm_sniff_format(const uint8_t *d, size_t n)
     }
     if (n >= 4 && (memcmp(d, "II*\0", 4) == 0 || memcmp(d, "MM\0*", 4) == 0))
         return LM_FORMAT_TIFF;
+    if (lm_sniff_jxl(d, n))
+        return LM_FORMAT_JXL;
     return lm_sniff_heif(d, n);
 }

@@ -139,7 +139,8 @@ typedef enum lm_format {
     LM_FORMAT_TIFF = 6,
     LM_FORMAT_OTHER = 7, /* decoded through libavcodec by probing */
     LM_FORMAT_HEIF = 8,  /* HEIF/HEIC still image (libheif); image sequences are videos */
-    LM_FORMAT_AVIF = 9   /* AVIF still image (libheif); animated AVIF is a video */
+    LM_FORMAT_AVIF = 9,  /* AVIF still image (libheif); animated AVIF is a video */
+    LM_FORMAT_JXL = 10   /* JPEG XL still image (libjxl); animated JPEG XL is refused */
 } lm_format;
 
 /* Short lowercase name ("jpeg", "png", ...); never NULL. */
