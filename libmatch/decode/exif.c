@@ -1,6 +1,7 @@
 /*
  * EXIF orientation: find tag 0x0112 in IFD0 of the APP1 TIFF structure (every
- * offset bounds-checked: the payload is hostile), and rotate/flip the output.
+ * offset bounds-checked: the payload is hostile), and rotate/flip the output
+ * with the one orientation transform (orient.h, shared with video).
  * Applied after resampling, so a 512x512 result stays 512x512; the nearest
  * source pixels picked differ slightly from resampling the rotated image.
  */
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "decode_internal.h"
+#include "orient.h"
 
 static uint32_t rd16(const uint8_t *p, int le)
 {
@@ -50,53 +52,16 @@ int lm_exif_orientation(const uint8_t *app1, size_t len)
 
 lm_status lm_orient_pixels(lm_pixels *p, int o, lm_errbuf *err)
 {
-    if (o < 2 || o > 8)
+    lm_xform xf = lm_xform_from_exif(o);
+    if (xf == LM_XF_NONE)
         return LM_OK;
     uint32_t w = p->width, h = p->height;
-    int swap = o >= 5;
-    uint32_t dw = swap ? h : w, dh = swap ? w : h;
-    size_t ch = (size_t)p->channels, dstride = (size_t)dw * ch;
+    uint32_t dw = lm_xform_swaps(xf) ? h : w, dh = lm_xform_swaps(xf) ? w : h;
+    size_t dstride = (size_t)dw * (size_t)p->channels;
     uint8_t *d = malloc(dstride * dh);
     if (!d)
         return lm_errbuf_set(err, LM_E_NOMEM, "no memory to orient %ux%u", w, h);
-    for (uint32_t y = 0; y < dh; y++) {
-        for (uint32_t x = 0; x < dw; x++) {
-            /* Source pixel (sx, sy) shown at (x, y) for each EXIF orientation. */
-            uint32_t sx, sy;
-            switch (o) {
-            case 2:
-                sx = w - 1 - x;
-                sy = y;
-                break;
-            case 3:
-                sx = w - 1 - x;
-                sy = h - 1 - y;
-                break;
-            case 4:
-                sx = x;
-                sy = h - 1 - y;
-                break;
-            case 5:
-                sx = y;
-                sy = x;
-                break;
-            case 6:
-                sx = y;
-                sy = h - 1 - x;
-                break;
-            case 7:
-                sx = w - 1 - y;
-                sy = h - 1 - x;
-                break;
-            default:
-                sx = w - 1 - y;
-                sy = x;
-                break; /* 8 */
-            }
-            memcpy(d + (size_t)y * dstride + x * ch, p->data + (size_t)sy * p->stride + sx * ch,
-                   ch);
-        }
-    }
+    lm_xform_pixels(xf, p->data, w, h, p->stride, p->channels, d, dstride);
     free(p->data);
     p->data = d;
     p->width = dw;

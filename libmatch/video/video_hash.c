@@ -23,12 +23,12 @@
 #include "pixel_hash.h"
 #include "video.h"
 #include "video_crop.h"
-#include "video_rotate.h"
 #include "video_sample.h"
 #include "webp_anim.h"
 #include "decode_internal.h"
 #include "av_io.h"
 #include "av_lazy.h"
+#include "orient.h"
 
 /* Decoder messages are pushed below every log level a caller would normally set. */
 #define LM_VIDEO_LOG_OFFSET 64
@@ -60,7 +60,7 @@ typedef struct vctx {
     size_t rgb_cap, rot_cap;
     lm_pdq_scratch pdq; /* luma and scratch, kept from frame to frame */
 
-    lm_video_xform xf;
+    lm_xform xf;
     double fps;
     int64_t start_pts;
     int64_t decoded;
@@ -231,7 +231,7 @@ static void read_orientation(vctx *c)
     if (sd && size >= 9 * sizeof(int32_t))
         m = (const int32_t *)sd;
 #endif
-    c->xf = (m && c->o->apply_rotation) ? lm_video_xform_from_matrix(m) : LM_XF_NONE;
+    c->xf = (m && c->o->apply_rotation) ? lm_xform_from_matrix(m) : LM_XF_NONE;
 }
 
 static lm_status open_stream(vctx *c)
@@ -294,7 +294,7 @@ static lm_status open_stream(vctx *c)
         c->info->height = par->height;
         c->info->fps = c->fps;
         c->info->duration = duration;
-        c->info->rotation = lm_video_xform_degrees(c->xf);
+        c->info->rotation = lm_xform_degrees(c->xf);
         snprintf(c->info->container, sizeof c->info->container, "%s", c->fmt->iformat->name);
         snprintf(c->info->codec, sizeof c->info->codec, "%s", codec->name);
     }
@@ -352,11 +352,11 @@ static lm_status to_rgb(vctx *c, const AVFrame *f, int w, int h, const uint8_t *
         *pix = c->rgb, *pw = w, *ph = h, *pstride = stride;
         return LM_OK;
     }
-    int ow = lm_video_xform_swaps(c->xf) ? h : w, oh = lm_video_xform_swaps(c->xf) ? w : h;
+    int ow = lm_xform_swaps(c->xf) ? h : w, oh = lm_xform_swaps(c->xf) ? w : h;
     size_t ostride = (size_t)ow * 3;
     if (reserve(&c->rot, &c->rot_cap, ostride * (size_t)oh))
         return lm_errbuf_set(c->err, LM_E_NOMEM, "video: out of memory");
-    lm_video_xform_rgb(c->xf, c->rgb, w, h, stride, c->rot, ostride);
+    lm_xform_pixels(c->xf, c->rgb, (uint32_t)w, (uint32_t)h, stride, 3, c->rot, ostride);
     *pix = c->rot, *pw = ow, *ph = oh, *pstride = ostride;
     return LM_OK;
 }

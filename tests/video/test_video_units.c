@@ -7,7 +7,7 @@
 #include "check.h"
 #include "decode_internal.h"
 #include "video_crop.h"
-#include "video_rotate.h"
+#include "orient.h"
 #include "video_sample.h"
 #include "vpdq_text.h"
 
@@ -20,7 +20,7 @@ static void test_xforms(void)
             memset(src + y * 9 + x * 3, 10 * y + x, 3);
     /* Expected source (x, y) of each destination pixel, row by row, per transform. */
     static const struct {
-        lm_video_xform xf;
+        lm_xform xf;
         int dw;
         uint8_t want[6];
     } cases[] = {
@@ -35,8 +35,8 @@ static void test_xforms(void)
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int dw = cases[i].dw;
-        CHECK_EQ_INT(lm_video_xform_swaps(cases[i].xf), dw == 2);
-        lm_video_xform_rgb(cases[i].xf, src, 3, 2, 9, dst, (size_t)dw * 3);
+        CHECK_EQ_INT(lm_xform_swaps(cases[i].xf), dw == 2);
+        lm_xform_pixels(cases[i].xf, src, 3, 2, 9, 3, dst, (size_t)dw * 3);
         for (int k = 0; k < 6; k++)
             CHECK_EQ_INT(dst[k * 3 + 1], cases[i].want[k]);
     }
@@ -48,7 +48,7 @@ static void test_matrices(void)
     /* libavutil's _get returns counter-clockwise degrees; a player turns by its negative. */
     static const struct {
         double ccw;
-        lm_video_xform xf;
+        lm_xform xf;
         int deg;
     } cases[] = {{0, LM_XF_NONE, 0},       {-90, LM_XF_ROT90, 90},    {90, LM_XF_ROT270, 270},
                  {180, LM_XF_ROT180, 180}, {-180, LM_XF_ROT180, 180}, {45, LM_XF_NONE, 0}};
@@ -56,15 +56,15 @@ static void test_matrices(void)
         av_display_rotation_set(m, cases[i].ccw);
         if (av_display_rotation_get(m) * cases[i].ccw < 0) /* _set's sign has varied */
             av_display_rotation_set(m, -cases[i].ccw);
-        lm_video_xform xf = lm_video_xform_from_matrix(m);
+        lm_xform xf = lm_xform_from_matrix(m);
         CHECK_EQ_INT(xf, cases[i].xf);
-        CHECK_EQ_INT(lm_video_xform_degrees(xf), cases[i].deg);
+        CHECK_EQ_INT(lm_xform_degrees(xf), cases[i].deg);
     }
     memset(m, 0, sizeof m); /* singular: no rotation */
-    CHECK_EQ_INT(lm_video_xform_from_matrix(m), LM_XF_NONE);
+    CHECK_EQ_INT(lm_xform_from_matrix(m), LM_XF_NONE);
     av_display_rotation_set(m, 0);
     av_display_matrix_flip(m, 0, 1); /* upside-down mirror */
-    CHECK_EQ_INT(lm_video_xform_from_matrix(m), LM_XF_VFLIP);
+    CHECK_EQ_INT(lm_xform_from_matrix(m), LM_XF_VFLIP);
 }
 
 static void test_sampler(void)
@@ -128,7 +128,8 @@ static void test_crop(void)
 
 int main(void)
 {
-    CHECK(lm_av_load(NULL) == LM_OK); /* video_rotate.c calls FFmpeg through decode/av_lazy.h */
+    CHECK(lm_av_load(NULL) ==
+          LM_OK); /* decode/orient.c reads display matrices with FFmpeg (av_lazy.h) */
     test_xforms();
     test_matrices();
     test_sampler();
