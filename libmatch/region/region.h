@@ -8,9 +8,9 @@
  * edges (picture-in-picture). Knows nothing of hashes; see README.md for the
  * thresholds and why.
  *
- * The same folder holds the two border detectors the rest of the library
- * uses: strict uniform borders (border_trim.h, images) and dark video bars
- * (video_crop.h, frames).
+ * The same folder holds the border detector the rest of the library uses
+ * (border.h): strict uniform borders of images and dark bars of video frames,
+ * one detector with a parameter set for each.
  */
 #ifndef LM_REGION_REGION_H
 #define LM_REGION_REGION_H

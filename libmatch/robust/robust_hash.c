@@ -118,7 +118,8 @@ lm_status lm_hash_subimage(const lm_pixels *px, uint32_t x, uint32_t y, uint32_t
 static int trimmed_rect(const lm_pixels *px, lm_border_bands *b, uint32_t *x, uint32_t *y,
                         uint32_t *w, uint32_t *h)
 {
-    if (!lm_border_detect(px->data, px->width, px->height, px->stride, px->channels, b))
+    if (!lm_border_detect(&lm_border_image, px->data, px->width, px->height, px->stride,
+                          px->channels, b))
         return 0;
     *x = b->left;
     *y = b->top;

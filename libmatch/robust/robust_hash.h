@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "border_trim.h"
+#include "border.h"
 #include "decode.h"
 #include "errbuf.h"
 #include "libmatch.h"
@@ -24,7 +24,7 @@
 /*
  * The rectangle of region code within a width x height image. Returns 0 and
  * fills x/y/w/h, or -1 for an unknown code or LM_REGION_TRIMMED (which depends
- * on the pixels, see lm_border_detect).
+ * on the pixels, see lm_border_detect and lm_border_image).
  */
 int lm_region_rect(int code, uint32_t width, uint32_t height, uint32_t *x, uint32_t *y, uint32_t *w,
                    uint32_t *h);

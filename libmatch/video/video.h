@@ -43,7 +43,7 @@ typedef struct lm_video_opts {
     int scale_height;            /* 0: native height */
     lm_video_scaler scaler;      /* default LM_VIDEO_SCALER_EXACT */
     int apply_rotation;          /* 1: honour the display matrix (default 1) */
-    int crop_borders;            /* 1: hash without black bars (default 0, as vPDQ; video_crop.h) */
+    int crop_borders;            /* 1: hash without black bars (default 0, as vPDQ; lm_border_video) */
     int threads;                 /* decoder threads, 1..16 (default 1) */
     uint64_t max_bytes;          /* LM_E_LIMIT_BYTES (default 2 GiB) */
     uint64_t max_pixels;         /* LM_E_LIMIT_PIXELS per frame (default 16 Mi) */

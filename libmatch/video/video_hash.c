@@ -20,9 +20,9 @@
 #include <libavutil/mem.h>
 #include <libswscale/swscale.h>
 
+#include "border.h"
 #include "pixel_hash.h"
 #include "video.h"
-#include "video_crop.h"
 #include "video_sample.h"
 #include "webp_anim.h"
 #include "decode_internal.h"
@@ -404,10 +404,14 @@ static lm_status on_frame_at(vctx *c, const AVFrame *f, int64_t index, double t)
     lm_vpdq_frame fr = {0};
     lm_status st = to_rgb(c, f, w, h, &pix, &pw, &ph, &stride);
     if (st == LM_OK && c->o->crop_borders) {
-        lm_video_rect r = lm_video_content_rect(pix, pw, ph, stride);
-        pix += (size_t)r.y * stride + (size_t)r.x * 3;
-        pw = r.w;
-        ph = r.h;
+        /* Letterbox and pillarbox bars: PDQ sees them as picture (a barred copy is ~100 bits
+         * from the original). Off by default: Meta's vPDQ does not crop, and the hashes in a
+         * shared list must be made the same way as the queries. */
+        lm_border_bands b;
+        lm_border_detect(&lm_border_video, pix, (uint32_t)pw, (uint32_t)ph, stride, 3, &b);
+        pix += (size_t)b.top * stride + (size_t)b.left * 3;
+        pw -= (int)(b.left + b.right);
+        ph -= (int)(b.top + b.bottom);
     }
     if (st == LM_OK)
         st = hash_rgb(c, pix, pw, ph, stride, &fr);

@@ -1,5 +1,5 @@
 /*
- * Border detection (libmatch/robust/border_trim.c): exact band widths on
+ * Border detection (libmatch/region/border.c, lm_border_image): exact band widths on
  * generated images with known borders, RGB and grey, black, white and
  * coloured; nothing on an image without borders or on a flat image; and the
  * widths found after a JPEG round trip at quality 30 (ringing next to the
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "border_trim.h"
+#include "border.h"
 #include "check.h"
 #include "decode.h"
 #include "synth.h"
@@ -31,8 +31,8 @@ static synth_image framed(const synth_image *img, uint32_t t, uint32_t b, uint32
 static lm_border_bands detect(const synth_image *img)
 {
     lm_border_bands b;
-    lm_border_detect(img->px, img->w, img->h, (size_t)img->w * (size_t)img->channels, img->channels,
-                     &b);
+    lm_border_detect(&lm_border_image, img->px, img->w, img->h,
+                     (size_t)img->w * (size_t)img->channels, img->channels, &b);
     return b;
 }
 
@@ -86,7 +86,7 @@ int main(void)
     /* A flat picture is not a border: less than a quarter would remain. */
     synth_image flat;
     CHECK_EQ_INT(synth_alloc(&flat, 200, 200, 3), 0);
-    CHECK_EQ_INT(lm_border_detect(flat.px, 200, 200, 600, 3, &b), 0);
+    CHECK_EQ_INT(lm_border_detect(&lm_border_image, flat.px, 200, 200, 600, 3, &b), 0);
     CHECK_BANDS(b, 0, 0, 0, 0);
     synth_free(&flat);
 
@@ -100,7 +100,9 @@ int main(void)
     lm_pixels px;
     lm_errbuf err = {{0}};
     CHECK_EQ_INT(lm_decode_image(jpg, jlen, &o, &px, &err), LM_OK);
-    CHECK_EQ_INT(lm_border_detect(px.data, px.width, px.height, px.stride, px.channels, &b), 1);
+    CHECK_EQ_INT(lm_border_detect(&lm_border_image, px.data, px.width, px.height, px.stride,
+                                  px.channels, &b),
+                 1);
     /* The true widths are 30/30/40/40; ringing next to the content is kept as content. */
     CHECK(b.top >= 26 && b.top <= 30 && b.bottom >= 26 && b.bottom <= 30);
     CHECK(b.left >= 36 && b.left <= 40 && b.right >= 36 && b.right <= 40);

@@ -6,7 +6,7 @@
 
 #include "check.h"
 #include "decode_internal.h"
-#include "video_crop.h"
+#include "border.h"
 #include "orient.h"
 #include "video_sample.h"
 #include "vpdq_text.h"
@@ -118,12 +118,13 @@ static void test_crop(void)
                    x < 8 || x >= W - 8 ? (int)(check_rand(&rng) % 20)
                                        : 60 + (int)(check_rand(&rng) % 150),
                    3);
-    lm_video_rect r = lm_video_content_rect(&img[0][0][0], W, H, W * 3);
-    CHECK(r.x == 8 && r.y == 0 && r.w == W - 16 && r.h == H);
+    lm_border_bands b;
+    CHECK_EQ_INT(lm_border_detect(&lm_border_video, &img[0][0][0], W, H, W * 3, 3, &b), 1);
+    CHECK(b.left == 8 && b.top == 0 && b.right == 8 && b.bottom == 0);
     /* A dark scene is not all bars: nothing is cropped. */
     memset(img, 5, sizeof img);
-    r = lm_video_content_rect(&img[0][0][0], W, H, W * 3);
-    CHECK(r.x == 0 && r.y == 0 && r.w == W && r.h == H);
+    CHECK_EQ_INT(lm_border_detect(&lm_border_video, &img[0][0][0], W, H, W * 3, 3, &b), 0);
+    CHECK(b.left == 0 && b.top == 0 && b.right == 0 && b.bottom == 0);
 }
 
 int main(void)
