@@ -16,7 +16,7 @@
  *     for the re-encoded originals (the hash matches: features are not needed)
  *     and for unrelated pictures (nothing matches: the feature stage runs).
  *
- *   bench-regions [TESTDATA_DIR] [--synthetic N] [--runs R] [-v]   (defaults 100, 7)
+ *   bench-regions [TESTDATA_DIR] [--synthetic N] [--runs R] [-v]   (defaults 100, 7; R = 0: no timing)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,8 +120,8 @@ int main(int argc, char **argv)
         else
             td = argv[i];
     }
-    if (runs < 1 || runs > 99)
-        runs = 7;
+    if (runs < 0 || runs > 99)
+        runs = 7; /* 0: recall and proposals only, no timing */
     setvbuf(stdout, NULL, _IOLBF, 0);
     size_t cap = sizeof photos / sizeof photos[0] + (size_t)nsynth;
     synth_image *o = calloc(cap, sizeof *o);
@@ -283,6 +283,8 @@ int main(int argc, char **argv)
     }
 
     /* 3. cost, interleaved */
+    if (runs == 0)
+        goto out;
     static const struct {
         const char *name;
         int list; /* 0 hash-only, 1 image-built */
@@ -324,6 +326,7 @@ int main(int argc, char **argv)
                100 * (med[1] / med[0] - 1), 100 * (med[3] / med[2] - 1),
                100 * (med[4] / med[3] - 1));
     }
+out:
     lm_matcher_close(hm);
     lm_matcher_close(im);
     lm_hasher_destroy(h);

@@ -25,30 +25,32 @@
 #define BAND_ROUNDS 4
 
 /* Edges. */
-#define COARSE_MAX 128        /* the coarse copy's longer side is at most this */
-#define EDGE_FULL 20.0f       /* the same at full resolution, to place a side exactly */
+#define COARSE_MAX 128  /* the coarse copy's longer side is at most this */
+#define EDGE_FULL 20.0f /* the same at full resolution, to place a side exactly */
 #ifndef CUT_PCT
-#define CUT_PCT 80            /* a collage seam: an edge along at least this % of the span */
+#define CUT_PCT 80 /* a collage seam: an edge along at least this % of the span */
 #endif
 #ifndef CUT_SPIKE_PCT
-#define CUT_SPIKE_PCT 35      /* ... and along this % more than the boundaries three cells away */
+#define CUT_SPIKE_PCT 35 /* ... and along this % more than the boundaries three cells away */
 #endif
 #ifndef CUT_HINT_SPIKE_PCT
 #define CUT_HINT_SPIKE_PCT 15 /* the same where the other half of a collage has its seam */
 #endif
-#define CUT_MIN_PCT 20        /* each collage cell keeps at least this % of the side cut */
-#define EDGE_INSET 8.0f   /* the same for inset sides (an inset's colours may be near its host's) */
-#define SEG_GAP 3         /* coarse cells of gap allowed inside a straight edge */
+#define CUT_MIN_PCT 20  /* each collage cell keeps at least this % of the side cut */
+#define EDGE_INSET 8.0f /* the same for inset sides (an inset's colours may be near its host's) */
+#define SEG_GAP 3       /* coarse cells of gap allowed inside a straight edge */
 #ifndef INSET_SIDE_PCT
 #define INSET_SIDE_PCT 85 /* each side of an inset: sharp marks along this % of it */
 #endif
 #ifndef INSET_MIN_PCT
-#define INSET_MIN_PCT 15  /* an inset is at least this % of each side */
+#define INSET_MIN_PCT 15 /* an inset is at least this % of each side */
 #endif
 #ifndef MAX_LINES
 #define MAX_LINES 16 /* candidate rows and columns for inset sides */
 #endif
 #define MAX_INSETS 2
+/* positions tried per inset side: 3 coarse cells (s <= 16: a luma up to 2048 px) */
+#define PLACE_MAX 48
 
 typedef struct view {
     const float *l;
@@ -436,14 +438,18 @@ static size_t split_cells(const view *v, const coarse *c, lm_rect r, lm_rect cel
  * across y+1: a side inside a block splits its step between the two
  * boundaries) exceeds INSET_STEP and INSET_SHARP times the smaller of the
  * steps at the boundaries beyond; the same for columns. Candidate rows and
- * columns: the MAX_LINES lines whose mark count stands out most from the lines
- * two cells away; a rectangle of candidates needs marks along INSET_SIDE_PCT
- * of each of its four sides (the image border is no side: a picture touching
- * it is the bands' or the split's job) and a picture inside it (mean step of
- * the coarse copy at least INSET_TEXTURE levels: a flat shape is no picture).
- * All of it on the coarse copy (at most 128x128 cells) with prefix sums; a
- * plain photograph usually has fewer than two candidate lines one way and
- * stops there.
+ * columns: the MAX_LINES lines whose longest run of marks (gaps of SEG_GAP
+ * bridged) stands out most from the lines two cells away (a side is one long
+ * run; a texture's creases scatter marks along the whole line, and counting
+ * all of them let textured lines crowd the sides out); a rectangle of
+ * candidates needs marks along INSET_SIDE_PCT of each of its four sides (the
+ * image border is no side: a picture touching it is the bands' or the split's
+ * job) and a picture inside it (mean step of the coarse copy at least
+ * INSET_TEXTURE levels: a flat or merely shaded shape is no picture). The two
+ * largest are kept (a picture's own rectangles lie inside it). All of it on
+ * the coarse copy (at most 128x128 cells) with prefix sums; a plain photograph
+ * usually has fewer than two candidate lines one way and stops there. The
+ * sides are then placed on the full-resolution luma (place_side).
  */
 #ifndef INSET_STEP
 #define INSET_STEP 5.0f
@@ -452,7 +458,7 @@ static size_t split_cells(const view *v, const coarse *c, lm_rect r, lm_rect cel
 #define INSET_SHARP 2.0f
 #endif
 #ifndef INSET_TEXTURE
-#define INSET_TEXTURE 3.0f
+#define INSET_TEXTURE 10.0f
 #endif
 #ifndef INSET_BEYOND
 #define INSET_BEYOND(a, b) ((a) < (b) ? (a) : (b))
@@ -508,6 +514,85 @@ static size_t top_lines(const uint32_t *counts, uint32_t n, uint32_t min_count, 
     return m;
 }
 
+/*
+ * Place an inset's side exactly on the full-resolution luma: the side found
+ * at coarse line k (a row boundary when !vertical) spanning coarse cells
+ * [a, b), with prefix its marks (prefix[i]: marks of cells before i). A mark
+ * at k means a sharp step across boundary k or k+1, so the side lies within
+ * ((k-1)s, (k+2)s). Each pixel line across the side within a marked cell
+ * of the span (the end cells left out: corners) votes for the position in
+ * that window where its step is largest; the side goes where most votes are.
+ * No level threshold: only the marked cells vote, so where the side is faint
+ * (under 20 levels, say) texture or an edge of the picture nearby does not
+ * pull it away, and a contrasty part of the side does not outweigh the rest.
+ */
+static uint32_t place_side(const view *v, const coarse *c, int vertical, const uint32_t *prefix,
+                           uint32_t k, uint32_t a, uint32_t b)
+{
+    uint32_t s = c->s, lim = vertical ? v->w : v->h, len = vertical ? v->h : v->w;
+    uint32_t from = k > 1 ? (k - 1) * s + 1 : 1, to = (k + 2) * s - 1;
+    if (to > lim - 1)
+        to = lim - 1;
+    uint32_t best = k * s < lim ? k * s : lim - 1;
+    if (to < from || to - from + 1 > PLACE_MAX)
+        return best;
+    uint32_t votes[PLACE_MAX] = {0};
+    for (uint32_t i = a + 1; i + 1 < b; i++) {
+        if (prefix[i + 1] == prefix[i])
+            continue; /* not a mark */
+        uint32_t q0 = i * s, q1 = (i + 1) * s > len ? len : (i + 1) * s;
+        for (uint32_t q = q0; q < q1; q++) {
+            /* this pixel line's vote: where its step across the window is largest */
+            float top = 0;
+            uint32_t arg = 0;
+            for (uint32_t p = from; p <= to; p++) {
+                float d = vertical
+                              ? absf(v->l[(size_t)q * v->w + p] - v->l[(size_t)q * v->w + p - 1])
+                              : absf(v->l[(size_t)p * v->w + q] - v->l[(size_t)(p - 1) * v->w + q]);
+                if (d > top) {
+                    top = d;
+                    arg = p - from + 1;
+                }
+            }
+            if (arg)
+                votes[arg - 1]++;
+        }
+    }
+    uint32_t most = 0;
+    for (uint32_t p = from; p <= to; p++)
+        if (votes[p - from] > most) {
+            most = votes[p - from];
+            best = p;
+        }
+    return best;
+}
+
+/* The longest run of marks along a line (prefix: its mark prefix over n cells), gaps of at most
+   SEG_GAP cells bridged: a side is one long run, texture scatters its marks. */
+static uint32_t longest_run(const uint32_t *prefix, uint32_t n)
+{
+    uint32_t best = 0, start = 0, last = 0, have = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        if (prefix[i + 1] == prefix[i])
+            continue;
+        if (!have || i - last > SEG_GAP + 1) {
+            start = i;
+            have = 1;
+        }
+        last = i;
+        uint32_t len = prefix[i + 1] - prefix[start];
+        best = len > best ? len : best;
+    }
+    return best;
+}
+
+/* Marks along at least half of each end (an eighth, at least 2 cells) of the side [a, b). */
+static int ends_marked(const uint32_t *prefix, uint32_t a, uint32_t b)
+{
+    uint32_t e = max_u(2, (b - a) / 8);
+    return (prefix[a + e] - prefix[a]) * 2 >= e && (prefix[b] - prefix[b - e]) * 2 >= e;
+}
+
 static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t cap)
 {
     uint32_t cw = c->w, ch = c->h;
@@ -516,8 +601,7 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
     uint32_t minw = max_u(6, cw * INSET_MIN_PCT / 100), minh = max_u(6, ch * INSET_MIN_PCT / 100);
     size_t stride = (size_t)cw + 1, vstride = (size_t)ch + 1;
     /* ph[y][x]: marks of line y left of x; pv[x][y]: marks of column line x above y */
-    uint32_t *ph = calloc(stride * (ch + 1) + vstride * (cw + 1) + (size_t)cw + ch + 2,
-                          sizeof *ph);
+    uint32_t *ph = calloc(stride * (ch + 1) + vstride * (cw + 1) + (size_t)cw + ch + 2, sizeof *ph);
     float *pg = calloc(stride * (ch + 1), sizeof *pg); /* 2D prefix of |steps| */
     size_t n = 0;
     if (!ph || !pg)
@@ -532,7 +616,7 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
             float beyond = INSET_BEYOND(out_, in_);
             p[x + 1] = p[x] + (s > INSET_STEP && s > INSET_SHARP * beyond);
         }
-        rows[y] = p[cw];
+        rows[y] = longest_run(p, cw);
     }
     for (uint32_t x = 2; x + 2 < cw; x++) {
         uint32_t *p = pv + (size_t)x * vstride;
@@ -543,7 +627,7 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
             float beyond = INSET_BEYOND(o, i);
             p[y + 1] = p[y] + (s > INSET_STEP && s > INSET_SHARP * beyond);
         }
-        cols[x] = p[ch];
+        cols[x] = longest_run(p, ch);
     }
     uint32_t ys[MAX_LINES], xs[MAX_LINES];
     size_t ny = top_lines(rows, ch - 1, minw * INSET_SIDE_PCT / 100, ys, MAX_LINES);
@@ -558,11 +642,15 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
             pg[(size_t)(y + 1) * stride + x + 1] = pg[(size_t)y * stride + x + 1] + rowsum;
         }
     }
-    struct {
+    /* the two best by the marks along the sides (ties: the larger), and the largest (ties:
+       the better marks): a picture's own rectangles lie inside it and may share its best
+       marks, while text or UI beside a screenshot's picture can make a larger one */
+    typedef struct cand {
         lm_rect r;
-        uint32_t score;
-    } best[MAX_INSETS];
-    size_t nb = 0;
+        uint64_t marks, area;
+    } cand;
+    cand by_marks[2], by_area = {{0, 0, 0, 0}, 0, 0};
+    size_t nm = 0;
     for (size_t a = 0; a < ny; a++)
         for (size_t b = 0; b < ny; b++) {
             uint32_t y0 = ys[a], y1 = ys[b];
@@ -571,8 +659,8 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
             uint32_t h = y1 - y0;
             for (size_t l = 0; l < nx; l++) {
                 uint32_t x0 = xs[l];
-                uint32_t dl = (pv[(size_t)x0 * vstride + y1] - pv[(size_t)x0 * vstride + y0]) *
-                              1000 / h;
+                uint32_t dl =
+                    (pv[(size_t)x0 * vstride + y1] - pv[(size_t)x0 * vstride + y0]) * 1000 / h;
                 if (dl < INSET_SIDE_PCT * 10)
                     continue;
                 for (size_t r = 0; r < nx; r++) {
@@ -589,45 +677,51 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
                     if (dr < INSET_SIDE_PCT * 10 || dt < INSET_SIDE_PCT * 10 ||
                         db < INSET_SIDE_PCT * 10)
                         continue;
+                    /* the marks reach both ends of every side: a side running on past
+                       a corner (a bar's edge above a picture) is no side of it */
+                    if (!ends_marked(pv + (size_t)x0 * vstride, y0, y1) ||
+                        !ends_marked(pv + (size_t)x1 * vstride, y0, y1) ||
+                        !ends_marked(ph + (size_t)y0 * stride, x0, x1) ||
+                        !ends_marked(ph + (size_t)y1 * stride, x0, x1))
+                        continue;
                     float area = (float)w * (float)h;
                     float gsum = pg[(size_t)y1 * stride + x1] - pg[(size_t)y0 * stride + x1] -
                                  pg[(size_t)y1 * stride + x0] + pg[(size_t)y0 * stride + x0];
                     if (gsum < INSET_TEXTURE * area)
                         continue; /* a flat shape, not a picture */
-                    uint32_t score = dl + dr + dt + db;
-                    size_t k = nb;
-                    if (nb == MAX_INSETS) {
-                        k = 0;
-                        for (size_t q = 1; q < nb; q++)
-                            if (best[q].score < best[k].score)
-                                k = q;
-                        if (best[k].score >= score)
-                            continue;
-                    } else {
-                        nb++;
-                    }
-                    best[k].r = (lm_rect){x0, y0, w, h};
-                    best[k].score = score;
+                    cand cd = {{x0, y0, w, h}, dl + dr + dt + db, (uint64_t)w * h};
+                    if (cd.area > by_area.area ||
+                        (cd.area == by_area.area && cd.marks > by_area.marks))
+                        by_area = cd;
+                    for (size_t q = 0; q < 2; q++)
+                        if (q == nm || cd.marks > by_marks[q].marks ||
+                            (cd.marks == by_marks[q].marks && cd.area > by_marks[q].area)) {
+                            if (q == 0)
+                                by_marks[1] = by_marks[0];
+                            by_marks[q] = cd;
+                            nm += nm < 2;
+                            break;
+                        }
                 }
             }
         }
-    if (nb == 2 && best[1].score > best[0].score) {
-        lm_rect tr = best[0].r;
-        best[0].r = best[1].r;
-        best[1].r = tr;
+    cand best[MAX_INSETS];
+    size_t nb = 0;
+    if (nm) {
+        best[nb++] = by_marks[0];
+        if (memcmp(&by_area.r, &by_marks[0].r, sizeof by_area.r) != 0)
+            best[nb++] = by_area;
+        else if (nm > 1)
+            best[nb++] = by_marks[1];
     }
-    uint32_t s = c->s;
     for (size_t k = 0; k < nb && n < cap; k++) {
         lm_rect cr = best[k].r;
-        uint32_t fy0 = cr.y * s, fy1 = (cr.y + cr.h) * s;
-        fy1 = fy1 > v->h ? v->h : fy1;
-        uint32_t x0 = refine_v(v, c, cr.x, fy0, fy1, 1, v->w - 1, 2);
-        uint32_t x1 = refine_v(v, c, cr.x + cr.w, fy0, fy1, 1, v->w - 1, 2);
-        if (x1 <= x0)
-            continue;
-        uint32_t y0 = refine_h(v, c, cr.y, x0, x1, 1, v->h - 1, 2);
-        uint32_t y1 = refine_h(v, c, cr.y + cr.h, x0, x1, 1, v->h - 1, 2);
-        if (y1 <= y0)
+        uint32_t cx1 = cr.x + cr.w, cy1 = cr.y + cr.h;
+        uint32_t x0 = place_side(v, c, 1, pv + (size_t)cr.x * vstride, cr.x, cr.y, cy1);
+        uint32_t x1 = place_side(v, c, 1, pv + (size_t)cx1 * vstride, cx1, cr.y, cy1);
+        uint32_t y0 = place_side(v, c, 0, ph + (size_t)cr.y * stride, cr.y, cr.x, cx1);
+        uint32_t y1 = place_side(v, c, 0, ph + (size_t)cy1 * stride, cy1, cr.x, cx1);
+        if (x1 <= x0 || y1 <= y0)
             continue;
         out[n++] = (lm_rect){x0, y0, x1 - x0, y1 - y0};
     }
