@@ -12,7 +12,6 @@
 #include "lazy_archive.h"
 #include "lazy_lib.h"
 
-#include "digest.h"
 #include "scan_item.h"
 #include "scan_report.h"
 

@@ -301,6 +301,42 @@ LM_API lm_status lm_hash_files(const lm_hasher *config, const char *const *paths
 
 
 /* ------------------------------------------------------------------------ */
+/* Digests of raw bytes: MD5, SHA-1, SHA-256 (version node LIBMATCH_1.2)     */
+/* ------------------------------------------------------------------------ */
+
+#define LM_MD5_BYTES 16
+#define LM_SHA1_BYTES 20
+#define LM_SHA256_BYTES 32
+
+/* The three digests exact-match lists hold (lm_check computes them of its input). */
+typedef struct lm_digests {
+    uint8_t md5[LM_MD5_BYTES];
+    uint8_t sha1[LM_SHA1_BYTES];
+    uint8_t sha256[LM_SHA256_BYTES];
+} lm_digests;
+
+/*
+ * Streaming state for bytes that arrive in pieces (a file read in chunks, a
+ * pipe): all three digests in one pass. Opaque; one thread at a time per
+ * context, any number of contexts at once.
+ */
+typedef struct lm_digest_ctx lm_digest_ctx;
+
+/* A fresh context; NULL when out of memory (or libcrypto refuses an algorithm). */
+LM_API lm_digest_ctx *lm_digest_new(void);
+/* Feed len bytes (len may be 0; data may be NULL only then).
+   LM_OK, LM_E_INVALID_ARG, LM_E_INTERNAL. */
+LM_API lm_status lm_digest_update(lm_digest_ctx *ctx, const void *data, size_t len);
+/* The digests of everything fed since lm_digest_new or the last final; ctx is reset for a new
+   message. LM_OK, LM_E_INVALID_ARG, LM_E_INTERNAL. */
+LM_API lm_status lm_digest_final(lm_digest_ctx *ctx, lm_digests *out);
+/* Accepts NULL. */
+LM_API void lm_digest_free(lm_digest_ctx *ctx);
+/* One shot: the digests of data[0..len). LM_OK, LM_E_INVALID_ARG, LM_E_NOMEM, LM_E_INTERNAL. */
+LM_API lm_status lm_digest_bytes(const void *data, size_t len, lm_digests *out);
+
+
+/* ------------------------------------------------------------------------ */
 /* Matching against a hash list                                             */
 /* ------------------------------------------------------------------------ */
 

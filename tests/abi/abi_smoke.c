@@ -96,5 +96,39 @@ int main(void)
     char cmd[sizeof dir + 16];
     snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
     CHECK_EQ_INT(system(cmd), 0);
+    /* Streaming digests (version node LIBMATCH_1.2): FIPS 180 / RFC 1321 "abc" vectors, fed
+       in pieces, reset by final, the one-shot call agreeing. */
+    {
+        static const uint8_t md5[LM_MD5_BYTES] = {0x90, 0x01, 0x50, 0x98, 0x3c, 0xd2, 0x4f, 0xb0,
+                                                  0xd6, 0x96, 0x3f, 0x7d, 0x28, 0xe1, 0x7f, 0x72};
+        static const uint8_t sha1[LM_SHA1_BYTES] = {0xa9, 0x99, 0x3e, 0x36, 0x47, 0x06, 0x81,
+                                                    0x6a, 0xba, 0x3e, 0x25, 0x71, 0x78, 0x50,
+                                                    0xc2, 0x6c, 0x9c, 0xd0, 0xd8, 0x9d};
+        static const uint8_t sha256[LM_SHA256_BYTES] = {
+            0xba, 0x78, 0x16, 0xbf, 0x8f, 0x01, 0xcf, 0xea, 0x41, 0x41, 0x40,
+            0xde, 0x5d, 0xae, 0x22, 0x23, 0xb0, 0x03, 0x61, 0xa3, 0x96, 0x17,
+            0x7a, 0x9c, 0xb4, 0x10, 0xff, 0x61, 0xf2, 0x00, 0x15, 0xad};
+        lm_digest_ctx *ctx = lm_digest_new();
+        CHECK(ctx != NULL);
+        lm_digests d, d2, once;
+        CHECK_EQ_INT(lm_digest_update(ctx, "a", 1), LM_OK);
+        CHECK_EQ_INT(lm_digest_update(ctx, NULL, 0), LM_OK);
+        CHECK_EQ_INT(lm_digest_update(ctx, "bc", 2), LM_OK);
+        CHECK_EQ_INT(lm_digest_final(ctx, &d), LM_OK);
+        CHECK(memcmp(d.md5, md5, sizeof md5) == 0);
+        CHECK(memcmp(d.sha1, sha1, sizeof sha1) == 0);
+        CHECK(memcmp(d.sha256, sha256, sizeof sha256) == 0);
+        CHECK_EQ_INT(lm_digest_update(ctx, "abc", 3), LM_OK);
+        CHECK_EQ_INT(lm_digest_final(ctx, &d2), LM_OK);
+        CHECK(memcmp(&d, &d2, sizeof d) == 0);
+        CHECK_EQ_INT(lm_digest_bytes("abc", 3, &once), LM_OK);
+        CHECK(memcmp(&d, &once, sizeof d) == 0);
+        CHECK_EQ_INT(lm_digest_update(ctx, NULL, 1), LM_E_INVALID_ARG);
+        CHECK_EQ_INT(lm_digest_update(NULL, "a", 1), LM_E_INVALID_ARG);
+        CHECK_EQ_INT(lm_digest_final(ctx, NULL), LM_E_INVALID_ARG);
+        lm_digest_free(ctx);
+        lm_digest_free(NULL);
+        CHECK_EQ_INT(sizeof(lm_digests), LM_MD5_BYTES + LM_SHA1_BYTES + LM_SHA256_BYTES);
+    }
     return check_report("abi_smoke");
 }
