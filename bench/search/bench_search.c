@@ -9,10 +9,12 @@
  * touch, second pass warm) against the in-memory index (median of 3,
  * alternating), and k-NN queries/s of the new exact k-NN against the
  * previous release's (lm_index_knn_radii), near and unrelated, k = 1 and 10.
- * The file goes to $TMPDIR (or /tmp) and is removed.
+ * The file goes to $TMPDIR (or /tmp) and is removed. Last, k-NN on clustered
+ * data (bench_knn), also alone as `bench-search knn N`.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include <unistd.h>
@@ -172,6 +174,165 @@ static void bench_persisted(const lm_index *ix, const lm_pdq_hash *list, size_t 
     unlink(path);
 }
 
+/* ---- k-NN on clustered data: the staged search against the previous two ---- */
+
+typedef lm_status (*knnw_fn)(const lm_index *, const lm_pdq_hash *, int, int, lm_search_hit *,
+                             size_t *);
+
+static lm_status radii_within(const lm_index *ix, const lm_pdq_hash *q, int k, int max_d,
+                              lm_search_hit *hits, size_t *found)
+{
+    (void)max_d; /* unbounded only */
+    return lm_index_knn_radii(ix, q, k, hits, found);
+}
+
+/* Serial k-NN queries per CPU-second over qs, at most nq queries or max_s seconds. */
+static double knnw_qps(const lm_index *ix, knnw_fn fn, const lm_pdq_hash *qs, size_t nq, int k,
+                       int max_d, lm_search_hit *hits, double max_s)
+{
+    size_t f, j = 0;
+    double t0 = tcpu();
+    for (; j < nq && (j < 5 || tcpu() - t0 < max_s); j++)
+        fn(ix, &qs[j], k, max_d, hits, &f);
+    return (double)j / (tcpu() - t0);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+#define KNN_REPS 3
+#define KNN_NEAR 4000
+#define KNN_FAR 400
+
+/*
+ * A list of clusters of 10-20 copies, each 5-30 bits from a random centre
+ * (like lists of re-encodes); near queries are new copies of a centre (5-30
+ * bits), unrelated ones random. Each figure is the median of KNN_REPS
+ * passes, the three implementations interleaved within each pass.
+ */
+static int bench_knn(size_t n, int only_row)
+{
+    lm_pdq_hash *list = malloc(n * sizeof *list), *near = malloc(KNN_NEAR * sizeof *near),
+                *far = malloc(KNN_FAR * sizeof *far);
+    lm_pdq_hash *centres = malloc((n / 10 + 1) * sizeof *centres);
+    lm_search_hit *hits = malloc(100 * sizeof *hits), *b = malloc(100 * sizeof *b);
+    if (!list || !near || !far || !centres || !hits || !b) {
+        fprintf(stderr, "out of memory\n");
+        return 1;
+    }
+    uint64_t st = 0xC1A55;
+    size_t nc = 0;
+    for (size_t i = 0; i < n;) {
+        synth_hash(&st, &centres[nc]);
+        size_t fam = 10 + (size_t)(synth_rand(&st) % 11);
+        for (size_t j = 0; j < fam && i < n; j++, i++) {
+            list[i] = centres[nc];
+            synth_flip(&st, &list[i], 5 + (int)(synth_rand(&st) % 26));
+        }
+        nc++;
+    }
+    for (size_t j = 0; j < KNN_NEAR; j++) {
+        near[j] = centres[synth_rand(&st) % nc];
+        synth_flip(&st, &near[j], 5 + (int)(synth_rand(&st) % 26));
+    }
+    for (size_t j = 0; j < KNN_FAR; j++)
+        synth_hash(&st, &far[j]);
+    lm_index *ix = NULL;
+    if (lm_index_build(list, n, 2, &ix) != LM_OK) {
+        fprintf(stderr, "build failed\n");
+        return 1;
+    }
+    printf("knn bench: n=%zu in %zu clusters of 10-20 copies 5-30 bits from a centre; isa=%s; "
+           "1 thread, queries per CPU-second, median of %d interleaved passes\n",
+           n, nc, lm_isa_name(lm_index_isa(ix)), KNN_REPS);
+    /* where the k-th neighbour lies (k = 1, 10) for the near queries */
+    int dk[2][KNN_NEAR];
+    size_t f;
+    for (size_t j = 0; j < 400; j++) {
+        lm_index_knn(ix, &near[j], 10, hits, &f);
+        dk[0][j] = hits[0].distance;
+        dk[1][j] = hits[f - 1].distance;
+    }
+    for (int i = 0; i < 2; i++) {
+        double v[400];
+        for (int j = 0; j < 400; j++)
+            v[j] = dk[i][j];
+        qsort(v, 400, sizeof *v, cmp_double);
+        printf("  near queries: distance of neighbour %d: median %.0f, 90%% %.0f, max %.0f\n",
+               i ? 10 : 1, v[200], v[360], v[399]);
+    }
+
+    static const struct {
+        const char *what;
+        int k, max_d, far;
+    } rows[] = {
+        {"near k=1", 1, 256, 0},
+        {"near k=10", 10, 256, 0},
+        {"unrelated k=1", 1, 256, 1},
+        {"unrelated k=10", 10, 256, 1},
+        {"unrelated k=10 d<=32", 10, 32, 1},
+        {"unrelated k=10 d<=64", 10, 64, 1},
+        {"near k=10 d<=32", 10, 32, 0},
+    };
+    const knnw_fn fns[3] = {lm_index_knn_within, lm_index_knn_rings, radii_within};
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        if (only_row >= 0 && (size_t)only_row != r)
+            continue;
+        double v[3][KNN_REPS];
+        for (int rep = 0; rep < KNN_REPS; rep++)
+            for (int i = 0; i < 3; i++) {
+                if (only_row >= 0 && i > 0) { /* profiling one row: the staged search only */
+                    v[i][rep] = 1;
+                    continue;
+                }
+                if (i == 2 && rows[r].max_d < 256) {
+                    v[i][rep] = 0;
+                    continue;
+                }
+                const lm_pdq_hash *qs = rows[r].far ? far : near;
+                size_t nq = rows[r].far ? KNN_FAR : KNN_NEAR;
+                v[i][rep] = knnw_qps(ix, fns[i], qs + (size_t)rep * 5 % nq, nq - 15, rows[r].k,
+                                     rows[r].max_d, hits, rows[r].far ? 2.0 : 1.5);
+            }
+        double a = median(v[0], KNN_REPS), p = median(v[1], KNN_REPS), q = median(v[2], KNN_REPS);
+        if (rows[r].max_d < 256)
+            printf("  %-22s staged %8.1f/s  rings %8.1f/s (%.1fx)\n", rows[r].what, a, p, a / p);
+        else
+            printf("  %-22s staged %8.1f/s  rings %8.1f/s (%.1fx)  radii %8.1f/s (%.1fx)\n",
+                   rows[r].what, a, p, a / p, q, a / q);
+    }
+    /* exactness on a sample: staged == rings == brute force */
+    size_t differ = 0;
+    for (size_t j = 0; j < (only_row >= 0 ? 0u : 24u); j++) {
+        const lm_pdq_hash *q = j % 3 == 2 ? &far[j] : &near[j];
+        int k = j % 2 ? 10 : 1, md = j % 4 == 3 ? 32 : 256;
+        size_t fa, fb;
+        lm_index_knn_within(ix, q, k, md, hits, &fa);
+        lm_index_knn_rings(ix, q, k, md, b, &fb);
+        differ += fa != fb || memcmp(hits, b, fa * sizeof *b) != 0;
+        if (j < 8) {
+            lm_brute_knn(list, n, q, k, b, &fb);
+            size_t w = 0;
+            while (w < fb && b[w].distance <= md)
+                w++;
+            differ += fa != w || memcmp(hits, b, fa * sizeof *b) != 0;
+        }
+    }
+    printf("  exactness: %zu of 24 sampled answers differ from the previous k-NN / brute force\n",
+           differ);
+    lm_index_free(ix);
+    free(list);
+    free(near);
+    free(far);
+    free(centres);
+    free(hits);
+    free(b);
+    return differ ? 1 : 0;
+}
+
 static int parse_count(const char *s, unsigned long long *out)
 {
     char *end;
@@ -198,6 +359,15 @@ static double range_qps(const lm_index *ix, const lm_pdq_hash *qs, size_t nq, in
 int main(int argc, char **argv)
 {
     unsigned long long n = 1000000, threads = 2, max_family = 64;
+    if (argc > 1 && strcmp(argv[1], "knn") == 0) { /* the clustered k-NN rows only */
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        unsigned long long row = ~0ull;
+        if ((argc > 2 && !parse_count(argv[2], &n)) || (argc > 3 && !parse_count(argv[3], &row))) {
+            fprintf(stderr, "usage: bench-search knn N [ROW]\n");
+            return 2;
+        }
+        return bench_knn((size_t)n, row == ~0ull ? -1 : (int)row);
+    }
     if ((argc > 1 && !parse_count(argv[1], &n)) || (argc > 2 && !parse_count(argv[2], &threads)) ||
         (argc > 3 && !parse_count(argv[3], &max_family)) || threads < 1 || max_family < 1) {
         fprintf(stderr, "usage: bench-search N [THREADS] [MAX_FAMILY]\n");
@@ -288,5 +458,7 @@ int main(int argc, char **argv)
     free(far);
     free(hits);
     free(found);
-    return mismatched ? 1 : 0;
+    if (mismatched)
+        return 1;
+    return bench_knn((size_t)n, -1);
 }

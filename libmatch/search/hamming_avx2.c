@@ -85,6 +85,19 @@ static size_t filter16(const uint16_t *v, size_t n, uint16_t key, int maxd, uint
             pass &= ~(3u << bit);
         }
     }
+    if (i < n && n >= 16) { /* the tail: the last 16 values again, lanes before i masked off */
+        size_t b = n - 16;
+        __m256i c = popcnt_bytes(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(v + b)), k));
+        __m256i c16 = _mm256_add_epi16(_mm256_and_si256(c, lowbyte), _mm256_srli_epi16(c, 8));
+        uint32_t pass = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi16(c16, lim));
+        pass &= ~0u << (2 * (i - b));
+        while (pass) {
+            unsigned bit = (unsigned)__builtin_ctz(pass);
+            out[m++] = (uint32_t)(b + bit / 2);
+            pass &= ~(3u << bit);
+        }
+        i = n;
+    }
     for (; i < n; i++)
         if (__builtin_popcount((unsigned)(v[i] ^ key)) <= maxd)
             out[m++] = (uint32_t)i;

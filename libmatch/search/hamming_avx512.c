@@ -78,21 +78,20 @@ static size_t filter16(const uint16_t *v, size_t n, uint16_t key, int maxd, uint
     const __m512i k = _mm512_set1_epi16((short)key);
     const __m512i lim = _mm512_set1_epi16((short)(maxd > 16 ? 16 : maxd));
     const __m512i lowbyte = _mm512_set1_epi16(0x00ff);
-    for (; i + 32 <= n; i += 32) {
-        __m512i x = _mm512_xor_si512(_mm512_loadu_si512((const void *)(v + i)), k);
+    for (; i < n; i += 32) {
+        /* the tail of a bucket through a masked load (no scalar loop, no read past n) */
+        const __mmask32 live = n - i >= 32 ? ~(__mmask32)0 : (__mmask32)((1u << (n - i)) - 1);
+        __m512i x = _mm512_xor_si512(_mm512_maskz_loadu_epi16(live, (const void *)(v + i)), k);
         __m512i c = _mm512_add_epi8(
             _mm512_shuffle_epi8(lut, _mm512_and_si512(x, low)),
             _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(x, 4), low)));
         __m512i c16 = _mm512_add_epi16(_mm512_and_si512(c, lowbyte), _mm512_srli_epi16(c, 8));
-        __mmask32 pass = _mm512_cmple_epu16_mask(c16, lim);
+        __mmask32 pass = _mm512_mask_cmple_epu16_mask(live, c16, lim);
         while (pass) {
             out[m++] = (uint32_t)(i + (unsigned)__builtin_ctz(pass));
             pass &= pass - 1;
         }
     }
-    for (; i < n; i++)
-        if (__builtin_popcount((unsigned)(v[i] ^ key)) <= maxd)
-            out[m++] = (uint32_t)i;
     return m;
 }
 

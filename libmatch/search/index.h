@@ -77,7 +77,11 @@ lm_status lm_index_knn(const lm_index *ix, const lm_pdq_hash *q, int k, lm_searc
 lm_status lm_index_knn_within(const lm_index *ix, const lm_pdq_hash *q, int k, int max_distance,
                               lm_search_hit *hits, size_t *found);
 
-/* The previous release's k-NN (radii 7, 15, 31, then a scan): bench-search's baseline. */
+/* The previous releases' k-NN, bench-search's baselines: growing pigeonhole
+ * rings over the tables (index_knn_prev.c), and before it range searches at
+ * radii 7, 15, 31, then a scan. Same contracts as lm_index_knn(_within). */
+lm_status lm_index_knn_rings(const lm_index *ix, const lm_pdq_hash *q, int k, int max_distance,
+                             lm_search_hit *hits, size_t *found);
 lm_status lm_index_knn_radii(const lm_index *ix, const lm_pdq_hash *q, int k, lm_search_hit *hits,
                              size_t *found);
 
@@ -101,6 +105,11 @@ typedef enum lm_search_strategy {
 
 /* The strategy AUTO uses for this radius. */
 lm_search_strategy lm_index_plan(const lm_index *ix, int max_distance);
+
+/* lm_index_knn_within with a forced strategy (MIH: the staged search even where
+ * the plan would scan; tests exercise both). */
+lm_status lm_index_knn_with(const lm_index *ix, const lm_pdq_hash *q, int k, int max_distance,
+                            lm_search_strategy strategy, lm_search_hit *hits, size_t *found);
 
 /* lm_index_range with a forced strategy (tests exercise both on every radius). */
 lm_status lm_index_range_with(const lm_index *ix, const lm_pdq_hash *q, int max_distance,
