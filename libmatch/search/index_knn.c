@@ -1,31 +1,31 @@
 /*
- * Exact k-nearest search: pigeonring stages over the multi-index tables.
+ * Exact k-nearest search: pigeonring plans over the multi-index tables, run
+ * one key distance at a time.
  *
- * Stage j certifies a radius D (15, 31, 47, ... in steps of 16, capped by the
- * current k-th best and by max_distance): it probes, in every table t, the
- * keys within t1 = floor(D/16) of the query's word t and keeps the entries
- * whose next word brings the pair to at most t2 = floor(2D/16). By the
- * pigeonring principle (index_range.c) every entry within D passes in some
- * table, so once stage j is done and the k-th best is <= D the answer is
- * final. This is the range search's own filter, which is what makes it cheap:
- * at D = 31 about 7 candidates per table reach a hash read, where the
- * pigeonhole rings (every word >= rho, index_knn_prev.c) read every entry of
+ * A plan certifies a radius d: in every table t it probes the keys within
+ * a[t] of the query's word t and keeps the entries whose next word brings the
+ * pair to at most p[t] (plan_for: thresholds split so that the pigeonring
+ * principle holds, cheapest split by a cost model). Every entry within d
+ * passes some table, so once a plan for d is covered and the k-th best is
+ * <= d the answer is final. This is the range search's own filter
+ * (index_range.c), which is what makes it cheap: at d = 31 about 7
+ * candidates per table reach a hash read, where the pigeonhole rings of the
+ * previous k-NN (every word >= rho, index_knn_prev.c) read every entry of
  * every probed bucket until rho is large.
  *
- * No entry is counted twice and no set is kept: an entry is offered only at
- * its first (stage, table) in which it passes (each stage's parameters are
- * recorded), and a stage's probes skip, bucket by bucket, the band of next
- * distances the previous stage already covered. Stage parameters only grow
- * (a stage runs only while the k-th best is above the radius certified so
- * far), so "passed in an earlier stage" is exactly the test of those
- * recorded parameters.
+ * The search runs the plan's smallest key distance still to do in every
+ * table (a "group"), then plans again with the bound it now has: the target
+ * is the k-th best found (finishing), or while that is far or fewer than k
+ * are known, 15, 31, 47, ... (exploring, while cheap). What was probed is
+ * kept per (table, key distance) as the largest next-word distance covered
+ * (done[][]), so later groups skip, bucket by bucket, what earlier ones
+ * offered, and an entry is offered only at its first (group, table): no set,
+ * no duplicates.
  *
- * Before each stage a cost model compares the stages still needed (up to
- * the k-th best found so far, or just the next one while fewer than k are
- * known) with a scan of the list; when the scan is cheaper it finishes the
- * search, offering only the entries no stage offered. For an unrelated query
- * the 10th neighbour of a random 256-bit hash among 10M is ~85 bits away,
- * where a scan is the cheapest exact method (README.md).
+ * When the work still needed costs more than a scan of the list, a SIMD scan
+ * finishes, offering only what no group offered. For an unrelated query the
+ * 10th neighbour of a random 256-bit hash among 10M is ~85 bits away, where a
+ * scan is the cheapest exact method (README.md); max_distance bounds the work.
  */
 #include "hit_sink.h"
 #include "index_internal.h"
@@ -34,7 +34,6 @@
 #define CAND_BATCH 256
 #define FILTER_CHUNK 1024
 #define PROBE_BATCH 64
-#define MAX_STAGES 17
 
 /* Costs as index_plan.c (rough ns; only ratios matter). */
 #define COST_PROBE 30.0
@@ -42,16 +41,16 @@
 #define COST_SCAN 2.5
 #define COST_GATHER 25.0
 
-/* One stage: per table t, key radius a[t] and pair radius p[t]; certifies radius d. */
-typedef struct stage {
+/* A plan certifying radius d: per table t, key radius a[t] and pair radius p[t]. */
+typedef struct plan {
     int d;
     int8_t a[LM_MIH_BOXES], p[LM_MIH_BOXES];
-} stage;
+} plan;
 
 typedef struct sprobe {
     uint32_t key, begin, end;
     uint8_t table;
-    int8_t lo, hi; /* next-word distances in (lo, hi] are new in this stage */
+    int8_t lo, hi; /* next-word distances in (lo, hi] are new */
 } sprobe;
 
 typedef struct sknn_ctx {
@@ -61,8 +60,12 @@ typedef struct sknn_ctx {
     uint16_t kmask;
     int max_d, bad;
     lm_hit_sink *sink;
-    int cur; /* the running stage; st[0..cur] recorded */
-    stage st[MAX_STAGES];
+    /* done[t][dk]: every entry at key distance exactly dk in table t whose next word is
+     * within done[t][dk] was offered (-1: none). The running group: key distance gdk,
+     * next words in (done[t][gdk], ghi[t]] for each table t. */
+    int8_t done[LM_MIH_BOXES][LM_MIH_MAX_KEY_BITS + 1];
+    int8_t ghi[LM_MIH_BOXES];
+    int gdk;
     size_t np, nc;
     sprobe probes[PROBE_BATCH];
     uint32_t cidx[CAND_BATCH];
@@ -90,32 +93,31 @@ static inline void word_dists(const uint16_t *qw, uint16_t kmask, const lm_pdq_h
         nd[t] = d[(t + 1) % LM_MIH_BOXES];
 }
 
-static inline int passes(const int *kd, const int *nd, int t, const stage *s)
+/* Was h offered by an earlier group, or by the running group in a table before t? */
+static int offered_before(const sknn_ctx *c, const int *kd, const int *nd, int t)
 {
-    return kd[t] <= s->a[t] && kd[t] + nd[t] <= s->p[t];
-}
-
-/* Did a stage before `cur`, or stage `cur` in a table before t, pass h? */
-static int offered_before(const int *kd, const int *nd, const stage *st, int cur, int t)
-{
-    for (int j = 0; j < cur; j++)
-        for (int u = 0; u < LM_MIH_BOXES; u++)
-            if (passes(kd, nd, u, &st[j]))
-                return 1;
+    for (int u = 0; u < LM_MIH_BOXES; u++)
+        if (nd[u] <= c->done[u][kd[u]])
+            return 1;
     for (int u = 0; u < t; u++)
-        if (passes(kd, nd, u, &st[cur]))
+        if (kd[u] == c->gdk && nd[u] <= c->ghi[u])
             return 1;
     return 0;
 }
+
+/* Candidates ahead whose position is requested while one is read. */
+#define POS_AHEAD 12
 
 static void sknn_flush_candidates(sknn_ctx *c)
 {
     const lm_index *ix = c->ix;
     uint32_t pos[CAND_BATCH];
     uint16_t dist[CAND_BATCH];
-    for (size_t j = 0; j < c->nc; j++)
+    for (size_t j = 0; j < c->nc && j < POS_AHEAD; j++)
         __builtin_prefetch(&ix->pos[c->ctab[j]][c->cidx[j]]);
     for (size_t j = 0; j < c->nc; j++) {
+        if (j + POS_AHEAD < c->nc)
+            __builtin_prefetch(&ix->pos[c->ctab[j + POS_AHEAD]][c->cidx[j + POS_AHEAD]]);
         const uint32_t *pp = &ix->pos[c->ctab[j]][c->cidx[j]];
         if (lm_ix_touch(ix, pp, sizeof *pp) || lm_ix_touch(ix, &ix->hashes[*pp], 32)) {
             c->bad = 1;
@@ -123,6 +125,7 @@ static void sknn_flush_candidates(sknn_ctx *c)
             return;
         }
         pos[j] = *pp;
+        __builtin_prefetch(&ix->hashes[pos[j]]);
     }
     ix->kern->dist_gather(c->q, ix->hashes, pos, c->nc, dist);
     for (size_t j = 0; j < c->nc; j++) {
@@ -130,7 +133,7 @@ static void sknn_flush_candidates(sknn_ctx *c)
             continue;
         int kd[LM_MIH_BOXES], nd[LM_MIH_BOXES];
         word_dists(c->qw, c->kmask, &ix->hashes[pos[j]], kd, nd);
-        if (!offered_before(kd, nd, c->st, c->cur, c->ctab[j]))
+        if (!offered_before(c, kd, nd, c->ctab[j]))
             lm_hit_sink_push(c->sink, pos[j], dist[j]);
     }
     c->nc = 0;
@@ -154,7 +157,7 @@ static void sknn_filter(sknn_ctx *c, const sprobe *p)
         for (size_t j = 0; j < m; j++) {
             uint32_t e = b + idx[j];
             if (p->lo >= 0 && __builtin_popcount((unsigned)(next[e] ^ qn)) <= p->lo)
-                continue; /* passed in this table at the previous stage */
+                continue; /* offered by an earlier group of this table */
             if (c->nc == CAND_BATCH)
                 sknn_flush_candidates(c);
             if (c->bad)
@@ -166,20 +169,38 @@ static void sknn_filter(sknn_ctx *c, const sprobe *p)
     }
 }
 
+/* Probes ahead whose bucket bounds, and then whose next words, are requested
+ * while the current bucket is filtered (a rolling pipeline: issuing a whole
+ * batch of requests at once overflows the core's outstanding misses). */
+#define OFF_AHEAD 16
+#define RUN_AHEAD 8
+
+static inline void probe_bounds(const lm_index *ix, sprobe *p)
+{
+    p->begin = ix->offsets[p->table][p->key];
+    p->end = ix->offsets[p->table][p->key + 1];
+    const char *run = (const char *)(ix->next[p->table] + p->begin);
+    size_t bytes = (p->end - p->begin) * sizeof(uint16_t);
+    for (size_t o = 0; o < bytes && o < 8 * 64; o += 64)
+        __builtin_prefetch(run + o);
+}
+
 static void sknn_flush_probes(sknn_ctx *c)
 {
     const lm_index *ix = c->ix;
-    for (size_t i = 0; i < c->np; i++) {
-        sprobe *p = &c->probes[i];
-        p->begin = ix->offsets[p->table][p->key];
-        p->end = ix->offsets[p->table][p->key + 1];
-        const char *run = (const char *)(ix->next[p->table] + p->begin);
-        size_t bytes = (p->end - p->begin) * sizeof(uint16_t);
-        for (size_t o = 0; o < bytes && o < 8 * 64; o += 64)
-            __builtin_prefetch(run + o);
-    }
-    for (size_t i = 0; i < c->np; i++)
+    const size_t np = c->np;
+    for (size_t i = 0; i < np && i < OFF_AHEAD; i++)
+        __builtin_prefetch(&ix->offsets[c->probes[i].table][c->probes[i].key]);
+    for (size_t i = 0; i < np && i < RUN_AHEAD; i++)
+        probe_bounds(ix, &c->probes[i]);
+    for (size_t i = 0; i < np; i++) {
+        if (i + OFF_AHEAD < np)
+            __builtin_prefetch(
+                &ix->offsets[c->probes[i + OFF_AHEAD].table][c->probes[i + OFF_AHEAD].key]);
+        if (i + RUN_AHEAD < np)
+            probe_bounds(ix, &c->probes[i + RUN_AHEAD]);
         sknn_filter(c, &c->probes[i]);
+    }
     c->np = 0;
 }
 
@@ -187,8 +208,6 @@ static inline void sknn_probe(sknn_ctx *c, int t, uint32_t key, int lo, int hi)
 {
     if (c->np == PROBE_BATCH)
         sknn_flush_probes(c);
-    /* the bucket bounds are requested now, a batch before they are read */
-    __builtin_prefetch(&c->ix->offsets[t][key]);
     sprobe *p = &c->probes[c->np++];
     p->table = (uint8_t)t;
     p->key = key;
@@ -207,12 +226,10 @@ static const double within16_count[17] = {1,     17,    137,   697,   2517,  688
                                           14893, 26333, 39203, 50643, 58651, 63019,
                                           64839, 65399, 65519, 65535, 65536};
 
-/* The cost model of one query: per-table stage costs, memoised (plan_stage tries
- * up to 16 splits per call and runs before every stage). */
+/* The cost model of one query (rough ns, only ratios matter). */
 typedef struct knn_costs {
     double bucket, binw[LM_MIH_MAX_KEY_BITS + 1];
     int w;
-    double tc[LM_MIH_MAX_KEY_BITS + 1][33]; /* < 0: not computed yet */
 } knn_costs;
 
 static void costs_init(knn_costs *k, const lm_index *ix)
@@ -222,51 +239,56 @@ static void costs_init(knn_costs *k, const lm_index *ix)
     k->binw[0] = 1;
     for (int i = 1; i <= k->w; i++)
         k->binw[i] = k->binw[i - 1] * (k->w - i + 1) / i;
-    for (int a = 0; a <= LM_MIH_MAX_KEY_BITS; a++)
-        for (int p = 0; p < 33; p++)
-            k->tc[a][p] = -1;
 }
 
-/* Rough cost of one table's part of a stage: key radius a, pair radius p. */
-static double table_cost(knn_costs *k, int a, int p)
+static inline double pass16(int x)
 {
-    if (a > k->w)
-        a = k->w;
-    if (k->tc[a][p] >= 0)
-        return k->tc[a][p];
+    return x < 0 ? 0 : within16_count[x > 16 ? 16 : x] / 65536.0;
+}
+
+/* What table t still costs to cover key distances <= a with pair radius p. */
+static double table_rest(const knn_costs *k, const sknn_ctx *c, int t, int a, int p)
+{
     double cost = 0;
-    for (int dk = 0; dk <= a; dk++) {
-        int x = p - dk > 16 ? 16 : p - dk;
-        double pass = x < 0 ? 0 : within16_count[x] / 65536.0;
-        cost += k->binw[dk] * (COST_PROBE + k->bucket * (COST_FILTER + pass * COST_GATHER));
+    for (int dk = 0; dk <= a && dk <= k->w; dk++) {
+        int hi = p - dk > 16 ? 16 : p - dk, lo = c->done[t][dk];
+        if (hi > lo)
+            cost +=
+                k->binw[dk] *
+                (COST_PROBE + k->bucket * (COST_FILTER + (pass16(hi) - pass16(lo)) * COST_GATHER));
     }
-    return k->tc[a][p] = cost;
+    return cost;
 }
 
 /*
- * The cheapest stage certifying radius d. Pigeonring with real thresholds
- * t_i summing to d (the cycle lemma: some rotation has every prefix of
- * d_i - t_i <= 0): take integer key radii a_i summing to S in [d - 15, d]
- * and t_i = a_i + f with f = (d - S)/16 < 1; an entry within d then has a
- * table t with d_t <= a_t and d_t + d_{t+1} <= a_t + a_{t+1} + floor(2f).
- * S = 16 floor(d/16) is the uniform split of index_range.c; S = d - 15 moves
- * the budget from the pair slack to fewer probes (at d = 50: thirteen tables
- * at key radius 2 and three at 3 instead of sixteen at 3).
+ * The cheapest plan certifying radius d, given what was already offered; its
+ * remaining cost. Pigeonring with real thresholds t_i summing to d (the cycle
+ * lemma: some rotation has every prefix of d_i - t_i <= 0): integer key radii
+ * a_i summing to S in [d - 15, d] and t_i = a_i + f, f = (d - S)/16 < 1; an
+ * entry within d then has a table t with d_t <= a_t and
+ * d_t + d_{t+1} <= a_t + a_{t+1} + floor(2f). S = 16 floor(d/16) is the
+ * uniform split of index_range.c; S = d - 15 moves budget from the pair slack
+ * to fewer probes (at d = 50: thirteen tables at key radius 2 and three at 3
+ * instead of sixteen at 3). A few splits are tried.
  */
-static double plan_stage(knn_costs *k, int d, stage *out)
+static double plan_for(const knn_costs *k, const sknn_ctx *c, int d, plan *out)
 {
+    const int lo = d - 15 > 0 ? d - 15 : 0;
+    const int tries[4] = {lo, lo + 4 < d ? lo + 4 : d, lo + 8 < d ? lo + 8 : d,
+                          LM_MIH_BOXES * (d / LM_MIH_BOXES)};
     double best = -1;
-    for (int S = d - 15 > 0 ? d - 15 : 0; S <= d; S++) {
-        stage s;
+    for (int i = 0; i < 4; i++) {
+        const int S = tries[i];
+        plan s;
         s.d = d;
         const int base = S / LM_MIH_BOXES, extra = S % LM_MIH_BOXES, slack = (d - S) / 8;
-        for (int i = 0; i < LM_MIH_BOXES; i++) /* the extra radii spread evenly */
-            s.a[i] = (int8_t)(base + ((i + 1) * extra / LM_MIH_BOXES > i * extra / LM_MIH_BOXES));
+        for (int t = 0; t < LM_MIH_BOXES; t++) /* the extra radii spread evenly */
+            s.a[t] = (int8_t)(base + ((t + 1) * extra / LM_MIH_BOXES > t * extra / LM_MIH_BOXES));
         double cost = 0;
-        for (int i = 0; i < LM_MIH_BOXES; i++) {
-            int p = s.a[i] + s.a[(i + 1) % LM_MIH_BOXES] + slack;
-            s.p[i] = (int8_t)(p > 32 ? 32 : p);
-            cost += table_cost(k, s.a[i], s.p[i]);
+        for (int t = 0; t < LM_MIH_BOXES; t++) {
+            int p = s.a[t] + s.a[(t + 1) % LM_MIH_BOXES] + slack;
+            s.p[t] = (int8_t)(p > 32 ? 32 : p);
+            cost += table_rest(k, c, t, s.a[t], s.p[t]);
         }
         if (best < 0 || cost < best) {
             best = cost;
@@ -292,7 +314,7 @@ static int scan_rest(sknn_ctx *c)
                 continue;
             int kd[LM_MIH_BOXES], nd[LM_MIH_BOXES];
             word_dists(c->qw, c->kmask, &ix->hashes[b + j], kd, nd);
-            if (offered_before(kd, nd, c->st, c->cur, 0))
+            if (offered_before(c, kd, nd, 0))
                 continue;
             lm_hit_sink_push(c->sink, (uint32_t)(b + j), dist[j]);
             bound = sknn_bound(c->sink, c->max_d);
@@ -301,39 +323,58 @@ static int scan_rest(sknn_ctx *c)
     return 0;
 }
 
-/* Runs stage c->cur (parameters s) after the stage before it (prev, or none). */
-static void run_stage(sknn_ctx *c, const stage *s, const stage *prev)
+/* Runs the smallest key distance of plan s with work left, in every table: 0, or
+ * 1 when s is already covered. */
+static int run_group(sknn_ctx *c, const plan *s)
 {
     const int w = (int)c->ix->key_bits;
+    int dk = -1;
+    for (int d = 0; d <= w && dk < 0; d++)
+        for (int t = 0; t < LM_MIH_BOXES && dk < 0; t++) {
+            int hi = s->p[t] - d > 16 ? 16 : s->p[t] - d;
+            if (d <= s->a[t] && hi > c->done[t][d])
+                dk = d;
+        }
+    if (dk < 0)
+        return 1;
+    c->gdk = dk;
+    for (int t = 0; t < LM_MIH_BOXES; t++) {
+        int hi = s->p[t] - dk > 16 ? 16 : s->p[t] - dk;
+        c->ghi[t] = (int8_t)(dk <= s->a[t] && hi > c->done[t][dk] ? hi : -1);
+    }
     for (int t = 0; t < LM_MIH_BOXES && !c->bad; t++) {
-        uint32_t qk = c->qw[t] & c->kmask;
-        for (int dk = 0; dk <= s->a[t] && dk <= w; dk++) {
-            int hi = s->p[t] - dk > 16 ? 16 : s->p[t] - dk;
-            int lo = prev && dk <= prev->a[t] ? prev->p[t] - dk : -1;
-            if (lo > 16)
-                lo = 16;
-            if (hi <= lo)
-                continue; /* nothing new under these keys */
-            if (dk == 0) {
-                sknn_probe(c, t, qk, lo, hi);
-                continue;
-            }
-            for (uint32_t m = (1u << dk) - 1; m <= c->kmask; m = next_combination(m)) {
-                sknn_probe(c, t, qk ^ m, lo, hi);
-                if (dk == w)
-                    break; /* the only mask of w bits (Gosper's next would overflow the key) */
-            }
+        if (c->ghi[t] < 0)
+            continue;
+        const int lo = c->done[t][dk], hi = c->ghi[t];
+        const uint32_t qk = c->qw[t] & c->kmask;
+        if (dk == 0) {
+            sknn_probe(c, t, qk, lo, hi);
+            continue;
+        }
+        for (uint32_t m = (1u << dk) - 1; m <= c->kmask; m = next_combination(m)) {
+            sknn_probe(c, t, qk ^ m, lo, hi);
+            if (dk == w)
+                break; /* the only mask of w bits (Gosper's next would overflow the key) */
         }
     }
     sknn_flush_probes(c);
     if (c->nc && !c->bad)
         sknn_flush_candidates(c);
+    for (int t = 0; t < LM_MIH_BOXES; t++)
+        if (c->ghi[t] >= 0)
+            c->done[t][dk] = c->ghi[t];
+    c->gdk = -1;
+    return 0;
 }
 
-/* A stage that only explores (the k-th best known is far) may cost this share of a scan. */
+/* A plan that only explores (the k-th best known is far) may cost this share of a scan. */
 #define EXPLORE_SHARE 0.05
 
-/* The k nearest within max_d by stages; 0, or -1 on a damaged block. */
+/*
+ * The k nearest within max_d; 0, or -1 on a damaged block. Works one key
+ * distance at a time and plans again after each, so a bound that tightened
+ * shrinks the rest of the work.
+ */
 static int staged_knn(const lm_index *ix, const lm_pdq_hash *q, int max_d, lm_hit_sink *s)
 {
     sknn_ctx c;
@@ -344,40 +385,40 @@ static int staged_knn(const lm_index *ix, const lm_pdq_hash *q, int max_d, lm_hi
     c.bad = 0;
     c.sink = s;
     c.np = c.nc = 0;
-    c.cur = 0;
+    c.gdk = -1;
+    memset(c.done, -1, sizeof c.done);
+    memset(c.ghi, -1, sizeof c.ghi);
     for (int i = 0; i < LM_MIH_BOXES; i++)
         c.qw[i] = lm_box(q, i);
-    const double scan = (double)ix->n * COST_SCAN;
     knn_costs costs;
     costs_init(&costs, ix);
-    int certified = -1; /* every entry within this was offered */
-    for (int j = 0; j < MAX_STAGES; j++) {
+    const double scan = (double)ix->n * COST_SCAN;
+    int certified = -1, target = 15; /* every entry within certified was offered */
+    for (;;) {
         const int bound = sknn_bound(s, max_d);
         if (bound <= certified)
             return 0;
-        c.cur = j;
-        /* A stage certifying the bound finishes the search. While that is dear (the k-th
-         * best known is far, or fewer than k are known) a cheap stage certifying 16 bits
+        if (target <= certified)
+            target = certified + 16;
+        /* A plan certifying the bound finishes the search. While that is dear (the k-th
+         * best known is far, or fewer than k are known) a cheap plan certifying 16 bits
          * more may tighten the bound first; a scan of the rest when neither pays. */
-        stage fin, ex;
-        const double cf = plan_stage(&costs, bound, &fin);
-        const int de = certified < 0 ? 15 : certified + 16;
-        const double ce = de < bound ? plan_stage(&costs, de, &ex) : -1;
+        plan fin, ex, *run;
+        const double cf = plan_for(&costs, &c, bound, &fin);
+        const double ce = target < bound ? plan_for(&costs, &c, target, &ex) : -1;
         if (cf <= scan && (ce < 0 || cf <= 2 * ce))
-            c.st[j] = fin;
+            run = &fin;
         else if (ce >= 0 && ce <= EXPLORE_SHARE * scan)
-            c.st[j] = ex;
+            run = &ex;
         else if (cf <= scan)
-            c.st[j] = fin;
+            run = &fin;
         else
             return scan_rest(&c);
-        run_stage(&c, &c.st[j], j ? &c.st[j - 1] : NULL);
+        if (run_group(&c, run))
+            certified = run->d;
         if (c.bad)
             return -1;
-        certified = c.st[j].d;
     }
-    c.cur = MAX_STAGES; /* unreachable: each stage certifies 16 bits more, 256 in all */
-    return scan_rest(&c);
 }
 
 lm_status lm_index_knn_with(const lm_index *ix, const lm_pdq_hash *q, int k, int max_distance,
