@@ -114,12 +114,8 @@ static lm_status hash_input(lm_hasher *h, const char *path, lm_image_hash *image
         snprintf(detail, detail_size, "%s", err);
         return st;
     }
-    lm_format f = lm_detect_format(data, len);
-    st = LM_E_FORMAT;
-    if (f == LM_FORMAT_GIF || f == LM_FORMAT_WEBP || f == LM_FORMAT_OTHER) /* may be animated */
-        st = lm_hash_video_memory(h, data, len, video);
-    if (st == LM_E_FORMAT && !*video) /* a still image */
-        st = lm_hash_memory(h, data, len, image);
+    /* Still or video: the library's one decision (as lm_check's), no second probe. */
+    st = lm_hash_media_memory(h, data, len, image, video);
     free(data);
     snprintf(detail, detail_size, "%s", lm_hasher_last_error(h));
     return st;

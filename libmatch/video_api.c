@@ -2,9 +2,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decode.h"
 #include "file_read.h"
 #include "hasher_internal.h"
 #include "libmatch.h"
+#include "pixel_hash.h"
 #include "video.h"
 #include "vpdq_match.h"
 
@@ -85,6 +87,32 @@ lm_status lm_hash_video_file(lm_hasher *h, const char *path, lm_video_hash **out
     lm_vpdq_frames frames = {0};
     lm_status st = lm_video_hash_file(path, &h->video, &frames, NULL, &h->err);
     return finish(st, &frames, out);
+}
+
+lm_status lm_hash_media_memory(lm_hasher *h, const void *data, size_t len, lm_image_hash *image,
+                               lm_video_hash **video)
+{
+    if (video)
+        *video = NULL;
+    if (!h || (!data && len) || !image || !video)
+        return LM_E_INVALID_ARG;
+    lm_errbuf_clear(&h->err);
+    /* The one decision (decode/media.c), as lm_check makes it; the still decoder is told
+       the format instead of sniffing and probing again. */
+    lm_format format = LM_FORMAT_UNKNOWN;
+    lm_media_kind kind = lm_media_classify(data, len, &format);
+    lm_decode_opts dec = h->decode;
+    dec.known_format = kind == LM_MEDIA_NONE ? LM_FORMAT_UNKNOWN : format;
+    if (kind == LM_MEDIA_VIDEO) {
+        lm_vpdq_frames frames = {0};
+        lm_status st = lm_video_hash_memory(data, len, &h->video, &frames, NULL, &h->err);
+        st = finish(st, &frames, video);
+        if (st != LM_E_FORMAT || *video)
+            return st;
+        /* The one way back: a "video" without a single frame is read as a still. */
+        lm_errbuf_clear(&h->err);
+    }
+    return lm_hash_image_data(&dec, h->dihedral, data, len, NULL, image, &h->err);
 }
 
 size_t lm_video_hash_count(const lm_video_hash *v)

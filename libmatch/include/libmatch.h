@@ -260,6 +260,16 @@ typedef struct lm_video_hash lm_video_hash; /* the frames of one video */
 LM_API lm_status lm_hash_video_memory(lm_hasher *h, const void *data, size_t len,
                                       lm_video_hash **out);
 LM_API lm_status lm_hash_video_file(lm_hasher *h, const char *path, lm_video_hash **out);
+/*
+ * An image or a video, decided once as lm_check decides (magic bytes, a GIF's image
+ * blocks, WebP's animation flag, else one libavformat probe): a video (a container,
+ * an animated GIF or WebP) gives its frames in *video, as lm_hash_video_memory; a
+ * still gives *image, as lm_hash_memory, and *video stays NULL. A "video" that yields
+ * no frame at all is read as a still. Status as the call it amounts to.
+ * (Version node LIBMATCH_1.2.)
+ */
+LM_API lm_status lm_hash_media_memory(lm_hasher *h, const void *data, size_t len,
+                                      lm_image_hash *image, lm_video_hash **video);
 LM_API size_t lm_video_hash_count(const lm_video_hash *v);
 /* The frames, in order; valid until lm_video_hash_free. */
 LM_API const lm_video_frame *lm_video_hash_frames(const lm_video_hash *v);

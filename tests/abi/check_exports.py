@@ -19,7 +19,7 @@ if bad:
     sys.exit(1)
 for required in ["lm_hash_memory", "lm_hash_file", "lm_pdq_from_hex", "lm_check", "lm_matcher_open",
                  "lm_digest_new", "lm_digest_update", "lm_digest_final", "lm_digest_free",
-                 "lm_digest_bytes"]:
+                 "lm_digest_bytes", "lm_hash_media_memory"]:
     if required not in names:
         print("missing export", required, file=sys.stderr)
         sys.exit(1)

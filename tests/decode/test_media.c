@@ -95,6 +95,20 @@ int main(void)
     n = make_gif(gif, 2, 0);
     CHECK(lm_hash_video_memory(h, gif, n, &vh) == LM_OK && lm_video_hash_count(vh) == 2);
     lm_video_hash_free(vh);
+    /* lm_hash_media_memory: the same decision in one call (pmatch hash uses it). */
+    lm_image_hash mh;
+    n = make_gif(gif, 1, 0);
+    CHECK(lm_hash_media_memory(h, gif, n, &mh, &vh) == LM_OK && vh == NULL);
+    CHECK(mh.format == LM_FORMAT_GIF && lm_pdq_distance(&mh.pdq, &ih.pdq) == 0);
+    n = make_gif(gif, 2, 0);
+    CHECK(lm_hash_media_memory(h, gif, n, &mh, &vh) == LM_OK && vh != NULL &&
+          lm_video_hash_count(vh) == 2);
+    lm_video_hash_free(vh);
+    CHECK(lm_hash_media_memory(h, png, pn, &mh, &vh) == LM_OK && vh == NULL &&
+          mh.format == LM_FORMAT_PNG);
+    CHECK(lm_hash_media_memory(h, "not media", 9, &mh, &vh) == LM_E_FORMAT && vh == NULL);
+    CHECK(lm_hash_media_memory(h, gif, n, NULL, &vh) == LM_E_INVALID_ARG && vh == NULL);
+    CHECK(lm_hash_media_memory(NULL, gif, n, &mh, &vh) == LM_E_INVALID_ARG);
     lm_hasher_destroy(h);
 
     free(jpg);
