@@ -199,7 +199,27 @@ static int band_trim(const view *v, lm_rect *r, uint32_t min_w, uint32_t min_h, 
 typedef struct coarse {
     float *c;
     uint32_t w, h, s;
+    /* edge counts for the seams, made once: hp[y * (w + 1) + x], the cells left of x whose
+       step across the boundary above row y exceeds EDGE_INSET; vp[x * (h + 1) + y], the
+       cells above y across the boundary left of column x */
+    uint32_t *hp, *vp;
 } coarse;
+
+/* acc[x] += row[x], four lanes at a time (GCC/clang vector types: SSE2 on any x86-64) */
+typedef float f4 __attribute__((vector_size(16)));
+static void add_row(float *acc, const float *row, uint32_t n)
+{
+    uint32_t x = 0;
+    for (; x + 4 <= n; x += 4) {
+        f4 a, b;
+        memcpy(&a, acc + x, sizeof a);
+        memcpy(&b, row + x, sizeof b);
+        a += b;
+        memcpy(acc + x, &a, sizeof a);
+    }
+    for (; x < n; x++)
+        acc[x] += row[x];
+}
 
 static int coarse_make(const view *v, coarse *c)
 {
@@ -208,6 +228,7 @@ static int coarse_make(const view *v, coarse *c)
     c->w = v->w / s;
     c->h = v->h / s;
     c->c = NULL;
+    c->hp = c->vp = NULL;
     if (c->w < 16 || c->h < 16)
         return -1;
     c->c = malloc((size_t)c->w * c->h * sizeof *c->c);
@@ -226,8 +247,7 @@ static int coarse_make(const view *v, coarse *c)
         memcpy(acc, row, (size_t)v->w * sizeof *acc);
         for (uint32_t k = 1; k < s; k++) {
             row += v->w;
-            for (uint32_t x = 0; x < v->w; x++)
-                acc[x] += row[x];
+            add_row(acc, row, v->w);
         }
         float *out = c->c + (size_t)cy * c->w;
         for (uint32_t x = 0; x < c->w; x++) {
@@ -238,33 +258,48 @@ static int coarse_make(const view *v, coarse *c)
         }
     }
     free(acc);
+    uint32_t w = c->w, h = c->h;
+    c->hp = calloc((size_t)(w + 1) * (h + 1) * 2, sizeof *c->hp);
+    if (!c->hp) {
+        free(c->c);
+        c->c = NULL;
+        return -1;
+    }
+    c->vp = c->hp + (size_t)(w + 1) * (h + 1);
+    for (uint32_t y = 1; y < h; y++) {
+        const float *a = c->c + (size_t)(y - 1) * w, *b = a + w;
+        uint32_t *p = c->hp + (size_t)y * (w + 1);
+        for (uint32_t x = 0; x < w; x++)
+            p[x + 1] = p[x] + (absf(b[x] - a[x]) > EDGE_INSET);
+    }
+    for (uint32_t y = 0; y < h; y++) {
+        const float *row = c->c + (size_t)y * w;
+        for (uint32_t x = 1; x < w; x++) {
+            uint32_t *p = c->vp + (size_t)x * (h + 1);
+            p[y + 1] = p[y] + (absf(row[x] - row[x - 1]) > EDGE_INSET);
+        }
+    }
     return 0;
+}
+
+static void coarse_free(coarse *c)
+{
+    free(c->c);
+    free(c->hp);
 }
 
 /* Edge cells along the boundary above coarse row y, over columns [x0, x1). */
 static uint32_t h_support(const coarse *c, uint32_t y, uint32_t x0, uint32_t x1)
 {
-    const float *a = c->c + (size_t)(y - 1) * c->w, *b = a + c->w;
-    uint32_t n = 0;
-    for (uint32_t x = x0; x < x1; x++)
-        n += absf(b[x] - a[x]) > EDGE_INSET;
-    return n;
+    const uint32_t *p = c->hp + (size_t)y * (c->w + 1);
+    return p[x1] - p[x0];
 }
 
-/* Edge cells (step above t) along the boundary left of coarse column x, over rows [y0, y1). */
-static uint32_t v_support_t(const coarse *c, uint32_t x, uint32_t y0, uint32_t y1, float t)
-{
-    uint32_t n = 0;
-    for (uint32_t y = y0; y < y1; y++) {
-        const float *row = c->c + (size_t)y * c->w;
-        n += absf(row[x] - row[x - 1]) > t;
-    }
-    return n;
-}
-
+/* Edge cells along the boundary left of coarse column x, over rows [y0, y1). */
 static uint32_t v_support(const coarse *c, uint32_t x, uint32_t y0, uint32_t y1)
 {
-    return v_support_t(c, x, y0, y1, EDGE_INSET);
+    const uint32_t *p = c->vp + (size_t)x * (c->h + 1);
+    return p[y1] - p[y0];
 }
 
 /* The full-resolution row boundary (above row) near coarse boundary cy with the most edge. */
@@ -804,7 +839,7 @@ size_t lm_region_propose(const float *luma, uint32_t width, uint32_t height, con
         size_t ni = find_insets(&v, &c, ins, MAX_INSETS);
         for (size_t i = 0; i < ni; i++)
             add(&l, ins[i], LM_REGION_KIND_INSET);
-        free(c.c);
+        coarse_free(&c);
     }
     size_t n = l.n - fixed;
     memcpy(out, all + fixed, n * sizeof *out);
