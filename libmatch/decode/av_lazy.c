@@ -33,9 +33,12 @@ static void av_load_once(void)
                      &lm_av_fn, &was_loaded, av_msg, sizeof av_msg);
     /* av_log's level is process-global and belongs to the program. When libmatch is the
      * one bringing FFmpeg into the process nobody else has set it: keep demuxer messages
-     * (which no per-context offset reaches) off stderr, the library never prints. */
-    if (av_state == 0 && !was_loaded)
+     * (which no per-context offset reaches) off stderr, the library never prints. The
+     * same for the largest block FFmpeg may allocate (LM_AV_MAX_ALLOC). */
+    if (av_state == 0 && !was_loaded) {
         lm_av_fn.av_log_set_level(AV_LOG_QUIET);
+        lm_av_fn.av_max_alloc(LM_AV_MAX_ALLOC); /* process-wide too: see av_lazy.h */
+    }
 }
 
 int lm_av_load(lm_errbuf *err)

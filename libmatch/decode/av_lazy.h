@@ -26,7 +26,7 @@
     X(0, av_calloc) X(0, av_dict_free) X(0, av_dict_set) X(0, av_dict_set_int)                    \
     X(0, av_display_rotation_get) X(0, av_frame_alloc) X(0, av_frame_free) X(0, av_frame_unref)   \
     X(0, av_free) X(0, av_freep) X(0, av_malloc) X(0, av_match_list) X(0, av_pix_fmt_desc_get)    \
-    X(0, av_strdup) X(0, av_strerror) X(0, av_log_set_level)                                      \
+    X(0, av_strdup) X(0, av_strerror) X(0, av_log_set_level) X(0, av_max_alloc)                   \
     X(1, av_packet_alloc) X(1, av_packet_free) X(1, av_packet_unref)                              \
     X(1, avcodec_alloc_context3) X(1, avcodec_default_get_buffer2) X(1, avcodec_free_context)     \
     X(1, avcodec_open2) X(1, avcodec_parameters_to_context) X(1, avcodec_receive_frame)           \
@@ -43,6 +43,17 @@ typedef struct lm_av_table {
     LM_AV_SYMBOLS(LM_AV_SLOT)
 #undef LM_AV_SLOT
 } lm_av_table;
+
+/*
+ * The largest single block FFmpeg may allocate (av_max_alloc; FFmpeg's default is INT_MAX).
+ * av_max_alloc is process-wide: lm_av_load sets it once, and only when libmatch is the one
+ * bringing FFmpeg into the process (a program that loaded FFmpeg itself keeps its own
+ * setting, as for the log level). Big enough for the largest frame a pixel limit allows by
+ * default (a 100-megapixel RGB24 still: 300 MB); a libav still frame whose largest plane
+ * needs more is refused as LM_E_LIMIT_PIXELS (decode/libav.c) before FFmpeg asks for it.
+ * A per-item bound on the demuxer's index is LM_AV_MAX_DECLARED_SAMPLES (av_io.h).
+ */
+#define LM_AV_MAX_ALLOC ((size_t)320 << 20)
 
 /* Filled once by lm_av_load, read-only afterwards. */
 extern lm_av_table lm_av_fn;
@@ -68,6 +79,7 @@ int lm_av_load(lm_errbuf *err);
 #define av_strdup (lm_av_fn.av_strdup)
 #define av_strerror (lm_av_fn.av_strerror)
 #define av_log_set_level (lm_av_fn.av_log_set_level)
+#define av_max_alloc (lm_av_fn.av_max_alloc)
 #define av_packet_alloc (lm_av_fn.av_packet_alloc)
 #define av_packet_free (lm_av_fn.av_packet_free)
 #define av_packet_unref (lm_av_fn.av_packet_unref)

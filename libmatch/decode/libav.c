@@ -94,6 +94,24 @@ static int checked_get_buffer(AVCodecContext *dec, AVFrame *frame, int flags)
         c->limit_status = lm_errbuf_set(c->err, st, "%s", scratch.msg);
         return AVERROR(EINVAL);
     }
+    /* Each plane is one FFmpeg block, which may not exceed LM_AV_MAX_ALLOC (av_lazy.h). */
+    const AVPixFmtDescriptor *d = av_pix_fmt_desc_get(frame->format);
+    uint64_t worst = 0;
+    for (int i = 0; d && i < d->nb_components; i++) {
+        int sub = d->comp[i].plane == 1 || d->comp[i].plane == 2; /* chroma planes */
+        uint64_t w = (uint64_t)AV_CEIL_RSHIFT(frame->width, sub ? d->log2_chroma_w : 0);
+        uint64_t h = (uint64_t)AV_CEIL_RSHIFT(frame->height, sub ? d->log2_chroma_h : 0);
+        uint64_t b = (uint64_t)(d->comp[i].step > 0 ? d->comp[i].step : 1) * w * h;
+        worst = b > worst ? b : worst;
+    }
+    if (worst > LM_AV_MAX_ALLOC - (1u << 20)) { /* room for alignment and padding */
+        c->limit_status =
+            lm_errbuf_set(c->err, LM_E_LIMIT_PIXELS,
+                          "frame: %dx%d %s needs %llu MiB in one block (limit %zu MiB)",
+                          frame->width, frame->height, d ? d->name : "?",
+                          (unsigned long long)(worst >> 20), LM_AV_MAX_ALLOC >> 20);
+        return AVERROR(EINVAL);
+    }
     return avcodec_default_get_buffer2(dec, frame, flags);
 }
 
@@ -113,6 +131,13 @@ static lm_status open_input(struct av_ctx *c)
     int r = lm_av_open_input(&c->src, &c->avio, &c->fmt);
     if (r == 1)
         return lm_errbuf_set(c->err, LM_E_NOMEM, "libav: no memory");
+    if (r == 2 && c->src.declared_samples == UINT64_MAX)
+        return lm_errbuf_set(c->err, LM_E_LIMIT_FRAMES,
+                             "libav: a compressed movie header (cmov), not checked");
+    if (r == 2)
+        return lm_errbuf_set(
+            c->err, LM_E_LIMIT_FRAMES, "libav: the container declares %llu samples, more than %u",
+            (unsigned long long)c->src.declared_samples, LM_AV_MAX_DECLARED_SAMPLES);
     if (r < 0) {
         /* Magic bytes said GIF/WebP/BMP/TIFF: a header libavformat refuses is corrupt. */
         if (r == AVERROR_INVALIDDATA)

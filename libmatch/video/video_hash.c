@@ -191,6 +191,17 @@ static lm_status open_input(vctx *c)
     int r = lm_av_open_input(&c->src, &c->pb, &c->fmt);
     if (r == 1)
         return lm_errbuf_set(c->err, LM_E_NOMEM, "video: out of memory");
+    if (r == 2 && c->src.declared_samples == UINT64_MAX)
+        return lm_errbuf_set(c->err, LM_E_LIMIT_FRAMES,
+                             "video: a compressed movie header (cmov): its sample tables cannot "
+                             "be checked before the demuxer indexes them");
+    if (r == 2)
+        return lm_errbuf_set(c->err, LM_E_LIMIT_FRAMES,
+                             "video: the container declares %llu samples, more than %u (their "
+                             "index alone would take %llu MiB)",
+                             (unsigned long long)c->src.declared_samples,
+                             LM_AV_MAX_DECLARED_SAMPLES,
+                             (unsigned long long)(c->src.declared_samples * 24 >> 20));
     if (r < 0)
         return demux_status(c, r, LM_E_FORMAT, "not a readable container");
     if (is_still_image_demuxer(c->fmt->iformat->name) && !c->animated_webp)

@@ -13,6 +13,10 @@ exact). Generated images and archives only; no network.
   9  --json is strictly valid UTF-8; names that are not UTF-8 carry path_bytes (base64);
      text output escapes control characters
   10 CSV/TSV exports guard labels starting with = + - @ (and import drops the guard again)
+  7  memory per item: a tiny MP4 whose tables declare 80 million samples (one track or
+     many, or behind a compressed cmov header) is LM_E_LIMIT_FRAMES (libavformat would build
+     its index: 1.9 GB); a TIFF frame over
+     FFmpeg's block limit (av_max_alloc) is LM_E_LIMIT_PIXELS; peak RSS of each run < 512 MB
   edges: FIFOs, a list owned by another user, UTF-8 BOM in imports, a full file system,
      a truncated MP4 (incomplete for hash, "truncated" in its scan record)
 """
@@ -31,6 +35,7 @@ import sys
 import tarfile
 import tempfile
 import zipfile
+import zlib
 
 sys.path.insert(0, os.path.dirname(__file__))
 import clitest as t  # noqa: E402
@@ -68,6 +73,91 @@ def zip_bytes(members):
         for name, data in members:
             z.writestr(name, data)
     return b.getvalue()
+
+
+def box(kind, payload):
+    return struct.pack(">I", 8 + len(payload)) + kind + payload
+
+
+def full_box(kind, flags, payload):
+    return box(kind, struct.pack(">I", flags) + payload)
+
+
+def mp4_declaring(samples, tracks=1):
+    """A few hundred bytes of MP4 (MPEG-4 video sample entries, 64x64) whose sample tables
+    declare `samples` constant-size samples per track, with 64 bytes of media data."""
+    ident = struct.pack(">9I", 0x10000, 0, 0, 0, 0x10000, 0, 0, 0, 0x40000000)
+    mvhd = full_box(b"mvhd", 0, struct.pack(">IIII", 0, 0, 1000, 1000) +
+                    struct.pack(">IH", 0x10000, 0x100) + bytes(10) + ident + bytes(24) +
+                    struct.pack(">I", tracks + 1))
+    dec = bytes([0x04, 13, 0x20, 0x11]) + bytes(11)  # DecoderConfigDescriptor: MPEG-4 visual
+    esds = full_box(b"esds", 0, bytes([0x03, 3 + len(dec) + 3, 0, 1, 0]) + dec + bytes([6, 1, 2]))
+    mp4v = box(b"mp4v", bytes(6) + struct.pack(">H", 1) + bytes(16) + struct.pack(">HH", 64, 64) +
+               struct.pack(">II", 0x480000, 0x480000) + bytes(4) + struct.pack(">H", 1) +
+               bytes(32) + struct.pack(">Hh", 24, -1) + esds)
+
+    def moov(offset):
+        traks = b""
+        for i in range(tracks):
+            stbl = box(b"stbl", full_box(b"stsd", 0, struct.pack(">I", 1) + mp4v) +
+                       full_box(b"stts", 0, struct.pack(">III", 1, samples, 1)) +
+                       full_box(b"stsc", 0, struct.pack(">IIII", 1, 1, samples, 1)) +
+                       full_box(b"stsz", 0, struct.pack(">II", 1, samples)) +
+                       full_box(b"stco", 0, struct.pack(">II", 1, offset)))
+            minf = box(b"minf", full_box(b"vmhd", 1, bytes(8)) +
+                       box(b"dinf", full_box(b"dref", 0, struct.pack(">I", 1) +
+                                             full_box(b"url ", 1, b""))) + stbl)
+            mdia = box(b"mdia", full_box(b"mdhd", 0, struct.pack(">IIIIHH", 0, 0, 25, samples,
+                                                                 0x55c4, 0)) +
+                       full_box(b"hdlr", 0, bytes(4) + b"vide" + bytes(12) + b"v\0") + minf)
+            tkhd = full_box(b"tkhd", 3, struct.pack(">IIIII", 0, 0, i + 1, 0, 1000) + bytes(16) +
+                            ident + struct.pack(">II", 64 << 16, 64 << 16))
+            traks += box(b"trak", tkhd + mdia)
+        return box(b"moov", mvhd + traks)
+
+    ftyp = box(b"ftyp", b"isom" + struct.pack(">I", 512) + b"isomiso2mp41")
+    head = ftyp + moov(0)
+    return ftyp + moov(len(head) + 8) + box(b"mdat", bytes(64))
+
+
+def mp4_cmov(samples):
+    """mp4_declaring's file with its movie header zlib-compressed (QuickTime cmov)."""
+    data = mp4_declaring(samples)
+    ftyp_len = struct.unpack(">I", data[:4])[0]
+    moov_len = struct.unpack(">I", data[ftyp_len:ftyp_len + 4])[0]
+    inner = data[ftyp_len:ftyp_len + moov_len]
+    cmov = box(b"cmov", box(b"dcom", b"zlib") +
+               box(b"cmvd", struct.pack(">I", len(inner)) + zlib.compress(inner)))
+    return data[:ftyp_len] + box(b"moov", cmov) + data[ftyp_len + moov_len:]
+
+
+def tiff_declaring(width, height, bits):
+    """An uncompressed RGB TIFF header declaring width x height at `bits` per sample, followed
+    by 4 KiB of pixel data (the rest is missing)."""
+    n = 10
+    bps_at = 8 + 2 + n * 12 + 4
+    data_at = bps_at + 6
+    entries = [(256, 4, width), (257, 4, height), (258, 3, bps_at), (259, 3, 1), (262, 3, 2),
+               (273, 4, data_at), (277, 3, 3), (278, 4, height),
+               (279, 4, width * height * 3 * bits // 8), (284, 3, 1)]
+    out = b"II*\0" + struct.pack("<IH", 8, n)
+    for tag, typ, value in entries:
+        count = 3 if tag == 258 else 1
+        out += (struct.pack("<HHIHH", tag, typ, count, value, 0) if typ == 3 and count == 1
+                else struct.pack("<HHII", tag, typ, count, value))
+    return out + struct.pack("<IHHH", 0, bits, bits, bits) + b"\x80" * 4096
+
+
+def peak_rss_run(*args):
+    """pmatch in a child of its own: (rc, stdout text, stderr text, peak RSS in bytes)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        p = subprocess.Popen([PM, *args], stdout=out, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        return (p.returncode, out.read().decode("utf-8", "replace"),
+                err.read().decode("utf-8", "replace"), usage.ru_maxrss * 1024)
 
 
 def sha256(data):
@@ -404,6 +494,52 @@ with tempfile.TemporaryDirectory() as tmp:
             subprocess.run(["umount", mnt])
     else:
         print("full file system check skipped (needs root and tmpfs)", file=sys.stderr)
+
+    # ---- item 7: memory per item (decoding must not allocate without bound) ----
+    # Peak RSS is measured per pmatch run (wait4), coarsely: each must stay under 512 MB.
+    # A 700-byte MP4 declaring 80 million constant-size samples made libavformat build an
+    # 80-million-entry index while opening it (1.9 GB); refused before opening now, with the
+    # frame limit's status, whether one track declares them, many share them, or a compressed
+    # movie header (cmov) hides them.
+    bound = 512 << 20
+    mem = os.path.join(tmp, "mem")
+    os.makedirs(mem)
+    for name, data in (("samples.mp4", mp4_declaring(80_000_000)),
+                       ("tracks.mp4", mp4_declaring(1_000_000, tracks=40)),
+                       ("cmov.mov", mp4_cmov(80_000_000))):
+        path = os.path.join(mem, name)
+        with open(path, "wb") as f:
+            f.write(data)
+        t.check(len(data) < 32768, f"item 7: {name} is small ({len(data)} bytes)")
+        rc, out, err, rss = peak_rss_run("hash", "--json", path)
+        rec = json.loads(out) if out.strip() else {}
+        t.check(rc == 1 and rec.get("status") == 15 and ("declares" in err or "cmov" in err),
+                f"item 7: {name}: hash refuses it as LM_E_LIMIT_FRAMES: {rc} {out} {err}")
+        t.check(rss < bound, f"item 7: {name}: hash peak RSS {rss >> 20} MiB")
+        rc, out, err, rss = peak_rss_run("scan", "--db", db, "--json", "--quiet", path)
+        rec = json.loads(out) if out.strip() else {}
+        t.check(rc == 0 and rec.get("verdict") == "not_image" and rec.get("decode_status") == 15,
+                f"item 7: {name}: scan record: {rc} {out} {err}")
+        t.check(rss < bound, f"item 7: {name}: scan peak RSS {rss >> 20} MiB")
+    # Just under the limit (4 million samples): opened and found truncated, within the bound.
+    path = os.path.join(mem, "under.mp4")
+    with open(path, "wb") as f:
+        f.write(mp4_declaring(4_000_000))
+    rc, out, err, rss = peak_rss_run("hash", "--json", path)
+    t.check(rc == 1 and json.loads(out).get("status") == 5 and rss < bound,
+            f"item 7: 4 million declared samples: opened, truncated, {rss >> 20} MiB: {err}")
+    # A 4 KiB TIFF declaring 9000 x 9000 RGB at 16 bits per sample (under the 100-megapixel
+    # limit, but a 463 MiB frame in one block): refused as LM_E_LIMIT_PIXELS before FFmpeg
+    # allocates it. At 8 bits (232 MiB) it is allocated and the missing data is corrupt.
+    for bits, status in ((16, 7), (8, 5)):
+        path = os.path.join(mem, f"rgb{bits}.tif")
+        with open(path, "wb") as f:
+            f.write(tiff_declaring(9000, 9000, bits))
+        rc, out, err, rss = peak_rss_run("hash", "--json", path)
+        rec = json.loads(out) if out.strip() else {}
+        t.check(rc == 1 and rec.get("status") == status and rss < bound,
+                f"item 7: {bits}-bit 9000x9000 TIFF: status {rec.get('status')} (want {status}), "
+                f"{rss >> 20} MiB: {err}")
 
     # ---- edges: a truncated MP4 is not complete ----
     video = os.path.join(t.TESTDATA, "video", "chair-19-sd-bar.mp4") if t.TESTDATA else ""
