@@ -199,3 +199,23 @@ lm_status lm_hashdb_load_features(lm_hashdb *db, lm_db_feature_set *out)
         lm_db_feature_set_free(out);
     return st;
 }
+
+lm_status lm_hashdb_feature_count(lm_hashdb *db, size_t *count)
+{
+    if (!db || !count)
+        return LM_E_INVALID_ARG;
+    *count = 0;
+    if (!db->features_open)
+        return LM_OK;
+    MDB_txn *txn;
+    int st = db_read_begin(db, &txn);
+    if (st)
+        return st;
+    MDB_stat ms;
+    int rc = mdb_stat(txn, db->features, &ms);
+    db_read_end(db, txn);
+    if (rc)
+        return LM_E_DB;
+    *count = ms.ms_entries;
+    return LM_OK;
+}

@@ -42,7 +42,7 @@
 #define LM_DB_SCHEMA_VERSION 2
 
 /* Text field limits (LM_DB_MAX_LIST_NAME ...) and LM_DB_MAX_HASH_BYTES are in libmatch.h. */
-#define LM_DB_MAX_LINE 8192           /* longest accepted import line */
+#define LM_DB_MAX_LINE 8192 /* longest accepted import line */
 #define LM_DB_MAX_VIDEO_FRAMES                                                                     \
     200000 /* frames of one stored video (as LM_OPT_VIDEO_MAX_FRAMES)                              \
             */
@@ -247,6 +247,8 @@ typedef struct lm_db_feature_set {
 /* Load every feature record (bounds-checked page walk; each record checked). */
 lm_status lm_hashdb_load_features(lm_hashdb *db, lm_db_feature_set *out);
 void lm_db_feature_set_free(lm_db_feature_set *set);
+/* How many entries have a features record (one page read); *count is 0 without the table. */
+lm_status lm_hashdb_feature_count(lm_hashdb *db, size_t *count);
 
 /* One entry's record into out (when it fits in cap); *len: its size, 0 when it has none. */
 lm_status lm_hashdb_entry_features(lm_hashdb *db, uint64_t id, uint8_t *out, size_t cap,

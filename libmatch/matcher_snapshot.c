@@ -62,10 +62,17 @@ static lm_status build_in_memory(lm_hashdb *db, int nthreads, matcher_snapshot *
 /*
  * The local-features index over a mapped snapshot: the plain entries (companions
  * come after them) give each feature entry its hash. The maps it reads are
- * verified first (an O(entries) check, only here); LM_E_DB when damaged.
+ * verified first (an O(entries) check, only here); LM_E_DB when damaged. A list
+ * without features skips all of it: nothing would read the maps, and the
+ * check would read the whole file at every open (queries verify what they
+ * touch).
  */
 static lm_status mapped_features(lm_hashdb *db, matcher_snapshot *s)
 {
+    size_t nfeatures = 0;
+    lm_status st = lm_hashdb_feature_count(db, &nfeatures);
+    if (st != LM_OK || nfeatures == 0)
+        return st;
     size_t plain = s->count;
     if (s->regions) {
         if (lm_index_check(s->index, s->regions, s->count))
@@ -75,9 +82,9 @@ static lm_status mapped_features(lm_hashdb *db, matcher_snapshot *s)
             plain++;
     }
     const lm_pdq_hash *h = NULL;
-    if (plain && (lm_index_check(s->index, s->ids, plain * sizeof *s->ids) ||
-                  lm_index_hash_at(s->index, 0, &h) ||
-                  lm_index_check(s->index, h, plain * sizeof *h)))
+    if (plain &&
+        (lm_index_check(s->index, s->ids, plain * sizeof *s->ids) ||
+         lm_index_hash_at(s->index, 0, &h) || lm_index_check(s->index, h, plain * sizeof *h)))
         return LM_E_DB;
     return lm_feature_index_build(db, s->ids, h, plain, &s->features);
 }

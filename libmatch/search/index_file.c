@@ -4,8 +4,10 @@
  */
 #include "index_file.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,6 +161,55 @@ static void section(writer *w, ixf_header *h, const void *data, size_t bytes)
     emit(w, data, bytes);
 }
 
+/* The process id in a temporary name "<base>.tmp.<pid>", or 0. */
+static long tmp_pid(const char *name, const char *base, size_t blen)
+{
+    if (strncmp(name, base, blen) != 0 || strncmp(name + blen, ".tmp.", 5) != 0)
+        return 0;
+    const char *d = name + blen + 5;
+    char *end;
+    errno = 0;
+    long pid = strtol(d, &end, 10);
+    if (d[0] < '1' || d[0] > '9' || *end != '\0' || errno != 0 || pid <= 0)
+        return 0;
+    return pid;
+}
+
+size_t lm_index_remove_stale_tmp(const char *path)
+{
+    if (!path)
+        return 0;
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dlen = slash ? (size_t)(slash - path) : 1, blen = strlen(base);
+    char *dir = malloc(dlen + 2), *full = malloc(dlen + blen + 64);
+    size_t removed = 0;
+    DIR *d = NULL;
+    if (dir && full) {
+        memcpy(dir, slash ? path : ".", dlen);
+        dir[dlen] = '\0';
+        if (slash && dlen == 0) /* "/pdq.index" */
+            memcpy(dir, "/", 2);
+        d = opendir(dir);
+    }
+    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
+        long pid = tmp_pid(e->d_name, base, blen);
+        if (pid == 0 || pid == (long)getpid() || strlen(e->d_name) > blen + 40)
+            continue;
+        /* ESRCH: no such process, so its write was killed; EPERM means alive */
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        snprintf(full, dlen + blen + 64, "%s/%s", dir, e->d_name);
+        if (unlink(full) == 0)
+            removed++;
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+    free(full);
+    return removed;
+}
+
 lm_status lm_index_write(const lm_index *ix, const char *path,
                          const uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS],
                          const lm_index_payload *payloads, size_t npayloads)
@@ -167,7 +218,8 @@ lm_status lm_index_write(const lm_index *ix, const char *path,
         (npayloads && !payloads))
         return LM_E_INVALID_ARG;
     if (ix->map && lm_index_verify_all(ix) != LM_OK)
-        return LM_E_DB; /* never copy damage into a new file */
+        return LM_E_DB;                    /* never copy damage into a new file */
+    (void)lm_index_remove_stale_tmp(path); /* what a killed writer left */
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 32);
     if (!tmp)

@@ -50,6 +50,14 @@ lm_status lm_index_write(const lm_index *ix, const char *path,
                          const lm_index_payload *payloads, size_t npayloads);
 
 /*
+ * Removes the temporary files "<path>.tmp.<pid>" that writers killed before
+ * their rename left behind: only those whose process no longer exists (a
+ * live writer's file, or one whose pid was reused, is kept). lm_index_write
+ * calls it first. Returns how many were removed.
+ */
+size_t lm_index_remove_stale_tmp(const char *path);
+
+/*
  * Maps the index file at path with the kernels of lm_cpu_isa(). [out] stamp:
  * the stamp it was written with; [out] payloads (npayloads entries, may be 0):
  * pointers into the map, valid until lm_index_free, to be checked with

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -247,6 +248,44 @@ out:
     free(ids);
 }
 
+/* Leftovers of killed writers ("pdq.index.tmp.PID", PID gone) are removed by the next
+ * write; a live process's file and other names are kept. */
+static void check_stale_tmp(uint64_t *st)
+{
+    pid_t child = fork();
+    if (child == 0)
+        _exit(0);
+    CHECK(child > 0);
+    int status;
+    CHECK(waitpid(child, &status, 0) == child); /* reaped: its pid no longer exists */
+    char dead[128], alive[128], other[128], odd[128];
+    snprintf(dead, sizeof dead, "%s.tmp.%ld", path, (long)child);
+    snprintf(alive, sizeof alive, "%s.tmp.%ld", path, (long)getppid());
+    snprintf(other, sizeof other, "%s/other.index.tmp.%ld", dir, (long)child);
+    snprintf(odd, sizeof odd, "%s.tmp.12x", path);
+    const char *files[] = {dead, alive, other, odd};
+    for (size_t i = 0; i < 4; i++) {
+        int fd = open(files[i], O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        CHECK(fd >= 0);
+        if (fd >= 0)
+            close(fd);
+    }
+    lm_pdq_hash list[50];
+    uint64_t ids[50];
+    data_random(st, list, 50);
+    for (size_t i = 0; i < 50; i++)
+        ids[i] = i + 1;
+    write_index(list, 50, ids);
+    CHECK(access(dead, F_OK) != 0);  /* a killed writer's: removed */
+    CHECK(access(alive, F_OK) == 0); /* a live process's: kept */
+    CHECK(access(other, F_OK) == 0); /* another file's: kept */
+    CHECK(access(odd, F_OK) == 0);   /* not a pid: kept */
+    CHECK(lm_index_remove_stale_tmp(path) == 0);
+    CHECK(access(path, F_OK) == 0);
+    for (size_t i = 1; i < 4; i++)
+        unlink(files[i]);
+}
+
 int main(int argc, char **argv)
 {
     static const size_t default_sizes[] = {0, 1, 1000, 30000};
@@ -282,6 +321,7 @@ int main(int argc, char **argv)
         free(list);
     }
     check_damage(&st);
+    check_stale_tmp(&st);
     char copy[80];
     snprintf(copy, sizeof copy, "%s.copy", path);
     unlink(copy);
