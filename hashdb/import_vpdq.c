@@ -18,7 +18,7 @@ int db_parse_vpdq_line(db_parser *p, uint64_t line_no, const char *line, size_t 
         len--;
     if (len == 0 || line[0] == '#')
         return DB_PARSE_SKIP;
-    lm_vpdq_frame f;
+    lm_video_frame f;
     if (lm_vpdq_parse_line(line, len, &f) != LM_OK) {
         snprintf(why, whycap,
                  "expected 'frame,quality,hash[,timestamp]' with a frame number, "
@@ -45,7 +45,7 @@ int db_parse_vpdq_line(db_parser *p, uint64_t line_no, const char *line, size_t 
     if (p->nframes == 0)
         p->first_line = line_no;
     lm_db_frame *d = &p->frames[p->nframes++];
-    d->hash = f.hash;
+    d->hash = f.pdq;
     d->quality = f.quality;
     d->frame = (uint32_t)f.frame_number;
     d->ts_ms = (uint32_t)llround(f.timestamp * 1000.0);

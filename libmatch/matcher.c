@@ -376,7 +376,7 @@ static lm_status check_video(const matcher_snapshot *m, int radius, const lm_che
         snprintf(out->detail, sizeof out->detail, "%s", err->msg);
     }
     out->frames_hashed = frames.n;
-    out->image.pdq = frames.v[0].hash;
+    out->image.pdq = frames.v[0].pdq;
     out->image.quality = frames.v[0].quality;
     out->image.format = format;
     int usable = 0;
@@ -386,8 +386,8 @@ static lm_status check_video(const matcher_snapshot *m, int radius, const lm_che
             continue;
         usable = 1;
         /* Frames are matched as decoded (the dihedral option applies to still images). */
-        sst = search_pdq(m, &frames.v[i].hash, 1, radius, frames.v[i].frame_number,
-                         LM_VARIANT_PLAIN, NULL, l);
+        sst = search_pdq(m, &frames.v[i].pdq, 1, radius, frames.v[i].frame_number, LM_VARIANT_PLAIN,
+                         NULL, l);
     }
     *low_quality = !usable;
     if (sst == LM_OK && usable)

@@ -20,28 +20,19 @@ struct lm_video_hash {
     lm_video_frame *frames;
 };
 
-/* Convert the stage's frames; *status may become LM_E_NOMEM. */
-static lm_video_hash *wrap_frames(const lm_vpdq_frames *f, lm_status *status)
+/* The stage's frames (already public lm_video_frame values) become the handle's;
+ * *status may become LM_E_NOMEM. */
+static lm_video_hash *wrap_frames(lm_vpdq_frames *f, lm_status *status)
 {
     lm_video_hash *v = calloc(1, sizeof *v);
-    if (v && f->n) {
-        v->frames = malloc(f->n * sizeof *v->frames);
-        if (!v->frames) {
-            free(v);
-            v = NULL;
-        }
-    }
     if (!v) {
         *status = LM_E_NOMEM;
         return NULL;
     }
     v->count = f->n;
-    for (size_t i = 0; i < f->n; i++) {
-        v->frames[i].pdq = f->v[i].hash;
-        v->frames[i].quality = f->v[i].quality;
-        v->frames[i].frame_number = f->v[i].frame_number;
-        v->frames[i].timestamp = f->v[i].timestamp;
-    }
+    v->frames = f->v; /* taken over: lm_vpdq_frames_free below frees nothing */
+    f->v = NULL;
+    f->n = f->cap = 0;
     return v;
 }
 
@@ -147,21 +138,6 @@ void lm_vpdq_options_init(lm_vpdq_options *opts)
     opts->stored_threshold = d.stored_threshold;
 }
 
-/* Public frames to the stage's frame type (same fields, different layout guarantees). */
-static lm_vpdq_frame *to_internal(const lm_video_frame *f, size_t n)
-{
-    lm_vpdq_frame *v = malloc((n ? n : 1) * sizeof *v);
-    if (!v)
-        return NULL;
-    for (size_t i = 0; i < n; i++) {
-        v[i].hash = f[i].pdq;
-        v[i].quality = f[i].quality;
-        v[i].frame_number = f[i].frame_number;
-        v[i].timestamp = f[i].timestamp;
-    }
-    return v;
-}
-
 lm_status lm_vpdq_compare(const lm_video_frame *query, size_t nq, const lm_video_frame *stored,
                           size_t ns, const lm_vpdq_options *opts, lm_vpdq_result *result)
 {
@@ -180,13 +156,8 @@ lm_status lm_vpdq_compare(const lm_video_frame *query, size_t nq, const lm_video
     m.min_quality = o.min_quality;
     m.query_threshold = o.query_threshold;
     m.stored_threshold = o.stored_threshold;
-    lm_vpdq_frame *q = to_internal(query, nq), *s = to_internal(stored, ns);
-    lm_status st = LM_E_NOMEM;
     lm_vpdq_match_result r;
-    if (q && s)
-        st = lm_vpdq_match(q, nq, s, ns, &m, &r);
-    free(q);
-    free(s);
+    lm_status st = lm_vpdq_match(query, nq, stored, ns, &m, &r);
     if (st != LM_OK)
         return st;
     result->query_unique = r.query_unique;

@@ -90,7 +90,7 @@ static void count_distinct(pair *v, size_t n, uint32_t *cnt)
             cnt[v[i].video]++;
 }
 
-lm_status lm_video_index_match(const lm_video_index *vi, const lm_vpdq_frame *frames, size_t n,
+lm_status lm_video_index_match(const lm_video_index *vi, const lm_video_frame *frames, size_t n,
                                int max_distance, int min_quality, double query_threshold,
                                double stored_threshold, lm_video_score **out, size_t *nout)
 {

@@ -33,7 +33,7 @@ typedef struct lm_video_score {
  * stored video; *out (malloc'ed, free()) gets the videos passing both thresholds.
  * Returns LM_OK, LM_E_NOMEM, LM_E_INVALID_ARG.
  */
-lm_status lm_video_index_match(const lm_video_index *vi, const lm_vpdq_frame *frames, size_t n,
+lm_status lm_video_index_match(const lm_video_index *vi, const lm_video_frame *frames, size_t n,
                                int max_distance, int min_quality, double query_threshold,
                                double stored_threshold, lm_video_score **out, size_t *nout);
 

@@ -43,7 +43,7 @@ typedef struct lm_video_opts {
     int scale_height;            /* 0: native height */
     lm_video_scaler scaler;      /* default LM_VIDEO_SCALER_EXACT */
     int apply_rotation;          /* 1: honour the display matrix (default 1) */
-    int crop_borders;            /* 1: hash without black bars (default 0, as vPDQ; lm_border_video) */
+    int crop_borders;            /* 1: crop black bars (default 0, as vPDQ; lm_border_video) */
     int threads;                 /* decoder threads, 1..16 (default 1) */
     uint64_t max_bytes;          /* LM_E_LIMIT_BYTES (default 2 GiB) */
     uint64_t max_pixels;         /* LM_E_LIMIT_PIXELS per frame (default 16 Mi) */
@@ -53,23 +53,17 @@ typedef struct lm_video_opts {
 
 void lm_video_opts_default(lm_video_opts *o);
 
-/* One hashed frame, as a vPDQ line: frame_number,quality,hash,timestamp_seconds. */
-typedef struct lm_vpdq_frame {
-    lm_pdq_hash hash;
-    int quality;
-    int64_t frame_number; /* 0-based index of the frame in decode output order */
-    double timestamp;     /* seconds from the stream start, from the frame's timestamp */
-} lm_vpdq_frame;
-
-/* A growable array of frames; zero-initialise, release with lm_vpdq_frames_free. */
+/* A growable array of hashed frames (the public lm_video_frame: a vPDQ line's
+ * frame_number,quality,hash,timestamp_seconds); zero-initialise, release with
+ * lm_vpdq_frames_free. */
 typedef struct lm_vpdq_frames {
-    lm_vpdq_frame *v;
+    lm_video_frame *v;
     size_t n, cap;
 } lm_vpdq_frames;
 
 void lm_vpdq_frames_free(lm_vpdq_frames *f);
 /* Append one frame; LM_E_NOMEM on failure. */
-lm_status lm_vpdq_frames_push(lm_vpdq_frames *f, const lm_vpdq_frame *fr);
+lm_status lm_vpdq_frames_push(lm_vpdq_frames *f, const lm_video_frame *fr);
 
 typedef struct lm_video_info {
     int width, height;      /* coded frame size of the video stream */

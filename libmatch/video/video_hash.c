@@ -139,13 +139,13 @@ void lm_vpdq_frames_free(lm_vpdq_frames *f)
     f->n = f->cap = 0;
 }
 
-lm_status lm_vpdq_frames_push(lm_vpdq_frames *f, const lm_vpdq_frame *fr)
+lm_status lm_vpdq_frames_push(lm_vpdq_frames *f, const lm_video_frame *fr)
 {
     if (f->n == f->cap) {
         size_t cap = f->cap ? f->cap * 2 : 256;
         if (cap > SIZE_MAX / sizeof *f->v)
             return LM_E_NOMEM;
-        lm_vpdq_frame *v = realloc(f->v, cap * sizeof *v);
+        lm_video_frame *v = realloc(f->v, cap * sizeof *v);
         if (!v)
             return LM_E_NOMEM;
         f->v = v;
@@ -373,12 +373,12 @@ static lm_status to_rgb(vctx *c, const AVFrame *f, int w, int h, const uint8_t *
 }
 
 static lm_status hash_rgb(vctx *c, const uint8_t *pix, int w, int h, size_t stride,
-                          lm_vpdq_frame *fr)
+                          lm_video_frame *fr)
 {
     lm_image_hash ih;
     if (lm_pdq_hash_pixels(pix, (uint32_t)w, (uint32_t)h, stride, 3, 0, &c->pdq, &ih) != LM_OK)
         return lm_errbuf_set(c->err, LM_E_NOMEM, "video: out of memory");
-    fr->hash = ih.pdq;
+    fr->pdq = ih.pdq;
     fr->quality = ih.quality;
     return LM_OK;
 }
@@ -412,7 +412,7 @@ static lm_status on_frame_at(vctx *c, const AVFrame *f, int64_t index, double t)
     const uint8_t *pix = NULL;
     int pw = 0, ph = 0;
     size_t stride = 0;
-    lm_vpdq_frame fr = {0};
+    lm_video_frame fr = {0};
     lm_status st = to_rgb(c, f, w, h, &pix, &pw, &ph, &stride);
     if (st == LM_OK && c->o->crop_borders) {
         /* Letterbox and pillarbox bars: PDQ sees them as picture (a barred copy is ~100 bits

@@ -27,7 +27,7 @@ static int cmp_hash(const void *a, const void *b)
     return memcmp(a, b, sizeof(lm_pdq_hash));
 }
 
-lm_status lm_vpdq_unique(const lm_vpdq_frame *frames, size_t n, const lm_vpdq_match_opts *o,
+lm_status lm_vpdq_unique(const lm_video_frame *frames, size_t n, const lm_vpdq_match_opts *o,
                          lm_pdq_hash **out, size_t *nout)
 {
     if ((!frames && n) || !o || !out || !nout || !valid_opts(o))
@@ -45,9 +45,9 @@ lm_status lm_vpdq_unique(const lm_vpdq_frame *frames, size_t n, const lm_vpdq_ma
             continue;
         /* A still scene repeats one picture for many frames: count it once. */
         if (o->dedup_distance > 0 && k > 0 &&
-            lm_popcount_xor256(h[k - 1].b, frames[i].hash.b) <= o->dedup_distance)
+            lm_popcount_xor256(h[k - 1].b, frames[i].pdq.b) <= o->dedup_distance)
             continue;
-        h[k++] = frames[i].hash;
+        h[k++] = frames[i].pdq;
     }
     qsort(h, k, sizeof *h, cmp_hash);
     size_t u = 0;
@@ -96,7 +96,7 @@ lm_status lm_vpdq_compare_unique(const lm_pdq_hash *query, size_t nq, const lm_p
     return LM_OK;
 }
 
-lm_status lm_vpdq_match(const lm_vpdq_frame *query, size_t nq, const lm_vpdq_frame *stored,
+lm_status lm_vpdq_match(const lm_video_frame *query, size_t nq, const lm_video_frame *stored,
                         size_t ns, const lm_vpdq_match_opts *o, lm_vpdq_match_result *res)
 {
     lm_vpdq_match_opts def;

@@ -35,7 +35,7 @@ typedef struct lm_vpdq_match_result {
  * needed for scoring). *out is malloc'ed (NULL when nothing is left); free() it.
  * Returns LM_OK, LM_E_INVALID_ARG or LM_E_NOMEM.
  */
-lm_status lm_vpdq_unique(const lm_vpdq_frame *frames, size_t n, const lm_vpdq_match_opts *o,
+lm_status lm_vpdq_unique(const lm_video_frame *frames, size_t n, const lm_vpdq_match_opts *o,
                          lm_pdq_hash **out, size_t *nout);
 
 /* Score two sets of unique hashes (from lm_vpdq_unique). Thread-safe. */
@@ -43,7 +43,7 @@ lm_status lm_vpdq_compare_unique(const lm_pdq_hash *query, size_t nq, const lm_p
                                  size_t ns, const lm_vpdq_match_opts *o, lm_vpdq_match_result *res);
 
 /* Both steps on raw frame lists. o may be NULL for the defaults. */
-lm_status lm_vpdq_match(const lm_vpdq_frame *query, size_t nq, const lm_vpdq_frame *stored,
+lm_status lm_vpdq_match(const lm_video_frame *query, size_t nq, const lm_video_frame *stored,
                         size_t ns, const lm_vpdq_match_opts *o, lm_vpdq_match_result *res);
 
 #endif

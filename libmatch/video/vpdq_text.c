@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-int lm_vpdq_format_line(const lm_vpdq_frame *f, char *buf, size_t size)
+int lm_vpdq_format_line(const lm_video_frame *f, char *buf, size_t size)
 {
     char hex[LM_PDQ_HEX_CHARS + 1];
-    lm_pdq_to_hex(&f->hash, hex);
+    lm_pdq_to_hex(&f->pdq, hex);
     int n = snprintf(buf, size, "%lld,%d,%s,%.3f\n", (long long)f->frame_number, f->quality, hex,
                      f->timestamp);
     return (n < 0 || (size_t)n >= size) ? -1 : n;
@@ -32,7 +32,7 @@ static int parse_int(const char *s, size_t len, long long lo, long long hi, long
     return 0;
 }
 
-lm_status lm_vpdq_parse_line(const char *line, size_t len, lm_vpdq_frame *out)
+lm_status lm_vpdq_parse_line(const char *line, size_t len, lm_video_frame *out)
 {
     while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
         len--;
@@ -51,10 +51,10 @@ lm_status lm_vpdq_parse_line(const char *line, size_t len, lm_vpdq_frame *out)
     if (nf < 3)
         return LM_E_PARSE;
     long long frame, quality;
-    lm_vpdq_frame f = {0};
+    lm_video_frame f = {0};
     if (parse_int(field[0], flen[0], 0, INT64_MAX, &frame) ||
         parse_int(field[1], flen[1], 0, 100, &quality) ||
-        lm_pdq_from_hex(field[2], flen[2], &f.hash) != LM_OK)
+        lm_pdq_from_hex(field[2], flen[2], &f.pdq) != LM_OK)
         return LM_E_PARSE;
     f.frame_number = frame;
     f.quality = (int)quality;

@@ -11,12 +11,12 @@
 
 /* Write one line ("12,100,<64 hex>,0.400\n") into buf; returns its length, or -1 if buf is short.
  */
-int lm_vpdq_format_line(const lm_vpdq_frame *f, char *buf, size_t size);
+int lm_vpdq_format_line(const lm_video_frame *f, char *buf, size_t size);
 
 /*
  * Parse one line (trailing CR/LF allowed). The timestamp field is optional, as
  * in the older three-field files. Returns LM_OK or LM_E_PARSE.
  */
-lm_status lm_vpdq_parse_line(const char *line, size_t len, lm_vpdq_frame *out);
+lm_status lm_vpdq_parse_line(const char *line, size_t len, lm_video_frame *out);
 
 #endif

@@ -109,7 +109,7 @@ int main(void)
     CHECK_EQ_INT(vt_read_vpdq(path, &c20), 0);
     if (db && c20.n > 10) {
         lm_db_new_entry e = {
-            .type = LM_HASH_PDQ, .hash = c20.v[10].hash.b, .quality = 100, .list = "images"};
+            .type = LM_HASH_PDQ, .hash = c20.v[10].pdq.b, .quality = 100, .list = "images"};
         uint64_t id = 0;
         CHECK_EQ_INT(lm_hashdb_add(db, &e, &id), LM_OK);
         CHECK_EQ_INT(id, 9);

@@ -129,7 +129,7 @@ static void test_sources_and_modes(const char *path, const uint8_t *data, size_t
     CHECK_EQ_INT(lm_video_hash_memory(data, len, &o, &k, NULL, &err), LM_OK);
     CHECK(k.n >= 1 && k.n < a.n / 4);
     CHECK(k.n >= 1 && k.v[0].frame_number == 0 &&
-          memcmp(&k.v[0].hash, &a.v[0].hash, sizeof k.v[0].hash) == 0);
+          memcmp(&k.v[0].pdq, &a.v[0].pdq, sizeof k.v[0].pdq) == 0);
     o.sampling = LM_VIDEO_SAMPLE_INTERVAL;
     o.interval_seconds = 1.0;
     CHECK_EQ_INT(lm_video_hash_memory(data, len, &o, &iv, NULL, &err), LM_OK);
@@ -140,7 +140,7 @@ static void test_sources_and_modes(const char *path, const uint8_t *data, size_t
         /* Every sampled frame is the frame of that number in the full run. */
         int64_t fn = iv.v[i].frame_number;
         CHECK(fn >= 0 && (size_t)fn < a.n &&
-              memcmp(&iv.v[i].hash, &a.v[fn].hash, sizeof iv.v[i].hash) == 0);
+              memcmp(&iv.v[i].pdq, &a.v[fn].pdq, sizeof iv.v[i].pdq) == 0);
     }
     lm_vpdq_frames_free(&a);
     lm_vpdq_frames_free(&b);
@@ -280,8 +280,8 @@ static void test_rotation(void)
     CHECK(fa.n == 3 && fb.n == 3 && fraw.n == 3);
     for (size_t i = 0; i < fa.n && i < fb.n && i < fraw.n; i++) {
         /* Two encodes of the same picture: close, not necessarily equal. */
-        int d_rot = lm_pdq_distance(&fa.v[i].hash, &fb.v[i].hash);
-        int d_raw = lm_pdq_distance(&fraw.v[i].hash, &fb.v[i].hash);
+        int d_rot = lm_pdq_distance(&fa.v[i].pdq, &fb.v[i].pdq);
+        int d_raw = lm_pdq_distance(&fraw.v[i].pdq, &fb.v[i].pdq);
         printf("rotation frame %zu: turned vs upright %d bits, unturned vs upright %d bits\n", i,
                d_rot, d_raw);
         CHECK(d_rot <= 16 && d_raw > 64);
@@ -309,7 +309,7 @@ static void test_gif_webp(void)
         CHECK_EQ_INT(lm_video_hash_memory(a, alen, NULL, &f, &info, &err), LM_OK);
         CHECK_EQ_INT(f.n, 5);
         CHECK_EQ_STR(info.container, "gif");
-        CHECK(f.n == 5 && lm_pdq_distance(&f.v[0].hash, &f.v[4].hash) > 0);
+        CHECK(f.n == 5 && lm_pdq_distance(&f.v[0].pdq, &f.v[4].pdq) > 0);
         lm_vpdq_frames_free(&f);
     }
     if (b) {

@@ -83,7 +83,7 @@ static void test_text(void)
 {
     const char *line =
         "12,100,d3d8981ba52c59e79fb49295bed80905036b1dbe57b292c8ea4fb525f52c420e,0.400\n";
-    lm_vpdq_frame f;
+    lm_video_frame f;
     CHECK_EQ_INT(lm_vpdq_parse_line(line, strlen(line), &f), LM_OK);
     CHECK_EQ_INT(f.frame_number, 12);
     CHECK_EQ_INT(f.quality, 100);

@@ -45,7 +45,7 @@ static double compare(const char *dir, const char *stem, int scale, lm_video_sca
     int worst = 0;
     long total = 0;
     for (size_t i = 0; i < n; i++) {
-        int d = lm_pdq_distance(&got.v[i].hash, &want.v[i].hash);
+        int d = lm_pdq_distance(&got.v[i].pdq, &want.v[i].pdq);
         CHECK_EQ_INT(got.v[i].frame_number, want.v[i].frame_number);
         same += d == 0;
         total += d;

@@ -27,11 +27,11 @@ static lm_pdq_hash flip(lm_pdq_hash h, int bits)
 static void test_rules(void)
 {
     uint64_t rng = check_test_seed(5);
-    lm_vpdq_frame q[40], s[20];
+    lm_video_frame q[40], s[20];
     for (int i = 0; i < 20; i++) {
-        s[i] = (lm_vpdq_frame){random_hash(&rng), 100, i, i / 30.0};
+        s[i] = (lm_video_frame){random_hash(&rng), 100, i, i / 30.0};
         /* The query shows every stored frame twice (slightly changed), then 0 unrelated ones. */
-        q[2 * i] = (lm_vpdq_frame){flip(s[i].hash, 8), 100, 2 * i, 0};
+        q[2 * i] = (lm_video_frame){flip(s[i].pdq, 8), 100, 2 * i, 0};
         q[2 * i + 1] = q[2 * i];
     }
     lm_vpdq_match_result r;
@@ -49,10 +49,10 @@ static void test_rules(void)
     /* The distance rule is <= max_distance. */
     lm_vpdq_match_opts o;
     lm_vpdq_match_opts_default(&o);
-    lm_vpdq_frame a = {s[0].hash, 100, 0, 0}, b = {flip(s[0].hash, 31), 100, 0, 0};
+    lm_video_frame a = {s[0].pdq, 100, 0, 0}, b = {flip(s[0].pdq, 31), 100, 0, 0};
     CHECK_EQ_INT(lm_vpdq_match(&a, 1, &b, 1, &o, &r), LM_OK);
     CHECK(r.match);
-    b.hash = flip(s[0].hash, 32);
+    b.pdq = flip(s[0].pdq, 32);
     CHECK_EQ_INT(lm_vpdq_match(&a, 1, &b, 1, &o, &r), LM_OK);
     CHECK(!r.match);
 
@@ -64,13 +64,13 @@ static void test_rules(void)
 
     /* Query threshold: the query must be mostly the stored video when asked. */
     o.query_threshold = 60.0;
-    lm_vpdq_frame q2[3] = {a, {random_hash(&rng), 100, 1, 0}, {random_hash(&rng), 100, 2, 0}};
+    lm_video_frame q2[3] = {a, {random_hash(&rng), 100, 1, 0}, {random_hash(&rng), 100, 2, 0}};
     CHECK_EQ_INT(lm_vpdq_match(q2, 3, &a, 1, &o, &r), LM_OK);
     CHECK(r.stored_percent == 100.0 && !r.match);
 
     /* Near-repeat collapsing only with dedup_distance. */
     lm_vpdq_match_opts_default(&o);
-    lm_vpdq_frame run[3] = {a, {flip(a.hash, 3), 100, 1, 0}, {flip(a.hash, 5), 100, 2, 0}};
+    lm_video_frame run[3] = {a, {flip(a.pdq, 3), 100, 1, 0}, {flip(a.pdq, 5), 100, 2, 0}};
     lm_pdq_hash *u = NULL;
     size_t nu = 0;
     CHECK_EQ_INT(lm_vpdq_unique(run, 3, &o, &u, &nu), LM_OK);

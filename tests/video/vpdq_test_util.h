@@ -66,7 +66,7 @@ static inline int vt_read_vpdq(const char *path, lm_vpdq_frames *out)
     char line[512];
     int rc = 0;
     while (fgets(line, sizeof line, f)) {
-        lm_vpdq_frame fr;
+        lm_video_frame fr;
         if (line[0] == '\n')
             continue;
         if (lm_vpdq_parse_line(line, strlen(line), &fr) != LM_OK ||
