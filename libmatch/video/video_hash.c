@@ -96,14 +96,19 @@ static void note_packet_end(vctx *c, const AVPacket *pkt)
  * A file cut where its container keeps no sample index (or keeps it in the part that was
  * cut: Matroska's cues) ends in a clean EOF; the declared duration then tells: the video
  * stream's own, or the container's when the video is its only stream (with other streams
- * the container's may be an audio track's, longer than the video). Only a large gap counts
- * (under 90% of the declared duration and at least 1 s short): declared durations and packet
- * timestamps differ by a frame or two in ordinary files (a last packet without a duration).
+ * the container's may be an audio track's, longer than the video); never one libavformat
+ * estimated from the bit rate. Only a large gap counts (under 90% of the declared duration
+ * and at least 1 s short): declared durations and packet timestamps differ by a frame or two
+ * in ordinary files (a last packet without a duration).
  */
 static int ends_before_declared(const vctx *c, double *got, double *declared)
 {
     const AVStream *vs = c->fmt->streams[c->si];
     if (c->last_end == AV_NOPTS_VALUE || vs->time_base.num <= 0 || vs->time_base.den <= 0)
+        return 0;
+    /* A duration guessed from the bit rate and the file size is no declaration (MPEG-PS/TS
+     * without timestamps to go by): a variable bit rate makes it wrong either way. */
+    if (c->fmt->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE)
         return 0;
     double tb = av_q2d(vs->time_base);
     if (vs->duration > 0 && vs->duration != AV_NOPTS_VALUE)

@@ -366,6 +366,32 @@ static void test_truncated_synth(void)
         check_cut(muxers[i], v, len, len * 6 / 10);
         free(v);
     }
+    /* Whole files of other containers are never called truncated (streamed and seekable; AVI
+     * only seekable: its muxer goes back to write the header). */
+    static const char *const others[] = {"mpegts", "avi", "nut", "matroska", "mp4"};
+    for (int i = 0; i < 10; i++) {
+        if (i == 2)
+            continue;
+        vt_synth s = {others[i / 2], "mpeg4", 96, 64, 60, NULL, 10, 0, 0};
+        uint8_t *v = NULL;
+        size_t len = 0;
+        CHECK_EQ_INT(vt_synth_make_ex(&s, i % 2, &v, &len), 0);
+        if (!v)
+            continue;
+        lm_video_opts o = small_opts();
+        lm_errbuf err = {{0}};
+        lm_video_info info;
+        lm_vpdq_frames f = {0};
+        lm_status st = lm_video_hash_memory(v, len, &o, &f, &info, &err);
+        if (st != LM_OK || info.truncated || f.n < 55)
+            fprintf(stderr, "%s (seekable %d): status %d, truncated %d, %zu frames: %s\n",
+                    others[i / 2], i % 2, st, info.truncated, f.n, err.msg);
+        CHECK_EQ_INT(st, LM_OK);
+        CHECK_EQ_INT(info.truncated, 0);
+        CHECK(f.n >= 55); /* an MP4 written seekably may leave the last frame to its edit list */
+        lm_vpdq_frames_free(&f);
+        free(v);
+    }
 }
 
 int main(void)
