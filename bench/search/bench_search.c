@@ -21,6 +21,7 @@
 
 #include "index.h"
 #include "index_file.h"
+#include "layouts.h"
 #include "synth.h"
 
 #define NQUERIES 10000
@@ -333,6 +334,96 @@ static int bench_knn(size_t n, int only_row)
     return differ ? 1 : 0;
 }
 
+/* ---- memory layouts: bytes per entry against range r=31 throughput ---- */
+
+#define LAY_Q 2000
+
+static double layout_qps(const lm_index *ix, layout L, const lm_pdq_hash *qs, size_t nq,
+                         size_t *sum)
+{
+    double t0 = tcpu();
+    for (size_t j = 0; j < nq; j++)
+        *sum += layout_range(ix, L, &qs[j], LM_SEARCH_DEFAULT_DISTANCE);
+    return (double)nq / (tcpu() - t0);
+}
+
+/* The layouts of layouts.h on the main bench's data, r = 31, 1 thread, median of 3. */
+static int bench_layouts(size_t n)
+{
+    lm_pdq_hash *list = malloc(n * sizeof *list), *qs = malloc(2 * LAY_Q * sizeof *qs);
+    lm_pdq_hash *near = malloc(LAY_Q * sizeof *near), *far = malloc(LAY_Q * sizeof *far);
+    lm_search_hit *hits = malloc(CAP * sizeof *hits);
+    if (!list || !qs || !near || !far || !hits)
+        return 1;
+    synth_list(42, list, n, 64, 8);
+    synth_queries(42, list, n, qs, 2 * LAY_Q);
+    for (size_t j = 0; j < LAY_Q; j++) {
+        near[j] = qs[2 * j];
+        far[j] = qs[2 * j + 1];
+    }
+    lm_index *ix = NULL;
+    if (lm_index_build(list, n, 2, &ix) != LM_OK)
+        return 1;
+    /* exact: every layout counts what the index finds */
+    size_t bad = 0;
+    for (size_t j = 0; j < 200; j++) {
+        size_t f;
+        const lm_pdq_hash *q = j % 2 ? &far[j] : &near[j];
+        lm_index_range(ix, q, LM_SEARCH_DEFAULT_DISTANCE, hits, CAP, &f);
+        for (int L = 0; L < LAY_COUNT; L++)
+            bad += layout_range(ix, (layout)L, q, LM_SEARCH_DEFAULT_DISTANCE) != f;
+    }
+    double v[LAY_COUNT][2][3], lib[2][3];
+    size_t sum = 0;
+    for (int rep = 0; rep < 3; rep++) {
+        for (int half = 0; half < 2; half++) {
+            const lm_pdq_hash *set = half ? far : near;
+            size_t b2 = 0;
+            lib[half][rep] = serial_range(ix, set, LAY_Q, hits, &b2);
+            for (int L = 0; L < LAY_COUNT; L++)
+                v[L][half][rep] =
+                    layout_qps(ix, (layout)L, set, L == LAY_NO_NEXT ? LAY_Q / 4 : LAY_Q, &sum);
+        }
+    }
+    const double dn = (double)n, off = (double)((size_t)1 << ix->key_bits) * 4 + 4;
+    unsigned pbits = 1;
+    while (pbits < 32 && ((size_t)1 << pbits) < n)
+        pbits++;
+    const double ef16 = ef_bytes_per_entry(ix, 1), ef8 = ef_bytes_per_entry(ix, 2);
+    printf(
+        "layouts: n=%zu isa=%s, range r=31, 1 thread, queries per CPU-second, median of 3; bytes "
+        "per entry beside the 32-byte hashes (positions as Elias-Fano per bucket, measured); "
+        "%zu of %d sampled counts differ from lm_index_range\n",
+        n, lm_isa_name(lm_index_isa(ix)), bad, 200 * LAY_COUNT);
+    printf("  library lm_index_range (current layout): near %8.0f/s  unrelated %8.0f/s  %.1f B\n",
+           median(lib[0], 3), median(lib[1], 3),
+           ((double)lm_index_memory_bytes(ix) - dn * 32) / dn);
+    static const char *names[LAY_COUNT] = {"16 tables, 16-bit next (current)",
+                                           "16 tables, no next word", "16 tables, 8-bit next",
+                                           "8 tables (32-bit boxes)"};
+    const double bytes[LAY_COUNT][2] = {
+        {16 * (4 + 2) + 16 * off / dn, 16 * (pbits + 16) / 8.0 + 16 * off / dn},
+        {16 * 4 + 16 * off / dn, ef16 + 16 * off / dn},
+        {16 * 5 + 16 * off / dn, ef16 + 16 + 16 * off / dn},
+        {8 * (4 + 2) + 8 * off / dn, ef8 + 8 * 2 + 8 * off / dn}};
+    const double base_near = median(v[0][0], 3), base_far = median(v[0][1], 3);
+    for (int L = 0; L < LAY_COUNT; L++) {
+        double a = median(v[L][0], 3), b = median(v[L][1], 3);
+        printf("  %-34s near %8.0f/s (%.2fx)  unrelated %8.0f/s (%.2fx)  %5.1f B with 32-bit "
+               "positions, %5.1f B %s\n",
+               names[L], a, a / base_near, b, b / base_far, bytes[L][0], bytes[L][1],
+               L == 0 ? "with bit-packed positions" : "with Elias-Fano positions");
+    }
+    printf("  (checksum %zu)\n", sum);
+    lm_index_free(ix);
+    free(list);
+    free(qs);
+    free(near);
+    free(far);
+    free(hits);
+    return bad ? 1 : 0;
+}
+
 static int parse_count(const char *s, unsigned long long *out)
 {
     char *end;
@@ -359,6 +450,14 @@ static double range_qps(const lm_index *ix, const lm_pdq_hash *qs, size_t nq, in
 int main(int argc, char **argv)
 {
     unsigned long long n = 1000000, threads = 2, max_family = 64;
+    if (argc > 2 && strcmp(argv[1], "layouts") == 0) { /* the memory layout rows only */
+        setvbuf(stdout, NULL, _IOLBF, 0);
+        if (!parse_count(argv[2], &n)) {
+            fprintf(stderr, "usage: bench-search layouts N\n");
+            return 2;
+        }
+        return bench_layouts((size_t)n);
+    }
     if (argc > 1 && strcmp(argv[1], "knn") == 0) { /* the clustered k-NN rows only */
         setvbuf(stdout, NULL, _IOLBF, 0);
         unsigned long long row = ~0ull;
