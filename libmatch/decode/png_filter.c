@@ -57,6 +57,10 @@ unsigned lm_png_unfilter_scalar(unsigned nrows, const uint8_t *const *src, uint8
 
 unsigned lm_png_unfilter_group(lm_png_unfilter_fn f, unsigned bpp)
 {
+#ifdef LM_HAVE_PNG_AVX512
+    if (f == lm_png_unfilter_avx512)
+        return bpp == 1 ? 16 : bpp == 2 ? 8 : bpp <= 4 ? 8 : 4; /* 1-2 bytes: as AVX2 */
+#endif
 #ifdef LM_HAVE_PNG_AVX2
     /* One row per 16-bit slot group of a 256-bit vector (png_filter_avx2.c). */
     if (f == lm_png_unfilter_avx2)
@@ -68,6 +72,10 @@ unsigned lm_png_unfilter_group(lm_png_unfilter_fn f, unsigned bpp)
 
 lm_png_unfilter_fn lm_png_unfilter_for(lm_isa isa)
 {
+#ifdef LM_HAVE_PNG_AVX512
+    if (isa >= LM_ISA_AVX512)
+        return lm_png_unfilter_avx512;
+#endif
 #ifdef LM_HAVE_PNG_AVX2
     if (isa >= LM_ISA_AVX2)
         return lm_png_unfilter_avx2;
@@ -81,6 +89,10 @@ lm_png_unfilter_fn lm_png_unfilter_best(const char **name)
     lm_isa isa = lm_cpu_isa();
     lm_png_unfilter_fn f = lm_png_unfilter_for(isa);
     if (name)
-        *name = f == lm_png_unfilter_scalar ? "scalar" : "avx2";
+        *name = f == lm_png_unfilter_scalar ? "scalar"
+#ifdef LM_HAVE_PNG_AVX512
+                : f == lm_png_unfilter_avx512 ? "avx512"
+#endif
+                                              : "avx2";
     return f;
 }

@@ -10,7 +10,7 @@
  * followed by a load of the next pixel defeats store forwarding) and the
  * inflated buffer is only read. Several rows at once: Paeth (and Sub/Up rows
  * among them) is one dependency chain per row, so the AVX2 kernel runs up to
- * 16/4 rows side by side, one per vector slot, each two pixels behind the row
+ * 16/4 rows side by side (AVX-512: 32/8), one per vector slot, each two pixels behind the row
  * above it (a wavefront).
  */
 #ifndef LM_DECODE_PNG_FILTER_H
@@ -25,7 +25,7 @@
 #define LM_PNG_ROW_SLACK 32
 
 /* The most rows a kernel takes in one call (lm_png_unfilter_group gives it per pixel size). */
-#define LM_PNG_UNFILTER_MAX_ROWS 16
+#define LM_PNG_UNFILTER_MAX_ROWS 32
 
 /*
  * Unfilter up to nrows consecutive rows (nrows >= 1). src[r] points at row
@@ -48,8 +48,16 @@ void lm_png_unfilter_row_scalar(int type, uint8_t *dst, const uint8_t *src, cons
 unsigned lm_png_unfilter_scalar(unsigned nrows, const uint8_t *const *src, uint8_t *const *dst,
                                 const uint8_t *prev, size_t n, unsigned bpp);
 #ifdef LM_HAVE_PNG_AVX2
+/* One row, AVX2 (Up, Sub, Average, Paeth for 3/4-byte pixels; the rest scalar). */
+void lm_png_unfilter_row_avx2(int type, uint8_t *dst, const uint8_t *src, const uint8_t *prev,
+                              size_t n, unsigned bpp);
 unsigned lm_png_unfilter_avx2(unsigned nrows, const uint8_t *const *src, uint8_t *const *dst,
                               const uint8_t *prev, size_t n, unsigned bpp);
+#endif
+#ifdef LM_HAVE_PNG_AVX512
+/* The wavefront in 512-bit vectors (twice the rows); single rows as AVX2. */
+unsigned lm_png_unfilter_avx512(unsigned nrows, const uint8_t *const *src, uint8_t *const *dst,
+                                const uint8_t *prev, size_t n, unsigned bpp);
 #endif
 
 /* How many rows to offer per call for pixels of bpp bytes (>= 1, <= LM_PNG_UNFILTER_MAX_ROWS). */

@@ -141,8 +141,8 @@ LM_INLINE void paeth(uint8_t *dst, const uint8_t *src, const uint8_t *prev, size
     }
 }
 
-static void one_row(int type, uint8_t *dst, const uint8_t *src, const uint8_t *prev, size_t n,
-                    unsigned bpp)
+void lm_png_unfilter_row_avx2(int type, uint8_t *dst, const uint8_t *src, const uint8_t *prev,
+                              size_t n, unsigned bpp)
 {
     if (type == 2) {
         up(dst, src, prev, n);
@@ -241,8 +241,9 @@ struct wave {
  * Step k: slot s does pixel k - 2s. checked: some slot's pixel is outside its row
  * (x = 0 before a row starts keeps its a and c at 0 for its first pixel).
  */
-LM_INLINE void wave_step(const struct wave *w, size_t k, unsigned W, unsigned bpp, int checked,
-                         __m256i keep_p, __m256i force_b, __m256i *o1, __m256i *o2, __m256i *c)
+LM_INLINE void wave_step(const struct wave *w, unsigned m, size_t k, unsigned W, unsigned bpp,
+                         int checked, __m256i keep_p, __m256i force_b, __m256i *o1, __m256i *o2,
+                         __m256i *c)
 {
     const unsigned S = 16 / W;
     uint64_t xv[16];
@@ -250,9 +251,9 @@ LM_INLINE void wave_step(const struct wave *w, size_t k, unsigned W, unsigned bp
     for (unsigned s = 0; s < S; s++) {
         size_t p = k - 2 * (size_t)s; /* wraps when k < 2s: then > npix */
         if (checked)
-            xv[s] = s < w->m && p < w->npix ? ld(w->src[s] + p * bpp, W) : 0;
+            xv[s] = s < m && p < w->npix ? ld(w->src[s] + p * bpp, W) : 0;
         else
-            xv[s] = s < w->m ? ld(w->src[s] + p * bpp, W) : 0;
+            xv[s] = s < m ? ld(w->src[s] + p * bpp, W) : 0;
     }
     __m256i x = _mm256_cvtepu8_epi16(gather(xv, W));
     uint64_t b0 = !checked || k < w->npix ? ld(w->prev + k * bpp, W) : 0;
@@ -273,7 +274,7 @@ LM_INLINE void wave_step(const struct wave *w, size_t k, unsigned W, unsigned bp
 #pragma GCC unroll 16
     for (unsigned s = 0; s < S; s++) {
         size_t p = k - 2 * (size_t)s;
-        if (s < w->m && (!checked || p < w->npix))
+        if (s < m && (!checked || p < w->npix))
             st(w->dst[s] + p * bpp, ob + s * W, W);
     }
     *c = b;
@@ -281,43 +282,61 @@ LM_INLINE void wave_step(const struct wave *w, size_t k, unsigned W, unsigned bp
     *o1 = out;
 }
 
-LM_INLINE void wave_run(const struct wave *w, unsigned W, unsigned bpp, __m256i keep_p,
+LM_INLINE void wave_run(const struct wave *w, unsigned m, unsigned W, unsigned bpp, __m256i keep_p,
                         __m256i force_b)
 {
     __m256i o1 = _mm256_setzero_si256(), o2 = o1, c = o1;
     /* Steps 0..lead: rows still starting; lead..npix: all inside; then rows ending. */
-    size_t lead = 2 * (size_t)(w->m - 1), end = w->npix + lead, k = 0;
+    size_t lead = 2 * (size_t)(m - 1), end = w->npix + lead, k = 0;
     for (; k < lead; k++)
-        wave_step(w, k, W, bpp, 1, keep_p, force_b, &o1, &o2, &c);
+        wave_step(w, m, k, W, bpp, 1, keep_p, force_b, &o1, &o2, &c);
     for (; k < w->npix; k++)
-        wave_step(w, k, W, bpp, 0, keep_p, force_b, &o1, &o2, &c);
+        wave_step(w, m, k, W, bpp, 0, keep_p, force_b, &o1, &o2, &c);
     for (; k < end; k++)
-        wave_step(w, k, W, bpp, 1, keep_p, force_b, &o1, &o2, &c);
+        wave_step(w, m, k, W, bpp, 1, keep_p, force_b, &o1, &o2, &c);
 }
 
 static void wave_1(const struct wave *w, __m256i kp, __m256i fb)
 {
-    wave_run(w, 1, 1, kp, fb);
+    if (w->m == 16 / 1)
+        wave_run(w, 16 / 1, 1, 1, kp, fb); /* full: no slot checks */
+    else
+        wave_run(w, w->m, 1, 1, kp, fb);
 }
 static void wave_2(const struct wave *w, __m256i kp, __m256i fb)
 {
-    wave_run(w, 2, 2, kp, fb);
+    if (w->m == 16 / 2)
+        wave_run(w, 16 / 2, 2, 2, kp, fb); /* full: no slot checks */
+    else
+        wave_run(w, w->m, 2, 2, kp, fb);
 }
 static void wave_3(const struct wave *w, __m256i kp, __m256i fb)
 {
-    wave_run(w, 4, 3, kp, fb);
+    if (w->m == 16 / 4)
+        wave_run(w, 16 / 4, 4, 3, kp, fb); /* full: no slot checks */
+    else
+        wave_run(w, w->m, 4, 3, kp, fb);
 }
 static void wave_4(const struct wave *w, __m256i kp, __m256i fb)
 {
-    wave_run(w, 4, 4, kp, fb);
+    if (w->m == 16 / 4)
+        wave_run(w, 16 / 4, 4, 4, kp, fb); /* full: no slot checks */
+    else
+        wave_run(w, w->m, 4, 4, kp, fb);
 }
 static void wave_6(const struct wave *w, __m256i kp, __m256i fb)
 {
-    wave_run(w, 8, 6, kp, fb);
+    if (w->m == 16 / 8)
+        wave_run(w, 16 / 8, 8, 6, kp, fb); /* full: no slot checks */
+    else
+        wave_run(w, w->m, 8, 6, kp, fb);
 }
 static void wave_8(const struct wave *w, __m256i kp, __m256i fb)
 {
-    wave_run(w, 8, 8, kp, fb);
+    if (w->m == 16 / 8)
+        wave_run(w, 16 / 8, 8, 8, kp, fb); /* full: no slot checks */
+    else
+        wave_run(w, w->m, 8, 8, kp, fb);
 }
 
 unsigned lm_png_unfilter_avx2(unsigned nrows, const uint8_t *const *src, uint8_t *const *dst,
@@ -331,7 +350,7 @@ unsigned lm_png_unfilter_avx2(unsigned nrows, const uint8_t *const *src, uint8_t
         while (m < nrows && m < S && src[m][0] != 0 && src[m][0] != 3)
             paeths += src[m++][0] == 4;
     if (m < 2 || !paeths) {
-        one_row(src[0][0], dst[0], src[0] + 1, prev, n, bpp);
+        lm_png_unfilter_row_avx2(src[0][0], dst[0], src[0] + 1, prev, n, bpp);
         return 1;
     }
     struct wave w;

@@ -56,13 +56,9 @@ static void unfilter_all(lm_png_unfilter_fn f, unsigned nrows, uint8_t *const *s
 #define KROWS 40
 #define KMAX (300 * 8)
 
-static void kernels_agree(void)
+static void kernels_agree_isa(lm_isa isa)
 {
-    if (!lm_cpu_supports(LM_ISA_AVX2)) {
-        printf("kernels: no AVX2 here, scalar only\n");
-        return;
-    }
-    lm_png_unfilter_fn simd = lm_png_unfilter_for(LM_ISA_AVX2);
+    lm_png_unfilter_fn simd = lm_png_unfilter_for(isa);
     CHECK(simd != lm_png_unfilter_scalar);
     static uint8_t srcbuf[KROWS][KMAX + 1 + LM_PNG_ROW_SLACK];
     static uint8_t a[KROWS][KMAX + LM_PNG_ROW_SLACK], b[KROWS][KMAX + LM_PNG_ROW_SLACK];
@@ -100,15 +96,27 @@ static void kernels_agree(void)
                 unfilter_all(simd, nrows, src, pb, prev, n, bpp);
                 for (unsigned y = 0; y < nrows; y++)
                     if (memcmp(a[y], b[y], n) != 0) {
-                        fprintf(stderr, "kernel mismatch: row %u type %d bpp %u n %zu (mix %d)\n",
-                                y, srcbuf[y][0], bpp, n, mix);
+                        fprintf(stderr, "kernel mismatch (%s): row %u type %d bpp %u n %zu\n",
+                                lm_isa_name(isa), y, srcbuf[y][0], bpp, n);
                         check_failures++;
                         break;
                     }
                 cases++;
             }
     }
-    printf("kernels: avx2 == scalar on %d sets of rows\n", cases);
+    printf("kernels: %s == scalar on %d sets of rows\n", lm_isa_name(isa), cases);
+}
+
+static void kernels_agree(void)
+{
+    if (!lm_cpu_supports(LM_ISA_AVX2)) {
+        printf("kernels: no AVX2 here, scalar only\n");
+        return;
+    }
+    kernels_agree_isa(LM_ISA_AVX2);
+    if (lm_cpu_supports(LM_ISA_AVX512) &&
+        lm_png_unfilter_for(LM_ISA_AVX512) != lm_png_unfilter_for(LM_ISA_AVX2))
+        kernels_agree_isa(LM_ISA_AVX512);
 }
 
 static lm_status decode(const uint8_t *d, size_t n, int no_fast, lm_pixels *px, uint8_t bg)
