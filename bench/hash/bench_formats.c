@@ -4,7 +4,7 @@
  *     a 1024x768 JPEG, a 1080p PNG (RGB), a HEIC and an AVIF still, on one
  *     core and on all cores (one hasher per thread);
  *   - PNG decode time, the fast path (libdeflate + unfilter kernels) against
- *     libpng (png_no_fast), side by side, and their ratio;
+ *     libpng (png_no_fast), rounds interleaved, wall clock and CPU, and their ratio;
  *   - exec-to-first-hash: `pmatch hash FILE` on a small JPEG, process start to
  *     exit (the file is a generated image in a temporary directory, removed).
  *     and how many shared objects that process initialised (LD_DEBUG=libs);
@@ -13,7 +13,10 @@
  * AVX-512: LM_FORCE_ISA in a child process each, as on an AVX2-only machine) and ends
  * with their 1-core figures side by side.
  *
- *   bench-formats [--rounds N] [--pmatch PATH] [--isas]
+ * --png prints only the PNG decode comparison, for RGB, grey, palette, RGBA, RGB 16,
+ * grey+alpha and 1-bit grey 1920x1080 images (LM_FORCE_ISA picks the kernels).
+ *
+ *   bench-formats [--rounds N] [--pmatch PATH] [--isas] [--png]
  */
 #include <pthread.h>
 #include <spawn.h>
@@ -128,6 +131,26 @@ static double thread_cpu(void)
 }
 
 /*
+ * Fast path and libpng on one PNG, interleaved round by round (the same load on both):
+ * medians of wall clock and of this thread's CPU time per decode, seconds.
+ */
+static void png_compare(const struct input *in, int rounds, double *wf, double *wl, double *cf,
+                        double *cl)
+{
+    double w[2][16], c[2][16];
+    for (int r = 0; r < rounds; r++)
+        for (int f = 0; f < 2; f++) {
+            double c0 = thread_cpu();
+            w[f][r] = png_decode_time(in, f, 1);
+            c[f][r] = (thread_cpu() - c0) / in->iters;
+        }
+    *wf = median(w[0], rounds);
+    *wl = median(w[1], rounds);
+    *cf = median(c[0], rounds);
+    *cl = median(c[1], rounds);
+}
+
+/*
  * PNG decode only, the fast path and libpng interleaved round by round (the same
  * load on both), for several colour types of the same 1920x1080 picture. Wall
  * clock and this thread's CPU time, median of rounds.
@@ -159,15 +182,8 @@ static int png_types(const synth_image *rgb, int rounds)
         struct input in = {t[k].name, NULL, 0, 6};
         if (synth_encode_png(imgs[t[k].img], t[k].ct, t[k].depth, 0, &in.data, &in.len))
             continue;
-        double w[2][16], c[2][16];
-        for (int r = 0; r < rounds; r++)
-            for (int f = 0; f < 2; f++) {
-                double c0 = thread_cpu();
-                w[f][r] = png_decode_time(&in, f, 1);
-                c[f][r] = (thread_cpu() - c0) / in.iters;
-            }
-        double wf = median(w[0], rounds), wl = median(w[1], rounds);
-        double cf = median(c[0], rounds), cl = median(c[1], rounds);
+        double wf, wl, cf, cl;
+        png_compare(&in, rounds, &wf, &wl, &cf, &cl);
         printf("%-14s %9zu | %9.2f %9.2f %6.2fx | %9.2f %9.2f %6.2fx\n", t[k].name, in.len,
                wf * 1e3, wl * 1e3, wl / wf, cf * 1e3, cl * 1e3, cl / cf);
         free(in.data);
@@ -361,9 +377,11 @@ int main(int argc, char **argv)
         if (getenv("LM_FORCE_ISA")) /* for --isas */
             printf("#ms\t%s\t%.3f\n", in[i].name, one * 1e3);
     }
-    double fast = png_decode_time(&in[2], 0, rounds), ref = png_decode_time(&in[2], 1, rounds);
-    printf("\nPNG 1080p decode only: fast path %.2f ms, libpng %.2f ms: %.2fx\n", fast * 1e3,
-           ref * 1e3, ref / fast);
+    double wf, wl, cf, cl;
+    png_compare(&in[2], rounds, &wf, &wl, &cf, &cl);
+    printf("\nPNG 1080p decode only (interleaved rounds): fast path %.2f ms, libpng %.2f ms: "
+           "%.2fx wall; CPU %.2f / %.2f ms: %.2fx\n",
+           wf * 1e3, wl * 1e3, wl / wf, cf * 1e3, cl * 1e3, cl / cf);
 
     uint8_t *sj;
     size_t sn;
