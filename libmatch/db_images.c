@@ -1,6 +1,6 @@
 /*
  * lm_db_add_image and lm_db_add_image_file: images added to an open list
- * handle (the decoding half lives in robust/list_add_image.c), with the
+ * handle (the decoding half lives in list_add_image.c), with the
  * failure detail and hint on the handle.
  */
 #include <stdlib.h>

@@ -433,7 +433,7 @@ static lm_status search_image(const matcher_snapshot *snap, const lm_check_optio
     return st;
 }
 
-/* The feature stage (robust/feature_match.c): verified entries become candidates. */
+/* The feature stage (feature_match.c): verified entries become candidates. */
 static lm_status search_features(const matcher_snapshot *snap, const lm_features *q,
                                  const lm_pdq_hash *plain, match_list *l)
 {

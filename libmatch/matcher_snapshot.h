@@ -29,7 +29,7 @@ typedef struct matcher_snapshot {
     size_t bytes;          /* memory held (index + maps) */
     int mapped;            /* index, ids and regions live in the list's index file */
     struct lm_video_index *videos; /* stored videos' frames (video_index.c) */
-    struct lm_feature_index *features; /* entries' local features; NULL when none (robust/) */
+    struct lm_feature_index *features; /* entries' local features; NULL when none */
 } matcher_snapshot;
 
 /* Build a snapshot of db's current generation (one reference held by the caller):

@@ -5,8 +5,8 @@
   server/ also includes cli's URL fetcher (fetch.h, addr_guard.h: SHARED).
 - A library folder never includes a header of a later stage. The stages, in the
   order data flows (DESIGN.md): core, decode, regions, hash (with video frame
-  hashing and second signatures), search, hashdb, the pipeline (libmatch/ top,
-  robust/). An unknown library folder fails too: add it to STAGES.
+  hashing and second signatures), search, hashdb, the pipeline (libmatch/ top).
+  An unknown library folder fails too: add it to STAGES.
 
 Only quoted includes are checked (system headers are <...>). Exit status 1 with
 one line per offending include.
@@ -30,7 +30,6 @@ STAGES = {
     "libmatch/features": 3, # a second signature beside PDQ (DESIGN.md: in hash/)
     "libmatch/search": 4,
     "hashdb": 5,
-    "libmatch/robust": 6,   # a feature folder of the pipeline (issue 15: to fold away)
     "libmatch": 6,          # the pipeline: lm_check, the matcher, the list API's images
 }
 LIBRARY_ROOTS = ("libmatch", "hashdb")

@@ -1,6 +1,6 @@
 /* The matcher's hooks for companion hashes (matcher.c keeps only the calls). */
-#ifndef LM_ROBUST_MATCHER_VARIANTS_H
-#define LM_ROBUST_MATCHER_VARIANTS_H
+#ifndef LM_MATCHER_VARIANTS_H
+#define LM_MATCHER_VARIANTS_H
 
 #include <stdint.h>
 

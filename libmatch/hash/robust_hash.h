@@ -5,8 +5,8 @@
  *  - list side: companion hashes of fixed sub-regions (crop resilience).
  * The plain hash stays bit-identical to the reference; these are extra.
  */
-#ifndef LM_ROBUST_HASH_H
-#define LM_ROBUST_HASH_H
+#ifndef LM_HASH_ROBUST_HASH_H
+#define LM_HASH_ROBUST_HASH_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -4,8 +4,8 @@
  * features matched against it, candidate pairs grouped by entry and verified
  * geometrically (hash/feat_verify.c). Built with the matcher snapshot.
  */
-#ifndef LM_ROBUST_FEATURE_MATCH_H
-#define LM_ROBUST_FEATURE_MATCH_H
+#ifndef LM_FEATURE_MATCH_H
+#define LM_FEATURE_MATCH_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -1,6 +1,6 @@
 /* lm_list_add_image on a database handle the caller already holds (the CLI opens it checked). */
-#ifndef LM_ROBUST_LIST_ADD_IMAGE_H
-#define LM_ROBUST_LIST_ADD_IMAGE_H
+#ifndef LM_LIST_ADD_IMAGE_H
+#define LM_LIST_ADD_IMAGE_H
 
 #include "hashdb.h"
 #include "libmatch.h"
