@@ -40,7 +40,7 @@
 #define EDGE_INSET 8.0f /* the same for inset sides (an inset's colours may be near its host's) */
 #define SEG_GAP 3       /* coarse cells of gap allowed inside a straight edge */
 #ifndef INSET_SIDE_PCT
-#define INSET_SIDE_PCT 85 /* each side of an inset: sharp marks along this % of it */
+#define INSET_SIDE_PCT 80 /* each side of an inset: sharp marks along this % of it */
 #endif
 #ifndef INSET_MIN_PCT
 #define INSET_MIN_PCT 15 /* an inset is at least this % of each side */
@@ -203,6 +203,9 @@ typedef struct coarse {
        step across the boundary above row y exceeds EDGE_INSET; vp[x * (h + 1) + y], the
        cells above y across the boundary left of column x */
     uint32_t *hp, *vp;
+    /* |steps|, made once: dh[y * w + x] across the boundary above row y (row 0: 0),
+       dv[y * w + x] across the boundary left of column x (column 0: 0) */
+    float *dh, *dv;
 } coarse;
 
 /* acc[x] += row[x], four lanes at a time (GCC/clang vector types: SSE2 on any x86-64) */
@@ -229,6 +232,7 @@ static int coarse_make(const view *v, coarse *c)
     c->h = v->h / s;
     c->c = NULL;
     c->hp = c->vp = NULL;
+    c->dh = c->dv = NULL;
     if (c->w < 16 || c->h < 16)
         return -1;
     c->c = malloc((size_t)c->w * c->h * sizeof *c->c);
@@ -260,23 +264,35 @@ static int coarse_make(const view *v, coarse *c)
     free(acc);
     uint32_t w = c->w, h = c->h;
     c->hp = calloc((size_t)(w + 1) * (h + 1) * 2, sizeof *c->hp);
-    if (!c->hp) {
+    c->dh = malloc((size_t)w * h * 2 * sizeof *c->dh);
+    if (!c->hp || !c->dh) {
         free(c->c);
-        c->c = NULL;
+        free(c->hp);
+        free(c->dh);
+        c->c = c->dh = NULL;
+        c->hp = NULL;
         return -1;
     }
     c->vp = c->hp + (size_t)(w + 1) * (h + 1);
+    c->dv = c->dh + (size_t)w * h;
+    memset(c->dh, 0, (size_t)w * sizeof *c->dh);
     for (uint32_t y = 1; y < h; y++) {
         const float *a = c->c + (size_t)(y - 1) * w, *b = a + w;
+        float *d = c->dh + (size_t)y * w;
         uint32_t *p = c->hp + (size_t)y * (w + 1);
-        for (uint32_t x = 0; x < w; x++)
-            p[x + 1] = p[x] + (absf(b[x] - a[x]) > EDGE_INSET);
+        for (uint32_t x = 0; x < w; x++) {
+            d[x] = absf(b[x] - a[x]);
+            p[x + 1] = p[x] + (d[x] > EDGE_INSET);
+        }
     }
     for (uint32_t y = 0; y < h; y++) {
         const float *row = c->c + (size_t)y * w;
+        float *d = c->dv + (size_t)y * w;
+        d[0] = 0;
         for (uint32_t x = 1; x < w; x++) {
+            d[x] = absf(row[x] - row[x - 1]);
             uint32_t *p = c->vp + (size_t)x * (h + 1);
-            p[y + 1] = p[y] + (absf(row[x] - row[x - 1]) > EDGE_INSET);
+            p[y + 1] = p[y] + (d[x] > EDGE_INSET);
         }
     }
     return 0;
@@ -286,6 +302,7 @@ static void coarse_free(coarse *c)
 {
     free(c->c);
     free(c->hp);
+    free(c->dh);
 }
 
 /* Edge cells along the boundary above coarse row y, over columns [x0, x1). */
@@ -501,13 +518,12 @@ static size_t split_cells(const view *v, const coarse *c, lm_rect r, lm_rect cel
 
 static float cstep_h(const coarse *c, uint32_t y, uint32_t x) /* boundary above row y */
 {
-    return absf(c->c[(size_t)y * c->w + x] - c->c[(size_t)(y - 1) * c->w + x]);
+    return c->dh[(size_t)y * c->w + x];
 }
 
 static float cstep_v(const coarse *c, uint32_t y, uint32_t x) /* boundary left of column x */
 {
-    const float *r = c->c + (size_t)y * c->w;
-    return absf(r[x] - r[x - 1]);
+    return c->dv[(size_t)y * c->w + x];
 }
 
 static size_t top_lines(const uint32_t *counts, uint32_t n, uint32_t min_count, uint32_t *out,
@@ -602,23 +618,22 @@ static uint32_t place_side(const view *v, const coarse *c, int vertical, const u
     return best;
 }
 
-/* The longest run of marks along a line (prefix: its mark prefix over n cells), gaps of at most
-   SEG_GAP cells bridged: a side is one long run, texture scatters its marks. */
-static uint32_t longest_run(const uint32_t *prefix, uint32_t n)
+/* The longest run of marks along a line, gaps of at most SEG_GAP cells bridged (a side is one
+   long run, texture scatters its marks), kept while the line's mark prefix is made: run_add
+   for each mark at i, once prefix[i + 1] is set. */
+typedef struct mark_run {
+    uint32_t best, start, last, have;
+} mark_run;
+
+static void run_add(mark_run *r, uint32_t i, const uint32_t *prefix)
 {
-    uint32_t best = 0, start = 0, last = 0, have = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        if (prefix[i + 1] == prefix[i])
-            continue;
-        if (!have || i - last > SEG_GAP + 1) {
-            start = i;
-            have = 1;
-        }
-        last = i;
-        uint32_t len = prefix[i + 1] - prefix[start];
-        best = len > best ? len : best;
+    if (!r->have || i - r->last > SEG_GAP + 1) {
+        r->start = prefix[i]; /* marks before the run */
+        r->have = 1;
     }
-    return best;
+    r->last = i;
+    uint32_t len = prefix[i + 1] - r->start;
+    r->best = len > r->best ? len : r->best;
 }
 
 /* Marks along at least half of each end (an eighth, at least 2 cells) of the side [a, b). */
@@ -644,25 +659,33 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
     uint32_t *pv = ph + stride * (ch + 1), *rows = pv + vstride * (cw + 1), *cols = rows + ch + 1;
     for (uint32_t y = 2; y + 2 < ch; y++) {
         uint32_t *p = ph + (size_t)y * stride;
+        mark_run run = {0, 0, 0, 0};
         for (uint32_t x = 0; x < cw; x++) {
             float s0 = cstep_h(c, y, x), s1 = cstep_h(c, y + 1, x);
             float s = s0 > s1 ? s0 : s1;
             float out_ = cstep_h(c, y - 1, x), in_ = cstep_h(c, y + 2, x);
             float beyond = INSET_BEYOND(out_, in_);
-            p[x + 1] = p[x] + (s > INSET_STEP && s > INSET_SHARP * beyond);
+            uint32_t m = s > INSET_STEP && s > INSET_SHARP * beyond;
+            p[x + 1] = p[x] + m;
+            if (m)
+                run_add(&run, x, p);
         }
-        rows[y] = longest_run(p, cw);
+        rows[y] = run.best;
     }
     for (uint32_t x = 2; x + 2 < cw; x++) {
         uint32_t *p = pv + (size_t)x * vstride;
+        mark_run run = {0, 0, 0, 0};
         for (uint32_t y = 0; y < ch; y++) {
             float s0 = cstep_v(c, y, x), s1 = cstep_v(c, y, x + 1);
             float s = s0 > s1 ? s0 : s1;
             float o = cstep_v(c, y, x - 1), i = cstep_v(c, y, x + 2);
             float beyond = INSET_BEYOND(o, i);
-            p[y + 1] = p[y] + (s > INSET_STEP && s > INSET_SHARP * beyond);
+            uint32_t m = s > INSET_STEP && s > INSET_SHARP * beyond;
+            p[y + 1] = p[y] + m;
+            if (m)
+                run_add(&run, y, p);
         }
-        cols[x] = longest_run(p, ch);
+        cols[x] = run.best;
     }
     uint32_t ys[MAX_LINES], xs[MAX_LINES];
     size_t ny = top_lines(rows, ch - 1, minw * INSET_SIDE_PCT / 100, ys, MAX_LINES);
