@@ -11,10 +11,11 @@
  * in memory except the temporary LMDB list.
  *
  *   bench-robustness [TESTDATA_DIR] [--synthetic N] [--seed S] [--false N] [--pairs N]
- *                    [--features-only] [--pairs-only N]
+ *                    [--features-only] [--recall-only] [--pairs-only N]
  * (--false: unrelated images queried, default 1000; --pairs N: a list of N unrelated
  * image-built entries queried by N others, N^2 pairs; --features-only: issue 14's families
- * only, bench_features.c)
+ * only, bench_features.c; --recall-only: only their recall table, split by mechanism, beside
+ * the hash-only list)
  */
 #include <math.h>
 #include <stdio.h>
@@ -83,11 +84,12 @@ typedef enum edit {
 } edit;
 
 static const char *edit_names[E_COUNT] = {
-    "re-encode",    "resize 50%",  "resize 25%",  "jpeg q30",      "crop 2%",       "crop 5%",
-    "crop 10%",     "border 10%",  "letterbox",   "rotate 90",     "mirror",        "grey",
-    "bright +30%",  "contr +50%",  "blur",        "white box 10%", "white box 25%", "rotate 5 deg",
-    "stretch 1.3x", "crop 5% rnd", "crop 10% rnd", "screenshot",    "caption",       "inset",
-    "collage 2x2",  "collage seams"};
+    "re-encode",     "resize 50%",    "resize 25%",   "jpeg q30",     "crop 2%",
+    "crop 5%",       "crop 10%",      "border 10%",   "letterbox",    "rotate 90",
+    "mirror",        "grey",          "bright +30%",  "contr +50%",   "blur",
+    "white box 10%", "white box 25%", "rotate 5 deg", "stretch 1.3x", "crop 5% rnd",
+    "crop 10% rnd",  "screenshot",    "caption",      "inset",        "collage 2x2",
+    "collage seams"};
 
 /*
  * Crop p of the length: anchored (the usual edits) cycles through centred, the
@@ -268,7 +270,7 @@ typedef struct original {
     size_t jpeg_len;
     lm_pdq_hash plain;
     uint64_t entry;
-    uint64_t hash_entry; /* in the hash-only list */
+    uint64_t hash_entry;                             /* in the hash-only list */
     lm_pdq_hash region_hash[LM_REGION_MAX_CODE + 1]; /* every candidate region, for the table */
     int has_region[LM_REGION_MAX_CODE + 1];
 } original;
@@ -357,6 +359,8 @@ int main(int argc, char **argv)
             npairs = (int)strtol(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--features-only") == 0)
             features_only = 1;
+        else if (strcmp(argv[i], "--recall-only") == 0)
+            features_only = 1, nfalse = -1;
         else if (strcmp(argv[i], "--pairs-only") == 0 && i + 1 < argc) {
             char pdir[] = "/tmp/bench-pairs-XXXXXX";
             if (!mkdtemp(pdir))
@@ -366,8 +370,7 @@ int main(int argc, char **argv)
             char rm[64];
             snprintf(rm, sizeof rm, "rm -rf '%s'", pdir);
             return system(rm) != 0;
-        }
-        else
+        } else
             td = argv[i];
     }
     rng_state = seed;
@@ -484,8 +487,9 @@ int main(int argc, char **argv)
     if (features_only) {
         bench_item *bi = calloc(n, sizeof *bi);
         for (size_t i = 0; i < n; i++)
-            bi[i] = (bench_item){&o[i].img, o[i].entry, o[i].plain, o[i].jpeg, o[i].jpeg_len};
-        bench_features(dir, dbpath, m, bi, n, nfalse, npairs, seed);
+            bi[i] = (bench_item){&o[i].img,  o[i].entry, o[i].hash_entry,
+                                 o[i].plain, o[i].jpeg,  o[i].jpeg_len};
+        bench_features(dir, dbpath, m, hm, bi, n, nfalse, npairs, seed);
         free(bi);
         goto cleanup;
     }
@@ -518,8 +522,7 @@ int main(int argc, char **argv)
            "synthetic scenes only\n");
     printf("hash-only = lm_check, exact decoding, defaults, against a list of the originals'\n"
            "plain hashes only (no companions): what query-side mechanisms give any list\n");
-    printf("%-14s %8s %9s %8s %8s %8s\n", "edit", "plain", "hash-only", "matcher", "fast",
-           "synth");
+    printf("%-14s %8s %9s %8s %8s %8s\n", "edit", "plain", "hash-only", "matcher", "fast", "synth");
     size_t set_hits[E_COUNT][NSETS] = {{0}};
     size_t set_fp[NSETS] = {0};
     double t_check = 0;
@@ -595,8 +598,7 @@ int main(int argc, char **argv)
         double t = tried ? (double)tried : 1;
         printf("%-14s %7.1f%% %8.1f%% %7.1f%% %7.1f%% %7.1f%%   (%zu images)\n", edit_names[e],
                100.0 * (double)hit_plain / t, 100.0 * (double)hit_hash / t,
-               100.0 * (double)hit_full / t,
-               100.0 * (double)hit_fast / t,
+               100.0 * (double)hit_full / t, 100.0 * (double)hit_fast / t,
                100.0 * (double)synth_hit / (double)(synth_tried ? synth_tried : 1), tried);
     }
     printf(
@@ -702,8 +704,9 @@ int main(int argc, char **argv)
     {
         bench_item *bi = calloc(n, sizeof *bi);
         for (size_t i = 0; i < n; i++)
-            bi[i] = (bench_item){&o[i].img, o[i].entry, o[i].plain, o[i].jpeg, o[i].jpeg_len};
-        bench_features(dir, dbpath, m, bi, n, nfalse, npairs, seed);
+            bi[i] = (bench_item){&o[i].img,  o[i].entry, o[i].hash_entry,
+                                 o[i].plain, o[i].jpeg,  o[i].jpeg_len};
+        bench_features(dir, dbpath, m, hm, bi, n, nfalse, npairs, seed);
         free(bi);
     }
 cleanup:
