@@ -1,0 +1,70 @@
+#!/bin/sh
+# The list figures through the CLI, as an analyst runs it:
+#   1. N random PDQ hashes (fixed seed) as hex text, one per line;
+#   2. `pmatch db import --format hex` into a new database: hashes/s (the import
+#      commits, then writes the persisted index pdq.index), peak RSS, disk;
+#   3. open-to-first-answer of `pmatch match` (one hash on stdin; process start,
+#      open, index map, query), with the index file and without it (moved away:
+#      load from LMDB and build in memory, the previous behaviour), 3 runs each;
+#   4. `pmatch match --nearest 10` the same way, with the index file.
+# usage: cli_bench.sh PMATCH [N] [DIR]   (default N 10000000, DIR $TMPDIR or /tmp;
+#        DIR/lm-bench-cli-N-PID is created and removed; ~240 bytes of disk per hash)
+set -eu
+PM=$1
+N=${2:-10000000}
+BASE=${3:-${TMPDIR:-/tmp}}
+D="$BASE/lm-bench-cli-$N-$$"
+mkdir -p "$D"
+trap 'rm -rf "$D"' EXIT INT TERM
+
+t0=$(date +%s.%N)
+python3 - "$N" >"$D/list.hex" <<'EOF'
+import random, sys
+n = int(sys.argv[1])
+r = random.Random(42)
+out = sys.stdout
+chunk = []
+for i in range(n):
+    chunk.append('%064x\n' % r.getrandbits(256))
+    if len(chunk) == 100000:
+        out.write(''.join(chunk))
+        chunk = []
+out.write(''.join(chunk))
+EOF
+t1=$(date +%s.%N)
+echo "cli-bench: n=$N, hex file $(du -m "$D/list.hex" | cut -f1) MB written in $(printf '%.1f' "$(echo "$t1 - $t0" | bc)") s"
+head -1 "$D/list.hex" >"$D/q.hex"
+
+"$PM" db init --db "$D/db" >/dev/null
+/usr/bin/time -f "%e %M %U %S" -o "$D/time" "$PM" db import --db "$D/db" --format hex "$D/list.hex" >/dev/null
+read -r secs rss usr sys <"$D/time"
+echo "import: $secs s wall, $(echo "$N / $secs" | bc) hashes/s (import and index write);" \
+    "CPU $usr s user + $sys s system, $(echo "$N / ($usr + $sys)" | bc) hashes per CPU-second;" \
+    "load average $(cut -d' ' -f1 /proc/loadavg); peak RSS $((rss / 1024)) MB;" \
+    "data.mdb $(du -m "$D/db/data.mdb" | cut -f1) MB, pdq.index $(du -m "$D/db/pdq.index" | cut -f1) MB"
+rm -f "$D/list.hex"
+
+ready() { # label, 1 to remove the index file before each run, then pmatch match arguments
+    label=$1
+    noindex=$2
+    shift 2
+    for i in 1 2 3; do
+        [ "$noindex" = 0 ] || rm -f "$D/db/pdq.index"
+        a=$(date +%s.%N)
+        /usr/bin/time -f "%M" -o "$D/time" "$PM" match --db "$D/db" "$@" "$D/q.hex" >"$D/out" || true
+        b=$(date +%s.%N)
+        [ -s "$D/out" ] || { echo "$label: no answer" >&2; cat "$D/out" >&2; }
+        # "Command exited with non-zero status 1" (a match) comes first
+        printf '%s %s\n' "$(echo "$b - $a" | bc)" "$(tail -n 1 "$D/time")" >>"$D/runs"
+    done
+    sort -n "$D/runs" | sed -n 2p | {
+        read -r secs rss
+        printf '%s: open-to-first-answer %.3f s (median of 3, warm page cache), peak RSS %d MB\n' \
+            "$label" "$secs" $((rss / 1024))
+    }
+    rm -f "$D/runs"
+}
+ready "match, index file" 0 --distance 31
+ready "match --nearest 10, index file" 0 --nearest 10
+ready "match, no index file (load + build in memory)" 1 --distance 31
+if [ -f "$D/db/pdq.index" ]; then echo "(match wrote a new index file)"; fi
