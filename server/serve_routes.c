@@ -533,6 +533,31 @@ static lm_match *hma_match_signal(srv *s, lm_hash_type t, const char *sig, srv_r
     return NULL;
 }
 
+/*
+ * The HMA lookup arguments signal, signal_type and banks (into *f), then the matches
+ * as hma_match_signal gives them; NULL when r already holds the error reply
+ * (`missing`: the message when signal or signal_type is absent).
+ */
+static lm_match *hma_signal_args_match(srv *s, srv_request *rq, srv_reply *r, const char *missing,
+                                       filter *f, size_t *found)
+{
+    const char *sig = arg(rq, "signal"), *stype = arg(rq, "signal_type");
+    if (!sig || !stype) {
+        reply_error(r, 400, "bad_parameter", "%s", missing);
+        return NULL;
+    }
+    lm_hash_type t = type_of(stype);
+    if (!t) {
+        reply_error(r, 400, "bad_parameter", "No such SignalType '%.64s'", stype);
+        return NULL;
+    }
+    if (filter_parse(arg(rq, "banks"), f) != 0) {
+        reply_error(r, 400, "bad_parameter", "banks: at most %d names", MAX_FILTER);
+        return NULL;
+    }
+    return hma_match_signal(s, t, sig, r, found);
+}
+
 static void lookup_add(lookup_ctx *lc, lm_hash_type t, const char *text)
 {
     if (lc->failed)
@@ -852,24 +877,10 @@ static void hma_lookup_get(srv *s, srv_request *rq, srv_reply *r)
         url_refused(s, r);
         return;
     }
-    const char *sig = arg(rq, "signal"), *stype = arg(rq, "signal_type");
-    if (!sig || !stype) {
-        reply_error(r, 400, "bad_parameter",
-                    "Either url or both signal and signal_type are required");
-        return;
-    }
-    lm_hash_type t = type_of(stype);
-    if (!t) {
-        reply_error(r, 400, "bad_parameter", "No such SignalType '%.64s'", stype);
-        return;
-    }
     filter f;
-    if (filter_parse(arg(rq, "banks"), &f) != 0) {
-        reply_error(r, 400, "bad_parameter", "banks: at most %d names", MAX_FILTER);
-        return;
-    }
     size_t found = 0;
-    lm_match *matches = hma_match_signal(s, t, sig, r, &found);
+    lm_match *matches = hma_signal_args_match(
+        s, rq, r, "Either url or both signal and signal_type are required", &f, &found);
     if (matches) {
         json_t *banks = json_object();
         int n = 0;
@@ -886,28 +897,15 @@ static void hma_lookup_get(srv *s, srv_request *rq, srv_reply *r)
 /* GET /m/raw_lookup?signal_type=&signal=[&include_distance=true][&banks=] */
 static void hma_raw_lookup(srv *s, srv_request *rq, srv_reply *r)
 {
-    const char *sig = arg(rq, "signal"), *stype = arg(rq, "signal_type");
-    if (!sig || !stype) {
-        reply_error(r, 400, "bad_parameter", "signal and signal_type are required");
-        return;
-    }
-    lm_hash_type t = type_of(stype);
-    if (!t) {
-        reply_error(r, 400, "bad_parameter", "No such SignalType '%.64s'", stype);
-        return;
-    }
     int with_dist;
     if (parse_bool(arg(rq, "include_distance"), 0, &with_dist) != 0) {
         reply_error(r, 400, "bad_parameter", "include_distance: true or false");
         return;
     }
     filter f;
-    if (filter_parse(arg(rq, "banks"), &f) != 0) {
-        reply_error(r, 400, "bad_parameter", "banks: at most %d names", MAX_FILTER);
-        return;
-    }
     size_t found = 0;
-    lm_match *matches = hma_match_signal(s, t, sig, r, &found);
+    lm_match *matches =
+        hma_signal_args_match(s, rq, r, "signal and signal_type are required", &f, &found);
     if (matches) {
         json_t *arr = json_array();
         for (size_t i = 0; i < found && i < LOOKUP_CAP; i++) {
