@@ -7,7 +7,7 @@
  * rotated by the stream's display matrix, and hashed with the exact PDQ core.
  * No decoded frame is kept beyond the one being hashed.
  *
- * Internal API; the public proposal is video_api_draft.h.
+ * Internal API; the public one is lm_hash_video_* and lm_video_frame in libmatch.h.
  */
 #ifndef LM_VIDEO_VIDEO_H
 #define LM_VIDEO_VIDEO_H

@@ -4,7 +4,7 @@
   public header (libmatch/include/) and headers of their own folder (or below it);
   server/ also includes cli's URL fetcher (fetch.h, addr_guard.h: SHARED).
 - A library folder never includes a header of a later stage. The stages, in the
-  order data flows (DESIGN.md): core, decode, regions, hash (with video frame
+  order data flows (DESIGN.md): core, decode, region, hash (with video frame
   hashing and second signatures), search, hashdb, the pipeline (libmatch/ top).
   An unknown library folder fails too: add it to STAGES.
 
@@ -23,11 +23,9 @@ STAGES = {
     "libmatch/include": 0,
     "libmatch/core": 0,
     "libmatch/decode": 1,
-    "libmatch/region": 2,   # region proposals: between decode and hash (DESIGN.md)
-    "libmatch/regions": 2,
-    "libmatch/hash": 3,
+    "libmatch/region": 2,   # borders and region proposals: between decode and hash (DESIGN.md)
+    "libmatch/hash": 3,     # PDQ, digests, local features (the second signature)
     "libmatch/video": 3,    # vPDQ frames: decode + hash of video
-    "libmatch/features": 3, # a second signature beside PDQ (DESIGN.md: in hash/)
     "libmatch/search": 4,
     "hashdb": 5,
     "libmatch": 6,          # the pipeline: lm_check, the matcher, the list API's images
