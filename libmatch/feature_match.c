@@ -182,6 +182,13 @@ lm_status lm_feature_search_min(const lm_feature_index *fx, const lm_features *q
                                 const lm_pdq_hash *plain, int min_inliers, lm_feature_hit *hits,
                                 size_t *nhits)
 {
+    return lm_feature_search_ex(fx, q, plain, min_inliers, LM_FEAT_MAX_VERIFIED, hits, nhits);
+}
+
+lm_status lm_feature_search_ex(const lm_feature_index *fx, const lm_features *q,
+                               const lm_pdq_hash *plain, int min_inliers, size_t max_verified,
+                               lm_feature_hit *hits, size_t *nhits)
+{
     *nhits = 0;
     if (min_inliers < 2)
         min_inliers = 2;
@@ -233,8 +240,8 @@ lm_status lm_feature_search_min(const lm_feature_index *fx, const lm_features *q
         i = j;
     }
     qsort(g, ng, sizeof *g, cmp_group);
-    if (ng > LM_FEAT_MAX_VERIFIED)
-        ng = LM_FEAT_MAX_VERIFIED;
+    if (ng > max_verified)
+        ng = max_verified;
     lm_feat_pair *pairs = malloc(LM_FEAT_MAX_PAIRS * sizeof *pairs);
     if (!pairs) {
         free(c);

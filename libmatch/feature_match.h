@@ -52,4 +52,10 @@ lm_status lm_feature_search_min(const lm_feature_index *fx, const lm_features *q
                                 const lm_pdq_hash *plain, int min_inliers, lm_feature_hit *hits,
                                 size_t *nhits);
 
+/* As lm_feature_search_min, verifying up to max_verified entries (hits: room for as many;
+ * bench-feature-trust verifies every entry with min_inliers candidate pairs). */
+lm_status lm_feature_search_ex(const lm_feature_index *fx, const lm_features *q,
+                               const lm_pdq_hash *plain, int min_inliers, size_t max_verified,
+                               lm_feature_hit *hits, size_t *nhits);
+
 #endif
