@@ -38,6 +38,7 @@
 #endif
 #define CUT_MIN_PCT 20  /* each collage cell keeps at least this % of the side cut */
 #define EDGE_INSET 8.0f /* the same for inset sides (an inset's colours may be near its host's) */
+#define SEAM_SHARP 2.0f /* a seam mark: its step at least this times the smaller one beyond */
 #define SEG_GAP 3       /* coarse cells of gap allowed inside a straight edge */
 #ifndef INSET_SIDE_PCT
 #define INSET_SIDE_PCT 80 /* each side of an inset: sharp marks along this % of it */
@@ -199,10 +200,11 @@ static int band_trim(const view *v, lm_rect *r, uint32_t min_w, uint32_t min_h, 
 typedef struct coarse {
     float *c;
     uint32_t w, h, s;
-    /* edge counts for the seams, made once: hp[y * (w + 1) + x], the cells left of x whose
-       step across the boundary above row y exceeds EDGE_INSET; vp[x * (h + 1) + y], the
-       cells above y across the boundary left of column x */
-    uint32_t *hp, *vp;
+    /* seam evidence, made once, two kinds: hp[y * (w + 1) + x], the cells left of x whose
+       step across the boundary above row y exceeds EDGE_INSET, vp[x * (h + 1) + y] those
+       above y across the boundary left of column x; mh and mv the same for seam marks (the
+       step also stands out from the ones beyond; lines within 2 cells of the border: none) */
+    uint32_t *hp, *vp, *mh, *mv;
     /* |steps|, made once: dh[y * w + x] across the boundary above row y (row 0: 0),
        dv[y * w + x] across the boundary left of column x (column 0: 0) */
     float *dh, *dv;
@@ -263,7 +265,7 @@ static int coarse_make(const view *v, coarse *c)
     }
     free(acc);
     uint32_t w = c->w, h = c->h;
-    c->hp = calloc((size_t)(w + 1) * (h + 1) * 2, sizeof *c->hp);
+    c->hp = calloc((size_t)(w + 1) * (h + 1) * 4, sizeof *c->hp);
     c->dh = malloc((size_t)w * h * 2 * sizeof *c->dh);
     if (!c->hp || !c->dh) {
         free(c->c);
@@ -274,6 +276,8 @@ static int coarse_make(const view *v, coarse *c)
         return -1;
     }
     c->vp = c->hp + (size_t)(w + 1) * (h + 1);
+    c->mh = c->vp + (size_t)(w + 1) * (h + 1);
+    c->mv = c->mh + (size_t)(w + 1) * (h + 1);
     c->dv = c->dh + (size_t)w * h;
     memset(c->dh, 0, (size_t)w * sizeof *c->dh);
     for (uint32_t y = 1; y < h; y++) {
@@ -295,6 +299,27 @@ static int coarse_make(const view *v, coarse *c)
             p[y + 1] = p[y] + (d[x] > EDGE_INSET);
         }
     }
+    /* seam marks: as the insets' marks (a step standing out from the steps one cell
+       beyond, see find_insets), with the seams' 8 levels; texture's steps over 8 levels
+       are everywhere in a busy picture and hid seams between unrelated pictures */
+    for (uint32_t y = 2; y + 2 < h; y++) {
+        const float *d = c->dh + (size_t)y * w, *d0 = d - w, *d1 = d + w, *d2 = d1 + w;
+        uint32_t *p = c->mh + (size_t)y * (w + 1);
+        for (uint32_t x = 0; x < w; x++) {
+            float s0 = d[x], s1 = d1[x], o = d0[x], i = d2[x];
+            float st = s0 > s1 ? s0 : s1, beyond = o < i ? o : i;
+            p[x + 1] = p[x] + (st > EDGE_INSET && st > SEAM_SHARP * beyond);
+        }
+    }
+    for (uint32_t y = 0; y < h; y++) {
+        const float *d = c->dv + (size_t)y * w;
+        for (uint32_t x = 2; x + 2 < w; x++) {
+            float s0 = d[x], s1 = d[x + 1], o = d[x - 1], i = d[x + 2];
+            float st = s0 > s1 ? s0 : s1, beyond = o < i ? o : i;
+            uint32_t *p = c->mv + (size_t)x * (h + 1);
+            p[y + 1] = p[y] + (st > EDGE_INSET && st > SEAM_SHARP * beyond);
+        }
+    }
     return 0;
 }
 
@@ -305,17 +330,17 @@ static void coarse_free(coarse *c)
     free(c->dh);
 }
 
-/* Edge cells along the boundary above coarse row y, over columns [x0, x1). */
-static uint32_t h_support(const coarse *c, uint32_t y, uint32_t x0, uint32_t x1)
+/* Evidence (kind 0 edges, 1 marks) along the boundary above coarse row y, over [x0, x1). */
+static uint32_t h_support(const coarse *c, int kind, uint32_t y, uint32_t x0, uint32_t x1)
 {
-    const uint32_t *p = c->hp + (size_t)y * (c->w + 1);
+    const uint32_t *p = (kind ? c->mh : c->hp) + (size_t)y * (c->w + 1);
     return p[x1] - p[x0];
 }
 
-/* Edge cells along the boundary left of coarse column x, over rows [y0, y1). */
-static uint32_t v_support(const coarse *c, uint32_t x, uint32_t y0, uint32_t y1)
+/* The same along the boundary left of coarse column x, over rows [y0, y1). */
+static uint32_t v_support(const coarse *c, int kind, uint32_t x, uint32_t y0, uint32_t y1)
 {
-    const uint32_t *p = c->vp + (size_t)x * (c->h + 1);
+    const uint32_t *p = (kind ? c->mv : c->vp) + (size_t)x * (c->h + 1);
     return p[y1] - p[y0];
 }
 
@@ -388,30 +413,34 @@ static int find_cut(const view *v, const coarse *c, lm_rect r, int allow, int64_
     int64_t best = 0; /* spike * 1000 / span */
     int found = 0;
     uint32_t my = max_u(3, ch * CUT_MIN_PCT / 100), mx = max_u(3, cw * CUT_MIN_PCT / 100);
-    for (uint32_t y = y0 + my; (allow & 1) && y + my <= y1; y++) {
-        int64_t n = h_support(c, y, x0, x1), a = y >= 4 ? h_support(c, y - 3, x0, x1) : 0,
-                b = y + 3 < c->h ? h_support(c, y + 3, x0, x1) : 0;
-        int64_t spike = (n - (a > b ? a : b)) * 1000 / cw;
-        if ((hc < 0 || (y + 2 >= hc && y <= hc + 2)) && n * 100 >= (int64_t)CUT_PCT * cw &&
-            spike >= spike_min && spike > best) {
-            best = spike;
-            *vertical = 0;
-            *pos = y;
-            found = 1;
+    for (int kind = 0; kind < 2; kind++)
+        for (uint32_t y = y0 + my; (allow & 1) && y + my <= y1; y++) {
+            int64_t n = h_support(c, kind, y, x0, x1),
+                    a = y >= 4 ? h_support(c, kind, y - 3, x0, x1) : 0,
+                    b = y + 3 < c->h ? h_support(c, kind, y + 3, x0, x1) : 0;
+            int64_t spike = (n - (a > b ? a : b)) * 1000 / cw;
+            if ((hc < 0 || (y + 2 >= hc && y <= hc + 2)) && n * 100 >= (int64_t)CUT_PCT * cw &&
+                spike >= spike_min && spike > best) {
+                best = spike;
+                *vertical = 0;
+                *pos = y;
+                found = 1;
+            }
         }
-    }
-    for (uint32_t x = x0 + mx; (allow & 2) && x + mx <= x1; x++) {
-        int64_t n = v_support(c, x, y0, y1), a = x >= 4 ? v_support(c, x - 3, y0, y1) : 0,
-                b = x + 3 < c->w ? v_support(c, x + 3, y0, y1) : 0;
-        int64_t spike = (n - (a > b ? a : b)) * 1000 / ch;
-        if ((hc < 0 || (x + 2 >= hc && x <= hc + 2)) && n * 100 >= (int64_t)CUT_PCT * ch &&
-            spike >= spike_min && spike > best) {
-            best = spike;
-            *vertical = 1;
-            *pos = x;
-            found = 1;
+    for (int kind = 0; kind < 2; kind++)
+        for (uint32_t x = x0 + mx; (allow & 2) && x + mx <= x1; x++) {
+            int64_t n = v_support(c, kind, x, y0, y1),
+                    a = x >= 4 ? v_support(c, kind, x - 3, y0, y1) : 0,
+                    b = x + 3 < c->w ? v_support(c, kind, x + 3, y0, y1) : 0;
+            int64_t spike = (n - (a > b ? a : b)) * 1000 / ch;
+            if ((hc < 0 || (x + 2 >= hc && x <= hc + 2)) && n * 100 >= (int64_t)CUT_PCT * ch &&
+                spike >= spike_min && spike > best) {
+                best = spike;
+                *vertical = 1;
+                *pos = x;
+                found = 1;
+            }
         }
-    }
     if (!found)
         return 0;
     if (*vertical)
