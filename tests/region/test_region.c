@@ -5,9 +5,9 @@
  *  - a caption band, a screenshot UI frame and a 2x2 collage with seams each give the
  *    picture's exact rectangle as a proposal;
  *  - an inset (the picture, resized, off-centre in a window over a wallpaper:
- *    no band or seam reaches it) and a 2x2 collage without seams (the picture in
- *    each cell in turn) give its rectangle within TOL pixels on every side, and
- *    lm_check matches them through that region;
+ *    no band or seam reaches it) and a 2x2 collage without seams (each picture
+ *    in two of the cells, every cell used) give its rectangle within TOL
+ *    pixels on every side, and lm_check matches them through that region;
  *  - lm_check matches them with LM_VARIANT_REGION naming that rectangle (and
  *    the plain hash alone does not), lm_check_hashes gives the same verdict
  *    from the hashes, and with regions off they do not match;
@@ -243,9 +243,10 @@ int main(void)
         int kind;
         uint64_t seed[NPIC];
     } near[] = {{"inset in a window", ui_inset, LM_REGION_KIND_INSET, {1, 2, 3}},
-                /* even seeds (no seam): the pictures in cells 3, 0 and 2 (the seamless 2x2
-                   is found for 65% of the bench's pictures: these are three that are) */
-                {"collage 2x2", synth_collage, LM_REGION_KIND_SPLIT, {6, 0, 4}}};
+                /* even seeds (no seam): the pictures in cells 3, 0, 2, then 1, 2, 3 (the
+                   seamless 2x2 is found for 83% of the bench's pictures) */
+                {"collage 2x2", synth_collage, LM_REGION_KIND_SPLIT, {6, 0, 4}},
+                {"collage 2x2", synth_collage, LM_REGION_KIND_SPLIT, {2, 4, 6}}};
     for (size_t k = 0; k < sizeof near / sizeof near[0]; k++)
         for (int i = 0; i < NPIC; i++) {
             synth_image out;
