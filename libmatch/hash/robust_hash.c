@@ -128,6 +128,44 @@ static int trimmed_rect(const lm_pixels *px, lm_border_bands *b, uint32_t *x, ui
     return *w >= LM_PDQ_MIN_DIM && *h >= LM_PDQ_MIN_DIM;
 }
 
+/*
+ * Keypoints on a caption band or a screenshot's UI are dropped: bars, page and
+ * text-like strokes recur across unrelated images in the same place, so two
+ * different memes or screenshots of one app verified 16-33 inliers on them
+ * (bench-feature-trust). The content rectangle is the innermost proposal of
+ * kind bands (region/region.c) of the decoded buffer; keypoints whose level-0
+ * position maps outside it are removed (order kept). Out of memory: none dropped.
+ */
+static void drop_band_keypoints(const lm_pixels *px, lm_features *f)
+{
+    if (f->count == 0 || f->width == 0 || f->height == 0)
+        return;
+    size_t n = (size_t)px->width * px->height;
+    float *luma = malloc(n * sizeof *luma);
+    if (!luma)
+        return;
+    lm_pdq_luma_from_pixels(px->data, px->width, px->height, px->stride, px->channels, luma);
+    lm_region_proposal p[LM_REGION_MAX_PROPOSALS];
+    size_t np = lm_region_propose(luma, px->width, px->height, NULL, p);
+    free(luma);
+    const lm_rect *in = NULL;
+    for (size_t i = 0; i < np; i++)
+        if (p[i].kind == LM_REGION_KIND_BANDS &&
+            (!in || (uint64_t)p[i].rect.w * p[i].rect.h < (uint64_t)in->w * in->h))
+            in = &p[i].rect;
+    if (!in)
+        return;
+    /* the working image is the whole buffer resampled: level-0 x * width / f->width */
+    double sx = (double)px->width / (16.0 * f->width), sy = (double)px->height / (16.0 * f->height);
+    uint16_t k = 0;
+    for (uint16_t i = 0; i < f->count; i++) {
+        double x = f->f[i].x * sx, y = f->f[i].y * sy;
+        if (x >= in->x && x < (double)in->x + in->w && y >= in->y && y < (double)in->y + in->h)
+            f->f[k++] = f->f[i];
+    }
+    f->count = k;
+}
+
 /* The local features of a decoded image (their own working image, see local_features.h). */
 static lm_status pixel_features(const lm_pixels *px, lm_features *f, lm_errbuf *err)
 {
@@ -135,6 +173,7 @@ static lm_status pixel_features(const lm_pixels *px, lm_features *f, lm_errbuf *
                                        px->source_width, px->source_height, f);
     if (st != LM_OK)
         return (lm_status)lm_errbuf_set(err, st, "no memory for the local features");
+    drop_band_keypoints(px, f);
     return LM_OK;
 }
 
