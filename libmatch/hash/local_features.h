@@ -82,7 +82,7 @@ typedef struct lm_feat_transform {
 } lm_feat_transform;
 
 /* The least number of inliers for a match (chosen with bench/robustness: see README). */
-#define LM_FEAT_MIN_INLIERS 16
+#define LM_FEAT_MIN_INLIERS 22
 /* Hamming distance at most this for a descriptor pair to be a candidate. */
 #define LM_FEAT_MAX_DESC_DISTANCE 56
 /* Candidate pairs examined per entry (the closest first). */

@@ -462,7 +462,7 @@ typedef struct lm_match {
                                  0; 52 at the default distance 31), digests 100, stored
                                  videos the lower of the two percentages; LM_VARIANT_FEATURES:
                                  keypoint pairs consistent with one similarity transform (at
-                                 least 16, at most 100). Read with variant: region and feature
+                                 least 22, at most 100). Read with variant: region and feature
                                  matches are weaker evidence than plain ones */
     lm_rect rect;             /* PDQ: the query's rectangle that matched, in pixels of the
                                  image as decoded (source size, after orientation when
