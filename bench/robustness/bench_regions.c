@@ -28,49 +28,9 @@
 #include "file_read.h"
 #include "hashdb.h"
 #include "libmatch.h"
+#include "bench_photos.h"
 #include "synth.h"
 #include "synth_layout.h"
-
-static const char *photos[] = {
-    "pdq/bridge-mods/aaa-orig.jpg",
-    "pdq/reg-test-input/labelme-subset/q0003.jpg",
-    "pdq/reg-test-input/labelme-subset/q0004.jpg",
-    "pdq/reg-test-input/labelme-subset/q0122.jpg",
-    "pdq/reg-test-input/labelme-subset/q0291.jpg",
-    "pdq/reg-test-input/labelme-subset/q0746.jpg",
-    "pdq/reg-test-input/labelme-subset/q1050.jpg",
-    "pdq/reg-test-input/labelme-subset/q2821.jpg",
-    "pdq/misc-images/c.png",
-    "pdq/misc-images/wee.jpg",
-    "pdq/reg-test-input/exif-rotn/exif-rotn-1.jpg",
-};
-
-static int load_photo(const char *dir, const char *rel, synth_image *out)
-{
-    char path[2048];
-    snprintf(path, sizeof path, "%s/%s", dir, rel);
-    uint8_t *data;
-    size_t len;
-    lm_errbuf err = {{0}};
-    if (lm_read_file(path, 1 << 27, &data, &len, &err) != LM_OK)
-        return -1;
-    lm_decode_opts o;
-    lm_decode_opts_default(&o);
-    lm_pixels px;
-    lm_status st = lm_decode_image(data, len, &o, &px, &err);
-    free(data);
-    if (st != LM_OK)
-        return -1;
-    int rc = synth_alloc(out, px.width, px.height, 3);
-    for (uint32_t y = 0; rc == 0 && y < px.height; y++)
-        for (uint32_t x = 0; x < px.width; x++)
-            for (int c = 0; c < 3; c++)
-                out->px[((size_t)y * px.width + x) * 3 + c] =
-                    px.data[(size_t)y * px.stride + (size_t)x * (size_t)px.channels +
-                            (px.channels == 3 ? (size_t)c : 0)];
-    lm_pixels_free(&px);
-    return rc;
-}
 
 static int good_scene(synth_image *img, uint32_t w, uint32_t h, uint64_t seed)
 {
@@ -123,11 +83,11 @@ int main(int argc, char **argv)
     if (runs < 0 || runs > 99)
         runs = 7; /* 0: recall and proposals only, no timing */
     setvbuf(stdout, NULL, _IOLBF, 0);
-    size_t cap = sizeof photos / sizeof photos[0] + (size_t)nsynth;
+    size_t cap = bench_photo_count + (size_t)nsynth;
     synth_image *o = calloc(cap, sizeof *o);
     size_t n = 0, nphotos = 0;
-    for (size_t i = 0; i < sizeof photos / sizeof photos[0]; i++)
-        if (load_photo(td, photos[i], &o[n]) == 0)
+    for (size_t i = 0; i < bench_photo_count; i++)
+        if (bench_load_photo(td, bench_photos[i], &o[n]) == 0)
             n++;
     nphotos = n;
     static const uint32_t sizes[][2] = {{640, 480},  {480, 640}, {800, 450}, {500, 500},
