@@ -104,36 +104,6 @@ static int make_picture(lm_hasher *h, uint64_t *seed, synth_image *img)
     }
 }
 
-static uint8_t clamp8(double v)
-{
-    return v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)(v + 0.5);
-}
-
-/* Rotation about the centre, same frame, black corners (bilinear), as bench-robustness. */
-static int rotate(const synth_image *in, synth_image *out, double deg)
-{
-    uint32_t w = in->w, h = in->h;
-    if (synth_alloc(out, w, h, 3))
-        return -1;
-    double a = deg * M_PI / 180, ca = cos(a), sa = sin(a), cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
-    for (uint32_t y = 0; y < h; y++)
-        for (uint32_t x = 0; x < w; x++) {
-            double sx = ca * (x - cx) + sa * (y - cy) + cx,
-                   sy = -sa * (x - cx) + ca * (y - cy) + cy;
-            long ix = (long)floor(sx), iy = (long)floor(sy);
-            if (ix < 0 || iy < 0 || ix + 1 >= (long)w || iy + 1 >= (long)h)
-                continue;
-            double fx = sx - ix, fy = sy - iy;
-            for (int c = 0; c < 3; c++) {
-                const uint8_t *p = in->px + ((size_t)iy * w + (size_t)ix) * 3 + c;
-                double v = (1 - fy) * ((1 - fx) * p[0] + fx * p[3]) +
-                           fy * ((1 - fx) * p[w * 3] + fx * p[w * 3 + 3]);
-                out->px[((size_t)y * w + x) * 3 + c] = clamp8(v);
-            }
-        }
-    return 0;
-}
-
 /* p of each axis removed, split between its two ends at random. */
 static int offset_crop(const synth_image *in, synth_image *out, double p)
 {
@@ -170,7 +140,7 @@ static int query_image(int q, uint64_t seed, const synth_image *pic, synth_image
         synth_image c;
         if (offset_crop(pic, &c, 0.10))
             return -1;
-        int rc = rotate(&c, out, q % 12 < 6 ? 3 : -3);
+        int rc = synth_rotate(&c, out, q % 12 < 6 ? 3 : -3);
         synth_free(&c);
         return rc;
     }
@@ -275,7 +245,8 @@ static void run_cost(lm_matcher *m, int n)
             break;
         int rc = -1;
         if (i % 5 >= 2)
-            rc = ed.n % 2 ? rotate(&pic, &e, ed.n % 4 == 1 ? 5 : -5) : offset_crop(&pic, &e, 0.20);
+            rc = ed.n % 2 ? synth_rotate(&pic, &e, ed.n % 4 == 1 ? 5 : -5)
+                          : offset_crop(&pic, &e, 0.20);
         synth_free(&pic);
         if (rc == 0) {
             if (synth_encode_jpeg(&e, 90, &ed.buf[ed.n], &ed.len[ed.n]) == 0)
@@ -517,7 +488,7 @@ int main(int argc, char **argv)
                 continue;
             }
             int k = done % 3;
-            int rc = k == 0 ? offset_crop(&pic, &e, 0.20) : rotate(&pic, &e, k == 1 ? 5 : -5);
+            int rc = k == 0 ? offset_crop(&pic, &e, 0.20) : synth_rotate(&pic, &e, k == 1 ? 5 : -5);
             synth_free(&pic);
             uint8_t *buf;
             size_t len;

@@ -26,11 +26,6 @@ static double frnd(void)
     return (double)((z ^ (z >> 31)) >> 11) / 9007199254740992.0;
 }
 
-static uint8_t clamp8(double v)
-{
-    return v <= 0 ? 0 : v >= 255 ? 255 : (uint8_t)(v + 0.5);
-}
-
 /* p of each axis removed, split between its two ends at random. */
 static int offset_crop(const synth_image *in, synth_image *out, double p)
 {
@@ -38,31 +33,6 @@ static int offset_crop(const synth_image *in, synth_image *out, double p)
     uint32_t x = (uint32_t)lround((in->w - cw) * frnd()),
              y = (uint32_t)lround((in->h - ch) * frnd());
     return synth_crop(in, out, x, y, cw, ch);
-}
-
-/* Rotation about the centre, same frame, black corners (bilinear). */
-static int rotate(const synth_image *in, synth_image *out, double deg)
-{
-    uint32_t w = in->w, h = in->h;
-    if (synth_alloc(out, w, h, 3))
-        return -1;
-    double a = deg * M_PI / 180, ca = cos(a), sa = sin(a), cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
-    for (uint32_t y = 0; y < h; y++)
-        for (uint32_t x = 0; x < w; x++) {
-            double sx = ca * (x - cx) + sa * (y - cy) + cx,
-                   sy = -sa * (x - cx) + ca * (y - cy) + cy;
-            long ix = (long)floor(sx), iy = (long)floor(sy);
-            if (ix < 0 || iy < 0 || ix + 1 >= (long)w || iy + 1 >= (long)h)
-                continue;
-            double fx = sx - ix, fy = sy - iy;
-            for (int c = 0; c < 3; c++) {
-                const uint8_t *p = in->px + ((size_t)iy * w + (size_t)ix) * 3 + c;
-                double v = (1 - fy) * ((1 - fx) * p[0] + fx * p[3]) +
-                           fy * ((1 - fx) * p[w * 3] + fx * p[w * 3 + 3]);
-                out->px[((size_t)y * w + x) * 3 + c] = clamp8(v);
-            }
-        }
-    return 0;
 }
 
 /* A white box over area a of the picture at a random place. */
@@ -115,12 +85,12 @@ static int apply_family(int e, const synth_image *in, synth_image *out, int *qua
     case F_CROP10: return offset_crop(in, out, 0.10);
     case F_CROP20: return offset_crop(in, out, 0.20);
     case F_CENTRE10: return centred_crop(in, out, 0.10);
-    case F_ROT1P: return rotate(in, out, 1);
-    case F_ROT1M: return rotate(in, out, -1);
-    case F_ROT3P: return rotate(in, out, 3);
-    case F_ROT3M: return rotate(in, out, -3);
-    case F_ROT5P: return rotate(in, out, 5);
-    case F_ROT5M: return rotate(in, out, -5);
+    case F_ROT1P: return synth_rotate(in, out, 1);
+    case F_ROT1M: return synth_rotate(in, out, -1);
+    case F_ROT3P: return synth_rotate(in, out, 3);
+    case F_ROT3M: return synth_rotate(in, out, -3);
+    case F_ROT5P: return synth_rotate(in, out, 5);
+    case F_ROT5M: return synth_rotate(in, out, -5);
     case F_BOX10: return white_box(in, out, 0.10);
     case F_BOX25: return white_box(in, out, 0.25);
     case F_COMBINED: {

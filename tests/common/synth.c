@@ -197,6 +197,32 @@ int synth_resize(const synth_image *in, synth_image *out, uint32_t w, uint32_t h
     return 0;
 }
 
+int synth_rotate(const synth_image *in, synth_image *out, double deg)
+{
+    if (!in || !in->px || in->channels != 3)
+        return -1;
+    uint32_t w = in->w, h = in->h;
+    if (synth_alloc(out, w, h, 3))
+        return -1;
+    double a = deg * M_PI / 180, ca = cos(a), sa = sin(a), cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            double sx = ca * (x - cx) + sa * (y - cy) + cx,
+                   sy = -sa * (x - cx) + ca * (y - cy) + cy;
+            long ix = (long)floor(sx), iy = (long)floor(sy);
+            if (ix < 0 || iy < 0 || ix + 1 >= (long)w || iy + 1 >= (long)h)
+                continue;
+            double fx = sx - ix, fy = sy - iy;
+            for (int c = 0; c < 3; c++) {
+                const uint8_t *p = in->px + ((size_t)iy * w + (size_t)ix) * 3 + c;
+                double v = (1 - fy) * ((1 - fx) * p[0] + fx * p[3]) +
+                           fy * ((1 - fx) * p[w * 3] + fx * p[w * 3 + 3]);
+                out->px[((size_t)y * w + x) * 3 + c] = clamp8(v);
+            }
+        }
+    return 0;
+}
+
 int synth_crop(const synth_image *in, synth_image *out, uint32_t x, uint32_t y, uint32_t w,
                uint32_t h)
 {

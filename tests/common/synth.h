@@ -32,6 +32,9 @@ void synth_free(synth_image *img);
 int synth_resize(const synth_image *in, synth_image *out, uint32_t w, uint32_t h);
 int synth_crop(const synth_image *in, synth_image *out, uint32_t x, uint32_t y, uint32_t w,
                uint32_t h);
+/* Rotation of an RGB image about its centre by deg degrees, same size, black corners
+ * (bilinear). */
+int synth_rotate(const synth_image *in, synth_image *out, double deg);
 /* RGB(A) -> grey(+alpha) with integer BT.601 weights. */
 int synth_grey(const synth_image *in, synth_image *out);
 /* Add delta to every colour channel (not alpha), clamped. */
