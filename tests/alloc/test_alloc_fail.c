@@ -149,14 +149,8 @@ int main(void)
     uint8_t *image = NULL;
     size_t len = 0;
     lm_errbuf err = {{0}};
-    if (!testdata || lm_read_file(image_path, 1 << 26, &image, &len, &err) != LM_OK) {
-        if (getenv("CI") && strcmp(getenv("CI"), "true") == 0) {
-            fprintf(stderr, "test data missing under CI: %s\n", image_path);
-            return 1;
-        }
-        fprintf(stderr, "test data not found: skipping\n");
-        return 77;
-    }
+    if (!testdata || lm_read_file(image_path, 1 << 26, &image, &len, &err) != LM_OK)
+        return check_testdata_missing(image_path);
     if (!mkdtemp(db_dir)) {
         perror("mkdtemp");
         return 1;

@@ -15,6 +15,19 @@ static int check_failures;
 static uint64_t check_seed;
 static int check_seed_set;
 
+/* The exit status of a test whose test data (../shared/testdata) is missing: a failure
+ * under CI (CI=true), where the data must be there, else 77 (meson: skipped). */
+static inline int check_testdata_missing(const char *path)
+{
+    const char *ci = getenv("CI");
+    if (ci && strcmp(ci, "true") == 0) {
+        fprintf(stderr, "test data missing under CI: %s\n", path);
+        return 1;
+    }
+    fprintf(stderr, "test data not found: skipping\n");
+    return 77;
+}
+
 #define CHECK(cond)                                                                             \
     do {                                                                                        \
         if (!(cond)) {                                                                          \
