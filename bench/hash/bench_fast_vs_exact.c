@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "decode.h"
 #include "jpeg_variants.h"
 #include "libmatch.h"
@@ -56,20 +57,6 @@ static const mode modes[] = {
 };
 #define NMODES (int)(sizeof modes / sizeof *modes)
 
-static double wall_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void opts_for(const mode *m, lm_decode_opts *o)
 {
     lm_decode_opts_default(o);
@@ -83,12 +70,12 @@ static int decode_hash(lm_hasher *h, const lm_decode_opts *o, const uint8_t *d, 
 {
     lm_pixels px;
     lm_errbuf err = {{0}};
-    double t0 = cpu_s();
+    double t0 = bench_thread_cpu_s();
     if (lm_decode_image(d, n, o, &px, &err) != LM_OK)
         return -1;
-    double t1 = cpu_s();
+    double t1 = bench_thread_cpu_s();
     lm_status st = lm_hash_pixels(h, px.data, px.width, px.height, px.stride, px.channels, out);
-    double t2 = cpu_s();
+    double t2 = bench_thread_cpu_s();
     lm_pixels_free(&px);
     *t_dec += t1 - t0;
     *t_hash += t2 - t1;
@@ -110,7 +97,7 @@ static void *worker(void *p)
     lm_decode_opts o;
     opts_for(a->m, &o);
     double td = 0, th = 0;
-    for (size_t i = 0; h && wall_s() < a->until; i++) {
+    for (size_t i = 0; h && bench_wall_s() < a->until; i++) {
         lm_image_hash out;
         int k = (int)(i % (size_t)a->set->n);
         if (decode_hash(h, &o, a->set->data[k], a->set->len[k], &out, &td, &th) == 0)
@@ -124,7 +111,7 @@ static double threaded_rate(const image_set *set, const mode *m, int jobs, doubl
 {
     pthread_t t[64];
     worker_arg a[64];
-    double t0 = wall_s();
+    double t0 = bench_wall_s();
     for (int j = 0; j < jobs; j++) {
         a[j] = (worker_arg){set, m, t0 + seconds, 0};
         pthread_create(&t[j], NULL, worker, &a[j]);
@@ -134,7 +121,7 @@ static double threaded_rate(const image_set *set, const mode *m, int jobs, doubl
         pthread_join(t[j], NULL);
         done += a[j].done;
     }
-    return (double)done / (wall_s() - t0);
+    return (double)done / (bench_wall_s() - t0);
 }
 
 /*
@@ -157,12 +144,12 @@ static double entropy_only_ms(const image_set *set)
     }
     for (int rep = 0; rep < 3; rep++)
         for (int k = 0; k < set->n; k++, n++) {
-            double t0 = cpu_s();
+            double t0 = bench_thread_cpu_s();
             jpeg_mem_src(&ci, set->data[k], (unsigned long)set->len[k]);
             jpeg_read_header(&ci, TRUE);
             jpeg_read_coefficients(&ci);
             jpeg_finish_decompress(&ci);
-            t += cpu_s() - t0;
+            t += bench_thread_cpu_s() - t0;
         }
     jpeg_destroy_decompress(&ci);
     return t / n * 1e3;
@@ -191,7 +178,7 @@ static double raw_turbo_ms(const image_set *set, int *denom_out)
     }
     for (int rep = 0; rep < 3; rep++)
         for (int k = 0; k < set->n; k++, n++) {
-            double t0 = cpu_s();
+            double t0 = bench_thread_cpu_s();
             jpeg_mem_src(&ci, set->data[k], (unsigned long)set->len[k]);
             jpeg_read_header(&ci, TRUE);
             unsigned side = ci.image_width < ci.image_height ? ci.image_width : ci.image_height;
@@ -208,7 +195,7 @@ static double raw_turbo_ms(const image_set *set, int *denom_out)
             while (ci.output_scanline < ci.output_height)
                 jpeg_read_scanlines(&ci, &row, 1);
             jpeg_finish_decompress(&ci);
-            t += cpu_s() - t0;
+            t += bench_thread_cpu_s() - t0;
         }
     jpeg_destroy_decompress(&ci);
     free(row);
@@ -249,9 +236,9 @@ static void run_set(const image_set *set, int jobs, double seconds)
             maxd = d > maxd ? d : maxd;
             sumd += d;
         }
-        double td = 0, th = 0, t0 = wall_s();
+        double td = 0, th = 0, t0 = bench_wall_s();
         size_t n = 0;
-        while (wall_s() - t0 < seconds || n < (size_t)set->n) {
+        while (bench_wall_s() - t0 < seconds || n < (size_t)set->n) {
             lm_image_hash out;
             int k = (int)(n % (size_t)set->n);
             decode_hash(h, &o, set->data[k], set->len[k], &out, &td, &th);

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "cpu.h"
 #include "decode.h"
 #include "libmatch.h"
@@ -35,13 +36,6 @@
 #include "synth_heif.h"
 
 extern char **environ;
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -86,7 +80,7 @@ static double per_image(const struct input *in, int nthreads, int rounds)
     for (int r = 0; r < rounds; r++) {
         pthread_t th[64];
         struct job jobs[64];
-        double t0 = now();
+        double t0 = bench_wall_s();
         for (int k = 0; k < nthreads; k++) {
             jobs[k] = (struct job){in, in->iters, 0};
             pthread_create(&th[k], NULL, hash_loop, &jobs[k]);
@@ -98,7 +92,7 @@ static double per_image(const struct input *in, int nthreads, int rounds)
         }
         if (fails)
             fprintf(stderr, "%s: %d failures\n", in->name, fails);
-        t[r] = (now() - t0) / ((double)in->iters * nthreads);
+        t[r] = (bench_wall_s() - t0) / ((double)in->iters * nthreads);
     }
     return median(t, rounds);
 }
@@ -110,7 +104,7 @@ static double png_decode_time(const struct input *in, int no_fast, int rounds)
     lm_decode_opts_default(&o);
     o.png_no_fast = no_fast;
     for (int r = 0; r < rounds; r++) {
-        double t0 = now();
+        double t0 = bench_wall_s();
         for (int i = 0; i < in->iters; i++) {
             lm_pixels px;
             lm_errbuf err = {{0}};
@@ -118,16 +112,9 @@ static double png_decode_time(const struct input *in, int no_fast, int rounds)
                 fprintf(stderr, "png decode failed: %s\n", err.msg);
             lm_pixels_free(&px);
         }
-        t[r] = (now() - t0) / in->iters;
+        t[r] = (bench_wall_s() - t0) / in->iters;
     }
     return median(t, rounds);
-}
-
-static double thread_cpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /*
@@ -140,9 +127,9 @@ static void png_compare(const struct input *in, int rounds, double *wf, double *
     double w[2][16], c[2][16];
     for (int r = 0; r < rounds; r++)
         for (int f = 0; f < 2; f++) {
-            double c0 = thread_cpu();
+            double c0 = bench_thread_cpu_s();
             w[f][r] = png_decode_time(in, f, 1);
-            c[f][r] = (thread_cpu() - c0) / in->iters;
+            c[f][r] = (bench_thread_cpu_s() - c0) / in->iters;
         }
     *wf = median(w[0], rounds);
     *wl = median(w[1], rounds);
@@ -218,13 +205,13 @@ static double exec_to_hash(const char *pmatch, const uint8_t *jpg, size_t n, int
     char *argv[] = {(char *)pmatch, "hash", path, NULL};
     int ok = 1;
     for (int r = 0; r < runs && ok; r++) {
-        double t0 = now();
+        double t0 = bench_wall_s();
         pid_t pid;
         int status = 0;
         if (posix_spawn(&pid, pmatch, &fa, NULL, argv, environ) != 0 ||
             waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
             ok = 0;
-        t[r] = now() - t0;
+        t[r] = bench_wall_s() - t0;
     }
     posix_spawn_file_actions_destroy(&fa);
     if (ok)

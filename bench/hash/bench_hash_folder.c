@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include "cpu.h"
 #include "decode.h"
 #include "libmatch.h"
@@ -52,28 +53,6 @@ static int add_path(const char *p, const struct stat *sb, int type, struct FTW *
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* CPU time of the calling thread: per-stage figures robust to preemption on a busy machine. */
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static double process_cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* The library's bounded file reader; NULL on any failure. */
@@ -133,10 +112,10 @@ static void *split_worker(void *arg)
     float *luma = NULL; /* reused: page faults of a fresh buffer are not the kernels' cost */
     size_t luma_cap = 0;
     while ((i = atomic_fetch_add(&next_index, 1)) < npaths) {
-        double t0 = cpu_s();
+        double t0 = bench_thread_cpu_s();
         size_t len;
         uint8_t *data = read_all(paths[i], &len);
-        double t1 = cpu_s();
+        double t1 = bench_thread_cpu_s();
         r->t_read += t1 - t0;
         if (!data) {
             r->failed++;
@@ -145,7 +124,7 @@ static void *split_worker(void *arg)
         lm_pixels px;
         lm_errbuf err;
         lm_status st = lm_decode_image(data, len, &opts, &px, &err);
-        double t2 = cpu_s();
+        double t2 = bench_thread_cpu_s();
         r->t_decode += t2 - t1;
         free(data);
         if (st != LM_OK) {
@@ -168,7 +147,7 @@ static void *split_worker(void *arg)
         }
         for (int k = 0; k < nkernels; k++) {
             const lm_pdq_kernels *K = kernels[k];
-            double t3 = cpu_s();
+            double t3 = bench_thread_cpu_s();
             if (px.channels == 3)
                 K->luma_from_rgb(px.data, (int)px.height, (int)px.width, px.stride, luma);
             else
@@ -177,7 +156,7 @@ static void *split_worker(void *arg)
             int q;
             lm_pdq_hash_luma_with(K, luma, luma + n, (int)px.height, (int)px.width, dihedral, hs,
                                   &q);
-            r->t_hash[k] += cpu_s() - t3;
+            r->t_hash[k] += bench_thread_cpu_s() - t3;
         }
         r->ok++;
         r->source_mp += (double)px.source_width * px.source_height / 1e6;
@@ -232,12 +211,12 @@ int main(int argc, char **argv)
         api_result ar[256];
         memset(ar, 0, sizeof ar);
         atomic_store(&next_index, 0);
-        double t0 = now_s(), c0 = process_cpu_s();
+        double t0 = bench_wall_s(), c0 = bench_process_cpu_s();
         for (int j = 0; j < jobs; j++)
             pthread_create(&th[j], NULL, api_worker, &ar[j]);
         for (int j = 0; j < jobs; j++)
             pthread_join(th[j], NULL);
-        double wall = now_s() - t0, cpu = process_cpu_s() - c0;
+        double wall = bench_wall_s() - t0, cpu = bench_process_cpu_s() - c0;
         api_result tot = {0};
         for (int j = 0; j < jobs; j++) {
             tot.ok += ar[j].ok;
@@ -253,12 +232,12 @@ int main(int argc, char **argv)
         split_result sr[256];
         memset(sr, 0, sizeof sr);
         atomic_store(&next_index, 0);
-        t0 = now_s();
+        t0 = bench_wall_s();
         for (int j = 0; j < jobs; j++)
             pthread_create(&th[j], NULL, split_worker, &sr[j]);
         for (int j = 0; j < jobs; j++)
             pthread_join(th[j], NULL);
-        wall = now_s() - t0;
+        wall = bench_wall_s() - t0;
         split_result s = {0};
         for (int j = 0; j < jobs; j++) {
             s.ok += sr[j].ok;

@@ -25,23 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "hashdb.h"
 #include "index_store.h"
 #include "libmatch.h"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static double cpu(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static double load1(void)
 {
@@ -142,12 +129,13 @@ int main(int argc, char **argv)
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
     if (system(cmd) != 0)
         return 1;
-    double t0 = now();
+    double t0 = bench_wall_s();
     if (write_hex(hex, n) || write_hex(add_hex, ADD)) {
         fprintf(stderr, "cannot write %s\n", hex);
         return 1;
     }
-    printf("generated %zu random PDQ hashes (%zu bytes of hex) in %.1f s\n", n, n * 65, now() - t0);
+    printf("generated %zu random PDQ hashes (%zu bytes of hex) in %.1f s\n", n, n * 65,
+           bench_wall_s() - t0);
 
     char err[256];
     if (lm_hashdb_init(db_path, err, sizeof err) != LM_OK) {
@@ -164,10 +152,10 @@ int main(int argc, char **argv)
     o.format = LM_DB_FORMAT_HEX;
     o.list = "bench";
     lm_db_import_result r;
-    t0 = now();
-    double c0 = cpu();
+    t0 = bench_wall_s();
+    double c0 = bench_process_cpu_s();
     lm_status st = lm_hashdb_import_path(db, hex, &o, &r);
-    double ti = now() - t0, ci = cpu() - c0;
+    double ti = bench_wall_s() - t0, ci = bench_process_cpu_s() - c0;
     if (st != LM_OK) {
         fprintf(stderr, "import: %s: %s\n", lm_strerror(st), lm_hashdb_last_error(db));
         return 1;
@@ -177,17 +165,17 @@ int main(int argc, char **argv)
            (unsigned long long)r.added, ti, (double)r.added / ti, ci, (double)r.added / ci,
            load1());
 
-    t0 = now();
-    c0 = cpu();
+    t0 = bench_wall_s();
+    c0 = bench_process_cpu_s();
     st = lm_list_index_update(db, 0);
-    double tx = now() - t0;
+    double tx = bench_wall_s() - t0;
     if (st != LM_OK) {
         fprintf(stderr, "index: %s\n", lm_strerror(st));
         return 1;
     }
     printf("persisted index built and written: %.2f s (CPU %.2f s); import + index: %.0f "
            "hashes/s\n",
-           tx, cpu() - c0, (double)r.added / (ti + tx));
+           tx, bench_process_cpu_s() - c0, (double)r.added / (ti + tx));
     char ix_path[700], ix_aside[720];
     snprintf(ix_path, sizeof ix_path, "%s/%s", db_path, LM_INDEX_STORE_FILE);
     snprintf(ix_aside, sizeof ix_aside, "%s.aside", ix_path);
@@ -199,8 +187,8 @@ int main(int argc, char **argv)
         lm_match mt[LM_CHECK_MAX_MATCHES];
         size_t found;
         long rss0 = status_kb("VmRSS:");
-        t0 = now();
-        c0 = cpu();
+        t0 = bench_wall_s();
+        c0 = bench_process_cpu_s();
         if (lm_matcher_open(db_path, &matcher, err, sizeof err) != LM_OK ||
             lm_match_pdq(matcher, &q, -1, NULL, mt, LM_CHECK_MAX_MATCHES, &found) != LM_OK) {
             fprintf(stderr, "matcher: %s\n", err);
@@ -209,21 +197,22 @@ int main(int argc, char **argv)
         printf("open-to-first-answer, %s: %.3f s (CPU %.3f s), %zu hashes, RSS +%ld MiB\n",
                pass ? "no index file (load + in-memory build, as before)"
                     : "persisted index (mmap, warm page cache)",
-               now() - t0, cpu() - c0, lm_matcher_size(matcher),
+               bench_wall_s() - t0, bench_process_cpu_s() - c0, lm_matcher_size(matcher),
                (status_kb("VmRSS:") - rss0) / 1024);
         lm_matcher_close(matcher);
         if (pass == 1 && rename(ix_aside, ix_path) != 0)
             return 1;
     }
 
-    t0 = now();
-    c0 = cpu();
+    t0 = bench_wall_s();
+    c0 = bench_process_cpu_s();
     if (lm_matcher_open(db_path, &matcher, err, sizeof err) != LM_OK) {
         fprintf(stderr, "matcher: %s\n", err);
         return 1;
     }
     printf("matcher open (persisted index): %.2f s (CPU %.2f s), %zu hashes, RSS %ld MiB\n",
-           now() - t0, cpu() - c0, lm_matcher_size(matcher), status_kb("VmRSS:") / 1024);
+           bench_wall_s() - t0, bench_process_cpu_s() - c0, lm_matcher_size(matcher),
+           status_kb("VmRSS:") / 1024);
 
     o.list = "bench-added";
     if (lm_hashdb_import_path(db, add_hex, &o, &r) != LM_OK)
@@ -236,9 +225,9 @@ int main(int argc, char **argv)
     reset_peak();
     long served_before = atomic_load(&served);
     int changed = 0;
-    t0 = now();
+    t0 = bench_wall_s();
     st = lm_matcher_refresh(matcher, &changed);
-    double tr = now() - t0;
+    double tr = bench_wall_s() - t0;
     long served_during = atomic_load(&served) - served_before;
     long peak = status_kb("VmHWM:");
     atomic_store(&stop, 1);
@@ -258,11 +247,11 @@ int main(int argc, char **argv)
         return 1;
     rss_before = status_kb("VmRSS:");
     reset_peak();
-    t0 = now();
-    c0 = cpu();
+    t0 = bench_wall_s();
+    c0 = bench_process_cpu_s();
     st = lm_matcher_refresh(matcher, &changed);
-    tr = now() - t0;
-    double cr = cpu() - c0;
+    tr = bench_wall_s() - t0;
+    double cr = bench_process_cpu_s() - c0;
     peak = status_kb("VmHWM:");
     if (st != LM_OK || !changed)
         return 1;

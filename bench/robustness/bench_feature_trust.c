@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "decode.h"
 #include "feature_match.h"
 #include "hashdb.h"
@@ -69,13 +70,6 @@ static int parse_count(const char *s, int *out, int min)
         return -1;
     *out = (int)v;
     return 0;
-}
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
 static uint64_t rng = 14;
@@ -263,15 +257,15 @@ static void run_cost(lm_matcher *m, int n)
     double t[4];
     size_t mt[4];
     CALLGRIND_START_INSTRUMENTATION;
-    t[0] = now_s();
+    t[0] = bench_wall_s();
     mt[0] = cost_pass_unrelated_off(m, &un, &off);
-    t[1] = now_s();
+    t[1] = bench_wall_s();
     mt[1] = cost_pass_unrelated_on(m, &un, &on);
-    t[2] = now_s();
+    t[2] = bench_wall_s();
     mt[2] = cost_pass_edited_off(m, &ed, &off);
-    t[3] = now_s();
+    t[3] = bench_wall_s();
     mt[3] = cost_pass_edited_on(m, &ed, &on);
-    double t4 = now_s();
+    double t4 = bench_wall_s();
     CALLGRIND_STOP_INSTRUMENTATION;
     printf(
         "4. cost passes (%d unrelated queries, %d edited list entries; wall time only indicative, "
@@ -357,7 +351,7 @@ int main(int argc, char **argv)
     lm_list_add_options ao;
     lm_list_add_options_init(&ao);
     uint64_t *entry = calloc((size_t)nlist, sizeof *entry);
-    double t0 = now_s();
+    double t0 = bench_wall_s();
     uint64_t seed = LIST_SEED;
     for (int i = 0; i < nlist; i++) {
         synth_image pic, img;
@@ -374,7 +368,7 @@ int main(int argc, char **argv)
         }
         free(buf);
     }
-    double t_add = now_s() - t0;
+    double t_add = bench_wall_s() - t0;
     lm_db_pdq_set set;
     lm_feature_index *fx = NULL;
     if (lm_hashdb_load_pdq(db, &set) != LM_OK ||
@@ -422,9 +416,9 @@ int main(int argc, char **argv)
         synth_free(&img);
         int k = q % 6;
         lm_check_result r = {.struct_size = sizeof r};
-        double a = now_s();
+        double a = bench_wall_s();
         lm_status cs = lm_check(m, buf, len, NULL, &r);
-        t_check += now_s() - a;
+        t_check += bench_wall_s() - a;
         if (cs == LM_OK && r.decoded) {
             per[k]++;
             verdicts[k] += r.verdict == LM_VERDICT_MATCH;
@@ -435,7 +429,7 @@ int main(int argc, char **argv)
                         r.matches[i].score > max_feat_score ? r.matches[i].score : max_feat_score;
                 }
         }
-        a = now_s();
+        a = bench_wall_s();
         if (query_features(buf, len, qf) == 0) {
             size_t nh = 0;
             if (qf->count >= 2)
@@ -450,7 +444,7 @@ int main(int argc, char **argv)
             pairs += nfe;
             nfq++;
         }
-        t_all += now_s() - a;
+        t_all += bench_wall_s() - a;
         free(buf);
     }
     printf("1. %d unrelated generated queries through lm_check (defaults) against the list: false "

@@ -2,6 +2,7 @@
  * bench-robustness, issue 14 (list side): local features of image-built
  * entries against edits that move the frame. Printed, never asserted.
  */
+#include "bench_clock.h"
 #include "bench_features.h"
 
 #include <math.h>
@@ -106,13 +107,6 @@ static int apply_family(int e, const synth_image *in, synth_image *out, int *qua
     return -1;
 }
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -163,7 +157,7 @@ static void false_pairs(const char *dir, int npairs, uint64_t seed)
         return;
     lm_list_add_options ao;
     lm_list_add_options_init(&ao);
-    double t0 = now_s();
+    double t0 = bench_wall_s();
     int added = 0;
     for (int i = 0; i < npairs; i++) {
         uint8_t *buf;
@@ -173,7 +167,7 @@ static void false_pairs(const char *dir, int npairs, uint64_t seed)
         added += lm_list_add_image_db(h, buf, len, &ao, NULL, err, sizeof err) == LM_OK;
         free(buf);
     }
-    double t_add = now_s() - t0;
+    double t_add = bench_wall_s() - t0;
     lm_db_pdq_set set;
     lm_feature_index *fx = NULL;
     if (lm_hashdb_load_pdq(h, &set) != LM_OK)
@@ -189,7 +183,7 @@ static void false_pairs(const char *dir, int npairs, uint64_t seed)
     lm_features *q = malloc(sizeof *q);
     lm_decode_opts dec;
     lm_decode_opts_default(&dec);
-    t0 = now_s();
+    t0 = bench_wall_s();
     for (int i = 0; i < npairs; i++) {
         uint8_t *buf;
         size_t len;
@@ -223,7 +217,7 @@ static void false_pairs(const char *dir, int npairs, uint64_t seed)
         }
         free(buf);
     }
-    double t_q = now_s() - t0;
+    double t_q = bench_wall_s() - t0;
     printf("\nfalse matches over %zu x %d = %.3g pairs of distinct generated images (a list of %d "
            "image-built entries with features, queried by %zu other images; %.1f s to add, "
            "%.1f ms per lm_check):\n",
@@ -361,18 +355,18 @@ void bench_features(const char *dir, const char *dbpath, lm_matcher *m, lm_match
     for (int run = 0; run < RUNS; run++)
         for (int md = 0; md < 2; md++) {
             const lm_check_options *co = md ? &on : &off;
-            double t0 = now_s();
+            double t0 = bench_wall_s();
             for (int i = 0; i < NQ; i++) {
                 lm_check_result r = {.struct_size = sizeof r};
                 if (ql[i])
                     lm_check(m, qb[i], ql[i], co, &r);
             }
-            double t1 = now_s();
+            double t1 = bench_wall_s();
             for (size_t i = 0; i < n; i++) {
                 lm_check_result r = {.struct_size = sizeof r};
                 lm_check(m, items[i].jpeg, items[i].jpeg_len, co, &r);
             }
-            double t2 = now_s();
+            double t2 = bench_wall_s();
             tu[md][run] = (t1 - t0) / NQ;
             to[md][run] = (t2 - t1) / (double)n;
         }

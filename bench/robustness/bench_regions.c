@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "decode.h"
 #include "file_read.h"
 #include "hashdb.h"
@@ -52,13 +53,6 @@ typedef struct blob {
     uint8_t *d;
     size_t n;
 } blob;
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -264,12 +258,12 @@ int main(int argc, char **argv)
                 co.regions = modes[md].regions;
                 co.features = modes[md].features;
                 blob *b = set ? unrel : plain;
-                double t0 = now();
+                double t0 = bench_wall_s();
                 for (size_t i = 0; i < n; i++) {
                     lm_check_result r = {.struct_size = sizeof r};
                     lm_check(modes[md].list ? im : hm, b[i].d, b[i].n, &co, &r);
                 }
-                t[((size_t)set * NM + md) * (size_t)runs + (size_t)rn] = now() - t0;
+                t[((size_t)set * NM + md) * (size_t)runs + (size_t)rn] = bench_wall_s() - t0;
             }
     printf("3. query cost per lm_check (fast decoding, modes interleaved, median of %d runs):\n",
            runs);

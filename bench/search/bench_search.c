@@ -19,6 +19,7 @@
 
 #include <unistd.h>
 
+#include "bench_clock.h"
 #include "index.h"
 #include "index_file.h"
 #include "layouts.h"
@@ -28,26 +29,10 @@
 #define CAP 64
 #define SAMPLE 200
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
-}
-
-/* This thread's CPU seconds: the per-thread figures below are per CPU-second,
- * steady on a shared machine where the wall clock is not. */
-static double tcpu(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* Serial range queries per CPU-second at r = 31 over qs (1 thread). */
@@ -55,10 +40,10 @@ static double serial_range(const lm_index *ix, const lm_pdq_hash *qs, size_t nq,
                            lm_search_hit *hits, size_t *bad)
 {
     size_t f;
-    double t0 = tcpu();
+    double t0 = bench_thread_cpu_s();
     for (size_t j = 0; j < nq; j++)
         *bad += lm_index_range(ix, &qs[j], LM_SEARCH_DEFAULT_DISTANCE, hits, CAP, &f) != LM_OK;
-    return (double)nq / (tcpu() - t0);
+    return (double)nq / (bench_thread_cpu_s() - t0);
 }
 
 typedef lm_status (*knn_fn)(const lm_index *, const lm_pdq_hash *, int, lm_search_hit *, size_t *);
@@ -68,10 +53,10 @@ static double serial_knn(const lm_index *ix, knn_fn fn, const lm_pdq_hash *qs, s
                          lm_search_hit *hits, double max_s)
 {
     size_t f, j = 0;
-    double t0 = tcpu();
-    for (; j < nq && tcpu() - t0 < max_s; j++)
+    double t0 = bench_thread_cpu_s();
+    for (; j < nq && bench_thread_cpu_s() - t0 < max_s; j++)
         fn(ix, &qs[j], k, hits, &f);
-    return (double)j / (tcpu() - t0);
+    return (double)j / (bench_thread_cpu_s() - t0);
 }
 
 static void bench_persisted(const lm_index *ix, const lm_pdq_hash *list, size_t n,
@@ -82,20 +67,20 @@ static void bench_persisted(const lm_index *ix, const lm_pdq_hash *list, size_t 
     snprintf(path, sizeof path, "%s/lm-bench-search-%ld.index", dir && *dir ? dir : "/tmp",
              (long)getpid());
     uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS] = {1, 2, 3, 4};
-    double t0 = now();
+    double t0 = bench_wall_s();
     if (lm_index_write(ix, path, stamp, NULL, 0) != LM_OK) {
         printf("persisted: cannot write %s\n", path);
         return;
     }
-    double wr = now() - t0;
+    double wr = bench_wall_s() - t0;
     lm_index *mx = NULL;
     size_t f;
-    t0 = now();
+    t0 = bench_wall_s();
     lm_status st = lm_index_open(path, &mx, stamp, NULL, 0, NULL, 0);
-    double op = now() - t0;
+    double op = bench_wall_s() - t0;
     if (st == LM_OK)
         st = lm_index_range(mx, &near[0], LM_SEARCH_DEFAULT_DISTANCE, hits, CAP, &f);
-    double first = now() - t0;
+    double first = bench_wall_s() - t0;
     if (st != LM_OK) {
         printf("persisted: cannot open %s: %s\n", path, lm_strerror(st));
         lm_index_free(mx);
@@ -192,10 +177,10 @@ static double knnw_qps(const lm_index *ix, knnw_fn fn, const lm_pdq_hash *qs, si
                        int max_d, lm_search_hit *hits, double max_s)
 {
     size_t f, j = 0;
-    double t0 = tcpu();
-    for (; j < nq && (j < 5 || tcpu() - t0 < max_s); j++)
+    double t0 = bench_thread_cpu_s();
+    for (; j < nq && (j < 5 || bench_thread_cpu_s() - t0 < max_s); j++)
         fn(ix, &qs[j], k, max_d, hits, &f);
-    return (double)j / (tcpu() - t0);
+    return (double)j / (bench_thread_cpu_s() - t0);
 }
 
 static double median(double *v, int n)
@@ -341,10 +326,10 @@ static int bench_knn(size_t n, int only_row)
 static double layout_qps(const lm_index *ix, layout L, const lm_pdq_hash *qs, size_t nq,
                          size_t *sum)
 {
-    double t0 = tcpu();
+    double t0 = bench_thread_cpu_s();
     for (size_t j = 0; j < nq; j++)
         *sum += layout_range(ix, L, &qs[j], LM_SEARCH_DEFAULT_DISTANCE);
-    return (double)nq / (tcpu() - t0);
+    return (double)nq / (bench_thread_cpu_s() - t0);
 }
 
 /* The layouts of layouts.h on the main bench's data, r = 31, 1 thread, median of 3. */
@@ -436,10 +421,10 @@ static int parse_count(const char *s, unsigned long long *out)
 static double range_qps(const lm_index *ix, const lm_pdq_hash *qs, size_t nq, int threads,
                         lm_search_hit *hits, size_t *found, size_t *total, double *cpu_qps)
 {
-    double t0 = now();
+    double t0 = bench_wall_s();
     clock_t c0 = clock();
     lm_index_range_batch(ix, qs, nq, LM_SEARCH_DEFAULT_DISTANCE, hits, CAP, found, threads);
-    double dt = now() - t0;
+    double dt = bench_wall_s() - t0;
     *cpu_qps = (double)nq * CLOCKS_PER_SEC / (double)(clock() - c0 + 1);
     *total = 0;
     for (size_t j = 0; j < nq; j++)
@@ -494,10 +479,10 @@ int main(int argc, char **argv)
            n, threads, max_family, lm_isa_name(lm_cpu_isa()), NQUERIES);
 
     lm_index *ix = NULL;
-    double t0 = now();
+    double t0 = bench_wall_s();
     clock_t c0 = clock();
     lm_status st = lm_index_build(list, (size_t)n, (int)threads, &ix);
-    double build = now() - t0, build_cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
+    double build = bench_wall_s() - t0, build_cpu = (double)(clock() - c0) / CLOCKS_PER_SEC;
     if (st != LM_OK) {
         fprintf(stderr, "build failed: %s\n", lm_strerror(st));
         return 1;
@@ -526,10 +511,10 @@ int main(int argc, char **argv)
     for (int half = 0; half < 2; half++) {
         const lm_pdq_hash *set = half ? far : near;
         size_t nq = SAMPLE;
-        double t1 = now();
+        double t1 = bench_wall_s();
         lm_index_knn_batch(ix, set, nq, 10, hits, found, (int)threads);
         printf("knn k=10, %llu thread(s), %s: %.0f queries/s\n", threads,
-               half ? "unrelated" : "near", (double)nq / (now() - t1));
+               half ? "unrelated" : "near", (double)nq / (bench_wall_s() - t1));
     }
 
     /* Recall and exactness against the oracle, on a sample of both kinds. */

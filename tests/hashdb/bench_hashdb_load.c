@@ -13,24 +13,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "bench_clock.h"
 #include "hashdb_internal.h"
 #include "hdb_test.h"
 
 #define RUNS 5
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
-
-static double cpu(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -79,9 +66,9 @@ static void run_cursor(lm_hashdb *db, size_t count)
     double t[RUNS];
     for (int r = 0; r < RUNS; r++) {
         lm_db_pdq_set set = {0};
-        double t0 = now();
+        double t0 = bench_wall_s();
         cursor_load(db, &set);
-        t[r] = now() - t0;
+        t[r] = bench_wall_s() - t0;
         lm_db_pdq_set_free(&set);
     }
     report("baseline: LMDB cursor pass", t, count);
@@ -106,7 +93,7 @@ int main(int argc, char **argv)
             return 2;
         }
         uint64_t seed = 0xbe4c4;
-        double t0 = now(), c0 = cpu();
+        double t0 = bench_wall_s(), c0 = bench_process_cpu_s();
         for (size_t done = 0; done < n;) {
             size_t batch = n - done < 1000000 ? n - done : 1000000;
             char *text = hdb_random_hex(&seed, batch);
@@ -124,8 +111,8 @@ int main(int argc, char **argv)
             }
             done += batch;
         }
-        printf("built %zu entries in %.1f s, %.1f s CPU (%.0f entries/s)\n", n, now() - t0,
-               cpu() - c0, (double)n / (now() - t0));
+        printf("built %zu entries in %.1f s, %.1f s CPU (%.0f entries/s)\n", n, bench_wall_s() - t0,
+               bench_process_cpu_s() - c0, (double)n / (bench_wall_s() - t0));
         lm_hashdb_close(db);
         if (lm_hashdb_open(path, LM_DB_READONLY, &db, err, sizeof err) != LM_OK)
             return 2;
@@ -141,35 +128,35 @@ int main(int argc, char **argv)
     int cursor_first = argc > 3;
     if (cursor_first)
         run_cursor(db, count);
-    double c1 = cpu();
+    double c1 = bench_process_cpu_s();
     for (int r = 0; r < RUNS; r++) {
         lm_db_pdq_set set;
-        double t0 = now();
+        double t0 = bench_wall_s();
         if (lm_hashdb_load_pdq(db, &set) != LM_OK) {
             fprintf(stderr, "load: %s\n", lm_hashdb_last_error(db));
             return 2;
         }
-        t[r] = now() - t0;
+        t[r] = bench_wall_s() - t0;
         count = set.count;
         lm_db_pdq_set_free(&set);
     }
     report("lm_hashdb_load_pdq", t, count);
-    printf("%-28s CPU per load %.3f s\n", "", (cpu() - c1) / RUNS);
+    printf("%-28s CPU per load %.3f s\n", "", (bench_process_cpu_s() - c1) / RUNS);
     if (!cursor_first)
         run_cursor(db, count);
     lm_hashdb_close(db);
-    double c0 = cpu();
+    double c0 = bench_process_cpu_s();
     for (int r = 0; r < RUNS; r++) {
-        double t0 = now();
+        double t0 = bench_wall_s();
         if (lm_hashdb_open(path, LM_DB_READONLY | LM_DB_CHECK, &db, err, sizeof err) != LM_OK) {
             fprintf(stderr, "check: %s\n", err);
             return 2;
         }
-        t[r] = now() - t0;
+        t[r] = bench_wall_s() - t0;
         lm_hashdb_close(db);
     }
     report("open with LM_DB_CHECK", t, count);
-    printf("%-28s CPU per open %.3f s\n", "", (cpu() - c0) / RUNS);
+    printf("%-28s CPU per open %.3f s\n", "", (bench_process_cpu_s() - c0) / RUNS);
     lm_db_stats_free(&s);
     return 0;
 }
