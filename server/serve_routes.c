@@ -337,21 +337,28 @@ static int status_http(lm_status st)
     }
 }
 
-static int run_check(srv *s, srv_request *rq, srv_reply *r, const check_params *p,
-                     lm_check_result *res)
+/* lm_check of the request's bytes into a new result (to be freed); NULL when r holds the
+ * error reply. */
+static lm_check_result *run_check(srv *s, srv_request *rq, srv_reply *r, const check_params *p)
 {
     if (rq->body_len == 0) {
         reply_error(r, 400, "empty_body", "no bytes to check (POST the file, raw or multipart)");
-        return -1;
+        return NULL;
+    }
+    lm_check_result *res = malloc(sizeof *res);
+    if (!res) {
+        reply_error(r, 503, "no_memory", "out of memory");
+        return NULL;
     }
     res->struct_size = sizeof *res;
     lm_status st = lm_check(s->matcher, rq->body, rq->body_len, &p->opts, res);
     if (st != LM_OK) {
         reply_error(r, status_http(st), "check_failed", "%s", lm_strerror(st));
-        return -1;
+        free(res);
+        return NULL;
     }
     atomic_fetch_add(&s->metrics.verdicts[(unsigned)res->verdict < 5 ? res->verdict : 0], 1);
-    return 0;
+    return res;
 }
 
 /* The verdict JSON of /v1/check: digests, hashes, quality, matches with list and label. */
@@ -368,15 +375,9 @@ static void route_check(srv *s, srv_request *rq, srv_reply *r)
     check_params p;
     if (check_params_parse(s, rq, r, &p, "lists") != 0)
         return;
-    lm_check_result *res = malloc(sizeof *res);
-    if (!res) {
-        reply_error(r, 503, "no_memory", "out of memory");
+    lm_check_result *res = run_check(s, rq, r, &p);
+    if (!res)
         return;
-    }
-    if (run_check(s, rq, r, &p, res) != 0) {
-        free(res);
-        return;
-    }
     char hex[129];
     json_t *o = json_object();
     json_object_set_new(o, "size", json_integer((json_int_t)rq->body_len));
@@ -960,15 +961,9 @@ static void hma_hash(srv *s, srv_request *rq, srv_reply *r)
     p.opts.dihedral = 0;
     p.opts.trim_borders = 0;
     p.opts.exact = 1; /* the reference's hash, as HMA computes it */
-    lm_check_result *res = malloc(sizeof *res);
-    if (!res) {
-        reply_error(r, 503, "no_memory", "out of memory");
+    lm_check_result *res = run_check(s, rq, r, &p);
+    if (!res)
         return;
-    }
-    if (run_check(s, rq, r, &p, res) != 0) {
-        free(res);
-        return;
-    }
     int want_pdq = 0, want_md5 = 0, want_sha1 = 0, want_sha256 = 0, want_vmd5 = 0;
     const char *types = arg(rq, "types");
     if (types) {
@@ -1043,15 +1038,9 @@ static void hma_lookup_post(srv *s, srv_request *rq, srv_reply *r)
         reply_error(r, 400, "bad_parameter", "include_hashes: true or false");
         return;
     }
-    lm_check_result *res = malloc(sizeof *res);
-    if (!res) {
-        reply_error(r, 503, "no_memory", "out of memory");
+    lm_check_result *res = run_check(s, rq, r, &p);
+    if (!res)
         return;
-    }
-    if (run_check(s, rq, r, &p, res) != 0) {
-        free(res);
-        return;
-    }
     int video = res->decoded && res->is_video;
     json_t *o = json_object();
     json_t *pdq = json_object(), *md5 = json_object(), *other = json_object();
