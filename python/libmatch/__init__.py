@@ -175,6 +175,16 @@ def _image_hash(h: "_ffi.ImageHash", dihedral: bool) -> ImageHash:
                      dihedral=[_pdq_hex(h.dihedral[i]) for i in range(8)] if dihedral else None)
 
 
+class _Closing:
+    """A handle used as a context manager: the with block ends in close()."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 class _Hasher:
     def __init__(self, dihedral=False, fast=False, exif=False, max_bytes=None, max_pixels=None):
         self.h = _ffi.lm_hasher_create()
@@ -250,7 +260,7 @@ def add_image(db: str, data: bytes, *, list: Optional[str] = None, label: Option
     return eid.value
 
 
-class Matcher:
+class Matcher(_Closing):
     """A hash list opened for matching (read-only unless writable=True, which lets
     flush_hits store hit counters). Thread-safe; close() or use as a context manager."""
 
@@ -265,12 +275,6 @@ class Matcher:
         if self._m:
             _ffi.lm_matcher_close(self._m)
             self._m = ctypes.c_void_p()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def __del__(self):
         try:
@@ -439,7 +443,7 @@ class ImportResult:
     bad_lines: List[tuple] = field(default_factory=list)  # (line, kind, reason), at most 100
 
 
-class Database:
+class Database(_Closing):
     """A hash list opened for management (lm_db_*): import, add, remove, disable, list
     attributes. Open a list once per process and build matchers on it with .matcher().
 
@@ -469,12 +473,6 @@ class Database:
         if self._db:
             _ffi.lm_db_close(self._db)
             self._db = ctypes.c_void_p()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def _h(self):
         if not self._db:
