@@ -7,6 +7,7 @@
 #define LM_TEST_SEARCH_DATA_H
 
 #include "check.h"
+#include "index.h"
 #include "libmatch.h"
 
 static inline void data_random_hash(uint64_t *st, lm_pdq_hash *h)
@@ -65,6 +66,24 @@ static inline void data_queries(uint64_t *st, const lm_pdq_hash *list, size_t n,
             data_random_hash(st, &q[j]);
         }
     }
+}
+
+/* The same hits in the same order. */
+static inline int data_same_hits(const lm_search_hit *a, const lm_search_hit *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (a[i].pos != b[i].pos || a[i].distance != b[i].distance)
+            return 0;
+    return 1;
+}
+
+/* Number of oracle hits (all entries, sorted by distance) within r. */
+static inline size_t data_count_within(const lm_search_hit *all, size_t n, int r)
+{
+    size_t m = 0;
+    while (m < n && all[m].distance <= r)
+        m++;
+    return m;
 }
 
 #endif

@@ -21,22 +21,6 @@
 static char dir[] = "/tmp/lm-ixf-XXXXXX";
 static char path[64];
 
-static int same_hits(const lm_search_hit *a, const lm_search_hit *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (a[i].pos != b[i].pos || a[i].distance != b[i].distance)
-            return 0;
-    return 1;
-}
-
-static size_t count_within(const lm_search_hit *all, size_t n, int r)
-{
-    size_t m = 0;
-    while (m < n && all[m].distance <= r)
-        m++;
-    return m;
-}
-
 /* Writes list's index with a stamp and an id payload. */
 static void write_index(const lm_pdq_hash *list, size_t n, const uint64_t *ids)
 {
@@ -61,7 +45,7 @@ static size_t check_queries(const lm_index *ix, const lm_pdq_hash *list, size_t 
         int bad = check_failures;
         CHECK(lm_brute_knn(list, n, &qs[j], (int)(n + 1), all, &m) == LM_OK);
         for (int r = 0; r <= 64; r++) {
-            size_t want = count_within(all, m, r);
+            size_t want = data_count_within(all, m, r);
             for (int s = LM_SEARCH_AUTO; s <= LM_SEARCH_SCAN; s += (r % 8 == 0) ? 1 : 2) {
                 lm_status st =
                     lm_index_range_with(ix, &qs[j], r, (lm_search_strategy)s, got, n + 1, &found);
@@ -71,7 +55,7 @@ static size_t check_queries(const lm_index *ix, const lm_pdq_hash *list, size_t 
                 }
                 CHECK(st == LM_OK);
                 CHECK_EQ_INT(found, want);
-                CHECK(found == want && same_hits(got, all, want));
+                CHECK(found == want && data_same_hits(got, all, want));
             }
         }
         static const int ks[] = {1, 10, 100};
@@ -83,15 +67,15 @@ static size_t check_queries(const lm_index *ix, const lm_pdq_hash *list, size_t 
                 continue;
             }
             CHECK(st == LM_OK);
-            CHECK(found == want && same_hits(got, all, want));
+            CHECK(found == want && data_same_hits(got, all, want));
             /* within a radius: the prefix of the full answer */
             st = lm_index_knn_within(ix, &qs[j], ks[ki], 40, got, &found);
             if (st == LM_E_DB && damage_ok) {
                 errors++;
                 continue;
             }
-            size_t w40 = count_within(all, m, 40);
-            CHECK(st == LM_OK && found == (want < w40 ? want : w40) && same_hits(got, all, found));
+            size_t w40 = data_count_within(all, m, 40);
+            CHECK(st == LM_OK && found == (want < w40 ? want : w40) && data_same_hits(got, all, found));
         }
         if (check_failures != bad)
             fprintf(stderr, "  in %s, n=%zu, query %zu\n", what, n, j);

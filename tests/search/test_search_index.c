@@ -14,23 +14,6 @@
 static const int radii[] = {0, 1, 16, 31, 32, 64};
 static const int ks[] = {1, 10, 100};
 
-static int same_hits(const lm_search_hit *a, const lm_search_hit *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (a[i].pos != b[i].pos || a[i].distance != b[i].distance)
-            return 0;
-    return 1;
-}
-
-/* Number of oracle hits (all entries, sorted) within r. */
-static size_t count_within(const lm_search_hit *all, size_t n, int r)
-{
-    size_t m = 0;
-    while (m < n && all[m].distance <= r)
-        m++;
-    return m;
-}
-
 static void check_query(const lm_index *ix, const lm_pdq_hash *q, const lm_search_hit *all,
                         size_t n, lm_search_hit *got, const char *what, size_t qi)
 {
@@ -38,16 +21,16 @@ static void check_query(const lm_index *ix, const lm_pdq_hash *q, const lm_searc
     int bad = check_failures;
     for (size_t ri = 0; ri < sizeof radii / sizeof radii[0]; ri++) {
         int r = radii[ri];
-        size_t want = count_within(all, n, r);
+        size_t want = data_count_within(all, n, r);
         for (int s = LM_SEARCH_AUTO; s <= LM_SEARCH_SCAN; s++) {
             CHECK(lm_index_range_with(ix, q, r, (lm_search_strategy)s, got, n + 1, &found) ==
                   LM_OK);
             CHECK_EQ_INT(found, want);
-            CHECK(found == want && same_hits(got, all, want));
+            CHECK(found == want && data_same_hits(got, all, want));
             /* a small cap keeps the best hits and still counts all */
             CHECK(lm_index_range_with(ix, q, r, (lm_search_strategy)s, got, 3, &found) == LM_OK);
             CHECK_EQ_INT(found, want);
-            CHECK(same_hits(got, all, want < 3 ? want : 3));
+            CHECK(data_same_hits(got, all, want < 3 ? want : 3));
             CHECK(lm_index_range_with(ix, q, r, (lm_search_strategy)s, NULL, 0, &found) == LM_OK);
             CHECK_EQ_INT(found, want);
         }
@@ -56,7 +39,7 @@ static void check_query(const lm_index *ix, const lm_pdq_hash *q, const lm_searc
         size_t want = (size_t)ks[ki] < n ? (size_t)ks[ki] : n;
         CHECK(lm_index_knn(ix, q, ks[ki], got, &found) == LM_OK);
         CHECK_EQ_INT(found, want);
-        CHECK(found == want && same_hits(got, all, want));
+        CHECK(found == want && data_same_hits(got, all, want));
     }
     if (check_failures != bad)
         fprintf(stderr, "  in %s, n=%zu, isa=%s, query %zu\n", what, n,
@@ -75,12 +58,12 @@ static void check_batch(const lm_index *ix, const lm_pdq_hash *qs, size_t nq)
     CHECK(lm_index_range_batch(ix, qs, nq, 31, a, cap, fa, 2) == LM_OK);
     for (size_t j = 0; j < nq; j++) {
         CHECK(lm_index_range(ix, &qs[j], 31, b, cap, &fb) == LM_OK);
-        CHECK(fa[j] == fb && same_hits(a + j * cap, b, fb < cap ? fb : cap));
+        CHECK(fa[j] == fb && data_same_hits(a + j * cap, b, fb < cap ? fb : cap));
     }
     CHECK(lm_index_knn_batch(ix, qs, nq, (int)cap, a, fa, 2) == LM_OK);
     for (size_t j = 0; j < nq; j++) {
         CHECK(lm_index_knn(ix, &qs[j], (int)cap, b, &fb) == LM_OK);
-        CHECK(fa[j] == fb && same_hits(a + j * cap, b, fb));
+        CHECK(fa[j] == fb && data_same_hits(a + j * cap, b, fb));
     }
 out:
     free(a);
@@ -141,7 +124,7 @@ static void check_oracle(uint64_t *st)
     q = list[17];
     CHECK(lm_brute_knn(list, 500, &q, 501, a, &fa) == LM_OK);
     CHECK(lm_brute_range(list, 500, &q, 31, b, 501, &fb) == LM_OK);
-    CHECK(fb == count_within(a, fa, 31) && same_hits(a, b, fb));
+    CHECK(fb == data_count_within(a, fa, 31) && data_same_hits(a, b, fb));
     CHECK(fb >= 1 && b[0].distance == 0);
     for (size_t i = 1; i < fa; i++)
         CHECK(a[i - 1].distance < a[i].distance ||

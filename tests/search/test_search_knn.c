@@ -15,14 +15,6 @@
 
 static const int ks[] = {1, 10, 100};
 
-static int same_hits(const lm_search_hit *a, const lm_search_hit *b, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (a[i].pos != b[i].pos || a[i].distance != b[i].distance)
-            return 0;
-    return 1;
-}
-
 /* Clusters of 10-20 copies, each 5-30 bits from its centre; centres[0..*nc). */
 static void make_clusters(uint64_t *st, lm_pdq_hash *list, size_t n, lm_pdq_hash *centres,
                           size_t max_centres, size_t *nc)
@@ -54,11 +46,11 @@ static void check_list(const lm_index *ix, const lm_pdq_hash *list, size_t n, co
         for (size_t ki = 0; ki < sizeof ks / sizeof ks[0]; ki++) {
             size_t want = (size_t)ks[ki] < n ? (size_t)ks[ki] : n;
             CHECK(lm_index_knn(ix, &qs[j], ks[ki], got, &found) == LM_OK);
-            CHECK(found == want && same_hits(got, all, want));
+            CHECK(found == want && data_same_hits(got, all, want));
             CHECK(lm_index_knn_rings(ix, &qs[j], ks[ki], 256, got, &found) == LM_OK);
-            CHECK(found == want && same_hits(got, all, want));
+            CHECK(found == want && data_same_hits(got, all, want));
             CHECK(lm_index_knn_radii(ix, &qs[j], ks[ki], got, &found) == LM_OK);
-            CHECK(found == want && same_hits(got, all, want));
+            CHECK(found == want && data_same_hits(got, all, want));
             size_t within = 0;
             for (int d = 0; d <= 256; d++) {
                 while (within < m && all[within].distance <= d)
@@ -68,11 +60,11 @@ static void check_list(const lm_index *ix, const lm_pdq_hash *list, size_t n, co
                     CHECK(lm_index_knn_with(ix, &qs[j], ks[ki], d, (lm_search_strategy)sg, got,
                                             &found) == LM_OK);
                     CHECK_EQ_INT(found, w);
-                    CHECK(found == w && same_hits(got, all, w));
+                    CHECK(found == w && data_same_hits(got, all, w));
                 }
                 if (d % 16 == 0) {
                     CHECK(lm_index_knn_rings(ix, &qs[j], ks[ki], d, got, &found) == LM_OK);
-                    CHECK(found == w && same_hits(got, all, w));
+                    CHECK(found == w && data_same_hits(got, all, w));
                 }
                 if (check_failures != bad) {
                     fprintf(stderr, "  k=%d d=%d\n", ks[ki], d);
