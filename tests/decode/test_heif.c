@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "decode_compare.h"
 #include "decode.h"
 #include "decode_internal.h"
 #include "libmatch.h"
@@ -29,20 +30,6 @@ static lm_status decode(const uint8_t *d, size_t n, int orient, uint64_t max_pix
     if (st != LM_OK)
         fprintf(stderr, "  decode: %s (%s)\n", lm_strerror(st), err.msg);
     return st;
-}
-
-static int same_pixels(const lm_pixels *a, const lm_pixels *b)
-{
-    return a->width == b->width && a->height == b->height && a->channels == b->channels &&
-           a->stride == b->stride && memcmp(a->data, b->data, a->stride * a->height) == 0;
-}
-
-static void hash_of(const uint8_t *d, size_t n, lm_image_hash *h)
-{
-    lm_hasher *hs = lm_hasher_create();
-    memset(h, 0, sizeof *h);
-    CHECK_EQ_INT(lm_hash_memory(hs, d, n, h), LM_OK);
-    lm_hasher_destroy(hs);
 }
 
 /* Lossless HEIC/AVIF: same pixels and the same hash as the PNG of the image, and a fixed hash. */

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "decode_compare.h"
 #include "decode.h"
 #include "decode_internal.h"
 #include "libmatch.h"
@@ -42,20 +43,6 @@ static lm_status decode_with(const uint8_t *d, size_t n, int orient, uint64_t ma
 static lm_status decode(const uint8_t *d, size_t n, int orient, lm_pixels *px)
 {
     return decode_with(d, n, orient, 0, 0, px, 0);
-}
-
-static int same_pixels(const lm_pixels *a, const lm_pixels *b)
-{
-    return a->width == b->width && a->height == b->height && a->channels == b->channels &&
-           a->stride == b->stride && memcmp(a->data, b->data, a->stride * a->height) == 0;
-}
-
-static void hash_of(const uint8_t *d, size_t n, lm_image_hash *h)
-{
-    lm_hasher *hs = lm_hasher_create();
-    memset(h, 0, sizeof *h);
-    CHECK_EQ_INT(lm_hash_memory(hs, d, n, h), LM_OK);
-    lm_hasher_destroy(hs);
 }
 
 /* channels 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA: PNG colour types 0, 4, 2, 6. */
