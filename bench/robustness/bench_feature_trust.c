@@ -45,6 +45,7 @@
 #include "list_add_image.h"
 #include "local_features.h"
 #include "robust_hash.h"
+#include "bench_photos.h"
 #include "synth.h"
 #include "synth_layout.h"
 
@@ -79,23 +80,6 @@ static double rnd(void)
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
     z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
     return (double)((z ^ (z >> 31)) >> 11) / 9007199254740992.0;
-}
-
-/* A picture of quality >= 50 from seed upward; *seed is advanced past it. */
-static int make_picture(lm_hasher *h, uint64_t *seed, synth_image *img)
-{
-    static const uint32_t sizes[][2] = {{640, 480}, {480, 640}, {800, 450}, {500, 500},
-                                        {400, 300}, {360, 640}, {700, 400}};
-    for (;;) {
-        uint64_t s = (*seed)++;
-        if (synth_make(img, sizes[s % 7][0], sizes[s % 7][1], s))
-            return -1;
-        lm_image_hash ih;
-        if (lm_hash_pixels(h, img->px, img->w, img->h, (size_t)img->w * 3, 3, &ih) == LM_OK &&
-            ih.quality >= LM_DEFAULT_MIN_QUALITY)
-            return 0;
-        synth_free(img);
-    }
 }
 
 /* p of each axis removed, split between its two ends at random. */
@@ -224,7 +208,7 @@ static void run_cost(lm_matcher *m, int n)
     uint64_t seed = QUERY_SEED + 3000000u;
     for (int i = 0; i < n; i++) {
         synth_image pic;
-        if (make_picture(h, &seed, &pic) == 0) {
+        if (bench_make_picture(h, &seed, &pic) == 0) {
             if (synth_encode_jpeg(&pic, 90, &un.buf[un.n], &un.len[un.n]) == 0)
                 un.n++;
             synth_free(&pic);
@@ -235,7 +219,7 @@ static void run_cost(lm_matcher *m, int n)
     rng = 99;
     for (int i = 0; ed.n < n; i++) {
         synth_image pic, e;
-        if (make_picture(h, &seed, &pic))
+        if (bench_make_picture(h, &seed, &pic))
             break;
         int rc = -1;
         if (i % 5 >= 2)
@@ -357,7 +341,7 @@ int main(int argc, char **argv)
         synth_image pic, img;
         uint8_t *buf;
         size_t len;
-        if (make_picture(h, &seed, &pic) || list_image(i, &pic, &img) ||
+        if (bench_make_picture(h, &seed, &pic) || list_image(i, &pic, &img) ||
             synth_encode_jpeg(&img, 95, &buf, &len))
             return 1;
         synth_free(&pic);
@@ -409,7 +393,7 @@ int main(int argc, char **argv)
         synth_image pic, img;
         uint8_t *buf;
         size_t len;
-        if (make_picture(h, &seed, &pic) || query_image(q, seed, &pic, &img) ||
+        if (bench_make_picture(h, &seed, &pic) || query_image(q, seed, &pic, &img) ||
             synth_encode_jpeg(&img, 90, &buf, &len))
             return 1;
         synth_free(&pic);
@@ -475,7 +459,7 @@ int main(int argc, char **argv)
         int done = 0;
         for (int i = 0; i < nlist && done < nrecall; i++) {
             synth_image pic, e;
-            if (make_picture(h, &seed, &pic))
+            if (bench_make_picture(h, &seed, &pic))
                 break;
             if (i % 5 < 2) { /* plain entries only */
                 synth_free(&pic);

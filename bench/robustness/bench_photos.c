@@ -49,3 +49,19 @@ int bench_load_photo(const char *dir, const char *rel, synth_image *out)
     lm_pixels_free(&px);
     return rc;
 }
+
+int bench_make_picture(lm_hasher *h, uint64_t *seed, synth_image *img)
+{
+    static const uint32_t sizes[][2] = {{640, 480}, {480, 640}, {800, 450}, {500, 500},
+                                        {400, 300}, {360, 640}, {700, 400}};
+    for (;;) {
+        uint64_t s = (*seed)++;
+        if (synth_make(img, sizes[s % 7][0], sizes[s % 7][1], s))
+            return -1;
+        lm_image_hash ih;
+        if (lm_hash_pixels(h, img->px, img->w, img->h, (size_t)img->w * 3, 3, &ih) == LM_OK &&
+            ih.quality >= LM_DEFAULT_MIN_QUALITY)
+            return 0;
+        synth_free(img);
+    }
+}

@@ -25,6 +25,7 @@
 
 #include "hashdb.h"
 #include "libmatch.h"
+#include "bench_photos.h"
 #include "synth.h"
 #include "synth_layout.h"
 
@@ -43,21 +44,10 @@ static int parse_count(const char *s, int *out)
 /* A picture of quality >= 50 from seed upward; *seed is advanced past it. */
 static int make_picture(uint64_t *seed, synth_image *img)
 {
-    static const uint32_t sizes[][2] = {{640, 480}, {480, 640}, {800, 450}, {500, 500},
-                                        {400, 300}, {360, 640}, {700, 400}};
     lm_hasher *h = lm_hasher_create();
-    for (;;) {
-        uint64_t s = (*seed)++;
-        if (synth_make(img, sizes[s % 7][0], sizes[s % 7][1], s))
-            return -1;
-        lm_image_hash ih;
-        if (lm_hash_pixels(h, img->px, img->w, img->h, (size_t)img->w * 3, 3, &ih) == LM_OK &&
-            ih.quality >= LM_DEFAULT_MIN_QUALITY)
-            break;
-        synth_free(img);
-    }
+    int rc = h ? bench_make_picture(h, seed, img) : -1;
     lm_hasher_destroy(h);
-    return 0;
+    return rc;
 }
 
 int main(int argc, char **argv)
