@@ -150,7 +150,7 @@ lm_status lm_hashdb_load_companions(lm_hashdb *db, lm_db_companion_set *out)
         return LM_E_INVALID_ARG;
     memset(out, 0, sizeof *out);
     MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
+    int st = db_read_begin_checked(db, &txn);
     if (st)
         return st;
     st = db_bulk_load_table(db, txn, "companions", "companion", DB_COMPANION_KEY + DB_COMPANION_REC,

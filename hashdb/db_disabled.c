@@ -57,7 +57,7 @@ static int is_disabled(lm_hashdb *db, MDB_txn *txn, uint64_t id, int *out)
     uint8_t key[8];
     db_put_be64(key, id);
     MDB_val k = {8, key}, v;
-    int rc = mdb_get(txn, db->disabled, &k, &v);
+    int rc = db_get(db, txn, db->disabled, &k, &v);
     *out = rc == 0;
     return rc == 0 || rc == MDB_NOTFOUND ? LM_OK : db_mdb_err(db, rc, "reading the disabled table");
 }
@@ -83,7 +83,7 @@ lm_status lm_hashdb_entry_states(lm_hashdb *db, const uint64_t *ids, size_t n,
     if (n == 0)
         return LM_OK;
     MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
+    int st = db_read_begin_checked(db, &txn);
     if (st)
         return st;
     for (size_t i = 0; i < n && st == LM_OK; i++) {

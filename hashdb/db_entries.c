@@ -73,7 +73,7 @@ int db_entry_get(lm_hashdb *db, MDB_txn *txn, uint64_t id, db_entry *e)
     uint8_t key[8];
     db_put_be64(key, id);
     MDB_val k = {8, key}, v;
-    int rc = mdb_get(txn, db->entries, &k, &v);
+    int rc = db_get(db, txn, db->entries, &k, &v);
     if (rc == MDB_NOTFOUND)
         return db_err(db, LM_E_NOT_FOUND, "no entry %llu", (unsigned long long)id);
     if (rc)
@@ -379,7 +379,7 @@ lm_status lm_hashdb_get_entry(lm_hashdb *db, uint64_t id, lm_entry_info *out)
     if (!db || !out)
         return LM_E_INVALID_ARG;
     MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
+    int st = db_read_begin_checked(db, &txn);
     if (st)
         return st;
     db_entry e;
@@ -468,6 +468,25 @@ lm_status lm_hashdb_list_entries(lm_hashdb *db, const char *list, uint64_t after
     return st;
 }
 
+typedef struct lookup_ctx {
+    uint64_t *ids;
+    size_t cap, *found;
+    int bad;
+} lookup_ctx;
+
+static int lookup_cb(void *vctx, const uint8_t *v, size_t vlen)
+{
+    lookup_ctx *c = vctx;
+    if (vlen != 8) {
+        c->bad = 1;
+        return 1;
+    }
+    if (*c->found < c->cap)
+        c->ids[*c->found] = db_get_be64(v);
+    ++*c->found;
+    return 0;
+}
+
 lm_status lm_hashdb_lookup(lm_hashdb *db, lm_hash_type type, const uint8_t *hash, size_t len,
                            uint64_t *ids, size_t cap, size_t *found)
 {
@@ -478,31 +497,17 @@ lm_status lm_hashdb_lookup(lm_hashdb *db, lm_hash_type type, const uint8_t *hash
         return db_err(db, LM_E_INVALID_ARG, "a %s hash has %zu bytes, not %zu",
                       lm_hash_type_name(type), lm_db_hash_len(type), len);
     MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
+    int st = db_read_begin_checked(db, &txn);
     if (st)
         return st;
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, db->hashes, &c);
-    if (rc) {
-        st = db_mdb_err(db, rc, "opening the hash index");
-    } else {
-        uint8_t hkey[1 + LM_DB_MAX_HASH_BYTES];
-        db_hash_key(hkey, type, hash, len);
-        MDB_val hk = {1 + len, hkey}, hv;
-        for (rc = mdb_cursor_get(c, &hk, &hv, MDB_SET_KEY); rc == 0;
-             rc = mdb_cursor_get(c, &hk, &hv, MDB_NEXT_DUP)) {
-            if (hv.mv_size != 8) {
-                st = db_err(db, LM_E_DB, "hash index value has a bad size");
-                break;
-            }
-            if (*found < cap)
-                ids[*found] = db_get_be64(hv.mv_data);
-            ++*found;
-        }
-        if (st == LM_OK && rc && rc != MDB_NOTFOUND)
-            st = db_mdb_err(db, rc, "reading the hash index");
-        mdb_cursor_close(c);
-    }
+    uint8_t hkey[1 + LM_DB_MAX_HASH_BYTES];
+    db_hash_key(hkey, type, hash, len);
+    lookup_ctx c = {ids, cap, found, 0};
+    int rc = db_get_dups(db, txn, db->hashes, hkey, 1 + len, lookup_cb, &c);
+    if (rc)
+        st = db_mdb_err(db, rc, "reading the hash index");
+    else if (c.bad)
+        st = db_err(db, LM_E_DB, "hash index value has a bad size");
     db_read_end(db, txn);
     return st;
 }

@@ -93,6 +93,8 @@ int db_mdb_err(lm_hashdb *db, int rc, const char *what)
         (uint64_t)vfs.f_bavail * vfs.f_frsize < (4u << 20))
         return db_err(db, st, "%s: no space left on the device holding %s (%s)", what, db->path,
                       mdb_strerror(rc));
+    if (rc == DB_RC_DAMAGED) /* a checked read (db_get): db->err says what is damaged */
+        return LM_E_DB;
     return db_err(db, st, "%s: %s", what, mdb_strerror(rc));
 }
 
@@ -121,7 +123,11 @@ static int db_grow(lm_hashdb *db, int double_it)
     return rc ? db_mdb_err(db, rc, "growing the database map") : LM_OK;
 }
 
-int db_read_begin(lm_hashdb *db, MDB_txn **txn)
+static int check_pages(lm_hashdb *db, MDB_txn *txn, int all);
+
+/* A read transaction whose reads all go through the checked lookups (db_get, db_get_dups,
+ * db_scan, db_table_entries) or the walker: no page check first. */
+int db_read_begin_checked(lm_hashdb *db, MDB_txn **txn)
 {
     for (int tries = 0; tries < 4; tries++) {
         pthread_rwlock_rdlock(&db->resize_lock);
@@ -138,6 +144,28 @@ int db_read_begin(lm_hashdb *db, MDB_txn **txn)
     return db_err(db, LM_E_DB, "the database map keeps changing size");
 }
 
+/*
+ * Any other read transaction: LMDB will read pages the checked open did not check, so on a
+ * handle opened with checked reads every page of the snapshot is checked first (once per
+ * snapshot), as every open did before.
+ */
+int db_read_begin(lm_hashdb *db, MDB_txn **txn)
+{
+    int st = db_read_begin_checked(db, txn);
+    if (st || !db->checked_reads)
+        return st;
+    uint64_t id = (uint64_t)mdb_txn_id(*txn);
+    if (__atomic_load_n(&db->full_txnid, __ATOMIC_ACQUIRE) == id)
+        return LM_OK;
+    if ((st = check_pages(db, *txn, 1)) != LM_OK) {
+        db_read_end(db, *txn);
+        *txn = NULL;
+        return st;
+    }
+    __atomic_store_n(&db->full_txnid, id, __ATOMIC_RELEASE);
+    return LM_OK;
+}
+
 void db_read_end(lm_hashdb *db, MDB_txn *txn)
 {
     if (txn)
@@ -148,7 +176,7 @@ void db_read_end(lm_hashdb *db, MDB_txn *txn)
 int db_meta_get_u64(lm_hashdb *db, MDB_txn *txn, const char *key, uint64_t *v, int bytes)
 {
     MDB_val k = {strlen(key), (void *)key}, d;
-    int rc = mdb_get(txn, db->meta, &k, &d);
+    int rc = db_get(db, txn, db->meta, &k, &d);
     if (rc == MDB_NOTFOUND)
         return db_err(db, LM_E_DB, "meta record '%s' is missing", key);
     if (rc)
@@ -289,7 +317,7 @@ static int check_pages(lm_hashdb *db, MDB_txn *txn, int all)
     MDB_txn *own = NULL;
     int st = LM_OK;
     if (!txn) {
-        if ((st = db_read_begin(db, &own)) != 0)
+        if ((st = db_read_begin_checked(db, &own)) != 0)
             return st;
         txn = own;
     }
@@ -329,6 +357,9 @@ static int mkdir_p(const char *path)
     return rc == 0 || errno == EEXIST ? 0 : -1;
 }
 
+/* do_open: a read-only open for matching (lm_hashdb_open_matching). */
+#define DB_OPEN_CHECKED_READS 0x40000000u
+
 /* The tables of a hash list (schema in hashdb_internal.h). */
 #define DB_TABLE_OPTIONAL 0x80000000u
 static const struct {
@@ -355,6 +386,164 @@ int db_is_table_name(const void *name, size_t len)
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
         if (strlen(tables[i].name) == len && memcmp(tables[i].name, name, len) == 0)
             return 1;
+    return 0;
+}
+
+/* ---- checked reads (db->checked_reads) ---- */
+
+static const char *table_name(const lm_hashdb *db, MDB_dbi dbi)
+{
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        if (*(const MDB_dbi *)((const char *)db + tables[i].off) == dbi)
+            return tables[i].name;
+    return NULL;
+}
+
+static int checked_damage(lm_hashdb *db, db_pagefile *pf, const char *table)
+{
+    if (pf->nomem)
+        db_err(db, LM_E_NOMEM, "%s/data.mdb: %s", db->path, pf->why);
+    else
+        db_err(db, LM_E_DB, "%s/data.mdb is damaged: table '%s': %s", db->path, table, pf->why);
+    db_pages_close(pf);
+    return DB_RC_DAMAGED;
+}
+
+/* The snapshot of txn and the tree of table dbi: 0, MDB_NOTFOUND (no such table), or
+ * DB_RC_DAMAGED (pf closed). */
+static int checked_tree(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, db_pagefile *pf, db_tree *t,
+                        int lookup, const char **name)
+{
+    *name = table_name(db, dbi);
+    if (!*name) {
+        memset(pf, 0, sizeof *pf);
+        db_err(db, LM_E_DB, "a read of an unknown table");
+        return DB_RC_DAMAGED;
+    }
+    int rc = lookup ? db_pages_open_lookup(pf, db, (uint64_t)mdb_txn_id(txn))
+                    : db_pages_open(pf, db, (uint64_t)mdb_txn_id(txn));
+    if (rc == 0)
+        rc = db_pages_table(pf, *name, t);
+    if (rc < 0)
+        return checked_damage(db, pf, *name);
+    if (rc == 0) {
+        db_pages_close(pf);
+        return MDB_NOTFOUND;
+    }
+    return 0;
+}
+
+int db_get(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
+{
+    if (!db->checked_reads)
+        return mdb_get(txn, dbi, k, v);
+    db_pagefile pf;
+    db_tree t;
+    const char *name;
+    int rc = checked_tree(db, txn, dbi, &pf, &t, 1, &name);
+    if (rc)
+        return rc;
+    const uint8_t *d;
+    size_t dl;
+    rc = db_pages_get(&pf, &t, k->mv_data, k->mv_size, &d, &dl);
+    if (rc < 0)
+        return checked_damage(db, &pf, name);
+    db_pages_close(&pf); /* the map stays: it is the handle's */
+    if (rc == 0)
+        return MDB_NOTFOUND;
+    v->mv_data = (void *)d;
+    v->mv_size = dl;
+    return 0;
+}
+
+typedef struct dups_ctx {
+    int (*fn)(void *ctx, const uint8_t *v, size_t vlen);
+    void *ctx;
+} dups_ctx;
+
+static int dups_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void)k;
+    (void)kl;
+    dups_ctx *c = vctx;
+    return c->fn(c->ctx, v, vl);
+}
+
+int db_get_dups(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
+                int (*fn)(void *ctx, const uint8_t *v, size_t vlen), void *ctx)
+{
+    int rc;
+    if (!db->checked_reads) {
+        MDB_cursor *c;
+        if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+            return rc;
+        MDB_val k = {klen, (void *)key}, v;
+        for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY); rc == 0;
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP))
+            if (fn(ctx, v.mv_data, v.mv_size))
+                break;
+        mdb_cursor_close(c);
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    }
+    db_pagefile pf;
+    db_tree t;
+    const char *name;
+    if ((rc = checked_tree(db, txn, dbi, &pf, &t, 1, &name)) != 0)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    dups_ctx c = {fn, ctx};
+    rc = db_pages_get_dups(&pf, &t, key, klen, dups_cb, &c);
+    if (rc < 0)
+        return checked_damage(db, &pf, name);
+    db_pages_close(&pf);
+    return 0;
+}
+
+int db_scan(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, db_rec_fn fn, void *ctx)
+{
+    int rc;
+    if (!db->checked_reads) {
+        MDB_cursor *c;
+        if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+            return rc;
+        MDB_val k, v;
+        for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
+            if (fn(ctx, k.mv_data, k.mv_size, v.mv_data, v.mv_size))
+                break;
+        mdb_cursor_close(c);
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    }
+    /* The whole table with the walker (the small tables: lists). */
+    db_pagefile pf;
+    db_tree t;
+    const char *name;
+    if ((rc = checked_tree(db, txn, dbi, &pf, &t, 0, &name)) != 0)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    memset(pf.seen, 0, (size_t)(pf.npages + 7) / 8);
+    if (db_pages_walk(&pf, &t, fn, ctx, NULL))
+        return checked_damage(db, &pf, name);
+    db_pages_close(&pf);
+    return 0;
+}
+
+int db_table_entries(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, uint64_t *n)
+{
+    *n = 0;
+    if (!db->checked_reads) {
+        MDB_stat ms;
+        int rc = mdb_stat(txn, dbi, &ms);
+        if (rc == 0)
+            *n = ms.ms_entries;
+        return rc;
+    }
+    db_pagefile pf;
+    db_tree t;
+    const char *name;
+    int rc = checked_tree(db, txn, dbi, &pf, &t, 1, &name);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    *n = t.entries;
+    db_pages_close(&pf);
     return 0;
 }
 
@@ -411,7 +600,7 @@ static int create_schema(lm_hashdb *db, MDB_txn *txn)
 static int check_schema(lm_hashdb *db)
 {
     MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
+    int st = db_read_begin_checked(db, &txn);
     if (st)
         return st;
     uint64_t v = 0;
@@ -514,8 +703,15 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, int 
      * it (mdb_get): a damaged page anywhere can crash any command. So every open checks every
      * page first (LM_DB_CHECK is implied; about 0.18 s per million entries).
      */
+    /*
+     * A read-only open for matching checks only the meta pages, the table directory and the
+     * meta table here: its reads then go through the bounded lookups, and any other read
+     * transaction checks every page of its snapshot first (db_read_begin).
+     */
+    int checked = (flags & DB_OPEN_CHECKED_READS) && !db->writable && !(flags & LM_DB_CHECK);
     if (st == LM_OK && exists)
-        st = check_pages(db, NULL, 1);
+        st = check_pages(db, NULL, !checked);
+    db->checked_reads = checked;
     if (st == LM_OK) {
         /* Table handles are opened once, in a committed transaction, then shared. */
         MDB_txn *txn;
@@ -564,7 +760,15 @@ lm_status lm_hashdb_open(const char *path, unsigned flags, lm_hashdb **out, char
 {
     if (!path || !*path || !out)
         return LM_E_INVALID_ARG;
-    return do_open(path, flags, 0, 0, out, errbuf, errbuf_size);
+    return do_open(path, flags & ~DB_OPEN_CHECKED_READS, 0, 0, out, errbuf, errbuf_size);
+}
+
+lm_status lm_hashdb_open_matching(const char *path, lm_hashdb **out, char *errbuf,
+                                  size_t errbuf_size)
+{
+    if (!path || !*path || !out)
+        return LM_E_INVALID_ARG;
+    return do_open(path, LM_DB_READONLY | DB_OPEN_CHECKED_READS, 0, 0, out, errbuf, errbuf_size);
 }
 
 lm_status lm_hashdb_init(const char *path, char *errbuf, size_t errbuf_size)
@@ -606,7 +810,7 @@ lm_status lm_hashdb_generation(lm_hashdb *db, uint64_t *out)
     if (!db || !out)
         return LM_E_INVALID_ARG;
     MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
+    int st = db_read_begin_checked(db, &txn);
     if (st)
         return st;
     st = db_meta_get_u64(db, txn, "generation", out, 8);

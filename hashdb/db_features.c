@@ -83,13 +83,13 @@ lm_status lm_hashdb_entry_features(lm_hashdb *db, uint64_t id, uint8_t *out, siz
     if (!db->features_open)
         return LM_OK;
     MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
+    int st = db_read_begin_checked(db, &txn);
     if (st)
         return st;
     uint8_t key[8];
     db_put_be64(key, id);
     MDB_val k = {8, key}, v;
-    int rc = mdb_get(txn, db->features, &k, &v);
+    int rc = db_get(db, txn, db->features, &k, &v);
     if (rc == 0) {
         *len = v.mv_size;
         if (v.mv_size <= cap)
@@ -183,11 +183,11 @@ lm_status lm_hashdb_load_features(lm_hashdb *db, lm_db_feature_set *out)
     if (!db->features_open)
         return LM_OK;
     MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
+    int st = db_read_begin_checked(db, &txn);
     if (st)
         return st;
-    MDB_stat ms;
-    if (mdb_stat(txn, db->features, &ms) == 0 && ms.ms_entries == 0) {
+    uint64_t nrec = 0;
+    if (db_table_entries(db, txn, db->features, &nrec) == 0 && nrec == 0) {
         db_read_end(db, txn);
         return LM_OK;
     }
@@ -208,14 +208,14 @@ lm_status lm_hashdb_feature_count(lm_hashdb *db, size_t *count)
     if (!db->features_open)
         return LM_OK;
     MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
+    int st = db_read_begin_checked(db, &txn);
     if (st)
         return st;
-    MDB_stat ms;
-    int rc = mdb_stat(txn, db->features, &ms);
+    uint64_t nrec = 0;
+    int rc = db_table_entries(db, txn, db->features, &nrec);
     db_read_end(db, txn);
     if (rc)
-        return LM_E_DB;
-    *count = ms.ms_entries;
+        return rc == DB_RC_DAMAGED ? LM_E_DB : db_mdb_err(db, rc, "counting the local features");
+    *count = (size_t)nrec;
     return LM_OK;
 }

@@ -6,7 +6,7 @@ lm_status lm_hashdb_index_stamp(lm_hashdb *db, uint64_t *generation, uint64_t *n
     if (!db || !generation || !next_entry_id)
         return LM_E_INVALID_ARG;
     MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
+    int st = db_read_begin_checked(db, &txn);
     if (st)
         return st;
     st = db_meta_get_u64(db, txn, "generation", generation, 8);

@@ -54,7 +54,7 @@ int db_list_attrs_get(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, lm_db_list_
     uint8_t key[4];
     db_put_be32(key, list_id);
     MDB_val k = {4, key}, v;
-    int rc = mdb_get(txn, db->list_attrs, &k, &v);
+    int rc = db_get(db, txn, db->list_attrs, &k, &v);
     if (rc == MDB_NOTFOUND)
         return LM_OK;
     if (rc)
@@ -125,6 +125,38 @@ lm_status lm_hashdb_get_list_attrs(lm_hashdb *db, uint32_t list_id, lm_db_list_a
     return st;
 }
 
+typedef struct all_ctx {
+    lm_hashdb *db;
+    MDB_txn *txn;
+    lm_db_list_attrs **out;
+    size_t *n, cap;
+    int st;
+} all_ctx;
+
+static int all_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    (void)v;
+    (void)vl;
+    all_ctx *c = vctx;
+    if (kl != 4) {
+        c->st = db_damaged(c->db, "a list key is damaged");
+        return 1;
+    }
+    if (*c->n == c->cap) {
+        c->cap = c->cap ? c->cap * 2 : 16;
+        lm_db_list_attrs *t = c->cap <= DB_MAX_LISTS ? realloc(*c->out, c->cap * sizeof *t) : NULL;
+        if (!t) {
+            c->st = db_err(c->db, LM_E_NOMEM, "out of memory for list attributes");
+            return 1;
+        }
+        *c->out = t;
+    }
+    if ((c->st = db_list_attrs_get(c->db, c->txn, db_get_be32(k), &(*c->out)[*c->n])) != 0)
+        return 1;
+    ++*c->n;
+    return 0;
+}
+
 lm_status lm_hashdb_all_list_attrs(lm_hashdb *db, lm_db_list_attrs **out, size_t *n,
                                    uint64_t *generation)
 {
@@ -133,40 +165,16 @@ lm_status lm_hashdb_all_list_attrs(lm_hashdb *db, lm_db_list_attrs **out, size_t
     *out = NULL;
     *n = 0;
     MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
+    int st = db_read_begin_checked(db, &txn);
     if (st)
         return st;
     uint64_t gen = 0;
     st = db_meta_get_u64(db, txn, "generation", &gen, 8);
-    MDB_cursor *c = NULL;
-    int rc = st ? 0 : mdb_cursor_open(txn, db->lists, &c);
-    if (rc)
-        st = db_mdb_err(db, rc, "opening the lists");
-    size_t cap = 0;
-    MDB_val k, v;
-    for (rc = st ? MDB_NOTFOUND : mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 4) {
-            st = db_damaged(db, "a list key is damaged");
-            break;
-        }
-        if (*n == cap) {
-            cap = cap ? cap * 2 : 16;
-            lm_db_list_attrs *t = cap <= DB_MAX_LISTS ? realloc(*out, cap * sizeof *t) : NULL;
-            if (!t) {
-                st = db_err(db, LM_E_NOMEM, "out of memory for list attributes");
-                break;
-            }
-            *out = t;
-        }
-        if ((st = db_list_attrs_get(db, txn, db_get_be32(k.mv_data), &(*out)[*n])) != 0)
-            break;
-        ++*n;
+    if (st == LM_OK) {
+        all_ctx c = {db, txn, out, n, 0, LM_OK};
+        int rc = db_scan(db, txn, db->lists, all_cb, &c);
+        st = c.st ? c.st : rc ? db_mdb_err(db, rc, "reading the lists") : LM_OK;
     }
-    if (st == LM_OK && rc != MDB_NOTFOUND)
-        st = db_mdb_err(db, rc, "reading the lists");
-    if (c)
-        mdb_cursor_close(c);
     db_read_end(db, txn);
     if (generation)
         *generation = gen;

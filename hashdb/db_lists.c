@@ -62,7 +62,7 @@ int db_list_get(lm_hashdb *db, MDB_txn *txn, uint32_t id, db_list *l)
     uint8_t key[4];
     db_put_be32(key, id);
     MDB_val k = {4, key}, v;
-    int rc = mdb_get(txn, db->lists, &k, &v);
+    int rc = db_get(db, txn, db->lists, &k, &v);
     if (rc == MDB_NOTFOUND)
         return db_err(db, LM_E_NOT_FOUND, "no list %u", id);
     if (rc)

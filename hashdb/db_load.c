@@ -94,7 +94,7 @@ lm_status lm_hashdb_load_pdq(lm_hashdb *db, lm_db_pdq_set *out)
         return LM_E_INVALID_ARG;
     memset(out, 0, sizeof *out);
     MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
+    int st = db_read_begin_checked(db, &txn);
     if (st)
         return st;
     st = db_meta_get_u64(db, txn, "generation", &out->generation, 8);

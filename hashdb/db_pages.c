@@ -33,7 +33,8 @@
  * walker must then be revised, not just rebuilt.
  */
 #if MDB_VERSION_MAJOR != 0 || MDB_VERSION_MINOR != 9
-#error "hashdb/db_pages.c reads LMDB 0.9's private page layout; this LMDB is not 0.9.x: revise the walker for its format first"
+#error                                                                                             \
+    "hashdb/db_pages.c reads LMDB 0.9's private page layout; this LMDB is not 0.9.x: revise the walker for its format first"
 #endif
 
 int db_pages_lmdb_check(char *why, size_t cap)
@@ -98,10 +99,18 @@ void db_tree_from_bytes(db_tree *t, const uint8_t *p)
  * walk itself), so later loads and checks run on a warm map. It covers LMDB's
  * map size, as LMDB's own mapping does; reads stay below the file's size.
  */
-static int map_file(lm_hashdb *db, db_pagefile *pf)
+static int map_file(lm_hashdb *db, db_pagefile *pf, int fresh)
 {
     pthread_mutex_lock(&db->map_lock);
     int rc = 0;
+    if (!fresh && db->pmap && db->pmap_size <= db->pmap_len) {
+        /* A lookup: the file's size as last seen (it only grows; the caller re-checks with a
+         * fresh size when the meta page names more pages). */
+        pf->map = db->pmap;
+        pf->size = db->pmap_size;
+        pthread_mutex_unlock(&db->map_lock);
+        return 0;
+    }
     if (!db->pmap) {
         size_t n = strlen(db->path) + sizeof "/data.mdb";
         char *file = malloc(n);
@@ -139,16 +148,28 @@ static int map_file(lm_hashdb *db, db_pagefile *pf)
         } else if ((size_t)st.st_size <= db->pmap_len) {
             pf->map = db->pmap;
             pf->size = (size_t)st.st_size;
+            db->pmap_size = pf->size;
         } else {
-            /* The file outgrew a file-sized map; others may be reading it: map afresh for this
-             * call. */
+            /* The file outgrew a file-sized map. Others may be reading the old one, and
+             * lookups hand out pointers into it: map it whole again and keep the old map until
+             * the handle closes. */
             void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, db->pmap_fd, 0);
-            if (m == MAP_FAILED) {
+            db_old_map *old = malloc(sizeof *old);
+            if (m == MAP_FAILED || !old) {
+                if (m != MAP_FAILED)
+                    munmap(m, (size_t)st.st_size);
+                free(old);
                 rc = bad(pf, "cannot map the data file", 0, 0);
             } else {
+                old->map = db->pmap;
+                old->len = db->pmap_len;
+                old->next = db->old_maps;
+                db->old_maps = old;
+                db->pmap = m;
+                db->pmap_len = (size_t)st.st_size;
+                db->pmap_size = (size_t)st.st_size;
                 pf->map = m;
                 pf->size = (size_t)st.st_size;
-                pf->own_map = 1;
             }
         }
     }
@@ -158,6 +179,12 @@ static int map_file(lm_hashdb *db, db_pagefile *pf)
 
 void db_pages_unmap(lm_hashdb *db)
 {
+    while (db->old_maps) {
+        db_old_map *o = db->old_maps;
+        db->old_maps = o->next;
+        munmap((void *)o->map, o->len);
+        free(o);
+    }
     if (db->pmap)
         munmap((void *)db->pmap, db->pmap_len);
     if (db->pmap)
@@ -165,12 +192,12 @@ void db_pages_unmap(lm_hashdb *db)
     db->pmap = NULL;
 }
 
-int db_pages_open(db_pagefile *pf, lm_hashdb *db, uint64_t txnid)
+static int open_pages(db_pagefile *pf, lm_hashdb *db, uint64_t txnid, int lookup, int fresh)
 {
     memset(pf, 0, sizeof *pf);
     if (sizeof(size_t) < 8)
         return bad(pf, "page check needs a 64-bit build", 0, 0);
-    if (map_file(db, pf))
+    if (map_file(db, pf, fresh))
         return -1;
     if (pf->size < 2 * 512)
         return bad(pf, "data file too small (%llu bytes)", (uint64_t)pf->size, 0);
@@ -204,15 +231,32 @@ int db_pages_open(db_pagefile *pf, lm_hashdb *db, uint64_t txnid)
     best_txn = txns[idx];
     pf->txnid = best_txn;
     pf->npages = rd(best + 120, 8) + 1;
-    if (pf->npages < 2 || pf->npages > pf->size / psize)
+    if (pf->npages < 2 || pf->npages > pf->size / psize) {
+        if (!fresh) { /* the file may have grown since its size was last seen */
+            db_pages_close(pf);
+            return open_pages(pf, db, txnid, lookup, 1);
+        }
         return bad(pf, "meta page names %llu pages, the file holds %llu", pf->npages,
                    pf->size / psize);
+    }
     db_tree_from_bytes(&pf->free, best + 24);
     db_tree_from_bytes(&pf->main, best + 72);
+    if (lookup)
+        return 0;
     pf->seen = calloc((size_t)(pf->npages + 7) / 8, 1);
     if (!pf->seen)
         return oom(pf);
     return 0;
+}
+
+int db_pages_open(db_pagefile *pf, lm_hashdb *db, uint64_t txnid)
+{
+    return open_pages(pf, db, txnid, 0, 1);
+}
+
+int db_pages_open_lookup(db_pagefile *pf, lm_hashdb *db, uint64_t txnid)
+{
+    return open_pages(pf, db, txnid, 1, 0);
 }
 
 void db_pages_close(db_pagefile *pf)
@@ -224,10 +268,25 @@ void db_pages_close(db_pagefile *pf)
     memset(pf, 0, sizeof *pf);
 }
 
+/* Pages checked by this process (tests count what an open reads). */
+static _Atomic uint64_t pages_checked;
+
+uint64_t db_pages_checked(void)
+{
+    return pages_checked;
+}
+
 static int mark(db_pagefile *pf, uint64_t pgno)
 {
     if (pgno < 2 || pgno >= pf->npages)
         return bad(pf, "page number %llu outside the file (%llu pages)", pgno, pf->npages);
+    pf->visited++;
+    pages_checked++;
+    if (!pf->seen) { /* a bounded lookup: no page map, a budget against cycles */
+        if (pf->visited > pf->npages)
+            return bad(pf, "a lookup visits more pages (%llu) than the file holds", pf->visited, 0);
+        return 0;
+    }
     if (pf->seen[pgno / 8] & (1u << (pgno % 8)))
         return bad(pf, "page %llu is reached twice", pgno, 0);
     pf->seen[pgno / 8] |= (uint8_t)(1u << (pgno % 8));
@@ -311,10 +370,14 @@ static int walk_dups(walk *w, const uint8_t *key, size_t klen, const uint8_t *d,
     return 0;
 }
 
-static int walk_page(walk *w, uint64_t pgno, unsigned level, const db_tree *t,
-                     const uint8_t *dupkey, size_t dupklen)
+/*
+ * Check tree page pgno at level of tree t before anything reads it: number inside the file,
+ * reached once (or within the lookup budget), header, type for its level, every node inside the
+ * page. The walker and the bounded lookups both go through it. Its node count or -1.
+ */
+static int check_page(db_pagefile *pf, uint64_t pgno, unsigned level, const db_tree *t,
+                      const uint8_t **pp, unsigned *pflags)
 {
-    db_pagefile *pf = w->pf;
     if (level >= t->depth || level >= MAX_DEPTH)
         return bad(pf, "page %llu lies deeper than the tree's depth %llu", pgno, t->depth);
     if (mark(pf, pgno))
@@ -335,6 +398,52 @@ static int walk_page(walk *w, uint64_t pgno, unsigned level, const db_tree *t,
         return -1;
     if (n == 0 && (flags & P_BRANCH))
         return bad(pf, "branch page %llu is empty", pgno, 0);
+    *pp = p;
+    *pflags = flags;
+    return n;
+}
+
+/* The data of leaf node `node` of page pgno (checked by check_page): inside the page, or on
+ * overflow pages inside the file, checked and marked. 0 or -1. */
+static int node_data(db_pagefile *pf, uint64_t pgno, const uint8_t *p, int i, const uint8_t *node,
+                     const uint8_t **pd, size_t *pdl)
+{
+    size_t ps = (size_t)pf->psize;
+    unsigned nflags = (unsigned)rd(node + 4, 2);
+    size_t klen = (size_t)rd(node + 6, 2);
+    size_t dl = (size_t)(rd(node, 2) | rd(node + 2, 2) << 16);
+    const uint8_t *d = node + 8 + klen;
+    if (nflags & F_BIGDATA) {
+        if ((size_t)(d - p) + 8 > ps)
+            return bad(pf, "overflow reference lies outside page ", pgno, 0);
+        uint64_t opg = rd(d, 8), need = (PAGEHDR + dl + ps - 1) / ps;
+        if (opg < 2 || opg >= pf->npages || need > pf->npages - opg)
+            return bad(pf, "overflow pages %llu.. lie outside the file (%llu)", opg, need);
+        const uint8_t *op = pf->map + opg * ps;
+        if (!(rd(op + 10, 2) & P_OVERFLOW) || rd(op + 12, 4) < need)
+            return bad(pf, "overflow page %llu is damaged", opg, 0);
+        for (uint64_t k = 0; k < need; k++)
+            if (mark(pf, opg + k))
+                return -1;
+        d = op + PAGEHDR;
+    } else if ((size_t)(d - p) + dl > ps) {
+        return bad(pf, "data of node %llu lies outside page %llu", (uint64_t)i, pgno);
+    }
+    *pd = d;
+    *pdl = dl;
+    return 0;
+}
+
+static int walk_page(walk *w, uint64_t pgno, unsigned level, const db_tree *t,
+                     const uint8_t *dupkey, size_t dupklen)
+{
+    db_pagefile *pf = w->pf;
+    const uint8_t *p;
+    unsigned flags;
+    int n = check_page(pf, pgno, level, t, &p, &flags);
+    if (n < 0)
+        return -1;
+    int leaf2 = (flags & P_LEAF2) != 0;
     for (int i = 0; i < n && !w->stop; i++) {
         if (leaf2) {
             if (!dupkey)
@@ -352,24 +461,10 @@ static int walk_page(walk *w, uint64_t pgno, unsigned level, const db_tree *t,
                 return -1;
             continue;
         }
-        size_t dl = (size_t)(rd(node, 2) | rd(node + 2, 2) << 16);
-        const uint8_t *d = key + klen;
-        if (nflags & F_BIGDATA) {
-            if ((size_t)(d - p) + 8 > ps)
-                return bad(pf, "overflow reference lies outside page ", pgno, 0);
-            uint64_t opg = rd(d, 8), need = (PAGEHDR + dl + ps - 1) / ps;
-            if (opg < 2 || opg >= pf->npages || need > pf->npages - opg)
-                return bad(pf, "overflow pages %llu.. lie outside the file (%llu)", opg, need);
-            const uint8_t *op = pf->map + opg * ps;
-            if (!(rd(op + 10, 2) & P_OVERFLOW) || rd(op + 12, 4) < need)
-                return bad(pf, "overflow page %llu is damaged", opg, 0);
-            for (uint64_t k = 0; k < need; k++)
-                if (mark(pf, opg + k))
-                    return -1;
-            d = op + PAGEHDR;
-        } else if ((size_t)(d - p) + dl > ps) {
-            return bad(pf, "data of node %llu lies outside page %llu", (uint64_t)i, pgno);
-        }
+        const uint8_t *d;
+        size_t dl;
+        if (node_data(pf, pgno, p, i, node, &d, &dl))
+            return -1;
         if (dupkey) { /* inside a duplicate sub-tree: the node's key is the value */
             emit(w, dupkey, dupklen, key, klen);
         } else if (nflags & F_DUPDATA) {
@@ -398,6 +493,113 @@ int db_pages_walk(db_pagefile *pf, const db_tree *t, db_rec_fn fn, void *ctx, ui
         *records = w.records;
     if (rc == 0 && !w.stop && w.records != t->entries && !(t->flags & MDB_DUPSORT))
         return bad(pf, "tree holds %llu records but says %llu", w.records, t->entries);
+    return rc;
+}
+
+/* LMDB's default key order (mdb_cmp_memn): bytes, then the shorter first. */
+static int cmp_key(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : (al > bl) - (al < bl);
+}
+
+/*
+ * Descend tree t to the leaf node holding key, each page checked as the walker checks it.
+ * 1 with the node's data (inside the page or on checked overflow pages) and flags, 0 when the
+ * key is absent, -1 when a page on the way is damaged (pf->why).
+ */
+static int lookup(db_pagefile *pf, const db_tree *t, const uint8_t *key, size_t klen,
+                  const uint8_t **v, size_t *vlen, unsigned *vflags)
+{
+    if (t->root == UINT64_MAX)
+        return 0;
+    if (t->depth == 0 || t->depth > MAX_DEPTH)
+        return bad(pf, "tree depth %llu is impossible", t->depth, 0);
+    uint64_t pgno = t->root;
+    for (unsigned level = 0;; level++) {
+        const uint8_t *p;
+        unsigned flags;
+        int n = check_page(pf, pgno, level, t, &p, &flags);
+        if (n < 0)
+            return -1;
+        if (flags & P_LEAF2)
+            return bad(pf, "fixed-size page %llu outside a duplicate tree", pgno, 0);
+        if (flags & P_BRANCH) {
+            /* The last child whose key is <= key; node 0's key stands for "lowest". */
+            int lo = 1, hi = n - 1, i = 0;
+            while (lo <= hi) {
+                int mid = lo + (hi - lo) / 2;
+                const uint8_t *node = p + rd(p + PAGEHDR + 2 * mid, 2);
+                if (cmp_key(node + 8, (size_t)rd(node + 6, 2), key, klen) <= 0) {
+                    i = mid;
+                    lo = mid + 1;
+                } else {
+                    hi = mid - 1;
+                }
+            }
+            const uint8_t *node = p + rd(p + PAGEHDR + 2 * i, 2);
+            pgno = rd(node, 2) | rd(node + 2, 2) << 16 | rd(node + 4, 2) << 32;
+            continue;
+        }
+        int lo = 0, hi = n - 1;
+        while (lo <= hi) {
+            int mid = lo + (hi - lo) / 2;
+            const uint8_t *node = p + rd(p + PAGEHDR + 2 * mid, 2);
+            int c = cmp_key(node + 8, (size_t)rd(node + 6, 2), key, klen);
+            if (c == 0) {
+                if (node_data(pf, pgno, p, mid, node, v, vlen))
+                    return -1;
+                *vflags = (unsigned)rd(node + 4, 2);
+                return 1;
+            }
+            if (c < 0)
+                lo = mid + 1;
+            else
+                hi = mid - 1;
+        }
+        return 0;
+    }
+}
+
+int db_pages_get(db_pagefile *pf, const db_tree *t, const void *key, size_t klen, const uint8_t **v,
+                 size_t *vlen)
+{
+    unsigned nflags = 0;
+    int rc = lookup(pf, t, key, klen, v, vlen, &nflags);
+    if (rc == 1 && (nflags & F_DUPDATA))
+        return bad(pf, "a record has duplicates in a table without them", 0, 0);
+    return rc;
+}
+
+int db_pages_get_dups(db_pagefile *pf, const db_tree *t, const void *key, size_t klen, db_rec_fn fn,
+                      void *ctx)
+{
+    const uint8_t *d;
+    size_t dl;
+    unsigned nflags = 0;
+    int rc = lookup(pf, t, key, klen, &d, &dl, &nflags);
+    if (rc != 1)
+        return rc;
+    walk w = {pf, t, fn, ctx, 0, 0};
+    if (!(nflags & F_DUPDATA)) { /* a single value */
+        emit(&w, key, klen, d, dl);
+        return 1;
+    }
+    if (!(t->flags & MDB_DUPSORT))
+        return bad(pf, "duplicates in a table without them", 0, 0);
+    return walk_dups(&w, key, klen, d, dl, nflags) ? -1 : 1;
+}
+
+int db_pages_table(db_pagefile *pf, const char *name, db_tree *out)
+{
+    const uint8_t *v;
+    size_t vl;
+    unsigned nflags = 0;
+    int rc = lookup(pf, &pf->main, (const uint8_t *)name, strlen(name), &v, &vl, &nflags);
+    if (rc == 1 && (vl != 48 || !(nflags & F_SUBDATA)))
+        return bad(pf, "a table's record in the table directory is damaged", 0, 0);
+    if (rc == 1)
+        db_tree_from_bytes(out, v);
     return rc;
 }
 

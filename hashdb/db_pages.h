@@ -24,7 +24,8 @@ typedef struct db_pagefile {
     uint64_t psize, npages, txnid;
     db_tree free, main;
     uint8_t *seen, *freed; /* page bitmaps */
-    int nomem; /* the failure was an allocation, not damage */
+    uint64_t visited;      /* pages checked; a lookup (no seen map) stops past npages */
+    int nomem;             /* the failure was an allocation, not damage */
     char why[200];
 } db_pagefile;
 
@@ -34,6 +35,24 @@ typedef int (*db_rec_fn)(void *ctx, const uint8_t *k, size_t klen, const uint8_t
 /* Use the handle's map of data.mdb and pick the meta page of txnid (0: the newest). 0 or -1 with
  * pf->why. */
 int db_pages_open(db_pagefile *pf, lm_hashdb *db, uint64_t txnid);
+/* The same for bounded lookups (db_pages_get): no page map; the file size may be the last one
+ * seen, rechecked when the meta page names more pages. */
+int db_pages_open_lookup(db_pagefile *pf, lm_hashdb *db, uint64_t txnid);
+/*
+ * Bounded lookups: descend tree t to key, checking each page visited as the full walk does
+ * (page number, header, level, node bounds, overflow pages; a sub-page or sub-tree of
+ * duplicates is walked and checked). 1 found, 0 absent, -1 damaged (pf->why).
+ * db_pages_get: the record's value (inside the map; valid while the snapshot is held).
+ * db_pages_get_dups: fn once per duplicate of key (or its one value), until fn returns nonzero.
+ * db_pages_table: a named table's tree from the table directory.
+ */
+int db_pages_get(db_pagefile *pf, const db_tree *t, const void *key, size_t klen, const uint8_t **v,
+                 size_t *vlen);
+int db_pages_get_dups(db_pagefile *pf, const db_tree *t, const void *key, size_t klen, db_rec_fn fn,
+                      void *ctx);
+int db_pages_table(db_pagefile *pf, const char *name, db_tree *out);
+/* Pages checked by the walker and lookups in this process so far (for tests). */
+uint64_t db_pages_checked(void);
 /* Drop the handle's mapping (at close). */
 void db_pages_unmap(lm_hashdb *db);
 void db_pages_close(db_pagefile *pf);

@@ -272,40 +272,43 @@ static int load_one(lm_db_video_set *s, size_t *cap, size_t *vcap, uint64_t id, 
     return 0;
 }
 
+typedef struct videos_ctx {
+    lm_hashdb *db;
+    lm_db_video_set *out;
+    size_t cap, vcap;
+    int min_quality, st;
+} videos_ctx;
+
+static int videos_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    videos_ctx *c = vctx;
+    size_t n;
+    const char *why;
+    if (kl != 8 || db_video_check(v, vl, &n, &why)) {
+        c->st = db_damaged(c->db, "a video frame record is damaged");
+        return 1;
+    }
+    if (c->out->videos >= UINT32_MAX ||
+        load_one(c->out, &c->cap, &c->vcap, db_get_be64(k), v, n, c->min_quality)) {
+        c->st = db_err(c->db, LM_E_NOMEM, "out of memory loading video frames");
+        return 1;
+    }
+    return 0;
+}
+
 lm_status lm_hashdb_load_videos(lm_hashdb *db, int min_quality, lm_db_video_set *out)
 {
     if (!db || !out)
         return LM_E_INVALID_ARG;
     memset(out, 0, sizeof *out);
     MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
+    int st = db_read_begin_checked(db, &txn);
     if (st)
         return st;
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, db->vframes, &c);
-    if (rc) {
-        db_read_end(db, txn);
-        return db_mdb_err(db, rc, "opening the video frames");
-    }
-    size_t cap = 0, vcap = 0;
-    MDB_val k, v;
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        size_t n;
-        const char *why;
-        if (k.mv_size != 8 || db_video_check(v.mv_data, v.mv_size, &n, &why)) {
-            st = db_damaged(db, "a video frame record is damaged");
-            break;
-        }
-        if (out->videos >= UINT32_MAX ||
-            load_one(out, &cap, &vcap, db_get_be64(k.mv_data), v.mv_data, n, min_quality)) {
-            st = db_err(db, LM_E_NOMEM, "out of memory loading video frames");
-            break;
-        }
-    }
-    if (st == LM_OK && rc != MDB_NOTFOUND)
-        st = db_mdb_err(db, rc, "reading the video frames");
-    mdb_cursor_close(c);
+    /* Checked reads: every page of the table is checked as it is read (db_scan). */
+    videos_ctx c = {db, out, 0, 0, min_quality, LM_OK};
+    int rc = db_scan(db, txn, db->vframes, videos_cb, &c);
+    st = c.st ? c.st : rc ? db_mdb_err(db, rc, "reading the video frames") : LM_OK;
     db_read_end(db, txn);
     if (st)
         lm_db_video_set_free(out);

@@ -49,6 +49,13 @@
 #define DB_LIST_MAX (DB_LIST_HDR + LM_DB_MAX_LIST_NAME + LM_DB_MAX_SOURCE + LM_DB_MAX_VERSION)
 #define DB_MAX_LISTS 65536
 
+/* A map of data.mdb replaced by a larger one, kept until the handle closes (db_pages.c). */
+typedef struct db_old_map {
+    const uint8_t *map;
+    size_t len;
+    struct db_old_map *next;
+} db_old_map;
+
 struct lm_db {
     MDB_env *env;
     MDB_dbi meta, entries, pdq, hashes, lists, vframes;
@@ -67,7 +74,17 @@ struct lm_db {
     pthread_mutex_t map_lock;
     const uint8_t *pmap;
     size_t pmap_len;
+    size_t pmap_size; /* data.mdb's size when last seen (under map_lock) */
+    db_old_map *old_maps;
     int pmap_fd;
+    /*
+     * Checked reads (a read-only open for matching, db_env.c): only the meta pages, the table
+     * directory and the meta table are checked at open; the reads matching does go through the
+     * bounded lookups (db_get and friends), and any other read transaction first checks every
+     * page of its snapshot (full_txnid: the snapshot last checked in full).
+     */
+    int checked_reads;
+    uint64_t full_txnid;
     lm_errbuf err;
     int hint;   /* lm_db_hint of the last error (under err_lock) */
     int failed; /* a handle whose open failed: it only holds the error (lm_db_open) */
@@ -143,6 +160,24 @@ int db_mdb_err(lm_hashdb *db, int rc, const char *what);
 
 /* ---- transactions (db_env.c) ---- */
 int db_read_begin(lm_hashdb *db, MDB_txn **txn);
+/* A read transaction that reads only through the checked calls below or the page walker. */
+int db_read_begin_checked(lm_hashdb *db, MDB_txn **txn);
+/* LMDB's error for a damaged page met by a checked read; db->err holds the message. */
+#define DB_RC_DAMAGED (-30700)
+/*
+ * Reads that are bounds-checked on a handle with checked_reads (db_pages.c lookups: every page
+ * visited is checked first), plain LMDB otherwise. db_get: as mdb_get. db_get_dups: fn per
+ * duplicate of key until it returns nonzero; 0 also when absent. db_scan: every record of a
+ * (small) table. db_table_entries: the table's record count. They return 0, MDB_NOTFOUND
+ * (db_get), DB_RC_DAMAGED or an LMDB error, for db_mdb_err.
+ */
+int db_get(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v);
+int db_get_dups(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
+                int (*fn)(void *ctx, const uint8_t *v, size_t vlen), void *ctx);
+int db_scan(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi,
+            int (*fn)(void *ctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen),
+            void *ctx);
+int db_table_entries(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, uint64_t *n);
 void db_read_end(lm_hashdb *db, MDB_txn *txn);
 
 /*

@@ -10,10 +10,12 @@
  * disabled after the matcher was opened never matches again. Additions and
  * list distance/kind changes are seen after lm_matcher_refresh (matcher_refresh.c).
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "digest.h"
 #include "feature_match.h"
@@ -96,6 +98,14 @@ static lm_status matcher_alloc(lm_matcher **out)
     return LM_OK;
 }
 
+/* Whether this process may write the list at path (else a writer's open fails anyway). */
+static int list_writable(const char *path)
+{
+    char file[4096];
+    snprintf(file, sizeof file, "%s/data.mdb", path);
+    return access(path, W_OK | X_OK) == 0 && (access(file, W_OK) == 0 || errno == ENOENT);
+}
+
 /* Open with flags (LM_MATCHER_WRITABLE); see matcher_refresh.c for the rest of the handle's life.
  */
 lm_status lm_matcher_open_with(const char *db_path, unsigned flags, lm_matcher **out, char *errbuf,
@@ -113,13 +123,18 @@ lm_status lm_matcher_open_with(const char *db_path, unsigned flags, lm_matcher *
         return st;
     m->owns_db = 1;
     st = LM_E_INVALID_ARG;
-    if (flags & LM_MATCHER_WRITABLE) {
-        /* A list we may not write (permissions, read-only media) is still matched. */
+    if ((flags & LM_MATCHER_WRITABLE) && list_writable(db_path)) {
         st = lm_hashdb_open(db_path, LM_DB_WRITE, &m->db, errbuf, errbuf_size);
         m->writable = st == LM_OK;
     }
+    /*
+     * A list we may not write (permissions, read-only media) is still matched, read-only with
+     * checked reads. After LM_E_DB from the writer (its full page check may have found the file
+     * damaged) the read-only open checks every page too, so that it cannot hide the damage.
+     */
     if (st != LM_OK && st != LM_E_NOT_FOUND && st != LM_E_DB_SCHEMA && st != LM_E_NOMEM)
-        st = lm_hashdb_open(db_path, LM_DB_READONLY, &m->db, errbuf, errbuf_size);
+        st = st == LM_E_DB ? lm_hashdb_open(db_path, LM_DB_READONLY, &m->db, errbuf, errbuf_size)
+                           : lm_hashdb_open_matching(db_path, &m->db, errbuf, errbuf_size);
     if (st == LM_OK)
         st = snapshot_build(m->db, 0, &m->slot.cur, errbuf, errbuf_size);
     if (st != LM_OK) {
