@@ -391,14 +391,6 @@ int db_is_table_name(const void *name, size_t len)
 
 /* ---- checked reads (db->checked_reads) ---- */
 
-static const char *table_name(const lm_hashdb *db, MDB_dbi dbi)
-{
-    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
-        if (*(const MDB_dbi *)((const char *)db + tables[i].off) == dbi)
-            return tables[i].name;
-    return NULL;
-}
-
 static int checked_damage(lm_hashdb *db, db_pagefile *pf, const char *table)
 {
     if (pf->nomem)
@@ -409,23 +401,84 @@ static int checked_damage(lm_hashdb *db, db_pagefile *pf, const char *table)
     return DB_RC_DAMAGED;
 }
 
+/*
+ * The trees of the tables in one snapshot, found once (lookups would otherwise read the meta
+ * page and the table directory every time): a snapshot's pages do not change while a
+ * transaction holds it, and every lookup runs in one.
+ */
+struct db_tree_cache {
+    uint64_t txnid;
+    const uint8_t *map; /* the handle's map (replaced maps live until close) */
+    size_t size;
+    uint64_t psize, npages;
+    uint32_t found, absent; /* table bits */
+    db_tree trees[16];
+};
+
+static int table_index(const lm_hashdb *db, MDB_dbi dbi)
+{
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        if (*(const MDB_dbi *)((const char *)db + tables[i].off) == dbi)
+            return (int)i;
+    return -1;
+}
+
 /* The snapshot of txn and the tree of table dbi: 0, MDB_NOTFOUND (no such table), or
  * DB_RC_DAMAGED (pf closed). */
 static int checked_tree(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, db_pagefile *pf, db_tree *t,
                         int lookup, const char **name)
 {
-    *name = table_name(db, dbi);
+    int ti = table_index(db, dbi);
+    *name = ti >= 0 ? tables[ti].name : NULL;
     if (!*name) {
         memset(pf, 0, sizeof *pf);
         db_err(db, LM_E_DB, "a read of an unknown table");
         return DB_RC_DAMAGED;
     }
-    int rc = lookup ? db_pages_open_lookup(pf, db, (uint64_t)mdb_txn_id(txn))
-                    : db_pages_open(pf, db, (uint64_t)mdb_txn_id(txn));
+    uint64_t id = (uint64_t)mdb_txn_id(txn);
+    uint32_t bit = 1u << ti;
+    if (lookup) {
+        pthread_mutex_lock(&db->tc_lock);
+        struct db_tree_cache *c = db->tcache;
+        if (c && c->txnid == id && ((c->found | c->absent) & bit)) {
+            memset(pf, 0, offsetof(db_pagefile, why) + 1);
+            pf->map = c->map;
+            pf->size = c->size;
+            pf->psize = c->psize;
+            pf->npages = c->npages;
+            pf->txnid = id;
+            *t = c->trees[ti];
+            int absent = (c->absent & bit) != 0;
+            pthread_mutex_unlock(&db->tc_lock);
+            return absent ? MDB_NOTFOUND : 0;
+        }
+        pthread_mutex_unlock(&db->tc_lock);
+    }
+    int rc = lookup ? db_pages_open_lookup(pf, db, id) : db_pages_open(pf, db, id);
     if (rc == 0)
         rc = db_pages_table(pf, *name, t);
     if (rc < 0)
         return checked_damage(db, pf, *name);
+    if (lookup && !pf->own_map) {
+        pthread_mutex_lock(&db->tc_lock);
+        struct db_tree_cache *c = db->tcache;
+        if (!c)
+            c = db->tcache = calloc(1, sizeof *c);
+        if (c && c->txnid != id) {
+            *c = (struct db_tree_cache){.txnid = id,
+                                        .map = pf->map,
+                                        .size = pf->size,
+                                        .psize = pf->psize,
+                                        .npages = pf->npages};
+        }
+        if (c && c->map == pf->map) {
+            if (rc == 1)
+                c->trees[ti] = *t, c->found |= bit;
+            else
+                c->absent |= bit;
+        }
+        pthread_mutex_unlock(&db->tc_lock);
+    }
     if (rc == 0) {
         db_pages_close(pf);
         return MDB_NOTFOUND;
@@ -624,6 +677,7 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, int 
     pthread_rwlock_init(&db->resize_lock, NULL);
     pthread_mutex_init(&db->err_lock, NULL);
     pthread_mutex_init(&db->map_lock, NULL);
+    pthread_mutex_init(&db->tc_lock, NULL);
     db->writable = (flags & (LM_DB_WRITE | LM_DB_CREATE)) != 0;
     int st = LM_OK;
     size_t n = strlen(path) + sizeof "/data.mdb";
@@ -801,6 +855,8 @@ void lm_hashdb_close(lm_hashdb *db)
     pthread_rwlock_destroy(&db->resize_lock);
     pthread_mutex_destroy(&db->err_lock);
     pthread_mutex_destroy(&db->map_lock);
+    pthread_mutex_destroy(&db->tc_lock);
+    free(db->tcache);
     free(db->path);
     free(db);
 }

@@ -85,6 +85,8 @@ struct lm_db {
      */
     int checked_reads;
     uint64_t full_txnid;
+    pthread_mutex_t tc_lock;
+    struct db_tree_cache *tcache; /* db_env.c, under tc_lock */
     lm_errbuf err;
     int hint;   /* lm_db_hint of the last error (under err_lock) */
     int failed; /* a handle whose open failed: it only holds the error (lm_db_open) */
