@@ -95,6 +95,8 @@ int db_mdb_err(lm_hashdb *db, int rc, const char *what)
                       mdb_strerror(rc));
     if (rc == DB_RC_DAMAGED) /* a checked read (db_get): db->err says what is damaged */
         return LM_E_DB;
+    if (rc == DB_RC_NOMEM) /* a checked read could not allocate: db->err says so */
+        return LM_E_NOMEM;
     return db_err(db, st, "%s: %s", what, mdb_strerror(rc));
 }
 
@@ -393,12 +395,13 @@ int db_is_table_name(const void *name, size_t len)
 
 static int checked_damage(lm_hashdb *db, db_pagefile *pf, const char *table)
 {
-    if (pf->nomem)
+    int nomem = pf->nomem;
+    if (nomem)
         db_err(db, LM_E_NOMEM, "%s/data.mdb: %s", db->path, pf->why);
     else
         db_err(db, LM_E_DB, "%s/data.mdb is damaged: table '%s': %s", db->path, table, pf->why);
     db_pages_close(pf);
-    return DB_RC_DAMAGED;
+    return nomem ? DB_RC_NOMEM : DB_RC_DAMAGED;
 }
 
 /*

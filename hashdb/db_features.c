@@ -215,7 +215,9 @@ lm_status lm_hashdb_feature_count(lm_hashdb *db, size_t *count)
     int rc = db_table_entries(db, txn, db->features, &nrec);
     db_read_end(db, txn);
     if (rc)
-        return rc == DB_RC_DAMAGED ? LM_E_DB : db_mdb_err(db, rc, "counting the local features");
+        return rc == DB_RC_DAMAGED ? LM_E_DB
+               : rc == DB_RC_NOMEM ? LM_E_NOMEM
+                                   : db_mdb_err(db, rc, "counting the local features");
     *count = (size_t)nrec;
     return LM_OK;
 }

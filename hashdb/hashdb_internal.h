@@ -166,6 +166,8 @@ int db_read_begin(lm_hashdb *db, MDB_txn **txn);
 int db_read_begin_checked(lm_hashdb *db, MDB_txn **txn);
 /* LMDB's error for a damaged page met by a checked read; db->err holds the message. */
 #define DB_RC_DAMAGED (-30700)
+/* A checked read could not allocate its page bitmaps (db->err says so): LM_E_NOMEM, not damage. */
+#define DB_RC_NOMEM (-30701)
 /*
  * Reads that are bounds-checked on a handle with checked_reads (db_pages.c lookups: every page
  * visited is checked first), plain LMDB otherwise. db_get: as mdb_get. db_get_dups: fn per
