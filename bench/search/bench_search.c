@@ -7,10 +7,10 @@
  * same run: write time, file bytes per entry beside the hashes, open-to-first-
  * answer, range queries/s from the map (first pass verifies blocks on first
  * touch, second pass warm) against the in-memory index (median of 3,
- * alternating), and k-NN queries/s of the new exact k-NN against the
- * previous release's (lm_index_knn_radii), near and unrelated, k = 1 and 10.
- * The file goes to $TMPDIR (or /tmp) and is removed. Last, k-NN on clustered
- * data (bench_knn), also alone as `bench-search knn N`.
+ * alternating), and k-NN queries/s in memory and from the map, near and
+ * unrelated, k = 1 and 10. The file goes to $TMPDIR (or /tmp) and is
+ * removed. Last, k-NN on clustered data with every SIMD kernel set of this
+ * CPU (bench_knn), also alone as `bench-search knn N`.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +22,7 @@
 #include "bench_clock.h"
 #include "index.h"
 #include "index_file.h"
+#include "index_internal.h"
 #include "layouts.h"
 #include "synth.h"
 
@@ -46,16 +47,15 @@ static double serial_range(const lm_index *ix, const lm_pdq_hash *qs, size_t nq,
     return (double)nq / (bench_thread_cpu_s() - t0);
 }
 
-typedef lm_status (*knn_fn)(const lm_index *, const lm_pdq_hash *, int, lm_search_hit *, size_t *);
-
-/* Serial k-NN queries/s over qs; stops after max_s seconds. */
-static double serial_knn(const lm_index *ix, knn_fn fn, const lm_pdq_hash *qs, size_t nq, int k,
-                         lm_search_hit *hits, double max_s)
+/* Serial k-NN queries per CPU-second over qs: at least 5 queries, then until nq
+ * queries or max_s seconds. */
+static double knn_qps(const lm_index *ix, const lm_pdq_hash *qs, size_t nq, int k, int max_d,
+                      lm_search_hit *hits, double max_s)
 {
     size_t f, j = 0;
     double t0 = bench_thread_cpu_s();
-    for (; j < nq && bench_thread_cpu_s() - t0 < max_s; j++)
-        fn(ix, &qs[j], k, hits, &f);
+    for (; j < nq && (j < 5 || bench_thread_cpu_s() - t0 < max_s); j++)
+        lm_index_knn_within(ix, &qs[j], k, max_d, hits, &f);
     return (double)j / (bench_thread_cpu_s() - t0);
 }
 
@@ -127,25 +127,23 @@ static void bench_persisted(const lm_index *ix, const lm_pdq_hash *list, size_t 
         lm_index_range(mx, q, LM_SEARCH_DEFAULT_DISTANCE, b, CAP, &fb);
         differ += fa != fb || memcmp(hits, b, (fa < CAP ? fa : CAP) * sizeof *b) != 0;
     }
-    /* k-NN: the exact growing-radius search against the previous release's, 1 thread */
+    /* k-NN, 1 thread: in memory and from the map */
     for (int k = 1; k <= 10; k += 9) {
-        double nn = serial_knn(ix, lm_index_knn, near, nq, k, hits, 3.0);
-        double no = serial_knn(ix, lm_index_knn_radii, near, nq, k, hits, 3.0);
-        double nm = serial_knn(mx, lm_index_knn, near, nq, k, hits, 3.0);
-        double fn = serial_knn(ix, lm_index_knn, far, 200, k, hits, 5.0);
-        double fo = serial_knn(ix, lm_index_knn_radii, far, 200, k, hits, 5.0);
-        printf("knn k=%d, 1 thread, per CPU-second: near: new %.0f/s (mapped %.0f/s), previous "
-               "%.0f/s (%.1fx); "
-               "unrelated: new %.1f/s, previous %.1f/s (%.1fx)\n",
-               k, nn, nm, no, nn / no, fn, fo, fn / fo);
+        double nn = knn_qps(ix, near, nq, k, 256, hits, 3.0);
+        double nm = knn_qps(mx, near, nq, k, 256, hits, 3.0);
+        double fn = knn_qps(ix, far, 200, k, 256, hits, 5.0);
+        double fm = knn_qps(mx, far, 200, k, 256, hits, 5.0);
+        printf("knn k=%d, 1 thread, per CPU-second: near: in-memory %.0f/s, mapped %.0f/s "
+               "(%.2fx); unrelated: in-memory %.1f/s, mapped %.1f/s (%.2fx)\n",
+               k, nn, nm, nm / nn, fn, fm, fm / fn);
     }
-    /* k-NN exactness: new == previous == brute force on a sample */
+    /* k-NN exactness: mapped == in-memory == brute force on a sample */
     for (size_t j = 0; b && j < 40; j++) {
         size_t fa, fb, fc;
         const lm_pdq_hash *q = j % 2 ? &far[j] : &near[j];
         lm_search_hit c[10];
         lm_index_knn(mx, q, 10, hits, &fa);
-        lm_index_knn_radii(ix, q, 10, b, &fb);
+        lm_index_knn(ix, q, 10, b, &fb);
         if (j < 8) {
             lm_brute_knn(list, n, q, 10, c, &fc);
             differ += fc != fa || memcmp(c, hits, fa * sizeof *c) != 0;
@@ -160,28 +158,7 @@ static void bench_persisted(const lm_index *ix, const lm_pdq_hash *list, size_t 
     unlink(path);
 }
 
-/* ---- k-NN on clustered data: the staged search against the previous two ---- */
-
-typedef lm_status (*knnw_fn)(const lm_index *, const lm_pdq_hash *, int, int, lm_search_hit *,
-                             size_t *);
-
-static lm_status radii_within(const lm_index *ix, const lm_pdq_hash *q, int k, int max_d,
-                              lm_search_hit *hits, size_t *found)
-{
-    (void)max_d; /* unbounded only */
-    return lm_index_knn_radii(ix, q, k, hits, found);
-}
-
-/* Serial k-NN queries per CPU-second over qs, at most nq queries or max_s seconds. */
-static double knnw_qps(const lm_index *ix, knnw_fn fn, const lm_pdq_hash *qs, size_t nq, int k,
-                       int max_d, lm_search_hit *hits, double max_s)
-{
-    size_t f, j = 0;
-    double t0 = bench_thread_cpu_s();
-    for (; j < nq && (j < 5 || bench_thread_cpu_s() - t0 < max_s); j++)
-        fn(ix, &qs[j], k, max_d, hits, &f);
-    return (double)j / (bench_thread_cpu_s() - t0);
-}
+/* ---- k-NN on clustered data, with every SIMD kernel set of this CPU ---- */
 
 static double median(double *v, int n)
 {
@@ -192,12 +169,31 @@ static double median(double *v, int n)
 #define KNN_REPS 3
 #define KNN_NEAR 4000
 #define KNN_FAR 400
+#define KNN_ISAS 2
+
+/* ix answered with each SIMD kernel set from lm_cpu_isa() (LM_FORCE_ISA) down to AVX2:
+ * shallow copies sharing ix's tables, only the kernels swapped (never freed). */
+static int kernel_variants(const lm_index *ix, lm_index *out)
+{
+    int nv = 0;
+    for (int isa = (int)lm_cpu_isa(); isa >= LM_ISA_AVX2 && nv < KNN_ISAS; isa--) {
+        const lm_ham_kernels *k = lm_ham_kernels_for((lm_isa)isa);
+        if (!k)
+            continue;
+        out[nv] = *ix;
+        out[nv++].kern = k;
+    }
+    if (nv == 0)
+        out[nv++] = *ix; /* no SIMD: the index's own (scalar) kernels */
+    return nv;
+}
 
 /*
  * A list of clusters of 10-20 copies, each 5-30 bits from a random centre
  * (like lists of re-encodes); near queries are new copies of a centre (5-30
  * bits), unrelated ones random. Each figure is the median of KNN_REPS
- * passes, the three implementations interleaved within each pass.
+ * passes, the kernel sets interleaved within each pass. only_row >= 0 runs
+ * that row alone (for a profiler).
  */
 static int bench_knn(size_t n, int only_row)
 {
@@ -231,9 +227,13 @@ static int bench_knn(size_t n, int only_row)
         fprintf(stderr, "build failed\n");
         return 1;
     }
-    printf("knn bench: n=%zu in %zu clusters of 10-20 copies 5-30 bits from a centre; isa=%s; "
-           "1 thread, queries per CPU-second, median of %d interleaved passes\n",
-           n, nc, lm_isa_name(lm_index_isa(ix)), KNN_REPS);
+    lm_index var[KNN_ISAS];
+    const int nv = kernel_variants(ix, var);
+    printf("knn bench: n=%zu in %zu clusters of 10-20 copies 5-30 bits from a centre; kernels", n,
+           nc);
+    for (int i = 0; i < nv; i++)
+        printf(" %s", lm_isa_name(lm_index_isa(&var[i])));
+    printf("; 1 thread, queries per CPU-second, median of %d interleaved passes\n", KNN_REPS);
     /* where the k-th neighbour lies (k = 1, 10) for the near queries */
     int dk[2][KNN_NEAR];
     size_t f;
@@ -263,42 +263,37 @@ static int bench_knn(size_t n, int only_row)
         {"unrelated k=10 d<=64", 10, 64, 1},
         {"near k=10 d<=32", 10, 32, 0},
     };
-    const knnw_fn fns[3] = {lm_index_knn_within, lm_index_knn_rings, radii_within};
     for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
         if (only_row >= 0 && (size_t)only_row != r)
             continue;
-        double v[3][KNN_REPS];
+        double v[KNN_ISAS][KNN_REPS];
+        const lm_pdq_hash *qs = rows[r].far ? far : near;
+        const size_t nq = rows[r].far ? KNN_FAR : KNN_NEAR;
         for (int rep = 0; rep < KNN_REPS; rep++)
-            for (int i = 0; i < 3; i++) {
-                if (only_row >= 0 && i > 0) { /* profiling one row: the staged search only */
-                    v[i][rep] = 1;
-                    continue;
-                }
-                if (i == 2 && rows[r].max_d < 256) {
-                    v[i][rep] = 0;
-                    continue;
-                }
-                const lm_pdq_hash *qs = rows[r].far ? far : near;
-                size_t nq = rows[r].far ? KNN_FAR : KNN_NEAR;
-                v[i][rep] = knnw_qps(ix, fns[i], qs + (size_t)rep * 5 % nq, nq - 15, rows[r].k,
-                                     rows[r].max_d, hits, rows[r].far ? 2.0 : 1.5);
-            }
-        double a = median(v[0], KNN_REPS), p = median(v[1], KNN_REPS), q = median(v[2], KNN_REPS);
-        if (rows[r].max_d < 256)
-            printf("  %-22s staged %8.1f/s  rings %8.1f/s (%.1fx)\n", rows[r].what, a, p, a / p);
-        else
-            printf("  %-22s staged %8.1f/s  rings %8.1f/s (%.1fx)  radii %8.1f/s (%.1fx)\n",
-                   rows[r].what, a, p, a / p, q, a / q);
+            for (int i = 0; i < nv; i++)
+                v[i][rep] = knn_qps(&var[i], qs + (size_t)rep * 5 % nq, nq - 15, rows[r].k,
+                                    rows[r].max_d, hits, rows[r].far ? 2.0 : 1.5);
+        printf("  %-22s", rows[r].what);
+        const double first = median(v[0], KNN_REPS);
+        for (int i = 0; i < nv; i++) {
+            double m = i ? median(v[i], KNN_REPS) : first;
+            printf("  %s %8.1f/s", lm_isa_name(lm_index_isa(&var[i])), m);
+            if (i)
+                printf(" (%.2fx)", m / first);
+        }
+        printf("\n");
     }
-    /* exactness on a sample: staged == rings == brute force */
+    /* exactness on a sample: every kernel set == brute force */
     size_t differ = 0;
     for (size_t j = 0; j < (only_row >= 0 ? 0u : 24u); j++) {
         const lm_pdq_hash *q = j % 3 == 2 ? &far[j] : &near[j];
         int k = j % 2 ? 10 : 1, md = j % 4 == 3 ? 32 : 256;
         size_t fa, fb;
         lm_index_knn_within(ix, q, k, md, hits, &fa);
-        lm_index_knn_rings(ix, q, k, md, b, &fb);
-        differ += fa != fb || memcmp(hits, b, fa * sizeof *b) != 0;
+        for (int i = 0; i < nv; i++) {
+            lm_index_knn_within(&var[i], q, k, md, b, &fb);
+            differ += fa != fb || memcmp(hits, b, fa * sizeof *b) != 0;
+        }
         if (j < 8) {
             lm_brute_knn(list, n, q, k, b, &fb);
             size_t w = 0;
@@ -307,7 +302,8 @@ static int bench_knn(size_t n, int only_row)
             differ += fa != w || memcmp(hits, b, fa * sizeof *b) != 0;
         }
     }
-    printf("  exactness: %zu of 24 sampled answers differ from the previous k-NN / brute force\n",
+    printf("  exactness: %zu of 24 sampled answers differ between kernel sets / from brute "
+           "force\n",
            differ);
     lm_index_free(ix);
     free(list);

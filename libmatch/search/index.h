@@ -77,14 +77,6 @@ lm_status lm_index_knn(const lm_index *ix, const lm_pdq_hash *q, int k, lm_searc
 lm_status lm_index_knn_within(const lm_index *ix, const lm_pdq_hash *q, int k, int max_distance,
                               lm_search_hit *hits, size_t *found);
 
-/* The previous releases' k-NN, bench-search's baselines: growing pigeonhole
- * rings over the tables (index_knn_prev.c), and before it range searches at
- * radii 7, 15, 31, then a scan. Same contracts as lm_index_knn(_within). */
-lm_status lm_index_knn_rings(const lm_index *ix, const lm_pdq_hash *q, int k, int max_distance,
-                             lm_search_hit *hits, size_t *found);
-lm_status lm_index_knn_radii(const lm_index *ix, const lm_pdq_hash *q, int k, lm_search_hit *hits,
-                             size_t *found);
-
 /*
  * Batch forms over qs[0..nq), parallel with OpenMP (nthreads <= 0: all cores,
  * 1: serial; serial when built without OpenMP). Query j writes to

@@ -79,7 +79,7 @@ struct lm_hit_sink;
 /* Both return 0, or -1 when a block of a mapped index failed its check. */
 int lm_index_mih_range(const lm_index *ix, const lm_pdq_hash *q, int r, struct lm_hit_sink *s);
 int lm_index_scan_range(const lm_index *ix, const lm_pdq_hash *q, int r, struct lm_hit_sink *s);
-/* A scan keeping the best s->cap within max_d (index_knn_prev.c). */
+/* A scan keeping the best s->cap within max_d (index_knn.c). */
 int lm_index_scan_knn(const lm_index *ix, const lm_pdq_hash *q, int max_d, struct lm_hit_sink *s);
 
 #endif

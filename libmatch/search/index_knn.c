@@ -9,8 +9,8 @@
  * passes some table, so once a plan for d is covered and the k-th best is
  * <= d the answer is final. This is the range search's own filter
  * (index_range.c), which is what makes it cheap: at d = 31 about 7
- * candidates per table reach a hash read, where the pigeonhole rings of the
- * previous k-NN (every word >= rho, index_knn_prev.c) read every entry of
+ * candidates per table reach a hash read, where pigeonhole rings (every
+ * word >= rho, the k-NN before this one, README.md) read every entry of
  * every probed bucket until rho is large.
  *
  * The search runs the plan's smallest key distance still to do in every
@@ -298,6 +298,23 @@ static double plan_for(const knn_costs *k, const sknn_ctx *c, int d, plan *out)
     return best;
 }
 
+static void sknn_init(sknn_ctx *c, const lm_index *ix, const lm_pdq_hash *q, int max_d,
+                      lm_hit_sink *s)
+{
+    c->ix = ix;
+    c->q = q;
+    c->kmask = (uint16_t)((1u << ix->key_bits) - 1);
+    c->max_d = max_d;
+    c->bad = 0;
+    c->sink = s;
+    c->np = c->nc = 0;
+    c->gdk = -1;
+    memset(c->done, -1, sizeof c->done);
+    memset(c->ghi, -1, sizeof c->ghi);
+    for (int i = 0; i < LM_MIH_BOXES; i++)
+        c->qw[i] = lm_box(q, i);
+}
+
 /* The scan that finishes a staged search: only entries no completed stage offered. */
 static int scan_rest(sknn_ctx *c)
 {
@@ -378,18 +395,7 @@ static int run_group(sknn_ctx *c, const plan *s)
 static int staged_knn(const lm_index *ix, const lm_pdq_hash *q, int max_d, lm_hit_sink *s)
 {
     sknn_ctx c;
-    c.ix = ix;
-    c.q = q;
-    c.kmask = (uint16_t)((1u << ix->key_bits) - 1);
-    c.max_d = max_d;
-    c.bad = 0;
-    c.sink = s;
-    c.np = c.nc = 0;
-    c.gdk = -1;
-    memset(c.done, -1, sizeof c.done);
-    memset(c.ghi, -1, sizeof c.ghi);
-    for (int i = 0; i < LM_MIH_BOXES; i++)
-        c.qw[i] = lm_box(q, i);
+    sknn_init(&c, ix, q, max_d, s);
     knn_costs costs;
     costs_init(&costs, ix);
     const double scan = (double)ix->n * COST_SCAN;
@@ -419,6 +425,15 @@ static int staged_knn(const lm_index *ix, const lm_pdq_hash *q, int max_d, lm_hi
         if (c.bad)
             return -1;
     }
+}
+
+/* A scan keeping the best s->cap within max_d: the k-NN of a list too small for
+ * the tables to pay (a staged search that offered nothing yet). */
+int lm_index_scan_knn(const lm_index *ix, const lm_pdq_hash *q, int max_d, lm_hit_sink *s)
+{
+    sknn_ctx c;
+    sknn_init(&c, ix, q, max_d, s);
+    return scan_rest(&c);
 }
 
 lm_status lm_index_knn_with(const lm_index *ix, const lm_pdq_hash *q, int k, int max_distance,

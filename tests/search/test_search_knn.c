@@ -1,6 +1,5 @@
 /*
- * k-nearest (index_knn.c, and the previous releases' lm_index_knn_rings and
- * lm_index_knn_radii) against the brute-force oracle: same hits, same order,
+ * k-nearest (index_knn.c) against the brute-force oracle: same hits, same order,
  * for k in {1, 10, 100} and every max_distance 0..256, on random lists and on
  * lists of near-copy clusters (10-20 copies 5-30 bits from a centre, like
  * real lists of re-encodes), with queries that are new copies of a centre,
@@ -47,10 +46,6 @@ static void check_list(const lm_index *ix, const lm_pdq_hash *list, size_t n, co
             size_t want = (size_t)ks[ki] < n ? (size_t)ks[ki] : n;
             CHECK(lm_index_knn(ix, &qs[j], ks[ki], got, &found) == LM_OK);
             CHECK(found == want && data_same_hits(got, all, want));
-            CHECK(lm_index_knn_rings(ix, &qs[j], ks[ki], 256, got, &found) == LM_OK);
-            CHECK(found == want && data_same_hits(got, all, want));
-            CHECK(lm_index_knn_radii(ix, &qs[j], ks[ki], got, &found) == LM_OK);
-            CHECK(found == want && data_same_hits(got, all, want));
             size_t within = 0;
             for (int d = 0; d <= 256; d++) {
                 while (within < m && all[within].distance <= d)
@@ -60,10 +55,6 @@ static void check_list(const lm_index *ix, const lm_pdq_hash *list, size_t n, co
                     CHECK(lm_index_knn_with(ix, &qs[j], ks[ki], d, (lm_search_strategy)sg, got,
                                             &found) == LM_OK);
                     CHECK_EQ_INT(found, w);
-                    CHECK(found == w && data_same_hits(got, all, w));
-                }
-                if (d % 16 == 0) {
-                    CHECK(lm_index_knn_rings(ix, &qs[j], ks[ki], d, got, &found) == LM_OK);
                     CHECK(found == w && data_same_hits(got, all, w));
                 }
                 if (check_failures != bad) {
