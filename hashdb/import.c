@@ -46,21 +46,6 @@ size_t db_text_cut(const char *s, size_t len, size_t max)
     return n;
 }
 
-db_rec *db_recs_slot(db_recs *rs)
-{
-    if (rs->n == rs->cap) {
-        size_t cap = rs->cap ? rs->cap * 2 : 4096;
-        db_rec *v = realloc(rs->v, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        rs->v = v;
-        rs->cap = cap;
-    }
-    db_rec *rec = &rs->v[rs->n];
-    memset(rec, 0, sizeof *rec);
-    return rec;
-}
-
 int db_sink_hash(db_sink *s, uint64_t line, int op, lm_hash_type type, const char *hex,
                  size_t hex_len, const char *label, size_t label_len, const char *ref,
                  size_t ref_len)
@@ -284,24 +269,17 @@ static lm_status import_run(lm_hashdb *db, db_reader *r, const lm_db_import_opts
     job.opts = opts;
     job.list = list;
     int st = parse_all(db, r, &job);
-    if (st == LM_OK && job.recs.n) {
-        job.order = malloc(job.recs.n * sizeof *job.order);
-        if (!job.order) {
-            st = db_err(db, LM_E_NOMEM, "out of memory");
-        } else {
-            for (size_t i = 0; i < job.recs.n; i++)
-                job.order[i] = i;
-            qsort_r(job.order, job.recs.n, sizeof *job.order, db_import_order_cmp, job.recs.v);
-        }
-    }
+    if (st == LM_OK && job.recs.n && db_import_order(&job) != LM_OK)
+        st = db_err(db, LM_E_NOMEM, "out of memory");
     if (st == LM_OK)
         st = db_write(db, db_import_txn, &job);
     if (st == LM_OK)
         for (size_t i = 0; i < job.recs.n; i++) {
-            if (job.recs.v[i].dup == DB_ACT_DUP)
-                report(opts, job.recs.v[i].line, LM_DB_LINE_DUPLICATE, "already in the list");
-            else if (job.recs.v[i].dup == DB_ACT_MISSING)
-                report(opts, job.recs.v[i].line, LM_DB_LINE_NOT_FOUND,
+            const db_rec *rec = db_recs_at(&job.recs, i);
+            if (rec->dup == DB_ACT_DUP)
+                report(opts, rec->line, LM_DB_LINE_DUPLICATE, "already in the list");
+            else if (rec->dup == DB_ACT_MISSING)
+                report(opts, rec->line, LM_DB_LINE_NOT_FOUND,
                        "deletion of a hash the list does not hold");
         }
     if (st != LM_OK)
@@ -310,9 +288,7 @@ static lm_status import_run(lm_hashdb *db, db_reader *r, const lm_db_import_opts
     if (result)
         *result = job.res;
     free(job.order);
-    free(job.recs.v);
-    free(job.recs.text);
-    free(job.recs.blob);
+    db_recs_free(&job.recs);
     return st;
 }
 

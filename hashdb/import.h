@@ -34,29 +34,55 @@ enum { DB_OP_ADD = 0, DB_OP_REMOVE = 1, DB_OP_REMOVE_REF = 2 /* by reference (NC
 /* What the write transaction does with a record (decided per hash, in line order). */
 enum { DB_ACT_INSERT = 0, DB_ACT_DUP, DB_ACT_UPDATE, DB_ACT_DELETE, DB_ACT_NONE, DB_ACT_MISSING };
 
-/* One parsed record waiting to be written. Text lives in db_recs.text, a video's
- * frame record (hashdb/db_video.c) in db_recs.blob. */
+/* One parsed record waiting to be written: 64 bytes, so that 100M of them fit beside the
+ * write transaction. Text lives in db_recs.text; the frame record of a video entry (vpdq
+ * files hold exactly one) in db_recs.blob. */
 typedef struct db_rec {
+    uint8_t hash[LM_DB_MAX_HASH_BYTES];
     uint64_t line;
     uint64_t id; /* assigned when written; for UPDATE/DELETE the entry concerned */
-    size_t text_off;
-    uint16_t label_len, ref_len;
+    uint64_t text_off;
+    uint8_t label_len, ref_len; /* <= LM_DB_MAX_LABEL (127), LM_DB_MAX_REFERENCE (255) */
     uint8_t type, hash_len;
     int8_t quality;
     uint8_t dup; /* the action (DB_ACT_*) */
     uint8_t op;  /* DB_OP_* */
-    uint8_t hash[LM_DB_MAX_HASH_BYTES];
-    size_t blob_off, blob_len;
 } db_rec;
 
+_Static_assert(LM_DB_MAX_LABEL <= UINT8_MAX && LM_DB_MAX_REFERENCE <= UINT8_MAX,
+               "text lengths fit the record's bytes");
+_Static_assert(sizeof(db_rec) == 64, "a record is one cache line");
+
+/*
+ * The parsed records (import_recs.c), in chunks of 2 MiB that never move: a 100M-record
+ * import holds 6.4 GB of them, which grows without a copy, and (past the first chunk) on
+ * transparent huge pages, since the write transaction reads them in hash order, i.e. at
+ * random, and with 4 KiB pages nearly every such read also missed the TLB.
+ */
+#define DB_RECS_CHUNK_BITS 15 /* 32768 records of 64 bytes */
 typedef struct db_recs {
-    db_rec *v;
-    size_t n, cap;
+    db_rec **chunk;
+    size_t nchunks, chunk_cap;
+    size_t n; /* records filled */
     char *text;
     size_t text_len, text_cap;
-    uint8_t *blob;
+    uint8_t *blob; /* the video entry's frame record (vpdq) */
     size_t blob_len, blob_cap;
 } db_recs;
+
+/* Record i (< n). */
+static inline db_rec *db_recs_at(const db_recs *rs, size_t i)
+{
+    return &rs->chunk[i >> DB_RECS_CHUNK_BITS][i & (((size_t)1 << DB_RECS_CHUNK_BITS) - 1)];
+}
+/* A zeroed record slot after the last one (counted in rs->n by whoever fills it); NULL when
+ * out of memory. */
+db_rec *db_recs_slot(db_recs *rs);
+/* Append label and reference text for rec; -1 when out of memory. */
+int db_recs_text(db_recs *rs, db_rec *rec, const char *label, size_t label_len, const char *ref,
+                 size_t ref_len);
+/* Frees what rs holds (not rs). */
+void db_recs_free(db_recs *rs);
 
 /* Where the document parsers (XML, JSON) and the record-level helpers put records. */
 typedef struct db_sink {
@@ -92,10 +118,6 @@ size_t db_text_cut(const char *s, size_t len, size_t max);
  * (a document error: the reason went to the reporter), LM_E_NOMEM, LM_E_IO. */
 int db_parse_ncmec_xml(db_reader *r, db_sink *s);
 int db_parse_json(db_reader *r, db_sink *s, lm_db_format flavor);
-
-/* Append label and reference text for rec; -1 when out of memory. */
-int db_recs_text(db_recs *rs, db_rec *rec, const char *label, size_t label_len, const char *ref,
-                 size_t ref_len);
 
 #define DB_MAX_COLUMNS 64
 
@@ -160,21 +182,32 @@ typedef struct import_job {
     const lm_db_import_opts *opts;
     const char *list;
     db_recs recs;
-    size_t *order; /* record indices sorted by (type, hash, line) */
+    uint64_t *order; /* the records in hash order (db_import_order) */
     lm_db_import_result res;
 } import_job;
 
-/* The sync planner (import_sync.c): qsort_r order of job->order (records as ctx: by type,
- * hash, line) and the write transaction for db_write (ctx: the import_job). */
-int db_import_order_cmp(const void *x, const void *y, void *ctx);
+/*
+ * The records in (type, hash, index) order (import_order.c), so that the records of one hash
+ * are adjacent and in file order: order[k] holds the k-th record's index in its low 32 bits
+ * and the first 32 bits of its key (type, hash) in its high ones, so that two entries whose
+ * high halves differ are known to hold different keys without reading the records. A radix
+ * sort: linear in the records whatever the input. LM_OK or LM_E_NOMEM (also for more than
+ * 2^32 - 1 records).
+ */
+int db_import_order(import_job *job);
+/* The record of order entry o. */
+static inline db_rec *db_order_rec(const import_job *job, uint64_t o)
+{
+    return db_recs_at(&job->recs, (uint32_t)o);
+}
+/* Do order entries a and b hold the same key (type and hash)? */
+int db_order_same_key(const import_job *job, uint64_t a, uint64_t b);
+
+/* The write transaction of an import for db_write (ctx: the import_job; import_sync.c). */
 int db_import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx);
 
 /* Pick a format from the first content line. */
 lm_db_format db_detect_format(const char *line, size_t len);
-
-/* A free record slot at the end of rs (counted in rs->n by whoever fills it); NULL when out
- * of memory (import.c). */
-db_rec *db_recs_slot(db_recs *rs);
 
 /*
  * The formats (import_formats.c): one entry per lm_db_format, as libavformat's table

@@ -6,48 +6,59 @@
 
 #include "import.h"
 
+/* A hex digit's value + 1, 0 for any other byte. */
+#define D(c, v) [c] = (v) + 1
+static const uint8_t hex_digit[256] = {
+    D('0', 0),  D('1', 1),  D('2', 2),  D('3', 3),  D('4', 4),  D('5', 5),  D('6', 6),  D('7', 7),
+    D('8', 8),  D('9', 9),  D('a', 10), D('b', 11), D('c', 12), D('d', 13), D('e', 14), D('f', 15),
+    D('A', 10), D('B', 11), D('C', 12), D('D', 13), D('E', 14), D('F', 15)};
+#undef D
+
+/* The value of a hex digit, or -1. */
 static int nibble(char c)
 {
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return hex_digit[(unsigned char)c] - 1;
+}
+
+/* Decodes 2 * bytes hex digits; -1 (out undefined) when one is not a hex digit. One pass of
+ * table lookups, no branch per digit: a comparison per digit made the parse a fifth of a
+ * 10M-line import. */
+static int unhex(const char *s, size_t bytes, uint8_t *out)
+{
+    int bad = 0;
+    for (size_t i = 0; i < bytes; i++) {
+        int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+        bad |= hi | lo; /* negative once any digit is not one */
+        out[i] = (uint8_t)(hi << 4 | (lo & 15));
+    }
+    return bad < 0 ? -1 : 0;
 }
 
 int db_parse_hash(const char *s, size_t len, lm_hash_type forced, db_rec *rec, char *why,
                   size_t whycap)
 {
+    lm_hash_type type = forced;
+    if (!type)
+        type = len == 64 ? LM_HASH_PDQ : len == 32 ? LM_HASH_MD5 : len == 40 ? LM_HASH_SHA1 : 0;
+    size_t bytes = type ? lm_db_hash_len(type) : 0;
+    if (type && len == 2 * bytes && unhex(s, bytes, rec->hash) == 0) {
+        rec->type = (uint8_t)type;
+        rec->hash_len = (uint8_t)bytes;
+        return 0;
+    }
+    /* Why not: a digit that is not one comes first, then the length. */
     for (size_t i = 0; i < len; i++)
         if (nibble(s[i]) < 0) {
             snprintf(why, whycap, "not a hexadecimal digit at column %zu of the hash", i + 1);
             return -1;
         }
-    lm_hash_type type = forced;
-    if (!type) {
-        switch (len) {
-        case 64: type = LM_HASH_PDQ; break;
-        case 32: type = LM_HASH_MD5; break;
-        case 40: type = LM_HASH_SHA1; break;
-        default:
-            snprintf(why, whycap,
-                     "%zu hex digits: not a pdq/sha256 (64), md5 (32) or sha1 (40) hash", len);
-            return -1;
-        }
-    }
-    size_t bytes = lm_db_hash_len(type);
-    if (len != 2 * bytes) {
+    if (!type)
+        snprintf(why, whycap, "%zu hex digits: not a pdq/sha256 (64), md5 (32) or sha1 (40) hash",
+                 len);
+    else
         snprintf(why, whycap, "%zu hex digits, but a %s hash has %zu", len, lm_hash_type_name(type),
                  2 * bytes);
-        return -1;
-    }
-    for (size_t i = 0; i < bytes; i++)
-        rec->hash[i] = (uint8_t)(nibble(s[2 * i]) << 4 | nibble(s[2 * i + 1]));
-    rec->type = (uint8_t)type;
-    rec->hash_len = (uint8_t)bytes;
-    return 0;
+    return -1;
 }
 
 lm_status lm_db_hash_parse(const char *hex, size_t len, lm_hash_type forced, lm_hash_type *type,
@@ -90,32 +101,6 @@ int db_parse_quality(const char *s, size_t len, int *q)
     if (v > 100)
         return -1;
     *q = v;
-    return 0;
-}
-
-int db_recs_text(db_recs *rs, db_rec *rec, const char *label, size_t label_len, const char *ref,
-                 size_t ref_len)
-{
-    size_t need = label_len + ref_len;
-    if (rs->text_len + need > rs->text_cap) {
-        size_t cap = rs->text_cap ? rs->text_cap : 65536;
-        while (cap < rs->text_len + need)
-            cap *= 2;
-        char *t = realloc(rs->text, cap);
-        if (!t)
-            return -1;
-        rs->text = t;
-        rs->text_cap = cap;
-    }
-    rec->text_off = rs->text_len;
-    /* rs->text is still NULL when every record so far had no text: no memcpy from/to NULL. */
-    if (label_len)
-        memcpy(rs->text + rs->text_len, label, label_len);
-    if (ref_len)
-        memcpy(rs->text + rs->text_len + label_len, ref, ref_len);
-    rs->text_len += need;
-    rec->label_len = (uint16_t)label_len;
-    rec->ref_len = (uint16_t)ref_len;
     return 0;
 }
 

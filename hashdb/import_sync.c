@@ -9,23 +9,19 @@
 
 #include "import.h"
 
-static int rec_key_cmp(const db_rec *a, const db_rec *b)
-{
-    if (a->type != b->type)
-        return a->type < b->type ? -1 : 1;
-    return memcmp(a->hash, b->hash, a->hash_len);
-}
+/* Records are read in hash order, i.e. at random: ask for one this far ahead. */
+#define AHEAD 16
 
-/* For qsort_r (glibc): the records come in as the context. */
-int db_import_order_cmp(const void *x, const void *y, void *ctx)
-{
-    const db_rec *v = ctx;
-    const db_rec *a = &v[*(const size_t *)x], *b = &v[*(const size_t *)y];
-    int c = rec_key_cmp(a, b);
-    if (c)
-        return c;
-    return a->line < b->line ? -1 : a->line > b->line;
-}
+/* Both cache lines record k may span (the first chunk is malloc'd, 16-byte aligned). A macro:
+ * GCC 12 drops the prefetches of a helper function, finding it free of side effects. */
+#define PREFETCH_REC(job, k)                                                                       \
+    do {                                                                                           \
+        if ((k) < (job)->recs.n) {                                                                 \
+            const char *pf_ = (const char *)db_order_rec((job), (job)->order[(k)]);                \
+            __builtin_prefetch(pf_);                                                               \
+            __builtin_prefetch(pf_ + sizeof(db_rec) - 1);                                          \
+        }                                                                                          \
+    } while (0)
 
 int db_list_remove_entries(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, uint64_t *removed)
 {
@@ -95,8 +91,7 @@ static int rec_changes(const import_job *job, const db_rec *r, const db_entry *e
 static int plan_group(lm_hashdb *db, MDB_txn *txn, import_job *job, uint32_t list_id, size_t k0,
                       size_t k1)
 {
-    db_rec *v = job->recs.v;
-    db_rec *first = &v[job->order[k0]];
+    db_rec *first = db_order_rec(job, job->order[k0]);
     uint64_t existing = 0;
     int st;
     uint8_t hkey[1 + LM_DB_MAX_HASH_BYTES];
@@ -114,7 +109,7 @@ static int plan_group(lm_hashdb *db, MDB_txn *txn, import_job *job, uint32_t lis
     db_rec *pending = NULL; /* an addition of this file not yet cancelled */
     db_rec *updater = NULL; /* the record that updates the stored entry */
     for (size_t k = k0; k < k1; k++) {
-        db_rec *r = &v[job->order[k]];
+        db_rec *r = db_order_rec(job, job->order[k]);
         r->id = 0;
         if (r->op == DB_OP_ADD) {
             if (pending) {
@@ -186,7 +181,8 @@ static int update_entry(lm_hashdb *db, MDB_txn *txn, import_job *job, const db_r
 static int cmp_text(const void *a, const void *b, void *ctx)
 {
     const import_job *job = ctx;
-    const db_rec *x = &job->recs.v[*(const size_t *)a], *y = &job->recs.v[*(const size_t *)b];
+    const db_rec *x = db_recs_at(&job->recs, *(const size_t *)a),
+                 *y = db_recs_at(&job->recs, *(const size_t *)b);
     size_t n = x->ref_len < y->ref_len ? x->ref_len : y->ref_len;
     int c = memcmp(job->recs.text + x->text_off, job->recs.text + y->text_off, n);
     return c ? c : (x->ref_len > y->ref_len) - (x->ref_len < y->ref_len);
@@ -199,8 +195,8 @@ static int remove_by_reference(lm_hashdb *db, MDB_txn *txn, import_job *job, uin
 {
     size_t n = 0;
     for (size_t i = 0; i < job->recs.n; i++)
-        if (job->recs.v[i].op == DB_OP_REMOVE_REF) {
-            job->recs.v[i].dup = DB_ACT_MISSING;
+        if (db_recs_at(&job->recs, i)->op == DB_OP_REMOVE_REF) {
+            db_recs_at(&job->recs, i)->dup = DB_ACT_MISSING;
             n++;
         }
     if (n == 0)
@@ -211,7 +207,7 @@ static int remove_by_reference(lm_hashdb *db, MDB_txn *txn, import_job *job, uin
     if (!refs)
         return db_err(db, LM_E_NOMEM, "out of memory");
     for (size_t i = 0; i < job->recs.n; i++)
-        if (job->recs.v[i].op == DB_OP_REMOVE_REF)
+        if (db_recs_at(&job->recs, i)->op == DB_OP_REMOVE_REF)
             refs[k++] = i;
     qsort_r(refs, n, sizeof *refs, cmp_text, job);
     MDB_cursor *c;
@@ -234,13 +230,13 @@ static int remove_by_reference(lm_hashdb *db, MDB_txn *txn, import_job *job, uin
         size_t lo = 0, hi = n;
         while (lo < hi) { /* binary search of e.ref among the removals */
             size_t mid = (lo + hi) / 2;
-            const db_rec *r = &job->recs.v[refs[mid]];
+            const db_rec *r = db_recs_at(&job->recs, refs[mid]);
             size_t m = r->ref_len < e.ref_len ? r->ref_len : e.ref_len;
             int cmp = memcmp(job->recs.text + r->text_off, e.ref, m);
             if (!cmp)
                 cmp = (r->ref_len > e.ref_len) - (r->ref_len < e.ref_len);
             if (cmp == 0) {
-                job->recs.v[refs[mid]].dup = DB_ACT_NONE;
+                db_recs_at(&job->recs, refs[mid])->dup = DB_ACT_NONE;
                 if (nids == cap) {
                     cap = cap ? cap * 2 : 64;
                     uint64_t *t = realloc(ids, cap * sizeof *t);
@@ -272,10 +268,52 @@ static int remove_by_reference(lm_hashdb *db, MDB_txn *txn, import_job *job, uin
     /* Removals of the same id given twice: the later ones found nothing. */
     for (size_t i = 1; i < n; i++)
         if (cmp_text(&refs[i - 1], &refs[i], job) == 0)
-            job->recs.v[refs[i]].dup = DB_ACT_MISSING;
+            db_recs_at(&job->recs, refs[i])->dup = DB_ACT_MISSING;
     *removed += nids;
     free(refs);
     free(ids);
+    return st;
+}
+
+/*
+ * Pass 3, in hash order again: the hash index records of the inserted entries. Keys past the
+ * table's last one (every key of a new list's first import) are appended: no tree search,
+ * and full pages where sorted inserts would split them in half. The others go in along the
+ * tree.
+ */
+static int put_index(lm_hashdb *db, MDB_txn *txn, import_job *job)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, db->hashes, &c);
+    if (rc)
+        return db_mdb_err(db, rc, "opening the hash index");
+    uint8_t last[1 + LM_DB_MAX_HASH_BYTES];
+    MDB_val lk, lv;
+    rc = mdb_cursor_get(c, &lk, &lv, MDB_LAST);
+    int append = rc == MDB_NOTFOUND, st = LM_OK;
+    if (rc == 0 && lk.mv_size <= sizeof last) {
+        memcpy(last, lk.mv_data, lk.mv_size); /* the page may change under the puts */
+        lk.mv_data = last;
+    } else if (rc == 0) {
+        st = db_damaged(db, "a hash index key is too long");
+    } else if (!append) {
+        st = db_mdb_err(db, rc, "reading the hash index");
+    }
+    for (size_t k = 0; st == LM_OK && k < job->recs.n; k++) {
+        PREFETCH_REC(job, k + AHEAD);
+        const db_rec *r = db_order_rec(job, job->order[k]);
+        if (r->dup != DB_ACT_INSERT)
+            continue;
+        uint8_t hkey[1 + LM_DB_MAX_HASH_BYTES], idb[8];
+        db_hash_key(hkey, r->type, r->hash, r->hash_len);
+        db_put_be64(idb, r->id);
+        MDB_val hk = {1 + (size_t)r->hash_len, hkey}, hv = {8, idb};
+        if (!append)
+            append = mdb_cmp(txn, db->hashes, &hk, &lk) > 0; /* keys grow from here on */
+        if ((rc = mdb_cursor_put(c, &hk, &hv, append ? MDB_APPEND : MDB_NODUPDATA)) != 0)
+            st = db_mdb_err(db, rc, "writing the hash index");
+    }
+    mdb_cursor_close(c);
     return st;
 }
 
@@ -303,12 +341,12 @@ int db_import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
      * Pass 1, in hash order: what each record does. Equal hashes are adjacent,
      * and the index is read in key order (warm pages) instead of at random.
      */
-    db_rec *v = job->recs.v;
     for (size_t k0 = 0, k1; k0 < job->recs.n; k0 = k1) {
+        PREFETCH_REC(job, k0 + AHEAD);
         for (k1 = k0 + 1;
-             k1 < job->recs.n && rec_key_cmp(&v[job->order[k1]], &v[job->order[k0]]) == 0; k1++)
+             k1 < job->recs.n && db_order_same_key(job, job->order[k1], job->order[k0]); k1++)
             ;
-        if (v[job->order[k0]].op == DB_OP_REMOVE_REF)
+        if (db_order_rec(job, job->order[k0])->op == DB_OP_REMOVE_REF)
             continue; /* done above (type 0: its own group) */
         if ((st = plan_group(db, txn, job, list_id, k0, k1)) != 0)
             return st;
@@ -316,7 +354,7 @@ int db_import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
     /* Pass 2, in file order: ids follow the lines, so export gives the file back. */
     int64_t now = db_now();
     for (size_t i = 0; i < job->recs.n; i++) {
-        db_rec *r = &v[i];
+        db_rec *r = db_recs_at(&job->recs, i);
         if (r->dup == DB_ACT_DUP)
             job->res.duplicates++;
         else if (r->dup == DB_ACT_MISSING)
@@ -351,24 +389,13 @@ int db_import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
         if ((st = db_entry_insert(db, txn, &e, &next, 0)) != 0)
             return st;
         if (r->type == LM_HASH_VPDQ &&
-            (st = db_video_put(db, txn, e.id, job->recs.blob + r->blob_off, r->blob_len)) != 0)
+            (st = db_video_put(db, txn, e.id, job->recs.blob, job->recs.blob_len)) != 0)
             return st;
         r->id = e.id;
         job->res.added++;
     }
-    /* Pass 3, in hash order again: index records, inserted along the tree. */
-    for (size_t k = 0; k < job->recs.n; k++) {
-        db_rec *r = &v[job->order[k]];
-        if (r->dup != DB_ACT_INSERT)
-            continue;
-        uint8_t hkey[1 + LM_DB_MAX_HASH_BYTES], idb[8];
-        db_hash_key(hkey, r->type, r->hash, r->hash_len);
-        db_put_be64(idb, r->id);
-        MDB_val hk = {1 + (size_t)r->hash_len, hkey}, hv = {8, idb};
-        int rc = mdb_put(txn, db->hashes, &hk, &hv, MDB_NODUPDATA);
-        if (rc)
-            return db_mdb_err(db, rc, "writing the hash index");
-    }
+    if ((st = put_index(db, txn, job)) != 0)
+        return st;
     if ((st = db_meta_put_u64(db, txn, "next_entry_id", next, 8)) != 0)
         return st;
     job->res.removed += removed;

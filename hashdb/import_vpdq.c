@@ -83,11 +83,7 @@ int db_vpdq_finish(db_parser *p, db_sink *s)
                           ref, strlen(ref));
     if (rc < 0)
         return -1;
-    if (rs->n > before) {
-        db_rec *rec = &rs->v[rs->n - 1];
-        rec->blob_off = rs->blob_len;
-        rec->blob_len = len;
-        rs->blob_len += len;
-    }
+    if (rs->n > before)
+        rs->blob_len += len; /* the frame record of that one video record */
     return 0;
 }

@@ -402,6 +402,95 @@ static void test_sync(const char *dir)
     lm_hashdb_close(db);
 }
 
+/* Reported duplicate lines, checked against the expected ones. */
+typedef struct dup_lines {
+    const uint8_t *expect; /* by line: 1 when that line is a duplicate */
+    size_t nlines, reported, wrong;
+} dup_lines;
+
+static void on_dup(void *ctx, uint64_t line, lm_db_line_kind kind, const char *reason)
+{
+    (void)reason;
+    dup_lines *d = ctx;
+    if (kind != LM_DB_LINE_DUPLICATE)
+        return;
+    d->reported++;
+    if (line == 0 || line > d->nlines || !d->expect[line - 1])
+        d->wrong++;
+}
+
+/*
+ * The hash order (a radix sort of 32-bit key prefixes, then whole keys where prefixes tie)
+ * across record chunks: 90,000 hex lines of three types, whose hashes come in groups that
+ * share their first 4 to 7 bytes, every other group written a second time further on. The
+ * first copy of each hash is added, in file order; every later one is a duplicate.
+ */
+static void test_order(const char *dir)
+{
+    enum { LINES = 90000 };
+    static const int type_len[3] = {64, 32, 40}; /* pdq, md5, sha1 */
+    uint64_t seed = 77;
+    char *text = malloc((size_t)LINES * 66 + 1), *want = malloc((size_t)LINES * 66 + 1);
+    uint8_t *is_dup = calloc(LINES, 1);
+    char(*hex)[65] = malloc((size_t)LINES * sizeof *hex);
+    size_t len = 0, wlen = 0, distinct = 0;
+    for (size_t i = 0; i < LINES; i++) {
+        char *h = hex[i];
+        if (i % 4 == 3 && i >= 1000) { /* a line from further back, again */
+            size_t j = i - 1 - (size_t)(check_rand(&seed) % 997);
+            memcpy(h, hex[j], sizeof hex[j]);
+            is_dup[i] = 1;
+        } else {
+            int t = (int)(i % 3), shared = 4 + (int)(i % 4); /* bytes shared by the group */
+            uint64_t group = (i / 8) * 2654435761u;
+            for (int k = 0; k < type_len[t]; k++) {
+                unsigned v = k < 2 * shared ? (unsigned)(group >> (4 * (k % 8))) & 15
+                                            : (unsigned)(check_rand(&seed) & 15);
+                h[k] = "0123456789abcdef"[v];
+            }
+            h[type_len[t]] = '\0';
+            wlen += (size_t)snprintf(want + wlen, 66, "%s\n", h);
+            distinct++;
+        }
+        len += (size_t)snprintf(text + len, 66, "%s\n", h);
+    }
+    /* a random tail is almost surely new; a repeated one must have been seen before */
+    for (size_t i = 0; i < LINES; i++)
+        for (size_t j = i + 1; j < LINES && j < i + 8 && !is_dup[i]; j++)
+            CHECK(is_dup[j] || strcmp(hex[i], hex[j]) != 0);
+    lm_hashdb *db = fresh_db(dir, "order");
+    dup_lines d = {is_dup, LINES, 0, 0};
+    lm_db_import_opts o;
+    lm_db_import_opts_init(&o);
+    o.format = LM_DB_FORMAT_HEX;
+    o.on_line = on_dup;
+    o.ctx = &d;
+    lm_db_import_result r;
+    CHECK_EQ_INT(lm_hashdb_import_memory(db, text, len, &o, &r), LM_OK);
+    CHECK_EQ_INT(r.added, distinct);
+    CHECK_EQ_INT(r.duplicates, LINES - distinct);
+    CHECK_EQ_INT(d.reported, LINES - distinct);
+    CHECK_EQ_INT(d.wrong, 0);
+    lm_status st;
+    char *got = hdb_export(db, LM_DB_FORMAT_HEX, NULL, &st);
+    CHECK_EQ_INT(st, LM_OK);
+    want[wlen] = '\0';
+    CHECK(got && strcmp(got, want) == 0);
+    free(got);
+    /* a second import of the same file into the same list adds nothing */
+    d.reported = 0;
+    memset(is_dup, 1, LINES);
+    CHECK_EQ_INT(lm_hashdb_import_memory(db, text, len, &o, &r), LM_OK);
+    CHECK_EQ_INT(r.added, 0);
+    CHECK_EQ_INT(d.reported, LINES);
+    verify_ok(db);
+    lm_hashdb_close(db);
+    free(hex);
+    free(is_dup);
+    free(want);
+    free(text);
+}
+
 /* A vPDQ file of n frames, frame i's hash derived from seed and i. */
 static char *vpdq_text(uint64_t seed, int n)
 {
@@ -544,6 +633,7 @@ int main(void)
     test_ncmec(dir);
     test_json(dir);
     test_sync(dir);
+    test_order(dir);
     test_vpdq(dir);
     hdb_rmrf(dir);
     free(dir);
