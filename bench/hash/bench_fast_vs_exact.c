@@ -21,6 +21,7 @@
  * the exact hash of the same images.
  */
 #include <pthread.h>
+#include <setjmp.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -29,9 +30,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jpeglib.h>
+
 #include "bench_clock.h"
 #include "decode.h"
-#include "jpeg_variants.h"
 #include "libmatch.h"
 #include "synth.h"
 
@@ -124,49 +126,36 @@ static double threaded_rate(const image_set *set, const mode *m, int jobs, doubl
     return (double)done / (bench_wall_s() - t0);
 }
 
-/*
- * The floor for any mode that reads a sequential JPEG: Huffman decoding of
- * every coefficient (jpeg_read_coefficients, no IDCT, no colour), ms per image.
- */
-static double entropy_only_ms(const image_set *set)
+struct quiet_err {
+    struct jpeg_error_mgr pub;
+    jmp_buf jb;
+};
+
+static void quiet_exit(j_common_ptr c)
 {
-    struct jv_err jerr;
-    struct jpeg_decompress_struct ci;
-    ci.err = jpeg_std_error(&jerr.pub);
-    jerr.pub.error_exit = jv_error_exit;
-    jerr.pub.output_message = jv_quiet;
-    jpeg_create_decompress(&ci);
-    double t = 0;
-    int n = 0;
-    if (setjmp(jerr.jb)) {
-        jpeg_destroy_decompress(&ci);
-        return -1;
-    }
-    for (int rep = 0; rep < 3; rep++)
-        for (int k = 0; k < set->n; k++, n++) {
-            double t0 = bench_thread_cpu_s();
-            jpeg_mem_src(&ci, set->data[k], (unsigned long)set->len[k]);
-            jpeg_read_header(&ci, TRUE);
-            jpeg_read_coefficients(&ci);
-            jpeg_finish_decompress(&ci);
-            t += bench_thread_cpu_s() - t0;
-        }
-    jpeg_destroy_decompress(&ci);
-    return t / n * 1e3;
+    longjmp(((struct quiet_err *)c->err)->jb, 1);
+}
+
+static void quiet_message(j_common_ptr c)
+{
+    (void)c;
 }
 
 /*
- * Raw libjpeg-turbo at the scale fast-256 picks (largest 1/2, 1/4, 1/8 keeping the smaller
- * side >= 256): jpeg_start_decompress with the library's defaults (ISLOW, fancy upsampling,
- * RGB out), every scanline read into one row, nothing else. ms per image (thread CPU).
+ * libjpeg-turbo alone, ms per image (thread CPU, three rounds), -1 on a libjpeg error.
+ * scaled 0: the floor for any mode that reads a sequential JPEG, Huffman decoding of every
+ * coefficient (jpeg_read_coefficients, no IDCT, no colour).
+ * scaled 1: raw decoding at the scale fast-256 picks (largest 1/2, 1/4, 1/8 keeping the
+ * smaller side >= 256, in *denom_out): jpeg_start_decompress with the library's defaults
+ * (ISLOW, fancy upsampling, RGB out), every scanline read into one row, nothing else.
  */
-static double raw_turbo_ms(const image_set *set, int *denom_out)
+static double libjpeg_ms(const image_set *set, int scaled, int *denom_out)
 {
-    struct jv_err jerr;
+    struct quiet_err jerr;
     struct jpeg_decompress_struct ci;
     ci.err = jpeg_std_error(&jerr.pub);
-    jerr.pub.error_exit = jv_error_exit;
-    jerr.pub.output_message = jv_quiet;
+    jerr.pub.error_exit = quiet_exit;
+    jerr.pub.output_message = quiet_message;
     jpeg_create_decompress(&ci);
     JSAMPLE *row = NULL;
     double t = 0;
@@ -181,6 +170,12 @@ static double raw_turbo_ms(const image_set *set, int *denom_out)
             double t0 = bench_thread_cpu_s();
             jpeg_mem_src(&ci, set->data[k], (unsigned long)set->len[k]);
             jpeg_read_header(&ci, TRUE);
+            if (!scaled) {
+                jpeg_read_coefficients(&ci);
+                jpeg_finish_decompress(&ci);
+                t += bench_thread_cpu_s() - t0;
+                continue;
+            }
             unsigned side = ci.image_width < ci.image_height ? ci.image_width : ci.image_height;
             int denom = 1;
             while (denom < 8 && side / (unsigned)(denom * 2) >= 256)
@@ -256,10 +251,10 @@ static void run_set(const image_set *set, int jobs, double seconds)
         printf("Huffman decoding into a whole-image coefficient buffer (jpeg_read_coefficients): "
                "%.2f ms per image;\n  the 1/8-scale decode (DC-only IDCT) above is the "
                "practical floor of a sequential JPEG: every coefficient is Huffman-decoded\n",
-               entropy_only_ms(set));
+               libjpeg_ms(set, 0, NULL));
     if (set->data[0][0] == 0xFF) {
         int denom = 1;
-        double raw = raw_turbo_ms(set, &denom);
+        double raw = libjpeg_ms(set, 1, &denom);
         printf("raw libjpeg-turbo at 1/%d (defaults: ISLOW, fancy upsampling, RGB rows, no "
                "hash): %.2f ms per image; compare fast-256's dec ms\n",
                denom, raw);
@@ -281,10 +276,10 @@ static int make_set(image_set *s, const char *name, uint32_t w, uint32_t hgt, in
         synth_image img;
         if (synth_make(&img, w, hgt, 4242 + (uint64_t)k) != 0)
             return -1;
-        jv_add_grain(&img, (uint64_t)k, grain);
-        jv_params p = {.quality = 85, .sub = JV_420};
+        synth_add_grain(&img, (uint64_t)k, grain);
+        synth_jpeg_params p = {.quality = 85, .sub = SYNTH_JPEG_420};
         int r = png ? synth_encode_png(&img, 2, 8, 0, &s->data[k], &s->len[k])
-                    : jv_encode(&img, &p, &s->data[k], &s->len[k]);
+                    : synth_encode_jpeg_with(&img, &p, &s->data[k], &s->len[k]);
         synth_free(&img);
         if (r != 0)
             return -1;

@@ -122,17 +122,6 @@ static int crop_frac(const synth_image *in, synth_image *out, double p, int anch
     return synth_crop(in, out, x, y, cw, ch);
 }
 
-static int pad(const synth_image *in, synth_image *out, uint32_t l, uint32_t t, uint32_t r,
-               uint32_t b)
-{
-    if (synth_alloc(out, in->w + l + r, in->h + t + b, 3))
-        return -1;
-    for (uint32_t y = 0; y < in->h; y++)
-        memcpy(out->px + ((size_t)(y + t) * out->w + l) * 3, in->px + (size_t)y * in->w * 3,
-               (size_t)in->w * 3);
-    return 0;
-}
-
 static int apply(edit e, const synth_image *in, synth_image *out, int *quality)
 {
     *quality = 90;
@@ -149,28 +138,14 @@ static int apply(edit e, const synth_image *in, synth_image *out, int *quality)
     case E_CROP10R: return crop_frac(in, out, 0.10, 0);
     case E_BORDER10: {
         uint32_t bx = w / 10, by = h / 10;
-        return pad(in, out, bx, by, bx, by);
+        return synth_frame(in, out, by, by, bx, bx, NULL);
     }
     case E_LETTERBOX: { /* into a frame a third taller, bars top and bottom */
         uint32_t bar = h / 6;
-        return pad(in, out, 0, bar, 0, bar);
+        return synth_frame(in, out, bar, bar, 0, 0, NULL);
     }
-    case E_ROT90:
-        if (synth_alloc(out, h, w, 3))
-            return -1;
-        for (uint32_t y = 0; y < h; y++)
-            for (uint32_t x = 0; x < w; x++) /* clockwise */
-                memcpy(out->px + ((size_t)x * h + (h - 1 - y)) * 3,
-                       in->px + ((size_t)y * w + x) * 3, 3);
-        return 0;
-    case E_MIRROR:
-        if (synth_alloc(out, w, h, 3))
-            return -1;
-        for (uint32_t y = 0; y < h; y++)
-            for (uint32_t x = 0; x < w; x++)
-                memcpy(out->px + ((size_t)y * w + (w - 1 - x)) * 3,
-                       in->px + ((size_t)y * w + x) * 3, 3);
-        return 0;
+    case E_ROT90: return synth_turn(in, out, 1, 0); /* clockwise */
+    case E_MIRROR: return synth_turn(in, out, 0, 1);
     case E_GREY: return synth_grey(in, out);
     case E_BRIGHT30:
     case E_CONTRAST50:
@@ -220,27 +195,7 @@ static int apply(edit e, const synth_image *in, synth_image *out, int *quality)
             memset(out->px + ((size_t)y * w + x0) * 3, 255, (size_t)bw * 3);
         return 0;
     }
-    case E_ROT5: {
-        if (synth_alloc(out, w, h, 3))
-            return -1;
-        double a = 5 * M_PI / 180, ca = cos(a), sa = sin(a), cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
-        for (uint32_t y = 0; y < h; y++)
-            for (uint32_t x = 0; x < w; x++) {
-                double sx = ca * (x - cx) + sa * (y - cy) + cx,
-                       sy = -sa * (x - cx) + ca * (y - cy) + cy;
-                long ix = (long)floor(sx), iy = (long)floor(sy);
-                if (ix < 0 || iy < 0 || ix + 1 >= (long)w || iy + 1 >= (long)h)
-                    continue; /* black corners */
-                double fx = sx - ix, fy = sy - iy;
-                for (int c = 0; c < 3; c++) {
-                    const uint8_t *p = in->px + ((size_t)iy * w + (size_t)ix) * 3 + c;
-                    double v = (1 - fy) * ((1 - fx) * p[0] + fx * p[3]) +
-                               fy * ((1 - fx) * p[w * 3] + fx * p[w * 3 + 3]);
-                    out->px[((size_t)y * w + x) * 3 + c] = clamp8(v);
-                }
-            }
-        return 0;
-    }
+    case E_ROT5: return synth_rotate(in, out, 5); /* black corners */
     case E_STRETCH: return synth_resize(in, out, (uint32_t)lround(w * 1.3), h);
     /* Re-share layouts (tests/common/synth_layout): the picture inside a larger image. */
     case E_SCREENSHOT:

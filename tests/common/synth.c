@@ -101,8 +101,9 @@ static double smooth(double t)
     return t * t * (3 - 2 * t);
 }
 
-/* Bilinear lattice noise over an n x n grid at relative coordinates (u, v). */
-static double lattice(const double *grid, int n, double u, double v)
+/* Bilinear lattice noise over an n x n grid at relative coordinates (u, v); the value of
+ * node (i, j) is grid[(i * n + j) * step] (step: values interleaved per node). */
+static double lattice(const double *grid, int n, int step, double u, double v)
 {
     double gx = u * (n - 1), gy = v * (n - 1);
     int ix = (int)gx, iy = (int)gy;
@@ -111,27 +112,19 @@ static double lattice(const double *grid, int n, double u, double v)
     if (iy > n - 2)
         iy = n - 2;
     double fx = smooth(gx - ix), fy = smooth(gy - iy);
-    const double *r0 = grid + (size_t)iy * n, *r1 = r0 + n;
-    return (1 - fy) * ((1 - fx) * r0[ix] + fx * r0[ix + 1]) +
-           fy * ((1 - fx) * r1[ix] + fx * r1[ix + 1]);
+    const double *r0 = grid + (size_t)iy * n * step, *r1 = r0 + (size_t)n * step;
+    return (1 - fy) * ((1 - fx) * r0[ix * step] + fx * r0[(ix + 1) * step]) +
+           fy * ((1 - fx) * r1[ix * step] + fx * r1[(ix + 1) * step]);
 }
 
 /* Colour at relative coordinates (u, v) in [0,1): the same picture at every size. */
 static void scene_colour(const struct scene *sc, double u, double v, double out[3])
 {
-    double gx = u * (NOISE_GRID - 1), gy = v * (NOISE_GRID - 1);
-    int ix = (int)gx, iy = (int)gy;
-    if (ix > NOISE_GRID - 2)
-        ix = NOISE_GRID - 2;
-    if (iy > NOISE_GRID - 2)
-        iy = NOISE_GRID - 2;
-    double fx = smooth(gx - ix), fy = smooth(gy - iy);
     for (int c = 0; c < 3; c++) {
-        double n = (1 - fy) * ((1 - fx) * sc->noise[iy][ix][c] + fx * sc->noise[iy][ix + 1][c]) +
-                   fy * ((1 - fx) * sc->noise[iy + 1][ix][c] + fx * sc->noise[iy + 1][ix + 1][c]);
+        double n = lattice(&sc->noise[0][0][c], NOISE_GRID, 3, u, v);
         out[c] = sc->bg0[c] * (1 - u) * (1 - v) + sc->bg1[c] * u + sc->bg2[c] * v * (1 - u) + n;
     }
-    double grain = lattice(&sc->fine[0][0], FINE_GRID, u, v);
+    double grain = lattice(&sc->fine[0][0], FINE_GRID, 1, u, v);
     for (int c = 0; c < 3; c++)
         out[c] += grain;
     for (int k = 0; k < NSHAPES; k++) {
@@ -236,6 +229,39 @@ int synth_crop(const synth_image *in, synth_image *out, uint32_t x, uint32_t y, 
     return 0;
 }
 
+int synth_turn(const synth_image *in, synth_image *out, int quarter, int mirror)
+{
+    if (!in || !in->px)
+        return -1;
+    uint32_t ow = quarter ? in->h : in->w, oh = quarter ? in->w : in->h;
+    if (synth_alloc(out, ow, oh, in->channels) != 0)
+        return -1;
+    size_t ch = (size_t)in->channels;
+    for (uint32_t y = 0; y < in->h; y++)
+        for (uint32_t x = 0; x < in->w; x++) {
+            uint32_t ox = quarter ? in->h - 1 - y : x, oy = quarter ? x : y;
+            if (mirror)
+                ox = ow - 1 - ox;
+            memcpy(out->px + ((size_t)oy * ow + ox) * ch, in->px + ((size_t)y * in->w + x) * ch,
+                   ch);
+        }
+    return 0;
+}
+
+int synth_frame(const synth_image *in, synth_image *out, uint32_t t, uint32_t b, uint32_t l,
+                uint32_t r, const uint8_t rgb[3])
+{
+    if (!in || !in->px || in->channels != 3 || synth_alloc(out, in->w + l + r, in->h + t + b, 3))
+        return -1;
+    if (rgb) /* else zeroed: black */
+        for (size_t i = 0; i < (size_t)out->w * out->h; i++)
+            memcpy(out->px + i * 3, rgb, 3);
+    for (uint32_t y = 0; y < in->h; y++)
+        memcpy(out->px + ((size_t)(y + t) * out->w + l) * 3, in->px + (size_t)y * in->w * 3,
+               (size_t)in->w * 3);
+    return 0;
+}
+
 int synth_grey(const synth_image *in, synth_image *out)
 {
     if (!in || !in->px || in->channels < 3)
@@ -287,6 +313,19 @@ int synth_add_alpha(const synth_image *in, synth_image *out, uint64_t seed)
     return 0;
 }
 
+void synth_add_grain(synth_image *img, uint64_t seed, int amplitude)
+{
+    uint64_t st = seed * 0x9E3779B97F4A7C15ull + 1;
+    size_t n = (size_t)img->w * img->h * (size_t)img->channels;
+    for (size_t i = 0; i < n; i++) {
+        st ^= st << 13;
+        st ^= st >> 7;
+        st ^= st << 17;
+        int v = img->px[i] + (int)(st % (uint64_t)(2 * amplitude + 1)) - amplitude;
+        img->px[i] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+}
+
 /* ---- JPEG encoder ---------------------------------------------------------- */
 
 struct jerr {
@@ -307,6 +346,7 @@ struct jenc {
     unsigned char *mem;
     unsigned long size;
     jpeg_scan_info *scans;
+    synth_image grey; /* the grey copy of an RGB image encoded as SYNTH_JPEG_GREY */
 };
 
 /* Scan script: DC, then one scan per AC coefficient and component; with refine, the AC
@@ -335,45 +375,63 @@ static jpeg_scan_info *many_scans(int components, int refine, int *count)
     return s;
 }
 
-/* progressive: 0 baseline, 1 libjpeg's simple progression, 2/3 many_scans without/with refine. */
-static int jpeg_run(struct jenc *e, const synth_image *img, int quality, int progressive)
+const char *const synth_jpeg_sub_names[SYNTH_JPEG_NSUB] = {"4:4:4", "4:2:2", "4:2:0",
+                                                           "4:4:0", "4:1:1", "grey"};
+
+static int jpeg_run(struct jenc *e, const synth_image *img, const synth_jpeg_params *p)
 {
     if (setjmp(e->err.jb))
         return -1;
+    const synth_image *src = img;
+    if (p->sub == SYNTH_JPEG_GREY && img->channels != 1) {
+        if (synth_grey(img, &e->grey) != 0)
+            return -1;
+        src = &e->grey;
+    }
     jpeg_create_compress(&e->ci);
     jpeg_mem_dest(&e->ci, &e->mem, &e->size);
-    e->ci.image_width = img->w;
-    e->ci.image_height = img->h;
-    e->ci.input_components = img->channels;
-    e->ci.in_color_space = img->channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+    e->ci.image_width = src->w;
+    e->ci.image_height = src->h;
+    e->ci.input_components = src->channels;
+    e->ci.in_color_space = src->channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
     jpeg_set_defaults(&e->ci);
-    jpeg_set_quality(&e->ci, quality, TRUE);
-    if (progressive == 1)
+    jpeg_set_quality(&e->ci, p->quality, TRUE);
+    if (src->channels == 3) {
+        static const int hv[SYNTH_JPEG_NSUB][2] = {{1, 1}, {2, 1}, {2, 2}, {1, 2}, {4, 1}, {1, 1}};
+        e->ci.comp_info[0].h_samp_factor = hv[p->sub][0];
+        e->ci.comp_info[0].v_samp_factor = hv[p->sub][1];
+        for (int c = 1; c < 3; c++)
+            e->ci.comp_info[c].h_samp_factor = e->ci.comp_info[c].v_samp_factor = 1;
+    }
+    e->ci.restart_in_rows = p->restart_rows;
+    e->ci.optimize_coding = p->optimize_coding ? TRUE : FALSE;
+    if (p->progressive == 1)
         jpeg_simple_progression(&e->ci);
-    if (progressive >= 2) {
+    if (p->progressive >= 2) {
         int n;
-        e->scans = many_scans(img->channels, progressive == 3, &n);
+        e->scans = many_scans(src->channels, p->progressive == 3, &n);
         if (!e->scans)
             return -1;
         e->ci.scan_info = e->scans;
         e->ci.num_scans = n;
     }
     jpeg_start_compress(&e->ci, TRUE);
-    size_t stride = (size_t)img->w * (size_t)img->channels;
+    size_t stride = (size_t)src->w * (size_t)src->channels;
     while (e->ci.next_scanline < e->ci.image_height) {
-        JSAMPROW row = img->px + stride * e->ci.next_scanline;
+        JSAMPROW row = src->px + stride * e->ci.next_scanline;
         jpeg_write_scanlines(&e->ci, &row, 1);
     }
     jpeg_finish_compress(&e->ci);
     return 0;
 }
 
-static int encode_jpeg(const synth_image *img, int quality, int progressive, uint8_t **buf,
-                       size_t *len)
+int synth_encode_jpeg_with(const synth_image *img, const synth_jpeg_params *p, uint8_t **buf,
+                           size_t *len)
 {
     *buf = NULL;
     *len = 0;
-    if (!img || !img->px || (img->channels != 1 && img->channels != 3))
+    if (!img || !img->px || (img->channels != 1 && img->channels != 3) ||
+        (unsigned)p->sub >= SYNTH_JPEG_NSUB)
         return -1;
     struct jenc *e = calloc(1, sizeof *e);
     if (!e)
@@ -381,10 +439,10 @@ static int encode_jpeg(const synth_image *img, int quality, int progressive, uin
     e->ci.err = jpeg_std_error(&e->err.pub);
     e->err.pub.error_exit = jerr_exit;
     e->err.pub.output_message = jerr_quiet;
-    int r = jpeg_run(e, img, quality, progressive);
+    int r = jpeg_run(e, img, p);
     jpeg_destroy_compress(&e->ci);
     if (r == 0) {
-        *buf = malloc(e->size);
+        *buf = malloc(e->size ? e->size : 1);
         if (*buf) {
             memcpy(*buf, e->mem, e->size);
             *len = e->size;
@@ -394,8 +452,17 @@ static int encode_jpeg(const synth_image *img, int quality, int progressive, uin
     }
     free(e->mem);
     free(e->scans);
+    synth_free(&e->grey);
     free(e);
     return r;
+}
+
+/* libjpeg's default subsampling for colour, 4:2:0 (grey images stay grey). */
+static int encode_jpeg(const synth_image *img, int quality, int progressive, uint8_t **buf,
+                       size_t *len)
+{
+    synth_jpeg_params p = {.quality = quality, .sub = SYNTH_JPEG_420, .progressive = progressive};
+    return synth_encode_jpeg_with(img, &p, buf, len);
 }
 
 int synth_encode_jpeg(const synth_image *img, int quality, uint8_t **buf, size_t *len)

@@ -35,14 +35,53 @@ int synth_crop(const synth_image *in, synth_image *out, uint32_t x, uint32_t y, 
 /* Rotation of an RGB image about its centre by deg degrees, same size, black corners
  * (bilinear). */
 int synth_rotate(const synth_image *in, synth_image *out, double deg);
+/* in turned a quarter clockwise (quarter 1) or not (0), then mirrored left to right when
+ * mirror is 1; any channel count. */
+int synth_turn(const synth_image *in, synth_image *out, int quarter, int mirror);
+/* An RGB image inside bands t, b, l, r pixels wide of colour rgb (NULL: black). */
+int synth_frame(const synth_image *in, synth_image *out, uint32_t t, uint32_t b, uint32_t l,
+                uint32_t r, const uint8_t rgb[3]);
 /* RGB(A) -> grey(+alpha) with integer BT.601 weights. */
 int synth_grey(const synth_image *in, synth_image *out);
 /* Add delta to every colour channel (not alpha), clamped. */
 void synth_brightness(synth_image *img, int delta);
 /* Add an alpha channel from a fixed pattern (for compositing tests). */
 int synth_add_alpha(const synth_image *in, synth_image *out, uint64_t seed);
+/*
+ * Add fixed-seed per-pixel grain of +-amplitude to every channel: synthetic
+ * pictures are smoother than camera photos and compress far better; grain
+ * brings the entropy-coded size (and so Huffman decoding time) to camera-like
+ * levels (about 2-4 bits per pixel at quality 85 with amplitude 12).
+ */
+void synth_add_grain(synth_image *img, uint64_t seed, int amplitude);
 
-/* Baseline JPEG of a 1- or 3-channel image; *buf is malloc'ed. */
+/* Chroma subsampling of a colour JPEG (luma sampling factors 1x1 ... 4x1), or grey. */
+typedef enum {
+    SYNTH_JPEG_444,  /* 1x1 */
+    SYNTH_JPEG_422,  /* 2x1 */
+    SYNTH_JPEG_420,  /* 2x2, libjpeg's default */
+    SYNTH_JPEG_440,  /* 1x2 */
+    SYNTH_JPEG_411,  /* 4x1 */
+    SYNTH_JPEG_GREY, /* an RGB image is converted with synth_grey */
+    SYNTH_JPEG_NSUB
+} synth_jpeg_sub;
+
+extern const char *const synth_jpeg_sub_names[SYNTH_JPEG_NSUB]; /* "4:4:4" ... "grey" */
+
+typedef struct synth_jpeg_params {
+    int quality;
+    synth_jpeg_sub sub;
+    /* 0 baseline, 1 libjpeg's simple progression, 2 one scan per AC coefficient and
+     * component, 3 the same with a successive-approximation pass (synth_encode_jpeg_many_scans) */
+    int progressive;
+    int restart_rows;    /* a restart marker every N MCU rows (0: none) */
+    int optimize_coding; /* optimised Huffman tables */
+} synth_jpeg_params;
+
+/* JPEG of a 1- or 3-channel image with every knob above; *buf is malloc'ed. */
+int synth_encode_jpeg_with(const synth_image *img, const synth_jpeg_params *p, uint8_t **buf,
+                           size_t *len);
+/* Baseline 4:2:0 JPEG of a 1- or 3-channel image; *buf is malloc'ed. */
 int synth_encode_jpeg(const synth_image *img, int quality, uint8_t **buf, size_t *len);
 /* Progressive variant of the above. */
 int synth_encode_jpeg_progressive(const synth_image *img, int quality, uint8_t **buf, size_t *len);

@@ -23,7 +23,6 @@
 
 #include "check.h"
 #include "decode.h"
-#include "jpeg_variants.h"
 #include "libmatch.h"
 #include "synth.h"
 #include "file_read.h"
@@ -219,25 +218,26 @@ static void *corpus_worker(void *arg)
         uint64_t st = corpus_seed + (uint64_t)i * 7919;
         uint64_t r = check_rand(&st);
         const uint32_t *wh = corpus_sizes[(size_t)i % NSIZES];
-        jv_params p = {.quality = qualities[r % NQ],
-                       .sub = (jv_subsampling)((r >> 8) % JV_NSUB),
-                       .progressive = ((r >> 16) & 3) == 0,
-                       .restart_rows = ((r >> 20) & 7) == 0 ? 2 : 0,
-                       .optimize_coding = (int)((r >> 24) & 1)};
+        synth_jpeg_params p = {.quality = qualities[r % NQ],
+                               .sub = (synth_jpeg_sub)((r >> 8) % SYNTH_JPEG_NSUB),
+                               .progressive = ((r >> 16) & 3) == 0,
+                               .restart_rows = ((r >> 20) & 7) == 0 ? 2 : 0,
+                               .optimize_coding = (int)((r >> 24) & 1)};
         int grain = (r >> 28) & 1 ? (int)(4 + (r >> 32) % 16) : 0;
         sample *s = &corpus[i];
         memset(s, 0, sizeof *s);
         s->jpeg_quality = p.quality;
         snprintf(s->what, sizeof s->what, "#%d %ux%u q%d %s %s grain %d", i, wh[0], wh[1],
-                 p.quality, jv_sub_names[p.sub], p.progressive ? "progressive" : "baseline", grain);
+                 p.quality, synth_jpeg_sub_names[p.sub], p.progressive ? "progressive" : "baseline",
+                 grain);
         synth_image img;
         if (synth_make(&img, wh[0], wh[1], r) != 0)
             continue;
         if (grain)
-            jv_add_grain(&img, r, grain);
+            synth_add_grain(&img, r, grain);
         uint8_t *buf;
         size_t len;
-        int e = jv_encode(&img, &p, &buf, &len);
+        int e = synth_encode_jpeg_with(&img, &p, &buf, &len);
         synth_free(&img);
         if (e != 0)
             continue;

@@ -16,7 +16,6 @@
 
 #include "check.h"
 #include "decode.h"
-#include "jpeg_variants.h"
 #include "libmatch.h"
 #include "synth.h"
 #include "file_read.h"
@@ -101,26 +100,26 @@ static void generated(void)
     for (size_t z = 0; z < sizeof sizes / sizeof *sizes; z++) {
         synth_image img;
         CHECK_EQ_INT(synth_make(&img, sizes[z][0], sizes[z][1], 1000 + z), 0);
-        for (int sub = 0; sub < JV_NSUB; sub++)
+        for (int sub = 0; sub < SYNTH_JPEG_NSUB; sub++)
             for (int prog = 0; prog < 2; prog++)
                 for (size_t r = 0; r < sizeof restarts / sizeof *restarts; r++) {
                     /* Restart markers are a baseline concern; progressive once without. */
                     if (prog && r > 0)
                         continue;
-                    jv_params p = {.quality = 60 + (int)(7 * z + 3 * sub) % 36,
-                                   .sub = (jv_subsampling)sub,
-                                   .progressive = prog,
-                                   .restart_rows = restarts[r],
-                                   .optimize_coding = (int)(z & 1)};
+                    synth_jpeg_params p = {.quality = 60 + (int)(7 * z + 3 * sub) % 36,
+                                           .sub = (synth_jpeg_sub)sub,
+                                           .progressive = prog,
+                                           .restart_rows = restarts[r],
+                                           .optimize_coding = (int)(z & 1)};
                     uint8_t *buf;
                     size_t len;
-                    CHECK_EQ_INT(jv_encode(&img, &p, &buf, &len), 0);
+                    CHECK_EQ_INT(synth_encode_jpeg_with(&img, &p, &buf, &len), 0);
                     if (!buf)
                         continue;
                     char what[160];
                     snprintf(what, sizeof what, "%ux%u %s %s restart %d q%d", img.w, img.h,
-                             jv_sub_names[sub], prog ? "progressive" : "baseline", restarts[r],
-                             p.quality);
+                             synth_jpeg_sub_names[sub], prog ? "progressive" : "baseline",
+                             restarts[r], p.quality);
                     for (size_t s = 0; s < NSIDES; s++)
                         CHECK(same_with_skip(buf, len, fast_sides[s], what));
                     n++;
@@ -138,10 +137,10 @@ static void corrupt_in_skipped_rows(void)
     synth_image img;
     CHECK_EQ_INT(synth_make(&img, 520, 16000, 7),
                  0); /* wanted rows 31 apart: most iMCU rows skipped whole */
-    jv_params p = {.quality = 85, .sub = JV_420};
+    synth_jpeg_params p = {.quality = 85, .sub = SYNTH_JPEG_420};
     uint8_t *buf;
     size_t len;
-    CHECK_EQ_INT(jv_encode(&img, &p, &buf, &len), 0);
+    CHECK_EQ_INT(synth_encode_jpeg_with(&img, &p, &buf, &len), 0);
     synth_free(&img);
     if (!buf)
         return;

@@ -13,21 +13,6 @@
 #include "decode.h"
 #include "synth.h"
 
-/* img framed by bands of colour rgb: t, b, l, r pixels. */
-static synth_image framed(const synth_image *img, uint32_t t, uint32_t b, uint32_t l, uint32_t r,
-                          const uint8_t rgb[3])
-{
-    synth_image out;
-    if (synth_alloc(&out, img->w + l + r, img->h + t + b, 3))
-        abort();
-    for (size_t i = 0; i < (size_t)out.w * out.h; i++)
-        memcpy(out.px + i * 3, rgb, 3);
-    for (uint32_t y = 0; y < img->h; y++)
-        memcpy(out.px + ((size_t)(y + t) * out.w + l) * 3, img->px + (size_t)y * img->w * 3,
-               (size_t)img->w * 3);
-    return out;
-}
-
 static lm_border_bands detect(const synth_image *img)
 {
     lm_border_bands b;
@@ -55,19 +40,20 @@ int main(void)
     CHECK_BANDS(b, 0, 0, 0, 0);
 
     /* A black border of 10% on every side. */
-    synth_image f = framed(&scene, 30, 30, 40, 40, black);
+    synth_image f;
+    CHECK_EQ_INT(synth_frame(&scene, &f, 30, 30, 40, 40, black), 0);
     b = detect(&f);
     CHECK_BANDS(b, 30, 30, 40, 40);
     synth_free(&f);
 
     /* Letterbox: white bars top and bottom only, unequal. */
-    f = framed(&scene, 50, 47, 0, 0, white);
+    CHECK_EQ_INT(synth_frame(&scene, &f, 50, 47, 0, 0, white), 0);
     b = detect(&f);
     CHECK_BANDS(b, 50, 47, 0, 0);
     synth_free(&f);
 
     /* Pillarbox in a flat colour, and the grey version of it. */
-    f = framed(&scene, 0, 0, 64, 64, teal);
+    CHECK_EQ_INT(synth_frame(&scene, &f, 0, 0, 64, 64, teal), 0);
     b = detect(&f);
     CHECK_BANDS(b, 0, 0, 64, 64);
     synth_image g;
@@ -78,7 +64,7 @@ int main(void)
     synth_free(&f);
 
     /* One side only, and a band under 1% of the side: ignored as noise. */
-    f = framed(&scene, 0, 2, 0, 25, black);
+    CHECK_EQ_INT(synth_frame(&scene, &f, 0, 2, 0, 25, black), 0);
     b = detect(&f);
     CHECK_BANDS(b, 0, 0, 0, 25);
     synth_free(&f);
@@ -91,7 +77,7 @@ int main(void)
     synth_free(&flat);
 
     /* JPEG quality 30 round trip of the 10% black border, decoded as the matcher does. */
-    f = framed(&scene, 30, 30, 40, 40, black);
+    CHECK_EQ_INT(synth_frame(&scene, &f, 30, 30, 40, 40, black), 0);
     uint8_t *jpg;
     size_t jlen;
     CHECK_EQ_INT(synth_encode_jpeg(&f, 30, &jpg, &jlen), 0);

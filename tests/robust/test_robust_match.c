@@ -22,41 +22,6 @@
 #include "synth.h"
 #include "synth_video.h"
 
-static synth_image framed(const synth_image *img, uint32_t t, uint32_t b, uint32_t l, uint32_t r)
-{
-    synth_image out;
-    if (synth_alloc(&out, img->w + l + r, img->h + t + b, 3)) /* zeroed: black */
-        abort();
-    for (uint32_t y = 0; y < img->h; y++)
-        memcpy(out.px + ((size_t)(y + t) * out.w + l) * 3, img->px + (size_t)y * img->w * 3,
-               (size_t)img->w * 3);
-    return out;
-}
-
-static synth_image rotated_cw(const synth_image *in)
-{
-    synth_image out;
-    if (synth_alloc(&out, in->h, in->w, 3))
-        abort();
-    for (uint32_t y = 0; y < in->h; y++)
-        for (uint32_t x = 0; x < in->w; x++)
-            memcpy(out.px + ((size_t)x * in->h + (in->h - 1 - y)) * 3,
-                   in->px + ((size_t)y * in->w + x) * 3, 3);
-    return out;
-}
-
-static synth_image mirrored(const synth_image *in)
-{
-    synth_image out;
-    if (synth_alloc(&out, in->w, in->h, 3))
-        abort();
-    for (uint32_t y = 0; y < in->h; y++)
-        for (uint32_t x = 0; x < in->w; x++)
-            memcpy(out.px + ((size_t)y * in->w + (in->w - 1 - x)) * 3,
-                   in->px + ((size_t)y * in->w + x) * 3, 3);
-    return out;
-}
-
 typedef struct encoded {
     uint8_t *data;
     size_t len;
@@ -156,7 +121,10 @@ int main(void)
         uint32_t t, b, l, r;
     } frames[] = {{36, 36, 48, 48}, {60, 60, 0, 0}, {0, 0, 80, 80}};
     for (size_t i = 0; i < sizeof frames / sizeof frames[0]; i++) {
-        encoded f = jpeg_of(framed(&scene, frames[i].t, frames[i].b, frames[i].l, frames[i].r));
+        synth_image fr;
+        CHECK_EQ_INT(
+            synth_frame(&scene, &fr, frames[i].t, frames[i].b, frames[i].l, frames[i].r, NULL), 0);
+        encoded f = jpeg_of(fr);
         lm_check_result r = check(pm, f, 1, 1);
         CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
         CHECK_EQ_INT(r.matches[0].entry_id, plain_id);
@@ -185,7 +153,10 @@ int main(void)
     }
 
     /* 2. Rotated and mirrored: matched by default (dihedral), not with dihedral off. */
-    encoded rot = jpeg_of(rotated_cw(&scene)), mir = jpeg_of(mirrored(&scene));
+    synth_image turned, flipped;
+    CHECK_EQ_INT(synth_turn(&scene, &turned, 1, 0), 0); /* a quarter clockwise */
+    CHECK_EQ_INT(synth_turn(&scene, &flipped, 0, 1), 0);
+    encoded rot = jpeg_of(turned), mir = jpeg_of(flipped);
     lm_check_result r = check(pm, rot, 1, 1);
     CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
     CHECK_EQ_INT(r.matches[0].dihedral, LM_DIH_ROTATE_90); /* turning it back */
