@@ -5,7 +5,6 @@
  * disable, list attributes, stats, verify, a matcher on the open handle, and a
  * kill during an import (the list is unchanged). Every input is made here.
  */
-#include <ftw.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,24 +15,11 @@
 
 #include "check.h"
 #include "libmatch.h"
+#include "list_hashes.h"
+#include "scratch.h"
 #include "synth.h"
 
-#define H1 "d8f871cce0f4e84d8a3070f7e0f33e1cd8f871cce0f4e84d8a3070f7e0f33e1c"
-#define H2 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-#define H3 "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0"
-#define MD5 "d41d8cd98f00b204e9800998ecf8427e"
-#define MD5B "0cc175b9c0f1b6a831c399e269772661"
-#define SHA1 "da39a3ee5e6b4b0d3255bfef95601890afd80709"
-#define SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-#define CSV_HEAD "hash,type,quality,label,reference\n"
-
-static char dir[512];
-
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
+static char *dir; /* the scratch directory of every database here */
 
 static void db_path(char *out, size_t cap, const char *name)
 {
@@ -703,9 +689,8 @@ static void test_kill_during_import(void)
 
 int main(void)
 {
-    const char *base = getenv("TMPDIR");
-    snprintf(dir, sizeof dir, "%s/lm-dbapi-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(dir)) {
+    dir = scratch_dir("dbapi");
+    if (!dir) {
         perror("mkdtemp");
         return 1;
     }
@@ -716,6 +701,7 @@ int main(void)
     test_list_pages_and_delete();
     test_add_image();
     test_kill_during_import();
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    scratch_remove(dir);
+    free(dir);
     return check_report("test_db_api");
 }

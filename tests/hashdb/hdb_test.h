@@ -1,39 +1,76 @@
-/* Helpers shared by the hashdb tests: scratch directories, export to memory, random lists. */
+/* Helpers shared by the hashdb tests: fresh databases, imports and their reported lines,
+ * export to memory, verify, file copies, random hashes and lists (and scratch.h). */
 #ifndef HDB_TEST_H
 #define HDB_TEST_H
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
 #include "hashdb.h"
+#include "scratch.h"
 
-/* A fresh directory under $TMPDIR (or /tmp); the database goes in DIR/db. */
-static inline char *hdb_tmpdir(const char *tag)
+/* A database DIR/NAME, created (a failure is a failed check). */
+static inline lm_hashdb *hdb_create(const char *dir, const char *name)
 {
-    const char *base = getenv("TMPDIR");
-    char tmpl[512];
-    snprintf(tmpl, sizeof tmpl, "%s/lm-%s-XXXXXX", base && *base ? base : "/tmp", tag);
-    char *d = mkdtemp(tmpl);
-    return d ? strdup(d) : NULL;
+    char path[600], err[256];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    lm_hashdb *db = NULL;
+    CHECK_EQ_INT(lm_hashdb_open(path, LM_DB_CREATE, &db, err, sizeof err), LM_OK);
+    return db;
 }
 
-static inline int hdb_rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+/* The lines an import reported through on_line (the first 64). */
+typedef struct hdb_lines {
+    uint64_t line[64];
+    int kind[64];
+    char reason[64][160];
+    int n;
+} hdb_lines;
+
+static inline void hdb_on_line(void *ctx, uint64_t line, lm_db_line_kind kind, const char *reason)
 {
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
+    hdb_lines *l = ctx;
+    if (l->n < 64) {
+        l->line[l->n] = line;
+        l->kind[l->n] = kind;
+        snprintf(l->reason[l->n], sizeof l->reason[0], "%s", reason);
+        l->n++;
+    }
 }
 
-static inline void hdb_rmrf(const char *dir)
+/* The line numbers reported with this kind, as "a,b,c" (a static buffer). */
+static inline const char *hdb_kinds(const hdb_lines *l, int kind)
 {
-    if (nftw(dir, hdb_rm_one, 16, FTW_DEPTH | FTW_PHYS) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    static char buf[512];
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < l->n; i++)
+        if (l->kind[i] == kind)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%llu", n ? "," : "",
+                                  (unsigned long long)l->line[i]);
+    return buf;
+}
+
+/* Import text into list (format f; skip_bad as lm_db_import_opts says): the lines reported
+ * in *l, the result in *r (r may be NULL); both are cleared first. */
+static inline lm_status hdb_import(lm_hashdb *db, const char *text, lm_db_format f,
+                                   const char *list, int skip_bad, hdb_lines *l,
+                                   lm_db_import_result *r)
+{
+    lm_db_import_opts o;
+    lm_db_import_opts_init(&o);
+    o.format = f;
+    o.list = list;
+    o.skip_bad = skip_bad;
+    o.on_line = hdb_on_line;
+    o.ctx = l;
+    memset(l, 0, sizeof *l);
+    if (r)
+        memset(r, 0, sizeof *r);
+    return lm_hashdb_import_memory(db, text, strlen(text), &o, r);
 }
 
 /* The whole export as a malloc'ed string ("" on failure, with *st set). */
@@ -51,6 +88,40 @@ static inline char *hdb_export(lm_hashdb *db, lm_db_format f, const char *list, 
     if (st)
         *st = s;
     return buf;
+}
+
+/* The problems lm_hashdb_verify finds in db (its status checked: LM_OK). */
+static inline uint64_t hdb_problems(lm_hashdb *db)
+{
+    uint64_t problems = 99;
+    CHECK_EQ_INT(lm_hashdb_verify(db, NULL, NULL, &problems), LM_OK);
+    return problems;
+}
+
+/* The file from copied to to (both opened and every byte written, or a failed check). */
+static inline void hdb_copy_file(const char *from, const char *to)
+{
+    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
+    CHECK(a && b);
+    char buf[65536];
+    size_t n;
+    while (a && b && (n = fread(buf, 1, sizeof buf, a)) > 0)
+        CHECK(fwrite(buf, 1, n, b) == n);
+    if (a)
+        fclose(a);
+    if (b)
+        fclose(b);
+}
+
+/* A uniformly random PDQ hash. */
+static inline lm_pdq_hash hdb_random_pdq(uint64_t *seed)
+{
+    lm_pdq_hash h;
+    for (int i = 0; i < 32; i += 8) {
+        uint64_t r = check_rand(seed);
+        memcpy(h.b + i, &r, 8);
+    }
+    return h;
 }
 
 /* n random PDQ hashes as hex lines; caller frees. */

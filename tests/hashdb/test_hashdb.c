@@ -11,46 +11,6 @@ static const char *MD5 = "d41d8cd98f00b204e9800998ecf8427e";
 static const char *SHA1 = "da39a3ee5e6b4b0d3255bfef95601890afd80709";
 static const char *SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
-typedef struct lines {
-    uint64_t bad[64], dup[64];
-    char reason[64][160];
-    int nbad, ndup;
-} lines;
-
-static void on_line(void *ctx, uint64_t line, lm_db_line_kind kind, const char *reason)
-{
-    lines *l = ctx;
-    if (kind == LM_DB_LINE_BAD && l->nbad < 64) {
-        snprintf(l->reason[l->nbad], sizeof l->reason[0], "%s", reason);
-        l->bad[l->nbad++] = line;
-    } else if (kind == LM_DB_LINE_DUPLICATE && l->ndup < 64) {
-        l->dup[l->ndup++] = line;
-    }
-}
-
-static lm_status import_text(lm_hashdb *db, const char *text, lm_db_format f, const char *list,
-                             int skip_bad, lines *l, lm_db_import_result *r)
-{
-    lm_db_import_opts o;
-    lm_db_import_opts_init(&o);
-    o.format = f;
-    o.list = list;
-    o.skip_bad = skip_bad;
-    o.on_line = on_line;
-    o.ctx = l;
-    return lm_hashdb_import_memory(db, text, strlen(text), &o, r);
-}
-
-static lm_hashdb *fresh_db(const char *dir, const char *name)
-{
-    char path[600];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    lm_hashdb *db = NULL;
-    char err[256];
-    CHECK_EQ_INT(lm_hashdb_open(path, LM_DB_CREATE, &db, err, sizeof err), LM_OK);
-    return db;
-}
-
 static void test_open_and_schema(const char *dir)
 {
     char path[600], err[256] = "";
@@ -113,7 +73,7 @@ static void test_open_and_schema(const char *dir)
 
     /* A table record of the wrong size in LMDB's table directory (found by fuzz_db): LMDB
      * would copy 48 bytes of it as the table's root and read pages far beyond the file. */
-    lm_hashdb_close(fresh_db(dir, "table-record"));
+    lm_hashdb_close(hdb_create(dir, "table-record"));
     snprintf(file, sizeof file, "%s/table-record/data.mdb", dir);
     f = fopen(file, "r+b");
     CHECK(f != NULL);
@@ -137,7 +97,7 @@ static void test_open_and_schema(const char *dir)
 
     /* The newest meta page out of place (found by fuzz_db as a hang): LMDB opens at the
      * newest transaction but reads meta page (txnid & 1), here one holding another tree. */
-    lm_hashdb_close(fresh_db(dir, "meta-parity"));
+    lm_hashdb_close(hdb_create(dir, "meta-parity"));
     snprintf(file, sizeof file, "%s/meta-parity/data.mdb", dir);
     f = fopen(file, "r+b");
     CHECK(f != NULL);
@@ -152,7 +112,7 @@ static void test_open_and_schema(const char *dir)
 
 static void test_entries(const char *dir)
 {
-    lm_hashdb *db = fresh_db(dir, "entries");
+    lm_hashdb *db = hdb_create(dir, "entries");
     uint8_t h[32], d[32];
     size_t len;
     lm_hash_type t;
@@ -231,18 +191,16 @@ static void test_entries(const char *dir)
     CHECK_EQ_INT(found, 0);
     CHECK_EQ_INT(lm_hashdb_remove_hash(db, LM_HASH_PDQ, h, 32, NULL, &removed), LM_E_NOT_FOUND);
 
-    uint64_t problems = 99;
-    CHECK_EQ_INT(lm_hashdb_verify(db, NULL, NULL, &problems), LM_OK);
-    CHECK_EQ_INT(problems, 0);
+    CHECK_EQ_INT(hdb_problems(db), 0);
     lm_hashdb_close(db);
 }
 
 /* Import canonical text into an empty list, export it: the same bytes. */
 static void round_trip(lm_hashdb *db, const char *list, lm_db_format f, const char *text)
 {
-    lines l = {0};
+    hdb_lines l;
     lm_db_import_result r;
-    CHECK_EQ_INT(import_text(db, text, LM_DB_FORMAT_AUTO, list, 0, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, text, LM_DB_FORMAT_AUTO, list, 0, &l, &r), LM_OK);
     CHECK_EQ_INT(r.format, f);
     CHECK_EQ_INT(r.bad, 0);
     lm_status st;
@@ -254,7 +212,7 @@ static void round_trip(lm_hashdb *db, const char *list, lm_db_format f, const ch
 
 static void test_round_trips(const char *dir)
 {
-    lm_hashdb *db = fresh_db(dir, "roundtrip");
+    lm_hashdb *db = hdb_create(dir, "roundtrip");
     char hex[1024], pdqcsv[1024], csv[2048], tsv[2048];
     snprintf(hex, sizeof hex, "%s\n%s\n%s\n%s\n", PDQ1, MD5, SHA1, PDQ2);
     snprintf(pdqcsv, sizeof pdqcsv, "%s,100,/data/a.jpg\n%s,,\n%s,49,dir/with, comma,\"q\".png\n",
@@ -294,8 +252,8 @@ static void test_round_trips(const char *dir)
     snprintf(up, sizeof up, "%s\r\n",
              "D8F871CCE0F4E84D8A3070F7E0F33E1CD8F871CCE0F4E84D8A3070F7E0F33E1C");
     snprintf(want, sizeof want, "%s\n", PDQ1);
-    lines l = {0};
-    CHECK_EQ_INT(import_text(db, up, LM_DB_FORMAT_HEX, "upper", 0, &l, NULL), LM_OK);
+    hdb_lines l;
+    CHECK_EQ_INT(hdb_import(db, up, LM_DB_FORMAT_HEX, "upper", 0, &l, NULL), LM_OK);
     char *out = hdb_export(db, LM_DB_FORMAT_HEX, "upper", NULL);
     CHECK_EQ_STR(out, want);
     free(out);
@@ -313,19 +271,17 @@ static void test_round_trips(const char *dir)
     CHECK_EQ_INT(s.quality_hist[9], 2);
     CHECK_EQ_INT(s.quality_hist[4], 1);
     lm_db_stats_free(&s);
-    uint64_t problems = 1;
-    CHECK_EQ_INT(lm_hashdb_verify(db, NULL, NULL, &problems), LM_OK);
-    CHECK_EQ_INT(problems, 0);
+    CHECK_EQ_INT(hdb_problems(db), 0);
     lm_hashdb_close(db);
 }
 
 static void test_bad_lines(const char *dir)
 {
-    lm_hashdb *db = fresh_db(dir, "badlines");
-    lines l = {0};
+    lm_hashdb *db = hdb_create(dir, "badlines");
+    hdb_lines l;
     char ok[200];
     snprintf(ok, sizeof ok, "%s\n", PDQ2);
-    CHECK_EQ_INT(import_text(db, ok, LM_DB_FORMAT_HEX, "L", 0, &l, NULL), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, ok, LM_DB_FORMAT_HEX, "L", 0, &l, NULL), LM_OK);
     char *before = hdb_export(db, LM_DB_FORMAT_CSV, NULL, NULL);
 
     char text[4096];
@@ -340,36 +296,28 @@ static void test_bad_lines(const char *dir)
              "%s\n",       /* 8 duplicate of line 2 */
              PDQ1, PDQ1, MD5, PDQ1, PDQ1);
     lm_db_import_result r;
-    CHECK_EQ_INT(import_text(db, text, LM_DB_FORMAT_AUTO, "L", 0, &l, &r), LM_E_IMPORT);
-    CHECK_EQ_INT(l.nbad, 3);
-    CHECK_EQ_INT(l.bad[0], 3);
-    CHECK_EQ_INT(l.bad[1], 5);
-    CHECK_EQ_INT(l.bad[2], 7);
+    CHECK_EQ_INT(hdb_import(db, text, LM_DB_FORMAT_AUTO, "L", 0, &l, &r), LM_E_IMPORT);
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "3,5,7");
     CHECK_EQ_INT(r.added, 0);
     /* All or nothing: the database is exactly as before. */
     char *after = hdb_export(db, LM_DB_FORMAT_CSV, NULL, NULL);
     CHECK_EQ_STR(after, before);
     free(after);
 
-    memset(&l, 0, sizeof l);
-    CHECK_EQ_INT(import_text(db, text, LM_DB_FORMAT_AUTO, "L", 1, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, text, LM_DB_FORMAT_AUTO, "L", 1, &l, &r), LM_OK);
     CHECK_EQ_INT(r.added, 2);
     CHECK_EQ_INT(r.bad, 3);
     CHECK_EQ_INT(r.duplicates, 1);
-    CHECK_EQ_INT(l.ndup, 1);
-    CHECK_EQ_INT(l.dup[0], 8);
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_DUPLICATE), "8");
     /* Importing the same list again: everything is a duplicate. */
-    memset(&l, 0, sizeof l);
-    CHECK_EQ_INT(import_text(db, text, LM_DB_FORMAT_AUTO, "L", 1, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, text, LM_DB_FORMAT_AUTO, "L", 1, &l, &r), LM_OK);
     CHECK_EQ_INT(r.added, 0);
     CHECK_EQ_INT(r.duplicates, 3);
 
     /* CSV: bad header fails whatever skip_bad says; bad fields name their line. */
-    memset(&l, 0, sizeof l);
-    CHECK_EQ_INT(import_text(db, "label,reference\nx,y\n", LM_DB_FORMAT_CSV, "C", 1, &l, &r),
+    CHECK_EQ_INT(hdb_import(db, "label,reference\nx,y\n", LM_DB_FORMAT_CSV, "C", 1, &l, &r),
                  LM_E_IMPORT);
-    CHECK_EQ_INT(l.nbad, 1);
-    CHECK_EQ_INT(l.bad[0], 1);
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "1");
     snprintf(text, sizeof text,
              "hash,type,label\n"
              "%s,pdq,ok\n"     /* 2 */
@@ -380,30 +328,23 @@ static void test_bad_lines(const char *dir)
              "%s,sha1,x\n"     /* 7 bad: md5 length for sha1 */
              "%s,,\"x\"y\n",   /* 8 text after quote */
              PDQ1, PDQ1, PDQ1, PDQ1, PDQ1, MD5, PDQ2);
-    memset(&l, 0, sizeof l);
-    CHECK_EQ_INT(import_text(db, text, LM_DB_FORMAT_AUTO, "C", 0, &l, &r), LM_E_IMPORT);
+    CHECK_EQ_INT(hdb_import(db, text, LM_DB_FORMAT_AUTO, "C", 0, &l, &r), LM_E_IMPORT);
     CHECK_EQ_INT(r.format, LM_DB_FORMAT_CSV);
-    CHECK_EQ_INT(l.nbad, 6);
-    static const uint64_t want[] = {3, 4, 5, 6, 7, 8};
-    for (int i = 0; i < 6 && i < l.nbad; i++)
-        CHECK_EQ_INT(l.bad[i], want[i]);
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "3,4,5,6,7,8");
 
     /* pdq-csv: quality out of range, path with an escape sequence. */
     snprintf(text, sizeof text, "%s,101,a.jpg\n%s,50,\x1b]0;pwn\x07.jpg\n%s,50\n", PDQ1, PDQ1,
              PDQ1);
-    memset(&l, 0, sizeof l);
-    CHECK_EQ_INT(import_text(db, text, LM_DB_FORMAT_PDQ_CSV, "P", 0, &l, &r), LM_E_IMPORT);
-    CHECK_EQ_INT(l.nbad, 3);
+    CHECK_EQ_INT(hdb_import(db, text, LM_DB_FORMAT_PDQ_CSV, "P", 0, &l, &r), LM_E_IMPORT);
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "1,2,3");
 
     /* Over-long lines and NUL bytes are bad lines, not crashes. */
     size_t biglen = 3 * LM_DB_MAX_LINE;
     char *big = malloc(biglen + 200);
     memset(big, 'a', biglen);
     snprintf(big + biglen, 200, "\n%s\n", PDQ1);
-    memset(&l, 0, sizeof l);
-    CHECK_EQ_INT(import_text(db, big, LM_DB_FORMAT_HEX, "N", 1, &l, &r), LM_OK);
-    CHECK_EQ_INT(l.nbad, 1);
-    CHECK_EQ_INT(l.bad[0], 1);
+    CHECK_EQ_INT(hdb_import(db, big, LM_DB_FORMAT_HEX, "N", 1, &l, &r), LM_OK);
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "1");
     CHECK_EQ_INT(r.added, 1);
     free(big);
     char nul[80] = "abc";
@@ -412,25 +353,23 @@ static void test_bad_lines(const char *dir)
     lm_db_import_opts o;
     lm_db_import_opts_init(&o);
     memset(&l, 0, sizeof l);
-    o.on_line = on_line;
+    o.on_line = hdb_on_line;
     o.ctx = &l;
     CHECK_EQ_INT(lm_hashdb_import_memory(db, nul, 8, &o, &r), LM_E_IMPORT);
-    CHECK_EQ_INT(l.nbad, 1);
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "1");
     CHECK(strstr(l.reason[0], "NUL") != NULL);
     /* Empty input: fine, nothing added. */
     CHECK_EQ_INT(lm_hashdb_import_memory(db, "", 0, NULL, &r), LM_OK);
     CHECK_EQ_INT(r.added, 0);
 
-    uint64_t problems = 1;
-    CHECK_EQ_INT(lm_hashdb_verify(db, NULL, NULL, &problems), LM_OK);
-    CHECK_EQ_INT(problems, 0);
+    CHECK_EQ_INT(hdb_problems(db), 0);
     free(before);
     lm_hashdb_close(db);
 }
 
 static void test_replace_and_provenance(const char *dir)
 {
-    lm_hashdb *db = fresh_db(dir, "replace");
+    lm_hashdb *db = hdb_create(dir, "replace");
     char v1[300], v2[300];
     snprintf(v1, sizeof v1, "%s\n%s\n", PDQ1, PDQ2);
     snprintf(v2, sizeof v2, "%s\n%s\n", PDQ2, MD5);
@@ -458,9 +397,7 @@ static void test_replace_and_provenance(const char *dir)
     CHECK_EQ_STR(li[0].version, "v2");
     CHECK_EQ_INT(li[0].entries, 2);
     CHECK(li[0].imported > 0);
-    uint64_t problems = 1;
-    CHECK_EQ_INT(lm_hashdb_verify(db, NULL, NULL, &problems), LM_OK);
-    CHECK_EQ_INT(problems, 0);
+    CHECK_EQ_INT(hdb_problems(db), 0);
     lm_hashdb_close(db);
 }
 
@@ -480,7 +417,7 @@ static void on_problem(void *ctx, const char *p)
 /* Break the invariants one by one behind the API's back: verify must name each. */
 static void test_verify_finds_inconsistency(const char *dir)
 {
-    lm_hashdb *db = fresh_db(dir, "inconsistent");
+    lm_hashdb *db = hdb_create(dir, "inconsistent");
     char text[400];
     snprintf(text, sizeof text, "%s\n%s\n%s\n", PDQ1, PDQ2, MD5);
     CHECK_EQ_INT(lm_hashdb_import_memory(db, text, strlen(text), NULL, NULL), LM_OK);
@@ -544,7 +481,7 @@ static void test_verify_finds_inconsistency(const char *dir)
  * consistent. */
 static void test_mutated_imports(const char *dir)
 {
-    lm_hashdb *db = fresh_db(dir, "mutate");
+    lm_hashdb *db = hdb_create(dir, "mutate");
     uint64_t seed = check_test_seed(0x3a7a7e);
     char base[4][600];
     snprintf(base[0], sizeof base[0], "%s\n%s\n%s\n", PDQ1, MD5, SHA1);
@@ -589,16 +526,14 @@ static void test_mutated_imports(const char *dir)
         ok += st == LM_OK;
     }
     CHECK(ok > 50);
-    uint64_t problems = 1;
-    CHECK_EQ_INT(lm_hashdb_verify(db, NULL, NULL, &problems), LM_OK);
-    CHECK_EQ_INT(problems, 0);
+    CHECK_EQ_INT(hdb_problems(db), 0);
     lm_hashdb_close(db);
 }
 
 /* A full map is grown and the transaction run again: the import still succeeds. */
 static void test_map_growth(const char *dir)
 {
-    lm_hashdb *db = fresh_db(dir, "growth");
+    lm_hashdb *db = hdb_create(dir, "growth");
     /* Shrink the map to what is in use (LMDB rounds a tiny request up to that). */
     CHECK_EQ_INT(mdb_env_set_mapsize(db->env, 1), 0);
     MDB_envinfo before, after;
@@ -614,9 +549,7 @@ static void test_map_growth(const char *dir)
     CHECK_EQ_STR(out, text);
     free(out);
     free(text);
-    uint64_t problems = 1;
-    CHECK_EQ_INT(lm_hashdb_verify(db, NULL, NULL, &problems), LM_OK);
-    CHECK_EQ_INT(problems, 0);
+    CHECK_EQ_INT(hdb_problems(db), 0);
     lm_hashdb_close(db);
 }
 
@@ -635,7 +568,7 @@ static void test_text_rule(void)
 
 int main(void)
 {
-    char *dir = hdb_tmpdir("hashdb");
+    char *dir = scratch_dir("hashdb");
     CHECK(dir != NULL);
     if (!dir)
         return 1;
@@ -649,7 +582,7 @@ int main(void)
     test_map_growth(dir);
     test_mutated_imports(dir);
     if (!check_failures)
-        hdb_rmrf(dir);
+        scratch_remove(dir);
     else
         fprintf(stderr, "kept %s\n", dir);
     free(dir);

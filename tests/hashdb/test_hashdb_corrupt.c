@@ -12,20 +12,6 @@
 
 #define TRIALS 200
 
-static void copy_file(const char *from, const char *to)
-{
-    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
-    CHECK(a && b);
-    char buf[65536];
-    size_t n;
-    while (a && b && (n = fread(buf, 1, sizeof buf, a)) > 0)
-        fwrite(buf, 1, n, b);
-    if (a)
-        fclose(a);
-    if (b)
-        fclose(b);
-}
-
 static void sink(void *ctx, const char *p)
 {
     (void)ctx;
@@ -98,7 +84,7 @@ static int exercise(const char *path, int write)
 int main(void)
 {
     uint64_t seed = check_test_seed(0xc0ffee);
-    char *dir = hdb_tmpdir("corrupt");
+    char *dir = scratch_dir("corrupt");
     char path[600], tmpl[700], file[700];
     snprintf(path, sizeof path, "%s/db", dir);
     snprintf(tmpl, sizeof tmpl, "%s/template.mdb", dir);
@@ -131,14 +117,14 @@ int main(void)
         CHECK_EQ_INT(lm_hashdb_add(db, &e, NULL), LM_OK);
     }
     lm_hashdb_close(db);
-    copy_file(file, tmpl);
+    hdb_copy_file(file, tmpl);
     struct stat st;
     CHECK_EQ_INT(stat(tmpl, &st), 0);
     size_t size = (size_t)st.st_size;
 
     int crashed = 0, opened_bad = 0, detected = 0;
     for (int t = 0; t < TRIALS; t++) {
-        copy_file(tmpl, file);
+        hdb_copy_file(tmpl, file);
         int fd = open(file, O_RDWR);
         int flips = 1 + (int)(check_rand(&seed) % 8);
         for (int i = 0; i < flips; i++) {
@@ -178,7 +164,7 @@ int main(void)
                     WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
             char keep[800];
             snprintf(keep, sizeof keep, "%s/crash-%d.mdb", dir, t);
-            copy_file(tmpl, keep); /* the seed reproduces the flips */
+            hdb_copy_file(tmpl, keep); /* the seed reproduces the flips */
         }
         (void)opened_bad;
     }
@@ -188,7 +174,7 @@ int main(void)
            crashed);
     CHECK(detected > TRIALS / 4);
     if (!check_failures)
-        hdb_rmrf(dir);
+        scratch_remove(dir);
     free(dir);
     return check_report("test_hashdb_corrupt");
 }

@@ -10,69 +10,7 @@
 
 #include "hashdb_internal.h"
 #include "hdb_test.h"
-
-#define H1 "d8f871cce0f4e84d8a3070f7e0f33e1cd8f871cce0f4e84d8a3070f7e0f33e1c"
-#define H2 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-#define H3 "f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0"
-#define MD5 "d41d8cd98f00b204e9800998ecf8427e"
-#define MD5B "0cc175b9c0f1b6a831c399e269772661"
-#define SHA1 "da39a3ee5e6b4b0d3255bfef95601890afd80709"
-#define SHA256 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-
-typedef struct lines {
-    uint64_t line[64];
-    int kind[64];
-    char reason[64][160];
-    int n;
-} lines;
-
-static void on_line(void *ctx, uint64_t line, lm_db_line_kind kind, const char *reason)
-{
-    lines *l = ctx;
-    if (l->n < 64) {
-        l->line[l->n] = line;
-        l->kind[l->n] = kind;
-        snprintf(l->reason[l->n], sizeof l->reason[0], "%s", reason);
-        l->n++;
-    }
-}
-
-/* The line numbers reported with this kind, as "a,b,c". */
-static const char *kinds(const lines *l, int kind)
-{
-    static char buf[512];
-    size_t n = 0;
-    buf[0] = '\0';
-    for (int i = 0; i < l->n; i++)
-        if (l->kind[i] == kind)
-            n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%llu", n ? "," : "",
-                                  (unsigned long long)l->line[i]);
-    return buf;
-}
-
-static lm_status imp(lm_hashdb *db, const char *text, lm_db_format f, const char *list,
-                     int skip_bad, lines *l, lm_db_import_result *r)
-{
-    lm_db_import_opts o;
-    lm_db_import_opts_init(&o);
-    o.format = f;
-    o.list = list;
-    o.skip_bad = skip_bad;
-    o.on_line = on_line;
-    o.ctx = l;
-    memset(l, 0, sizeof *l);
-    memset(r, 0, sizeof *r);
-    return lm_hashdb_import_memory(db, text, strlen(text), &o, r);
-}
-
-static lm_hashdb *fresh_db(const char *dir, const char *name)
-{
-    char path[600], err[256];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    lm_hashdb *db = NULL;
-    CHECK_EQ_INT(lm_hashdb_open(path, LM_DB_CREATE, &db, err, sizeof err), LM_OK);
-    return db;
-}
+#include "list_hashes.h"
 
 static void expect_export(lm_hashdb *db, const char *list, const char *want)
 {
@@ -81,13 +19,6 @@ static void expect_export(lm_hashdb *db, const char *list, const char *want)
     CHECK_EQ_INT(st, LM_OK);
     CHECK_EQ_STR(got, want);
     free(got);
-}
-
-static void verify_ok(lm_hashdb *db)
-{
-    uint64_t problems = 99;
-    CHECK_EQ_INT(lm_hashdb_verify(db, NULL, NULL, &problems), LM_OK);
-    CHECK_EQ_INT(problems, 0);
 }
 
 static void test_names(void)
@@ -109,15 +40,15 @@ static void test_names(void)
 
 static void test_hma_te(const char *dir)
 {
-    lm_hashdb *db = fresh_db(dir, "hma");
-    lines l;
+    lm_hashdb *db = hdb_create(dir, "hma");
+    hdb_lines l;
     lm_db_import_result r;
     /* Auto-detected from the header; bad lines 3 and 5 with skip_bad. */
     const char *hma = "hash,indicator_id,timestamp,tags\n" H1 ",ind-1,1700000000,\"tag a,tag b\"\n"
                       "zz,ind-2,1,\n" H2 ",ind-3,1700000001,\n" H3 ",1,2,3,4\n";
-    CHECK_EQ_INT(imp(db, hma, LM_DB_FORMAT_AUTO, "hma", 0, &l, &r), LM_E_IMPORT);
-    CHECK_EQ_STR(kinds(&l, LM_DB_LINE_BAD), "3,5");
-    CHECK_EQ_INT(imp(db, hma, LM_DB_FORMAT_AUTO, "hma", 1, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, hma, LM_DB_FORMAT_AUTO, "hma", 0, &l, &r), LM_E_IMPORT);
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "3,5");
+    CHECK_EQ_INT(hdb_import(db, hma, LM_DB_FORMAT_AUTO, "hma", 1, &l, &r), LM_OK);
     CHECK_EQ_INT(r.format, LM_DB_FORMAT_HMA_CSV);
     CHECK_EQ_INT(r.added, 2);
     CHECK_EQ_INT(r.bad, 2);
@@ -143,33 +74,35 @@ static void test_hma_te(const char *dir)
     const char *te = "signal_type,signal_str,collab,category,tags\npdq," H1
                      ",collab-a,cat-1,t1\nvideo_md5," MD5 ",collab-b,,tag-only\nurl,"
                      "http://example.invalid/,c,,\nraw_text,hello,c,,\nmd5,xyz,c,,\n";
-    CHECK_EQ_INT(imp(db, te, LM_DB_FORMAT_AUTO, "te", 1, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, te, LM_DB_FORMAT_AUTO, "te", 1, &l, &r), LM_OK);
     CHECK_EQ_INT(r.format, LM_DB_FORMAT_TE_CSV);
     CHECK_EQ_INT(r.added, 2);
     CHECK_EQ_INT(r.skipped, 2);
-    CHECK_EQ_STR(kinds(&l, LM_DB_LINE_SKIPPED), "4,5");
-    CHECK_EQ_STR(kinds(&l, LM_DB_LINE_BAD), "6");
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_SKIPPED), "4,5");
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "6");
     expect_export(db, "te",
                   "hash,type,quality,label,reference\n" H1 ",pdq,,cat-1,collab-a\n" MD5
                   ",md5,,tag-only,collab-b\n");
 
     /* Plain digest lists: the type is the format's. */
-    CHECK_EQ_INT(imp(db, SHA256 "\n" H2 "\n", LM_DB_FORMAT_SHA256, "s256", 0, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, SHA256 "\n" H2 "\n", LM_DB_FORMAT_SHA256, "s256", 0, &l, &r),
+                 LM_OK);
     CHECK_EQ_INT(r.added, 2);
     expect_export(db, "s256",
                   "hash,type,quality,label,reference\n" SHA256 ",sha256,,,\n" H2 ",sha256,,,\n");
-    CHECK_EQ_INT(imp(db, SHA1 "\n" MD5 "\n", LM_DB_FORMAT_SHA1, "s1", 0, &l, &r), LM_E_IMPORT);
-    CHECK_EQ_STR(kinds(&l, LM_DB_LINE_BAD), "2");
-    CHECK_EQ_INT(imp(db, MD5 "\n", LM_DB_FORMAT_MD5, "m", 0, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, SHA1 "\n" MD5 "\n", LM_DB_FORMAT_SHA1, "s1", 0, &l, &r),
+                 LM_E_IMPORT);
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "2");
+    CHECK_EQ_INT(hdb_import(db, MD5 "\n", LM_DB_FORMAT_MD5, "m", 0, &l, &r), LM_OK);
     CHECK_EQ_INT(r.added, 1);
-    verify_ok(db);
+    CHECK_EQ_INT(hdb_problems(db), 0);
     lm_hashdb_close(db);
 }
 
 static void test_ncmec(const char *dir)
 {
-    lm_hashdb *db = fresh_db(dir, "ncmec");
-    lines l;
+    lm_hashdb *db = hdb_create(dir, "ncmec");
+    hdb_lines l;
     lm_db_import_result r;
     const char *xml =
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -188,13 +121,13 @@ static void test_ncmec(const char *dir)
         "  <videos><video><id>video-1</id><classification>A2</classification>"
         "<fingerprints><md5>" MD5B "</md5></fingerprints></video></videos>\n"
         "</queryResult>\n";
-    CHECK_EQ_INT(imp(db, xml, LM_DB_FORMAT_AUTO, "ncmec", 0, &l, &r), LM_E_IMPORT);
-    CHECK_EQ_STR(kinds(&l, LM_DB_LINE_BAD), "11");
-    CHECK_EQ_INT(imp(db, xml, LM_DB_FORMAT_AUTO, "ncmec", 1, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, xml, LM_DB_FORMAT_AUTO, "ncmec", 0, &l, &r), LM_E_IMPORT);
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "11");
+    CHECK_EQ_INT(hdb_import(db, xml, LM_DB_FORMAT_AUTO, "ncmec", 1, &l, &r), LM_OK);
     CHECK_EQ_INT(r.format, LM_DB_FORMAT_NCMEC_XML);
     CHECK_EQ_INT(r.added, 4);
     CHECK_EQ_INT(r.skipped, 1);
-    CHECK_EQ_STR(kinds(&l, LM_DB_LINE_SKIPPED), "10");
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_SKIPPED), "10");
     expect_export(db, "ncmec",
                   "hash,type,quality,label,reference\n" MD5 ",md5,,A1,image-1\n" SHA1
                   ",sha1,,A1,image-1\n" H1 ",pdq,,A1,image-1\n" MD5B ",md5,,A2,video-1\n");
@@ -210,17 +143,17 @@ static void test_ncmec(const char *dir)
         "<deletedVideo><id>video-1</id><fingerprints><md5>" MD5B
         "</md5></fingerprints></deletedVideo>\n"
         "</videos></queryResult>\n";
-    CHECK_EQ_INT(imp(db, delta, LM_DB_FORMAT_NCMEC_XML, "ncmec", 0, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, delta, LM_DB_FORMAT_NCMEC_XML, "ncmec", 0, &l, &r), LM_OK);
     CHECK_EQ_INT(r.added, 1);
     CHECK_EQ_INT(r.removed, 4);
     CHECK_EQ_INT(r.not_found, 1);
-    CHECK_EQ_STR(kinds(&l, LM_DB_LINE_NOT_FOUND), "4");
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_NOT_FOUND), "4");
     expect_export(db, "ncmec", "hash,type,quality,label,reference\n" H2 ",pdq,,A1,image-4\n");
     /* Reclassification: the same hash with a new classification updates the entry. */
     const char *recl = "<queryResult><images><image><id>image-4</id><classification>B1"
                        "</classification><fingerprints><pdq>" H2 "</pdq></fingerprints></image>"
                        "</images></queryResult>";
-    CHECK_EQ_INT(imp(db, recl, LM_DB_FORMAT_AUTO, "ncmec", 0, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, recl, LM_DB_FORMAT_AUTO, "ncmec", 0, &l, &r), LM_OK);
     CHECK_EQ_INT(r.updated, 1);
     CHECK_EQ_INT(r.added, 0);
     expect_export(db, "ncmec", "hash,type,quality,label,reference\n" H2 ",pdq,,B1,image-4\n");
@@ -242,31 +175,31 @@ static void test_ncmec(const char *dir)
              "</classification><fingerprints><md5>" MD5 "</md5></fingerprints></image>"
              "</images></queryResult>\n");
     clock_t t0 = clock();
-    CHECK_EQ_INT(imp(db, laughs, LM_DB_FORMAT_AUTO, "ncmec", 1, &l, &r), LM_E_IMPORT);
+    CHECK_EQ_INT(hdb_import(db, laughs, LM_DB_FORMAT_AUTO, "ncmec", 1, &l, &r), LM_E_IMPORT);
     CHECK(clock() - t0 < CLOCKS_PER_SEC);
     /* libxml2 itself stops at the entity loop, else we stop at the DOCTYPE. */
     CHECK_EQ_INT(l.n, 1);
     CHECK(strstr(l.reason[0], "DOCTYPE") != NULL || strstr(l.reason[0], "entity") != NULL);
     /* An external entity (would read a local file) is refused the same way. */
-    CHECK_EQ_INT(imp(db,
-                     "<?xml version=\"1.0\"?>\n<!DOCTYPE q [<!ENTITY x SYSTEM "
-                     "\"file:///etc/passwd\">]>\n<q><image><id>&x;</id></image></q>\n",
-                     LM_DB_FORMAT_NCMEC_XML, "ncmec", 1, &l, &r),
+    CHECK_EQ_INT(hdb_import(db,
+                            "<?xml version=\"1.0\"?>\n<!DOCTYPE q [<!ENTITY x SYSTEM "
+                            "\"file:///etc/passwd\">]>\n<q><image><id>&x;</id></image></q>\n",
+                            LM_DB_FORMAT_NCMEC_XML, "ncmec", 1, &l, &r),
                  LM_E_IMPORT);
     /* Malformed XML: the line of the error. */
-    CHECK_EQ_INT(
-        imp(db, "<q>\n<image>\n<id>x</id>\n</q>\n", LM_DB_FORMAT_NCMEC_XML, "ncmec", 1, &l, &r),
-        LM_E_IMPORT);
-    CHECK_EQ_STR(kinds(&l, LM_DB_LINE_BAD), "4");
+    CHECK_EQ_INT(hdb_import(db, "<q>\n<image>\n<id>x</id>\n</q>\n", LM_DB_FORMAT_NCMEC_XML, "ncmec",
+                            1, &l, &r),
+                 LM_E_IMPORT);
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "4");
     expect_export(db, "ncmec", "hash,type,quality,label,reference\n" H2 ",pdq,,B1,image-4\n");
-    verify_ok(db);
+    CHECK_EQ_INT(hdb_problems(db), 0);
     lm_hashdb_close(db);
 }
 
 static void test_json(const char *dir)
 {
-    lm_hashdb *db = fresh_db(dir, "json");
-    lines l;
+    lm_hashdb *db = hdb_create(dir, "json");
+    hdb_lines l;
     lm_db_import_result r;
     const char *arr =
         "[\n"
@@ -278,13 +211,13 @@ static void test_json(const char *dir)
         " {\"signalType\": \"PDQ\", \"hashValue\": \"12\"},\n"
         " 7\n"
         "]\n";
-    CHECK_EQ_INT(imp(db, arr, LM_DB_FORMAT_AUTO, "ncii", 0, &l, &r), LM_E_IMPORT);
-    CHECK_EQ_STR(kinds(&l, LM_DB_LINE_BAD), "5,6");
-    CHECK_EQ_INT(imp(db, arr, LM_DB_FORMAT_AUTO, "ncii", 1, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, arr, LM_DB_FORMAT_AUTO, "ncii", 0, &l, &r), LM_E_IMPORT);
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "5,6");
+    CHECK_EQ_INT(hdb_import(db, arr, LM_DB_FORMAT_AUTO, "ncii", 1, &l, &r), LM_OK);
     CHECK_EQ_INT(r.format, LM_DB_FORMAT_STOPNCII_JSON);
     CHECK_EQ_INT(r.added, 2);
     CHECK_EQ_INT(r.skipped, 1);
-    CHECK_EQ_STR(kinds(&l, LM_DB_LINE_SKIPPED), "4");
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_SKIPPED), "4");
     expect_export(db, "ncii",
                   "hash,type,quality,label,reference\n" H1 ",pdq,,,s-1\n" MD5 ",md5,,ncii,\n");
     /* JSON Lines: withdrawn and deleted remove; a syntax error costs its line only. */
@@ -294,11 +227,11 @@ static void test_json(const char *dir)
         "{\"signalType\":\"PDQ\",\"hashValue\":\"" H2 "\"}\n"
         "{\"signalType\":\"PDQ\",\"hashValue\":\"" H3 "\",\"hashStatus\":\"Pending\"}\n"
         "{\"signalType\": \"PDQ\" \"hashValue\"}\n";
-    CHECK_EQ_INT(imp(db, jl, LM_DB_FORMAT_STOPNCII_JSON, "ncii", 0, &l, &r), LM_E_IMPORT);
-    CHECK_EQ_STR(kinds(&l, LM_DB_LINE_BAD), "4,5");
+    CHECK_EQ_INT(hdb_import(db, jl, LM_DB_FORMAT_STOPNCII_JSON, "ncii", 0, &l, &r), LM_E_IMPORT);
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "4,5");
     expect_export(db, "ncii",
                   "hash,type,quality,label,reference\n" H1 ",pdq,,,s-1\n" MD5 ",md5,,ncii,\n");
-    CHECK_EQ_INT(imp(db, jl, LM_DB_FORMAT_STOPNCII_JSON, "ncii", 1, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, jl, LM_DB_FORMAT_STOPNCII_JSON, "ncii", 1, &l, &r), LM_OK);
     CHECK_EQ_INT(r.removed, 2);
     CHECK_EQ_INT(r.added, 1);
     expect_export(db, "ncii", "hash,type,quality,label,reference\n" H2 ",pdq,,,\n");
@@ -308,36 +241,36 @@ static void test_json(const char *dir)
                       "\"id\":7},\n{\"hash_digest\":\"" MD5 "\",\"algorithm\":\"MD5\"},\n"
                       "{\"hash_digest\":\"" H2 "\",\"algorithm\":\"PDQ\",\"deleted\":\"maybe\"},\n"
                       "{\"hash_digest\":\"xx\",\"algorithm\":\"TMK\"}]";
-    CHECK_EQ_INT(imp(db, tat, LM_DB_FORMAT_AUTO, "tat", 1, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, tat, LM_DB_FORMAT_AUTO, "tat", 1, &l, &r), LM_OK);
     CHECK_EQ_INT(r.format, LM_DB_FORMAT_TAT_JSON);
     CHECK_EQ_INT(r.added, 2);
-    CHECK_EQ_STR(kinds(&l, LM_DB_LINE_BAD), "3");
-    CHECK_EQ_STR(kinds(&l, LM_DB_LINE_SKIPPED), "4");
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "3");
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_SKIPPED), "4");
     expect_export(db, "tat",
                   "hash,type,quality,label,reference\n" SHA256 ",sha256,,,7\n" MD5 ",md5,,,\n");
     const char *tat_del = "{\"hash_digest\":\"" MD5 "\",\"algorithm\":\"MD5\",\"deleted\":true}";
-    CHECK_EQ_INT(imp(db, tat_del, LM_DB_FORMAT_TAT_JSON, "tat", 0, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, tat_del, LM_DB_FORMAT_TAT_JSON, "tat", 0, &l, &r), LM_OK);
     CHECK_EQ_INT(r.removed, 1);
     expect_export(db, "tat", "hash,type,quality,label,reference\n" SHA256 ",sha256,,,7\n");
     /* Hostile shapes: deep nesting, unterminated strings, huge strings. */
     char deep[400];
     memset(deep, '[', 200);
     deep[200] = '\0';
-    CHECK_EQ_INT(imp(db, deep, LM_DB_FORMAT_TAT_JSON, "tat", 1, &l, &r), LM_E_IMPORT);
-    CHECK_EQ_INT(imp(db, "[{\"hash_digest\":\"abc", LM_DB_FORMAT_TAT_JSON, "tat", 1, &l, &r),
+    CHECK_EQ_INT(hdb_import(db, deep, LM_DB_FORMAT_TAT_JSON, "tat", 1, &l, &r), LM_E_IMPORT);
+    CHECK_EQ_INT(hdb_import(db, "[{\"hash_digest\":\"abc", LM_DB_FORMAT_TAT_JSON, "tat", 1, &l, &r),
                  LM_E_IMPORT);
-    verify_ok(db);
+    CHECK_EQ_INT(hdb_problems(db), 0);
     lm_hashdb_close(db);
 }
 
 static void test_sync(const char *dir)
 {
-    lm_hashdb *db = fresh_db(dir, "sync");
-    lines l;
+    lm_hashdb *db = hdb_create(dir, "sync");
+    hdb_lines l;
     lm_db_import_result r;
     const char *first =
         "hash,type,label,reference\n" H1 ",pdq,old,r1\n" MD5 ",md5,m,r2\n" SHA1 ",sha1,s,r3\n";
-    CHECK_EQ_INT(imp(db, first, LM_DB_FORMAT_CSV, "L", 0, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, first, LM_DB_FORMAT_CSV, "L", 0, &l, &r), LM_OK);
     CHECK_EQ_INT(r.added, 3);
     uint64_t ids[4];
     size_t found;
@@ -356,7 +289,7 @@ static void test_sync(const char *dir)
                         "{\"signalType\":\"SHA256\",\"hashValue\":\"" SHA256 "\",\"hashStatus\":"
                         "\"Deleted\"},\n"
                         "{\"signalType\":\"PDQ\",\"hashValue\":\"" H2 "\"}]\n";
-    CHECK_EQ_INT(imp(db, delta, LM_DB_FORMAT_AUTO, "L", 0, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, delta, LM_DB_FORMAT_AUTO, "L", 0, &l, &r), LM_OK);
     CHECK_EQ_INT(r.updated, 1);
     CHECK_EQ_INT(r.removed, 1);
     CHECK_EQ_INT(r.not_found, 1);
@@ -373,8 +306,8 @@ static void test_sync(const char *dir)
     const char *bad =
         "{\"signalType\":\"SHA1\",\"hashValue\":\"" SHA1 "\",\"hashStatus\":\"Deleted\"}\n"
         "{\"signalType\":\"PDQ\",\"hashValue\":\"" H3 "x\"}\n";
-    CHECK_EQ_INT(imp(db, bad, LM_DB_FORMAT_AUTO, "L", 0, &l, &r), LM_E_IMPORT);
-    CHECK_EQ_STR(kinds(&l, LM_DB_LINE_BAD), "2");
+    CHECK_EQ_INT(hdb_import(db, bad, LM_DB_FORMAT_AUTO, "L", 0, &l, &r), LM_E_IMPORT);
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "2");
     CHECK_EQ_INT(lm_hashdb_generation(db, &g2), LM_OK);
     CHECK_EQ_INT(g1, g2);
     /* Added then deleted by the same file: nothing stored; per hash, file order. */
@@ -383,14 +316,15 @@ static void test_sync(const char *dir)
         "{\"signalType\":\"PDQ\",\"hashValue\":\"" H3 "\",\"hashStatus\":\"Withdrawn\"}\n"
         "{\"signalType\":\"PDQ\",\"hashValue\":\"" H2 "\",\"hashStatus\":\"Withdrawn\"}\n"
         "{\"signalType\":\"PDQ\",\"hashValue\":\"" H2 "\",\"category\":\"back\"}\n";
-    CHECK_EQ_INT(imp(db, both, LM_DB_FORMAT_AUTO, "L", 0, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, both, LM_DB_FORMAT_AUTO, "L", 0, &l, &r), LM_OK);
     CHECK_EQ_INT(r.added, 1);
     CHECK_EQ_INT(r.removed, 1);
     expect_export(db, "L",
                   "hash,type,quality,label,reference\n" H1 ",pdq,,new,r1\n" SHA1 ",sha1,,s,r3\n" H2
                   ",pdq,,back,\n");
     /* Replace still empties the list first. */
-    CHECK_EQ_INT(imp(db, "hash,type\n" MD5 ",md5\n", LM_DB_FORMAT_CSV, "L", 0, &l, &r), LM_OK);
+    CHECK_EQ_INT(hdb_import(db, "hash,type\n" MD5 ",md5\n", LM_DB_FORMAT_CSV, "L", 0, &l, &r),
+                 LM_OK);
     lm_db_import_opts o;
     lm_db_import_opts_init(&o);
     o.list = "L";
@@ -398,7 +332,7 @@ static void test_sync(const char *dir)
     CHECK_EQ_INT(lm_hashdb_import_memory(db, MD5 "\n", 33, &o, &r), LM_OK);
     CHECK_EQ_INT(r.removed, 4);
     CHECK_EQ_INT(r.added, 1);
-    verify_ok(db);
+    CHECK_EQ_INT(hdb_problems(db), 0);
     lm_hashdb_close(db);
 }
 
@@ -458,7 +392,7 @@ static void test_order(const char *dir)
     for (size_t i = 0; i < LINES; i++)
         for (size_t j = i + 1; j < LINES && j < i + 8 && !is_dup[i]; j++)
             CHECK(is_dup[j] || strcmp(hex[i], hex[j]) != 0);
-    lm_hashdb *db = fresh_db(dir, "order");
+    lm_hashdb *db = hdb_create(dir, "order");
     dup_lines d = {is_dup, LINES, 0, 0};
     lm_db_import_opts o;
     lm_db_import_opts_init(&o);
@@ -483,7 +417,7 @@ static void test_order(const char *dir)
     CHECK_EQ_INT(lm_hashdb_import_memory(db, text, len, &o, &r), LM_OK);
     CHECK_EQ_INT(r.added, 0);
     CHECK_EQ_INT(d.reported, LINES);
-    verify_ok(db);
+    CHECK_EQ_INT(hdb_problems(db), 0);
     lm_hashdb_close(db);
     free(hex);
     free(is_dup);
@@ -510,8 +444,8 @@ static char *vpdq_text(uint64_t seed, int n)
 
 static void test_vpdq(const char *dir)
 {
-    lm_hashdb *db = fresh_db(dir, "vpdq");
-    lines l;
+    lm_hashdb *db = hdb_create(dir, "vpdq");
+    hdb_lines l;
     lm_db_import_result r;
     char *v1 = vpdq_text(1, 100);
     lm_db_import_opts o;
@@ -519,7 +453,7 @@ static void test_vpdq(const char *dir)
     o.list = "videos";
     o.label = "known video";
     o.name = "clips/one.mp4.txt";
-    o.on_line = on_line;
+    o.on_line = hdb_on_line;
     o.ctx = &l;
     memset(&l, 0, sizeof l);
     CHECK_EQ_INT(lm_hashdb_import_memory(db, v1, strlen(v1), &o, &r), LM_OK);
@@ -570,7 +504,7 @@ static void test_vpdq(const char *dir)
     CHECK_EQ_INT(lm_hashdb_add_video(db, &nv, &id), LM_OK);
     CHECK_EQ_INT(id, 2);
     free(fr);
-    verify_ok(db);
+    CHECK_EQ_INT(hdb_problems(db), 0);
 
     /* Damaged and oversized files: numbered bad lines, nothing written. */
     const char *damaged = "0,100," H1 ",0.000\n1,101," H1 ",0.033\n2,100," H2 "\n"
@@ -578,7 +512,7 @@ static void test_vpdq(const char *dir)
     memset(&l, 0, sizeof l);
     o.format = LM_DB_FORMAT_VPDQ;
     CHECK_EQ_INT(lm_hashdb_import_memory(db, damaged, strlen(damaged), &o, &r), LM_E_IMPORT);
-    CHECK_EQ_STR(kinds(&l, LM_DB_LINE_BAD), "2,4,5");
+    CHECK_EQ_STR(hdb_kinds(&l, LM_DB_LINE_BAD), "2,4,5");
     size_t big_n = LM_DB_MAX_VIDEO_FRAMES + 2;
     size_t cap = big_n * 100 + 1, bl = 0;
     char *big = malloc(cap);
@@ -600,7 +534,7 @@ static void test_vpdq(const char *dir)
     CHECK_EQ_INT(mdb_stat(txn, db->vframes, &ms), 0);
     CHECK_EQ_INT(ms.ms_entries, 1);
     mdb_txn_abort(txn);
-    verify_ok(db);
+    CHECK_EQ_INT(hdb_problems(db), 0);
 
     /* Verify checks the frames: a frame changed behind the entry's back is found. */
     CHECK_EQ_INT(mdb_txn_begin(db->env, NULL, 0, &txn), 0);
@@ -615,9 +549,7 @@ static void test_vpdq(const char *dir)
     CHECK_EQ_INT(mdb_put(txn, db->vframes, &k, &nv2, 0), 0);
     CHECK_EQ_INT(mdb_txn_commit(txn), 0);
     free(copy);
-    uint64_t problems = 0;
-    CHECK_EQ_INT(lm_hashdb_verify(db, NULL, NULL, &problems), LM_OK);
-    CHECK_EQ_INT(problems, 1);
+    CHECK_EQ_INT(hdb_problems(db), 1);
     free(v1);
     lm_hashdb_close(db);
 }
@@ -625,7 +557,7 @@ static void test_vpdq(const char *dir)
 int main(void)
 {
     check_test_seed(8);
-    char *dir = hdb_tmpdir("imports");
+    char *dir = scratch_dir("imports");
     if (!dir)
         return 1;
     test_names();
@@ -635,7 +567,7 @@ int main(void)
     test_sync(dir);
     test_order(dir);
     test_vpdq(dir);
-    hdb_rmrf(dir);
+    scratch_remove(dir);
     free(dir);
     return check_report("test_import_formats");
 }

@@ -27,20 +27,6 @@ uint64_t db_pages_checked(void); /* hashdb/db_pages.c */
 #define NQ (NPDQ_QUERIES + 2 * NBLOBS)
 #define SIG 40 /* words of one answer */
 
-static void copy_file(const char *from, const char *to)
-{
-    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
-    CHECK(a && b);
-    char buf[65536];
-    size_t n;
-    while (a && b && (n = fread(buf, 1, sizeof buf, a)) > 0)
-        CHECK(fwrite(buf, 1, n, b) == n);
-    if (a)
-        fclose(a);
-    if (b)
-        fclose(b);
-}
-
 static lm_pdq_hash queries[NPDQ_QUERIES];
 static char blobs[NBLOBS][32];
 
@@ -192,7 +178,7 @@ static int measure(const char *path, const char *index, const char *file, uint64
 int main(void)
 {
     uint64_t seed = check_test_seed(0xda3a9e);
-    char *dir = hdb_tmpdir("mdamaged");
+    char *dir = scratch_dir("mdamaged");
     char path[600], file[700], tmpl[700], index[700], index_tmpl[700], lock[700];
     snprintf(path, sizeof path, "%s/db", dir);
     snprintf(file, sizeof file, "%s/data.mdb", path);
@@ -269,16 +255,16 @@ int main(void)
     munmap(shared, sizeof intact);
     struct stat st;
     CHECK_EQ_INT(stat(file, &st), 0);
-    copy_file(file, tmpl);
-    copy_file(index, index_tmpl);
+    hdb_copy_file(file, tmpl);
+    hdb_copy_file(index, index_tmpl);
     size_t size = (size_t)st.st_size, psize = 4096;
     int crashed = 0, wrong = 0, refused = 0, record_damage = 0, unverified = 0, same = 0;
     for (int t = 0; t < TRIALS; t++) {
-        copy_file(tmpl, file);
+        hdb_copy_file(tmpl, file);
         if (t % 2)
             unlink(index); /* load from the list and build in memory */
         else
-            copy_file(index_tmpl, index);
+            hdb_copy_file(index_tmpl, index);
         int truncated = t % 10 == 9, flips = t % 4 == 0 ? 1 + (int)(check_rand(&seed) % 6) : 1;
         if (truncated) {
             size_t to = check_rand(&seed) % size;
@@ -344,7 +330,7 @@ int main(void)
     CHECK_EQ_INT(crashed, 0);
     CHECK_EQ_INT(wrong, 0);
     if (!check_failures)
-        hdb_rmrf(dir);
+        scratch_remove(dir);
     free(dir);
     return check_report("test_matcher_damaged");
 }

@@ -16,6 +16,8 @@
 #include "hashdb.h"
 #include "hashdb_manage.h"
 #include "libmatch.h"
+#include "scratch.h"
+#include "testdata.h"
 
 #define NFILES 6
 static const char *files[NFILES] = {
@@ -48,30 +50,15 @@ static int same(const lm_check_result *a, const lm_check_result *b)
     return 1;
 }
 
-static void rm_db(const char *p)
-{
-    char f[512];
-    snprintf(f, sizeof f, "%s/data.mdb", p);
-    unlink(f);
-    snprintf(f, sizeof f, "%s/lock.mdb", p);
-    unlink(f);
-    rmdir(p);
-}
-
 int main(void)
 {
-    const char *td = getenv("LM_TESTDATA");
     uint8_t *data[NFILES];
     size_t len[NFILES];
-    char path[1024];
-    for (int i = 0; i < NFILES; i++) {
-        snprintf(path, sizeof path, "%s/%s", td ? td : "", files[i]);
-        lm_errbuf err = {{0}};
-        if (!td || lm_read_file(path, 1 << 26, &data[i], &len[i], &err) != LM_OK)
-            return check_testdata_missing(path);
-    }
-    char dir[] = "/tmp/lm-checkhashes-XXXXXX";
-    if (!mkdtemp(dir))
+    int missing = testdata_read_all(files, NFILES, data, len);
+    if (missing)
+        return missing;
+    char *dir = scratch_dir("checkhashes");
+    if (!dir)
         return 1;
     char db1[300], db2[300];
     snprintf(db1, sizeof db1, "%s/one", dir);
@@ -186,8 +173,7 @@ int main(void)
     lm_matcher_close(m2);
     for (int i = 0; i < NFILES; i++)
         free(data[i]);
-    rm_db(db1);
-    rm_db(db2);
-    rmdir(dir);
+    scratch_remove(dir);
+    free(dir);
     return check_report("test_check_hashes");
 }

@@ -131,30 +131,6 @@ static lm_matcher *open_matcher(unsigned flags)
     return m;
 }
 
-static void copy_file(const char *from, const char *to)
-{
-    FILE *a = fopen(from, "rb"), *b = fopen(to, "wb");
-    CHECK(a && b);
-    int c;
-    while (a && b && (c = fgetc(a)) != EOF)
-        fputc(c, b);
-    if (a)
-        fclose(a);
-    if (b)
-        fclose(b);
-}
-
-static long size_of(const char *p)
-{
-    FILE *f = fopen(p, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long s = ftell(f);
-    fclose(f);
-    return s;
-}
-
 static void flip(const char *p, long off)
 {
     int fd = open(p, O_RDWR);
@@ -167,7 +143,7 @@ static void flip(const char *p, long off)
 
 static void run(const char *kind, uint64_t *st)
 {
-    char *tmp = hdb_tmpdir("ixstore");
+    char *tmp = scratch_dir("ixstore");
     CHECK(tmp != NULL);
     snprintf(dbdir, sizeof dbdir, "%s/db", tmp);
     snprintf(ixpath, sizeof ixpath, "%s/%s", dbdir, LM_INDEX_STORE_FILE);
@@ -245,15 +221,15 @@ static void run(const char *kind, uint64_t *st)
     /* damage: truncated, header, and bit flips in the body found lazily */
     char saved[1000];
     snprintf(saved, sizeof saved, "%s.good", ixpath);
-    copy_file(ixpath, saved);
-    long size = size_of(ixpath);
+    hdb_copy_file(ixpath, saved);
+    long size = scratch_file_size(ixpath);
     CHECK(truncate(ixpath, size / 2) == 0);
     m = open_matcher(0);
     CHECK(m && !is_mapped(m));
     check_answers(m, qs, 4, "truncated file");
     lm_matcher_close(m);
     for (int t = 0; t < 6; t++) {
-        copy_file(saved, ixpath);
+        hdb_copy_file(saved, ixpath);
         /* header, then the hashes of the entries the queries are near (found lazily),
          * then anywhere */
         long off = t == 0  ? 40
@@ -266,7 +242,7 @@ static void run(const char *kind, uint64_t *st)
         lm_matcher_close(m);
     }
     /* a query that meets the damage rebuilds: flip the hash block of a query's nearest entry */
-    copy_file(saved, ixpath);
+    hdb_copy_file(saved, ixpath);
     {
         m = open_matcher(0);
         lm_match got[2];
@@ -288,7 +264,7 @@ static void run(const char *kind, uint64_t *st)
     /* A list without local features is not read whole at open: a damaged hash block that
      * no sampled position lies in leaves the file mapped (it is met lazily, by a query,
      * and then rebuilt) instead of costing a full check of the file at every open. */
-    copy_file(saved, ixpath);
+    hdb_copy_file(saved, ixpath);
     {
         const size_t per = 4096 / 32; /* hashes per block */
         size_t blk = SIZE_MAX;
@@ -309,8 +285,8 @@ static void run(const char *kind, uint64_t *st)
         lm_matcher_close(m);
     }
     /* a foreign file: another list of the same size and ids */
-    copy_file(saved, ixpath);
-    char *tmp2 = hdb_tmpdir("ixstore2");
+    hdb_copy_file(saved, ixpath);
+    char *tmp2 = scratch_dir("ixstore2");
     char other[700], otherix[1000];
     snprintf(other, sizeof other, "%s/db", tmp2);
     snprintf(otherix, sizeof otherix, "%s/%s", other, LM_INDEX_STORE_FILE);
@@ -329,14 +305,14 @@ static void run(const char *kind, uint64_t *st)
         free(alt);
         snprintf(dbdir, sizeof dbdir, "%s", keep);
     }
-    copy_file(ixpath, otherix);
+    hdb_copy_file(ixpath, otherix);
     snprintf(dbdir, sizeof dbdir, "%s", other);
     m = open_matcher(0);
     CHECK(m && !is_mapped(m));
     lm_matcher_close(m);
-    hdb_rmrf(tmp2);
+    scratch_remove(tmp2);
     free(tmp2);
-    hdb_rmrf(tmp);
+    scratch_remove(tmp);
     free(tmp);
 }
 

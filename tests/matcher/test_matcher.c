@@ -14,6 +14,8 @@
 #include "file_read.h"
 #include "hashdb.h"
 #include "libmatch.h"
+#include "scratch.h"
+#include "testdata.h"
 
 #define NFILES 8
 static const char *files[NFILES] = {
@@ -65,17 +67,12 @@ static void *worker(void *arg)
 
 int main(void)
 {
-    const char *td = getenv("LM_TESTDATA");
-    char path[1024];
-    for (int i = 0; i < NFILES; i++) {
-        snprintf(path, sizeof path, "%s/%s", td ? td : "", files[i]);
-        lm_errbuf err = {{0}};
-        if (!td || lm_read_file(path, 1 << 26, &data[i], &len[i], &err) != LM_OK)
-            return check_testdata_missing(path);
-    }
+    int missing = testdata_read_all(files, NFILES, data, len);
+    if (missing)
+        return missing;
 
-    char dir[] = "/tmp/lm-matcher-XXXXXX";
-    if (!mkdtemp(dir))
+    char *dir = scratch_dir("matcher");
+    if (!dir)
         return 1;
     char db_path[256];
     snprintf(db_path, sizeof db_path, "%s/list", dir);
@@ -206,11 +203,7 @@ int main(void)
     lm_hashdb_close(db);
     for (int i = 0; i < NFILES; i++)
         free(data[i]);
-    snprintf(path, sizeof path, "%s/data.mdb", db_path);
-    unlink(path);
-    snprintf(path, sizeof path, "%s/lock.mdb", db_path);
-    unlink(path);
-    rmdir(db_path);
-    rmdir(dir);
+    scratch_remove(dir);
+    free(dir);
     return check_report("test_matcher");
 }

@@ -40,16 +40,6 @@ typedef struct worker {
     long failures, passes_after;
 } worker;
 
-static lm_pdq_hash random_hash(void)
-{
-    lm_pdq_hash h;
-    for (int i = 0; i < 32; i += 8) {
-        uint64_t r = check_rand(&seed);
-        memcpy(h.b + i, &r, 8);
-    }
-    return h;
-}
-
 static lm_pdq_hash near(lm_pdq_hash h, int bits)
 {
     for (int i = 0; i < bits; i++) {
@@ -130,17 +120,17 @@ static void import(lm_hashdb *db, const lm_pdq_hash *h, size_t n)
 int main(void)
 {
     seed = check_test_seed(4242);
-    char *dir = hdb_tmpdir("refresh");
+    char *dir = scratch_dir("refresh");
     char path[600];
     snprintf(path, sizeof path, "%s/db", dir);
     lm_hashdb *db;
     CHECK_EQ_INT(lm_hashdb_open(path, LM_DB_CREATE, &db, NULL, 0), LM_OK);
     static lm_pdq_hash base[BASE], added[ROUNDS][ADD];
     for (int i = 0; i < BASE; i++)
-        base[i] = random_hash();
+        base[i] = hdb_random_pdq(&seed);
     for (int r = 0; r < ROUNDS; r++)
         for (int i = 0; i < ADD; i++)
-            added[r][i] = random_hash();
+            added[r][i] = hdb_random_pdq(&seed);
     /* Queries: near base entries, near entries each round will add, and far from all. */
     for (int q = 0; q < NQ; q++) {
         int kind = q % 3;
@@ -149,7 +139,7 @@ int main(void)
         else if (kind == 1)
             queries[q] = near(added[q % ROUNDS][check_rand(&seed) % ADD], 5 + q % 25);
         else
-            queries[q] = random_hash();
+            queries[q] = hdb_random_pdq(&seed);
     }
     import(db, base, BASE);
     CHECK_EQ_INT(lm_matcher_open(path, &matcher, NULL, 0), LM_OK);
@@ -224,7 +214,7 @@ int main(void)
            total_checked, ROUNDS, saw_old, saw_new);
     lm_matcher_close(matcher);
     lm_hashdb_close(db);
-    hdb_rmrf(dir);
+    scratch_remove(dir);
     free(dir);
     return check_report("test_refresh");
 }

@@ -26,6 +26,7 @@
 #include "libmatch.h"
 #include "pdq.h"
 #include "region.h"
+#include "scratch.h"
 #include "synth.h"
 #include "synth_layout.h"
 
@@ -140,10 +141,36 @@ static lm_check_result check(const lm_matcher *m, encoded e, int regions)
     return r;
 }
 
+/* pic in the layout fn makes (seed; the picture's rectangle in *where), as a JPEG, and the
+ * region proposals of it in p, *n (found on the image's own pixels, not resampled). */
+static encoded laid_out(layout_fn fn, const synth_image *pic, uint64_t seed, synth_rect *where,
+                        lm_region_proposal *p, size_t *n)
+{
+    synth_image out;
+    CHECK_EQ_INT(fn(pic, &out, seed, where), 0);
+    uint32_t ow = out.w, oh = out.h;
+    encoded e = jpeg_of(&out);
+    uint32_t w, h;
+    *n = proposals(e, p, &w, &h);
+    CHECK(w == ow && h == oh); /* not resampled: buffer = image pixels */
+    return e;
+}
+
+/* lm_check with regions on: one match, entry id, through a region. */
+static lm_check_result region_match(const lm_matcher *m, encoded e, uint64_t id)
+{
+    lm_check_result r = check(m, e, 1);
+    CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
+    CHECK_EQ_INT((int)r.match_count, 1);
+    CHECK_EQ_INT((int)r.matches[0].entry_id, (int)id);
+    CHECK_EQ_INT(r.matches[0].variant, LM_VARIANT_REGION);
+    return r;
+}
+
 int main(void)
 {
-    char dir[] = "/tmp/lm-region-XXXXXX";
-    if (!mkdtemp(dir))
+    char *dir = scratch_dir("region");
+    if (!dir)
         return 1;
     char db_path[256];
     snprintf(db_path, sizeof db_path, "%s/db", dir);
@@ -191,26 +218,17 @@ int main(void)
                    {"collage with seams", synth_collage, LM_REGION_KIND_SPLIT, 5}};
     for (size_t k = 0; k < sizeof layouts / sizeof layouts[0]; k++)
         for (int i = 0; i < NPIC; i++) {
-            synth_image out;
             synth_rect where;
-            CHECK_EQ_INT(layouts[k].fn(&pic[i], &out, layouts[k].seed + (uint64_t)i * 4, &where),
-                         0);
-            uint32_t ow = out.w, oh = out.h;
-            encoded e = jpeg_of(&out);
             lm_region_proposal p[LM_REGION_MAX_PROPOSALS];
-            uint32_t w, h;
-            size_t n = proposals(e, p, &w, &h);
-            CHECK(w == ow && h == oh); /* not resampled: buffer = image pixels */
+            size_t n;
+            encoded e =
+                laid_out(layouts[k].fn, &pic[i], layouts[k].seed + (uint64_t)i * 4, &where, p, &n);
             if (!has_rect(p, n, layouts[k].kind, where))
                 fprintf(stderr, "  %s of picture %d\n", layouts[k].name, i);
             CHECK(has_rect(p, n, layouts[k].kind, where));
 
-            lm_check_result r = check(m, e, 1);
-            CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
-            CHECK_EQ_INT((int)r.match_count, 1);
+            lm_check_result r = region_match(m, e, ids[i]);
             const lm_match *mt = &r.matches[0];
-            CHECK_EQ_INT((int)mt->entry_id, (int)ids[i]);
-            CHECK_EQ_INT(mt->variant, LM_VARIANT_REGION);
             CHECK(mt->rect.x == where.x && mt->rect.y == where.y && mt->rect.w == where.w &&
                   mt->rect.h == where.h);
             CHECK(mt->distance <= 31);
@@ -249,25 +267,16 @@ int main(void)
                 {"collage 2x2", synth_collage, LM_REGION_KIND_SPLIT, {2, 4, 6}}};
     for (size_t k = 0; k < sizeof near / sizeof near[0]; k++)
         for (int i = 0; i < NPIC; i++) {
-            synth_image out;
             synth_rect where;
-            CHECK_EQ_INT(near[k].fn(&pic[i], &out, near[k].seed[i], &where), 0);
-            uint32_t ow = out.w, oh = out.h;
-            encoded e = jpeg_of(&out);
             lm_region_proposal p[LM_REGION_MAX_PROPOSALS];
-            uint32_t w, h;
-            size_t n = proposals(e, p, &w, &h);
-            CHECK(w == ow && h == oh);
+            size_t n;
+            encoded e = laid_out(near[k].fn, &pic[i], near[k].seed[i], &where, p, &n);
             if (!near_rect(p, n, near[k].kind, where))
                 fprintf(stderr, "  %s of picture %d\n", near[k].name, i);
             CHECK(near_rect(p, n, near[k].kind, where));
 
-            lm_check_result r = check(m, e, 1);
-            CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
-            CHECK_EQ_INT((int)r.match_count, 1);
+            lm_check_result r = region_match(m, e, ids[i]);
             const lm_match *mt = &r.matches[0];
-            CHECK_EQ_INT((int)mt->entry_id, (int)ids[i]);
-            CHECK_EQ_INT(mt->variant, LM_VARIANT_REGION);
             lm_region_proposal got = {mt->rect, near[k].kind};
             CHECK(near_rect(&got, 1, near[k].kind, where));
             CHECK(mt->distance <= 31);
@@ -317,9 +326,9 @@ int main(void)
     lm_hasher_destroy(hs);
     for (int i = 0; i < NPIC; i++)
         synth_free(&pic[i]);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
+    int removed = scratch_remove(dir);
+    free(dir);
+    if (removed != 0)
         return 1;
     return check_report("test_region");
 }

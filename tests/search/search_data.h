@@ -86,4 +86,36 @@ static inline size_t data_count_within(const lm_search_hit *all, size_t n, int r
     return m;
 }
 
+/* A test's checks of one list of n hashes, named what. */
+typedef void data_list_check(const lm_pdq_hash *list, size_t n, const char *what, uint64_t *st);
+
+/*
+ * check on lists of each size (those on the command line, else the ndefaults defaults):
+ * uniformly random, then families of up to 64 members within 8 bits, then, when n <=
+ * one_family_max (0: never), one family of every entry within 4 bits of one centre (every
+ * query near it matches all n: keep it small).
+ */
+static inline void data_check_sizes(int argc, char **argv, const size_t *defaults, size_t ndefaults,
+                                    size_t one_family_max, data_list_check *check, uint64_t *st)
+{
+    size_t nsizes = argc > 1 ? (size_t)(argc - 1) : ndefaults;
+    for (size_t si = 0; si < nsizes; si++) {
+        size_t n = argc > 1 ? (size_t)strtoull(argv[si + 1], NULL, 10) : defaults[si];
+        lm_pdq_hash *list = malloc((n + 1) * sizeof *list);
+        CHECK(list != NULL);
+        if (!list)
+            break;
+        data_random(st, list, n);
+        check(list, n, "random", st);
+        data_clustered(st, list, n, 64, 8);
+        check(list, n, "clustered", st);
+        if (one_family_max && n <= one_family_max) {
+            data_clustered(st, list, n, (int)(n + 1), 4);
+            check(list, n, "one-family", st);
+        }
+        printf("n=%zu checked\n", n);
+        free(list);
+    }
+}
+
 #endif

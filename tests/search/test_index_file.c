@@ -16,6 +16,7 @@
 #include "check.h"
 #include "index.h"
 #include "index_file.h"
+#include "scratch.h"
 #include "search_data.h"
 
 static char dir[] = "/tmp/lm-ixf-XXXXXX";
@@ -117,17 +118,6 @@ static void check_list(const lm_pdq_hash *list, size_t n, const char *what, uint
     free(ids);
 }
 
-static long file_size(void)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    fseek(f, 0, SEEK_END);
-    long s = ftell(f);
-    fclose(f);
-    return s;
-}
-
 static void flip_byte(long off, uint8_t mask)
 {
     int fd = open(path, O_RDWR);
@@ -173,7 +163,7 @@ static void check_damage(uint64_t *st)
     CHECK(lm_index_open(path, &ix, stamp, &pl, 1, why, sizeof why) == LM_E_DB && !ix);
 
     write_index(list, n, ids);
-    const long size = file_size();
+    const long size = scratch_file_size(path);
     CHECK(size > 4096);
     /* the payload count is part of the structure */
     CHECK(lm_index_open(path, &ix, stamp, &pl, 0, why, sizeof why) == LM_E_DB && !ix);
@@ -290,20 +280,8 @@ int main(int argc, char **argv)
         block[i] ^= 0x10;
     }
 
-    size_t nsizes = argc > 1 ? (size_t)(argc - 1) : sizeof default_sizes / sizeof default_sizes[0];
-    for (size_t si = 0; si < nsizes; si++) {
-        size_t n = argc > 1 ? (size_t)strtoull(argv[si + 1], NULL, 10) : default_sizes[si];
-        lm_pdq_hash *list = malloc((n + 1) * sizeof *list);
-        CHECK(list != NULL);
-        if (!list)
-            break;
-        data_random(&st, list, n);
-        check_list(list, n, "random", &st);
-        data_clustered(&st, list, n, 64, 8);
-        check_list(list, n, "clustered", &st);
-        printf("n=%zu checked\n", n);
-        free(list);
-    }
+    data_check_sizes(argc, argv, default_sizes, sizeof default_sizes / sizeof default_sizes[0], 0,
+                     check_list, &st);
     check_damage(&st);
     check_stale_tmp(&st);
     char copy[80];

@@ -160,25 +160,7 @@ int main(int argc, char **argv)
     check_args();
     check_oracle(&st);
 
-    size_t nsizes = argc > 1 ? (size_t)(argc - 1) : sizeof default_sizes / sizeof default_sizes[0];
-    for (size_t si = 0; si < nsizes; si++) {
-        size_t n = argc > 1 ? (size_t)strtoull(argv[si + 1], NULL, 10) : default_sizes[si];
-        lm_pdq_hash *list = malloc((n + 1) * sizeof *list);
-        CHECK(list != NULL);
-        if (!list)
-            break;
-        data_random(&st, list, n);
-        check_list(list, n, "random", &st);
-        data_clustered(&st, list, n, 64, 8);
-        check_list(list, n, "clustered", &st);
-        /* one huge family: every entry within 4 bits of one centre (every query
-         * near it matches all n, so only up to 100000 to keep the run short) */
-        if (n <= 100000) {
-            data_clustered(&st, list, n, (int)(n + 1), 4);
-            check_list(list, n, "one-family", &st);
-        }
-        printf("n=%zu checked\n", n);
-        free(list);
-    }
+    data_check_sizes(argc, argv, default_sizes, sizeof default_sizes / sizeof default_sizes[0],
+                     100000, check_list, &st);
     return check_report("test_search_index");
 }

@@ -194,14 +194,22 @@ static void test_playlists(const char *dir)
     }
 }
 
+/* The video s describes, encoded in memory; NULL (and a failed check) if it cannot be made. */
+static uint8_t *made(const vt_synth *s, size_t *len)
+{
+    uint8_t *v = NULL;
+    *len = 0;
+    CHECK_EQ_INT(vt_synth_make(s, &v, len), 0);
+    return v;
+}
+
 /* Variable frame rate: interval sampling follows time, not frame counts. */
 static void test_vfr(void)
 {
     static const int64_t ms[] = {0, 100, 150, 980, 1000, 1010, 1020, 2700, 2750, 4100, 4200, 4300};
     vt_synth s = {"matroska", "mpeg4", 96, 64, 12, ms, 100, 0, 0};
-    uint8_t *v = NULL;
-    size_t len = 0;
-    CHECK_EQ_INT(vt_synth_make(&s, &v, &len), 0);
+    size_t len;
+    uint8_t *v = made(&s, &len);
     if (!v)
         return;
     lm_video_opts o;
@@ -232,9 +240,8 @@ static void test_vfr(void)
 static void test_keyframes(void)
 {
     vt_synth s = {"matroska", "mpeg4", 96, 64, 30, NULL, 10, 0, 0};
-    uint8_t *v = NULL;
-    size_t len = 0;
-    CHECK_EQ_INT(vt_synth_make(&s, &v, &len), 0);
+    size_t len;
+    uint8_t *v = made(&s, &len);
     if (!v)
         return;
     lm_video_opts o;
@@ -257,10 +264,8 @@ static void test_rotation(void)
 {
     vt_synth rot = {"mp4", "mpeg4", 160, 96, 3, NULL, 10, 90, 0};
     vt_synth upright = {"mp4", "mpeg4", 160, 96, 3, NULL, 10, 0, 1};
-    uint8_t *a = NULL, *b = NULL;
-    size_t alen = 0, blen = 0;
-    CHECK_EQ_INT(vt_synth_make(&rot, &a, &alen), 0);
-    CHECK_EQ_INT(vt_synth_make(&upright, &b, &blen), 0);
+    size_t alen, blen;
+    uint8_t *a = made(&rot, &alen), *b = made(&upright, &blen);
     if (!a || !b) {
         free(a);
         free(b);
@@ -298,10 +303,8 @@ static void test_gif_webp(void)
 {
     vt_synth anim = {"gif", "gif", 96, 64, 5, NULL, 1, 0, 0};
     vt_synth still = {"gif", "gif", 96, 64, 1, NULL, 1, 0, 0};
-    uint8_t *a = NULL, *b = NULL;
-    size_t alen = 0, blen = 0;
-    CHECK_EQ_INT(vt_synth_make(&anim, &a, &alen), 0);
-    CHECK_EQ_INT(vt_synth_make(&still, &b, &blen), 0);
+    size_t alen, blen;
+    uint8_t *a = made(&anim, &alen), *b = made(&still, &blen);
     lm_vpdq_frames f = {0};
     lm_video_info info;
     lm_errbuf err = {{0}};
