@@ -13,7 +13,6 @@
  *  - the signature is deterministic, and its record round-trips.
  * Images are generated (tests/common/synth), encoded in memory.
  */
-#include <lmdb.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,24 +20,12 @@
 
 #include "check.h"
 #include "hashdb.h"
+#include "image_list_test.h"
 #include "libmatch.h"
 #include "local_features.h"
+#include "scratch.h"
 #include "synth.h"
 #include "synth_layout.h"
-
-typedef struct encoded {
-    uint8_t *data;
-    size_t len;
-} encoded;
-
-static encoded jpeg_of(synth_image img, int quality)
-{
-    encoded e;
-    if (synth_encode_jpeg(&img, quality, &e.data, &e.len))
-        abort();
-    synth_free(&img);
-    return e;
-}
 
 static synth_image crop_of(const synth_image *in, double fx, double fy, double fw, double fh)
 {
@@ -79,21 +66,20 @@ static size_t features_len(const char *path, uint64_t id)
     return n;
 }
 
-static void count_problem(void *ctx, const char *msg)
-{
-    (void)msg;
-    ++*(int *)ctx;
-}
+/* The unrelated pictures' sizes and aspect ratios. */
+static const uint32_t sizes[][2] = {{640, 480}, {480, 640}, {800, 450}, {500, 500}};
 
-static int verify_problems(const char *path)
+/* Picture i of seed pic_seed + i (in *pic) captioned (odd i) or in a screenshot (even i),
+ * the layout of seed layout_seed + i. */
+static synth_image layout_of(int i, uint64_t pic_seed, uint64_t layout_seed, synth_image *pic)
 {
-    lm_hashdb *db;
-    int n = 0;
-    uint64_t problems = 0;
-    CHECK_EQ_INT(lm_hashdb_open(path, LM_DB_READONLY, &db, NULL, 0), LM_OK);
-    CHECK_EQ_INT(lm_hashdb_verify(db, count_problem, &n, &problems), LM_OK);
-    lm_hashdb_close(db);
-    return (int)problems;
+    synth_image out = {0}; /* empty on failure: jpeg_of ends the test */
+    synth_rect where;
+    CHECK_EQ_INT(synth_make(pic, sizes[i % 4][0], sizes[i % 4][1], pic_seed + (uint64_t)i), 0);
+    CHECK_EQ_INT(i % 2 ? synth_caption(pic, &out, layout_seed + (uint64_t)i, &where)
+                       : synth_screenshot(pic, &out, layout_seed + (uint64_t)i, &where),
+                 0);
+    return out;
 }
 
 /* Features of a raw RGB picture as lm_check computes them. */
@@ -108,8 +94,8 @@ static lm_features *features_of(const synth_image *img)
 
 int main(void)
 {
-    char dir[] = "/tmp/lm-features-XXXXXX";
-    if (!mkdtemp(dir))
+    char *dir = scratch_dir("features");
+    if (!dir)
         return 1;
     char path[256], nofeat[256], msg[256];
     snprintf(path, sizeof path, "%s/images", dir);
@@ -166,7 +152,6 @@ int main(void)
     CHECK_EQ_INT(r.matches[0].score == 0 || r.matches[0].variant != LM_VARIANT_FEATURES, 1);
 
     /* 2. Unrelated generated pictures (other scenes, sizes and aspect ratios) do not match. */
-    static const uint32_t sizes[][2] = {{640, 480}, {480, 640}, {800, 450}, {500, 500}};
     for (uint64_t s = 0; s < 24; s++) {
         synth_image other;
         CHECK_EQ_INT(synth_make(&other, sizes[s % 4][0], sizes[s % 4][1], 500 + s), 0);
@@ -258,21 +243,8 @@ int main(void)
     CHECK_EQ_INT(verify_problems(path), 0);
 
     /* 6. verify reports a features record whose entry is gone. */
-    char file[300];
-    snprintf(file, sizeof file, "%s", path);
-    MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi dbi;
-    CHECK_EQ_INT(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 32);
-    CHECK_EQ_INT(mdb_env_open(env, file, 0, 0600), 0);
-    CHECK_EQ_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    CHECK_EQ_INT(mdb_dbi_open(txn, "features", 0, &dbi), 0);
     uint8_t key[8] = {0, 0, 0, 0, 0, 0, 0x7f, 0x7f};
-    MDB_val k = {8, key}, v = {rl, rec};
-    CHECK_EQ_INT(mdb_put(txn, dbi, &k, &v, 0), 0);
-    CHECK_EQ_INT(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
+    put_behind_back(path, "features", key, sizeof key, rec, rl);
     CHECK_EQ_INT(verify_problems(path), 1);
 
     /* 7. Memes and screenshots of different pictures share bands, UI bars and text-like
@@ -285,13 +257,8 @@ int main(void)
     uint64_t shot_id = 0;
     synth_image shot_pic;
     for (int i = 0; i < 12; i++) {
-        synth_image pic, out;
-        synth_rect where;
-        CHECK_EQ_INT(synth_make(&pic, sizes[i % 4][0], sizes[i % 4][1], 700 + (uint64_t)i), 0);
-        CHECK_EQ_INT(i % 2 ? synth_caption(&pic, &out, 900 + (uint64_t)i, &where)
-                           : synth_screenshot(&pic, &out, 900 + (uint64_t)i, &where),
-                     0);
-        encoded e = jpeg_of(out, 95);
+        synth_image pic;
+        encoded e = jpeg_of(layout_of(i, 700, 900, &pic), 95);
         uint64_t eid = 0;
         CHECK_EQ_INT(lm_list_add_image(layouts, e.data, e.len, &ao, &eid, msg, sizeof msg), LM_OK);
         free(e.data);
@@ -305,14 +272,9 @@ int main(void)
     lm_matcher *ml;
     CHECK_EQ_INT(lm_matcher_open(layouts, &ml, msg, sizeof msg), LM_OK);
     for (int i = 0; i < 12; i++) {
-        synth_image pic, out;
-        synth_rect where;
-        CHECK_EQ_INT(synth_make(&pic, sizes[i % 4][0], sizes[i % 4][1], 800 + (uint64_t)i), 0);
-        CHECK_EQ_INT(i % 2 ? synth_caption(&pic, &out, 1000 + (uint64_t)i, &where)
-                           : synth_screenshot(&pic, &out, 1000 + (uint64_t)i, &where),
-                     0);
+        synth_image pic;
+        encoded q = jpeg_of(layout_of(i, 800, 1000, &pic), 90);
         synth_free(&pic);
-        encoded q = jpeg_of(out, 90);
         lm_check_result rq = check(ml, q, 1);
         free(q.data);
         if (rq.verdict != LM_VERDICT_NO_MATCH)
@@ -342,9 +304,9 @@ int main(void)
     free(f1);
     free(f2);
     synth_free(&scene);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
+    int removed = scratch_remove(dir);
+    free(dir);
+    if (removed != 0)
         return 1;
     return check_report("features");
 }

@@ -10,7 +10,6 @@
  *    companion whose entry is missing.
  * Images are generated (tests/common/synth), encoded in memory.
  */
-#include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,24 +17,11 @@
 
 #include "check.h"
 #include "hashdb.h"
+#include "image_list_test.h"
 #include "libmatch.h"
+#include "scratch.h"
 #include "synth.h"
 #include "synth_video.h"
-
-typedef struct encoded {
-    uint8_t *data;
-    size_t len;
-} encoded;
-
-/* JPEG quality 90 of img; img is freed. */
-static encoded jpeg_of(synth_image img)
-{
-    encoded e;
-    if (synth_encode_jpeg(&img, 90, &e.data, &e.len))
-        abort();
-    synth_free(&img);
-    return e;
-}
 
 static lm_check_result check(const lm_matcher *m, encoded e, int dihedral, int trim)
 {
@@ -48,24 +34,6 @@ static lm_check_result check(const lm_matcher *m, encoded e, int dihedral, int t
     lm_check_result r = {.struct_size = sizeof r};
     CHECK_EQ_INT(lm_check(m, e.data, e.len, &o, &r), LM_OK);
     return r;
-}
-
-static void count_problem(void *ctx, const char *msg)
-{
-    (*(int *)ctx)++;
-    fprintf(stderr, "  verify: %s\n", msg);
-}
-
-static int verify_problems(const char *path)
-{
-    lm_hashdb *db;
-    if (lm_hashdb_open(path, LM_DB_READONLY, &db, NULL, 0) != LM_OK)
-        return -1;
-    int seen = 0;
-    uint64_t problems = 99;
-    CHECK_EQ_INT(lm_hashdb_verify(db, count_problem, &seen, &problems), LM_OK);
-    lm_hashdb_close(db);
-    return (int)problems;
 }
 
 static size_t companions_of(const char *path, uint64_t id, lm_db_companion *out, size_t cap)
@@ -81,8 +49,8 @@ static size_t companions_of(const char *path, uint64_t id, lm_db_companion *out,
 
 int main(void)
 {
-    char dir[] = "/tmp/lm-robust-XXXXXX";
-    if (!mkdtemp(dir))
+    char *dir = scratch_dir("robust");
+    if (!dir)
         return 1;
     char plain_db[256], image_db[256], msg[256];
     snprintf(plain_db, sizeof plain_db, "%s/plain", dir);
@@ -92,7 +60,7 @@ int main(void)
     CHECK_EQ_INT(synth_make(&scene, 480, 360, 11), 0);
     synth_image copy;
     CHECK_EQ_INT(synth_crop(&scene, &copy, 0, 0, scene.w, scene.h), 0);
-    encoded orig = jpeg_of(copy);
+    encoded orig = jpeg_of(copy, 90);
     lm_hasher *h = lm_hasher_create();
     lm_image_hash oh;
     CHECK_EQ_INT(lm_hash_memory(h, orig.data, orig.len, &oh), LM_OK);
@@ -124,7 +92,7 @@ int main(void)
         synth_image fr;
         CHECK_EQ_INT(
             synth_frame(&scene, &fr, frames[i].t, frames[i].b, frames[i].l, frames[i].r, NULL), 0);
-        encoded f = jpeg_of(fr);
+        encoded f = jpeg_of(fr, 90);
         lm_check_result r = check(pm, f, 1, 1);
         CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
         CHECK_EQ_INT(r.matches[0].entry_id, plain_id);
@@ -156,7 +124,7 @@ int main(void)
     synth_image turned, flipped;
     CHECK_EQ_INT(synth_turn(&scene, &turned, 1, 0), 0); /* a quarter clockwise */
     CHECK_EQ_INT(synth_turn(&scene, &flipped, 0, 1), 0);
-    encoded rot = jpeg_of(turned), mir = jpeg_of(flipped);
+    encoded rot = jpeg_of(turned, 90), mir = jpeg_of(flipped, 90);
     lm_check_result r = check(pm, rot, 1, 1);
     CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
     CHECK_EQ_INT(r.matches[0].dihedral, LM_DIH_ROTATE_90); /* turning it back */
@@ -231,7 +199,7 @@ int main(void)
     for (size_t i = 0; i < sizeof crops / sizeof crops[0]; i++) {
         synth_image cr;
         CHECK_EQ_INT(synth_crop(&scene, &cr, crops[i].x, crops[i].y, crops[i].w, crops[i].hgt), 0);
-        encoded ce = jpeg_of(cr);
+        encoded ce = jpeg_of(cr, 90);
         r = check(im, ce, 1, 1);
         CHECK_EQ_INT(r.verdict, LM_VERDICT_MATCH);
         CHECK_EQ_INT(r.matches[0].entry_id, id);
@@ -269,28 +237,15 @@ int main(void)
     lm_matcher_close(im);
 
     /* 7. Verify reports a companion whose entry does not exist (written behind its back). */
-    MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi dbi;
-    CHECK_EQ_INT(mdb_env_create(&env), 0);
-    mdb_env_set_maxdbs(env, 32);
-    CHECK_EQ_INT(mdb_env_open(env, image_db, 0, 0600), 0);
-    CHECK_EQ_INT(mdb_txn_begin(env, NULL, 0, &txn), 0);
-    CHECK_EQ_INT(mdb_dbi_open(txn, "companions", 0, &dbi), 0);
     uint8_t key[9] = {0, 0, 0, 0, 0, 0, 0, 99, LM_REGION_CENTER_90}, val[33] = {0};
-    MDB_val k = {sizeof key, key}, v = {sizeof val, val};
-    CHECK_EQ_INT(mdb_put(txn, dbi, &k, &v, 0), 0);
-    CHECK_EQ_INT(mdb_txn_commit(txn), 0);
-    mdb_env_close(env);
+    put_behind_back(image_db, "companions", key, sizeof key, val, sizeof val);
     CHECK_EQ_INT(verify_problems(image_db), 1);
 
     lm_matcher_close(pm);
     lm_hasher_destroy(h);
     free(orig.data);
     synth_free(&scene);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    scratch_remove(dir);
+    free(dir);
     return check_report("test_robust_match");
 }
