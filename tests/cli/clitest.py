@@ -1,16 +1,22 @@
 """Small helpers shared by the pmatch integration tests (stdlib only)."""
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 
 PMATCH = os.environ.get("LM_PMATCH", "pmatch")
 TESTDATA = os.environ.get("LM_TESTDATA", "")
 failures = 0
 
 
-def run(*args, stdin=None, check_rc=None):
-    """Run pmatch with args; returns (rc, stdout, stderr) as text."""
-    p = subprocess.run([PMATCH, *args], input=stdin, capture_output=True)
+def run(*args, stdin=None, check_rc=None, env=None):
+    """Run pmatch with args (the environment without PMATCH_DB, plus env); returns
+    (rc, stdout, stderr) as text."""
+    e = dict(os.environ)
+    e.pop("PMATCH_DB", None)
+    e.update(env or {})
+    p = subprocess.run([PMATCH, *args], input=stdin, capture_output=True, env=e)
     out = p.stdout.decode("utf-8", "replace")
     err = p.stderr.decode("utf-8", "replace")
     if check_rc is not None and p.returncode != check_rc:
@@ -28,6 +34,7 @@ def fail(msg):
 def check(cond, msg):
     if not cond:
         fail(msg)
+    return cond
 
 
 def need_testdata():
@@ -39,6 +46,18 @@ def need_testdata():
         sys.exit(1)
     print("test data not found: skipping", file=sys.stderr)
     sys.exit(77)
+
+
+def in_tmpdir(prefix, fn):
+    """fn(tmp) in a fresh directory, removed afterwards (kept with LM_KEEP set)."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    try:
+        fn(tmp)
+    finally:
+        if os.environ.get("LM_KEEP"):
+            print("kept", tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def hamming(a, b):

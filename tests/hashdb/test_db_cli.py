@@ -3,29 +3,22 @@
 import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 
-PMATCH = os.environ.get("LM_PMATCH", "pmatch")
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
+import clitest as t  # noqa: E402
+
 SEED = int(os.environ.get("LM_TEST_SEED", "4242"))
-failures = 0
 
 
 def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print(f"FAIL: {what} (seed {SEED})", file=sys.stderr)
+    t.check(cond, f"{what} (seed {SEED})")
 
 
 def run(*args, stdin=None, env=None):
-    e = dict(os.environ)
-    e.pop("PMATCH_DB", None)
-    if env:
-        e.update(env)
-    p = subprocess.run([PMATCH, "db", *args], input=stdin, capture_output=True, env=e)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+    """pmatch db ARGS: (rc, stdout, stderr)."""
+    return t.run("db", *args, stdin=stdin, env=env)
 
 
 def hexes(rng, n, nbytes=32):
@@ -195,13 +188,12 @@ def main():
         check(reported > 5, f"verify found damage in {reported}/25 copies")
         supplier_formats(tmp)
     finally:
-        if failures == 0:
+        if t.failures == 0:
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             print(f"kept {tmp}", file=sys.stderr)
-    print("test_db_cli:", "all checks passed" if failures == 0 else f"{failures} failed")
-    return 1 if failures else 0
+    t.finish("test_db_cli")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

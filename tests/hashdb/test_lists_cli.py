@@ -3,26 +3,11 @@
 hits/stats, and pmatch match with per-list distance, negative lists and hit counters."""
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 
-PMATCH = os.environ.get("LM_PMATCH", "pmatch")
-failures = 0
-
-
-def check(cond, what):
-    global failures
-    if not cond:
-        failures += 1
-        print(f"FAIL: {what}", file=sys.stderr)
-
-
-def run(*args, stdin=None):
-    e = dict(os.environ)
-    e.pop("PMATCH_DB", None)
-    p = subprocess.run([PMATCH, *args], input=stdin, capture_output=True, env=e)
-    return p.returncode, p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8", "replace")
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
+from clitest import check, finish, run  # noqa: E402
 
 
 def flip(h, bits):
@@ -98,12 +83,8 @@ def main():
         check(run("db", "verify", *D)[1] == "ok\n", "verify")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if failures:
-        print(f"{failures} failure(s)", file=sys.stderr)
-        return 1
-    print("test_lists_cli: all checks passed")
-    return 0
+    finish("test_lists_cli")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

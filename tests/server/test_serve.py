@@ -12,29 +12,18 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "cli"))
+from clitest import check, fail, finish, in_tmpdir  # noqa: E402
+
 PMATCH = os.environ["LM_PMATCH"]
 MAKE_IMAGES = os.environ["LM_MAKE_IMAGES"]
-failures = 0
 RO = "match-token-0123456789abcdef"
 ADMIN = "admin-token-0123456789abcdef"
-
-
-def fail(msg):
-    global failures
-    failures += 1
-    print("FAIL:", msg, file=sys.stderr)
-
-
-def check(cond, msg):
-    if not cond:
-        fail(msg)
-    return cond
 
 
 def pm(*args, check_rc=0):
@@ -126,18 +115,8 @@ def main():
     if not shutil.which("curl"):
         print("curl not installed", file=sys.stderr)
         sys.exit(1)
-    tmp = tempfile.mkdtemp(prefix="lm-serve-")
-    try:
-        run(tmp)
-    finally:
-        if not os.environ.get("LM_KEEP"):
-            shutil.rmtree(tmp, ignore_errors=True)
-        else:
-            print("kept", tmp)
-    if failures:
-        print(f"serve: {failures} failure(s)", file=sys.stderr)
-        sys.exit(1)
-    print("serve: all checks passed")
+    in_tmpdir("lm-serve-", run)
+    finish("serve")
 
 
 def run(tmp):

@@ -8,10 +8,8 @@ Images are generated (benign); nothing fetched is written to disk."""
 import http.server
 import json
 import os
-import shutil
 import socket
 import sys
-import tempfile
 import threading
 import time
 
@@ -81,16 +79,8 @@ class Origin:
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="lm-serve-url-")
-    try:
-        run(tmp)
-    finally:
-        if not os.environ.get("LM_KEEP"):
-            shutil.rmtree(tmp, ignore_errors=True)
-    if T.failures:
-        print(f"serve-url: {T.failures} failure(s)", file=sys.stderr)
-        sys.exit(1)
-    print("serve-url: all checks passed")
+    T.in_tmpdir("lm-serve-url-", run)
+    T.finish("serve-url")
 
 
 def run(tmp):
