@@ -5,7 +5,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-
 #include "decode.h"
 #include "decode_internal.h"
 
@@ -39,6 +38,24 @@ static inline void fuzz_touch(const lm_pixels *px)
         for (size_t x = 0; x < (size_t)px->width * (size_t)px->channels; x++)
             sum += px->data[y * px->stride + x];
     (void)sum;
+}
+
+/* A still-image decoder as the harnesses call it (decode_internal.h's signature). */
+typedef lm_status (*fuzz_decoder)(const uint8_t *data, size_t len, const lm_decode_opts *opts,
+                                  lm_pixels *out, lm_errbuf *err);
+
+/* One input through decode with o (fuzz_decode_opts's, which a harness may adjust): every
+ * output byte is read. */
+static inline int fuzz_decode_with(fuzz_decoder decode, const uint8_t *data, size_t size,
+                                   const lm_decode_opts *o)
+{
+    fuzz_quiet();
+    lm_pixels px = {0};
+    lm_errbuf err;
+    if (decode(data, size, o, &px, &err) == LM_OK)
+        fuzz_touch(&px);
+    lm_pixels_free(&px);
+    return 0;
 }
 
 #endif

@@ -2,15 +2,16 @@
 #include "decode_internal.h"
 #include "fuzz_common.h"
 
+/* lm_decode_libav for the format the input sniffs as. */
+static lm_status sniffed(const uint8_t *data, size_t len, const lm_decode_opts *opts,
+                         lm_pixels *out, lm_errbuf *err)
+{
+    return lm_decode_libav(data, len, opts, lm_sniff_format(data, len), out, err);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    fuzz_quiet();
     lm_decode_opts o;
     fuzz_decode_opts(&o, data, size);
-    lm_pixels px = {0};
-    lm_errbuf err;
-    if (lm_decode_libav(data, size, &o, lm_sniff_format(data, size), &px, &err) == LM_OK)
-        fuzz_touch(&px);
-    lm_pixels_free(&px);
-    return 0;
+    return fuzz_decode_with(sniffed, data, size, &o);
 }
