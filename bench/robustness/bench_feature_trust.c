@@ -46,6 +46,7 @@
 #include "local_features.h"
 #include "robust_hash.h"
 #include "bench_photos.h"
+#include "scratch.h"
 #include "synth.h"
 #include "synth_layout.h"
 
@@ -303,7 +304,7 @@ int main(int argc, char **argv)
         }
     }
     setvbuf(stdout, NULL, _IOLBF, 0);
-    char tmp[] = "/tmp/bench-feature-trust-XXXXXX";
+    char *tmp = NULL; /* the scratch directory of the list, without --db */
     char dbpath[600], err[256];
     if (keep) {
         snprintf(dbpath, sizeof dbpath, "%s", keep);
@@ -321,7 +322,8 @@ int main(int argc, char **argv)
         }
         mkdir(dbpath, 0700);
     } else {
-        if (!mkdtemp(tmp))
+        tmp = scratch_dir("bench-feature-trust");
+        if (!tmp)
             return 1;
         snprintf(dbpath, sizeof dbpath, "%s/db", tmp);
     }
@@ -510,11 +512,8 @@ int main(int argc, char **argv)
     lm_db_pdq_set_free(&set);
     lm_matcher_close(m);
     lm_hasher_destroy(h);
-    if (!keep) {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmp);
-        if (system(cmd) != 0)
-            fprintf(stderr, "could not remove %s\n", tmp);
-    }
+    if (tmp)
+        scratch_remove(tmp);
+    free(tmp);
     return 0;
 }

@@ -26,6 +26,7 @@
 #include "hashdb.h"
 #include "libmatch.h"
 #include "bench_photos.h"
+#include "scratch.h"
 #include "synth.h"
 #include "synth_layout.h"
 
@@ -64,10 +65,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    char dir[] = "/tmp/bench-region-trust-XXXXXX";
-    if (!mkdtemp(dir))
+    char *dir = scratch_dir("bench-region-trust");
+    if (!dir)
         return 1;
-    char dbpath[sizeof dir + 8], err[256];
+    char dbpath[600], err[256];
     snprintf(dbpath, sizeof dbpath, "%s/db", dir);
     lm_hashdb *db;
     if (lm_hashdb_init(dbpath, err, sizeof err) != LM_OK ||
@@ -207,9 +208,7 @@ int main(int argc, char **argv)
     lm_matcher_close(m);
     lm_hasher_destroy(h);
     free(list);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    scratch_remove(dir);
+    free(dir);
     return 0;
 }

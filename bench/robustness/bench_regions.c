@@ -30,6 +30,7 @@
 #include "hashdb.h"
 #include "libmatch.h"
 #include "bench_photos.h"
+#include "scratch.h"
 #include "synth.h"
 #include "synth_layout.h"
 
@@ -105,10 +106,10 @@ int main(int argc, char **argv)
             i++;
     }
 
-    char dir[] = "/tmp/bench-regions-XXXXXX";
-    if (!mkdtemp(dir))
+    char *dir = scratch_dir("bench-regions");
+    if (!dir)
         return 1;
-    char hpath[64], ipath[64], err[256];
+    char hpath[600], ipath[600], err[256];
     snprintf(hpath, sizeof hpath, "%s/hash", dir);
     snprintf(ipath, sizeof ipath, "%s/img", dir);
     lm_hashdb *db;
@@ -284,9 +285,7 @@ out:
     lm_matcher_close(hm);
     lm_matcher_close(im);
     lm_hasher_destroy(h);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    scratch_remove(dir);
+    free(dir);
     return 0;
 }

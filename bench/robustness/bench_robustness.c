@@ -31,6 +31,7 @@
 #include "libmatch.h"
 #include "robust_hash.h"
 #include "bench_photos.h"
+#include "scratch.h"
 #include "synth.h"
 #include "bench_features.h"
 #include "synth_layout.h"
@@ -236,6 +237,18 @@ static int encode(const synth_image *img, int quality, uint8_t **buf, size_t *le
     return synth_encode_jpeg(img, quality, buf, len);
 }
 
+/* Issue 14's local-feature tables (bench_features.c) on the n originals. */
+static void features_of(const original *o, size_t n, const char *dir, const char *dbpath,
+                        lm_matcher *m, lm_matcher *hm, int nfalse, int npairs, uint64_t seed)
+{
+    bench_item *bi = calloc(n, sizeof *bi);
+    for (size_t i = 0; i < n; i++)
+        bi[i] = (bench_item){&o[i].img,  o[i].entry, o[i].hash_entry,
+                             o[i].plain, o[i].jpeg,  o[i].jpeg_len};
+    bench_features(dir, dbpath, m, hm, bi, n, nfalse, npairs, seed);
+    free(bi);
+}
+
 /* Candidate companion sets, evaluated from the region hashes (the first is the default). */
 static const struct {
     const char *name;
@@ -277,14 +290,14 @@ int main(int argc, char **argv)
         else if (strcmp(argv[i], "--recall-only") == 0)
             features_only = 1, nfalse = -1;
         else if (strcmp(argv[i], "--pairs-only") == 0 && i + 1 < argc) {
-            char pdir[] = "/tmp/bench-pairs-XXXXXX";
-            if (!mkdtemp(pdir))
+            char *pdir = scratch_dir("bench-pairs");
+            if (!pdir)
                 return 1;
             setvbuf(stdout, NULL, _IOLBF, 0);
             bench_feature_pairs(pdir, (int)strtol(argv[++i], NULL, 10), seed);
-            char rm[64];
-            snprintf(rm, sizeof rm, "rm -rf '%s'", pdir);
-            return system(rm) != 0;
+            int removed = scratch_remove(pdir);
+            free(pdir);
+            return removed != 0;
         } else
             td = argv[i];
     }
@@ -325,10 +338,10 @@ int main(int argc, char **argv)
            "< 50 skipped), seed %llu\n",
            n, photos_loaded, td, nsynth, skipped, (unsigned long long)seed);
 
-    char dir[] = "/tmp/bench-robustness-XXXXXX";
-    if (!mkdtemp(dir))
+    char *dir = scratch_dir("bench-robustness");
+    if (!dir)
         return 1;
-    char dbpath[sizeof dir + 8];
+    char dbpath[600];
     snprintf(dbpath, sizeof dbpath, "%s/db", dir);
     lm_matcher *m = NULL;
     lm_hasher *h = lm_hasher_create();
@@ -373,7 +386,7 @@ int main(int argc, char **argv)
         return 1;
     }
     /* A hash-only list: the originals' plain hashes, as lists shared by others hold them. */
-    char dbhash[sizeof dir + 16];
+    char dbhash[600];
     snprintf(dbhash, sizeof dbhash, "%s/hashonly", dir);
     lm_matcher *hm = NULL;
     {
@@ -400,12 +413,7 @@ int main(int argc, char **argv)
            n, (double)(lm_matcher_size(m) - n) / (double)n);
 
     if (features_only) {
-        bench_item *bi = calloc(n, sizeof *bi);
-        for (size_t i = 0; i < n; i++)
-            bi[i] = (bench_item){&o[i].img,  o[i].entry, o[i].hash_entry,
-                                 o[i].plain, o[i].jpeg,  o[i].jpeg_len};
-        bench_features(dir, dbpath, m, hm, bi, n, nfalse, npairs, seed);
-        free(bi);
+        features_of(o, n, dir, dbpath, m, hm, nfalse, npairs, seed);
         goto cleanup;
     }
     lm_check_options exact; /* decoded exactly like the plain hash: a like-for-like comparison */
@@ -575,7 +583,7 @@ int main(int argc, char **argv)
            "proposals)\n",
            100.0 * (med[3] / med[2] - 1), with_proposals, n, proposals);
     /* Storage: the same originals without companions. */
-    char dbplain[sizeof dir + 16], f1[sizeof dir + 32], f2[sizeof dir + 32];
+    char dbplain[600], f1[620], f2[620];
     snprintf(dbplain, sizeof dbplain, "%s/plain", dir);
     lm_hashdb_init(dbplain, err, sizeof err);
     lm_list_add_options po;
@@ -616,14 +624,7 @@ int main(int argc, char **argv)
                100.0 * (double)set_hits[E_CROP5R][s] / (double)n,
                100.0 * (double)set_hits[E_CROP10R][s] / (double)n, set_fp[s]);
 
-    {
-        bench_item *bi = calloc(n, sizeof *bi);
-        for (size_t i = 0; i < n; i++)
-            bi[i] = (bench_item){&o[i].img,  o[i].entry, o[i].hash_entry,
-                                 o[i].plain, o[i].jpeg,  o[i].jpeg_len};
-        bench_features(dir, dbpath, m, hm, bi, n, nfalse, npairs, seed);
-        free(bi);
-    }
+    features_of(o, n, dir, dbpath, m, hm, nfalse, npairs, seed);
 cleanup:
     lm_matcher_close(m);
     lm_matcher_close(hm);
@@ -633,9 +634,7 @@ cleanup:
         free(o[i].jpeg);
     }
     free(o);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "could not remove %s\n", dir);
+    scratch_remove(dir);
+    free(dir);
     return 0;
 }

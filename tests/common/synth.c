@@ -160,23 +160,31 @@ int synth_make(synth_image *img, uint32_t w, uint32_t h, uint64_t seed)
 
 /* ---- transforms ------------------------------------------------------------ */
 
+/* Output sample i of n over m input samples, pixel centres aligned: the two input samples
+ * around it (*i0, *i1) and the weight of the second (*f). */
+static void resize_taps(uint32_t i, uint32_t n, uint32_t m, uint32_t *i0, uint32_t *i1, double *f)
+{
+    double s = (i + 0.5) * m / n - 0.5;
+    if (s < 0)
+        s = 0;
+    *i0 = (uint32_t)s;
+    *i1 = *i0 + 1 < m ? *i0 + 1 : *i0;
+    *f = s - *i0;
+}
+
 int synth_resize(const synth_image *in, synth_image *out, uint32_t w, uint32_t h)
 {
     if (!in || !in->px || synth_alloc(out, w, h, in->channels) != 0)
         return -1;
     int ch = in->channels;
     for (uint32_t y = 0; y < h; y++) {
-        double sy = (y + 0.5) * in->h / h - 0.5;
-        if (sy < 0)
-            sy = 0;
-        uint32_t y0 = (uint32_t)sy, y1 = y0 + 1 < in->h ? y0 + 1 : y0;
-        double fy = sy - y0;
+        uint32_t y0, y1;
+        double fy;
+        resize_taps(y, h, in->h, &y0, &y1, &fy);
         for (uint32_t x = 0; x < w; x++) {
-            double sx = (x + 0.5) * in->w / w - 0.5;
-            if (sx < 0)
-                sx = 0;
-            uint32_t x0 = (uint32_t)sx, x1 = x0 + 1 < in->w ? x0 + 1 : x0;
-            double fx = sx - x0;
+            uint32_t x0, x1;
+            double fx;
+            resize_taps(x, w, in->w, &x0, &x1, &fx);
             for (int c = 0; c < ch; c++) {
                 double a = in->px[((size_t)y0 * in->w + x0) * ch + c];
                 double b = in->px[((size_t)y0 * in->w + x1) * ch + c];
