@@ -165,6 +165,14 @@ int db_parse_plain(db_parser *p, const char *line, size_t len, db_rec *rec, db_r
 int db_parse_table(db_parser *p, const char *line, size_t len, db_rec *rec, db_recs *rs, char *why,
                    size_t whycap);
 
+/*
+ * The fields of a supplier CSV line whose first content line may be a header (hma-csv,
+ * te-csv): 1 with the line's n fields in f, or 0 when the line is not a record (blank, a
+ * comment, the header as is_header says, or fields that do not split: reported bad to s).
+ */
+int db_supplier_fields(db_parser *p, db_sink *s, uint64_t line_no, const char *line, size_t len,
+                       int (*is_header)(const db_field *f, int n), db_field *f, int *n, char *why,
+                       size_t whycap);
 /* hma-csv and te-csv lines (import_hma.c, import_te.c). They report bad and skipped
  * records through the sink themselves and return DB_PARSE_REC, DB_PARSE_SKIP,
  * DB_PARSE_NOMEM or DB_PARSE_FATAL (a bad header: why says why). */

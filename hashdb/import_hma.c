@@ -23,19 +23,10 @@ static int is_header(const db_field *f, int n)
 int db_parse_hma(db_parser *p, db_sink *s, uint64_t line_no, const char *line, size_t len,
                  char *why, size_t whycap)
 {
-    if (len == 0 || line[0] == '#')
-        return DB_PARSE_SKIP;
     db_field f[DB_MAX_COLUMNS];
-    int n = db_split_fields(p, line, len, f, why, whycap);
-    if (n < 0) {
-        db_sink_bad(s, line_no, why);
+    int n;
+    if (!db_supplier_fields(p, s, line_no, line, len, is_header, f, &n, why, whycap))
         return DB_PARSE_SKIP;
-    }
-    if (!p->have_header) {
-        p->have_header = 1; /* only the first content line may be the header */
-        if (is_header(f, n))
-            return DB_PARSE_SKIP;
-    }
     if (n > 4) {
         snprintf(why, whycap, "%d fields; expected hash,indicator_id,timestamp,tags", n);
         db_sink_bad(s, line_no, why);

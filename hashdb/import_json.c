@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
 #include "import.h"
 
 #define JSON_MAX_DEPTH 32
@@ -108,10 +109,7 @@ static int read_string(jin *j, char *out, size_t *olen, int *cut)
                 unsigned cp = 0;
                 for (int i = 0; i < 4; i++) {
                     int h = jget(j);
-                    int v = h >= '0' && h <= '9'   ? h - '0'
-                            : h >= 'a' && h <= 'f' ? h - 'a' + 10
-                            : h >= 'A' && h <= 'F' ? h - 'A' + 10
-                                                   : -1;
+                    int v = h < 0 ? -1 : lm_hex_digit((char)h);
                     if (v < 0)
                         return fail(j, "bad \\u escape");
                     cp = cp << 4 | (unsigned)v;

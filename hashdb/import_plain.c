@@ -4,30 +4,16 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hex.h"
 #include "import.h"
 
-/* A hex digit's value + 1, 0 for any other byte. */
-#define D(c, v) [c] = (v) + 1
-static const uint8_t hex_digit[256] = {
-    D('0', 0),  D('1', 1),  D('2', 2),  D('3', 3),  D('4', 4),  D('5', 5),  D('6', 6),  D('7', 7),
-    D('8', 8),  D('9', 9),  D('a', 10), D('b', 11), D('c', 12), D('d', 13), D('e', 14), D('f', 15),
-    D('A', 10), D('B', 11), D('C', 12), D('D', 13), D('E', 14), D('F', 15)};
-#undef D
-
-/* The value of a hex digit, or -1. */
-static int nibble(char c)
-{
-    return hex_digit[(unsigned char)c] - 1;
-}
-
 /* Decodes 2 * bytes hex digits; -1 (out undefined) when one is not a hex digit. One pass of
- * table lookups, no branch per digit: a comparison per digit made the parse a fifth of a
- * 10M-line import. */
+ * table lookups (lm_hex_digit), no branch per digit. */
 static int unhex(const char *s, size_t bytes, uint8_t *out)
 {
     int bad = 0;
     for (size_t i = 0; i < bytes; i++) {
-        int hi = nibble(s[2 * i]), lo = nibble(s[2 * i + 1]);
+        int hi = lm_hex_digit(s[2 * i]), lo = lm_hex_digit(s[2 * i + 1]);
         bad |= hi | lo; /* negative once any digit is not one */
         out[i] = (uint8_t)(hi << 4 | (lo & 15));
     }
@@ -48,7 +34,7 @@ int db_parse_hash(const char *s, size_t len, lm_hash_type forced, db_rec *rec, c
     }
     /* Why not: a digit that is not one comes first, then the length. */
     for (size_t i = 0; i < len; i++)
-        if (nibble(s[i]) < 0) {
+        if (lm_hex_digit(s[i]) < 0) {
             snprintf(why, whycap, "not a hexadecimal digit at column %zu of the hash", i + 1);
             return -1;
         }
@@ -162,7 +148,7 @@ int db_parse_plain(db_parser *p, const char *line, size_t len, db_rec *rec, db_r
 static int all_hex(const char *s, size_t len)
 {
     for (size_t i = 0; i < len; i++)
-        if (nibble(s[i]) < 0)
+        if (lm_hex_digit(s[i]) < 0)
             return 0;
     return len > 0;
 }

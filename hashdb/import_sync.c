@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_grow.h"
 #include "import.h"
 
 /* Records are read in hash order, i.e. at random: ask for one this far ahead. */
@@ -44,15 +45,12 @@ int db_list_remove_entries(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, uint64
         }
         if (e.list_id != list_id)
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            uint64_t *t = realloc(ids, cap * sizeof *t);
-            if (!t) {
-                st = db_err(db, LM_E_NOMEM, "out of memory");
-                break;
-            }
-            ids = t;
+        uint64_t *t = db_grow(ids, &cap, n, sizeof *t, 1024, SIZE_MAX);
+        if (!t) {
+            st = db_err(db, LM_E_NOMEM, "out of memory");
+            break;
         }
+        ids = t;
         ids[n++] = e.id;
     }
     if (st == LM_OK && rc != MDB_NOTFOUND)
@@ -237,15 +235,12 @@ static int remove_by_reference(lm_hashdb *db, MDB_txn *txn, import_job *job, uin
                 cmp = (r->ref_len > e.ref_len) - (r->ref_len < e.ref_len);
             if (cmp == 0) {
                 db_recs_at(&job->recs, refs[mid])->dup = DB_ACT_NONE;
-                if (nids == cap) {
-                    cap = cap ? cap * 2 : 64;
-                    uint64_t *t = realloc(ids, cap * sizeof *t);
-                    if (!t) {
-                        st = db_err(db, LM_E_NOMEM, "out of memory");
-                        break;
-                    }
-                    ids = t;
+                uint64_t *t = db_grow(ids, &cap, nids, sizeof *t, 64, SIZE_MAX);
+                if (!t) {
+                    st = db_err(db, LM_E_NOMEM, "out of memory");
+                    break;
                 }
+                ids = t;
                 ids[nids++] = e.id;
                 break;
             }

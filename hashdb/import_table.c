@@ -64,6 +64,25 @@ int db_split_fields(db_parser *p, const char *line, size_t len, field *out, char
     }
 }
 
+int db_supplier_fields(db_parser *p, db_sink *s, uint64_t line_no, const char *line, size_t len,
+                       int (*is_header)(const field *f, int n), field *f, int *n, char *why,
+                       size_t whycap)
+{
+    if (len == 0 || line[0] == '#')
+        return 0;
+    *n = db_split_fields(p, line, len, f, why, whycap);
+    if (*n < 0) {
+        db_sink_bad(s, line_no, why);
+        return 0;
+    }
+    if (!p->have_header) {
+        p->have_header = 1; /* only the first content line may be the header */
+        if (is_header(f, *n))
+            return 0;
+    }
+    return 1;
+}
+
 static int name_is(const field *f, const char *name)
 {
     return f->len == strlen(name) && strncasecmp(f->s, name, f->len) == 0;

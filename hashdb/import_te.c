@@ -11,22 +11,20 @@
 
 #include "import.h"
 
+/* The header line names its first column signal_type. */
+static int is_header(const db_field *f, int n)
+{
+    (void)n;
+    return f[0].len == 11 && strncasecmp(f[0].s, "signal_type", 11) == 0;
+}
+
 int db_parse_te(db_parser *p, db_sink *s, uint64_t line_no, const char *line, size_t len, char *why,
                 size_t whycap)
 {
-    if (len == 0 || line[0] == '#')
-        return DB_PARSE_SKIP;
     db_field f[DB_MAX_COLUMNS];
-    int n = db_split_fields(p, line, len, f, why, whycap);
-    if (n < 0) {
-        db_sink_bad(s, line_no, why);
+    int n;
+    if (!db_supplier_fields(p, s, line_no, line, len, is_header, f, &n, why, whycap))
         return DB_PARSE_SKIP;
-    }
-    if (!p->have_header) {
-        p->have_header = 1;
-        if (f[0].len == 11 && strncasecmp(f[0].s, "signal_type", 11) == 0)
-            return DB_PARSE_SKIP;
-    }
     if (n < 2 || n > 5) {
         snprintf(why, whycap, "%d fields; expected signal_type,signal_str,collab,category,tags", n);
         db_sink_bad(s, line_no, why);

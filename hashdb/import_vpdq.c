@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_grow.h"
 #include "import.h"
 #include "vpdq_text.h"
 
@@ -34,14 +35,10 @@ int db_parse_vpdq_line(db_parser *p, uint64_t line_no, const char *line, size_t 
                  LM_DB_MAX_VIDEO_FRAMES);
         return DB_PARSE_BAD;
     }
-    if (p->nframes == p->frames_cap) {
-        size_t cap = p->frames_cap ? p->frames_cap * 2 : 1024;
-        lm_db_frame *v = realloc(p->frames, cap * sizeof *v);
-        if (!v)
-            return DB_PARSE_NOMEM;
-        p->frames = v;
-        p->frames_cap = cap;
-    }
+    lm_db_frame *v = db_grow(p->frames, &p->frames_cap, p->nframes, sizeof *v, 1024, SIZE_MAX);
+    if (!v)
+        return DB_PARSE_NOMEM;
+    p->frames = v;
     if (p->nframes == 0)
         p->first_line = line_no;
     lm_db_frame *d = &p->frames[p->nframes++];

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_grow.h"
 #include "hashdb_internal.h"
 
 void lm_db_stats_free(lm_db_stats *s)
@@ -140,15 +141,13 @@ lm_status lm_hashdb_stats(lm_hashdb *db, lm_db_stats *out)
             st = db_damaged(db, "a list record is damaged");
             break;
         }
-        if (out->list_count == cap) {
-            cap = cap ? cap * 2 : 16;
-            lm_db_list_stats *t = cap <= DB_MAX_LISTS ? realloc(out->lists, cap * sizeof *t) : NULL;
-            if (!t) {
-                st = db_err(db, LM_E_NOMEM, "too many lists");
-                break;
-            }
-            out->lists = t;
+        lm_db_list_stats *t =
+            db_grow(out->lists, &cap, out->list_count, sizeof *t, 16, DB_MAX_LISTS);
+        if (!t) {
+            st = db_err(db, LM_E_NOMEM, "too many lists");
+            break;
         }
+        out->lists = t;
         lm_db_list_stats *ls = &out->lists[out->list_count++];
         memset(ls, 0, sizeof *ls);
         db_list_to_info(&l, &ls->info);

@@ -1,18 +1,8 @@
 /* Hexadecimal form of PDQ hashes, and the Hamming distance between two. */
 #include "libmatch.h"
 
+#include "hex.h"
 #include "popcount.h"
-
-static int hex_nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 lm_status lm_pdq_from_hex(const char *hex, size_t len, lm_pdq_hash *out)
 {
@@ -22,7 +12,7 @@ lm_status lm_pdq_from_hex(const char *hex, size_t len, lm_pdq_hash *out)
         return LM_E_PARSE;
     lm_pdq_hash h;
     for (size_t i = 0; i < LM_PDQ_BYTES; i++) {
-        int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
+        int hi = lm_hex_digit(hex[2 * i]), lo = lm_hex_digit(hex[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return LM_E_PARSE;
         h.b[i] = (uint8_t)(hi << 4 | lo);
