@@ -35,15 +35,22 @@ static void put(const char *name, const uint8_t *d, size_t n)
     }
 }
 
-static void put_png(const char *name, const synth_image *img, int ctype, int depth, int interlace)
+/* The seed an encoder made (rc 0: its bytes b, freed here), or a failure. */
+static void put_encoded(const char *name, int rc, uint8_t *b, size_t n)
 {
-    uint8_t *b;
-    size_t n;
-    if (synth_encode_png(img, ctype, depth, interlace, &b, &n) == 0)
+    if (rc == 0)
         put(name, b, n);
     else
         failures++;
     free(b);
+}
+
+static void put_png(const char *name, const synth_image *img, int ctype, int depth, int interlace)
+{
+    uint8_t *b = NULL;
+    size_t n = 0;
+    int rc = synth_encode_png(img, ctype, depth, interlace, &b, &n);
+    put_encoded(name, rc, b, n);
 }
 
 /* A JPEG with an EXIF APP1 (orientation 6) inserted after SOI. */
@@ -62,34 +69,12 @@ static void put_exif_jpeg(const uint8_t *jpg, size_t n)
     free(b);
 }
 
-static void le32(uint8_t *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 static void put_bmp(const synth_image *img)
 {
-    size_t row = ((size_t)img->w * 3 + 3) & ~(size_t)3, size = 54 + row * img->h;
-    uint8_t *b = calloc(1, size);
-    if (!b)
-        return;
-    b[0] = 'B';
-    b[1] = 'M';
-    le32(b + 2, (uint32_t)size);
-    le32(b + 10, 54);
-    le32(b + 14, 40);
-    le32(b + 18, img->w);
-    le32(b + 22, img->h);
-    b[26] = 1;
-    b[28] = 24;
-    for (uint32_t y = 0; y < img->h; y++)
-        for (uint32_t x = 0; x < img->w; x++)
-            for (int c = 0; c < 3; c++)
-                b[54 + row * (img->h - 1 - y) + x * 3 + c] =
-                    img->px[((size_t)y * img->w + x) * 3 + 2 - c];
-    put("rgb24.bmp", b, size);
-    free(b);
+    uint8_t *b = NULL;
+    size_t n = 0;
+    int rc = synth_encode_bmp(img, &b, &n);
+    put_encoded("rgb24.bmp", rc, b, n);
 }
 
 static void decode_seeds(void)
@@ -162,17 +147,13 @@ static void heif_seeds(void)
         {"alpha.avif", 1, 0, 1, 0}, {"mirror.avif", 1, 0, 0, 5},
     };
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-        uint8_t *b;
-        size_t n;
+        uint8_t *b = NULL;
+        size_t n = 0;
         if (!synth_heif_can_encode(v[i].avif))
             continue;
-        if (synth_encode_heif(v[i].alpha ? &rgba : &rgb, v[i].avif, v[i].lossless, 40,
-                              v[i].orientation, &b, &n) == 0) {
-            put(v[i].name, b, n);
-            free(b);
-        } else {
-            failures++;
-        }
+        int rc = synth_encode_heif(v[i].alpha ? &rgba : &rgb, v[i].avif, v[i].lossless, 40,
+                                   v[i].orientation, &b, &n);
+        put_encoded(v[i].name, rc, b, n);
     }
     synth_free(&rgb);
     synth_free(&rgba);
@@ -199,15 +180,11 @@ static void jxl_seeds(void)
     };
     const synth_image *imgs[] = {&rgb, &rgba, &grey};
     for (size_t i = 0; i < sizeof v / sizeof v[0]; i++) {
-        uint8_t *b;
-        size_t n;
-        if (synth_encode_jxl(imgs[v[i].img], v[i].lossless, 2.0f, v[i].orientation, v[i].container,
-                             v[i].frames, &b, &n) == 0) {
-            put(v[i].name, b, n);
-            free(b);
-        } else {
-            failures++;
-        }
+        uint8_t *b = NULL;
+        size_t n = 0;
+        int rc = synth_encode_jxl(imgs[v[i].img], v[i].lossless, 2.0f, v[i].orientation,
+                                  v[i].container, v[i].frames, &b, &n);
+        put_encoded(v[i].name, rc, b, n);
     }
     synth_free(&rgb);
     synth_free(&rgba);
@@ -574,11 +551,8 @@ static void video_seeds(void)
         vt_synth s = {v[i].muxer, v[i].encoder, 32, 24, 6, NULL, 3, 0, 0};
         uint8_t *b = NULL;
         size_t n = 0;
-        if (vt_synth_make(&s, &b, &n) == 0)
-            put(v[i].name, b, n);
-        else
-            failures++;
-        free(b);
+        int rc = vt_synth_make(&s, &b, &n);
+        put_encoded(v[i].name, rc, b, n);
     }
     anim_webp_seed();
 }

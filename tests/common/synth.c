@@ -489,6 +489,47 @@ int synth_encode_jpeg_many_scans(const synth_image *img, int quality, int refine
     return encode_jpeg(img, quality, refine ? 3 : 2, buf, len);
 }
 
+/* ---- BMP encoder ------------------------------------------------------------ */
+
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+int synth_encode_bmp(const synth_image *img, uint8_t **buf, size_t *len)
+{
+    *buf = NULL;
+    *len = 0;
+    if (!img || !img->px || img->channels != 3)
+        return -1;
+    uint32_t w = img->w, h = img->h;
+    size_t row = ((size_t)w * 3 + 3) & ~(size_t)3, size = 54 + row * h;
+    uint8_t *b = calloc(1, size);
+    if (!b)
+        return -1;
+    b[0] = 'B';
+    b[1] = 'M';
+    put_le32(b + 2, (uint32_t)size);
+    put_le32(b + 10, 54); /* the pixels' offset */
+    put_le32(b + 14, 40); /* BITMAPINFOHEADER */
+    put_le32(b + 18, w);
+    put_le32(b + 22, h);
+    b[26] = 1;  /* planes */
+    b[28] = 24; /* bits per pixel */
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            const uint8_t *p = img->px + ((size_t)y * w + x) * 3;
+            uint8_t *q = b + 54 + row * (h - 1 - y) + (size_t)x * 3;
+            q[0] = p[2]; /* BGR */
+            q[1] = p[1];
+            q[2] = p[0];
+        }
+    *buf = b;
+    *len = size;
+    return 0;
+}
+
 /* ---- PNG encoder ------------------------------------------------------------ */
 
 struct pbuf {

@@ -93,6 +93,10 @@ int synth_encode_jpeg_progressive(const synth_image *img, int quality, uint8_t *
 int synth_encode_jpeg_many_scans(const synth_image *img, int quality, int refine, uint8_t **buf,
                                  size_t *len);
 
+/* A 24-bit bottom-up BMP of an RGB image (the simplest file libavcodec decodes losslessly);
+ * *buf is malloc'ed. */
+int synth_encode_bmp(const synth_image *img, uint8_t **buf, size_t *len);
+
 /*
  * PNG of colour type color_type (libpng's PNG_COLOR_TYPE_*: 0 grey, 2 RGB,
  * 3 palette, 4 grey+alpha, 6 RGBA) and bit depth 1/2/4/8/16 as PNG allows.
