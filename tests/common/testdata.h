@@ -22,6 +22,16 @@ static inline const char *testdata_dir_or_skip(const char *name)
     exit(ci && strcmp(ci, "true") == 0 ? 1 : 77);
 }
 
+/* The file at path read whole (at most 2 GiB) into a malloc'ed buffer; NULL when it cannot
+ * be read. */
+static inline uint8_t *testdata_read(const char *path, size_t *len)
+{
+    uint8_t *data = NULL;
+    lm_errbuf err = {{0}};
+    *len = 0;
+    return lm_read_file(path, UINT64_C(1) << 31, &data, len, &err) == LM_OK ? data : NULL;
+}
+
 /* Each of the n files (paths under $LM_TESTDATA) read whole, at most 64 MiB, into data[i]
  * and len[i]: 0, or the exit status of a test whose data is missing (check_testdata_missing). */
 static inline int testdata_read_all(const char **files, int n, uint8_t **data, size_t *len)

@@ -157,32 +157,6 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static int read_all(const char *path, uint8_t **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -1;
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *b = malloc(cap);
-    while (b) {
-        n += fread(b + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        uint8_t *nb = realloc(b, cap * 2);
-        if (!nb) {
-            free(b);
-            b = NULL;
-            break;
-        }
-        b = nb;
-        cap *= 2;
-    }
-    fclose(f);
-    *data = b;
-    *len = n;
-    return b ? 0 : -1;
-}
-
 /* Decode with opts and hash the pixels; returns the decode time in seconds or -1. */
 static double decode_hash(lm_hasher *h, const uint8_t *d, size_t n, const lm_decode_opts *o,
                           lm_image_hash *out)
@@ -223,9 +197,9 @@ static void fast_jpeg_path(lm_hasher *h, const char *dir)
         if (sscanf(line, "%511[^\t]", rel) != 1 || !ends_with(rel, ".jpg"))
             continue;
         snprintf(path, sizeof path, "%s/pdq/%s", dir, rel);
-        uint8_t *d;
         size_t len;
-        if (read_all(path, &d, &len) != 0)
+        uint8_t *d = testdata_read(path, &len);
+        if (!d)
             continue;
         lm_image_hash a, b;
         double te = decode_hash(h, d, len, &exact, &a), tf = decode_hash(h, d, len, &fast, &b);

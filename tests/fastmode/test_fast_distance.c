@@ -25,6 +25,7 @@
 #include "decode.h"
 #include "libmatch.h"
 #include "synth.h"
+#include "testdata.h"
 #include "file_read.h"
 
 #define MAX_BITS 10
@@ -132,13 +133,6 @@ static int nref, capref;
 static lm_hasher *ref_hasher;
 
 /* The library's bounded file reader; NULL on any failure. */
-static uint8_t *read_all(const char *path, size_t *len)
-{
-    uint8_t *buf = NULL;
-    lm_errbuf err = {{0}};
-    return lm_read_file(path, UINT64_C(1) << 31, &buf, len, &err) == LM_OK ? buf : NULL;
-}
-
 static int visit(const char *path, const struct stat *sb, int type, struct FTW *ftw)
 {
     (void)sb;
@@ -161,7 +155,7 @@ static int visit(const char *path, const struct stat *sb, int type, struct FTW *
     memset(s, 0, sizeof *s);
     snprintf(s->what, sizeof s->what, "%s", path);
     size_t len;
-    uint8_t *d = read_all(path, &len);
+    uint8_t *d = testdata_read(path, &len);
     if (d)
         measure(ref_hasher, d, len, s);
     free(d);

@@ -18,6 +18,7 @@
 #include "decode.h"
 #include "libmatch.h"
 #include "synth.h"
+#include "testdata.h"
 #include "file_read.h"
 
 static const uint32_t fast_sides[] = {0 /* exact */, 512, 256, 128};
@@ -59,13 +60,6 @@ static int same_with_skip(const uint8_t *data, size_t len, uint32_t fast_side, c
 }
 
 /* The library's bounded file reader; NULL on any failure. */
-static uint8_t *read_all(const char *path, size_t *len)
-{
-    uint8_t *buf = NULL;
-    lm_errbuf err = {{0}};
-    return lm_read_file(path, UINT64_C(1) << 31, &buf, len, &err) == LM_OK ? buf : NULL;
-}
-
 static int reference_jpegs;
 
 static int visit(const char *path, const struct stat *sb, int type, struct FTW *ftw)
@@ -78,7 +72,7 @@ static int visit(const char *path, const struct stat *sb, int type, struct FTW *
          (n < 5 || strcmp(path + n - 5, ".jpeg"))))
         return 0;
     size_t len;
-    uint8_t *d = read_all(path, &len);
+    uint8_t *d = testdata_read(path, &len);
     CHECK(d != NULL);
     if (!d)
         return 0;

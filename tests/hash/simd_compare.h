@@ -32,6 +32,20 @@ static long first_diff(const float *a, const float *b, size_t n)
         CHECK(d_ < 0);                                                                             \
     } while (0)
 
+/* The luma of an RGB or grey image by the kernel sets s (into a) and k (into b). */
+static void both_lumas(const lm_pdq_kernels *s, const lm_pdq_kernels *k, const uint8_t *px,
+                       int rows, int cols, size_t stride, int channels, float *a, float *b)
+{
+    const lm_pdq_kernels *sets[2] = {s, k};
+    float *out[2] = {a, b};
+    for (int i = 0; i < 2; i++) {
+        if (channels == 3)
+            sets[i]->luma_from_rgb(px, rows, cols, stride, out[i]);
+        else
+            sets[i]->luma_from_grey(px, rows, cols, stride, out[i]);
+    }
+}
+
 /* One image through both kernel sets, stage by stage. */
 static void compare_image(const lm_pdq_kernels *k, const uint8_t *px, int rows, int cols,
                           size_t stride, int channels)
@@ -45,13 +59,7 @@ static void compare_image(const lm_pdq_kernels *k, const uint8_t *px, int rows, 
         free(b);
         return;
     }
-    if (channels == 3) {
-        s->luma_from_rgb(px, rows, cols, stride, a);
-        k->luma_from_rgb(px, rows, cols, stride, b);
-    } else {
-        s->luma_from_grey(px, rows, cols, stride, a);
-        k->luma_from_grey(px, rows, cols, stride, b);
-    }
+    both_lumas(s, k, px, rows, cols, stride, channels, a, b);
     CHECK_SAME("luma", a, b, n, k->isa, rows, cols);
 
     if (rows >= LM_PDQ_MIN_DIM && cols >= LM_PDQ_MIN_DIM) {
@@ -87,13 +95,7 @@ static void compare_image(const lm_pdq_kernels *k, const uint8_t *px, int rows, 
     /* end to end, dihedral on */
     lm_pdq_hash ha[8], hb[8];
     int qa, qb;
-    if (channels == 3) {
-        s->luma_from_rgb(px, rows, cols, stride, a);
-        k->luma_from_rgb(px, rows, cols, stride, b);
-    } else {
-        s->luma_from_grey(px, rows, cols, stride, a);
-        k->luma_from_grey(px, rows, cols, stride, b);
-    }
+    both_lumas(s, k, px, rows, cols, stride, channels, a, b);
     lm_pdq_hash_luma_with(s, a, a + n, rows, cols, 1, ha, &qa);
     lm_pdq_hash_luma_with(k, b, b + n, rows, cols, 1, hb, &qb);
     CHECK(memcmp(ha, hb, sizeof ha) == 0);

@@ -125,6 +125,25 @@ static void test_matrix_symmetry(void)
     CHECK_EQ_INT(bad, 0);
 }
 
+/* The scalar path's 64x64 block of a picture (from its luma). */
+static void block_of(const uint8_t *px, int rows, int cols, int ch, float block[64][64])
+{
+    float *l = luma_of(px, rows, cols, ch);
+    lm_pdq_block64_with(&lm_pdq_kernels_scalar, l, l + (size_t)rows * cols, rows, cols, block);
+    free(l);
+}
+
+/* The scalar path's hash of a picture (all 8 orientations with dihedral) and its quality. */
+static int hashes_of(const uint8_t *px, int rows, int cols, int ch, int dihedral, lm_pdq_hash hs[8])
+{
+    float *l = luma_of(px, rows, cols, ch);
+    int q;
+    lm_pdq_hash_luma_with(&lm_pdq_kernels_scalar, l, l + (size_t)rows * cols, rows, cols, dihedral,
+                          hs, &q);
+    free(l);
+    return q;
+}
+
 /*
  * An image where the pipeline is exact: assert block, quality and (under the
  * margin condition) the hash of every transformed buffer.
@@ -132,37 +151,26 @@ static void test_matrix_symmetry(void)
 static void check_exact(const uint8_t *px, int rows, int cols, int ch)
 {
     size_t n = (size_t)rows * cols;
-    float *l = luma_of(px, rows, cols, ch);
     float block[64][64];
-    lm_pdq_block64_with(&lm_pdq_kernels_scalar, l, l + n, rows, cols, block);
-    free(l);
-    l = luma_of(px, rows, cols, ch);
+    block_of(px, rows, cols, ch, block);
     lm_pdq_hash hs[8];
-    int q;
-    lm_pdq_hash_luma_with(&lm_pdq_kernels_scalar, l, l + n, rows, cols, 1, hs, &q);
-    free(l);
+    int q = hashes_of(px, rows, cols, ch, 1, hs);
     double err = dct_error((const float(*)[64])block);
 
     uint8_t *t = malloc(n * ch);
     for (int k = 0; k < 8; k++) {
         int tr, tc;
         dihedral_apply(k, px, rows, cols, ch, t, &tr, &tc);
-        float *lt = luma_of(t, tr, tc, ch);
         float bt[64][64], expect[64][64];
-        lm_pdq_block64_with(&lm_pdq_kernels_scalar, lt, lt + n, tr, tc, bt);
-        free(lt);
+        block_of(t, tr, tc, ch, bt);
         dihedral_apply_f(k, &block[0][0], 64, 64, &expect[0][0]);
         int same_block = memcmp(bt, expect, sizeof bt) == 0;
         if (!same_block)
             fprintf(stderr, "block of transform %d differs for %dx%d ch %d\n", k, rows, cols, ch);
         CHECK(same_block);
 
-        lt = luma_of(t, tr, tc, ch);
         lm_pdq_hash ht[8];
-        int qt;
-        lm_pdq_hash_luma_with(&lm_pdq_kernels_scalar, lt, lt + n, tr, tc, 0, ht, &qt);
-        free(lt);
-        CHECK_EQ_INT(qt, q);
+        CHECK_EQ_INT(hashes_of(t, tr, tc, ch, 0, ht), q);
 
         float dct[16][16];
         lm_pdq_dct64_to_16((const float(*)[64])bt, dct);
@@ -190,20 +198,14 @@ static int check_bounded(const uint8_t *px, int rows, int cols, int ch, int max_
 {
     int worst = 0;
     size_t n = (size_t)rows * cols;
-    float *l = luma_of(px, rows, cols, ch);
     lm_pdq_hash hs[8];
-    int q;
-    lm_pdq_hash_luma_with(&lm_pdq_kernels_scalar, l, l + n, rows, cols, 1, hs, &q);
-    free(l);
+    int q = hashes_of(px, rows, cols, ch, 1, hs);
     uint8_t *t = malloc(n * ch);
     for (int k = 0; k < 8; k++) {
         int tr, tc;
         dihedral_apply(k, px, rows, cols, ch, t, &tr, &tc);
-        float *lt = luma_of(t, tr, tc, ch);
         lm_pdq_hash ht[8];
-        int qt;
-        lm_pdq_hash_luma_with(&lm_pdq_kernels_scalar, lt, lt + n, tr, tc, 0, ht, &qt);
-        free(lt);
+        int qt = hashes_of(t, tr, tc, ch, 0, ht);
         int dist = lm_pdq_distance(&ht[0], &hs[k]);
         if (dist > max_dist)
             fprintf(stderr, "transform %d of %dx%d ch %d: distance %d > %d\n", k, rows, cols, ch,

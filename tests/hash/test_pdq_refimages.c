@@ -13,34 +13,11 @@
 #include <sys/stat.h>
 
 #include "check.h"
+#include "testdata.h"
 #include "decode.h"
 #include "pdq.h"
 #include "pdq_kernels.h"
 #include "simd_compare.h"
-
-static uint8_t *read_all(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 20, n = 0;
-    uint8_t *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap) {
-            uint8_t *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = nb;
-        }
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
 /* Decode a file and hash it with the scalar kernels; compare every other ISA on it. */
 static int hash_file(const char *dir, const char *rel, lm_pdq_hash hashes[8], int *quality,
@@ -49,7 +26,7 @@ static int hash_file(const char *dir, const char *rel, lm_pdq_hash hashes[8], in
     char path[4096];
     snprintf(path, sizeof path, "%s/pdq/%s", dir, rel);
     size_t len;
-    uint8_t *data = read_all(path, &len);
+    uint8_t *data = testdata_read(path, &len);
     if (!data) {
         fprintf(stderr, "cannot read %s\n", path);
         return -1;

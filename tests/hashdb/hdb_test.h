@@ -73,21 +73,28 @@ static inline lm_status hdb_import(lm_hashdb *db, const char *text, lm_db_format
     return lm_hashdb_import_memory(db, text, strlen(text), &o, r);
 }
 
-/* The whole export as a malloc'ed string ("" on failure, with *st set). */
-static inline char *hdb_export(lm_hashdb *db, lm_db_format f, const char *list, lm_status *st)
+/* The whole export with options o as a malloc'ed string, its status in *st (st may be NULL). */
+static inline char *hdb_export_with(lm_hashdb *db, const lm_db_export_opts *o, lm_status *st)
 {
     char *buf = NULL;
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
+    lm_status s = m ? lm_hashdb_export(db, m, o, NULL) : LM_E_NOMEM;
+    if (m)
+        fclose(m);
+    if (st)
+        *st = s;
+    return buf ? buf : strdup("");
+}
+
+/* The export of list (NULL: every list) in format f, as hdb_export_with. */
+static inline char *hdb_export(lm_hashdb *db, lm_db_format f, const char *list, lm_status *st)
+{
     lm_db_export_opts o;
     lm_db_export_opts_init(&o);
     o.format = f;
     o.list = list;
-    lm_status s = lm_hashdb_export(db, m, &o, NULL);
-    fclose(m);
-    if (st)
-        *st = s;
-    return buf;
+    return hdb_export_with(db, &o, st);
 }
 
 /* The problems lm_hashdb_verify finds in db (its status checked: LM_OK). */

@@ -56,15 +56,9 @@ static void test_hma_te(const char *dir)
                   "hash,type,quality,label,reference\n" H1 ",pdq,,\"tag a,tag b\",ind-1\n" H2
                   ",pdq,,,ind-3\n");
     /* HMA export: hash,indicator_id,timestamp,tags. */
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
-    lm_db_export_opts eo;
-    lm_db_export_opts_init(&eo);
-    eo.format = LM_DB_FORMAT_HMA_CSV;
-    eo.list = "hma";
-    CHECK_EQ_INT(lm_hashdb_export(db, m, &eo, NULL), LM_OK);
-    fclose(m);
+    lm_status st;
+    char *buf = hdb_export(db, LM_DB_FORMAT_HMA_CSV, "hma", &st);
+    CHECK_EQ_INT(st, LM_OK);
     const char *want = "hash,indicator_id,timestamp,tags\n" H1 ",ind-1,";
     CHECK(buf && strncmp(buf, want, strlen(want)) == 0);
     CHECK(buf && strstr(buf, ",\"tag a,tag b\"\n" H2 ",ind-3,") != NULL);
@@ -469,15 +463,13 @@ static void test_vpdq(const char *dir)
     CHECK_EQ_INT(r.added, 0);
     CHECK_EQ_INT(r.duplicates, 1);
     /* Export as vPDQ gives the file back. */
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *m = open_memstream(&buf, &len);
     lm_db_export_opts eo;
     lm_db_export_opts_init(&eo);
     eo.format = LM_DB_FORMAT_VPDQ;
     eo.entry = 1;
-    CHECK_EQ_INT(lm_hashdb_export(db, m, &eo, NULL), LM_OK);
-    fclose(m);
+    lm_status st;
+    char *buf = hdb_export_with(db, &eo, &st);
+    CHECK_EQ_INT(st, LM_OK);
     CHECK_EQ_STR(buf, v1);
     free(buf);
     /* Line formats leave videos out. */

@@ -63,7 +63,7 @@ static const char *check_video(const lm_matcher *m, const char *dir, const char 
     char path[4096];
     snprintf(path, sizeof path, "%s/video/%s.mp4", dir, name);
     size_t len = 0;
-    unsigned char *data = vt_read_file(path, &len);
+    unsigned char *data = testdata_read(path, &len);
     CHECK(data != NULL);
     if (!data)
         return "(unreadable)";

@@ -165,7 +165,7 @@ static void test_not_video(const char *dir)
         char p[4096];
         snprintf(p, sizeof p, "%s/%s", dir, stills[i]);
         size_t len = 0;
-        uint8_t *img = vt_read_file(p, &len);
+        uint8_t *img = testdata_read(p, &len);
         if (!img)
             continue;
         CHECK_EQ_INT(lm_video_hash_memory(img, len, NULL, &f, NULL, &err), LM_E_FORMAT);
@@ -415,7 +415,7 @@ int main(void)
     char path[4096];
     snprintf(path, sizeof path, "%s/video/test-padded-dimensions.mp4", dir);
     size_t len = 0;
-    uint8_t *data = vt_read_file(path, &len);
+    uint8_t *data = testdata_read(path, &len);
     CHECK(data != NULL && len > 10000);
     if (data && len > 10000) {
         test_sources_and_modes(path, data, len);

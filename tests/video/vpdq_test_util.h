@@ -1,4 +1,5 @@
-/* Shared by the video tests: locating test data and reading files into memory. */
+/* Shared by the video tests: locating test data and reading vPDQ files (testdata.h reads
+ * whole files). */
 #ifndef LM_TEST_VPDQ_UTIL_H
 #define LM_TEST_VPDQ_UTIL_H
 
@@ -6,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "testdata.h"
 #include "video.h"
 #include "vpdq_text.h"
 
@@ -28,33 +30,6 @@ static inline const char *vt_testdata(int *exit_code)
             under_ci ? ": failing under CI=true" : ": skipping");
     *exit_code = under_ci ? 1 : 77;
     return NULL;
-}
-
-/* Whole file into a malloc'ed buffer; NULL when unreadable. */
-static inline unsigned char *vt_read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 1 << 20, n = 0;
-    unsigned char *buf = malloc(cap);
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap)
-            break;
-        unsigned char *nb = realloc(buf, cap * 2);
-        if (!nb) {
-            free(buf);
-            buf = NULL;
-            break;
-        }
-        buf = nb;
-        cap *= 2;
-    }
-    fclose(f);
-    if (buf)
-        *len = n;
-    return buf;
 }
 
 /* Parse a vPDQ text file; returns 0 on success (out must be zeroed), -1 if missing or bad. */
