@@ -61,6 +61,18 @@ static int hex_to_bytes(const char *hex, size_t nhex, uint8_t *out)
     return 0;
 }
 
+/* The matched entry's list and label (when it is known) and the end of its JSON object. */
+static void json_entry_end(int have, const lm_entry_info *info)
+{
+    if (have) {
+        fputs(",\"list\":", stdout);
+        json_string(stdout, info->list);
+        fputs(",\"label\":", stdout);
+        json_string(stdout, info->label);
+    }
+    putchar('}');
+}
+
 /* --nearest: the k nearest entries of one hash. */
 static void print_nearest(const lm_matcher *m, const char *hash_text, int json, const lm_match *mt,
                           size_t found)
@@ -80,13 +92,7 @@ static void print_nearest(const lm_matcher *m, const char *hash_text, int json, 
                    (unsigned long long)mt[i].entry_id, mt[i].distance);
             if (mt[i].flags & LM_MATCH_NEGATIVE)
                 fputs(",\"negative\":true", stdout);
-            if (have) {
-                fputs(",\"list\":", stdout);
-                json_string(stdout, info.list);
-                fputs(",\"label\":", stdout);
-                json_string(stdout, info.label);
-            }
-            putchar('}');
+            json_entry_end(have, &info);
         } else {
             printf("%s entry %llu (distance %d%s%s%s)", i ? ";" : " :",
                    (unsigned long long)mt[i].entry_id, mt[i].distance, have ? ", list " : "",
@@ -121,13 +127,7 @@ static void print_line(const lm_matcher *m, const char *hash_text, int json, con
                 fputs(",\"negative\":true", stdout);
             if (mt[i].flags & LM_MATCH_SUPPRESSED)
                 fputs(",\"suppressed\":true", stdout);
-            if (have) {
-                fputs(",\"list\":", stdout);
-                json_string(stdout, info.list);
-                fputs(",\"label\":", stdout);
-                json_string(stdout, info.label);
-            }
-            fputc('}', stdout);
+            json_entry_end(have, &info);
         } else {
             printf("%s entry %llu (%s distance %d%s%s%s)", i ? ";" : " :",
                    (unsigned long long)mt[i].entry_id, lm_hash_type_name(mt[i].type),

@@ -29,6 +29,15 @@ import threading
 import time
 import urllib.request
 
+# wrk's summary as one RESULT line, the end of every script below.
+DONE_LUA = r'''
+done = function(s, lat, req)
+  io.write(string.format("RESULT requests=%d duration_us=%d status_errors=%d socket_errors=%d p50=%d p99=%d p999=%d\n",
+    s.requests, s.duration, s.errors.status, s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout,
+    lat:percentile(50), lat:percentile(99), lat:percentile(99.9)))
+end
+'''
+
 LOOKUP_LUA = r'''
 local hashes = {}
 for line in io.lines(os.getenv("BENCH_HASHES")) do hashes[#hashes + 1] = line end
@@ -37,12 +46,7 @@ request = function()
   n = n + 1
   return wrk.format("GET", "/v1/lookup?pdq=" .. hashes[(n * 7919) % #hashes + 1])
 end
-done = function(s, lat, req)
-  io.write(string.format("RESULT requests=%d duration_us=%d status_errors=%d socket_errors=%d p50=%d p99=%d p999=%d\n",
-    s.requests, s.duration, s.errors.status, s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout,
-    lat:percentile(50), lat:percentile(99), lat:percentile(99.9)))
-end
-'''
+''' + DONE_LUA
 
 UPLOAD_LUA = r'''
 local bodies = {}
@@ -54,12 +58,7 @@ request = function()
   n = n + 1
   return wrk.format("POST", "/v1/check", {["Content-Type"] = "image/jpeg"}, bodies[n % #bodies + 1])
 end
-done = function(s, lat, req)
-  io.write(string.format("RESULT requests=%d duration_us=%d status_errors=%d socket_errors=%d p50=%d p99=%d p999=%d\n",
-    s.requests, s.duration, s.errors.status, s.errors.connect + s.errors.read + s.errors.write + s.errors.timeout,
-    lat:percentile(50), lat:percentile(99), lat:percentile(99.9)))
-end
-'''
+''' + DONE_LUA
 
 
 def rss_kb(pid, field="VmRSS:"):

@@ -72,6 +72,26 @@ def _raise(status: int, detail: str = ""):
         raise _EXC.get(status, LibmatchError)(status, detail)
 
 
+def _raise_added(status: int, detail: str, entry_id):
+    """As _raise; AlreadyExists carries .entry_id, the entry already holding the hash."""
+    if status == 14:
+        e = AlreadyExists(status, detail)
+        e.entry_id = entry_id
+        raise e
+    _raise(status, detail)
+
+
+def _add_options(list, label, reference, companions=None) -> "_ffi.ListAddOptions":
+    """lm_list_add_options with list, label and reference (and companions when given)."""
+    o = _ffi.ListAddOptions()
+    _ffi.lm_list_add_options_init(ctypes.byref(o))
+    o.list, o.label, o.reference = [x.encode() if x is not None else None
+                                    for x in (list, label, reference)]
+    if companions is not None:
+        o.companions = int(companions)
+    return o
+
+
 def version() -> str:
     """The linked library's version, "MAJOR.MINOR.PATCH"."""
     return _ffi.lm_version().decode()
@@ -242,21 +262,13 @@ def add_image(db: str, data: bytes, *, list: Optional[str] = None, label: Option
     """Add an image to the list at db (its reference hash plus crop companions); the new
     entry's id. Raises AlreadyExists (with .entry_id) when the list holds the hash. Not while
     this process has the list open in a Matcher."""
-    opts = _ffi.ListAddOptions()
-    _ffi.lm_list_add_options_init(ctypes.byref(opts))
-    keep = [x.encode() if x is not None else None for x in (list, label, reference)]
-    opts.list, opts.label, opts.reference = keep
-    opts.companions = int(companions)
+    opts = _add_options(list, label, reference, companions)
     data = bytes(data)
     eid = ctypes.c_uint64(0)
     err = ctypes.create_string_buffer(512)
     st = _ffi.lm_list_add_image(os.fsencode(db), data, len(data), ctypes.byref(opts),
                                 ctypes.byref(eid), err, len(err))
-    if st == 14:
-        e = AlreadyExists(st, err.value.decode(errors="replace"))
-        e.entry_id = eid.value
-        raise e
-    _raise(st, err.value.decode(errors="replace"))
+    _raise_added(st, err.value.decode(errors="replace"), eid.value)
     return eid.value
 
 
@@ -479,9 +491,10 @@ class Database(_Closing):
             raise InvalidArgument(1, "the database is closed")
         return self._db
 
-    def _check(self, st):
+    def _check(self, st, entry_id=None):
+        """Raise for a failed call (AlreadyExists with .entry_id when one is given)."""
         if st != 0:
-            _raise(st, _ffi.lm_db_last_error(self._db).decode(errors="replace"))
+            _raise_added(st, _ffi.lm_db_last_error(self._db).decode(errors="replace"), entry_id)
 
     @property
     def generation(self) -> int:
@@ -547,36 +560,21 @@ class Database(_Closing):
             if _ffi.lm_hash_type_parse(type.encode(), ctypes.byref(tt)) != 0:
                 raise InvalidArgument(1, f"unknown hash type {type!r}")
             t = tt.value
-        o = _ffi.ListAddOptions()
-        _ffi.lm_list_add_options_init(ctypes.byref(o))
-        keep = [x.encode() if x is not None else None for x in (list, label, reference)]
-        o.list, o.label, o.reference = keep
+        o = _add_options(list, label, reference)
         raw = hash.encode()
         eid = ctypes.c_uint64(0)
         st = _ffi.lm_db_add_hash(self._h(), raw, len(raw), t, quality, ctypes.byref(o),
                                  ctypes.byref(eid))
-        if st == 14:
-            e = AlreadyExists(st, _ffi.lm_db_last_error(self._db).decode(errors="replace"))
-            e.entry_id = eid.value
-            raise e
-        self._check(st)
+        self._check(st, eid.value)
         return eid.value
 
     def add_image(self, data: bytes, *, list: Optional[str] = None, label: Optional[str] = None,
                   reference: Optional[str] = None, companions: bool = True) -> int:
-        o = _ffi.ListAddOptions()
-        _ffi.lm_list_add_options_init(ctypes.byref(o))
-        keep = [x.encode() if x is not None else None for x in (list, label, reference)]
-        o.list, o.label, o.reference = keep
-        o.companions = int(companions)
+        o = _add_options(list, label, reference, companions)
         data = bytes(data)
         eid = ctypes.c_uint64(0)
         st = _ffi.lm_db_add_image(self._h(), data, len(data), ctypes.byref(o), ctypes.byref(eid))
-        if st == 14:
-            e = AlreadyExists(st, _ffi.lm_db_last_error(self._db).decode(errors="replace"))
-            e.entry_id = eid.value
-            raise e
-        self._check(st)
+        self._check(st, eid.value)
         return eid.value
 
     def remove(self, entry_id: int):
