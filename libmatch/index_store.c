@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "index_file.h"
+#include "matcher_variants.h"
 
 /* stamp[0]: what this file's payloads mean; changes with the snapshot layout. */
 #define STAMP_KIND 0x4C4D534E41500001ull /* "LMSNAP" v1 */
@@ -114,12 +115,48 @@ lm_status index_store_save(lm_hashdb *db, uint64_t next_entry_id, const matcher_
     return st;
 }
 
+/* 1 when the list's index file is fresh (as a matcher's open would find it). */
+static int file_fresh(lm_hashdb *db, uint64_t next_entry_id)
+{
+    matcher_snapshot s;
+    memset(&s, 0, sizeof s);
+    char why[160];
+    if (index_store_load(db, next_entry_id, &s, why, sizeof why) != LM_OK)
+        return 0;
+    lm_index_free(s.index);
+    return 1;
+}
+
+/*
+ * The file straight from the list (lm_index_build_file): the hashes and ids are loaded, the
+ * companions appended, and the tables built and written a few at a time, never the whole
+ * index in memory (at 100M entries ~8 GB at the peak instead of ~21 GB).
+ */
 lm_status lm_list_index_update(lm_hashdb *db, int nthreads)
 {
-    matcher_snapshot *s = NULL;
-    lm_status st =
-        snapshot_build_with(db, nthreads, SNAPSHOT_SAVE | SNAPSHOT_INDEX_ONLY, &s, NULL, 0);
-    snapshot_release(s);
+    uint64_t generation = 0, next_id = 0;
+    lm_status st = lm_hashdb_index_stamp(db, &generation, &next_id);
+    if (st != LM_OK || file_fresh(db, next_id))
+        return st;
+    lm_db_pdq_set set = {0};
+    uint8_t *regions = NULL;
+    st = lm_hashdb_load_pdq(db, &set);
+    if (st == LM_OK)
+        st = lm_matcher_append_companions(db, &set, &regions);
+    char *path = st == LM_OK ? file_path(db) : NULL;
+    if (st == LM_OK && !path)
+        st = LM_E_NOMEM;
+    if (st == LM_OK) {
+        free(set.quality); /* not stored: give its memory back before the build */
+        set.quality = NULL;
+        uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS] = {STAMP_KIND, next_id, generation, set.count};
+        lm_index_payload pl[2] = {{set.ids, set.count * sizeof *set.ids},
+                                  {regions, regions ? set.count : 0}};
+        st = lm_index_build_file(set.hashes, set.count, nthreads, path, stamp, pl, 2);
+    }
+    free(path);
+    free(regions);
+    lm_db_pdq_set_free(&set);
     return st;
 }
 

@@ -27,7 +27,8 @@ lm_status index_store_load(lm_hashdb *db, uint64_t next_entry_id, matcher_snapsh
 /* Writes s (built in memory from the list at next_entry_id) beside the list. */
 lm_status index_store_save(lm_hashdb *db, uint64_t next_entry_id, const matcher_snapshot *s);
 
-/* Builds the list's index in memory and writes it (after an import): LM_OK or a status. */
+/* Writes the list's index file unless it is fresh (after an import), built straight from the
+ * list a few tables at a time, never whole in memory: LM_OK or a status. */
 lm_status lm_list_index_update(lm_hashdb *db, int nthreads);
 
 #endif

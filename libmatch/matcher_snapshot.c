@@ -141,10 +141,6 @@ lm_status snapshot_build_with(lm_hashdb *db, int nthreads, unsigned flags, match
         if (flags & SNAPSHOT_SAVE) /* for the next open; a failure only costs a rebuild */
             (void)index_store_save(db, next_id, s);
     }
-    if (flags & SNAPSHOT_INDEX_ONLY) {
-        *out = s;
-        return LM_OK;
-    }
     if ((st = lm_video_index_open(db, LM_DEFAULT_MIN_QUALITY, &s->videos)) != LM_OK) {
         set_error(errbuf, errbuf_size, lm_hashdb_last_error(db));
         snapshot_free(s);

@@ -39,9 +39,8 @@ lm_status snapshot_build(lm_hashdb *db, int nthreads, matcher_snapshot **out, ch
                          size_t errbuf_size);
 
 enum {
-    SNAPSHOT_REBUILD = 1,    /* ignore the index file (it was found damaged) */
-    SNAPSHOT_SAVE = 2,       /* write the index file after an in-memory build */
-    SNAPSHOT_INDEX_ONLY = 4, /* skip the stored videos (lm_list_index_update) */
+    SNAPSHOT_REBUILD = 1, /* ignore the index file (it was found damaged) */
+    SNAPSHOT_SAVE = 2,    /* write the index file after an in-memory build */
 };
 lm_status snapshot_build_with(lm_hashdb *db, int nthreads, unsigned flags, matcher_snapshot **out,
                               char *errbuf, size_t errbuf_size);

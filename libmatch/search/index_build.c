@@ -12,10 +12,11 @@
 
 #include "omp_threads.h"
 
-/* Bucket key width from the list size: about one entry per bucket, at most 16. */
-static unsigned key_bits_for(size_t n)
+unsigned lm_index_key_bits(size_t n)
 {
-    unsigned w = 1;
+    if (n == 0)
+        return 0;
+    unsigned w = 1; /* about one entry per bucket, at most 16 bits */
     while (w < LM_MIH_MAX_KEY_BITS && ((size_t)2 << w) <= n)
         w++;
     return w;
@@ -52,7 +53,6 @@ static lm_status alloc_tables(lm_index *ix)
         if (!ix->offsets[i])
             return LM_E_NOMEM;
         ix->bytes += got;
-        memset(ix->offsets[i], 0, (nkeys + 1) * sizeof *ix->offsets[i]);
         ix->pos[i] = lm_big_alloc(n * sizeof *ix->pos[i], &got);
         if (!ix->pos[i])
             return LM_E_NOMEM;
@@ -65,16 +65,18 @@ static lm_status alloc_tables(lm_index *ix)
     return LM_OK;
 }
 
-/* Counting sort of table i from the word columns; cursor has 2^key_bits slots. */
-static void build_table(lm_index *ix, const uint16_t *cols, int i, uint32_t *cursor)
+size_t lm_index_table_scratch_bytes(size_t n, unsigned key_bits)
 {
-    const size_t n = ix->n, nkeys = (size_t)1 << ix->key_bits;
-    const uint16_t mask = (uint16_t)(nkeys - 1);
-    const uint16_t *key = cols + (size_t)i * n;
-    const uint16_t *nxt = cols + (size_t)((i + 1) % LM_MIH_BOXES) * n;
-    uint32_t *off = ix->offsets[i], *pos = ix->pos[i];
-    uint16_t *next = ix->next[i];
+    return key_bits == 16 ? n * (2 * sizeof(uint16_t) + sizeof(uint32_t))
+                          : ((size_t)1 << key_bits) * sizeof(uint32_t);
+}
 
+/* Counting sort by the low key_bits of key; cursor has 2^key_bits slots. */
+static void build_table(const uint16_t *key, const uint16_t *nxt, size_t n, unsigned key_bits,
+                        uint32_t *off, uint32_t *pos, uint16_t *next, uint32_t *cursor)
+{
+    const size_t nkeys = (size_t)1 << key_bits;
+    const uint16_t mask = (uint16_t)(nkeys - 1);
     for (size_t e = 0; e < n; e++)
         off[(key[e] & mask) + 1]++;
     for (size_t k = 0; k < nkeys; k++)
@@ -91,20 +93,13 @@ static void build_table(lm_index *ix, const uint16_t *cols, int i, uint32_t *cur
  * The same counting sort in two stable byte passes (low byte, then high) for
  * 16-bit keys: a one-pass scatter into 65536 buckets misses the cache on
  * nearly every write at 10M entries; 256 write streams per pass stay cached.
- * tmp holds n (key, pos, next) triples for this thread.
+ * The scratch holds n (key, pos, next) triples.
  */
-typedef struct radix_tmp {
-    uint16_t *key, *next;
-    uint32_t *pos;
-} radix_tmp;
-
-static void build_table_radix(lm_index *ix, const uint16_t *cols, int i, radix_tmp tmp)
+static void build_table_radix(const uint16_t *key, const uint16_t *nxt, size_t n, uint32_t *off,
+                              uint32_t *pos, uint16_t *next, char *scratch)
 {
-    const size_t n = ix->n;
-    const uint16_t *key = cols + (size_t)i * n;
-    const uint16_t *nxt = cols + (size_t)((i + 1) % LM_MIH_BOXES) * n;
-    uint32_t *off = ix->offsets[i], *pos = ix->pos[i];
-    uint16_t *next = ix->next[i];
+    uint16_t *tkey = (uint16_t *)(void *)scratch, *tnext = tkey + n;
+    uint32_t *tpos = (uint32_t *)(void *)(tnext + n);
     size_t lo[256] = {0}, hi[256];
 
     for (size_t e = 0; e < n; e++) {
@@ -121,15 +116,25 @@ static void build_table_radix(lm_index *ix, const uint16_t *cols, int i, radix_t
     }
     for (size_t e = 0; e < n; e++) {
         size_t c = lo[key[e] & 255]++;
-        tmp.key[c] = key[e];
-        tmp.pos[c] = (uint32_t)e;
-        tmp.next[c] = nxt[e];
+        tkey[c] = key[e];
+        tpos[c] = (uint32_t)e;
+        tnext[c] = nxt[e];
     }
     for (size_t j = 0; j < n; j++) {
-        size_t c = hi[tmp.key[j] >> 8]++;
-        pos[c] = tmp.pos[j];
-        next[c] = tmp.next[j];
+        size_t c = hi[tkey[j] >> 8]++;
+        pos[c] = tpos[j];
+        next[c] = tnext[j];
     }
+}
+
+void lm_index_table_build(const uint16_t *key, const uint16_t *nxt, size_t n, unsigned key_bits,
+                          uint32_t *off, uint32_t *pos, uint16_t *next, void *scratch)
+{
+    memset(off, 0, (((size_t)1 << key_bits) + 1) * sizeof *off);
+    if (key_bits == 16)
+        build_table_radix(key, nxt, n, off, pos, next, scratch);
+    else
+        build_table(key, nxt, n, key_bits, off, pos, next, scratch);
 }
 
 static lm_status build(const lm_pdq_hash *hashes, size_t n, int nthreads,
@@ -145,21 +150,17 @@ static lm_status build(const lm_pdq_hash *hashes, size_t n, int nthreads,
         *out = ix;
         return LM_OK;
     }
-    ix->key_bits = key_bits_for(n);
-    size_t nkeys = (size_t)1 << ix->key_bits;
+    ix->key_bits = lm_index_key_bits(n);
     int nt = lm_omp_threads(nthreads);
     if (nt > LM_MIH_BOXES)
         nt = LM_MIH_BOXES;
-    const int radix = ix->key_bits == 16;
-    size_t got, tmp_bytes = radix ? (size_t)nt * n * (2 * sizeof(uint16_t) + sizeof(uint32_t)) : 0;
+    const size_t scratch_bytes = lm_index_table_scratch_bytes(n, ix->key_bits);
+    size_t got;
     uint16_t *cols = lm_big_alloc((size_t)LM_MIH_BOXES * n * sizeof *cols, &got);
-    uint32_t *cursors = radix ? NULL : malloc((size_t)LM_MIH_BOXES * nkeys * sizeof *cursors);
-    char *tmp = radix ? lm_big_alloc(tmp_bytes, &got) : NULL;
-    lm_status st =
-        (cols && (radix ? tmp != NULL : cursors != NULL)) ? alloc_tables(ix) : LM_E_NOMEM;
+    char *tmp = lm_big_alloc((size_t)nt * scratch_bytes, &got);
+    lm_status st = cols && tmp ? alloc_tables(ix) : LM_E_NOMEM;
     if (st != LM_OK) {
         free(cols);
-        free(cursors);
         free(tmp);
         lm_index_free(ix);
         return st;
@@ -174,21 +175,13 @@ static lm_status build(const lm_pdq_hash *hashes, size_t n, int nthreads,
             cols[(size_t)i * n + (size_t)e] = lm_box(&hashes[e], i);
     }
     LM_OMP(omp parallel for num_threads(nt) schedule(dynamic, 1))
-    for (int i = 0; i < LM_MIH_BOXES; i++) {
-        if (radix) {
-            int me = lm_omp_thread_num();
-            char *base = tmp + (size_t)me * n * (2 * sizeof(uint16_t) + sizeof(uint32_t));
-            radix_tmp t = {(uint16_t *)base, (uint16_t *)(base + n * sizeof(uint16_t)),
-                           (uint32_t *)(base + 2 * n * sizeof(uint16_t))};
-            build_table_radix(ix, cols, i, t);
-        } else {
-            build_table(ix, cols, i, cursors + (size_t)i * nkeys);
-        }
-    }
+    for (int i = 0; i < LM_MIH_BOXES; i++)
+        lm_index_table_build(cols + (size_t)i * n, cols + (size_t)((i + 1) % LM_MIH_BOXES) * n, n,
+                             ix->key_bits, ix->offsets[i], ix->pos[i], ix->next[i],
+                             tmp + (size_t)lm_omp_thread_num() * scratch_bytes);
 
     free(tmp);
     free(cols);
-    free(cursors);
     *out = ix;
     return LM_OK;
 }

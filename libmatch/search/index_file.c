@@ -1,13 +1,12 @@
 /*
- * The persisted index (see index_file.h): writing, mapping, and the lazy
- * per-block verification that lets a query trust what it reads.
+ * The persisted index (see index_file.h): the block checksum, mapping, and the lazy
+ * per-block verification that lets a query trust what it reads. Writing is in
+ * index_file_write.c.
  */
 #include "index_file.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,34 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "index_file_format.h"
 #include "index_internal.h"
-
-#define MAGIC "LMPDQIX1"
-#define VERSION 1u
-#define HEADER_BYTES 4096u
-/* hashes + 16 offsets + 16 pos + 16 next + payloads */
-#define MAX_SECTIONS (1 + 3 * LM_MIH_BOXES + LM_INDEX_FILE_MAX_PAYLOADS)
-
-typedef struct ixf_section {
-    uint64_t offset, bytes;
-} ixf_section;
-
-typedef struct ixf_header {
-    char magic[8];
-    uint32_t version, header_bytes;
-    uint64_t n;
-    uint32_t key_bits, block_bytes;
-    uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS];
-    uint64_t file_bytes;
-    uint32_t nsections, npayloads;
-    ixf_section sec[MAX_SECTIONS];
-    uint64_t data_begin, data_end; /* checksummed range */
-    uint64_t sums_offset, nblocks;
-    uint64_t sums_sum;   /* checksum of the checksum table */
-    uint64_t header_sum; /* checksum of everything above, zero-padded to 32 bytes */
-} ixf_header;
-
-_Static_assert(sizeof(ixf_header) <= HEADER_BYTES, "header fits its block");
 
 /* ---- checksum ------------------------------------------------------------ */
 
@@ -89,200 +62,12 @@ uint64_t lm_index_block_sum(const void *p, size_t len, uint64_t seed)
     return h;
 }
 
-/* Checksum of the whole header block with its header_sum field zeroed. */
-static uint64_t header_sum(const uint8_t *block)
+uint64_t lm_ixf_header_sum(const uint8_t *block)
 {
     uint8_t buf[HEADER_BYTES];
     memcpy(buf, block, HEADER_BYTES);
     memset(buf + offsetof(ixf_header, header_sum), 0, sizeof(uint64_t));
     return lm_index_block_sum(buf, HEADER_BYTES, 0x4C4D4858ull);
-}
-
-/* ---- writing --------------------------------------------------------------- */
-
-typedef struct writer {
-    FILE *f;
-    uint64_t off; /* file offset of the next byte */
-    uint8_t block[LM_IXF_BLOCK];
-    size_t fill;
-    uint64_t *sums;
-    size_t nsums, capsums;
-    int failed;
-} writer;
-
-static void flush_block(writer *w)
-{
-    if (w->nsums == w->capsums) {
-        size_t nc = w->capsums ? 2 * w->capsums : 1024;
-        uint64_t *s = realloc(w->sums, nc * sizeof *s);
-        if (!s) {
-            w->failed = LM_E_NOMEM;
-            return;
-        }
-        w->sums = s;
-        w->capsums = nc;
-    }
-    w->sums[w->nsums] = lm_index_block_sum(w->block, LM_IXF_BLOCK, w->nsums);
-    w->nsums++;
-    if (fwrite(w->block, 1, LM_IXF_BLOCK, w->f) != LM_IXF_BLOCK && !w->failed)
-        w->failed = LM_E_IO;
-    w->fill = 0;
-}
-
-static void emit(writer *w, const void *data, size_t len)
-{
-    const uint8_t *p = data;
-    while (len && !w->failed) {
-        size_t take = LM_IXF_BLOCK - w->fill < len ? LM_IXF_BLOCK - w->fill : len;
-        memcpy(w->block + w->fill, p, take);
-        w->fill += take;
-        w->off += take;
-        p += take;
-        len -= take;
-        if (w->fill == LM_IXF_BLOCK)
-            flush_block(w);
-    }
-}
-
-/* Pads to the next block boundary (zeros) and returns the section start. */
-static uint64_t align(writer *w)
-{
-    static const uint8_t zero[LM_IXF_BLOCK];
-    if (w->fill)
-        emit(w, zero, LM_IXF_BLOCK - w->fill);
-    return w->off;
-}
-
-static void section(writer *w, ixf_header *h, const void *data, size_t bytes)
-{
-    ixf_section *s = &h->sec[h->nsections++];
-    s->offset = align(w);
-    s->bytes = bytes;
-    emit(w, data, bytes);
-}
-
-/* The process id in a temporary name "<base>.tmp.<pid>", or 0. */
-static long tmp_pid(const char *name, const char *base, size_t blen)
-{
-    if (strncmp(name, base, blen) != 0 || strncmp(name + blen, ".tmp.", 5) != 0)
-        return 0;
-    const char *d = name + blen + 5;
-    char *end;
-    errno = 0;
-    long pid = strtol(d, &end, 10);
-    if (d[0] < '1' || d[0] > '9' || *end != '\0' || errno != 0 || pid <= 0)
-        return 0;
-    return pid;
-}
-
-size_t lm_index_remove_stale_tmp(const char *path)
-{
-    if (!path)
-        return 0;
-    const char *slash = strrchr(path, '/');
-    const char *base = slash ? slash + 1 : path;
-    size_t dlen = slash ? (size_t)(slash - path) : 1, blen = strlen(base);
-    char *dir = malloc(dlen + 2), *full = malloc(dlen + blen + 64);
-    size_t removed = 0;
-    DIR *d = NULL;
-    if (dir && full) {
-        memcpy(dir, slash ? path : ".", dlen);
-        dir[dlen] = '\0';
-        if (slash && dlen == 0) /* "/pdq.index" */
-            memcpy(dir, "/", 2);
-        d = opendir(dir);
-    }
-    for (struct dirent *e; d && (e = readdir(d)) != NULL;) {
-        long pid = tmp_pid(e->d_name, base, blen);
-        if (pid == 0 || pid == (long)getpid() || strlen(e->d_name) > blen + 40)
-            continue;
-        /* ESRCH: no such process, so its write was killed; EPERM means alive */
-        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-            continue;
-        snprintf(full, dlen + blen + 64, "%s/%s", dir, e->d_name);
-        if (unlink(full) == 0)
-            removed++;
-    }
-    if (d)
-        closedir(d);
-    free(dir);
-    free(full);
-    return removed;
-}
-
-lm_status lm_index_write(const lm_index *ix, const char *path,
-                         const uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS],
-                         const lm_index_payload *payloads, size_t npayloads)
-{
-    if (!ix || !path || !stamp || npayloads > LM_INDEX_FILE_MAX_PAYLOADS ||
-        (npayloads && !payloads))
-        return LM_E_INVALID_ARG;
-    if (ix->map && lm_index_verify_all(ix) != LM_OK)
-        return LM_E_DB;                    /* never copy damage into a new file */
-    (void)lm_index_remove_stale_tmp(path); /* what a killed writer left */
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 32);
-    if (!tmp)
-        return LM_E_NOMEM;
-    snprintf(tmp, plen + 32, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-    if (!f) {
-        if (fd >= 0)
-            close(fd);
-        free(tmp);
-        return LM_E_IO;
-    }
-    writer w = {.f = f, .off = HEADER_BYTES};
-    ixf_header *h = calloc(1, HEADER_BYTES);
-    int st = h ? LM_OK : LM_E_NOMEM;
-    if (st == LM_OK && fseek(f, HEADER_BYTES, SEEK_SET) != 0)
-        st = LM_E_IO;
-    if (st == LM_OK) {
-        memcpy(h->magic, MAGIC, 8);
-        h->version = VERSION;
-        h->header_bytes = HEADER_BYTES;
-        h->n = ix->n;
-        h->key_bits = ix->key_bits;
-        h->block_bytes = LM_IXF_BLOCK;
-        memcpy(h->stamp, stamp, sizeof h->stamp);
-        h->npayloads = (uint32_t)npayloads;
-        h->data_begin = HEADER_BYTES;
-        size_t nkeys = ix->n ? (size_t)1 << ix->key_bits : 0;
-        section(&w, h, ix->hashes, ix->n * sizeof *ix->hashes);
-        for (int i = 0; i < LM_MIH_BOXES; i++)
-            section(&w, h, ix->offsets[i], ix->n ? (nkeys + 1) * sizeof(uint32_t) : 0);
-        for (int i = 0; i < LM_MIH_BOXES; i++)
-            section(&w, h, ix->pos[i], ix->n * sizeof(uint32_t));
-        for (int i = 0; i < LM_MIH_BOXES; i++)
-            section(&w, h, ix->next[i], ix->n * sizeof(uint16_t));
-        for (size_t i = 0; i < npayloads; i++)
-            section(&w, h, payloads[i].data, payloads[i].bytes);
-        h->data_end = align(&w);
-        h->nblocks = w.nsums;
-        h->sums_offset = w.off;
-        h->sums_sum = lm_index_block_sum(w.sums, w.nsums * sizeof *w.sums, 0x53554D53ull);
-        if (!w.failed && w.nsums && fwrite(w.sums, sizeof *w.sums, w.nsums, f) != w.nsums)
-            w.failed = LM_E_IO;
-        h->file_bytes = w.off + w.nsums * sizeof *w.sums;
-        h->header_sum = header_sum((const uint8_t *)h);
-        st = w.failed;
-    }
-    if (st == LM_OK &&
-        (fseek(f, 0, SEEK_SET) != 0 || fwrite(h, 1, HEADER_BYTES, f) != HEADER_BYTES))
-        st = LM_E_IO;
-    if (st == LM_OK && (fflush(f) != 0 || fsync(fileno(f)) != 0))
-        st = LM_E_IO;
-    if (fclose(f) != 0 && st == LM_OK)
-        st = LM_E_IO;
-    if (st == LM_OK && rename(tmp, path) != 0)
-        st = LM_E_IO;
-    if (st != LM_OK)
-        unlink(tmp);
-    free(w.sums);
-    free(h);
-    free(tmp);
-    return (lm_status)st;
 }
 
 /* ---- mapping and verification --------------------------------------------- */
@@ -423,7 +208,7 @@ lm_status lm_index_open(const char *path, lm_index **out, uint64_t stamp[LM_INDE
     else if (h.version != VERSION || h.header_bytes != HEADER_BYTES ||
              h.block_bytes != LM_IXF_BLOCK)
         msg = "index file of another version";
-    else if (h.header_sum != header_sum(base))
+    else if (h.header_sum != lm_ixf_header_sum(base))
         msg = "index file header damaged";
     else if (h.file_bytes != fsize)
         msg = h.file_bytes > fsize ? "index file truncated" : "index file has trailing bytes";

@@ -50,6 +50,19 @@ lm_status lm_index_write(const lm_index *ix, const char *path,
                          const lm_index_payload *payloads, size_t npayloads);
 
 /*
+ * Builds the index of hashes[0..n) and writes it to path as lm_index_write writes what
+ * lm_index_build builds (the same bytes), without holding the index in memory: four tables
+ * at a time are built from their word columns and written before the next four, so beside
+ * the caller's arrays it holds 10 bytes per entry of columns and 14 per entry per thread
+ * (at most four threads) instead of the index's 128, 32 of columns and 8 per thread (at 100M
+ * entries and two threads 3.8 GB instead of 17.6 GB). nthreads <= 0: all cores. Returns LM_OK,
+ * LM_E_INVALID_ARG (also n >= 2^32), LM_E_NOMEM or LM_E_IO (nothing left behind).
+ */
+lm_status lm_index_build_file(const lm_pdq_hash *hashes, size_t n, int nthreads, const char *path,
+                              const uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS],
+                              const lm_index_payload *payloads, size_t npayloads);
+
+/*
  * Removes the temporary files "<path>.tmp.<pid>" that writers killed before
  * their rename left behind: only those whose process no longer exists (a
  * live writer's file, or one whose pid was reused, is kept). lm_index_write

@@ -66,6 +66,18 @@ static inline int lm_ix_touch(const lm_index *ix, const void *p, size_t len)
     return lm_index_map_verify(m, b0, b1);
 }
 
+/* Bucket key width for n entries: about one entry per bucket, at most 16 (0 when n is 0). */
+unsigned lm_index_key_bits(size_t n);
+
+/*
+ * One table (index_build.c): off (2^key_bits + 1 bucket starts), pos and next (n each) of
+ * the entries keyed by key[e] (their word i) with next word nxt[e] (word i + 1), in
+ * position order within each bucket. scratch: lm_index_table_scratch_bytes(n, key_bits).
+ */
+void lm_index_table_build(const uint16_t *key, const uint16_t *nxt, size_t n, unsigned key_bits,
+                          uint32_t *off, uint32_t *pos, uint16_t *next, void *scratch);
+size_t lm_index_table_scratch_bytes(size_t n, unsigned key_bits);
+
 /* Word i of a hash (the box the tables are keyed on). */
 static inline uint16_t lm_box(const lm_pdq_hash *h, int i)
 {

@@ -3,7 +3,8 @@
  * exactly as the brute-force oracle at every radius 0..64 and for k-NN, on
  * random and clustered lists; its stamp and payloads come back; a truncated,
  * bit-flipped, foreign or zero-length file is refused at open or, for a block
- * checked lazily, makes the query fail with LM_E_DB - never a wrong answer.
+ * checked lazily, makes the query fail with LM_E_DB - never a wrong answer. The index built
+ * straight into a file (lm_index_build_file) is byte for byte the one built in memory.
  * Usage: test_index_file [list sizes...] (default 0 1 1000 30000).
  */
 #include <fcntl.h>
@@ -116,6 +117,65 @@ static void check_list(const lm_pdq_hash *list, size_t n, const char *what, uint
     CHECK(lm_index_verify_all(ix) == LM_OK && !lm_index_damaged(ix));
     lm_index_free(ix);
     free(ids);
+}
+
+/* 1 when the files at a and b hold the same bytes. */
+static int same_bytes(const char *a, const char *b)
+{
+    FILE *fa = fopen(a, "rb"), *fb = fopen(b, "rb");
+    int same = fa && fb;
+    while (same) {
+        int ca = getc(fa), cb = getc(fb);
+        same = ca == cb;
+        if (ca == EOF)
+            break;
+    }
+    if (fa)
+        fclose(fa);
+    if (fb)
+        fclose(fb);
+    return same;
+}
+
+/* The index built straight into the file (lm_index_build_file, one group of tables at a
+ * time) is byte for byte the one built in memory and written, with 1 and 3 threads, with
+ * short keys (n < 65536) and 16-bit ones (radix build), with and without payloads. */
+static void check_build_file(uint64_t *st)
+{
+    static const size_t sizes[] = {0, 1, 1000, 30000, 70000};
+    char direct[80];
+    snprintf(direct, sizeof direct, "%s.direct", path);
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        size_t n = sizes[si];
+        lm_pdq_hash *list = malloc((n + 1) * sizeof *list);
+        uint64_t *ids = malloc((n + 1) * sizeof *ids);
+        uint8_t *regions = malloc(n + 1);
+        CHECK(list && ids && regions);
+        if (!list || !ids || !regions)
+            break;
+        data_clustered(st, list, n, 64, 8);
+        for (size_t i = 0; i < n; i++) {
+            ids[i] = check_rand(st);
+            regions[i] = (uint8_t)(i % 5);
+        }
+        lm_index *ix = NULL;
+        CHECK(lm_index_build(list, n, 2, &ix) == LM_OK);
+        uint64_t stamp[4] = {1, 2, 3, n};
+        lm_index_payload pl[2] = {{ids, n * sizeof *ids}, {regions, n}};
+        for (size_t np = 0; np <= 2; np += 2) {
+            CHECK(lm_index_write(ix, path, stamp, pl, np) == LM_OK);
+            for (int threads = 1; threads <= 3; threads += 2) {
+                CHECK(lm_index_build_file(list, n, threads, direct, stamp, pl, np) == LM_OK);
+                CHECK(same_bytes(path, direct));
+            }
+        }
+        lm_index_free(ix);
+        free(list);
+        free(ids);
+        free(regions);
+    }
+    CHECK(lm_index_build_file(NULL, 3, 1, direct, (uint64_t[4]){0}, NULL, 0) == LM_E_INVALID_ARG);
+    unlink(direct);
 }
 
 static void flip_byte(long off, uint8_t mask)
@@ -282,6 +342,7 @@ int main(int argc, char **argv)
 
     data_check_sizes(argc, argv, default_sizes, sizeof default_sizes / sizeof default_sizes[0], 0,
                      check_list, &st);
+    check_build_file(&st);
     check_damage(&st);
     check_stale_tmp(&st);
     char copy[80];
