@@ -28,12 +28,9 @@
  * scan is the cheapest exact method (README.md); max_distance bounds the work.
  */
 #include "hit_sink.h"
-#include "index_internal.h"
+#include "index_probe.h"
 
 #define SCAN_CHUNK 1024
-#define CAND_BATCH 256
-#define FILTER_CHUNK 1024
-#define PROBE_BATCH 64
 
 /* Costs as index_plan.c (rough ns; only ratios matter). */
 #define COST_PROBE 30.0
@@ -47,18 +44,9 @@ typedef struct plan {
     int8_t a[LM_MIH_BOXES], p[LM_MIH_BOXES];
 } plan;
 
-typedef struct sprobe {
-    uint32_t key, begin, end;
-    uint8_t table;
-    int8_t lo, hi; /* next-word distances in (lo, hi] are new */
-} sprobe;
-
 typedef struct sknn_ctx {
-    const lm_index *ix;
-    const lm_pdq_hash *q;
-    uint16_t qw[LM_MIH_BOXES];
-    uint16_t kmask;
-    int max_d, bad;
+    lm_probes run; /* first: the accept function gets &run */
+    int max_d;
     lm_hit_sink *sink;
     /* done[t][dk]: every entry at key distance exactly dk in table t whose next word is
      * within done[t][dk] was offered (-1: none). The running group: key distance gdk,
@@ -66,10 +54,6 @@ typedef struct sknn_ctx {
     int8_t done[LM_MIH_BOXES][LM_MIH_MAX_KEY_BITS + 1];
     int8_t ghi[LM_MIH_BOXES];
     int gdk;
-    size_t np, nc;
-    sprobe probes[PROBE_BATCH];
-    uint32_t cidx[CAND_BATCH];
-    uint8_t ctab[CAND_BATCH];
 } sknn_ctx;
 
 /* Largest distance a new hit may have and still be kept. */
@@ -105,120 +89,19 @@ static int offered_before(const sknn_ctx *c, const int *kd, const int *nd, int t
     return 0;
 }
 
-/* Candidates ahead whose position is requested while one is read. */
-#define POS_AHEAD 12
-
-static void sknn_flush_candidates(sknn_ctx *c)
+/* Offers the candidates within the bound that no earlier (group, table) offered. */
+static void accept(lm_probes *run, const uint32_t *pos, const uint16_t *dist, const uint8_t *table,
+                   size_t n)
 {
-    const lm_index *ix = c->ix;
-    uint32_t pos[CAND_BATCH];
-    uint16_t dist[CAND_BATCH];
-    for (size_t j = 0; j < c->nc && j < POS_AHEAD; j++)
-        __builtin_prefetch(&ix->pos[c->ctab[j]][c->cidx[j]]);
-    for (size_t j = 0; j < c->nc; j++) {
-        if (j + POS_AHEAD < c->nc)
-            __builtin_prefetch(&ix->pos[c->ctab[j + POS_AHEAD]][c->cidx[j + POS_AHEAD]]);
-        const uint32_t *pp = &ix->pos[c->ctab[j]][c->cidx[j]];
-        if (lm_ix_touch(ix, pp, sizeof *pp) || lm_ix_touch(ix, &ix->hashes[*pp], 32)) {
-            c->bad = 1;
-            c->nc = 0;
-            return;
-        }
-        pos[j] = *pp;
-        __builtin_prefetch(&ix->hashes[pos[j]]);
-    }
-    ix->kern->dist_gather(c->q, ix->hashes, pos, c->nc, dist);
-    for (size_t j = 0; j < c->nc; j++) {
+    sknn_ctx *c = (sknn_ctx *)run;
+    for (size_t j = 0; j < n; j++) {
         if (dist[j] > sknn_bound(c->sink, c->max_d))
             continue;
         int kd[LM_MIH_BOXES], nd[LM_MIH_BOXES];
-        word_dists(c->qw, c->kmask, &ix->hashes[pos[j]], kd, nd);
-        if (!offered_before(c, kd, nd, c->ctab[j]))
+        word_dists(run->qw, run->kmask, &run->ix->hashes[pos[j]], kd, nd);
+        if (!offered_before(c, kd, nd, table[j]))
             lm_hit_sink_push(c->sink, pos[j], dist[j]);
     }
-    c->nc = 0;
-}
-
-static void sknn_filter(sknn_ctx *c, const sprobe *p)
-{
-    const lm_index *ix = c->ix;
-    if (p->begin == p->end || c->bad)
-        return;
-    const uint16_t *next = ix->next[p->table];
-    if (lm_ix_touch(ix, next + p->begin, (size_t)(p->end - p->begin) * sizeof(uint16_t))) {
-        c->bad = 1;
-        return;
-    }
-    const uint16_t qn = c->qw[(p->table + 1) % LM_MIH_BOXES];
-    uint32_t idx[FILTER_CHUNK];
-    for (uint32_t b = p->begin; b < p->end;) {
-        size_t len = p->end - b < FILTER_CHUNK ? p->end - b : FILTER_CHUNK;
-        size_t m = ix->kern->filter16(next + b, len, qn, p->hi, idx);
-        for (size_t j = 0; j < m; j++) {
-            uint32_t e = b + idx[j];
-            if (p->lo >= 0 && __builtin_popcount((unsigned)(next[e] ^ qn)) <= p->lo)
-                continue; /* offered by an earlier group of this table */
-            if (c->nc == CAND_BATCH)
-                sknn_flush_candidates(c);
-            if (c->bad)
-                return;
-            c->cidx[c->nc] = e;
-            c->ctab[c->nc++] = p->table;
-        }
-        b += (uint32_t)len;
-    }
-}
-
-/* Probes ahead whose bucket bounds, and then whose next words, are requested
- * while the current bucket is filtered (a rolling pipeline: issuing a whole
- * batch of requests at once overflows the core's outstanding misses). */
-#define OFF_AHEAD 16
-#define RUN_AHEAD 8
-
-static inline void probe_bounds(const lm_index *ix, sprobe *p)
-{
-    p->begin = ix->offsets[p->table][p->key];
-    p->end = ix->offsets[p->table][p->key + 1];
-    const char *run = (const char *)(ix->next[p->table] + p->begin);
-    size_t bytes = (p->end - p->begin) * sizeof(uint16_t);
-    for (size_t o = 0; o < bytes && o < 8 * 64; o += 64)
-        __builtin_prefetch(run + o);
-}
-
-static void sknn_flush_probes(sknn_ctx *c)
-{
-    const lm_index *ix = c->ix;
-    const size_t np = c->np;
-    for (size_t i = 0; i < np && i < OFF_AHEAD; i++)
-        __builtin_prefetch(&ix->offsets[c->probes[i].table][c->probes[i].key]);
-    for (size_t i = 0; i < np && i < RUN_AHEAD; i++)
-        probe_bounds(ix, &c->probes[i]);
-    for (size_t i = 0; i < np; i++) {
-        if (i + OFF_AHEAD < np)
-            __builtin_prefetch(
-                &ix->offsets[c->probes[i + OFF_AHEAD].table][c->probes[i + OFF_AHEAD].key]);
-        if (i + RUN_AHEAD < np)
-            probe_bounds(ix, &c->probes[i + RUN_AHEAD]);
-        sknn_filter(c, &c->probes[i]);
-    }
-    c->np = 0;
-}
-
-static inline void sknn_probe(sknn_ctx *c, int t, uint32_t key, int lo, int hi)
-{
-    if (c->np == PROBE_BATCH)
-        sknn_flush_probes(c);
-    sprobe *p = &c->probes[c->np++];
-    p->table = (uint8_t)t;
-    p->key = key;
-    p->lo = (int8_t)lo;
-    p->hi = (int8_t)hi;
-}
-
-static inline uint32_t next_combination(uint32_t v)
-{
-    uint32_t t = v | (v - 1);
-    return (t + 1) | (((~t & (t + 1)) - 1) >> (__builtin_ctz(v) + 1));
 }
 
 /* Words of 16 bits within x of a fixed one (cumulative binomials of 16). */
@@ -301,36 +184,30 @@ static double plan_for(const knn_costs *k, const sknn_ctx *c, int d, plan *out)
 static void sknn_init(sknn_ctx *c, const lm_index *ix, const lm_pdq_hash *q, int max_d,
                       lm_hit_sink *s)
 {
-    c->ix = ix;
-    c->q = q;
-    c->kmask = (uint16_t)((1u << ix->key_bits) - 1);
+    lm_probes_init(&c->run, ix, q, accept);
     c->max_d = max_d;
-    c->bad = 0;
     c->sink = s;
-    c->np = c->nc = 0;
     c->gdk = -1;
     memset(c->done, -1, sizeof c->done);
     memset(c->ghi, -1, sizeof c->ghi);
-    for (int i = 0; i < LM_MIH_BOXES; i++)
-        c->qw[i] = lm_box(q, i);
 }
 
 /* The scan that finishes a staged search: only entries no completed stage offered. */
 static int scan_rest(sknn_ctx *c)
 {
-    const lm_index *ix = c->ix;
+    const lm_index *ix = c->run.ix;
     uint16_t dist[SCAN_CHUNK];
     int bound = sknn_bound(c->sink, c->max_d);
     for (size_t b = 0; b < ix->n; b += SCAN_CHUNK) {
         size_t len = ix->n - b < SCAN_CHUNK ? ix->n - b : SCAN_CHUNK;
         if (lm_ix_touch(ix, ix->hashes + b, len * sizeof *ix->hashes))
             return -1;
-        ix->kern->dist_many(c->q, ix->hashes + b, len, dist);
+        ix->kern->dist_many(c->run.q, ix->hashes + b, len, dist);
         for (size_t j = 0; j < len; j++) {
             if (dist[j] > bound)
                 continue;
             int kd[LM_MIH_BOXES], nd[LM_MIH_BOXES];
-            word_dists(c->qw, c->kmask, &ix->hashes[b + j], kd, nd);
+            word_dists(c->run.qw, c->run.kmask, &ix->hashes[b + j], kd, nd);
             if (offered_before(c, kd, nd, 0))
                 continue;
             lm_hit_sink_push(c->sink, (uint32_t)(b + j), dist[j]);
@@ -344,7 +221,7 @@ static int scan_rest(sknn_ctx *c)
  * 1 when s is already covered. */
 static int run_group(sknn_ctx *c, const plan *s)
 {
-    const int w = (int)c->ix->key_bits;
+    const int w = (int)c->run.ix->key_bits;
     int dk = -1;
     for (int d = 0; d <= w && dk < 0; d++)
         for (int t = 0; t < LM_MIH_BOXES && dk < 0; t++) {
@@ -359,24 +236,10 @@ static int run_group(sknn_ctx *c, const plan *s)
         int hi = s->p[t] - dk > 16 ? 16 : s->p[t] - dk;
         c->ghi[t] = (int8_t)(dk <= s->a[t] && hi > c->done[t][dk] ? hi : -1);
     }
-    for (int t = 0; t < LM_MIH_BOXES && !c->bad; t++) {
-        if (c->ghi[t] < 0)
-            continue;
-        const int lo = c->done[t][dk], hi = c->ghi[t];
-        const uint32_t qk = c->qw[t] & c->kmask;
-        if (dk == 0) {
-            sknn_probe(c, t, qk, lo, hi);
-            continue;
-        }
-        for (uint32_t m = (1u << dk) - 1; m <= c->kmask; m = next_combination(m)) {
-            sknn_probe(c, t, qk ^ m, lo, hi);
-            if (dk == w)
-                break; /* the only mask of w bits (Gosper's next would overflow the key) */
-        }
-    }
-    sknn_flush_probes(c);
-    if (c->nc && !c->bad)
-        sknn_flush_candidates(c);
+    for (int t = 0; t < LM_MIH_BOXES; t++)
+        if (c->ghi[t] >= 0)
+            lm_probes_ring(&c->run, t, dk, c->done[t][dk], c->ghi[t]);
+    lm_probes_flush(&c->run);
     for (int t = 0; t < LM_MIH_BOXES; t++)
         if (c->ghi[t] >= 0)
             c->done[t][dk] = c->ghi[t];
@@ -422,7 +285,7 @@ static int staged_knn(const lm_index *ix, const lm_pdq_hash *q, int max_d, lm_hi
             return scan_rest(&c);
         if (run_group(&c, run))
             certified = run->d;
-        if (c.bad)
+        if (c.run.bad)
             return -1;
     }
 }
