@@ -110,9 +110,9 @@ static void lay_flush_probes(lay_ctx *c)
                     if (__builtin_popcount((unsigned)((next[b + j] ^ qn) & 0xff)) <= maxd)
                         lay_cand(c, t, b + (uint32_t)j);
             } else {
-                size_t m = ix->kern->filter16(next + b, len, qn, maxd, idx);
+                size_t m = ix->kern->filter16(next + b, len, qn, -1, maxd, b, idx);
                 for (size_t j = 0; j < m; j++)
-                    lay_cand(c, t, b + idx[j]);
+                    lay_cand(c, t, idx[j]);
             }
             b += (uint32_t)len;
         }

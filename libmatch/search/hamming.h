@@ -20,9 +20,11 @@ typedef struct lm_ham_kernels {
     /* out[i] = distance(q, base[pos[i]]) for i < n (candidate verification). */
     void (*dist_gather)(const lm_pdq_hash *q, const lm_pdq_hash *base, const uint32_t *pos,
                         size_t n, uint16_t *out);
-    /* Writes, in ascending order, every i < n with popcount(v[i] ^ key) <= maxd into out
-     * (room for n) and returns how many. */
-    size_t (*filter16)(const uint16_t *v, size_t n, uint16_t key, int maxd, uint32_t *out);
+    /* Writes, in ascending order, base + i for every i < n with
+     * lo < popcount(v[i] ^ key) <= hi into out (room for n) and returns how many
+     * (lo = -1: no lower limit). The next-word filter of the table searches. */
+    size_t (*filter16)(const uint16_t *v, size_t n, uint16_t key, int lo, int hi, uint32_t base,
+                       uint32_t *out);
 } lm_ham_kernels;
 
 /* The kernels for one ISA, or NULL when this build or this CPU lacks it. */

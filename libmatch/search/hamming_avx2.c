@@ -66,41 +66,48 @@ static void dist_gather(const lm_pdq_hash *q, const lm_pdq_hash *base, const uin
         out[i] = (uint16_t)lm_popcount_xor256(q->b, base[pos[i]].b);
 }
 
-static size_t filter16(const uint16_t *v, size_t n, uint16_t key, int maxd, uint32_t *out)
+/* Lanes passing lo < popcount(v[i] ^ key) <= hi as a pair of mask bits per 16-bit lane. */
+static inline uint32_t band16(const uint16_t *v, __m256i k, __m256i lo, __m256i hi)
+{
+    const __m256i lowbyte = _mm256_set1_epi16(0x00ff);
+    __m256i c = popcnt_bytes(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)v), k));
+    __m256i c16 = _mm256_add_epi16(_mm256_and_si256(c, lowbyte), _mm256_srli_epi16(c, 8));
+    __m256i in = _mm256_andnot_si256(_mm256_cmpgt_epi16(c16, hi), _mm256_cmpgt_epi16(c16, lo));
+    return (uint32_t)_mm256_movemask_epi8(in);
+}
+
+static size_t filter16(const uint16_t *v, size_t n, uint16_t key, int lo, int hi, uint32_t base,
+                       uint32_t *out)
 {
     size_t m = 0, i = 0;
-    if (maxd < 0)
+    if (hi < 0 || hi <= lo)
         return 0;
     const __m256i k = _mm256_set1_epi16((short)key);
-    const __m256i lim = _mm256_set1_epi16((short)(maxd > 16 ? 16 : maxd));
-    const __m256i lowbyte = _mm256_set1_epi16(0x00ff);
+    const __m256i vlo = _mm256_set1_epi16((short)(lo < -1 ? -1 : lo > 16 ? 16 : lo));
+    const __m256i vhi = _mm256_set1_epi16((short)(hi > 16 ? 16 : hi));
     for (; i + 16 <= n; i += 16) {
-        __m256i c = popcnt_bytes(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(v + i)), k));
-        __m256i c16 = _mm256_add_epi16(_mm256_and_si256(c, lowbyte), _mm256_srli_epi16(c, 8));
-        /* two mask bits per 16-bit lane; a set pair means the lane passes */
-        uint32_t pass = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi16(c16, lim));
+        uint32_t pass = band16(v + i, k, vlo, vhi);
         while (pass) {
             unsigned bit = (unsigned)__builtin_ctz(pass);
-            out[m++] = (uint32_t)(i + bit / 2);
+            out[m++] = base + (uint32_t)(i + bit / 2);
             pass &= ~(3u << bit);
         }
     }
     if (i < n && n >= 16) { /* the tail: the last 16 values again, lanes before i masked off */
         size_t b = n - 16;
-        __m256i c = popcnt_bytes(_mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(v + b)), k));
-        __m256i c16 = _mm256_add_epi16(_mm256_and_si256(c, lowbyte), _mm256_srli_epi16(c, 8));
-        uint32_t pass = ~(uint32_t)_mm256_movemask_epi8(_mm256_cmpgt_epi16(c16, lim));
-        pass &= ~0u << (2 * (i - b));
+        uint32_t pass = band16(v + b, k, vlo, vhi) & (~0u << (2 * (i - b)));
         while (pass) {
             unsigned bit = (unsigned)__builtin_ctz(pass);
-            out[m++] = (uint32_t)(b + bit / 2);
+            out[m++] = base + (uint32_t)(b + bit / 2);
             pass &= ~(3u << bit);
         }
         i = n;
     }
-    for (; i < n; i++)
-        if (__builtin_popcount((unsigned)(v[i] ^ key)) <= maxd)
-            out[m++] = (uint32_t)i;
+    for (; i < n; i++) {
+        int d = __builtin_popcount((unsigned)(v[i] ^ key));
+        if (d > lo && d <= hi)
+            out[m++] = base + (uint32_t)i;
+    }
     return m;
 }
 

@@ -67,16 +67,18 @@ static void dist_gather(const lm_pdq_hash *q, const lm_pdq_hash *base, const uin
         out[i] = (uint16_t)lm_popcount_xor256(q->b, base[pos[i]].b);
 }
 
-static size_t filter16(const uint16_t *v, size_t n, uint16_t key, int maxd, uint32_t *out)
+static size_t filter16(const uint16_t *v, size_t n, uint16_t key, int lo, int hi, uint32_t base,
+                       uint32_t *out)
 {
     size_t m = 0, i = 0;
-    if (maxd < 0)
+    if (hi < 0 || hi <= lo)
         return 0;
     const __m512i lut =
         _mm512_broadcast_i32x4(_mm_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4));
     const __m512i low = _mm512_set1_epi8(0x0f);
     const __m512i k = _mm512_set1_epi16((short)key);
-    const __m512i lim = _mm512_set1_epi16((short)(maxd > 16 ? 16 : maxd));
+    const __m512i vlo = _mm512_set1_epi16((short)(lo < -1 ? -1 : lo > 16 ? 16 : lo));
+    const __m512i vhi = _mm512_set1_epi16((short)(hi > 16 ? 16 : hi));
     const __m512i lowbyte = _mm512_set1_epi16(0x00ff);
     for (; i < n; i += 32) {
         /* the tail of a bucket through a masked load (no scalar loop, no read past n) */
@@ -86,9 +88,10 @@ static size_t filter16(const uint16_t *v, size_t n, uint16_t key, int maxd, uint
             _mm512_shuffle_epi8(lut, _mm512_and_si512(x, low)),
             _mm512_shuffle_epi8(lut, _mm512_and_si512(_mm512_srli_epi16(x, 4), low)));
         __m512i c16 = _mm512_add_epi16(_mm512_and_si512(c, lowbyte), _mm512_srli_epi16(c, 8));
-        __mmask32 pass = _mm512_mask_cmple_epu16_mask(live, c16, lim);
+        __mmask32 pass =
+            _mm512_mask_cmple_epi16_mask(_mm512_mask_cmpgt_epi16_mask(live, c16, vlo), c16, vhi);
         while (pass) {
-            out[m++] = (uint32_t)(i + (unsigned)__builtin_ctz(pass));
+            out[m++] = base + (uint32_t)(i + (unsigned)__builtin_ctz(pass));
             pass &= pass - 1;
         }
     }

@@ -15,12 +15,15 @@ static void dist_gather(const lm_pdq_hash *q, const lm_pdq_hash *base, const uin
         out[i] = (uint16_t)lm_popcount_xor256(q->b, base[pos[i]].b);
 }
 
-static size_t filter16(const uint16_t *v, size_t n, uint16_t key, int maxd, uint32_t *out)
+static size_t filter16(const uint16_t *v, size_t n, uint16_t key, int lo, int hi, uint32_t base,
+                       uint32_t *out)
 {
     size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (__builtin_popcount((unsigned)(v[i] ^ key)) <= maxd)
-            out[m++] = (uint32_t)i;
+    for (size_t i = 0; i < n; i++) {
+        int d = __builtin_popcount((unsigned)(v[i] ^ key));
+        if (d > lo && d <= hi)
+            out[m++] = base + (uint32_t)i;
+    }
     return m;
 }
 

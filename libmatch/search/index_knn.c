@@ -109,19 +109,24 @@ static const double within16_count[17] = {1,     17,    137,   697,   2517,  688
                                           14893, 26333, 39203, 50643, 58651, 63019,
                                           64839, 65399, 65519, 65535, 65536};
 
-/* The cost model of one query (rough ns, only ratios matter). */
+/* The cost model of one query (rough ns, only ratios matter): probing every key at
+ * distance dk of a table (bounds and next words), and per unit of next-word pass
+ * rate, reading the hashes of their entries. */
 typedef struct knn_costs {
-    double bucket, binw[LM_MIH_MAX_KEY_BITS + 1];
+    double probe[LM_MIH_MAX_KEY_BITS + 1], gather[LM_MIH_MAX_KEY_BITS + 1];
     int w;
 } knn_costs;
 
 static void costs_init(knn_costs *k, const lm_index *ix)
 {
     k->w = (int)ix->key_bits;
-    k->bucket = (double)ix->n / (double)((size_t)1 << k->w);
-    k->binw[0] = 1;
-    for (int i = 1; i <= k->w; i++)
-        k->binw[i] = k->binw[i - 1] * (k->w - i + 1) / i;
+    const double bucket = (double)ix->n / (double)((size_t)1 << k->w);
+    double keys = 1; /* binom(w, dk) */
+    for (int dk = 0; dk <= k->w; dk++) {
+        k->probe[dk] = keys * (COST_PROBE + bucket * COST_FILTER);
+        k->gather[dk] = keys * bucket * COST_GATHER;
+        keys = keys * (k->w - dk) / (dk + 1);
+    }
 }
 
 static inline double pass16(int x)
@@ -129,16 +134,15 @@ static inline double pass16(int x)
     return x < 0 ? 0 : within16_count[x > 16 ? 16 : x] / 65536.0;
 }
 
-/* What table t still costs to cover key distances <= a with pair radius p. */
-static double table_rest(const knn_costs *k, const sknn_ctx *c, int t, int a, int p)
+/* What a table whose covered next-word distances are done[] still costs to cover key
+ * distances <= a with pair radius p. */
+static double table_rest(const knn_costs *k, const int8_t *done, int a, int p)
 {
     double cost = 0;
     for (int dk = 0; dk <= a && dk <= k->w; dk++) {
-        int hi = p - dk > 16 ? 16 : p - dk, lo = c->done[t][dk];
+        int hi = p - dk > 16 ? 16 : p - dk, lo = done[dk];
         if (hi > lo)
-            cost +=
-                k->binw[dk] *
-                (COST_PROBE + k->bucket * (COST_FILTER + (pass16(hi) - pass16(lo)) * COST_GATHER));
+            cost += k->probe[dk] + k->gather[dk] * (pass16(hi) - pass16(lo));
     }
     return cost;
 }
@@ -152,7 +156,9 @@ static double table_rest(const knn_costs *k, const sknn_ctx *c, int t, int a, in
  * d_t + d_{t+1} <= a_t + a_{t+1} + floor(2f). S = 16 floor(d/16) is the
  * uniform split of index_range.c; S = d - 15 moves budget from the pair slack
  * to fewer probes (at d = 50: thirteen tables at key radius 2 and three at 3
- * instead of sixteen at 3). A few splits are tried.
+ * instead of sixteen at 3). A few splits are tried. (Fractions other than
+ * equal ones, 0 on some tables to spare their pairs the extra 1 when
+ * 8 <= d - S <= 14, were tried too: the model picked the same plans.)
  */
 static double plan_for(const knn_costs *k, const sknn_ctx *c, int d, plan *out)
 {
@@ -171,7 +177,7 @@ static double plan_for(const knn_costs *k, const sknn_ctx *c, int d, plan *out)
         for (int t = 0; t < LM_MIH_BOXES; t++) {
             int p = s.a[t] + s.a[(t + 1) % LM_MIH_BOXES] + slack;
             s.p[t] = (int8_t)(p > 32 ? 32 : p);
-            cost += table_rest(k, c, t, s.a[t], s.p[t]);
+            cost += table_rest(k, c->done[t], s.a[t], s.p[t]);
         }
         if (best < 0 || cost < best) {
             best = cost;
@@ -263,26 +269,34 @@ static int staged_knn(const lm_index *ix, const lm_pdq_hash *q, int max_d, lm_hi
     costs_init(&costs, ix);
     const double scan = (double)ix->n * COST_SCAN;
     int certified = -1, target = 15; /* every entry within certified was offered */
+    plan fin, ex, *run = NULL;
     for (;;) {
         const int bound = sknn_bound(s, max_d);
         if (bound <= certified)
             return 0;
         if (target <= certified)
             target = certified + 16;
-        /* A plan certifying the bound finishes the search. While that is dear (the k-th
-         * best known is far, or fewer than k are known) a cheap plan certifying 16 bits
-         * more may tighten the bound first; a scan of the rest when neither pays. */
-        plan fin, ex, *run;
-        const double cf = plan_for(&costs, &c, bound, &fin);
-        const double ce = target < bound ? plan_for(&costs, &c, target, &ex) : -1;
-        if (cf <= scan && (ce < 0 || cf <= 2 * ce))
-            run = &fin;
-        else if (ce >= 0 && ce <= EXPLORE_SHARE * scan)
-            run = &ex;
-        else if (cf <= scan)
-            run = &fin;
-        else
-            return scan_rest(&c);
+        if (run == &fin && fin.d == bound) {
+            /* finishing, and the bound did not move: the plan stands (no planning) */
+        } else {
+            /* A plan certifying the bound finishes the search. While that is dear (fewer
+             * than k are known, or it costs more than a scan) a cheap plan certifying 16
+             * bits more may tighten the bound first; a scan of the rest when neither pays.
+             * With k known and the plan affordable, exploring would probe again what
+             * finishing must probe anyway (measured: +5-10% queries/s without it). */
+            const double cf = plan_for(&costs, &c, bound, &fin);
+            const double ce = target < bound && (s->len < s->cap || cf > scan)
+                                  ? plan_for(&costs, &c, target, &ex)
+                                  : -1;
+            if (cf <= scan && (ce < 0 || cf <= 2 * ce))
+                run = &fin;
+            else if (ce >= 0 && ce <= EXPLORE_SHARE * scan)
+                run = &ex;
+            else if (cf <= scan)
+                run = &fin;
+            else
+                return scan_rest(&c);
+        }
         if (run_group(&c, run))
             certified = run->d;
         if (c.run.bad)

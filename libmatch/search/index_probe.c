@@ -1,8 +1,6 @@
 /* The probe pipeline of the table searches (see index_probe.h). */
 #include "index_probe.h"
 
-/* Bucket slice filtered per kernel call. */
-#define FILTER_CHUNK 1024
 /* Candidates ahead whose position is requested while one is read. */
 #define POS_AHEAD 12
 /* Probes ahead whose bucket bounds, and then whose next words, are requested
@@ -26,8 +24,8 @@ void lm_probes_init(lm_probes *p, const lm_index *ix, const lm_pdq_hash *q, lm_p
 static void flush_candidates(lm_probes *p)
 {
     const lm_index *ix = p->ix;
-    uint32_t pos[LM_CAND_BATCH];
-    uint16_t dist[LM_CAND_BATCH];
+    uint32_t pos[LM_CAND_ROOM];
+    uint16_t dist[LM_CAND_ROOM];
     for (size_t j = 0; j < p->nc && j < POS_AHEAD; j++)
         __builtin_prefetch(&ix->pos[p->ctab[j]][p->cidx[j]]);
     for (size_t j = 0; j < p->nc; j++) {
@@ -60,34 +58,33 @@ static void filter(lm_probes *p, const lm_probe *b)
         return;
     }
     const uint16_t qn = p->qw[(b->table + 1) % LM_MIH_BOXES];
-    uint32_t idx[FILTER_CHUNK];
     for (uint32_t s = b->begin; s < b->end;) {
-        size_t len = b->end - s < FILTER_CHUNK ? b->end - s : FILTER_CHUNK;
-        size_t m = ix->kern->filter16(next + s, len, qn, b->hi, idx);
-        for (size_t j = 0; j < m; j++) {
-            uint32_t e = s + idx[j];
-            if (b->lo >= 0 && __builtin_popcount((unsigned)(next[e] ^ qn)) <= b->lo)
-                continue; /* below the band: offered by an earlier probe of this bucket */
-            if (p->nc == LM_CAND_BATCH)
-                flush_candidates(p);
+        size_t len = b->end - s < LM_FILTER_CHUNK ? b->end - s : LM_FILTER_CHUNK;
+        /* nc < LM_CAND_BATCH here, so the kernel has room for len more */
+        size_t m = ix->kern->filter16(next + s, len, qn, b->lo, b->hi, s, p->cidx + p->nc);
+        memset(p->ctab + p->nc, b->table, m);
+        p->nc += m;
+        if (p->nc >= LM_CAND_BATCH) {
+            flush_candidates(p);
             if (p->bad)
                 return;
-            p->cidx[p->nc] = e;
-            p->ctab[p->nc++] = b->table;
         }
         s += (uint32_t)len;
     }
 }
 
-/* Reads a probe's bucket bounds and requests its next-word run (up to 8 lines). */
+/* Reads a probe's bucket bounds and requests its next words (up to 8 lines). */
 static inline void probe_bounds(const lm_index *ix, lm_probe *b)
 {
     b->begin = ix->offsets[b->table][b->key];
     b->end = ix->offsets[b->table][b->key + 1];
-    const char *run = (const char *)(ix->next[b->table] + b->begin);
-    size_t bytes = (b->end - b->begin) * sizeof(uint16_t);
-    for (size_t o = 0; o < bytes && o < 8 * 64; o += 64)
-        __builtin_prefetch(run + o);
+    if (b->end == b->begin)
+        return;
+    const uint16_t *next = ix->next[b->table];
+    const uintptr_t first = (uintptr_t)(next + b->begin) & ~(uintptr_t)63,
+                    last = (uintptr_t)(next + b->end - 1) & ~(uintptr_t)63;
+    for (uintptr_t line = first; line <= last && line < first + 8 * 64; line += 64)
+        __builtin_prefetch((const void *)line);
 }
 
 static void flush_probes(lm_probes *p)

@@ -17,8 +17,10 @@
 
 #include "index_internal.h"
 
-#define LM_PROBE_BATCH 64 /* probes queued before they run */
-#define LM_CAND_BATCH 256 /* candidates gathered together */
+#define LM_PROBE_BATCH 64   /* probes queued before they run */
+#define LM_CAND_BATCH 256   /* candidates gathered together (at least) */
+#define LM_FILTER_CHUNK 256 /* bucket entries filtered per kernel call */
+#define LM_CAND_ROOM (LM_CAND_BATCH + LM_FILTER_CHUNK)
 
 typedef struct lm_probe {
     uint32_t key, begin, end;
@@ -41,8 +43,8 @@ struct lm_probes {
     lm_probe_accept accept;
     size_t np, nc;
     lm_probe probes[LM_PROBE_BATCH];
-    uint32_t cidx[LM_CAND_BATCH]; /* index into ix->pos[ctab] */
-    uint8_t ctab[LM_CAND_BATCH];
+    uint32_t cidx[LM_CAND_ROOM]; /* index into ix->pos[ctab] */
+    uint8_t ctab[LM_CAND_ROOM];
 };
 
 void lm_probes_init(lm_probes *p, const lm_index *ix, const lm_pdq_hash *q, lm_probe_accept accept);

@@ -38,14 +38,24 @@ static void check_isa(const lm_ham_kernels *k, uint64_t *st)
     uint16_t key = (uint16_t)check_rand(st);
     v[7] = key;
     v[8] = (uint16_t)~key;
+    /* every band (lo, hi], lo = -1 included, at every length and a varying base */
     for (size_t n = 0; n <= N; n += (n < 70 ? 1 : 41))
-        for (int maxd = -1; maxd <= 17; maxd++) {
-            uint32_t oa[N], ob[N];
-            size_t ma = ref->filter16(v, n, key, maxd, oa);
-            size_t mb = k->filter16(v, n, key, maxd, ob);
-            CHECK_EQ_INT(ma, mb);
-            CHECK(ma == mb && memcmp(oa, ob, ma * sizeof oa[0]) == 0);
-        }
+        for (int lo = -2; lo <= 17; lo++)
+            for (int hi = -1; hi <= 17; hi++) {
+                uint32_t oa[N], ob[N], at = (uint32_t)(n * 7919 + (size_t)lo * 31);
+                size_t ma = ref->filter16(v, n, key, lo, hi, at, oa);
+                size_t mb = k->filter16(v, n, key, lo, hi, at, ob);
+                CHECK_EQ_INT(ma, mb);
+                CHECK(ma == mb && memcmp(oa, ob, ma * sizeof oa[0]) == 0);
+                size_t want = 0; /* the specification, spelled out */
+                for (size_t i = 0; i < n; i++) {
+                    int d = __builtin_popcount((unsigned)(v[i] ^ key));
+                    want += d > lo && d <= hi;
+                }
+                CHECK_EQ_INT(ma, want);
+                for (size_t i = 0; i < ma; i++)
+                    CHECK(oa[i] >= at && oa[i] - at < n);
+            }
 }
 
 int main(void)
