@@ -1,23 +1,30 @@
 /*
  * Feature index and search (see feature_match.h). Memory: per keypoint its
- * lm_feature (38 bytes, padded to 38), a 4-byte entry number and the Hamming
- * index's copy of the descriptor plus its tables; per entry its id and hash.
+ * place and orientation (6 bytes), a 4-byte entry number, and in the LSH
+ * (feature_lsh.c) its descriptor and its places in the tables (at most 96
+ * bytes); per entry its id, hash and first keypoint.
  */
 #include "feature_match.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "index.h"
+#include "feature_lsh.h"
+
+/* What verification needs of a stored keypoint (its descriptor lives in the LSH). */
+typedef struct kp_geom {
+    uint16_t x, y;
+    uint8_t angle, level;
+} kp_geom;
 
 struct lm_feature_index {
     size_t nentries, nkp;
     uint64_t *ids;       /* [nentries] */
     lm_pdq_hash *hashes; /* [nentries] the entries' own PDQ hashes */
     size_t *first;       /* [nentries + 1]: entry e's keypoints are kp[first[e]..first[e+1]) */
-    lm_feature *kp;      /* [nkp] */
+    kp_geom *kp;         /* [nkp] */
     uint32_t *entry_of;  /* [nkp] */
-    lm_index *index;     /* over kp[i].desc */
+    lm_feat_lsh *lsh;    /* over kp[i].desc */
 };
 
 void lm_feature_index_free(lm_feature_index *fx)
@@ -29,7 +36,7 @@ void lm_feature_index_free(lm_feature_index *fx)
     free(fx->first);
     free(fx->kp);
     free(fx->entry_of);
-    lm_index_free(fx->index);
+    lm_feat_lsh_free(fx->lsh);
     free(fx);
 }
 
@@ -48,7 +55,7 @@ size_t lm_feature_index_bytes(const lm_feature_index *fx)
     if (!fx)
         return 0;
     return sizeof *fx + fx->nentries * (sizeof *fx->ids + sizeof *fx->hashes + sizeof *fx->first) +
-           fx->nkp * (sizeof *fx->kp + sizeof *fx->entry_of) + lm_index_memory_bytes(fx->index);
+           fx->nkp * (sizeof *fx->kp + sizeof *fx->entry_of) + lm_feat_lsh_bytes(fx->lsh);
 }
 
 /* Position of id in the sorted ids[0..n), or n. */
@@ -107,16 +114,18 @@ lm_status lm_feature_index_build(lm_hashdb *db, const uint64_t *ids, const lm_pd
         fx->ids[e] = fs.ids[i];
         fx->hashes[e] = hashes[pos];
         for (size_t k = 0; k < tmp->count; k++) {
-            fx->kp[fx->nkp] = tmp->f[k];
+            const lm_feature *f = &tmp->f[k];
+            fx->kp[fx->nkp] = (kp_geom){f->x, f->y, f->angle, f->level};
+            desc[fx->nkp] = f->desc;
             fx->entry_of[fx->nkp] = (uint32_t)e;
-            desc[fx->nkp] = tmp->f[k].desc;
             fx->nkp++;
         }
         fx->first[e + 1] = fx->nkp;
     }
     if (fx->nentries == 0)
         goto done;
-    st = lm_index_build(desc, fx->nkp, 1, &fx->index);
+    st = lm_feat_lsh_build(desc, fx->nkp, &fx->lsh); /* takes desc */
+    desc = NULL;
 done:
     free(desc);
     free(tmp);
@@ -168,28 +177,17 @@ static int cmp_hit(const void *pa, const void *pb)
     return a->entry_id < b->entry_id ? -1 : a->entry_id > b->entry_id;
 }
 
-/* Per query keypoint: the closest stored keypoints within the radius, at most 2 per entry. */
+/* Per query keypoint: the closest stored keypoints found within the radius, at most 2 per entry. */
 #define HITS_PER_QUERY 64
 #define PER_ENTRY 2
 
 lm_status lm_feature_search(const lm_feature_index *fx, const lm_features *q,
-                            const lm_pdq_hash *plain, lm_feature_hit *hits, size_t *nhits)
-{
-    return lm_feature_search_min(fx, q, plain, LM_FEAT_MIN_INLIERS, hits, nhits);
-}
-
-lm_status lm_feature_search_min(const lm_feature_index *fx, const lm_features *q,
-                                const lm_pdq_hash *plain, int min_inliers, lm_feature_hit *hits,
-                                size_t *nhits)
-{
-    return lm_feature_search_ex(fx, q, plain, min_inliers, LM_FEAT_MAX_VERIFIED, hits, nhits);
-}
-
-lm_status lm_feature_search_ex(const lm_feature_index *fx, const lm_features *q,
-                               const lm_pdq_hash *plain, int min_inliers, size_t max_verified,
-                               lm_feature_hit *hits, size_t *nhits)
+                            const lm_pdq_hash *plain, const lm_feature_search_opts *opts,
+                            lm_feature_hit *hits, size_t *nhits)
 {
     *nhits = 0;
+    int min_inliers = opts ? opts->min_inliers : LM_FEAT_MIN_INLIERS;
+    size_t max_verified = opts ? opts->max_verified : LM_FEAT_MAX_VERIFIED;
     if (min_inliers < 2)
         min_inliers = 2;
     if (!fx || !q || q->count < min_inliers)
@@ -198,14 +196,10 @@ lm_status lm_feature_search_ex(const lm_feature_index *fx, const lm_features *q,
     if (!c)
         return LM_E_NOMEM;
     size_t nc = 0;
-    lm_search_hit sh[HITS_PER_QUERY];
+    lm_flsh_hit sh[HITS_PER_QUERY];
     for (uint16_t i = 0; i < q->count; i++) {
-        size_t found = 0;
-        if (lm_index_range(fx->index, &q->f[i].desc, LM_FEAT_MAX_DESC_DISTANCE, sh, HITS_PER_QUERY,
-                           &found) != LM_OK)
-            continue;
-        if (found > HITS_PER_QUERY)
-            found = HITS_PER_QUERY;
+        size_t found = lm_feat_lsh_query(fx->lsh, &q->f[i].desc, LM_FEAT_MAX_DESC_DISTANCE, sh,
+                                         HITS_PER_QUERY);
         uint32_t seen_e[HITS_PER_QUERY];
         uint8_t seen_n[HITS_PER_QUERY];
         size_t nseen = 0;
@@ -220,7 +214,7 @@ lm_status lm_feature_search_ex(const lm_feature_index *fx, const lm_features *q,
             }
             if (seen_n[s]++ >= PER_ENTRY)
                 continue;
-            c[nc++] = (cand){e, sh[h].pos, i, (uint16_t)sh[h].distance};
+            c[nc++] = (cand){e, sh[h].pos, i, sh[h].distance};
         }
     }
     qsort(c, nc, sizeof *c, cmp_cand);
@@ -243,7 +237,10 @@ lm_status lm_feature_search_ex(const lm_feature_index *fx, const lm_features *q,
     if (ng > max_verified)
         ng = max_verified;
     lm_feat_pair *pairs = malloc(LM_FEAT_MAX_PAIRS * sizeof *pairs);
-    if (!pairs) {
+    lm_feature *s = malloc(LM_FEAT_MAX * sizeof *s); /* an entry's keypoints, for verification */
+    if (!pairs || !s) {
+        free(pairs);
+        free(s);
         free(c);
         free(g);
         return LM_E_NOMEM;
@@ -256,8 +253,13 @@ lm_status lm_feature_search_ex(const lm_feature_index *fx, const lm_features *q,
             const cand *x = &c[g[k].begin + i];
             pairs[i] = (lm_feat_pair){x->qi, (uint16_t)(x->pos - fx->first[e]), x->distance};
         }
+        size_t ns = fx->first[e + 1] - fx->first[e];
+        for (size_t i = 0; i < ns; i++) {
+            const kp_geom *kg = &fx->kp[fx->first[e] + i];
+            s[i] = (lm_feature){.x = kg->x, .y = kg->y, .angle = kg->angle, .level = kg->level};
+        }
         lm_feat_transform t;
-        lm_feat_verify(q, fx->kp + fx->first[e], fx->first[e + 1] - fx->first[e], pairs, np, &t);
+        lm_feat_verify(q, s, ns, pairs, np, &t);
         if (t.inliers < min_inliers)
             continue;
         hits[out].entry_id = fx->ids[e];
@@ -266,6 +268,7 @@ lm_status lm_feature_search_ex(const lm_feature_index *fx, const lm_features *q,
         out++;
     }
     free(pairs);
+    free(s);
     free(c);
     free(g);
     qsort(hits, out, sizeof *hits, cmp_hit);

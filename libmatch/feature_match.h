@@ -1,6 +1,6 @@
 /*
  * The second stage of lm_check for lists built from images: the stored local
- * features of every entry in one Hamming index (search/), the query's
+ * features of every entry in one LSH index (feature_lsh.h), the query's
  * features matched against it, candidate pairs grouped by entry and verified
  * geometrically (hash/feat_verify.c). Built with the matcher snapshot.
  */
@@ -39,23 +39,20 @@ typedef struct lm_feature_hit {
     lm_feat_transform t;
 } lm_feature_hit;
 
+/* What lm_feature_search keeps (NULL: lm_check's, LM_FEAT_MIN_INLIERS and LM_FEAT_MAX_VERIFIED). */
+typedef struct lm_feature_search_opts {
+    int min_inliers;     /* >= 2 (bench: the closest non-matching pairs) */
+    size_t max_verified; /* entries verified, those with the most candidate pairs first */
+} lm_feature_search_opts;
+
 /*
- * Entries whose features match q with at least LM_FEAT_MIN_INLIERS inliers
- * (at most LM_FEAT_MAX_VERIFIED), best first. plain: the query's plain hash
- * (for pdq_distance). LM_OK or LM_E_NOMEM. Thread-safe on a built index.
+ * Entries whose features match q with at least min_inliers inliers (at most
+ * max_verified), best first; hits: room for max_verified. plain: the query's
+ * plain hash (for pdq_distance). The descriptor search is approximate
+ * (feature_lsh.h). LM_OK or LM_E_NOMEM. Thread-safe on a built index.
  */
 lm_status lm_feature_search(const lm_feature_index *fx, const lm_features *q,
-                            const lm_pdq_hash *plain, lm_feature_hit *hits, size_t *nhits);
-
-/* As lm_feature_search with another inlier minimum (>= 2; bench: closest non-matching pairs). */
-lm_status lm_feature_search_min(const lm_feature_index *fx, const lm_features *q,
-                                const lm_pdq_hash *plain, int min_inliers, lm_feature_hit *hits,
-                                size_t *nhits);
-
-/* As lm_feature_search_min, verifying up to max_verified entries (hits: room for as many;
- * bench-feature-trust verifies every entry with min_inliers candidate pairs). */
-lm_status lm_feature_search_ex(const lm_feature_index *fx, const lm_features *q,
-                               const lm_pdq_hash *plain, int min_inliers, size_t max_verified,
-                               lm_feature_hit *hits, size_t *nhits);
+                            const lm_pdq_hash *plain, const lm_feature_search_opts *opts,
+                            lm_feature_hit *hits, size_t *nhits);
 
 #endif

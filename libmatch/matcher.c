@@ -454,7 +454,7 @@ static lm_status search_features(const matcher_snapshot *snap, const lm_features
 {
     lm_feature_hit hits[LM_FEAT_MAX_VERIFIED];
     size_t n = 0;
-    lm_status st = lm_feature_search(snap->features, q, plain, hits, &n);
+    lm_status st = lm_feature_search(snap->features, q, plain, NULL, hits, &n);
     for (size_t i = 0; st == LM_OK && i < n; i++) {
         lm_match mt = {.entry_id = hits[i].entry_id,
                        .type = LM_HASH_PDQ,

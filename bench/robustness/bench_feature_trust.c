@@ -13,21 +13,24 @@
  *  1. Every query through lm_check (defaults) against the list: MATCH
  *     verdicts (each one false), those through features, the highest score.
  *  2. Every (query, entry) pair, Q x L: the query's features (as lm_check
- *     computes them) verified against every entry with at least 2 candidate
- *     pairs (lm_check verifies only the 16 with the most, and only those with
- *     16): the inlier-count distribution's tail and its maximum.
+ *     computes them) searched as lm_check searches them (lm_feature_search, the
+ *     same approximate descriptor search) and verified against every entry with
+ *     at least 2 candidate pairs (lm_check verifies only the 16 with the most,
+ *     and only those with 22): the inlier-count distribution's tail, its
+ *     maximum, and how far the inliers of the closest pairs spread.
  *  3. Recall at this list size: R plain list entries, cropped by 20% at a
  *     random offset or rotated by +5 / -5 degrees, through lm_check, with the
- *     distribution of their scores.
+ *     distribution of their scores and the true entries' inlier spread.
  *  4. --cost N: lm_check on N unrelated and N edited (feature-matched) queries,
  *     features off then on, each pass its own function, so that
  *       valgrind --tool=callgrind --instr-atstart=no bench-feature-trust --db DIR --cost N
  *     (after one run without valgrind that built DIR) counts the instructions of
  *     the passes only (callgrind_annotate --inclusive=yes: cost_pass_*).
  *
- *   bench-feature-trust [--list L] [--queries Q] [--recall R] [--cost N] [--db DIR]
+ *   bench-feature-trust [--list L] [--queries Q] [--recall R] [--cost N] [--db DIR [--reuse]]
  *   (defaults 1000, 1000, 150, 0; --db DIR: build the list there and keep it, or, when
- *   DIR already holds one, only run --cost against it)
+ *   DIR already holds one, only run --cost against it; --reuse: run every part against
+ *   the list this bench kept in DIR, of however many entries, instead of building one)
  */
 #include <math.h>
 #include <stdio.h>
@@ -161,6 +164,33 @@ static void print_tail(const char *what, const uint64_t *hist, uint64_t total)
            (unsigned long long)(total - cum));
 }
 
+/* Unrelated pairs with at least SPREAD_FROM inliers: how far their inliers spread. */
+#define SPREAD_FROM 12
+#define MAX_CLOSE 4096
+typedef struct close_pair {
+    int inliers;
+    float spread;
+} close_pair;
+
+static int cmp_close(const void *pa, const void *pb)
+{
+    const close_pair *a = pa, *b = pb;
+    if (a->inliers != b->inliers)
+        return b->inliers - a->inliers;
+    return a->spread < b->spread ? -1 : a->spread > b->spread;
+}
+
+static void print_spreads(close_pair *c, size_t n)
+{
+    qsort(c, n, sizeof *c, cmp_close);
+    printf("  the %zu pairs with >= %d inliers, inliers:spread (the inliers' standard deviation "
+           "along their narrowest axis, stored pixels of a 320-pixel side):",
+           n, SPREAD_FROM);
+    for (size_t i = 0; i < n && i < 40; i++)
+        printf(" %d:%.1f", c[i].inliers, c[i].spread);
+    printf("\n");
+}
+
 /* ---- cost: each pass its own function, so that callgrind's inclusive counts separate them --- */
 
 typedef struct qset {
@@ -242,32 +272,54 @@ static void run_cost(lm_matcher *m, int n)
     double t[4];
     size_t mt[4];
     CALLGRIND_START_INSTRUMENTATION;
-    t[0] = bench_wall_s();
+    t[0] = bench_thread_cpu_s();
     mt[0] = cost_pass_unrelated_off(m, &un, &off);
-    t[1] = bench_wall_s();
+    t[1] = bench_thread_cpu_s();
     mt[1] = cost_pass_unrelated_on(m, &un, &on);
-    t[2] = bench_wall_s();
+    t[2] = bench_thread_cpu_s();
     mt[2] = cost_pass_edited_off(m, &ed, &off);
-    t[3] = bench_wall_s();
+    t[3] = bench_thread_cpu_s();
     mt[3] = cost_pass_edited_on(m, &ed, &on);
-    double t4 = bench_wall_s();
+    double t4 = bench_thread_cpu_s();
     CALLGRIND_STOP_INSTRUMENTATION;
-    printf(
-        "4. cost passes (%d unrelated queries, %d edited list entries; wall time only indicative, "
-        "count instructions with callgrind):\n"
-        "  unrelated, features off: %zu matches, %.1f ms per lm_check\n"
-        "  unrelated, features on:  %zu matches, %.1f ms\n"
-        "  edited, features off:    %zu matches, %.1f ms\n"
-        "  edited, features on:     %zu matches, %.1f ms\n",
-        un.n, ed.n, mt[0], 1000 * (t[1] - t[0]) / (un.n ? un.n : 1), mt[1],
-        1000 * (t[2] - t[1]) / (un.n ? un.n : 1), mt[2], 1000 * (t[3] - t[2]) / (ed.n ? ed.n : 1),
-        mt[3], 1000 * (t4 - t[3]) / (ed.n ? ed.n : 1));
+    printf("4. cost passes (%d unrelated queries, %d edited list entries; CPU time of this thread; "
+           "count instructions with callgrind):\n"
+           "  unrelated, features off: %zu matches, %.1f ms per lm_check\n"
+           "  unrelated, features on:  %zu matches, %.1f ms\n"
+           "  edited, features off:    %zu matches, %.1f ms\n"
+           "  edited, features on:     %zu matches, %.1f ms\n",
+           un.n, ed.n, mt[0], 1000 * (t[1] - t[0]) / (un.n ? un.n : 1), mt[1],
+           1000 * (t[2] - t[1]) / (un.n ? un.n : 1), mt[2],
+           1000 * (t[3] - t[2]) / (ed.n ? ed.n : 1), mt[3], 1000 * (t4 - t[3]) / (ed.n ? ed.n : 1));
     for (int i = 0; i < un.n; i++)
         free(un.buf[i]);
     for (int i = 0; i < ed.n; i++)
         free(ed.buf[i]);
     free(un.buf), free(un.len), free(ed.buf), free(ed.len);
     lm_hasher_destroy(h);
+}
+
+/* The feature index as the matcher builds it at open, and its build time (CPU seconds). */
+static lm_feature_index *build_index(lm_hashdb *db, lm_db_pdq_set *set, double *cpu_s)
+{
+    lm_feature_index *fx = NULL;
+    if (lm_hashdb_load_pdq(db, set) != LM_OK)
+        return NULL;
+    double t0 = bench_thread_cpu_s();
+    if (lm_feature_index_build(db, set->ids, set->hashes, set->count, &fx) != LM_OK)
+        fx = NULL;
+    *cpu_s = bench_thread_cpu_s() - t0;
+    return fx;
+}
+
+static void print_index(const lm_feature_index *fx, double cpu_s)
+{
+    size_t ne = lm_feature_index_entries(fx), nk = lm_feature_index_keypoints(fx);
+    printf("feature index: %zu entries, %zu keypoints, %zu bytes (%.0f per entry, %.1f per "
+           "keypoint), built in %.3f s CPU (loading the features from the list included)\n",
+           ne, nk, lm_feature_index_bytes(fx),
+           (double)lm_feature_index_bytes(fx) / (double)(ne ? ne : 1),
+           (double)lm_feature_index_bytes(fx) / (double)(nk ? nk : 1), cpu_s);
 }
 
 static int has_list(const char *dir)
@@ -280,7 +332,7 @@ static int has_list(const char *dir)
 
 int main(int argc, char **argv)
 {
-    int nlist = 1000, nq = 1000, nrecall = 150, ncost = 0;
+    int nlist = 1000, nq = 1000, nrecall = 150, ncost = 0, reuse = 0;
     const char *keep = NULL;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--list") == 0 && i + 1 < argc &&
@@ -297,9 +349,11 @@ int main(int argc, char **argv)
             i++;
         else if (strcmp(argv[i], "--db") == 0 && i + 1 < argc && strlen(argv[i + 1]) < 500)
             keep = argv[++i];
+        else if (strcmp(argv[i], "--reuse") == 0)
+            reuse = 1;
         else {
             fprintf(stderr, "usage: bench-feature-trust [--list L] [--queries Q] [--recall R] "
-                            "[--cost N] [--db DIR]\n");
+                            "[--cost N] [--db DIR [--reuse]]\n");
             return 2;
         }
     }
@@ -308,7 +362,7 @@ int main(int argc, char **argv)
     char dbpath[600], err[256];
     if (keep) {
         snprintf(dbpath, sizeof dbpath, "%s", keep);
-        if (has_list(dbpath)) { /* only the cost passes against a kept list */
+        if (has_list(dbpath) && !reuse) { /* only the cost passes against a kept list */
             lm_matcher *m;
             if (lm_matcher_open(dbpath, &m, err, sizeof err) != LM_OK) {
                 fprintf(stderr, "open: %s\n", err);
@@ -316,30 +370,58 @@ int main(int argc, char **argv)
             }
             printf("list %s: %zu hashes, %zu entries with features\n", dbpath, lm_matcher_size(m),
                    lm_matcher_feature_entries(m));
+            lm_hashdb *db;
+            if (lm_hashdb_open(dbpath, LM_DB_READONLY, &db, err, sizeof err) == LM_OK) {
+                lm_db_pdq_set set;
+                double cpu_s = 0;
+                lm_feature_index *fx = build_index(db, &set, &cpu_s);
+                if (fx)
+                    print_index(fx, cpu_s);
+                lm_feature_index_free(fx);
+                lm_db_pdq_set_free(&set);
+                lm_hashdb_close(db);
+            }
             run_cost(m, ncost);
             lm_matcher_close(m);
             return 0;
         }
-        mkdir(dbpath, 0700);
+        if (!has_list(dbpath))
+            reuse = 0, mkdir(dbpath, 0700);
     } else {
+        reuse = 0;
         tmp = scratch_dir("bench-feature-trust");
         if (!tmp)
             return 1;
         snprintf(dbpath, sizeof dbpath, "%s/db", tmp);
     }
     lm_hashdb *db;
-    if (lm_hashdb_init(dbpath, err, sizeof err) != LM_OK ||
-        lm_hashdb_open(dbpath, LM_DB_WRITE, &db, err, sizeof err) != LM_OK) {
+    if ((!reuse && lm_hashdb_init(dbpath, err, sizeof err) != LM_OK) ||
+        lm_hashdb_open(dbpath, reuse ? LM_DB_READONLY : LM_DB_WRITE, &db, err, sizeof err) !=
+            LM_OK) {
         fprintf(stderr, "list: %s\n", err);
         return 1;
     }
     lm_hasher *h = lm_hasher_create();
     lm_list_add_options ao;
     lm_list_add_options_init(&ao);
-    uint64_t *entry = calloc((size_t)nlist, sizeof *entry);
+    uint64_t *entry = NULL;
+    if (reuse) { /* a list this bench built: its entries in order, all with features */
+        lm_db_feature_set fs;
+        if (lm_hashdb_load_features(db, &fs) != LM_OK || fs.count == 0)
+            return 1;
+        nlist = (int)fs.count;
+        entry = calloc(fs.count, sizeof *entry);
+        for (size_t i = 0; entry && i < fs.count; i++)
+            entry[i] = fs.ids[i];
+        lm_db_feature_set_free(&fs);
+    } else {
+        entry = calloc((size_t)nlist, sizeof *entry);
+    }
+    if (!entry)
+        return 1;
     double t0 = bench_wall_s();
     uint64_t seed = LIST_SEED;
-    for (int i = 0; i < nlist; i++) {
+    for (int i = 0; i < nlist && !reuse; i++) {
         synth_image pic, img;
         uint8_t *buf;
         size_t len;
@@ -356,9 +438,9 @@ int main(int argc, char **argv)
     }
     double t_add = bench_wall_s() - t0;
     lm_db_pdq_set set;
-    lm_feature_index *fx = NULL;
-    if (lm_hashdb_load_pdq(db, &set) != LM_OK ||
-        lm_feature_index_build(db, set.ids, set.hashes, set.count, &fx) != LM_OK || !fx) {
+    double t_index = 0;
+    lm_feature_index *fx = build_index(db, &set, &t_index);
+    if (!fx) {
         fprintf(stderr, "feature index failed\n");
         return 1;
     }
@@ -375,17 +457,16 @@ int main(int argc, char **argv)
     long long mdb_size = stat(mdb, &st) == 0 ? (long long)st.st_size : -1;
     printf("list: %d distinct generated pictures added with lm_list_add_image (every fifth with a "
            "caption, every fifth in a screenshot), %zu with features, %zu keypoints (%.1f s to "
-           "add); data.mdb %lld bytes (%.0f per entry); feature index %zu bytes (%.0f per entry "
-           "with features, %.1f per keypoint)\n",
-           nlist, nfe, lm_feature_index_keypoints(fx), t_add, mdb_size, (double)mdb_size / nlist,
-           lm_feature_index_bytes(fx), (double)lm_feature_index_bytes(fx) / (double)(nfe ? nfe : 1),
-           (double)lm_feature_index_bytes(fx) /
-               (double)(lm_feature_index_keypoints(fx) ? lm_feature_index_keypoints(fx) : 1));
+           "add); data.mdb %lld bytes (%.0f per entry)\n",
+           nlist, nfe, lm_feature_index_keypoints(fx), t_add, mdb_size, (double)mdb_size / nlist);
+    print_index(fx, t_index);
 
     /* 1 and 2: unrelated queries. */
     size_t per[6] = {0}, verdicts[6] = {0}, via_feat[6] = {0};
     int max_feat_score = 0;
     uint64_t hist[MAXS] = {0}, best_hist[MAXS] = {0}, pairs = 0, nfq = 0;
+    close_pair close[MAX_CLOSE];
+    size_t nclose = 0;
     lm_features *qf = malloc(sizeof *qf);
     lm_feature_hit *hits = malloc(set.count * sizeof *hits);
     double t_check = 0, t_all = 0;
@@ -419,11 +500,13 @@ int main(int argc, char **argv)
         if (query_features(buf, len, qf) == 0) {
             size_t nh = 0;
             if (qf->count >= 2)
-                lm_feature_search_ex(fx, qf, NULL, 2, set.count, hits, &nh);
+                lm_feature_search(fx, qf, NULL, &(lm_feature_search_opts){2, set.count}, hits, &nh);
             int best = 0;
             for (size_t i = 0; i < nh; i++) {
                 int v = hits[i].t.inliers < MAXS ? hits[i].t.inliers : MAXS - 1;
                 hist[v]++;
+                if (v >= SPREAD_FROM && nclose < MAX_CLOSE)
+                    close[nclose++] = (close_pair){v, hits[i].t.spread};
                 best = v > best ? v : best;
             }
             best_hist[best]++;
@@ -450,12 +533,16 @@ int main(int argc, char **argv)
            1000 * t_all / (double)(nfq ? nfq : 1));
     print_tail("every pair", hist, pairs);
     print_tail("the closest entry per query", best_hist, nfq);
+    print_spreads(close, nclose);
 
     /* 3: recall at this list size. */
     if (nrecall > 0) {
         static const char *rn[3] = {"crop 20% offset", "rotate +5 deg", "rotate -5 deg"};
         size_t tried[3] = {0}, hit[3] = {0}, feat[3] = {0};
         uint64_t score_hist[MAXS] = {0};
+        float min_spread = 1e9f;
+        close_pair low[64];
+        size_t nlow = 0;
         seed = LIST_SEED;
         rng = 77;
         int done = 0;
@@ -477,6 +564,17 @@ int main(int argc, char **argv)
             synth_free(&e);
             done++;
             tried[k]++;
+            if (query_features(buf, len, qf) == 0) {
+                size_t nh = 0;
+                lm_feature_search(fx, qf, NULL, &(lm_feature_search_opts){2, set.count}, hits, &nh);
+                for (size_t j = 0; j < nh; j++)
+                    if (hits[j].entry_id == entry[i]) {
+                        float sp = hits[j].t.spread;
+                        min_spread = sp < min_spread ? sp : min_spread;
+                        if (hits[j].t.inliers < 40 && nlow < 64)
+                            low[nlow++] = (close_pair){hits[j].t.inliers, sp};
+                    }
+            }
             lm_check_result r = {.struct_size = sizeof r};
             if (lm_check(m, buf, len, NULL, &r) == LM_OK)
                 for (size_t j = 0; j < r.match_count && j < LM_CHECK_MAX_MATCHES; j++)
@@ -501,6 +599,12 @@ int main(int argc, char **argv)
         for (int k = 0; k < MAXS; k++)
             if (score_hist[k])
                 printf(" %d:%llu", k, (unsigned long long)score_hist[k]);
+        printf("\n  the true entry's inlier spread: lowest %.1f; those under 40 inliers "
+               "(inliers:spread):",
+               min_spread);
+        qsort(low, nlow, sizeof *low, cmp_close);
+        for (size_t j = 0; j < nlow; j++)
+            printf(" %d:%.1f", low[j].inliers, low[j].spread);
         printf("\n");
     }
     if (ncost > 0)

@@ -210,7 +210,8 @@ static void false_pairs(const char *dir, int npairs, uint64_t seed)
                 lm_pixels_free(&px);
                 lm_feature_hit hits[LM_FEAT_MAX_VERIFIED];
                 size_t nh = 0;
-                lm_feature_search_min(fx, q, NULL, 2, hits, &nh);
+                lm_feature_search(fx, q, NULL, &(lm_feature_search_opts){2, LM_FEAT_MAX_VERIFIED},
+                                  hits, &nh);
                 int bi = nh ? hits[0].t.inliers : 0;
                 hist[bi > 100 ? 100 : bi]++;
             }

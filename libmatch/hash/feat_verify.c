@@ -88,6 +88,34 @@ static int count_inliers(const lm_features *q, const lm_feature *s, size_t ns,
     return c;
 }
 
+/*
+ * How far the inliers of t (each keypoint once, as count_inliers counts them) spread in
+ * the stored image: the standard deviation along their narrowest axis (the square root of
+ * the smaller eigenvalue of their positions' covariance), stored level-0 pixels.
+ */
+static float inlier_spread(const lm_features *q, const lm_feature *s, size_t ns,
+                           const lm_feat_pair *pairs, size_t n, const sim *t, uint8_t *qused,
+                           uint8_t *sused)
+{
+    int rot = rot256_of(t);
+    memset(qused, 0, LM_FEAT_MAX);
+    memset(sused, 0, ns);
+    double m = 0, mx = 0, my = 0, xx = 0, yy = 0, xy = 0;
+    for (size_t k = 0; k < n; k++) {
+        if (!is_inlier(q, s, &pairs[k], t, rot) || qused[pairs[k].qi] || sused[pairs[k].si])
+            continue;
+        qused[pairs[k].qi] = sused[pairs[k].si] = 1;
+        double x = s[pairs[k].si].x / 16.0, y = s[pairs[k].si].y / 16.0;
+        m++, mx += x, my += y, xx += x * x, yy += y * y, xy += x * y;
+    }
+    if (m < 2)
+        return 0;
+    mx /= m, my /= m;
+    double a = xx / m - mx * mx, c = yy / m - my * my, b = xy / m - mx * my;
+    double h = (a - c) / 2, lmin = (a + c) / 2 - sqrt(h * h + b * b);
+    return lmin > 0 ? (float)sqrt(lmin) : 0.0f;
+}
+
 static int plausible(const sim *t)
 {
     float sc = sqrtf(t->a * t->a + t->b * t->b);
@@ -185,6 +213,7 @@ void lm_feat_verify(const lm_features *q, const lm_feature *s, size_t ns, const 
         best = r;
     }
     out->inliers = c;
+    out->spread = inlier_spread(q, s, ns, pairs, n, &best, qused, sused);
     out->scale = sqrtf(best.a * best.a + best.b * best.b);
     out->rotation = atan2f(best.b, best.a) * 180.0f / (float)M_PI;
     out->tx = best.tx;

@@ -79,6 +79,7 @@ typedef struct lm_feat_transform {
     float scale;    /* query size / stored size */
     float rotation; /* degrees, counter-clockwise in image coordinates */
     float tx, ty;   /* shift, query level-0 pixels */
+    float spread;   /* the inliers' standard deviation along their narrowest axis, stored pixels */
 } lm_feat_transform;
 
 /* The least number of inliers for a match (chosen with bench/robustness: see README). */
