@@ -184,10 +184,10 @@ static void print_spreads(close_pair *c, size_t n)
 {
     qsort(c, n, sizeof *c, cmp_close);
     printf("  the %zu pairs with >= %d inliers, inliers:spread (the inliers' standard deviation "
-           "along their narrowest axis, stored pixels of a 320-pixel side):",
-           n, SPREAD_FROM);
+           "along their narrowest axis, a share of the query's shorter side; match: >= %.2f):",
+           n, SPREAD_FROM, LM_FEAT_MIN_SPREAD);
     for (size_t i = 0; i < n && i < 40; i++)
-        printf(" %d:%.1f", c[i].inliers, c[i].spread);
+        printf(" %d:%.3f", c[i].inliers, c[i].spread);
     printf("\n");
 }
 
@@ -599,12 +599,12 @@ int main(int argc, char **argv)
         for (int k = 0; k < MAXS; k++)
             if (score_hist[k])
                 printf(" %d:%llu", k, (unsigned long long)score_hist[k]);
-        printf("\n  the true entry's inlier spread: lowest %.1f; those under 40 inliers "
+        printf("\n  the true entry's inlier spread: lowest %.3f; those under 40 inliers "
                "(inliers:spread):",
                min_spread);
         qsort(low, nlow, sizeof *low, cmp_close);
         for (size_t j = 0; j < nlow; j++)
-            printf(" %d:%.1f", low[j].inliers, low[j].spread);
+            printf(" %d:%.3f", low[j].inliers, low[j].spread);
         printf("\n");
     }
     if (ncost > 0)

@@ -4,7 +4,9 @@
  * hypothesised from every two of the closest pairs (deterministic, no random
  * sampling), kept when the keypoints' own orientations agree with its
  * rotation, scored by the distinct pairs it maps within a few pixels, and
- * refined once by least squares on its inliers.
+ * refined by least squares on its inliers. The inliers must also spread across
+ * the query (LM_FEAT_MIN_SPREAD): unrelated pictures agree by chance along a text line,
+ * a UI bar or in one patch, a real copy over the picture.
  *
  * Bounds: LM_FEAT_MAX_PAIRS pairs per entry, HYP_PAIRS of them as hypothesis
  * seeds (HYP_PAIRS * (HYP_PAIRS - 1) / 2 hypotheses, each checked against every pair).
@@ -90,8 +92,9 @@ static int count_inliers(const lm_features *q, const lm_feature *s, size_t ns,
 
 /*
  * How far the inliers of t (each keypoint once, as count_inliers counts them) spread in
- * the stored image: the standard deviation along their narrowest axis (the square root of
- * the smaller eigenvalue of their positions' covariance), stored level-0 pixels.
+ * the query: the standard deviation of their positions along the narrowest axis (the
+ * square root of the smaller eigenvalue of the covariance), as a share of the query's
+ * shorter side.
  */
 static float inlier_spread(const lm_features *q, const lm_feature *s, size_t ns,
                            const lm_feat_pair *pairs, size_t n, const sim *t, uint8_t *qused,
@@ -105,7 +108,7 @@ static float inlier_spread(const lm_features *q, const lm_feature *s, size_t ns,
         if (!is_inlier(q, s, &pairs[k], t, rot) || qused[pairs[k].qi] || sused[pairs[k].si])
             continue;
         qused[pairs[k].qi] = sused[pairs[k].si] = 1;
-        double x = s[pairs[k].si].x / 16.0, y = s[pairs[k].si].y / 16.0;
+        double x = q->f[pairs[k].qi].x / 16.0, y = q->f[pairs[k].qi].y / 16.0;
         m++, mx += x, my += y, xx += x * x, yy += y * y, xy += x * y;
     }
     if (m < 2)
@@ -113,7 +116,8 @@ static float inlier_spread(const lm_features *q, const lm_feature *s, size_t ns,
     mx /= m, my /= m;
     double a = xx / m - mx * mx, c = yy / m - my * my, b = xy / m - mx * my;
     double h = (a - c) / 2, lmin = (a + c) / 2 - sqrt(h * h + b * b);
-    return lmin > 0 ? (float)sqrt(lmin) : 0.0f;
+    double side = q->width < q->height ? q->width : q->height;
+    return lmin > 0 && side > 0 ? (float)(sqrt(lmin) / side) : 0.0f;
 }
 
 static int plausible(const sim *t)
@@ -214,6 +218,8 @@ void lm_feat_verify(const lm_features *q, const lm_feature *s, size_t ns, const 
     }
     out->inliers = c;
     out->spread = inlier_spread(q, s, ns, pairs, n, &best, qused, sused);
+    if (out->spread < LM_FEAT_MIN_SPREAD)
+        out->inliers = 0; /* a line or a patch of agreement, not the picture */
     out->scale = sqrtf(best.a * best.a + best.b * best.b);
     out->rotation = atan2f(best.b, best.a) * 180.0f / (float)M_PI;
     out->tx = best.tx;

@@ -79,11 +79,15 @@ typedef struct lm_feat_transform {
     float scale;    /* query size / stored size */
     float rotation; /* degrees, counter-clockwise in image coordinates */
     float tx, ty;   /* shift, query level-0 pixels */
-    float spread;   /* the inliers' standard deviation along their narrowest axis, stored pixels */
+    float spread;   /* the inliers' standard deviation along their narrowest axis, as a share
+                       of the query's shorter side (a uniform spread over the query: 0.29) */
 } lm_feat_transform;
 
 /* The least number of inliers for a match (chosen with bench/robustness: see README). */
 #define LM_FEAT_MIN_INLIERS 22
+/* The least spread of the inliers (lm_feat_transform.spread) for a match: 0.06 of the
+ * query's shorter side, i.e. spanning about a fifth of it when spread evenly (see README). */
+#define LM_FEAT_MIN_SPREAD 0.06f
 /* Hamming distance at most this for a descriptor pair to be a candidate. */
 #define LM_FEAT_MAX_DESC_DISTANCE 56
 /* Candidate pairs examined per entry (the closest first). */
