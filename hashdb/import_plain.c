@@ -15,7 +15,7 @@ static int unhex(const char *s, size_t bytes, uint8_t *out)
     for (size_t i = 0; i < bytes; i++) {
         int hi = lm_hex_digit(s[2 * i]), lo = lm_hex_digit(s[2 * i + 1]);
         bad |= hi | lo; /* negative once any digit is not one */
-        out[i] = (uint8_t)(hi << 4 | (lo & 15));
+        out[i] = (uint8_t)((unsigned)hi << 4 | ((unsigned)lo & 15u)); /* unsigned: hi may be -1 */
     }
     return bad < 0 ? -1 : 0;
 }
