@@ -124,6 +124,22 @@ static int matched(const lm_check_result *r, uint64_t entry, int *via)
     return 0;
 }
 
+/* The plain hash matched and the hash-only list did not: the two hashes and what lm_check found. */
+static void below_plain(const char *edit, size_t i, const lm_image_hash *plain,
+                        const lm_pdq_hash *orig, const lm_check_result *r)
+{
+    fprintf(stderr,
+            "below plain: %s, original %zu: plain hash d%d q%d; lm_check verdict %d, its hash "
+            "d%d q%d (%ux%u), %zu matches:",
+            edit, i, lm_pdq_distance(&plain->pdq, orig), plain->quality, (int)r->verdict,
+            lm_pdq_distance(&r->image.pdq, orig), r->image.quality, r->image.width, r->image.height,
+            r->match_count);
+    for (size_t k = 0; k < r->match_count && k < LM_CHECK_MAX_MATCHES; k++)
+        fprintf(stderr, " [entry %llu variant %d d%d]", (unsigned long long)r->matches[k].entry_id,
+                r->matches[k].variant, r->matches[k].distance);
+    fputc('\n', stderr);
+}
+
 static long long file_size(const char *db)
 {
     char f[700];
@@ -289,13 +305,18 @@ void bench_features(const char *dir, const char *dbpath, lm_matcher *m, lm_match
                 continue;
             tried++;
             lm_image_hash ih;
-            if (lm_hash_memory(h, buf, len, &ih) == LM_OK)
-                hp += ih.quality >= LM_DEFAULT_MIN_QUALITY &&
-                      lm_pdq_distance(&ih.pdq, &items[i].plain) <= LM_DEFAULT_MAX_DISTANCE;
+            int plain_hit = lm_hash_memory(h, buf, len, &ih) == LM_OK &&
+                            ih.quality >= LM_DEFAULT_MIN_QUALITY &&
+                            lm_pdq_distance(&ih.pdq, &items[i].plain) <= LM_DEFAULT_MAX_DISTANCE;
+            hp += plain_hit;
             lm_check_result r = {.struct_size = sizeof r};
             int via = 0;
-            if (hm && lm_check(hm, buf, len, &on, &r) == LM_OK)
-                hh += matched(&r, items[i].hash_entry, &via);
+            if (hm && lm_check(hm, buf, len, &on, &r) == LM_OK) {
+                int hit = matched(&r, items[i].hash_entry, &via);
+                hh += hit;
+                if (plain_hit && !hit) /* an edit below the plain hash (issue 14): say why */
+                    below_plain(fnames[e], i, &ih, &items[i].plain, &r);
+            }
             r = (lm_check_result){.struct_size = sizeof r};
             if (lm_check(m, buf, len, &on, &r) == LM_OK && matched(&r, items[i].entry, &via)) {
                 hon++;

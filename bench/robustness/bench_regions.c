@@ -16,7 +16,12 @@
  *     for the re-encoded originals (the hash matches: features are not needed)
  *     and for unrelated pictures (nothing matches: the feature stage runs).
  *
- *   bench-regions [TESTDATA_DIR] [--synthetic N] [--runs R] [-v]   (defaults 100, 7; R = 0: no timing)
+ *   bench-regions [TESTDATA_DIR] [--synthetic N] [--runs R] [-v]
+ *   (defaults: N 100, R 7; R = 0: recall and proposals only, no timing)
+ *
+ * -v: on stderr, each layout the list missed with its rectangle, the plain hash's distance
+ * to the original and quality, and every proposal's kind, rectangle, distance and quality
+ * (hashes and rectangles only); and the proposals made on plain pictures.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +53,17 @@ static int good_scene(synth_image *img, uint32_t w, uint32_t h, uint64_t seed)
         return 1;
     }
     return 0;
+}
+
+/* The least distance of any orientation of a query hash to h. */
+static int dihedral_distance(const lm_image_hash *q, const lm_pdq_hash *h)
+{
+    int best = 256;
+    for (int d = 0; d < 8; d++) {
+        int x = lm_pdq_distance(&q->dihedral[d], h);
+        best = x < best ? x : best;
+    }
+    return best;
 }
 
 typedef struct blob {
@@ -121,6 +137,7 @@ int main(int argc, char **argv)
     }
     lm_hasher *h = lm_hasher_create();
     uint64_t *hid = calloc(n, sizeof *hid);
+    lm_pdq_hash *ohash = calloc(n, sizeof *ohash); /* -v: distances of a miss's proposals */
     blob *plain = calloc(n, sizeof *plain), *unrel = calloc(nu, sizeof *unrel);
     lm_list_add_options ao;
     lm_list_add_options_init(&ao);
@@ -131,6 +148,7 @@ int main(int argc, char **argv)
         if (synth_encode_jpeg(&o[i], 95, &buf, &len) || lm_hash_memory(h, buf, len, &ih) != LM_OK)
             return 1;
         lm_db_new_entry ne = {.type = LM_HASH_PDQ, .hash = ih.pdq.b, .quality = ih.quality};
+        ohash[i] = ih.pdq;
         lm_status st = lm_hashdb_add(db, &ne, &hid[i]);
         if (st != LM_OK && st != LM_E_EXISTS)
             return 1;
@@ -194,11 +212,16 @@ int main(int argc, char **argv)
             }
             hit += found;
             if (!found && verbose) {
-                fprintf(stderr, "miss %s #%zu %ux%u at %u,%u %ux%u:", lay[k].name, i, ow, oh,
-                        where.x, where.y, where.w, where.h);
+                /* each proposal: kind, rectangle, distance to the original (least over the
+                   orientations) and quality; the plain hash's first */
+                fprintf(stderr, "miss %s #%zu %ux%u at %u,%u %ux%u: plain d%d q%d", lay[k].name, i,
+                        ow, oh, where.x, where.y, where.w, where.h,
+                        dihedral_distance(&r.image, &ohash[i]), r.image.quality);
                 for (size_t q = 0; q < r.region_count; q++)
-                    fprintf(stderr, " [%d %u,%u %ux%u]", r.regions[q].kind, r.regions[q].rect.x,
-                            r.regions[q].rect.y, r.regions[q].rect.w, r.regions[q].rect.h);
+                    fprintf(stderr, " [%d %u,%u %ux%u d%d q%d]", r.regions[q].kind,
+                            r.regions[q].rect.x, r.regions[q].rect.y, r.regions[q].rect.w,
+                            r.regions[q].rect.h, dihedral_distance(&r.regions[q].hash, &ohash[i]),
+                            r.regions[q].hash.quality);
                 fputc('\n', stderr);
             }
             free(buf);
@@ -285,6 +308,7 @@ out:
     lm_matcher_close(hm);
     lm_matcher_close(im);
     lm_hasher_destroy(h);
+    free(ohash);
     scratch_remove(dir);
     free(dir);
     return 0;
