@@ -38,7 +38,7 @@
 #endif
 #define CUT_MIN_PCT 20  /* each collage cell keeps at least this % of the side cut */
 #define EDGE_INSET 8.0f /* the same for inset sides (an inset's colours may be near its host's) */
-#define SEAM_SHARP 2.0f /* a seam mark: its step at least this times the smaller one beyond */
+#define MARK_SHARP 2.0f /* a mark (seams, insets): its step over this times the one beyond */
 #define SEG_GAP 3       /* coarse cells of gap allowed inside a straight edge */
 #ifndef INSET_SIDE_PCT
 #define INSET_SIDE_PCT 80 /* each side of an inset: sharp marks along this % of it */
@@ -114,11 +114,21 @@ static float band_colour(const float *p, size_t step, uint32_t n)
     return cnt ? sum / (float)cnt : 0;
 }
 
-static uint32_t count_near(const float *p, size_t step, uint32_t n, float ref)
+/*
+ * The pixels of the line within BG_TOL of ref; once fewer than pct% can be, stops and
+ * returns a count still under pct% (what may remain), so that the caller's tests against
+ * pct% and more are as with the full count.
+ */
+static uint32_t count_near(const float *p, size_t step, uint32_t n, float ref, uint32_t pct)
 {
-    uint32_t c = 0;
-    for (uint32_t i = 0; i < n; i++)
-        c += absf(p[i * step] - ref) <= BG_TOL;
+    uint64_t need = ((uint64_t)pct * n + 99) / 100; /* c * 100 >= pct * n */
+    uint32_t c = 0, miss = 0, max_miss = n - (uint32_t)need;
+    for (uint32_t i = 0; i < n; i++) {
+        if (absf(p[i * step] - ref) <= BG_TOL)
+            c++;
+        else if (++miss > max_miss)
+            return n - miss;
+    }
     return c;
 }
 
@@ -137,12 +147,12 @@ static uint32_t side_band(const view *v, lm_rect r, int side, uint32_t limit)
     if (n == 0 || limit < 2)
         return 0;
     float ref = band_colour(p, step, n);
-    if ((uint64_t)count_near(p, step, n, ref) * 100 < (uint64_t)PURE_PCT * n)
+    if ((uint64_t)count_near(p, step, n, ref, PURE_PCT) * 100 < (uint64_t)PURE_PCT * n)
         return 0;
     uint32_t last_pure = 0, i = 1;
     for (; i < limit; i++) {
         p = line_of(v, r, side, i, &step, &n);
-        uint64_t c = count_near(p, step, n, ref);
+        uint64_t c = count_near(p, step, n, ref, MOSTLY_PCT);
         if (c * 100 < (uint64_t)MOSTLY_PCT * n)
             break;
         if (c * 100 >= (uint64_t)PURE_PCT * n)
@@ -197,14 +207,44 @@ static int band_trim(const view *v, lm_rect *r, uint32_t min_w, uint32_t min_h, 
 
 /* ---- coarse edges ---- */
 
+/* The insets' marks (find_insets): a step over INSET_STEP levels that also stands out. */
+#ifndef INSET_STEP
+#define INSET_STEP 5.0f
+#endif
+#ifndef INSET_TEXTURE
+#define INSET_TEXTURE 10.0f
+#endif
+
+/* The longest run of marks along a line, gaps of at most SEG_GAP cells bridged (a side is one
+   long run, texture scatters its marks), kept while the line's mark prefix is made: run_add
+   for each mark at i, once prefix[i + 1] is set. */
+typedef struct mark_run {
+    uint32_t best, start, last, have;
+} mark_run;
+
+static void run_add(mark_run *r, uint32_t i, const uint32_t *prefix)
+{
+    if (!r->have || i - r->last > SEG_GAP + 1) {
+        r->start = prefix[i]; /* marks before the run */
+        r->have = 1;
+    }
+    r->last = i;
+    uint32_t len = prefix[i + 1] - r->start;
+    r->best = len > r->best ? len : r->best;
+}
+
 typedef struct coarse {
     float *c;
     uint32_t w, h, s;
-    /* seam evidence, made once, two kinds: hp[y * (w + 1) + x], the cells left of x whose
-       step across the boundary above row y exceeds EDGE_INSET, vp[x * (h + 1) + y] those
-       above y across the boundary left of column x; mh and mv the same for seam marks (the
-       step also stands out from the ones beyond; lines within 2 cells of the border: none) */
-    uint32_t *hp, *vp, *mh, *mv;
+    /* Evidence along the boundaries between coarse cells, made once as prefix counts:
+       hp[y * (w + 1) + x], the cells left of x whose step across the boundary above row y
+       exceeds EDGE_INSET; vp[x * (h + 1) + y], those above y across the boundary left of
+       column x. mh, mv the same for seam marks and ih, iv for inset marks: the step (across
+       that boundary or the next one: a side inside a cell splits its step) stands out from
+       the steps one cell beyond, over EDGE_INSET and INSET_STEP levels (lines within 2
+       cells of the border: none). rows[y], cols[x]: the longest run of inset marks along
+       each line (mark_run). */
+    uint32_t *hp, *vp, *mh, *mv, *ih, *iv, *rows, *cols;
     /* |steps|, made once: dh[y * w + x] across the boundary above row y (row 0: 0),
        dv[y * w + x] across the boundary left of column x (column 0: 0) */
     float *dh, *dv;
@@ -226,64 +266,110 @@ static void add_row(float *acc, const float *row, uint32_t n)
         acc[x] += row[x];
 }
 
+/* out[x] = the mean of in[x * s .. x * s + s) times inv (the usual s of 1..4 unrolled). */
+static void sum_cells(const float *in, float *out, uint32_t n, uint32_t s, float inv)
+{
+    switch (s) {
+    case 1:
+        for (uint32_t x = 0; x < n; x++)
+            out[x] = in[x] * inv;
+        return;
+    case 2:
+        for (uint32_t x = 0; x < n; x++)
+            out[x] = (in[2 * x] + in[2 * x + 1]) * inv;
+        return;
+    case 4:
+        for (uint32_t x = 0; x < n; x++) {
+            const float *p = in + 4 * x;
+            out[x] = (((p[0] + p[1]) + p[2]) + p[3]) * inv;
+        }
+        return;
+    default:
+        for (uint32_t x = 0; x < n; x++) {
+            float sum = 0;
+            for (uint32_t k = 0; k < s; k++)
+                sum += in[x * s + k];
+            out[x] = sum * inv;
+        }
+    }
+}
+
+/* A step that stands out: over MARK_SHARP times the smaller of the steps beyond it. */
+static int sharp(float st, float out, float in)
+{
+    return st > MARK_SHARP * (out < in ? out : in);
+}
+
 static int coarse_make(const view *v, coarse *c)
 {
     uint32_t s = max_u(1, (max_u(v->w, v->h) + COARSE_MAX - 1) / COARSE_MAX);
+    memset(c, 0, sizeof *c);
     c->s = s;
     c->w = v->w / s;
     c->h = v->h / s;
-    c->c = NULL;
-    c->hp = c->vp = NULL;
-    c->dh = c->dv = NULL;
     if (c->w < 16 || c->h < 16)
         return -1;
-    c->c = malloc((size_t)c->w * c->h * sizeof *c->c);
-    if (!c->c)
-        return -1;
-    float inv = 1.0f / (float)(s * s);
-    /* s rows summed column by column (vectorises), then s columns at a time */
-    float *acc = malloc((size_t)v->w * sizeof *acc);
-    if (!acc) {
+    uint32_t w = c->w, h = c->h;
+    size_t plane = (size_t)(w + 1) * (h + 1);
+    c->c = malloc(((size_t)w * h * 3 + v->w) * sizeof *c->c);
+    c->hp = malloc((plane * 6 + w + h + 2) * sizeof *c->hp);
+    if (!c->c || !c->hp) {
         free(c->c);
+        free(c->hp);
         c->c = NULL;
+        c->hp = NULL;
         return -1;
     }
-    for (uint32_t cy = 0; cy < c->h; cy++) {
+    c->dh = c->c + (size_t)w * h;
+    c->dv = c->dh + (size_t)w * h;
+    float *acc = c->dv + (size_t)w * h; /* s rows summed (vectorises), then s columns at a time */
+    float inv = 1.0f / (float)(s * s);
+    for (uint32_t cy = 0; cy < h; cy++) {
         const float *row = v->l + (size_t)cy * s * v->w;
         memcpy(acc, row, (size_t)v->w * sizeof *acc);
         for (uint32_t k = 1; k < s; k++) {
             row += v->w;
             add_row(acc, row, v->w);
         }
-        float *out = c->c + (size_t)cy * c->w;
-        for (uint32_t x = 0; x < c->w; x++) {
-            float sum = 0;
-            for (uint32_t k = 0; k < s; k++)
-                sum += acc[x * s + k];
-            out[x] = sum * inv;
+        sum_cells(acc, c->c + (size_t)cy * w, w, s, inv);
+    }
+    c->vp = c->hp + plane;
+    c->mh = c->vp + plane;
+    c->mv = c->mh + plane;
+    c->ih = c->mv + plane;
+    c->iv = c->ih + plane;
+    c->rows = c->iv + plane;
+    c->cols = c->rows + h + 1;
+    /* lines without evidence (the border's, those near it) are zero; the others are set
+       below, each from its first entry (0) on */
+    for (uint32_t y = 0; y <= h; y++)
+        if (y < 2 || y + 2 >= h) {
+            size_t at = (size_t)y * (w + 1), len = (w + 1) * sizeof *c->hp;
+            memset(c->mh + at, 0, len);
+            memset(c->ih + at, 0, len);
+            if (y == 0 || y == h)
+                memset(c->hp + at, 0, len);
         }
+    for (uint32_t x = 0; x <= w; x++)
+        if (x < 2 || x + 2 >= w) {
+            size_t at = (size_t)x * (h + 1), len = (h + 1) * sizeof *c->hp;
+            memset(c->mv + at, 0, len);
+            memset(c->iv + at, 0, len);
+            if (x == 0 || x == w)
+                memset(c->vp + at, 0, len);
+        }
+    for (uint32_t x = 1; x < w; x++) {
+        c->vp[(size_t)x * (h + 1)] = 0;
+        if (x >= 2 && x + 2 < w)
+            c->mv[(size_t)x * (h + 1)] = c->iv[(size_t)x * (h + 1)] = 0;
     }
-    free(acc);
-    uint32_t w = c->w, h = c->h;
-    c->hp = calloc((size_t)(w + 1) * (h + 1) * 4, sizeof *c->hp);
-    c->dh = malloc((size_t)w * h * 2 * sizeof *c->dh);
-    if (!c->hp || !c->dh) {
-        free(c->c);
-        free(c->hp);
-        free(c->dh);
-        c->c = c->dh = NULL;
-        c->hp = NULL;
-        return -1;
-    }
-    c->vp = c->hp + (size_t)(w + 1) * (h + 1);
-    c->mh = c->vp + (size_t)(w + 1) * (h + 1);
-    c->mv = c->mh + (size_t)(w + 1) * (h + 1);
-    c->dv = c->dh + (size_t)w * h;
+    memset(c->rows, 0, (size_t)(w + h + 2) * sizeof *c->rows);
     memset(c->dh, 0, (size_t)w * sizeof *c->dh);
     for (uint32_t y = 1; y < h; y++) {
         const float *a = c->c + (size_t)(y - 1) * w, *b = a + w;
         float *d = c->dh + (size_t)y * w;
         uint32_t *p = c->hp + (size_t)y * (w + 1);
+        p[0] = 0;
         for (uint32_t x = 0; x < w; x++) {
             d[x] = absf(b[x] - a[x]);
             p[x + 1] = p[x] + (d[x] > EDGE_INSET);
@@ -299,27 +385,42 @@ static int coarse_make(const view *v, coarse *c)
             p[y + 1] = p[y] + (d[x] > EDGE_INSET);
         }
     }
-    /* seam marks: as the insets' marks (a step standing out from the steps one cell
-       beyond, see find_insets), with the seams' 8 levels; texture's steps over 8 levels
-       are everywhere in a busy picture and hid seams between unrelated pictures */
+    /* Marks, both kinds in one pass: a seam mark over the seams' 8 levels (texture's steps
+       over 8 levels are everywhere in a busy picture and hid seams between unrelated
+       pictures), an inset mark over INSET_STEP (an inset's colours may be near its host's). */
     for (uint32_t y = 2; y + 2 < h; y++) {
         const float *d = c->dh + (size_t)y * w, *d0 = d - w, *d1 = d + w, *d2 = d1 + w;
-        uint32_t *p = c->mh + (size_t)y * (w + 1);
+        uint32_t *pm = c->mh + (size_t)y * (w + 1), *pi = c->ih + (size_t)y * (w + 1);
+        pm[0] = pi[0] = 0;
+        mark_run run = {0, 0, 0, 0};
         for (uint32_t x = 0; x < w; x++) {
-            float s0 = d[x], s1 = d1[x], o = d0[x], i = d2[x];
-            float st = s0 > s1 ? s0 : s1, beyond = o < i ? o : i;
-            p[x + 1] = p[x] + (st > EDGE_INSET && st > SEAM_SHARP * beyond);
+            float st = d[x] > d1[x] ? d[x] : d1[x];
+            int sh = sharp(st, d0[x], d2[x]);
+            uint32_t m = sh && st > INSET_STEP;
+            pm[x + 1] = pm[x] + (sh && st > EDGE_INSET);
+            pi[x + 1] = pi[x] + m;
+            if (m)
+                run_add(&run, x, pi);
         }
+        c->rows[y] = run.best;
     }
+    mark_run runs[COARSE_MAX];
+    memset(runs, 0, sizeof runs);
     for (uint32_t y = 0; y < h; y++) {
         const float *d = c->dv + (size_t)y * w;
         for (uint32_t x = 2; x + 2 < w; x++) {
-            float s0 = d[x], s1 = d[x + 1], o = d[x - 1], i = d[x + 2];
-            float st = s0 > s1 ? s0 : s1, beyond = o < i ? o : i;
-            uint32_t *p = c->mv + (size_t)x * (h + 1);
-            p[y + 1] = p[y] + (st > EDGE_INSET && st > SEAM_SHARP * beyond);
+            float st = d[x] > d[x + 1] ? d[x] : d[x + 1];
+            int sh = sharp(st, d[x - 1], d[x + 2]);
+            uint32_t m = sh && st > INSET_STEP;
+            uint32_t *pm = c->mv + (size_t)x * (h + 1), *pi = c->iv + (size_t)x * (h + 1);
+            pm[y + 1] = pm[y] + (sh && st > EDGE_INSET);
+            pi[y + 1] = pi[y] + m;
+            if (m)
+                run_add(&runs[x], y, pi);
         }
     }
+    for (uint32_t x = 2; x + 2 < w; x++)
+        c->cols[x] = runs[x].best;
     return 0;
 }
 
@@ -327,7 +428,6 @@ static void coarse_free(coarse *c)
 {
     free(c->c);
     free(c->hp);
-    free(c->dh);
 }
 
 /* Evidence (kind 0 edges, 1 marks) along the boundary above coarse row y, over [x0, x1). */
@@ -517,7 +617,7 @@ static size_t split_cells(const view *v, const coarse *c, lm_rect r, lm_rect cel
  * (texture and soft edges change gradually), and that holds along almost all
  * of the side. Marks: a cell of coarse boundary y when the step across it (or
  * across y+1: a side inside a block splits its step between the two
- * boundaries) exceeds INSET_STEP and INSET_SHARP times the smaller of the
+ * boundaries) exceeds INSET_STEP and MARK_SHARP times the smaller of the
  * steps at the boundaries beyond; the same for columns. Candidate rows and
  * columns: the MAX_LINES lines whose longest run of marks (gaps of SEG_GAP
  * bridged) stands out most from the lines two cells away (a side is one long
@@ -532,19 +632,6 @@ static size_t split_cells(const view *v, const coarse *c, lm_rect r, lm_rect cel
  * usually has fewer than two candidate lines one way and stops there. The
  * sides are then placed on the full-resolution luma (place_side).
  */
-#ifndef INSET_STEP
-#define INSET_STEP 5.0f
-#endif
-#ifndef INSET_SHARP
-#define INSET_SHARP 2.0f
-#endif
-#ifndef INSET_TEXTURE
-#define INSET_TEXTURE 10.0f
-#endif
-#ifndef INSET_BEYOND
-#define INSET_BEYOND(a, b) ((a) < (b) ? (a) : (b))
-#endif
-
 static float cstep_h(const coarse *c, uint32_t y, uint32_t x) /* boundary above row y */
 {
     return c->dh[(size_t)y * c->w + x];
@@ -647,24 +734,6 @@ static uint32_t place_side(const view *v, const coarse *c, int vertical, const u
     return best;
 }
 
-/* The longest run of marks along a line, gaps of at most SEG_GAP cells bridged (a side is one
-   long run, texture scatters its marks), kept while the line's mark prefix is made: run_add
-   for each mark at i, once prefix[i + 1] is set. */
-typedef struct mark_run {
-    uint32_t best, start, last, have;
-} mark_run;
-
-static void run_add(mark_run *r, uint32_t i, const uint32_t *prefix)
-{
-    if (!r->have || i - r->last > SEG_GAP + 1) {
-        r->start = prefix[i]; /* marks before the run */
-        r->have = 1;
-    }
-    r->last = i;
-    uint32_t len = prefix[i + 1] - r->start;
-    r->best = len > r->best ? len : r->best;
-}
-
 /* Marks along at least half of each end (an eighth, at least 2 cells) of the side [a, b). */
 static int ends_marked(const uint32_t *prefix, uint32_t a, uint32_t b)
 {
@@ -680,49 +749,21 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
     uint32_t minw = max_u(6, cw * INSET_MIN_PCT / 100), minh = max_u(6, ch * INSET_MIN_PCT / 100);
     size_t stride = (size_t)cw + 1, vstride = (size_t)ch + 1;
     /* ph[y][x]: marks of line y left of x; pv[x][y]: marks of column line x above y */
-    uint32_t *ph = calloc(stride * (ch + 1) + vstride * (cw + 1) + (size_t)cw + ch + 2, sizeof *ph);
-    float *pg = calloc(stride * (ch + 1), sizeof *pg); /* 2D prefix of |steps| */
+    const uint32_t *ph = c->ih, *pv = c->iv, *rows = c->rows, *cols = c->cols;
+    float *pg = NULL; /* 2D prefix of |steps|, made when a rectangle may be tried */
     size_t n = 0;
-    if (!ph || !pg)
-        goto done;
-    uint32_t *pv = ph + stride * (ch + 1), *rows = pv + vstride * (cw + 1), *cols = rows + ch + 1;
-    for (uint32_t y = 2; y + 2 < ch; y++) {
-        uint32_t *p = ph + (size_t)y * stride;
-        mark_run run = {0, 0, 0, 0};
-        for (uint32_t x = 0; x < cw; x++) {
-            float s0 = cstep_h(c, y, x), s1 = cstep_h(c, y + 1, x);
-            float s = s0 > s1 ? s0 : s1;
-            float out_ = cstep_h(c, y - 1, x), in_ = cstep_h(c, y + 2, x);
-            float beyond = INSET_BEYOND(out_, in_);
-            uint32_t m = s > INSET_STEP && s > INSET_SHARP * beyond;
-            p[x + 1] = p[x] + m;
-            if (m)
-                run_add(&run, x, p);
-        }
-        rows[y] = run.best;
-    }
-    for (uint32_t x = 2; x + 2 < cw; x++) {
-        uint32_t *p = pv + (size_t)x * vstride;
-        mark_run run = {0, 0, 0, 0};
-        for (uint32_t y = 0; y < ch; y++) {
-            float s0 = cstep_v(c, y, x), s1 = cstep_v(c, y, x + 1);
-            float s = s0 > s1 ? s0 : s1;
-            float o = cstep_v(c, y, x - 1), i = cstep_v(c, y, x + 2);
-            float beyond = INSET_BEYOND(o, i);
-            uint32_t m = s > INSET_STEP && s > INSET_SHARP * beyond;
-            p[y + 1] = p[y] + m;
-            if (m)
-                run_add(&run, y, p);
-        }
-        cols[x] = run.best;
-    }
     uint32_t ys[MAX_LINES], xs[MAX_LINES];
     size_t ny = top_lines(rows, ch - 1, minw * INSET_SIDE_PCT / 100, ys, MAX_LINES);
     size_t nx = top_lines(cols, cw - 1, minh * INSET_SIDE_PCT / 100, xs, MAX_LINES);
     if (ny < 2 || nx < 2)
         goto done; /* a plain photograph usually stops here */
+    pg = malloc(stride * (ch + 1) * sizeof *pg);
+    if (!pg)
+        goto done;
+    memset(pg, 0, stride * sizeof *pg);
     for (uint32_t y = 0; y < ch; y++) {
         float rowsum = 0;
+        pg[(size_t)(y + 1) * stride] = 0;
         for (uint32_t x = 0; x < cw; x++) {
             float g = (y ? cstep_h(c, y, x) : 0) + (x ? cstep_v(c, y, x) : 0);
             rowsum += g;
@@ -813,7 +854,6 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
         out[n++] = (lm_rect){x0, y0, x1 - x0, y1 - y0};
     }
 done:
-    free(ph);
     free(pg);
     return n;
 }
