@@ -35,7 +35,8 @@ typedef struct lm_region_proposal {
  * trim) or NULL; proposals equal to it, to the whole image or to one another
  * (every side within 1% of the image) are left out. Fills out[] (best first)
  * and returns their number, 0..LM_REGION_MAX_PROPOSALS. Allocates only a
- * small coarse copy (at most 128x128 floats); returns 0 when out of memory.
+ * coarse copy (at most 128x128 cells) with its steps and marks, about 0.7 MB
+ * at most; returns 0 when out of memory.
  */
 size_t lm_region_propose(const float *luma, uint32_t width, uint32_t height, const lm_rect *skip,
                          lm_region_proposal out[LM_REGION_MAX_PROPOSALS]);
