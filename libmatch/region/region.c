@@ -13,6 +13,7 @@
  */
 #include "region.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -165,13 +166,16 @@ static uint32_t side_band(const view *v, lm_rect r, int side, uint32_t limit)
 
 /*
  * Trim bands from r in rounds (every side each round, each band one colour);
- * *first receives r after the first round. Returns the number of rounds that
- * trimmed something.
+ * *first receives r after the first round. Bands thinner than 1% of the image's
+ * side are ignored unless thin (a collage cell's separator: 4 px of a 500 px
+ * collage is under 1%, and left in the cell it moved the cell's hash 30-40 bits).
+ * Returns the number of rounds that trimmed something.
  */
 static int band_trim(const view *v, lm_rect *r, uint32_t min_w, uint32_t min_h, int rounds,
-                     lm_rect *first)
+                     lm_rect *first, int thin)
 {
-    uint32_t min_band_y = max_u(2, v->h / 100), min_band_x = max_u(2, v->w / 100);
+    uint32_t min_band_y = thin ? 2 : max_u(2, v->h / 100),
+             min_band_x = thin ? 2 : max_u(2, v->w / 100);
     int done = 0;
     for (int round = 0; round < rounds; round++) {
         int changed = 0;
@@ -493,6 +497,68 @@ static uint32_t refine_v(const view *v, const coarse *c, uint32_t cx, uint32_t y
 /* ---- split (collages) ---- */
 
 /*
+ * Per mille of the pixel lines across r at which full-resolution boundary p
+ * (a column boundary when vertical: between p-1 and p) is a sharp step: the
+ * step over three pixels (JPEG spreads an edge over two) exceeds EDGE_INSET
+ * and MARK_SHARP times the smaller of the steps three pixels beyond it, the
+ * same test as the coarse marks. The coarse copy cannot see a seam that falls
+ * inside its cells (a 500 px collage cut at 250 with 4 px cells splits the
+ * step between two coarse boundaries), so the middle of r is looked at here.
+ */
+static uint32_t seam_permille(const view *v, lm_rect r, int vertical, uint32_t p)
+{
+    uint32_t lo = vertical ? r.x : r.y, hi = vertical ? r.x + r.w : r.y + r.h;
+    uint32_t n = vertical ? r.h : r.w, hit = 0;
+    if (p < lo + 5 || p + 4 >= hi || n == 0)
+        return 0;
+    size_t st = vertical ? 1 : v->w, across = vertical ? v->w : 1;
+    const float *q = v->l + (vertical ? (size_t)r.y * v->w + p : (size_t)p * v->w + r.x);
+    for (uint32_t i = 0; i < n; i++, q += across) {
+        float d = absf(q[st] - q[-2 * (ptrdiff_t)st]);
+        float out = absf(q[-2 * (ptrdiff_t)st] - q[-5 * (ptrdiff_t)st]);
+        float in = absf(q[4 * st] - q[st]);
+        hit += d > EDGE_INSET && sharp(d, out, in);
+    }
+    return (uint32_t)((uint64_t)hit * 1000 / n);
+}
+
+#ifndef MID_SEAM_PM
+#define MID_SEAM_PM 800 /* a seam at the middle: sharp along this per mille of the span */
+#endif
+#ifndef MID_SPIKE_PM
+#define MID_SPIKE_PM 350 /* ... and this much more than the lines 6 pixels away */
+#endif
+
+#ifndef GRID_SEAM_PM
+#define GRID_SEAM_PM 600 /* both seams of a 2x2 grid at the middle: each along this per mille */
+#endif
+#ifndef GRID_SPIKE_PM
+#define GRID_SPIKE_PM 200
+#endif
+
+/* A seam across r within s pixels of its middle (full resolution); 1 and *pos if one. */
+static int mid_seam(const view *v, const coarse *c, lm_rect r, int vertical, uint32_t min_pm,
+                    uint32_t min_spike, uint32_t *pos)
+{
+    uint32_t lo = vertical ? r.x : r.y, len = vertical ? r.w : r.h, mid = lo + len / 2;
+    uint32_t win = max_u(2, c->s), best = 0, at = 0;
+    for (uint32_t p = mid - win; p <= mid + win; p++) {
+        uint32_t m = seam_permille(v, r, vertical, p);
+        if (m > best) {
+            best = m;
+            at = p;
+        }
+    }
+    uint32_t a = seam_permille(v, r, vertical, at - 6), b = seam_permille(v, r, vertical, at + 6);
+    if (best < min_pm)
+        return 0;
+    if (best < (a > b ? a : b) + min_spike)
+        return 0;
+    *pos = at;
+    return 1;
+}
+
+/*
  * The strongest seam across r (full-resolution rect): a coarse boundary with
  * an edge along CUT_PCT of the span, leaving CUT_MIN_PCT on each side.
  * Returns 1 and sets *vertical and *pos (full resolution) when there is one.
@@ -541,8 +607,20 @@ static int find_cut(const view *v, const coarse *c, lm_rect r, int allow, int64_
                 found = 1;
             }
         }
-    if (!found)
+    if (!found) {
+        /* a seam the coarse copy could not see: at the middle (a 2x2 grid's cuts), with
+           less evidence for a grid's second seam */
+        if (hint >= 0)
+            return 0;
+        uint32_t pm = hint == -2 ? GRID_SEAM_PM : MID_SEAM_PM,
+                 sp = hint == -2 ? GRID_SPIKE_PM : MID_SPIKE_PM;
+        for (int vert = 1; vert >= 0; vert--)
+            if ((allow & (vert ? 2 : 1)) && mid_seam(v, c, r, vert, pm, sp, pos)) {
+                *vertical = vert;
+                return 1;
+            }
         return 0;
+    }
     if (*vertical)
         *pos = refine_v(v, c, *pos, r.y, r.y + r.h, r.x + 1, r.x + r.w - 1, 1);
     else
@@ -575,8 +653,17 @@ static size_t split_cells(const view *v, const coarse *c, lm_rect r, lm_rect cel
 {
     int vertical, va, vb;
     uint32_t pos, pa = 0, pb = 0;
-    if (!find_cut(v, c, r, 3, -1, &vertical, &pos))
-        return 0;
+    if (!find_cut(v, c, r, 3, -1, &vertical, &pos)) {
+        /* a 2x2 grid whose seams are fainter: both at the middle, together */
+        uint32_t px, py;
+        if (!mid_seam(v, c, r, 1, GRID_SEAM_PM, GRID_SPIKE_PM, &px) ||
+            !mid_seam(v, c, r, 0, GRID_SEAM_PM, GRID_SPIKE_PM, &py))
+            return 0;
+        cut_rect(r, 1, px, &cells[0], &cells[2]);
+        cut_rect(cells[0], 0, py, &cells[0], &cells[1]);
+        cut_rect(cells[2], 0, py, &cells[2], &cells[3]);
+        return 4;
+    }
     lm_rect half[2];
     cut_rect(r, vertical, pos, &half[0], &half[1]);
     int across = vertical ? 1 : 2;
@@ -909,7 +996,7 @@ size_t lm_region_propose(const float *luma, uint32_t width, uint32_t height, con
 
     /* Bands: caption, then frame. */
     lm_rect r = whole, first = whole;
-    if (band_trim(&v, &r, l.min_w, l.min_h, BAND_ROUNDS, &first) > 0) {
+    if (band_trim(&v, &r, l.min_w, l.min_h, BAND_ROUNDS, &first, 0) > 0) {
         add(&l, r, LM_REGION_KIND_BANDS);
         add(&l, first, LM_REGION_KIND_BANDS);
     }
@@ -924,7 +1011,7 @@ size_t lm_region_propose(const float *luma, uint32_t width, uint32_t height, con
         for (size_t i = 0; i < nc; i++) {
             lm_rect cell = cells[i];
             /* seams and margins are bands of the cell */
-            band_trim(&v, &cell, max_u(16, cell.w / 2), max_u(16, cell.h / 2), 2, NULL);
+            band_trim(&v, &cell, max_u(16, cell.w / 2), max_u(16, cell.h / 2), 2, NULL, 1);
             add(&l, cell, LM_REGION_KIND_SPLIT);
         }
         lm_rect ins[MAX_INSETS];
