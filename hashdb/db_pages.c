@@ -192,6 +192,17 @@ void db_pages_unmap(lm_hashdb *db)
     db->pmap = NULL;
 }
 
+void lm_hashdb_release_pages(lm_hashdb *db)
+{
+    pthread_mutex_lock(&db->map_lock);
+    /* A shared read-only file map: readers fault the pages in again from the page cache. */
+    if (db->pmap)
+        (void)madvise((void *)db->pmap, db->pmap_len, MADV_DONTNEED);
+    for (db_old_map *o = db->old_maps; o; o = o->next)
+        (void)madvise((void *)o->map, o->len, MADV_DONTNEED);
+    pthread_mutex_unlock(&db->map_lock);
+}
+
 static int open_pages(db_pagefile *pf, lm_hashdb *db, uint64_t txnid, int lookup, int fresh)
 {
     memset(pf, 0, sizeof *pf);

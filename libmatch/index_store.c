@@ -143,6 +143,7 @@ lm_status lm_list_index_update(lm_hashdb *db, int nthreads)
     st = lm_hashdb_load_pdq(db, &set);
     if (st == LM_OK)
         st = lm_matcher_append_companions(db, &set, &regions);
+    lm_hashdb_release_pages(db); /* what the load read of the list, before the build */
     char *path = st == LM_OK ? file_path(db) : NULL;
     if (st == LM_OK && !path)
         st = LM_E_NOMEM;
