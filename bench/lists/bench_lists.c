@@ -8,14 +8,23 @@
  *     what 'pmatch db import' runs after the import), then times a matcher
  *     open to its first answer with the index file (mmap) and without it
  *     (load + in-memory build, the previous behaviour), with RSS after each.
- *  4. Opens a matcher on it, adds ADD more hashes (a new generation) and times
+ *  4. Queries a read-only matcher on the persisted index, one thread: range queries
+ *     (distance 31, lm_match_pdq) and k = 10 nearest (lm_match_nearest), near
+ *     queries (list hashes with 8-24 bits flipped) and unrelated ones (random),
+ *     queries per CPU-second, the first pass (every block it touches verified on
+ *     first touch, page cache warm from the write) and a second one.
+ *  5. Opens a matcher on it, adds ADD more hashes (a new generation) and times
  *     lm_matcher_refresh while a thread keeps querying: time from the call to
  *     the swap (the call returns right after it), queries served meanwhile,
  *     and the peak extra resident memory (VmHWM after resetting it, minus the
  *     resident size before the call).
+ * Peak RSS (VmHWM) is printed per phase. Above 20M hashes the steps that build the
+ * index in memory (the open without the index file, the refresh) are skipped: they
+ * need ~176 bytes per entry (17.6 GB at 100M).
  *
  * usage: bench-lists [N] [DIR]   (default 10000000, $TMPDIR or /tmp; DIR/lm-bench-lists-N
- *        is created and removed; needs about 170 bytes of disk per hash)
+ *        is created and removed, the hex file right after the import; needs about 170
+ *        bytes of disk per hash, 65 of them for the hex file)
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -92,6 +101,48 @@ static void reset_peak(void)
     }
 }
 
+/* Peak RSS since the last reset_peak, in MiB. */
+static long peak_mib(void)
+{
+    return status_kb("VmHWM:") / 1024;
+}
+
+/* Hash i of the generated list (write_hex's order), without the file. */
+static lm_pdq_hash list_hash(size_t i)
+{
+    uint64_t saved = rng;
+    rng = 0x5eed + (uint64_t)(4 * i) * 0x9E3779B97F4A7C15ull;
+    lm_pdq_hash h;
+    for (int j = 0; j < 4; j++) { /* hex digit k of word j is bits 4k.. of r: bytes LE */
+        uint64_t r = next();
+        for (int k = 0; k < 8; k++) {
+            unsigned lo = (unsigned)(r >> (8 * k)) & 15, hi = (unsigned)(r >> (8 * k + 4)) & 15;
+            h.b[8 * j + k] = (uint8_t)(lo << 4 | hi); /* digits "lo hi" make the byte 0xlohi */
+        }
+    }
+    rng = saved;
+    return h;
+}
+
+/* Queries per CPU-second of q[0..nq) (one thread): range at the default distance (31) when
+ * k == 0, else the k nearest within max_d. -1 when a query fails. */
+static double query_rate(const lm_matcher *m, const lm_pdq_hash *q, size_t nq, int k, int max_d,
+                         size_t *answers)
+{
+    lm_match mt[LM_CHECK_MAX_MATCHES > 16 ? LM_CHECK_MAX_MATCHES : 16];
+    double c0 = bench_thread_cpu_s();
+    *answers = 0;
+    for (size_t i = 0; i < nq; i++) {
+        size_t found = 0;
+        lm_status st = k ? lm_match_nearest(m, &q[i], k, max_d, mt, &found)
+                         : lm_match_pdq(m, &q[i], -1, NULL, mt, LM_CHECK_MAX_MATCHES, &found);
+        if (st != LM_OK)
+            return -1;
+        *answers += found;
+    }
+    return (double)nq / (bench_thread_cpu_s() - c0);
+}
+
 static lm_matcher *matcher;
 static atomic_int stop;
 static atomic_long served;
@@ -152,6 +203,7 @@ int main(int argc, char **argv)
     o.format = LM_DB_FORMAT_HEX;
     o.list = "bench";
     lm_db_import_result r;
+    reset_peak();
     t0 = bench_wall_s();
     double c0 = bench_process_cpu_s();
     lm_status st = lm_hashdb_import_path(db, hex, &o, &r);
@@ -160,26 +212,35 @@ int main(int argc, char **argv)
         fprintf(stderr, "import: %s: %s\n", lm_strerror(st), lm_hashdb_last_error(db));
         return 1;
     }
+    unlink(hex);
     printf("import: %llu hashes in %.2f s = %.0f hashes/s (one transaction, synced); CPU %.2f s "
-           "= %.0f hashes per CPU-second; load average %.1f\n",
+           "= %.0f hashes per CPU-second; peak RSS %ld MiB; load average %.1f\n",
            (unsigned long long)r.added, ti, (double)r.added / ti, ci, (double)r.added / ci,
-           load1());
+           peak_mib(), load1());
 
+    long rss_start = status_kb("VmRSS:") / 1024;
+    reset_peak();
     t0 = bench_wall_s();
     c0 = bench_process_cpu_s();
     st = lm_list_index_update(db, 0);
-    double tx = bench_wall_s() - t0;
+    double tx = bench_wall_s() - t0, cx = bench_process_cpu_s() - c0;
     if (st != LM_OK) {
         fprintf(stderr, "index: %s\n", lm_strerror(st));
         return 1;
     }
-    printf("persisted index built and written: %.2f s (CPU %.2f s); import + index: %.0f "
-           "hashes/s\n",
-           tx, bench_process_cpu_s() - c0, (double)r.added / (ti + tx));
+    printf("persisted index built and written: %.2f s (CPU %.2f s), peak RSS %ld MiB (%ld MiB "
+           "before); import + index: %.0f hashes/s, %.0f hashes per CPU-second\n",
+           tx, cx, peak_mib(), rss_start, (double)r.added / (ti + tx), (double)r.added / (ci + cx));
+    /* Above this the in-memory build (~176 bytes per entry) would not fit beside the rest. */
+    const int in_memory_ok = n <= 20000000;
     char ix_path[700], ix_aside[720];
     snprintf(ix_path, sizeof ix_path, "%s/%s", db_path, LM_INDEX_STORE_FILE);
     snprintf(ix_aside, sizeof ix_aside, "%s.aside", ix_path);
     for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1 && !in_memory_ok) {
+            printf("open-to-first-answer without the index file: skipped above 20M hashes\n");
+            break;
+        }
         if (pass == 1 && rename(ix_path, ix_aside) != 0)
             return 1;
         lm_pdq_hash q;
@@ -213,6 +274,57 @@ int main(int argc, char **argv)
     printf("matcher open (persisted index): %.2f s (CPU %.2f s), %zu hashes, RSS %ld MiB\n",
            bench_wall_s() - t0, bench_process_cpu_s() - c0, lm_matcher_size(matcher),
            status_kb("VmRSS:") / 1024);
+
+    enum { NQ = 2000, NQ_SCAN = 8 }; /* an unrelated unbounded k-NN is a scan of the hashes */
+    lm_pdq_hash *near = malloc(NQ * sizeof *near), *far = malloc(NQ * sizeof *far);
+    if (!near || !far)
+        return 1;
+    uint64_t qs = 0x9e7;
+    for (size_t i = 0; i < NQ; i++) {
+        near[i] = list_hash((size_t)(i * 2654435761u % n));
+        for (int f = 8 + (int)(i % 17); f > 0; f--) { /* 8-24 bits, some twice: < 25 apart */
+            uint64_t z = (qs += 0x9E3779B97F4A7C15ull) * 0xBF58476D1CE4E5B9ull;
+            near[i].b[(z >> 40) % 32] ^= (uint8_t)(1u << ((z >> 20) % 8));
+        }
+        for (int b = 0; b < 32; b++)
+            far[i].b[b] = (uint8_t)((qs += 0x9E3779B97F4A7C15ull) >> 56);
+    }
+    reset_peak();
+    /* A random list has no near copies: past the query's own entry every neighbour is ~85
+     * bits away, so k > 1 without a bound is a scan whatever the query (clustered lists:
+     * bench-search knn). */
+    static const struct {
+        const char *what;
+        int k, max_d, is_near;
+        size_t nq;
+    } runs[] = {{"range r=31, near", 0, 0, 1, NQ},
+                {"range r=31, unrelated", 0, 0, 0, NQ},
+                {"k=1 nearest, near", 1, 256, 1, NQ},
+                {"k=10 nearest within 32, unrelated", 10, 32, 0, NQ},
+                {"k=10 nearest, unrelated (a scan)", 10, 256, 0, NQ_SCAN}};
+    for (int pass = 0; pass < 2; pass++)
+        for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+            size_t answers;
+            double rate = query_rate(matcher, runs[i].is_near ? near : far, runs[i].nq, runs[i].k,
+                                     runs[i].max_d, &answers);
+            if (rate < 0) {
+                fprintf(stderr, "%s: a query failed\n", runs[i].what);
+                return 1;
+            }
+            printf("%s pass, %s: %.0f queries per CPU-second (%zu queries, %zu answers)\n",
+                   pass ? "second" : "first", runs[i].what, rate, runs[i].nq, answers);
+        }
+    printf("queries: peak RSS %ld MiB (the index and the list are mapped: page cache)\n",
+           peak_mib());
+    free(near);
+    free(far);
+    if (!in_memory_ok) {
+        printf("refresh: skipped above 20M hashes (it builds the new snapshot in memory)\n");
+        lm_matcher_close(matcher);
+        lm_hashdb_close(db);
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        return system(cmd) == 0 ? 0 : 1;
+    }
 
     o.list = "bench-added";
     if (lm_hashdb_import_path(db, add_hex, &o, &r) != LM_OK)
