@@ -304,6 +304,21 @@ static int sharp(float st, float out, float in)
     return st > MARK_SHARP * (out < in ? out : in);
 }
 
+/* Zeroes the lines of one direction's planes (n + 1 lines of len entries) that carry no
+   evidence: marks and inset marks on the two lines nearest each border, steps on the border. */
+static void clear_edge_lines(uint32_t *steps, uint32_t *marks, uint32_t *insets, uint32_t n,
+                             size_t len)
+{
+    for (uint32_t k = 0; k <= n; k++)
+        if (k < 2 || k + 2 >= n) {
+            size_t at = (size_t)k * len;
+            memset(marks + at, 0, len * sizeof *marks);
+            memset(insets + at, 0, len * sizeof *insets);
+            if (k == 0 || k == n)
+                memset(steps + at, 0, len * sizeof *steps);
+        }
+}
+
 static int coarse_make(const view *v, coarse *c)
 {
     uint32_t s = max_u(1, (max_u(v->w, v->h) + COARSE_MAX - 1) / COARSE_MAX);
@@ -346,22 +361,8 @@ static int coarse_make(const view *v, coarse *c)
     c->cols = c->rows + h + 1;
     /* lines without evidence (the border's, those near it) are zero; the others are set
        below, each from its first entry (0) on */
-    for (uint32_t y = 0; y <= h; y++)
-        if (y < 2 || y + 2 >= h) {
-            size_t at = (size_t)y * (w + 1), len = (w + 1) * sizeof *c->hp;
-            memset(c->mh + at, 0, len);
-            memset(c->ih + at, 0, len);
-            if (y == 0 || y == h)
-                memset(c->hp + at, 0, len);
-        }
-    for (uint32_t x = 0; x <= w; x++)
-        if (x < 2 || x + 2 >= w) {
-            size_t at = (size_t)x * (h + 1), len = (h + 1) * sizeof *c->hp;
-            memset(c->mv + at, 0, len);
-            memset(c->iv + at, 0, len);
-            if (x == 0 || x == w)
-                memset(c->vp + at, 0, len);
-        }
+    clear_edge_lines(c->hp, c->mh, c->ih, h, w + 1);
+    clear_edge_lines(c->vp, c->mv, c->iv, w, h + 1);
     for (uint32_t x = 1; x < w; x++) {
         c->vp[(size_t)x * (h + 1)] = 0;
         if (x >= 2 && x + 2 < w)
