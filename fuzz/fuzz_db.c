@@ -63,9 +63,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 probe[nprobe++] = set.hashes[i];
             lm_db_pdq_set_free(&set);
         }
-        lm_db_companion_set cs;
-        if (lm_hashdb_load_companions(db, &cs) == LM_OK)
-            lm_db_companion_set_free(&cs);
+        uint8_t *regions = NULL;
+        lm_db_pdq_set all = {0};
+        if (lm_hashdb_append_companions(db, &all, &regions) == LM_OK)
+            free(regions);
+        lm_db_pdq_set_free(&all);
         unsigned problems = 0;
         uint64_t n = 0;
         (void)lm_hashdb_verify(db, count_problem, &problems, &n);

@@ -55,108 +55,116 @@ int db_companions_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id)
     return rc && rc != MDB_NOTFOUND ? db_mdb_err(db, rc, "removing companion hashes") : LM_OK;
 }
 
+typedef struct entry_ctx {
+    uint64_t id;
+    lm_db_companion *out;
+    size_t cap, *count;
+    int bad;
+} entry_ctx;
+
+static int entry_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    entry_ctx *c = vctx;
+    if (kl != DB_COMPANION_KEY || db_get_be64(k) != c->id)
+        return 1; /* past the entry's companions */
+    if (vl != DB_COMPANION_REC) {
+        c->bad = 1;
+        return 1;
+    }
+    if (*c->count < c->cap) {
+        lm_db_companion *o = &c->out[*c->count];
+        o->region = k[8];
+        memcpy(o->hash.b, v, 32);
+        o->quality = (int8_t)v[32];
+    }
+    ++*c->count;
+    return 0;
+}
+
+static int entry_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
+{
+    entry_ctx *c = vctx;
+    uint8_t key[DB_COMPANION_KEY];
+    companion_key(key, c->id, 0);
+    int rc = db_range(db, txn, db->companions, key, sizeof key, entry_cb, c);
+    if (rc)
+        return db_mdb_err(db, rc, "reading the companions");
+    return c->bad ? db_damaged(db, "a companion record is damaged") : LM_OK;
+}
+
 lm_status lm_hashdb_entry_companions(lm_hashdb *db, uint64_t id, lm_db_companion *out, size_t cap,
                                      size_t *count)
 {
     if (!db || !count || (cap && !out))
         return LM_E_INVALID_ARG;
     *count = 0;
-    MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
-    if (st)
-        return st;
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, db->companions, &c);
-    if (rc) {
-        st = db_mdb_err(db, rc, "opening the companions");
-    } else {
-        uint8_t key[DB_COMPANION_KEY];
-        companion_key(key, id, 0);
-        MDB_val k = {sizeof key, key}, v;
-        for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-            if (k.mv_size != DB_COMPANION_KEY || db_get_be64(k.mv_data) != id)
-                break;
-            if (v.mv_size != DB_COMPANION_REC) {
-                st = db_damaged(db, "a companion record is damaged");
-                break;
-            }
-            if (*count < cap) {
-                const uint8_t *p = v.mv_data;
-                out[*count].region = ((const uint8_t *)k.mv_data)[8];
-                memcpy(out[*count].hash.b, p, 32);
-                out[*count].quality = (int8_t)p[32];
-            }
-            ++*count;
-        }
-        if (st == LM_OK && rc && rc != MDB_NOTFOUND)
-            st = db_mdb_err(db, rc, "reading the companions");
-        mdb_cursor_close(c);
-    }
-    db_read_end(db, txn);
-    return st;
+    entry_ctx c = {id, out, cap, count, 0};
+    return db_read(db, entry_txn, &c);
 }
 
-void lm_db_companion_set_free(lm_db_companion_set *s)
+/* Companions appended to a PDQ set: its arrays and their regions grow from base on. */
+typedef struct append_load {
+    lm_db_pdq_set *set;
+    size_t base;
+    uint8_t *regions; /* base + room codes; 0 for the first base (the entries' own hashes) */
+} append_load;
+
+static int reserve(void *vset, size_t cap)
 {
-    if (!s)
-        return;
-    free(s->hashes);
-    free(s->ids);
-    free(s->regions);
-    memset(s, 0, sizeof *s);
+    append_load *a = vset;
+    size_t n = a->base + cap;
+    if (n < cap || lm_db_pdq_set_reserve(a->set, n) != LM_OK)
+        return -1;
+    int failed = 0;
+    int fresh = !a->regions;
+    a->regions = db_resize(a->regions, n, 1, &failed);
+    if (!failed && fresh)
+        memset(a->regions, 0, a->base);
+    return failed ? -1 : 0;
 }
 
-static int grow(void *set, size_t cap)
-{
-    lm_db_companion_set *s = set;
-    lm_pdq_hash *h = realloc(s->hashes, cap * sizeof *h);
-    if (h)
-        s->hashes = h;
-    uint64_t *ids = realloc(s->ids, cap * sizeof *ids);
-    if (ids)
-        s->ids = ids;
-    uint8_t *r = realloc(s->regions, cap);
-    if (r)
-        s->regions = r;
-    return h && ids && r ? 0 : -1;
-}
-
-static int on_record(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+static int add(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
 {
     db_bulk_load *c = vctx;
     if (kl != DB_COMPANION_KEY || vl != DB_COMPANION_REC || k[8] == 0) {
         c->status = LM_E_DB;
         return 1;
     }
-    lm_db_companion_set *s = c->set;
-    if (s->count == c->cap) {
-        c->cap *= 2;
-        if (grow(s, c->cap)) {
-            c->status = LM_E_NOMEM;
-            return 1;
-        }
-    }
+    append_load *a = c->set;
+    lm_db_pdq_set *s = a->set;
     memcpy(s->hashes[s->count].b, v, 32);
     s->ids[s->count] = db_get_be64(k);
-    s->regions[s->count] = k[8];
+    s->quality[s->count] = -1;
+    a->regions[s->count] = k[8];
     s->count++;
     return 0;
 }
 
-lm_status lm_hashdb_load_companions(lm_hashdb *db, lm_db_companion_set *out)
+static int append_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
 {
-    if (!db || !out)
+    append_load *a = vctx;
+    uint64_t n = 0;
+    int rc = db_table_entries(db, txn, db->companions, &n);
+    if (rc)
+        return db_mdb_err(db, rc, "counting the companions");
+    if (n == 0) /* no walk, and the PDQ arrays are not grown */
+        return LM_OK;
+    return db_bulk_load_table(db, txn, "companions", "companion",
+                              DB_COMPANION_KEY + DB_COMPANION_REC, a, reserve, add);
+}
+
+lm_status lm_hashdb_append_companions(lm_hashdb *db, lm_db_pdq_set *set, uint8_t **regions)
+{
+    if (!db || !set || !regions)
         return LM_E_INVALID_ARG;
-    memset(out, 0, sizeof *out);
-    MDB_txn *txn;
-    int st = db_read_begin_checked(db, &txn);
-    if (st)
+    *regions = NULL;
+    append_load a = {set, set->count, NULL};
+    int st = db_read(db, append_txn, &a);
+    if (st) {
+        set->count = a.base;
+        free(a.regions);
         return st;
-    st = db_bulk_load_table(db, txn, "companions", "companion", DB_COMPANION_KEY + DB_COMPANION_REC,
-                            out, grow, on_record);
-    db_read_end(db, txn);
-    if (st)
-        lm_db_companion_set_free(out);
-    return st;
+    }
+    *regions = a.regions;
+    return LM_OK;
 }

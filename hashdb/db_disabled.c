@@ -67,7 +67,7 @@ lm_status lm_hashdb_is_disabled(lm_hashdb *db, uint64_t id, int *disabled)
     if (!db || !disabled)
         return LM_E_INVALID_ARG;
     MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
+    int st = db_read_begin_checked(db, &txn);
     if (st)
         return st;
     st = is_disabled(db, txn, id, disabled);

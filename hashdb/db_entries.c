@@ -84,6 +84,25 @@ int db_entry_get(lm_hashdb *db, MDB_txn *txn, uint64_t id, db_entry *e)
     return LM_OK;
 }
 
+int db_put_by_id(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, uint64_t id, const void *val,
+                 size_t len, const char *what)
+{
+    uint8_t key[8];
+    db_put_be64(key, id);
+    MDB_val k = {8, key}, v = {len, (void *)val};
+    int rc = mdb_put(txn, dbi, &k, &v, 0);
+    return rc ? db_mdb_err(db, rc, what) : LM_OK;
+}
+
+int db_del_by_id(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, uint64_t id, const char *what)
+{
+    uint8_t key[8];
+    db_put_be64(key, id);
+    MDB_val k = {8, key};
+    int rc = mdb_del(txn, dbi, &k, NULL);
+    return rc && rc != MDB_NOTFOUND ? db_mdb_err(db, rc, what) : LM_OK;
+}
+
 void db_hash_key(uint8_t *key, lm_hash_type type, const uint8_t *hash, size_t len)
 {
     key[0] = (uint8_t)type;
@@ -140,37 +159,57 @@ int db_entry_delete(lm_hashdb *db, MDB_txn *txn, const db_entry *e)
     return db_entry_extras_delete(db, txn, e->id);
 }
 
-int db_find_in_list(lm_hashdb *db, MDB_txn *txn, lm_hash_type type, const uint8_t *hash, size_t len,
-                    uint32_t list_id, uint64_t *id)
+/* The entry ids holding one hash (the hash index's duplicates), each checked to exist and
+ * decode, to fn until it returns nonzero. */
+typedef struct ids_ctx {
+    lm_hashdb *db;
+    MDB_txn *txn;
+    int (*fn)(void *ctx, const db_entry *e);
+    void *ctx;
+    int st;
+} ids_ctx;
+
+static int ids_cb(void *vctx, const uint8_t *v, size_t vlen)
+{
+    ids_ctx *c = vctx;
+    db_entry e;
+    if (vlen != 8)
+        c->st = db_damaged(c->db, "hash index value has a bad size");
+    else
+        c->st = db_entry_get(c->db, c->txn, db_get_be64(v), &e);
+    return c->st != LM_OK || c->fn(c->ctx, &e);
+}
+
+static int hash_entries(lm_hashdb *db, MDB_txn *txn, lm_hash_type type, const uint8_t *hash,
+                        size_t len, int (*fn)(void *ctx, const db_entry *e), void *ctx)
 {
     uint8_t hkey[1 + LM_DB_MAX_HASH_BYTES];
     db_hash_key(hkey, type, hash, len);
-    MDB_val hk = {1 + len, hkey}, hv;
+    ids_ctx c = {db, txn, fn, ctx, LM_OK};
+    int rc = db_get_dups(db, txn, db->hashes, hkey, 1 + len, ids_cb, &c);
+    return c.st ? c.st : rc ? db_mdb_err(db, rc, "reading the hash index") : LM_OK;
+}
+
+typedef struct in_list_ctx {
+    uint32_t list_id;
+    uint64_t *id;
+} in_list_ctx;
+
+static int in_list_cb(void *vctx, const db_entry *e)
+{
+    in_list_ctx *c = vctx;
+    if (e->list_id != c->list_id)
+        return 0;
+    *c->id = e->id;
+    return 1;
+}
+
+int db_find_in_list(lm_hashdb *db, MDB_txn *txn, lm_hash_type type, const uint8_t *hash, size_t len,
+                    uint32_t list_id, uint64_t *id)
+{
     *id = 0;
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, db->hashes, &c);
-    if (rc)
-        return db_mdb_err(db, rc, "opening the hash index");
-    int st = LM_OK;
-    for (rc = mdb_cursor_get(c, &hk, &hv, MDB_SET_KEY); rc == 0;
-         rc = mdb_cursor_get(c, &hk, &hv, MDB_NEXT_DUP)) {
-        if (hv.mv_size != 8) {
-            st = db_damaged(db, "hash index value has a bad size");
-            break;
-        }
-        db_entry e;
-        uint64_t cand = db_get_be64(hv.mv_data);
-        if ((st = db_entry_get(db, txn, cand, &e)) != LM_OK)
-            break;
-        if (e.list_id == list_id) {
-            *id = cand;
-            break;
-        }
-    }
-    if (st == LM_OK && rc && rc != MDB_NOTFOUND)
-        st = db_mdb_err(db, rc, "reading the hash index");
-    mdb_cursor_close(c);
-    return st;
+    in_list_ctx c = {list_id, id};
+    return hash_entries(db, txn, type, hash, len, in_list_cb, &c);
 }
 
 /* ---- public entry calls ---- */
@@ -269,6 +308,21 @@ static int remove_one(lm_hashdb *db, MDB_txn *txn, uint64_t id)
     return db_list_count_add(db, txn, list_id, -1);
 }
 
+/* Up to 256 ids of the entries holding the hash (in list `only` when nonzero). */
+typedef struct collect_ctx {
+    uint32_t only;
+    uint64_t ids[256];
+    size_t n;
+} collect_ctx;
+
+static int collect_cb(void *vctx, const db_entry *e)
+{
+    collect_ctx *c = vctx;
+    if (!c->only || e->list_id == c->only)
+        c->ids[c->n++] = e->id;
+    return c->n == 256;
+}
+
 static int remove_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
 {
     remove_ctx *r = vctx;
@@ -278,50 +332,23 @@ static int remove_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
         r->removed = st == LM_OK;
         return st;
     }
-    uint32_t only = 0;
+    collect_ctx c = {0};
     if (r->list) {
-        int st = db_list_find(db, txn, r->list, &only);
-        if (st)
-            return st == LM_E_NOT_FOUND ? db_err(db, st, "no list named '%s'", r->list) : st;
-    }
-    /* Collect first: deleting while walking the duplicates would move the cursor. */
-    uint64_t ids[256];
-    size_t n = 0;
-    for (;;) {
-        uint8_t hkey[1 + LM_DB_MAX_HASH_BYTES];
-        db_hash_key(hkey, r->type, r->hash, r->len);
-        MDB_val hk = {1 + r->len, hkey}, hv;
-        MDB_cursor *c;
-        int rc = mdb_cursor_open(txn, db->hashes, &c);
-        if (rc)
-            return db_mdb_err(db, rc, "opening the hash index");
-        n = 0;
-        int st = LM_OK;
-        for (rc = mdb_cursor_get(c, &hk, &hv, MDB_SET_KEY); rc == 0 && n < 256;
-             rc = mdb_cursor_get(c, &hk, &hv, MDB_NEXT_DUP)) {
-            if (hv.mv_size != 8) {
-                st = db_err(db, LM_E_DB, "hash index value has a bad size");
-                break;
-            }
-            uint64_t id = db_get_be64(hv.mv_data);
-            db_entry e;
-            if ((st = db_entry_get(db, txn, id, &e)) != 0)
-                break;
-            if (!only || e.list_id == only)
-                ids[n++] = id;
-        }
-        mdb_cursor_close(c);
+        int st = db_list_find_named(db, txn, r->list, &c.only);
         if (st)
             return st;
-        if (rc && rc != MDB_NOTFOUND)
-            return db_mdb_err(db, rc, "reading the hash index");
-        for (size_t i = 0; i < n; i++)
-            if ((st = remove_one(db, txn, ids[i])) != 0)
-                return st;
-        r->removed += n;
-        if (n < 256)
-            break;
     }
+    /* Collect first (deleting while reading the duplicates would move under the read), then
+     * remove, 256 at a time. */
+    do {
+        c.n = 0;
+        int st = hash_entries(db, txn, r->type, r->hash, r->len, collect_cb, &c);
+        for (size_t i = 0; st == LM_OK && i < c.n; i++)
+            st = remove_one(db, txn, c.ids[i]);
+        if (st)
+            return st;
+        r->removed += c.n;
+    } while (c.n == 256);
     return r->removed ? LM_OK : db_err(db, LM_E_NOT_FOUND, "no entry holds this hash");
 }
 
@@ -374,27 +401,100 @@ static void entry_info(const db_entry *e, const db_list *l, lm_entry_info *out)
     out->added = e->added;
 }
 
+static int get_txn(lm_hashdb *db, MDB_txn *txn, void *vout)
+{
+    lm_entry_info *out = vout; /* out->id: the entry to read */
+    uint64_t id = out->id;
+    db_entry e;
+    db_list l;
+    int st = db_entry_get(db, txn, id, &e);
+    if (st == LM_OK && (st = db_list_get(db, txn, e.list_id, &l)) == LM_E_NOT_FOUND)
+        st = db_err(db, LM_E_DB, "entry %llu names a missing list", (unsigned long long)id);
+    if (st == LM_OK)
+        entry_info(&e, &l, out);
+    return st;
+}
+
 lm_status lm_hashdb_get_entry(lm_hashdb *db, uint64_t id, lm_entry_info *out)
 {
     if (!db || !out)
         return LM_E_INVALID_ARG;
-    MDB_txn *txn;
-    int st = db_read_begin_checked(db, &txn);
-    if (st)
-        return st;
-    db_entry e;
-    db_list l;
-    if ((st = db_entry_get(db, txn, id, &e)) == LM_OK &&
-        (st = db_list_get(db, txn, e.list_id, &l)) == LM_E_NOT_FOUND)
-        st = db_err(db, LM_E_DB, "entry %llu names a missing list", (unsigned long long)id);
-    if (st == LM_OK)
-        entry_info(&e, &l, out);
-    db_read_end(db, txn);
-    return st;
+    out->id = id;
+    return db_read(db, get_txn, out);
 }
 
 /* At most this many entries of other lists are stepped over in one call. */
 #define LIST_ENTRIES_SCAN 1000000
+
+/* One page of a listing: the entries after `after` (of the named list, or of any). */
+typedef struct page_ctx {
+    lm_hashdb *db;
+    MDB_txn *txn;
+    const char *list;
+    uint32_t list_id, cached; /* the list record l holds */
+    db_list l;
+    uint64_t after;
+    lm_entry_info *out;
+    size_t cap, *n, stepped;
+    uint64_t *next;
+    int st;
+} page_ctx;
+
+/* An entries record as a read (db_range) hands it: key and value decoded into e, or -1. */
+static int entry_from(const uint8_t *k, size_t kl, const uint8_t *v, size_t vl, db_entry *e)
+{
+    const char *why;
+    MDB_val val = {vl, (void *)v};
+    return kl == 8 ? db_entry_decode(db_get_be64(k), &val, e, &why) : -1;
+}
+
+static int page_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    page_ctx *c = vctx;
+    db_entry e;
+    if (entry_from(k, kl, v, vl, &e)) {
+        c->st = db_damaged(c->db, "a damaged entry stops the listing");
+        return 1;
+    }
+    if (e.id <= c->after)
+        return 0;
+    if (c->list_id && e.list_id != c->list_id) {
+        if (++c->stepped < LIST_ENTRIES_SCAN)
+            return 0;
+        *c->next = e.id - 1; /* a page cut short: the next one starts here */
+        return 1;
+    }
+    if (*c->n == c->cap) { /* a full page, and one more entry: there is a next page */
+        *c->next = c->out[c->cap - 1].id;
+        return 1;
+    }
+    if (e.list_id != c->cached) {
+        if ((c->st = db_list_get(c->db, c->txn, e.list_id, &c->l)) != 0) {
+            if (c->st == LM_E_NOT_FOUND)
+                c->st = db_damaged(c->db, "entry %llu names a missing list",
+                                   (unsigned long long)e.id);
+            return 1;
+        }
+        c->cached = e.list_id;
+    }
+    entry_info(&e, &c->l, &c->out[(*c->n)++]);
+    return 0;
+}
+
+static int page_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
+{
+    page_ctx *c = vctx;
+    c->txn = txn;
+    int st = c->list ? db_list_find_named(db, txn, c->list, &c->list_id) : LM_OK;
+    if (st == LM_OK && c->list_id && (st = db_list_get(db, txn, c->list_id, &c->l)) == LM_OK)
+        c->cached = c->list_id;
+    if (st)
+        return st;
+    uint8_t key[8];
+    db_put_be64(key, c->after == UINT64_MAX ? c->after : c->after + 1); /* the first id above */
+    int rc = db_range(db, txn, db->entries, key, sizeof key, page_cb, c);
+    return c->st ? c->st : rc ? db_mdb_err(db, rc, "reading the entries") : LM_OK;
+}
 
 lm_status lm_hashdb_list_entries(lm_hashdb *db, const char *list, uint64_t after,
                                  lm_entry_info *out, size_t cap, size_t *n, uint64_t *next)
@@ -403,64 +503,9 @@ lm_status lm_hashdb_list_entries(lm_hashdb *db, const char *list, uint64_t after
         return LM_E_INVALID_ARG;
     *n = 0;
     *next = 0;
-    MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
-    if (st)
-        return st;
-    uint32_t list_id = 0;
-    db_list l;
-    if (list && (st = db_list_find(db, txn, list, &list_id)) == LM_E_NOT_FOUND)
-        st = db_err(db, st, "no list named '%s'", list);
-    if (st == LM_OK && list_id)
-        st = db_list_get(db, txn, list_id, &l);
-    MDB_cursor *c = NULL;
-    int rc = 0;
-    if (st == LM_OK && (rc = mdb_cursor_open(txn, db->entries, &c)) != 0)
-        st = db_mdb_err(db, rc, "opening the entries");
-    if (st == LM_OK) {
-        uint8_t key[8];
-        db_put_be64(key, after == UINT64_MAX ? after : after + 1); /* the first id above */
-        MDB_val k = {8, key}, v;
-        size_t stepped = 0;
-        uint32_t cached = list_id; /* the list record l holds */
-        for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
-             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-            db_entry e;
-            const char *why;
-            if (k.mv_size != 8 || db_entry_decode(db_get_be64(k.mv_data), &v, &e, &why)) {
-                st = db_damaged(db, "a damaged entry stops the listing");
-                break;
-            }
-            if (e.id <= after)
-                continue;
-            if (list_id && e.list_id != list_id) {
-                if (++stepped >= LIST_ENTRIES_SCAN) {
-                    *next = e.id - 1; /* a page cut short: the next one starts here */
-                    break;
-                }
-                continue;
-            }
-            if (*n == cap) { /* a full page, and one more entry: there is a next page */
-                *next = out[cap - 1].id;
-                break;
-            }
-            if (e.list_id != cached) {
-                if ((st = db_list_get(db, txn, e.list_id, &l)) != 0) {
-                    if (st == LM_E_NOT_FOUND)
-                        st = db_err(db, LM_E_DB, "entry %llu names a missing list",
-                                    (unsigned long long)e.id);
-                    break;
-                }
-                cached = e.list_id;
-            }
-            entry_info(&e, &l, &out[(*n)++]);
-        }
-        if (st == LM_OK && rc && rc != MDB_NOTFOUND)
-            st = db_mdb_err(db, rc, "reading the entries");
-    }
-    if (c)
-        mdb_cursor_close(c);
-    db_read_end(db, txn);
+    page_ctx c = {.db = db, .list = list, .after = after, .out = out, .cap = cap, .n = n,
+                  .next = next};
+    int st = db_read(db, page_txn, &c);
     if (st != LM_OK) {
         *n = 0;
         *next = 0;

@@ -175,6 +175,17 @@ void db_read_end(lm_hashdb *db, MDB_txn *txn)
     pthread_rwlock_unlock(&db->resize_lock);
 }
 
+int db_read(lm_hashdb *db, db_txn_fn fn, void *ctx)
+{
+    MDB_txn *txn;
+    int st = db_read_begin_checked(db, &txn);
+    if (st)
+        return st;
+    st = fn(db, txn, ctx);
+    db_read_end(db, txn);
+    return st;
+}
+
 int db_meta_get_u64(lm_hashdb *db, MDB_txn *txn, const char *key, uint64_t *v, int bytes)
 {
     MDB_val k = {strlen(key), (void *)key}, d;
@@ -489,9 +500,16 @@ static int checked_tree(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, db_pagefile *p
     return 0;
 }
 
+/* Reads go straight to LMDB on a handle whose open checked every page. */
+static int plain_reads(lm_hashdb *db, MDB_txn *txn)
+{
+    (void)txn;
+    return !db->checked_reads;
+}
+
 int db_get(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
 {
-    if (!db->checked_reads)
+    if (plain_reads(db, txn))
         return mdb_get(txn, dbi, k, v);
     db_pagefile pf;
     db_tree t;
@@ -512,6 +530,59 @@ int db_get(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
     return 0;
 }
 
+/* How records are read: a key's duplicates, the records from a key on, or all of them. */
+enum { READ_DUPS, READ_RANGE, READ_ALL };
+
+/* The records of one read through LMDB's cursor. */
+static int plain_records(MDB_txn *txn, MDB_dbi dbi, int how, const void *key, size_t klen,
+                         db_rec_fn fn, void *ctx)
+{
+    MDB_cursor *c;
+    int rc = mdb_cursor_open(txn, dbi, &c);
+    if (rc)
+        return rc;
+    MDB_val k = {klen, (void *)key}, v;
+    MDB_cursor_op first = how == READ_DUPS ? MDB_SET_KEY : how == READ_RANGE ? MDB_SET_RANGE
+                                                                            : MDB_FIRST;
+    MDB_cursor_op next = how == READ_DUPS ? MDB_NEXT_DUP : MDB_NEXT;
+    for (rc = mdb_cursor_get(c, &k, &v, first); rc == 0; rc = mdb_cursor_get(c, &k, &v, next))
+        if (fn(ctx, k.mv_data, k.mv_size, v.mv_data, v.mv_size))
+            break;
+    mdb_cursor_close(c);
+    return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The same with the bounded lookups; a whole table with the walker (each page once). */
+static int checked_records(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, int how, const void *key,
+                           size_t klen, db_rec_fn fn, void *ctx)
+{
+    db_pagefile pf;
+    db_tree t;
+    const char *name;
+    int rc = checked_tree(db, txn, dbi, &pf, &t, how != READ_ALL, &name);
+    if (rc)
+        return rc == MDB_NOTFOUND ? 0 : rc;
+    if (how == READ_DUPS)
+        rc = db_pages_get_dups(&pf, &t, key, klen, fn, ctx);
+    else if (how == READ_RANGE)
+        rc = db_pages_range(&pf, &t, key, klen, fn, ctx);
+    else {
+        memset(pf.seen, 0, (size_t)(pf.npages + 7) / 8); /* finding the tree marked pages */
+        rc = db_pages_walk(&pf, &t, fn, ctx, NULL);
+    }
+    if (rc < 0)
+        return checked_damage(db, &pf, name);
+    db_pages_close(&pf);
+    return 0;
+}
+
+static int read_records(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, int how, const void *key,
+                        size_t klen, db_rec_fn fn, void *ctx)
+{
+    return plain_reads(db, txn) ? plain_records(txn, dbi, how, key, klen, fn, ctx)
+                                : checked_records(db, txn, dbi, how, key, klen, fn, ctx);
+}
+
 typedef struct dups_ctx {
     int (*fn)(void *ctx, const uint8_t *v, size_t vlen);
     void *ctx;
@@ -528,64 +599,25 @@ static int dups_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, si
 int db_get_dups(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
                 int (*fn)(void *ctx, const uint8_t *v, size_t vlen), void *ctx)
 {
-    int rc;
-    if (!db->checked_reads) {
-        MDB_cursor *c;
-        if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
-            return rc;
-        MDB_val k = {klen, (void *)key}, v;
-        for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY); rc == 0;
-             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT_DUP))
-            if (fn(ctx, v.mv_data, v.mv_size))
-                break;
-        mdb_cursor_close(c);
-        return rc == MDB_NOTFOUND ? 0 : rc;
-    }
-    db_pagefile pf;
-    db_tree t;
-    const char *name;
-    if ((rc = checked_tree(db, txn, dbi, &pf, &t, 1, &name)) != 0)
-        return rc == MDB_NOTFOUND ? 0 : rc;
     dups_ctx c = {fn, ctx};
-    rc = db_pages_get_dups(&pf, &t, key, klen, dups_cb, &c);
-    if (rc < 0)
-        return checked_damage(db, &pf, name);
-    db_pages_close(&pf);
-    return 0;
+    return read_records(db, txn, dbi, READ_DUPS, key, klen, dups_cb, &c);
+}
+
+int db_range(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, const void *from, size_t fromlen,
+             db_rec_fn fn, void *ctx)
+{
+    return read_records(db, txn, dbi, READ_RANGE, from, fromlen, fn, ctx);
 }
 
 int db_scan(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, db_rec_fn fn, void *ctx)
 {
-    int rc;
-    if (!db->checked_reads) {
-        MDB_cursor *c;
-        if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
-            return rc;
-        MDB_val k, v;
-        for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT))
-            if (fn(ctx, k.mv_data, k.mv_size, v.mv_data, v.mv_size))
-                break;
-        mdb_cursor_close(c);
-        return rc == MDB_NOTFOUND ? 0 : rc;
-    }
-    /* The whole table with the walker (the small tables: lists). */
-    db_pagefile pf;
-    db_tree t;
-    const char *name;
-    if ((rc = checked_tree(db, txn, dbi, &pf, &t, 0, &name)) != 0)
-        return rc == MDB_NOTFOUND ? 0 : rc;
-    memset(pf.seen, 0, (size_t)(pf.npages + 7) / 8);
-    if (db_pages_walk(&pf, &t, fn, ctx, NULL))
-        return checked_damage(db, &pf, name);
-    db_pages_close(&pf);
-    return 0;
+    return read_records(db, txn, dbi, READ_ALL, NULL, 0, fn, ctx);
 }
 
 int db_table_entries(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, uint64_t *n)
 {
     *n = 0;
-    if (!db->checked_reads) {
+    if (plain_reads(db, txn)) {
         MDB_stat ms;
         int rc = mdb_stat(txn, dbi, &ms);
         if (rc == 0)
@@ -864,15 +896,14 @@ void lm_hashdb_close(lm_hashdb *db)
     free(db);
 }
 
+static int generation_txn(lm_hashdb *db, MDB_txn *txn, void *out)
+{
+    return db_meta_get_u64(db, txn, "generation", out, 8);
+}
+
 lm_status lm_hashdb_generation(lm_hashdb *db, uint64_t *out)
 {
     if (!db || !out)
         return LM_E_INVALID_ARG;
-    MDB_txn *txn;
-    int st = db_read_begin_checked(db, &txn);
-    if (st)
-        return st;
-    st = db_meta_get_u64(db, txn, "generation", out, 8);
-    db_read_end(db, txn);
-    return st;
+    return db_read(db, generation_txn, out);
 }

@@ -56,22 +56,31 @@ int db_features_put(lm_hashdb *db, MDB_txn *txn, uint64_t id, const uint8_t *rec
         return db_err(db, LM_E_DB, "the features table is missing (open the list for writing)");
     if (!rec || lm_db_features_check(rec, len, &why))
         return db_err(db, LM_E_INVALID_ARG, "features record: %s", why);
-    uint8_t key[8];
-    db_put_be64(key, id);
-    MDB_val k = {8, key}, v = {len, (void *)rec};
-    int rc = mdb_put(txn, db->features, &k, &v, 0);
-    return rc ? db_mdb_err(db, rc, "writing the local features") : LM_OK;
+    return db_put_by_id(db, txn, db->features, id, rec, len, "writing the local features");
 }
 
 int db_features_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id)
 {
-    if (!db->features_open)
-        return LM_OK;
+    return db->features_open ? db_del_by_id(db, txn, db->features, id, "removing the local features")
+                             : LM_OK;
+}
+
+typedef struct entry_ctx {
+    uint64_t id;
+    uint8_t *out;
+    size_t cap, *len;
+} entry_ctx;
+
+static int entry_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
+{
+    entry_ctx *c = vctx;
     uint8_t key[8];
-    db_put_be64(key, id);
-    MDB_val k = {8, key};
-    int rc = mdb_del(txn, db->features, &k, NULL);
-    return rc && rc != MDB_NOTFOUND ? db_mdb_err(db, rc, "removing the local features") : LM_OK;
+    db_put_be64(key, c->id);
+    MDB_val k = {8, key}, v;
+    int rc = db_get(db, txn, db->features, &k, &v);
+    if (rc == 0 && (*c->len = v.mv_size) <= c->cap)
+        memcpy(c->out, v.mv_data, v.mv_size);
+    return rc && rc != MDB_NOTFOUND ? db_mdb_err(db, rc, "reading the local features") : LM_OK;
 }
 
 lm_status lm_hashdb_entry_features(lm_hashdb *db, uint64_t id, uint8_t *out, size_t cap,
@@ -80,25 +89,8 @@ lm_status lm_hashdb_entry_features(lm_hashdb *db, uint64_t id, uint8_t *out, siz
     if (!db || !len || (cap && !out))
         return LM_E_INVALID_ARG;
     *len = 0;
-    if (!db->features_open)
-        return LM_OK;
-    MDB_txn *txn;
-    int st = db_read_begin_checked(db, &txn);
-    if (st)
-        return st;
-    uint8_t key[8];
-    db_put_be64(key, id);
-    MDB_val k = {8, key}, v;
-    int rc = db_get(db, txn, db->features, &k, &v);
-    if (rc == 0) {
-        *len = v.mv_size;
-        if (v.mv_size <= cap)
-            memcpy(out, v.mv_data, v.mv_size);
-    } else if (rc != MDB_NOTFOUND) {
-        st = db_mdb_err(db, rc, "reading the local features");
-    }
-    db_read_end(db, txn);
-    return st;
+    entry_ctx c = {id, out, cap, len};
+    return db->features_open ? db_read(db, entry_txn, &c) : LM_OK;
 }
 
 void lm_db_feature_set_free(lm_db_feature_set *s)
@@ -111,26 +103,27 @@ void lm_db_feature_set_free(lm_db_feature_set *s)
     memset(s, 0, sizeof *s);
 }
 
+/* A load of every feature record: the set and the room of its byte array. */
 typedef struct feat_load {
     lm_db_feature_set *set;
-    size_t cap_entries, cap_bytes;
+    size_t cap_bytes;
 } feat_load;
 
+/* Room for cap records' ids and offsets; the bytes start at 512 per record (up to 1024 of
+ * them: cap counts records of the smallest size) and grow as needed. */
 static int reserve(void *ctx, size_t cap)
 {
     feat_load *f = ctx;
     lm_db_feature_set *s = f->set;
-    /* cap counts records of the smallest size; start smaller, grow as needed. */
-    if (cap > 1024)
-        cap = 1024;
-    s->ids = malloc(cap * sizeof *s->ids);
-    s->offset = malloc((cap + 1) * sizeof *s->offset);
-    s->bytes = malloc(cap * 512);
-    f->cap_entries = cap;
-    f->cap_bytes = cap * 512;
-    if (s->offset)
+    int failed = 0, first = !s->offset;
+    s->ids = db_resize(s->ids, cap, sizeof *s->ids, &failed);
+    s->offset = db_resize(s->offset, cap + 1, sizeof *s->offset, &failed);
+    if (first && !failed) {
         s->offset[0] = 0;
-    return s->ids && s->offset && s->bytes ? 0 : -1;
+        f->cap_bytes = (cap < 1024 ? cap : 1024) * 512;
+        s->bytes = db_resize(NULL, f->cap_bytes, 1, &failed);
+    }
+    return failed ? -1 : 0;
 }
 
 static int on_record(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
@@ -143,29 +136,15 @@ static int on_record(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, 
         c->status = LM_E_DB;
         return 1;
     }
-    if (s->count == f->cap_entries) {
-        size_t nc = f->cap_entries * 2;
-        uint64_t *ids = realloc(s->ids, nc * sizeof *ids);
-        if (ids)
-            s->ids = ids;
-        size_t *off = realloc(s->offset, (nc + 1) * sizeof *off);
-        if (off)
-            s->offset = off;
-        if (!ids || !off) {
-            c->status = LM_E_NOMEM;
-            return 1;
-        }
-        f->cap_entries = nc;
-    }
     size_t used = s->offset[s->count];
     if (used + vl > f->cap_bytes) {
         size_t nb = f->cap_bytes * 2 > used + vl ? f->cap_bytes * 2 : used + vl;
-        uint8_t *b = realloc(s->bytes, nb);
-        if (!b) {
+        int failed = 0;
+        s->bytes = db_resize(s->bytes, nb, 1, &failed);
+        if (failed) {
             c->status = LM_E_NOMEM;
             return 1;
         }
-        s->bytes = b;
         f->cap_bytes = nb;
     }
     memcpy(s->bytes + used, v, vl);
@@ -175,29 +154,33 @@ static int on_record(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, 
     return 0;
 }
 
+static int load_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
+{
+    uint64_t nrec = 0;
+    if (db_table_entries(db, txn, db->features, &nrec) == 0 && nrec == 0)
+        return LM_OK;
+    return db_bulk_load_table(db, txn, "features", "local feature",
+                              8 + DB_FEATURE_HDR + DB_FEATURE_REC, vctx, reserve, on_record);
+}
+
 lm_status lm_hashdb_load_features(lm_hashdb *db, lm_db_feature_set *out)
 {
     if (!db || !out)
         return LM_E_INVALID_ARG;
     memset(out, 0, sizeof *out);
-    if (!db->features_open)
-        return LM_OK;
-    MDB_txn *txn;
-    int st = db_read_begin_checked(db, &txn);
-    if (st)
-        return st;
-    uint64_t nrec = 0;
-    if (db_table_entries(db, txn, db->features, &nrec) == 0 && nrec == 0) {
-        db_read_end(db, txn);
-        return LM_OK;
-    }
-    feat_load f = {out, 0, 0};
-    st = db_bulk_load_table(db, txn, "features", "local feature", 8 + DB_FEATURE_HDR, &f, reserve,
-                            on_record);
-    db_read_end(db, txn);
+    feat_load f = {out, 0};
+    int st = db->features_open ? db_read(db, load_txn, &f) : LM_OK;
     if (st)
         lm_db_feature_set_free(out);
     return st;
+}
+
+static int count_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
+{
+    uint64_t nrec = 0;
+    int rc = db_table_entries(db, txn, db->features, &nrec);
+    *(size_t *)vctx = (size_t)nrec;
+    return rc ? db_mdb_err(db, rc, "counting the local features") : LM_OK;
 }
 
 lm_status lm_hashdb_feature_count(lm_hashdb *db, size_t *count)
@@ -205,19 +188,5 @@ lm_status lm_hashdb_feature_count(lm_hashdb *db, size_t *count)
     if (!db || !count)
         return LM_E_INVALID_ARG;
     *count = 0;
-    if (!db->features_open)
-        return LM_OK;
-    MDB_txn *txn;
-    int st = db_read_begin_checked(db, &txn);
-    if (st)
-        return st;
-    uint64_t nrec = 0;
-    int rc = db_table_entries(db, txn, db->features, &nrec);
-    db_read_end(db, txn);
-    if (rc)
-        return rc == DB_RC_DAMAGED ? LM_E_DB
-               : rc == DB_RC_NOMEM ? LM_E_NOMEM
-                                   : db_mdb_err(db, rc, "counting the local features");
-    *count = (size_t)nrec;
-    return LM_OK;
+    return db->features_open ? db_read(db, count_txn, count) : LM_OK;
 }

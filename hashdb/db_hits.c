@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_pages.h"
 #include "hashdb_internal.h"
 
 static void hit_key(uint8_t *key, uint64_t id, uint32_t day)
@@ -168,6 +169,108 @@ static int cmp_u32(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* A report being read: one row per entry with hits, its window sums and day history. */
+typedef struct report_ctx {
+    lm_hashdb *db;
+    const lm_db_flood_opts *o;
+    lm_db_hit_row **rows;
+    size_t *n, cap;
+    row_extra *extra;
+    double *hist; /* o->days daily counts of the entry being read, yesterday first */
+    uint64_t entry;
+    int st;
+} report_ctx;
+
+/* Every hit record, in (entry, day) order: the rows, totals, today's and the window's hits. */
+static int row_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    report_ctx *c = vctx;
+    if (kl != 12) {
+        c->st = db_damaged(c->db, "a hit key is damaged");
+        return 1;
+    }
+    uint64_t id = db_get_be64(k);
+    uint32_t day = db_get_be32(k + 8), today = c->o->today;
+    if (!*c->n || (*c->rows)[*c->n - 1].entry_id != id) {
+        if (*c->n == c->cap) {
+            c->cap = c->cap ? c->cap * 2 : 64;
+            int failed = 0;
+            *c->rows = db_resize(*c->rows, c->cap, sizeof **c->rows, &failed);
+            c->extra = db_resize(c->extra, c->cap, sizeof *c->extra, &failed);
+            if (failed) {
+                c->st = db_err(c->db, LM_E_NOMEM, "out of memory for the hit report");
+                return 1;
+            }
+        }
+        memset(&(*c->rows)[*c->n], 0, sizeof **c->rows);
+        memset(&c->extra[*c->n], 0, sizeof *c->extra);
+        (*c->rows)[(*c->n)++].entry_id = id;
+    }
+    lm_db_hit_row *cur = &(*c->rows)[*c->n - 1];
+    row_extra *x = &c->extra[*c->n - 1];
+    if (day == 0 && vl == DB_HIT_TOTAL_REC) {
+        cur->total = db_get_le(v, 8);
+        cur->first = (int64_t)db_get_le(v + 8, 8);
+        cur->last = (int64_t)db_get_le(v + 16, 8);
+    } else if (day != 0 && vl == 8) {
+        uint64_t cnt = db_get_le(v, 8);
+        if (day == today)
+            cur->today = cnt;
+        else if (day < today && day >= today - (uint32_t)c->o->days) {
+            x->any_before = 1;
+            x->sum += cnt;
+        }
+    } else {
+        c->st = db_damaged(c->db, "a hit record is damaged");
+        return 1;
+    }
+    return 0;
+}
+
+/* One entry's days from the window's first on, into hist. */
+static int day_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    report_ctx *c = vctx;
+    if (kl != 12 || db_get_be64(k) != c->entry || vl != 8)
+        return 1;
+    uint32_t day = db_get_be32(k + 8);
+    if (day >= c->o->today)
+        return 1;
+    if (c->o->today - 1 - day < (uint32_t)c->o->days)
+        c->hist[c->o->today - 1 - day] = (double)db_get_le(v, 8);
+    return 0;
+}
+
+static int report_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
+{
+    report_ctx *c = vctx;
+    const lm_db_flood_opts *o = c->o;
+    int rc = db_scan(db, txn, db->hits, row_cb, c);
+    if (c->st || rc)
+        return c->st ? c->st : db_mdb_err(db, rc, "reading the hits");
+    /* Per entry: its list and the median of its daily hits over the window. */
+    for (size_t i = 0; i < *c->n; i++) {
+        lm_db_hit_row *r = &(*c->rows)[i];
+        db_entry e;
+        db_list l;
+        int st = db_entry_get(db, txn, r->entry_id, &e);
+        if (st || (st = db_list_get(db, txn, e.list_id, &l)) != 0)
+            return st;
+        r->list_id = e.list_id;
+        size_t nl = l.name_len < LM_DB_MAX_LIST_NAME ? l.name_len : LM_DB_MAX_LIST_NAME;
+        memcpy(r->list, l.name, nl);
+        r->list[nl] = '\0';
+        memset(c->hist, 0, (size_t)o->days * sizeof *c->hist);
+        uint8_t key[12];
+        hit_key(key, r->entry_id, o->today > (uint32_t)o->days ? o->today - (uint32_t)o->days : 1);
+        c->entry = r->entry_id;
+        if ((rc = db_range(db, txn, db->hits, key, sizeof key, day_cb, c)) != 0)
+            return db_mdb_err(db, rc, "reading the hits");
+        r->entry_median = lm_db_median(c->hist, (size_t)o->days);
+    }
+    return LM_OK;
+}
+
 lm_status lm_hashdb_hit_report(lm_hashdb *db, const lm_db_flood_opts *opts, lm_db_hit_row **rows,
                                size_t *n)
 {
@@ -183,107 +286,12 @@ lm_status lm_hashdb_hit_report(lm_hashdb *db, const lm_db_flood_opts *opts, lm_d
         return db_err(db, LM_E_INVALID_ARG, "bad flood options");
     if (o.today == 0)
         o.today = (uint32_t)(db_now() / 86400);
-    double *hist = calloc((size_t)o.days, sizeof *hist);
-    if (!hist)
+    report_ctx c = {.db = db, .o = &o, .rows = rows, .n = n};
+    if (!(c.hist = calloc((size_t)o.days, sizeof *c.hist)))
         return LM_E_NOMEM;
-    MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
-    if (st) {
-        free(hist);
-        return st;
-    }
-    MDB_cursor *c = NULL;
-    int rc = mdb_cursor_open(txn, db->hits, &c);
-    if (rc)
-        st = db_mdb_err(db, rc, "opening the hits");
-    size_t cap = 0;
-    row_extra *extra = NULL;
-    lm_db_hit_row *cur = NULL;
-    MDB_val k, v;
-    for (rc = st ? MDB_NOTFOUND : mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        if (k.mv_size != 12) {
-            st = db_damaged(db, "a hit key is damaged");
-            break;
-        }
-        uint64_t id = db_get_be64(k.mv_data);
-        uint32_t day = db_get_be32((const uint8_t *)k.mv_data + 8);
-        if (!cur || cur->entry_id != id) {
-            if (*n == cap) {
-                cap = cap ? cap * 2 : 64;
-                lm_db_hit_row *t = realloc(*rows, cap * sizeof *t);
-                row_extra *x = t ? realloc(extra, cap * sizeof *x) : NULL;
-                if (t)
-                    *rows = t;
-                if (x)
-                    extra = x;
-                if (!t || !x) {
-                    st = db_err(db, LM_E_NOMEM, "out of memory for the hit report");
-                    break;
-                }
-            }
-            cur = &(*rows)[(*n)++];
-            memset(cur, 0, sizeof *cur);
-            memset(&extra[*n - 1], 0, sizeof extra[0]);
-            cur->entry_id = id;
-        }
-        if (day == 0 && v.mv_size == DB_HIT_TOTAL_REC) {
-            const uint8_t *p = v.mv_data;
-            cur->total = db_get_le(p, 8);
-            cur->first = (int64_t)db_get_le(p + 8, 8);
-            cur->last = (int64_t)db_get_le(p + 16, 8);
-        } else if (day != 0 && v.mv_size == 8) {
-            uint64_t cnt = db_get_le(v.mv_data, 8);
-            if (day == o.today)
-                cur->today = cnt;
-            else if (day < o.today && day >= o.today - (uint32_t)o.days) {
-                extra[*n - 1].any_before = 1;
-                extra[*n - 1].sum += cnt;
-            }
-        } else {
-            st = db_damaged(db, "a hit record is damaged");
-            break;
-        }
-    }
-    if (st == LM_OK && rc != MDB_NOTFOUND)
-        st = db_mdb_err(db, rc, "reading the hits");
-    if (c)
-        mdb_cursor_close(c);
-    /* Per entry: its list and the median of its daily hits over the window. */
-    for (size_t i = 0; st == LM_OK && i < *n; i++) {
-        lm_db_hit_row *r = &(*rows)[i];
-        db_entry e;
-        db_list l;
-        if ((st = db_entry_get(db, txn, r->entry_id, &e)) != 0 ||
-            (st = db_list_get(db, txn, e.list_id, &l)) != 0)
-            break;
-        r->list_id = e.list_id;
-        size_t nl = l.name_len < LM_DB_MAX_LIST_NAME ? l.name_len : LM_DB_MAX_LIST_NAME;
-        memcpy(r->list, l.name, nl);
-        r->list[nl] = '\0';
-        memset(hist, 0, (size_t)o.days * sizeof *hist);
-        uint8_t key[12];
-        db_put_be64(key, r->entry_id);
-        db_put_be32(key + 8, o.today > (uint32_t)o.days ? o.today - (uint32_t)o.days : 1);
-        MDB_cursor *dc;
-        if ((rc = mdb_cursor_open(txn, db->hits, &dc)) != 0) {
-            st = db_mdb_err(db, rc, "opening the hits");
-            break;
-        }
-        k = (MDB_val){12, key};
-        for (rc = mdb_cursor_get(dc, &k, &v, MDB_SET_RANGE); rc == 0;
-             rc = mdb_cursor_get(dc, &k, &v, MDB_NEXT)) {
-            if (k.mv_size != 12 || db_get_be64(k.mv_data) != r->entry_id || v.mv_size != 8)
-                break;
-            uint32_t day = db_get_be32((const uint8_t *)k.mv_data + 8);
-            if (day >= o.today)
-                break;
-            hist[o.today - 1 - day] = (double)db_get_le(v.mv_data, 8);
-        }
-        mdb_cursor_close(dc);
-        r->entry_median = lm_db_median(hist, (size_t)o.days);
-    }
-    db_read_end(db, txn);
+    int st = db_read(db, report_txn, &c);
+    row_extra *extra = c.extra;
+    double *hist = c.hist;
     /* Per list: the median of the means of its entries that had hits before today. */
     uint32_t *lists = st == LM_OK && *n ? malloc(*n * sizeof *lists) : NULL;
     double *means = lists ? malloc(*n * sizeof *means) : NULL;

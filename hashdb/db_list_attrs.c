@@ -66,20 +66,16 @@ int db_list_attrs_get(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, lm_db_list_
 }
 
 typedef struct set_ctx {
-    const char *list;
     const lm_db_list_attrs *in;
     unsigned which;
 } set_ctx;
 
-static int set_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
+static int set_txn(lm_hashdb *db, MDB_txn *txn, uint32_t id, void *vctx)
 {
     set_ctx *c = vctx;
-    uint32_t id;
-    int st = db_list_find(db, txn, c->list, &id);
-    if (st)
-        return st == LM_E_NOT_FOUND ? db_err(db, st, "no list named '%s'", c->list) : st;
     lm_db_list_attrs a;
-    if ((st = db_list_attrs_get(db, txn, id, &a)) != 0)
+    int st = db_list_attrs_get(db, txn, id, &a);
+    if (st)
         return st;
     if (c->which & LM_DB_ATTR_DISTANCE)
         a.distance = c->in->distance;
@@ -105,24 +101,25 @@ lm_status lm_hashdb_set_list_attrs(lm_hashdb *db, const char *list, const lm_db_
         ((which & LM_DB_ATTR_ENABLED) && a->enabled != 0 && a->enabled != 1) ||
         ((which & LM_DB_ATTR_KIND) && !lm_db_list_kind_name(a->kind)))
         return db_err(db, LM_E_INVALID_ARG, "list attribute out of range");
-    set_ctx c = {list, a, which};
-    return db_write(db, set_txn, &c);
+    set_ctx c = {a, which};
+    return db_write_list(db, list, set_txn, &c);
+}
+
+static int get_txn(lm_hashdb *db, MDB_txn *txn, void *vout)
+{
+    lm_db_list_attrs *out = vout; /* out->list_id: the list to read */
+    uint32_t id = out->list_id;
+    db_list l;
+    int st = db_list_get(db, txn, id, &l);
+    return st ? st : db_list_attrs_get(db, txn, id, out);
 }
 
 lm_status lm_hashdb_get_list_attrs(lm_hashdb *db, uint32_t list_id, lm_db_list_attrs *out)
 {
     if (!db || !out)
         return LM_E_INVALID_ARG;
-    MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
-    if (st)
-        return st;
-    db_list l;
-    st = db_list_get(db, txn, list_id, &l);
-    if (st == LM_OK)
-        st = db_list_attrs_get(db, txn, list_id, out);
-    db_read_end(db, txn);
-    return st;
+    out->list_id = list_id;
+    return db_read(db, get_txn, out);
 }
 
 typedef struct all_ctx {
@@ -130,6 +127,7 @@ typedef struct all_ctx {
     MDB_txn *txn;
     lm_db_list_attrs **out;
     size_t *n, cap;
+    uint64_t generation;
     int st;
 } all_ctx;
 
@@ -157,6 +155,17 @@ static int all_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, siz
     return 0;
 }
 
+static int all_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
+{
+    all_ctx *c = vctx;
+    c->txn = txn;
+    int st = db_meta_get_u64(db, txn, "generation", &c->generation, 8);
+    if (st)
+        return st;
+    int rc = db_scan(db, txn, db->lists, all_cb, c);
+    return c->st ? c->st : rc ? db_mdb_err(db, rc, "reading the lists") : LM_OK;
+}
+
 lm_status lm_hashdb_all_list_attrs(lm_hashdb *db, lm_db_list_attrs **out, size_t *n,
                                    uint64_t *generation)
 {
@@ -164,20 +173,10 @@ lm_status lm_hashdb_all_list_attrs(lm_hashdb *db, lm_db_list_attrs **out, size_t
         return LM_E_INVALID_ARG;
     *out = NULL;
     *n = 0;
-    MDB_txn *txn;
-    int st = db_read_begin_checked(db, &txn);
-    if (st)
-        return st;
-    uint64_t gen = 0;
-    st = db_meta_get_u64(db, txn, "generation", &gen, 8);
-    if (st == LM_OK) {
-        all_ctx c = {db, txn, out, n, 0, LM_OK};
-        int rc = db_scan(db, txn, db->lists, all_cb, &c);
-        st = c.st ? c.st : rc ? db_mdb_err(db, rc, "reading the lists") : LM_OK;
-    }
-    db_read_end(db, txn);
+    all_ctx c = {db, NULL, out, n, 0, 0, LM_OK};
+    int st = db_read(db, all_txn, &c);
     if (generation)
-        *generation = gen;
+        *generation = c.generation;
     if (st) {
         free(*out);
         *out = NULL;

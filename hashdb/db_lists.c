@@ -73,34 +73,65 @@ int db_list_get(lm_hashdb *db, MDB_txn *txn, uint32_t id, db_list *l)
     return LM_OK;
 }
 
+/* Every list record of txn, decoded, to fn until it returns nonzero; a record that does not
+ * decode is damage. Lists are few (one per supplier and version): a scan is cheapest. */
+typedef struct lists_ctx {
+    int (*fn)(void *ctx, const db_list *l);
+    void *ctx;
+    int bad;
+} lists_ctx;
+
+static int lists_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+    lists_ctx *c = vctx;
+    db_list l;
+    const char *why;
+    MDB_val val = {vl, (void *)v};
+    if (kl != 4 || db_list_decode(db_get_be32(k), &val, &l, &why) != 0) {
+        c->bad = 1;
+        return 1;
+    }
+    return c->fn(c->ctx, &l);
+}
+
+static int lists_scan(lm_hashdb *db, MDB_txn *txn, int (*fn)(void *ctx, const db_list *l),
+                      void *ctx)
+{
+    lists_ctx c = {fn, ctx, 0};
+    int rc = db_scan(db, txn, db->lists, lists_cb, &c);
+    if (rc)
+        return db_mdb_err(db, rc, "reading the lists");
+    return c.bad ? db_damaged(db, "a list record is damaged") : LM_OK;
+}
+
+typedef struct find_ctx {
+    const char *name;
+    size_t len;
+    uint32_t *id;
+    int found;
+} find_ctx;
+
+static int find_cb(void *vctx, const db_list *l)
+{
+    find_ctx *f = vctx;
+    if (l->name_len != f->len || memcmp(l->name, f->name, f->len) != 0)
+        return 0;
+    *f->id = l->id;
+    f->found = 1;
+    return 1;
+}
+
 int db_list_find(lm_hashdb *db, MDB_txn *txn, const char *name, uint32_t *id)
 {
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, db->lists, &c);
-    if (rc)
-        return db_mdb_err(db, rc, "opening the lists");
-    size_t len = strlen(name);
-    MDB_val k, v;
-    int st = LM_E_NOT_FOUND;
-    /* Lists are few (one per supplier and version): a scan is cheapest. */
-    for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-        db_list l;
-        const char *why;
-        if (k.mv_size != 4 || db_list_decode(db_get_be32(k.mv_data), &v, &l, &why) != 0) {
-            st = db_damaged(db, "a list record is damaged");
-            break;
-        }
-        if (l.name_len == len && memcmp(l.name, name, len) == 0) {
-            *id = l.id;
-            st = LM_OK;
-            break;
-        }
-    }
-    if (rc && rc != MDB_NOTFOUND)
-        st = db_mdb_err(db, rc, "reading the lists");
-    mdb_cursor_close(c);
-    return st;
+    find_ctx f = {name, strlen(name), id, 0};
+    int st = lists_scan(db, txn, find_cb, &f);
+    return st ? st : f.found ? LM_OK : LM_E_NOT_FOUND;
+}
+
+int db_list_find_named(lm_hashdb *db, MDB_txn *txn, const char *name, uint32_t *id)
+{
+    int st = db_list_find(db, txn, name, id);
+    return st == LM_E_NOT_FOUND ? db_err(db, st, "no list named '%s'", name) : st;
 }
 
 int db_list_touch(lm_hashdb *db, MDB_txn *txn, const char *name, const char *source,
@@ -177,54 +208,59 @@ void db_list_to_info(const db_list *l, lm_db_list_info *out)
     out->entries = l->entry_count;
 }
 
+typedef struct infos_ctx {
+    lm_db_list_info *out;
+    size_t cap, *count;
+} infos_ctx;
+
+static int info_cb(void *vctx, const db_list *l)
+{
+    infos_ctx *c = vctx;
+    if (*c->count < c->cap)
+        db_list_to_info(l, &c->out[*c->count]);
+    ++*c->count;
+    return 0;
+}
+
+static int infos_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
+{
+    return lists_scan(db, txn, info_cb, vctx);
+}
+
 lm_status lm_hashdb_lists(lm_hashdb *db, lm_db_list_info *out, size_t cap, size_t *count)
 {
     if (!db || !count || (cap && !out))
         return LM_E_INVALID_ARG;
     *count = 0;
-    MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
-    if (st)
-        return st;
-    MDB_cursor *c;
-    int rc = mdb_cursor_open(txn, db->lists, &c);
-    if (rc) {
-        st = db_mdb_err(db, rc, "opening the lists");
-    } else {
-        MDB_val k, v;
-        for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
-             rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-            db_list l;
-            const char *why;
-            if (k.mv_size != 4 || db_list_decode(db_get_be32(k.mv_data), &v, &l, &why) != 0) {
-                st = db_damaged(db, "a list record is damaged");
-                break;
-            }
-            if (*count < cap)
-                db_list_to_info(&l, &out[*count]);
-            ++*count;
-        }
-        if (st == LM_OK && rc != MDB_NOTFOUND)
-            st = db_mdb_err(db, rc, "reading the lists");
-        mdb_cursor_close(c);
-    }
-    db_read_end(db, txn);
-    return st;
+    infos_ctx c = {out, cap, count};
+    return db_read(db, infos_txn, &c);
 }
 
-typedef struct delete_ctx {
+typedef struct named_ctx {
     const char *name;
-    uint64_t removed;
-} delete_ctx;
+    int (*fn)(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, void *ctx);
+    void *ctx;
+} named_ctx;
 
-static int delete_txn(lm_hashdb *db, MDB_txn *txn, void *arg)
+static int named_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
 {
-    delete_ctx *d = arg;
+    named_ctx *c = vctx;
     uint32_t id;
-    int st = db_list_find(db, txn, d->name, &id);
-    if (st == LM_E_NOT_FOUND)
-        return db_err(db, st, "no list named '%s'", d->name);
-    if (st || (st = db_list_remove_entries(db, txn, id, &d->removed)) != 0)
+    int st = db_list_find_named(db, txn, c->name, &id);
+    return st ? st : c->fn(db, txn, id, c->ctx);
+}
+
+int db_write_list(lm_hashdb *db, const char *name,
+                  int (*fn)(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, void *ctx), void *ctx)
+{
+    named_ctx c = {name, fn, ctx};
+    return db_write(db, named_txn, &c);
+}
+
+static int delete_txn(lm_hashdb *db, MDB_txn *txn, uint32_t id, void *removed)
+{
+    int st = db_list_remove_entries(db, txn, id, removed);
+    if (st)
         return st;
     uint8_t key[4];
     db_put_be32(key, id);
@@ -244,9 +280,9 @@ lm_status lm_hashdb_delete_list(lm_hashdb *db, const char *name, uint64_t *remov
         *removed = 0;
     if (!db || !name)
         return LM_E_INVALID_ARG;
-    delete_ctx d = {.name = name};
-    int st = db_write(db, delete_txn, &d);
+    uint64_t n = 0;
+    int st = db_write_list(db, name, delete_txn, &n);
     if (st == LM_OK && removed)
-        *removed = d.removed;
+        *removed = n;
     return st;
 }

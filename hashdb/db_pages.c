@@ -311,6 +311,11 @@ typedef struct walk {
     void *ctx;
     uint64_t records;
     int stop;
+    /* A range walk (db_pages_range) starts at the first key >= from: pages on the way down
+     * are entered at that key; once a leaf is reached, from is NULL and the walk goes on in
+     * order. */
+    const uint8_t *from;
+    size_t fromlen;
 } walk;
 
 static int emit(walk *w, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
@@ -325,6 +330,47 @@ static int emit(walk *w, const uint8_t *k, size_t kl, const uint8_t *v, size_t v
 
 static int walk_page(walk *w, uint64_t pgno, unsigned level, const db_tree *t,
                      const uint8_t *dupkey, size_t dupklen);
+
+/* LMDB's default key order (mdb_cmp_memn): bytes, then the shorter first. */
+static int cmp_key(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+    int c = memcmp(a, b, al < bl ? al : bl);
+    return c ? c : (al > bl) - (al < bl);
+}
+
+/* The key of node i of a checked page. */
+static const uint8_t *node_key(const uint8_t *p, int i, size_t *klen)
+{
+    const uint8_t *node = p + rd(p + PAGEHDR + 2 * i, 2);
+    *klen = (size_t)rd(node + 6, 2);
+    return node + 8;
+}
+
+/* Where key goes in a checked page of n nodes: in a branch page the last child whose key is
+ * <= key (node 0's key stands for "lowest"); in a leaf the first node whose key is >= key. */
+static int page_position(const uint8_t *p, int n, int branch, const uint8_t *key, size_t klen)
+{
+    int lo = branch ? 1 : 0, hi = n - 1, at = branch ? 0 : n;
+    while (lo <= hi) {
+        int mid = lo + (hi - lo) / 2;
+        size_t kl;
+        const uint8_t *k = node_key(p, mid, &kl);
+        int c = cmp_key(k, kl, key, klen);
+        if (branch ? c <= 0 : c >= 0) {
+            at = mid;
+            if (branch)
+                lo = mid + 1;
+            else
+                hi = mid - 1;
+        } else if (branch) {
+            hi = mid - 1;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    return at;
+}
+
 
 /* Check the node table of a page or sub-page of ps bytes at p; returns its key count or -1. */
 static int page_nodes(db_pagefile *pf, const uint8_t *p, size_t ps, int leaf2, size_t ksize)
@@ -454,8 +500,13 @@ static int walk_page(walk *w, uint64_t pgno, unsigned level, const db_tree *t,
     int n = check_page(pf, pgno, level, t, &p, &flags);
     if (n < 0)
         return -1;
-    int leaf2 = (flags & P_LEAF2) != 0;
-    for (int i = 0; i < n && !w->stop; i++) {
+    int leaf2 = (flags & P_LEAF2) != 0, i = 0;
+    if (w->from && !dupkey && !leaf2) {
+        i = page_position(p, n, (flags & P_BRANCH) != 0, w->from, w->fromlen);
+        if (!(flags & P_BRANCH))
+            w->from = NULL; /* positioned: everything after this is in the range */
+    }
+    for (; i < n && !w->stop; i++) {
         if (leaf2) {
             if (!dupkey)
                 return bad(pf, "fixed-size page %llu outside a duplicate tree", pgno, 0);
@@ -492,7 +543,7 @@ static int walk_page(walk *w, uint64_t pgno, unsigned level, const db_tree *t,
 
 int db_pages_walk(db_pagefile *pf, const db_tree *t, db_rec_fn fn, void *ctx, uint64_t *records)
 {
-    walk w = {pf, t, fn, ctx, 0, 0};
+    walk w = {.pf = pf, .tree = t, .fn = fn, .ctx = ctx};
     if (records)
         *records = 0;
     if (t->root == UINT64_MAX) /* an empty tree */
@@ -507,12 +558,6 @@ int db_pages_walk(db_pagefile *pf, const db_tree *t, db_rec_fn fn, void *ctx, ui
     return rc;
 }
 
-/* LMDB's default key order (mdb_cmp_memn): bytes, then the shorter first. */
-static int cmp_key(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
-{
-    int c = memcmp(a, b, al < bl ? al : bl);
-    return c ? c : (al > bl) - (al < bl);
-}
 
 /*
  * Descend tree t to the leaf node holding key, each page checked as the walker checks it.
@@ -535,40 +580,20 @@ static int lookup(db_pagefile *pf, const db_tree *t, const uint8_t *key, size_t 
             return -1;
         if (flags & P_LEAF2)
             return bad(pf, "fixed-size page %llu outside a duplicate tree", pgno, 0);
+        int i = page_position(p, n, (flags & P_BRANCH) != 0, key, klen);
+        if (i == n) /* a leaf whose keys all sort before key */
+            return 0;
+        const uint8_t *node = p + rd(p + PAGEHDR + 2 * i, 2);
         if (flags & P_BRANCH) {
-            /* The last child whose key is <= key; node 0's key stands for "lowest". */
-            int lo = 1, hi = n - 1, i = 0;
-            while (lo <= hi) {
-                int mid = lo + (hi - lo) / 2;
-                const uint8_t *node = p + rd(p + PAGEHDR + 2 * mid, 2);
-                if (cmp_key(node + 8, (size_t)rd(node + 6, 2), key, klen) <= 0) {
-                    i = mid;
-                    lo = mid + 1;
-                } else {
-                    hi = mid - 1;
-                }
-            }
-            const uint8_t *node = p + rd(p + PAGEHDR + 2 * i, 2);
             pgno = rd(node, 2) | rd(node + 2, 2) << 16 | rd(node + 4, 2) << 32;
             continue;
         }
-        int lo = 0, hi = n - 1;
-        while (lo <= hi) {
-            int mid = lo + (hi - lo) / 2;
-            const uint8_t *node = p + rd(p + PAGEHDR + 2 * mid, 2);
-            int c = cmp_key(node + 8, (size_t)rd(node + 6, 2), key, klen);
-            if (c == 0) {
-                if (node_data(pf, pgno, p, mid, node, v, vlen))
-                    return -1;
-                *vflags = (unsigned)rd(node + 4, 2);
-                return 1;
-            }
-            if (c < 0)
-                lo = mid + 1;
-            else
-                hi = mid - 1;
-        }
-        return 0;
+        if (cmp_key(node + 8, (size_t)rd(node + 6, 2), key, klen) != 0)
+            return 0;
+        if (node_data(pf, pgno, p, i, node, v, vlen))
+            return -1;
+        *vflags = (unsigned)rd(node + 4, 2);
+        return 1;
     }
 }
 
@@ -591,7 +616,7 @@ int db_pages_get_dups(db_pagefile *pf, const db_tree *t, const void *key, size_t
     int rc = lookup(pf, t, key, klen, &d, &dl, &nflags);
     if (rc != 1)
         return rc;
-    walk w = {pf, t, fn, ctx, 0, 0};
+    walk w = {.pf = pf, .tree = t, .fn = fn, .ctx = ctx};
     if (!(nflags & F_DUPDATA)) { /* a single value */
         emit(&w, key, klen, d, dl);
         return 1;
@@ -599,6 +624,17 @@ int db_pages_get_dups(db_pagefile *pf, const db_tree *t, const void *key, size_t
     if (!(t->flags & MDB_DUPSORT))
         return bad(pf, "duplicates in a table without them", 0, 0);
     return walk_dups(&w, key, klen, d, dl, nflags) ? -1 : 1;
+}
+
+int db_pages_range(db_pagefile *pf, const db_tree *t, const void *from, size_t fromlen,
+                   db_rec_fn fn, void *ctx)
+{
+    if (t->root == UINT64_MAX)
+        return 0;
+    if (t->depth == 0 || t->depth > MAX_DEPTH)
+        return bad(pf, "tree depth %llu is impossible", t->depth, 0);
+    walk w = {.pf = pf, .tree = t, .fn = fn, .ctx = ctx, .from = from, .fromlen = fromlen};
+    return walk_page(&w, t->root, 0, t, NULL, 0);
 }
 
 int db_pages_table(db_pagefile *pf, const char *name, db_tree *out)

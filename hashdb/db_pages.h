@@ -29,9 +29,6 @@ typedef struct db_pagefile {
     char why[200];
 } db_pagefile;
 
-/* A record; for duplicate tables once per (key, value). Nonzero stops the walk. */
-typedef int (*db_rec_fn)(void *ctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen);
-
 /* Use the handle's map of data.mdb and pick the meta page of txnid (0: the newest). 0 or -1 with
  * pf->why. */
 int db_pages_open(db_pagefile *pf, lm_hashdb *db, uint64_t txnid);
@@ -44,12 +41,16 @@ int db_pages_open_lookup(db_pagefile *pf, lm_hashdb *db, uint64_t txnid);
  * duplicates is walked and checked). 1 found, 0 absent, -1 damaged (pf->why).
  * db_pages_get: the record's value (inside the map; valid while the snapshot is held).
  * db_pages_get_dups: fn once per duplicate of key (or its one value), until fn returns nonzero.
+ * db_pages_range: fn once per record (each duplicate of a key) from the first key >= from on,
+ * in key order, until fn returns nonzero; 0 or -1.
  * db_pages_table: a named table's tree from the table directory.
  */
 int db_pages_get(db_pagefile *pf, const db_tree *t, const void *key, size_t klen, const uint8_t **v,
                  size_t *vlen);
 int db_pages_get_dups(db_pagefile *pf, const db_tree *t, const void *key, size_t klen, db_rec_fn fn,
                       void *ctx);
+int db_pages_range(db_pagefile *pf, const db_tree *t, const void *from, size_t fromlen,
+                   db_rec_fn fn, void *ctx);
 int db_pages_table(db_pagefile *pf, const char *name, db_tree *out);
 /* Pages checked by the walker and lookups in this process so far (for tests). */
 uint64_t db_pages_checked(void);
@@ -68,21 +69,26 @@ void db_tree_from_bytes(db_tree *t, const uint8_t *p);
 /* The status for a failed open/walk/check: LM_E_NOMEM or LM_E_DB. */
 int db_pages_status(const db_pagefile *pf);
 
-/* A bulk load in progress (db_bulk_load_table): what its record callback fills. */
+/* A bulk load in progress (db_bulk_load_table): what its record callback sees as its ctx. */
 typedef struct db_bulk_load {
-    void *set;  /* the caller's set of arrays */
-    size_t cap; /* their capacity; the callback doubles it (reserve) when full */
-    int status; /* set by the callback: LM_E_DB for a bad record, LM_E_NOMEM */
+    void *set;         /* the caller's set of arrays */
+    size_t count, cap; /* records added so far; room the set has for them (reserve) */
+    int status;        /* set by the callback: LM_E_DB for a bad record, LM_E_NOMEM */
 } db_bulk_load;
 
 /*
  * Load every record of table `name` in txn's snapshot with the bounds-checked walker:
- * reserve(set, n) first for the tree's count, capped by what the file could hold at
- * record_bytes each; then fn(db_bulk_load *, ...) per record. `what` names the
- * records in messages ("PDQ", "companion"). LM_OK, LM_E_NOMEM or LM_E_DB (db->err set).
+ * reserve(set, n) first for the tree's count (at least 16), capped by what the file could hold
+ * at record_bytes each, and again with twice the room whenever it is full; then
+ * add(db_bulk_load *, ...) per record, which adds it at index count (or sets status and returns
+ * nonzero). `what` names the records in messages ("PDQ", "companion"). LM_OK, LM_E_NOMEM or
+ * LM_E_DB (db->err set).
  */
 int db_bulk_load_table(lm_hashdb *db, MDB_txn *txn, const char *name, const char *what,
                        size_t record_bytes, void *set, int (*reserve)(void *set, size_t cap),
-                       db_rec_fn fn);
+                       db_rec_fn add);
+/* realloc(p, n * size), checked for overflow: the new block, or p (still valid) with *failed
+ * set when it cannot grow. For the sets' parallel arrays: resize each, then test failed once. */
+void *db_resize(void *p, size_t n, size_t size, int *failed);
 
 #endif

@@ -5,9 +5,11 @@
  * the ordinary hash index; the frame record is what the matcher loads.
  */
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_pages.h"
 #include "hashdb_internal.h"
 
 void db_video_encode(const lm_db_frame *frames, size_t count, uint8_t *buf)
@@ -77,20 +79,12 @@ lm_status lm_db_video_digest(const lm_db_frame *frames, size_t count, uint8_t ou
 
 int db_video_put(lm_hashdb *db, MDB_txn *txn, uint64_t id, const uint8_t *val, size_t len)
 {
-    uint8_t key[8];
-    db_put_be64(key, id);
-    MDB_val k = {8, key}, v = {len, (void *)val};
-    int rc = mdb_put(txn, db->vframes, &k, &v, 0);
-    return rc ? db_mdb_err(db, rc, "writing video frames") : LM_OK;
+    return db_put_by_id(db, txn, db->vframes, id, val, len, "writing video frames");
 }
 
 int db_video_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id)
 {
-    uint8_t key[8];
-    db_put_be64(key, id);
-    MDB_val k = {8, key};
-    int rc = mdb_del(txn, db->vframes, &k, NULL);
-    return rc && rc != MDB_NOTFOUND ? db_mdb_err(db, rc, "removing video frames") : LM_OK;
+    return db_del_by_id(db, txn, db->vframes, id, "removing video frames");
 }
 
 typedef struct add_video_ctx {
@@ -169,39 +163,48 @@ lm_status lm_hashdb_add_video(lm_hashdb *db, const lm_db_new_video *v, uint64_t 
     return st;
 }
 
+typedef struct get_ctx {
+    uint64_t id;
+    lm_db_frame **frames;
+    size_t *count;
+} get_ctx;
+
+static int get_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
+{
+    get_ctx *g = vctx;
+    unsigned long long id = (unsigned long long)g->id;
+    db_entry e;
+    int st = db_entry_get(db, txn, g->id, &e);
+    if (st == LM_OK && e.type != LM_HASH_VPDQ)
+        st = db_err(db, LM_E_INVALID_ARG, "entry %llu is not a video", id);
+    uint8_t key[8];
+    db_put_be64(key, g->id);
+    MDB_val k = {8, key}, v;
+    int rc;
+    size_t n = 0;
+    const char *why;
+    if (st == LM_OK && (rc = db_get(db, txn, db->vframes, &k, &v)) != 0)
+        st = rc == MDB_NOTFOUND ? db_damaged(db, "video entry %llu has no frames", id)
+                                : db_mdb_err(db, rc, "reading video frames");
+    if (st == LM_OK && db_video_check(v.mv_data, v.mv_size, &n, &why))
+        st = db_damaged(db, "entry %llu: %s", id, why);
+    if (st == LM_OK && !(*g->frames = malloc(n * sizeof **g->frames)))
+        st = db_err(db, LM_E_NOMEM, "out of memory");
+    if (st == LM_OK) {
+        decode_frames(v.mv_data, n, *g->frames);
+        *g->count = n;
+    }
+    return st;
+}
+
 lm_status lm_hashdb_get_video(lm_hashdb *db, uint64_t id, lm_db_frame **frames, size_t *count)
 {
     if (!db || !frames || !count)
         return LM_E_INVALID_ARG;
     *frames = NULL;
     *count = 0;
-    MDB_txn *txn;
-    int st = db_read_begin(db, &txn);
-    if (st)
-        return st;
-    db_entry e;
-    if ((st = db_entry_get(db, txn, id, &e)) == LM_OK && e.type != LM_HASH_VPDQ)
-        st = db_err(db, LM_E_INVALID_ARG, "entry %llu is not a video", (unsigned long long)id);
-    uint8_t key[8];
-    db_put_be64(key, id);
-    MDB_val k = {8, key}, v;
-    int rc;
-    size_t n = 0;
-    const char *why;
-    if (st == LM_OK && (rc = mdb_get(txn, db->vframes, &k, &v)) != 0)
-        st = rc == MDB_NOTFOUND
-                 ? db_err(db, LM_E_DB, "video entry %llu has no frames", (unsigned long long)id)
-                 : db_mdb_err(db, rc, "reading video frames");
-    if (st == LM_OK && db_video_check(v.mv_data, v.mv_size, &n, &why))
-        st = db_err(db, LM_E_DB, "entry %llu: %s", (unsigned long long)id, why);
-    if (st == LM_OK && !(*frames = malloc(n * sizeof **frames)))
-        st = db_err(db, LM_E_NOMEM, "out of memory");
-    if (st == LM_OK) {
-        decode_frames(v.mv_data, n, *frames);
-        *count = n;
-    }
-    db_read_end(db, txn);
-    return st;
+    get_ctx g = {id, frames, count};
+    return db_read(db, get_txn, &g);
 }
 
 void lm_db_video_set_free(lm_db_video_set *s)
@@ -220,80 +223,74 @@ static int cmp_hash(const void *a, const void *b)
     return memcmp(a, b, sizeof(lm_pdq_hash));
 }
 
-/* Append the unique frames of quality >= min_quality of one record. */
-static int load_one(lm_db_video_set *s, size_t *cap, size_t *vcap, uint64_t id, const uint8_t *val,
-                    size_t n, int min_quality)
+/* A load of every video: the set, the room of its frame arrays, the quality kept. */
+typedef struct videos_load {
+    lm_db_video_set *out;
+    size_t frame_cap;
+    int min_quality;
+} videos_load;
+
+/* Room for cap videos (their ids and unique-frame counts). */
+static int reserve_videos(void *vset, size_t cap)
 {
-    if (s->videos == *vcap) {
-        size_t nc = *vcap ? *vcap * 2 : 64;
-        uint64_t *ids = realloc(s->ids, nc * sizeof *ids);
-        if (ids)
-            s->ids = ids;
-        uint32_t *u = realloc(s->unique, nc * sizeof *u);
-        if (u)
-            s->unique = u;
-        if (!ids || !u)
-            return -1;
-        *vcap = nc;
+    lm_db_video_set *s = ((videos_load *)vset)->out;
+    int failed = cap > UINT32_MAX;
+    s->ids = db_resize(s->ids, cap, sizeof *s->ids, &failed);
+    s->unique = db_resize(s->unique, cap, sizeof *s->unique, &failed);
+    return failed ? -1 : 0;
+}
+
+/* Append the unique frames of quality >= min_quality of one record. */
+static int add_video(void *vctx, const uint8_t *k, size_t kl, const uint8_t *val, size_t vl)
+{
+    db_bulk_load *c = vctx;
+    videos_load *l = c->set;
+    lm_db_video_set *s = l->out;
+    size_t n;
+    const char *why;
+    if (kl != 8 || db_video_check(val, vl, &n, &why)) {
+        c->status = LM_E_DB;
+        return 1;
     }
-    if (s->count + n > *cap) {
-        size_t nc = *cap ? *cap : 1024;
+    if (s->count + n > l->frame_cap) {
+        size_t nc = l->frame_cap ? l->frame_cap : 1024;
         while (nc < s->count + n)
             nc *= 2;
-        lm_pdq_hash *h = realloc(s->hashes, nc * sizeof *h);
-        if (h)
-            s->hashes = h;
-        uint32_t *vi = realloc(s->video, nc * sizeof *vi);
-        if (vi)
-            s->video = vi;
-        if (!h || !vi)
-            return -1;
-        *cap = nc;
+        int failed = 0;
+        s->hashes = db_resize(s->hashes, nc, sizeof *s->hashes, &failed);
+        s->video = db_resize(s->video, nc, sizeof *s->video, &failed);
+        if (failed) {
+            c->status = LM_E_NOMEM;
+            return 1;
+        }
+        l->frame_cap = nc;
     }
     lm_pdq_hash *h = s->hashes + s->count;
-    size_t k = 0;
+    size_t kept = 0;
     for (size_t i = 0; i < n; i++) {
         const uint8_t *p = val + DB_VFRAME_HDR + i * DB_VFRAME_REC;
-        if (p[32] >= min_quality)
-            memcpy(h[k++].b, p, 32);
+        if (p[32] >= l->min_quality)
+            memcpy(h[kept++].b, p, 32);
     }
-    if (k > 1)
-        qsort(h, k, sizeof *h, cmp_hash);
+    if (kept > 1)
+        qsort(h, kept, sizeof *h, cmp_hash);
     size_t u = 0;
-    for (size_t i = 0; i < k; i++)
+    for (size_t i = 0; i < kept; i++)
         if (u == 0 || memcmp(&h[u - 1], &h[i], sizeof *h) != 0)
             h[u++] = h[i];
     for (size_t i = 0; i < u; i++)
         s->video[s->count + i] = (uint32_t)s->videos;
     s->count += u;
-    s->ids[s->videos] = id;
+    s->ids[s->videos] = db_get_be64(k);
     s->unique[s->videos] = (uint32_t)u;
     s->videos++;
     return 0;
 }
 
-typedef struct videos_ctx {
-    lm_hashdb *db;
-    lm_db_video_set *out;
-    size_t cap, vcap;
-    int min_quality, st;
-} videos_ctx;
-
-static int videos_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+static int videos_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
 {
-    videos_ctx *c = vctx;
-    size_t n;
-    const char *why;
-    if (kl != 8 || db_video_check(v, vl, &n, &why)) {
-        c->st = db_damaged(c->db, "a video frame record is damaged");
-        return 1;
-    }
-    if (c->out->videos >= UINT32_MAX ||
-        load_one(c->out, &c->cap, &c->vcap, db_get_be64(k), v, n, c->min_quality)) {
-        c->st = db_err(c->db, LM_E_NOMEM, "out of memory loading video frames");
-        return 1;
-    }
-    return 0;
+    return db_bulk_load_table(db, txn, "vframes", "video frame", 8 + DB_VFRAME_HDR + DB_VFRAME_REC,
+                              vctx, reserve_videos, add_video);
 }
 
 lm_status lm_hashdb_load_videos(lm_hashdb *db, int min_quality, lm_db_video_set *out)
@@ -301,15 +298,8 @@ lm_status lm_hashdb_load_videos(lm_hashdb *db, int min_quality, lm_db_video_set 
     if (!db || !out)
         return LM_E_INVALID_ARG;
     memset(out, 0, sizeof *out);
-    MDB_txn *txn;
-    int st = db_read_begin_checked(db, &txn);
-    if (st)
-        return st;
-    /* Checked reads: every page of the table is checked as it is read (db_scan). */
-    videos_ctx c = {db, out, 0, 0, min_quality, LM_OK};
-    int rc = db_scan(db, txn, db->vframes, videos_cb, &c);
-    st = c.st ? c.st : rc ? db_mdb_err(db, rc, "reading the video frames") : LM_OK;
-    db_read_end(db, txn);
+    videos_load l = {out, 0, min_quality};
+    int st = db_read(db, videos_txn, &l);
     if (st)
         lm_db_video_set_free(out);
     return st;

@@ -214,6 +214,8 @@ void lm_db_pdq_set_free(lm_db_pdq_set *set);
  * through it; they stay in the page cache and are faulted in again when read): a load of 100M
  * PDQ entries leaves ~5 GB of them mapped. Thread-safe. */
 void lm_hashdb_release_pages(lm_hashdb *db);
+/* Room for cap hashes in each of set's arrays (count unchanged); LM_E_NOMEM leaves it valid. */
+lm_status lm_db_pdq_set_reserve(lm_db_pdq_set *set, size_t cap);
 
 /* ---- companions (crop-resilient extra hashes of an entry) ------------------ */
 
@@ -224,17 +226,14 @@ typedef struct lm_db_companion {
     int quality; /* 0..100, or -1 for unknown */
 } lm_db_companion;
 
-/* Every companion in one snapshot, in (entry id, region) order. */
-typedef struct lm_db_companion_set {
-    size_t count;
-    lm_pdq_hash *hashes;
-    uint64_t *ids;    /* the entry each belongs to */
-    uint8_t *regions; /* its region code */
-} lm_db_companion_set;
-
-/* Load every companion (bounds-checked page walk, like lm_hashdb_load_pdq). */
-lm_status lm_hashdb_load_companions(lm_hashdb *db, lm_db_companion_set *out);
-void lm_db_companion_set_free(lm_db_companion_set *set);
+/*
+ * Append every companion of the list to set (loaded by lm_hashdb_load_pdq), mapped to its entry
+ * with quality -1, so that one index holds both (bounds-checked page walk, like
+ * lm_hashdb_load_pdq). *regions receives set->count region codes after the call (0 for the
+ * entries' own hashes; free it), or NULL when the list has no companions. On failure set holds
+ * its own hashes as before and *regions is NULL.
+ */
+lm_status lm_hashdb_append_companions(lm_hashdb *db, lm_db_pdq_set *set, uint8_t **regions);
 
 /* The companions of one entry, by region: up to cap, the total in *count. */
 lm_status lm_hashdb_entry_companions(lm_hashdb *db, uint64_t id, lm_db_companion *out, size_t cap,

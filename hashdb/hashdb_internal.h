@@ -161,6 +161,10 @@ int db_err_hint(lm_hashdb *db, int status, int hint, const char *fmt, ...)
 int db_mdb_err(lm_hashdb *db, int rc, const char *what);
 
 /* ---- transactions (db_env.c) ---- */
+/* A transaction's work: an lm_status (a write's non-OK status aborts it). */
+typedef int (*db_txn_fn)(lm_hashdb *db, MDB_txn *txn, void *ctx);
+/* fn in one checked read transaction (db_read_begin_checked); its status. */
+int db_read(lm_hashdb *db, db_txn_fn fn, void *ctx);
 int db_read_begin(lm_hashdb *db, MDB_txn **txn);
 /* A read transaction that reads only through the checked calls below or the page walker. */
 int db_read_begin_checked(lm_hashdb *db, MDB_txn **txn);
@@ -170,17 +174,20 @@ int db_read_begin_checked(lm_hashdb *db, MDB_txn **txn);
 #define DB_RC_NOMEM (-30701)
 /*
  * Reads that are bounds-checked on a handle with checked_reads (db_pages.c lookups: every page
- * visited is checked first), plain LMDB otherwise. db_get: as mdb_get. db_get_dups: fn per
- * duplicate of key until it returns nonzero; 0 also when absent. db_scan: every record of a
- * (small) table. db_table_entries: the table's record count. They return 0, MDB_NOTFOUND
- * (db_get), DB_RC_DAMAGED or an LMDB error, for db_mdb_err.
+ * visited is checked first), plain LMDB otherwise. db_get: as mdb_get. db_get_dups: fn per duplicate of
+ * key until it returns nonzero; 0 also when absent. db_range: fn per record from the first key
+ * >= from on, in key order, until it returns nonzero. db_scan: every record of a table.
+ * db_table_entries: the table's record count. They return 0, MDB_NOTFOUND (db_get),
+ * DB_RC_DAMAGED, DB_RC_NOMEM or an LMDB error, for db_mdb_err.
  */
 int db_get(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v);
 int db_get_dups(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
                 int (*fn)(void *ctx, const uint8_t *v, size_t vlen), void *ctx);
-int db_scan(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi,
-            int (*fn)(void *ctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen),
-            void *ctx);
+/* A record; for duplicate tables once per (key, value). Nonzero stops the reading. */
+typedef int (*db_rec_fn)(void *ctx, const uint8_t *k, size_t klen, const uint8_t *v, size_t vlen);
+int db_range(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, const void *from, size_t fromlen,
+             db_rec_fn fn, void *ctx);
+int db_scan(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, db_rec_fn fn, void *ctx);
 int db_table_entries(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, uint64_t *n);
 void db_read_end(lm_hashdb *db, MDB_txn *txn);
 
@@ -190,7 +197,7 @@ void db_read_end(lm_hashdb *db, MDB_txn *txn);
  * again from the start: fn must depend only on its inputs and the txn.
  * fn returns an lm_status; a non-OK status aborts (nothing is written).
  */
-typedef int (*db_write_fn)(lm_hashdb *db, MDB_txn *txn, void *ctx);
+typedef db_txn_fn db_write_fn;
 int db_write(lm_hashdb *db, db_write_fn fn, void *ctx);
 /* As db_write without bumping the generation: for writes that do not change what
  * matches (hit counters), so that a matcher's refresh does not rebuild for them. */
@@ -214,6 +221,11 @@ int db_entry_get(lm_hashdb *db, MDB_txn *txn, uint64_t id, db_entry *e);
  * caller writes the hash index record itself. */
 int db_entry_insert(lm_hashdb *db, MDB_txn *txn, db_entry *e, uint64_t *next_id, int with_index);
 int db_entry_delete(lm_hashdb *db, MDB_txn *txn, const db_entry *e);
+/* Write / remove (absent: fine) the record of entry id in a table keyed by entry id; what names
+ * it in an error ("writing video frames"). */
+int db_put_by_id(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, uint64_t id, const void *val,
+                 size_t len, const char *what);
+int db_del_by_id(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, uint64_t id, const char *what);
 /* The id of an entry in list_id holding this hash, or 0. Returns status. */
 int db_find_in_list(lm_hashdb *db, MDB_txn *txn, lm_hash_type type, const uint8_t *hash, size_t len,
                     uint32_t list_id, uint64_t *id);
@@ -223,9 +235,15 @@ int db_list_decode(uint32_t id, const MDB_val *v, db_list *l, const char **why);
 int db_list_get(lm_hashdb *db, MDB_txn *txn, uint32_t id, db_list *l);
 /* Find a list by name: LM_OK with *id, or LM_E_NOT_FOUND. */
 int db_list_find(lm_hashdb *db, MDB_txn *txn, const char *name, uint32_t *id);
+/* The same, LM_E_NOT_FOUND with the message "no list named 'NAME'". */
+int db_list_find_named(lm_hashdb *db, MDB_txn *txn, const char *name, uint32_t *id);
 /* Find or create a list; updates source/version (when non-NULL) and the import time. */
 int db_list_touch(lm_hashdb *db, MDB_txn *txn, const char *name, const char *source,
                   const char *version, int imported, uint32_t *id);
+/* fn in one write transaction (db_write) on the list named name (its id), or LM_E_NOT_FOUND
+ * "no list named 'NAME'". */
+int db_write_list(lm_hashdb *db, const char *name,
+                  int (*fn)(lm_hashdb *db, MDB_txn *txn, uint32_t list_id, void *ctx), void *ctx);
 /* Add delta to the list's entry count. */
 int db_list_count_add(lm_hashdb *db, MDB_txn *txn, uint32_t id, int64_t delta);
 /* Delete every entry of list_id (with its index records, companions, features, frames) and

@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include "index_file.h"
-#include "matcher_variants.h"
 
 /* stamp[0]: what this file's payloads mean; changes with the snapshot layout. */
 #define STAMP_KIND 0x4C4D534E41500001ull /* "LMSNAP" v1 */
@@ -142,7 +141,7 @@ lm_status lm_list_index_update(lm_hashdb *db, int nthreads)
     uint8_t *regions = NULL;
     st = lm_hashdb_load_pdq(db, &set);
     if (st == LM_OK)
-        st = lm_matcher_append_companions(db, &set, &regions);
+        st = lm_hashdb_append_companions(db, &set, &regions);
     lm_hashdb_release_pages(db); /* what the load read of the list, before the build */
     char *path = st == LM_OK ? file_path(db) : NULL;
     if (st == LM_OK && !path)

@@ -39,7 +39,7 @@ static lm_status build_in_memory(lm_hashdb *db, int nthreads, matcher_snapshot *
     if (st == LM_OK) /* local features: their own index, entries found by id in the PDQ set */
         st = lm_feature_index_build(db, set.ids, set.hashes, set.count, &s->features);
     if (st == LM_OK) /* crop companions join the index, mapped to their entry */
-        st = lm_matcher_append_companions(db, &set, &s->regions);
+        st = lm_hashdb_append_companions(db, &set, &s->regions);
     if (st != LM_OK) {
         set_error(errbuf, errbuf_size, lm_hashdb_last_error(db));
         lm_db_pdq_set_free(&set); /* zeroed unless loaded */
