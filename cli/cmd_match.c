@@ -230,7 +230,7 @@ int cmd_match(int argc, char **argv)
     int matched = 0, bad = 0;
     unsigned long long hits = 0;
     list_refresh lr;
-    list_refresh_init(&lr, (double)refresh_seconds, "pmatch match");
+    list_refresh_init(&lr, (double)refresh_seconds, "pmatch match", db_path);
     while ((n = getline(&line, &cap, f)) > 0) {
         lineno++;
         list_refresh_tick(&lr, m);
@@ -266,6 +266,8 @@ int cmd_match(int argc, char **argv)
                            !(near[0].flags & LM_MATCH_NEGATIVE);
             } else {
                 fprintf(stderr, "%s:%zu: %s\n", input, lineno, lm_strerror(st));
+                if (st == LM_E_DB)
+                    list_report_damage(&lr);
                 bad = 1;
             }
             free(near);
@@ -284,6 +286,8 @@ int cmd_match(int argc, char **argv)
         }
         if (st != LM_OK) {
             fprintf(stderr, "%s:%zu: %s\n", input, lineno, lm_strerror(st));
+            if (st == LM_E_DB)
+                list_report_damage(&lr);
             bad = 1;
             continue;
         }
@@ -299,7 +303,7 @@ int cmd_match(int argc, char **argv)
     free(line);
     if (f != stdin)
         fclose(f);
-    list_flush_hits(m, "pmatch match", hits);
+    list_flush_hits(&lr, m, hits);
     lm_matcher_close(m);
     free(db_path);
     return matched ? PMATCH_EXIT_MATCH : bad ? PMATCH_EXIT_ERROR : PMATCH_EXIT_OK;

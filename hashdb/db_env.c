@@ -211,6 +211,7 @@ int db_meta_put_u64(lm_hashdb *db, MDB_txn *txn, const char *key, uint64_t v, in
 }
 
 static int write_txn(lm_hashdb *db, db_write_fn fn, void *ctx, int bump);
+static int write_check(lm_hashdb *db, MDB_txn *txn);
 
 int db_write(lm_hashdb *db, db_write_fn fn, void *ctx)
 {
@@ -242,11 +243,15 @@ static int write_txn(lm_hashdb *db, db_write_fn fn, void *ctx, int bump)
         }
         uint64_t gen = 0;
         db->map_full = 0;
-        int st = fn(db, txn, ctx);
+        __atomic_store_n(&db->wtxn, txn, __ATOMIC_RELEASE);
+        int st = write_check(db, txn);
+        if (st == LM_OK)
+            st = fn(db, txn, ctx);
         if (st == LM_OK && bump)
             st = db_meta_get_u64(db, txn, "generation", &gen, 8);
         if (st == LM_OK && bump)
             st = db_meta_put_u64(db, txn, "generation", gen + 1, 8);
+        __atomic_store_n(&db->wtxn, NULL, __ATOMIC_RELEASE);
         if (st == LM_OK) {
             rc = mdb_txn_commit(txn);
             pthread_rwlock_unlock(&db->resize_lock);
@@ -324,9 +329,21 @@ static int db_precheck(lm_hashdb *db, const char *file)
     return status;
 }
 
+/* Check the pages of snapshot txnid (all: every page, else the table directory and the meta
+ * table); the caller holds the snapshot, so that no writer reuses its pages meanwhile. */
+static int check_snapshot(lm_hashdb *db, uint64_t txnid, int all)
+{
+    int st = LM_OK;
+    db_pagefile pf;
+    if (db_pages_open(&pf, db, txnid) || (all ? db_pages_check(&pf) : db_pages_check_main(&pf)))
+        st = pf.nomem ? db_err(db, LM_E_NOMEM, "%s/data.mdb: %s", db->path, pf.why)
+                      : db_damaged(db, "%s/data.mdb is damaged: %s", db->path, pf.why);
+    db_pages_close(&pf);
+    return st;
+}
+
 static int check_pages(lm_hashdb *db, MDB_txn *txn, int all)
 {
-    /* Hold a snapshot so that no writer reuses the pages while we read them. */
     MDB_txn *own = NULL;
     int st = LM_OK;
     if (!txn) {
@@ -334,14 +351,38 @@ static int check_pages(lm_hashdb *db, MDB_txn *txn, int all)
             return st;
         txn = own;
     }
-    db_pagefile pf;
-    if (db_pages_open(&pf, db, (uint64_t)mdb_txn_id(txn)) ||
-        (all ? db_pages_check(&pf) : db_pages_check_main(&pf)))
-        st = pf.nomem ? db_err(db, LM_E_NOMEM, "%s/data.mdb: %s", db->path, pf.why)
-                      : db_err(db, LM_E_DB, "%s/data.mdb is damaged: %s", db->path, pf.why);
-    db_pages_close(&pf);
+    st = check_snapshot(db, (uint64_t)mdb_txn_id(txn), all);
     if (own)
         db_read_end(db, own);
+    return st;
+}
+
+/*
+ * The first write on a handle opened without the full check (checked reads): LMDB trusts every
+ * page a write reads, and it reuses the pages the free list names, so before anything is
+ * written every page of the snapshot the write starts from is checked, inside the write
+ * transaction (LMDB's writer lock keeps that snapshot the newest meanwhile). A damaged file is
+ * never written: the write fails with LM_E_DB and the file stays as it was. Later writes trust
+ * the checked file, as after a writer's full check at open; a snapshot found damaged refuses
+ * them without another walk.
+ */
+static int write_check(lm_hashdb *db, MDB_txn *txn)
+{
+    if (__atomic_load_n(&db->write_checked, __ATOMIC_ACQUIRE))
+        return LM_OK;
+    uint64_t base = (uint64_t)mdb_txn_id(txn) - 1; /* a write transaction's id is its base's + 1 */
+    if (db->bad_txnid == base && base)
+        return db_damaged(db, "%s", db->bad_msg);
+    int st = check_snapshot(db, base, 1);
+    if (st == LM_OK) {
+        __atomic_store_n(&db->full_txnid, base, __ATOMIC_RELEASE);
+        __atomic_store_n(&db->write_checked, 1, __ATOMIC_RELEASE);
+    } else if (st == LM_E_DB) {
+        db->bad_txnid = base;
+        pthread_mutex_lock(&db->err_lock);
+        snprintf(db->bad_msg, sizeof db->bad_msg, "%s", db->err.msg);
+        pthread_mutex_unlock(&db->err_lock);
+    }
     return st;
 }
 
@@ -369,9 +410,6 @@ static int mkdir_p(const char *path)
     free(p);
     return rc == 0 || errno == EEXIST ? 0 : -1;
 }
-
-/* do_open: a read-only open for matching (lm_hashdb_open_matching). */
-#define DB_OPEN_CHECKED_READS 0x40000000u
 
 /* The tables of a hash list (schema in hashdb_internal.h). */
 #define DB_TABLE_OPTIONAL 0x80000000u
@@ -500,11 +538,11 @@ static int checked_tree(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, db_pagefile *p
     return 0;
 }
 
-/* Reads go straight to LMDB on a handle whose open checked every page. */
+/* Reads go straight to LMDB on a handle whose open checked every page, and inside the write
+ * transaction running (its snapshot was checked before it wrote: write_check). */
 static int plain_reads(lm_hashdb *db, MDB_txn *txn)
 {
-    (void)txn;
-    return !db->checked_reads;
+    return !db->checked_reads || txn == __atomic_load_n(&db->wtxn, __ATOMIC_ACQUIRE);
 }
 
 int db_get(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v)
@@ -635,13 +673,15 @@ int db_table_entries(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, uint64_t *n)
     return 0;
 }
 
-static int open_tables(lm_hashdb *db, MDB_txn *txn, unsigned create)
+/* Open the table handles in txn; create: MDB_CREATE for every table, create_optional: for the
+ * optional ones (a writer's transaction). */
+static int open_tables(lm_hashdb *db, MDB_txn *txn, unsigned create, int create_optional)
 {
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++) {
         MDB_dbi *dbi = (MDB_dbi *)((char *)db + tables[i].off);
         unsigned optional = tables[i].flags & DB_TABLE_OPTIONAL;
         unsigned flags = tables[i].flags & ~(unsigned)DB_TABLE_OPTIONAL;
-        if (optional && db->writable)
+        if (optional && create_optional)
             flags |= MDB_CREATE;
         int rc = mdb_dbi_open(txn, tables[i].name, flags | create, dbi);
         if (optional) {
@@ -665,7 +705,7 @@ static int open_tables(lm_hashdb *db, MDB_txn *txn, unsigned create)
 /* Create the schema in an empty environment. Returns LM_E_EXISTS when already there. */
 static int create_schema(lm_hashdb *db, MDB_txn *txn)
 {
-    int st = open_tables(db, txn, MDB_CREATE);
+    int st = open_tables(db, txn, MDB_CREATE, 1);
     if (st)
         return st;
     uint64_t v;
@@ -683,6 +723,28 @@ static int create_schema(lm_hashdb *db, MDB_txn *txn)
         (st = db_meta_put_u64(db, txn, "created", (uint64_t)db_now(), 8)))
         return st;
     return LM_OK;
+}
+
+/* Open (or create) the tables in a transaction committed so that their handles are shared:
+ * a write transaction when write, else a read-only one (nothing can be created). */
+static int open_schema(lm_hashdb *db, unsigned flags, int must_create, int write)
+{
+    MDB_txn *txn;
+    int rc = mdb_txn_begin(db->env, NULL, write ? 0 : MDB_RDONLY, &txn);
+    if (rc)
+        return db_mdb_err(db, rc, "opening the tables");
+    int st = (flags & LM_DB_CREATE) ? create_schema(db, txn) : open_tables(db, txn, 0, write);
+    if (st == LM_E_EXISTS && !must_create)
+        st = LM_OK;
+    if (st == LM_OK)
+        rc = mdb_txn_commit(txn);
+    else
+        mdb_txn_abort(txn);
+    if (st == LM_OK && rc)
+        st = db_mdb_err(db, rc, "committing the schema");
+    if (st == LM_E_EXISTS)
+        db_err(db, st, "a hash-list database already exists at %s", db->path);
+    return st;
 }
 
 static int check_schema(lm_hashdb *db)
@@ -788,38 +850,27 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, int 
     if (st == LM_OK && !db->env)
         st = db_err(db, LM_E_NOMEM, "%s: no address space for the database map", path);
     /*
-     * LMDB trusts every page it reads, and matching reads entries, lists and attributes through
-     * it (mdb_get): a damaged page anywhere can crash any command. So every open checks every
-     * page first (LM_DB_CHECK is implied; about 0.18 s per million entries).
+     * LMDB trusts every page it reads: a damaged page can crash it. Without LM_DB_CHECK (and
+     * not creating), an open checks the meta pages, the table directory and the meta table only
+     * (a few pages at any list size): then every read checks the pages it visits (checked
+     * reads, db_get and friends), a read of a whole list (stats, export, verify) checks every
+     * page of its snapshot first (db_read_begin), and the first write every page before it
+     * writes (write_check). With LM_DB_CHECK or LM_DB_CREATE every page is checked here (about
+     * 0.04 s per million entries) and reads go straight to LMDB.
      */
-    /*
-     * A read-only open for matching checks only the meta pages, the table directory and the
-     * meta table here: its reads then go through the bounded lookups, and any other read
-     * transaction checks every page of its snapshot first (db_read_begin).
-     */
-    int checked = (flags & DB_OPEN_CHECKED_READS) && !db->writable && !(flags & LM_DB_CHECK);
+    int checked = !(flags & (LM_DB_CHECK | LM_DB_CREATE));
     if (st == LM_OK && exists)
         st = check_pages(db, NULL, !checked);
     db->checked_reads = checked;
-    if (st == LM_OK) {
-        /* Table handles are opened once, in a committed transaction, then shared. */
-        MDB_txn *txn;
-        rc = mdb_txn_begin(db->env, NULL, db->writable ? 0 : MDB_RDONLY, &txn);
-        if (rc) {
-            st = db_mdb_err(db, rc, "opening the tables");
-        } else {
-            st = (flags & LM_DB_CREATE) ? create_schema(db, txn) : open_tables(db, txn, 0);
-            if (st == LM_E_EXISTS && !must_create)
-                st = LM_OK;
-            if (st == LM_OK)
-                rc = mdb_txn_commit(txn);
-            else
-                mdb_txn_abort(txn);
-            if (st == LM_OK && rc)
-                st = db_mdb_err(db, rc, "committing the schema");
-            if (st == LM_E_EXISTS)
-                db_err(db, st, "a hash-list database already exists at %s", path);
-        }
+    db->write_checked = !checked;
+    if (st == LM_OK)
+        st = open_schema(db, flags, must_create, db->writable && !checked);
+    /* A list made before the features table gets it from its first writer: a write, so after
+     * the full check a write needs. */
+    if (st == LM_OK && checked && db->writable && !db->features_open &&
+        (st = check_pages(db, NULL, 1)) == LM_OK) {
+        db->write_checked = 1;
+        st = open_schema(db, flags, must_create, 1);
     }
     if (st == LM_OK)
         st = check_schema(db);
@@ -849,15 +900,7 @@ lm_status lm_hashdb_open(const char *path, unsigned flags, lm_hashdb **out, char
 {
     if (!path || !*path || !out)
         return LM_E_INVALID_ARG;
-    return do_open(path, flags & ~DB_OPEN_CHECKED_READS, 0, 0, out, errbuf, errbuf_size);
-}
-
-lm_status lm_hashdb_open_matching(const char *path, lm_hashdb **out, char *errbuf,
-                                  size_t errbuf_size)
-{
-    if (!path || !*path || !out)
-        return LM_E_INVALID_ARG;
-    return do_open(path, LM_DB_READONLY | DB_OPEN_CHECKED_READS, 0, 0, out, errbuf, errbuf_size);
+    return do_open(path, flags, 0, 0, out, errbuf, errbuf_size);
 }
 
 lm_status lm_hashdb_init(const char *path, char *errbuf, size_t errbuf_size)

@@ -52,9 +52,15 @@ typedef struct lm_db lm_hashdb;
 
 /* ---- open, create ------------------------------------------------------- */
 
-/* Open flags: LM_DB_READONLY, LM_DB_WRITE, LM_DB_CREATE, LM_DB_CHECK (libmatch.h). Every open
- * checks every page (LM_DB_CHECK is implied; the flag is kept for compatibility), except
- * lm_hashdb_open_matching's, whose reads are checked as they go. */
+/*
+ * Open flags: LM_DB_READONLY, LM_DB_WRITE, LM_DB_CREATE, LM_DB_CHECK (libmatch.h).
+ * Without LM_DB_CHECK (and LM_DB_CREATE) an open checks only the meta pages, the table
+ * directory and the meta table, not every page (checked reads): each read then checks the pages
+ * it visits and fails with LM_E_DB on a damaged one; a read of a whole list (stats, export,
+ * verify) first checks every page of its snapshot; the first write checks every page before it
+ * writes anything, and refuses (LM_E_DB) to write a damaged file. With LM_DB_CHECK every page
+ * is checked at open and reads go straight to LMDB.
+ */
 
 /*
  * Open the database directory at path. Without LM_DB_CREATE a missing or empty
@@ -64,15 +70,6 @@ typedef struct lm_db lm_hashdb;
  */
 lm_status lm_hashdb_open(const char *path, unsigned flags, lm_hashdb **out, char *errbuf,
                          size_t errbuf_size);
-/*
- * Open read-only for matching (the matcher): only the meta pages, the table directory and the
- * meta table are checked at open, not every page. The reads matching does (entries, their
- * states, lists and attributes, the digest index, the bulk loads) check each page they visit
- * and fail with LM_E_DB on a damaged one; any other read first checks every page of its
- * snapshot, as lm_hashdb_open does at open.
- */
-lm_status lm_hashdb_open_matching(const char *path, lm_hashdb **out, char *errbuf,
-                                  size_t errbuf_size);
 void lm_hashdb_close(lm_hashdb *db);
 
 /* Create a new, empty database; LM_E_EXISTS if one is already there. */

@@ -85,6 +85,17 @@ struct lm_db {
      */
     int checked_reads;
     uint64_t full_txnid;
+    /*
+     * Writes on such a handle (db_env.c, write_txn): the first write transaction checks every
+     * page of the snapshot it starts from before it writes anything (write_checked: done, or
+     * the open checked every page). A snapshot found damaged is remembered (bad_txnid, bad_msg)
+     * so that later writes are refused without a second walk. wtxn is the write transaction
+     * running: reads inside it go to LMDB, which sees its own uncommitted changes.
+     */
+    int write_checked;
+    uint64_t bad_txnid;
+    char bad_msg[256];
+    MDB_txn *wtxn;
     pthread_mutex_t tc_lock;
     struct db_tree_cache *tcache; /* db_env.c, under tc_lock */
     lm_errbuf err;
@@ -174,7 +185,8 @@ int db_read_begin_checked(lm_hashdb *db, MDB_txn **txn);
 #define DB_RC_NOMEM (-30701)
 /*
  * Reads that are bounds-checked on a handle with checked_reads (db_pages.c lookups: every page
- * visited is checked first), plain LMDB otherwise. db_get: as mdb_get. db_get_dups: fn per duplicate of
+ * visited is checked first), plain LMDB otherwise and inside a write transaction (whose
+ * snapshot was checked before it wrote). db_get: as mdb_get. db_get_dups: fn per duplicate of
  * key until it returns nonzero; 0 also when absent. db_range: fn per record from the first key
  * >= from on, in key order, until it returns nonzero. db_scan: every record of a table.
  * db_table_entries: the table's record count. They return 0, MDB_NOTFOUND (db_get),

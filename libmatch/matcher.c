@@ -123,18 +123,19 @@ lm_status lm_matcher_open_with(const char *db_path, unsigned flags, lm_matcher *
         return st;
     m->owns_db = 1;
     st = LM_E_INVALID_ARG;
+    /*
+     * Both opens check only a few pages and read through checked reads (hashdb.h); a writable
+     * one checks every page at its first write (the first hit flush), so a run that stores
+     * nothing never pays for it. A list we may not write (permissions, read-only media), or
+     * whose writer open fails (a list made before the features table, found damaged by the
+     * full check it then needs), is still matched, read-only.
+     */
     if ((flags & LM_MATCHER_WRITABLE) && list_writable(db_path)) {
         st = lm_hashdb_open(db_path, LM_DB_WRITE, &m->db, errbuf, errbuf_size);
         m->writable = st == LM_OK;
     }
-    /*
-     * A list we may not write (permissions, read-only media) is still matched, read-only with
-     * checked reads. After LM_E_DB from the writer (its full page check may have found the file
-     * damaged) the read-only open checks every page too, so that it cannot hide the damage.
-     */
     if (st != LM_OK && st != LM_E_NOT_FOUND && st != LM_E_DB_SCHEMA && st != LM_E_NOMEM)
-        st = st == LM_E_DB ? lm_hashdb_open(db_path, LM_DB_READONLY, &m->db, errbuf, errbuf_size)
-                           : lm_hashdb_open_matching(db_path, &m->db, errbuf, errbuf_size);
+        st = lm_hashdb_open(db_path, LM_DB_READONLY, &m->db, errbuf, errbuf_size);
     if (st == LM_OK)
         st = snapshot_build(m->db, 0, &m->slot.cur, errbuf, errbuf_size);
     if (st != LM_OK) {

@@ -40,6 +40,7 @@ typedef struct scan_totals {
     uint64_t decoded;           /* inputs decoded and hashed (not served from the hash cache) */
     uint64_t cache_hits;        /* inputs whose hashes came from the hash cache */
     uint64_t archives, members; /* archives opened, members checked */
+    uint64_t db_errors;         /* items the list could not answer (LM_E_DB: a damaged page) */
     int oom;
 } scan_totals;
 

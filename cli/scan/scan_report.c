@@ -76,6 +76,7 @@ void scan_report_record(const lm_matcher *m, const scan_config *cfg, const item_
             t->decoded++;
     }
     t->counts[scan_category_of(r)]++;
+    t->db_errors += r->failed && r->status == LM_E_DB;
     item_print_args a = {m, cfg, r};
     emit_record(cfg, r->seq, t, print_item_cb, &a);
 }

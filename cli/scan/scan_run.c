@@ -66,7 +66,7 @@ int scan_run(scan_config *cfg, const scan_job *job)
         prog.base = cp.items;
     }
     list_refresh lr;
-    list_refresh_init(&lr, (double)job->refresh_seconds, "pmatch scan");
+    list_refresh_init(&lr, (double)job->refresh_seconds, "pmatch scan", db_path);
     item_result *items = calloc(SCAN_BATCH, sizeof *items);
     walk *w = walk_open(paths, npaths, &cfg->walk);
     char *last_path = malloc(PATH_MAX);
@@ -161,8 +161,10 @@ int scan_run(scan_config *cfg, const scan_job *job)
         ut.failed++;
     t.counts[CAT_MATCH] += ut.matched;
     t.counts[CAT_ERROR] += ut.failed;
+    if (t.db_errors)
+        list_report_damage(&lr);
     if (!cfg->shard.count) /* shards are read-only by design: nothing to warn about */
-        list_flush_hits(m, "pmatch scan",
+        list_flush_hits(&lr, m,
                         (unsigned long long)(t.counts[CAT_MATCH] + t.counts[CAT_SUPPRESSED]));
     lm_matcher_close(m);
     free(db_path);

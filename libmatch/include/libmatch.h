@@ -785,10 +785,13 @@ enum {
     LM_DB_READONLY = 0,
     LM_DB_WRITE = 1,    /* open an existing list for writing */
     LM_DB_CREATE = 2,   /* implies WRITE: create the directory and an empty list when absent */
-    LM_DB_CHECK = 4,    /* first check every page of the file (reads it all): a damaged file
-                           is then LM_E_DB instead of a risk of crashing inside LMDB. Every
-                           open now does this (matching reads through LMDB too); kept for
-                           compatibility */
+    LM_DB_CHECK = 4,    /* check every page of the file at open (reads it all), then read
+                           through LMDB directly. Without it an open checks the meta pages
+                           and the table directory only; every read then checks the pages it
+                           visits, a call reading a whole list (stats, export, verify) checks
+                           every page first, and the first write checks every page before it
+                           writes anything. Either way a damaged file is LM_E_DB, never a
+                           crash inside LMDB, and is never written */
     LM_DB_EXCLUSIVE = 8 /* with CREATE: LM_E_EXISTS when a list is already there */
 };
 

@@ -1,7 +1,9 @@
 /*
  * A damaged database must give errors, never a crash: flip bytes of data.mdb
- * at random offsets (fixed seed) and run every reading call, then a write, in
- * a child process; the child must exit normally (not by a signal) in time.
+ * at random offsets (fixed seed) and run every reading call, then writes, in
+ * a child process, on handles opened without LM_DB_CHECK (checked reads; the first
+ * write checks every page) and with it; the child must exit normally (not by a
+ * signal) in time.
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -34,13 +36,42 @@ static int verify_only(const char *path)
     return problems ? 1 : 0;
 }
 
-static int exercise(const char *path, int write)
+/* The point and range reads of an open without LM_DB_CHECK (each checks the pages it reads),
+ * before anything checks the whole file. */
+static void checked_reads(lm_hashdb *db)
+{
+    lm_entry_info page[8];
+    size_t n;
+    uint64_t next;
+    lm_hashdb_list_entries(db, NULL, 0, page, 8, &n, &next);
+    lm_hashdb_list_entries(db, "list-1", 500, page, 8, &n, &next);
+    lm_hashdb_list_entries(db, "digests", 0, page, 8, &n, &next);
+    for (uint64_t id = 1; id < 3000; id += 61) {
+        lm_db_companion c[4];
+        lm_hashdb_entry_companions(db, id, c, 4, &n);
+        lm_db_frame *frames = NULL;
+        if (lm_hashdb_get_video(db, id, &frames, &n) == LM_OK)
+            free(frames);
+        int dis;
+        lm_hashdb_is_disabled(db, id, &dis);
+    }
+    lm_db_list_attrs a;
+    lm_hashdb_get_list_attrs(db, 2, &a);
+    lm_db_hit_row *rows = NULL;
+    if (lm_hashdb_hit_report(db, NULL, &rows, &n) == LM_OK)
+        free(rows);
+}
+
+/* checked: open without LM_DB_CHECK (checked reads; a write checks every page first). */
+static int exercise(const char *path, int write, int checked)
 {
     lm_hashdb *db;
     char err[256];
-    if (lm_hashdb_open(path, (write ? LM_DB_WRITE : LM_DB_READONLY) | LM_DB_CHECK, &db, err,
-                       sizeof err) != LM_OK)
+    unsigned flags = (write ? LM_DB_WRITE : LM_DB_READONLY) | (checked ? 0 : LM_DB_CHECK);
+    if (lm_hashdb_open(path, flags, &db, err, sizeof err) != LM_OK)
         return 0;
+    if (checked)
+        checked_reads(db);
     uint64_t problems;
     lm_hashdb_verify(db, sink, NULL, &problems);
     FILE *devnull = fopen("/dev/null", "w");
@@ -68,6 +99,8 @@ static int exercise(const char *path, int write)
     lm_db_list_info li[4];
     lm_hashdb_lists(db, li, 4, &nl);
     if (write) {
+        lm_db_hit_delta hit = {.entry_id = 3, .day = 20000, .count = 2};
+        lm_hashdb_add_hits(db, &hit, 1, 90, NULL);
         uint64_t seed = 7;
         char *text = hdb_random_hex(&seed, 50);
         lm_db_import_opts io;
@@ -149,8 +182,10 @@ int main(void)
         if (pid == 0) {
             alarm(20);
             int found = verify_only(path);
-            exercise(path, 0);
-            exercise(path, 1);
+            exercise(path, 0, 1);
+            exercise(path, 1, 1);
+            exercise(path, 0, 0);
+            exercise(path, 1, 0);
             _exit(found ? 3 : 0);
         }
         int status;

@@ -18,6 +18,7 @@
 
 #include "hdb_test.h"
 #include "libmatch.h"
+#include "testdata.h"
 
 uint64_t db_pages_checked(void); /* hashdb/db_pages.c */
 
@@ -127,6 +128,83 @@ static int trial(const char *path, int strict)
     return 5;
 }
 
+/* 1 when the file passes a full page check; then *loaded is lm_hashdb_load_pdq's status and
+ * set its PDQ hashes (for "nothing lost"). */
+static int full_check(const char *path, lm_db_pdq_set *set, lm_status *loaded)
+{
+    lm_hashdb *db;
+    memset(set, 0, sizeof *set);
+    *loaded = LM_E_DB;
+    if (lm_hashdb_open(path, LM_DB_READONLY | LM_DB_CHECK, &db, NULL, 0) != LM_OK)
+        return 0;
+    *loaded = lm_hashdb_load_pdq(db, set);
+    lm_hashdb_close(db);
+    return 1;
+}
+
+/*
+ * The writable path (pmatch match/scan on a list it may write), in a child. First, before
+ * anything can write the damaged file, a full page check and the answers after it (the
+ * oracle); then a writable matcher's answers, its hit flush and a write through a writable
+ * handle. Codes as trial(), and 7 when a file the full check refuses was written, a refusal did
+ * not say the file is damaged, or an accepted write lost hashes the list held; 8 is added when
+ * the writes were (rightly) refused.
+ */
+static int trial_writable(const char *path, const char *file, int strict)
+{
+    static uint64_t got[NQ][SIG], oracle[NQ][SIG];
+    size_t len0, len1;
+    uint8_t *before = testdata_read(file, &len0);
+    lm_db_pdq_set set0, set1;
+    lm_status loaded0, loaded1;
+    int full_ok = full_check(path, &set0, &loaded0);
+    int have_oracle = full_ok && answers(path, 1, oracle) == 0;
+    memset(&set1, 0, sizeof set1);
+    lm_matcher *m;
+    int code = 0;
+    lm_status flush = LM_OK, write = (lm_status)-1; /* -1: no writable handle */
+    size_t flushed = 0;
+    if (lm_matcher_open_with(path, LM_MATCHER_WRITABLE, &m, NULL, 0) == LM_OK) {
+        run_queries(m, got);
+        for (int q = 0; q < NQ && code != 4; q++)
+            if (got[q][0] == LM_OK && memcmp(got[q], intact[q], sizeof got[q]) != 0)
+                code = !have_oracle ? (strict ? 4 : 6)
+                       : memcmp(got[q], oracle[q], sizeof got[q]) == 0 ? 5
+                                                                        : 4;
+        flush = lm_matcher_flush_hits(m, &flushed);
+        lm_matcher_close(m);
+    }
+    lm_hashdb *db;
+    char msg[512] = "";
+    if (lm_hashdb_open(path, LM_DB_WRITE, &db, NULL, 0) == LM_OK) {
+        uint64_t id = 2;
+        write = lm_hashdb_set_disabled(db, &id, 1, 1, NULL);
+        snprintf(msg, sizeof msg, "%s", lm_hashdb_last_error(db));
+        lm_hashdb_close(db);
+    }
+    uint8_t *after = testdata_read(file, &len1);
+    if (!full_ok) {
+        if ((flush == LM_OK && flushed) || write == LM_OK ||
+            (write == LM_E_DB && !strstr(msg, "data.mdb is damaged")) || !before || !after ||
+            len0 != len1 || memcmp(before, after, len0) != 0) {
+            fprintf(stderr, "a damaged file was written or not refused clearly: flush %d, write "
+                            "%d (%s)\n", (int)flush, (int)write, msg);
+            code = 7;
+        }
+    } else if (!full_check(path, &set1, &loaded1) || loaded1 != loaded0 ||
+               set1.count != set0.count ||
+               (set0.count &&
+                memcmp(set1.hashes, set0.hashes, set0.count * sizeof *set0.hashes) != 0)) {
+        fprintf(stderr, "a write to a file that passes the page check lost what it held\n");
+        code = 7;
+    }
+    lm_db_pdq_set_free(&set1); /* zeroed unless loaded */
+    lm_db_pdq_set_free(&set0);
+    free(before);
+    free(after);
+    return code != 4 && code != 7 && !full_ok ? code + 8 : code; /* + 8: the writes refused */
+}
+
 /* In a child: the persisted index, the pages checked, the intact answers into out. */
 static int measure(const char *path, const char *index, const char *file, uint64_t (*out)[SIG])
 {
@@ -138,9 +216,9 @@ static int measure(const char *path, const char *index, const char *file, uint64
     struct stat st;
     CHECK_EQ_INT(stat(index, &st), 0);
 
-    /* 1. Pages checked: a full check (any other open) against a matcher open and its queries. */
+    /* 1. Pages checked: a full check (LM_DB_CHECK) against a matcher open and its queries. */
     uint64_t p0 = db_pages_checked();
-    CHECK_EQ_INT(lm_hashdb_open(path, LM_DB_READONLY, &db, NULL, 0), LM_OK);
+    CHECK_EQ_INT(lm_hashdb_open(path, LM_DB_READONLY | LM_DB_CHECK, &db, NULL, 0), LM_OK);
     uint64_t full = db_pages_checked() - p0;
     lm_hashdb_close(db);
     p0 = db_pages_checked();
@@ -159,6 +237,23 @@ static int measure(const char *path, const char *index, const char *file, uint64
     CHECK(full > 100);
     CHECK(at_open <= 160);               /* meta table, directory, list records, not the entries */
     CHECK(queried <= (uint64_t)NQ * 12); /* each lookup: a path from a root to a leaf */
+    /* A writable matcher opens as cheaply, answers alike, and its first write (the hit flush)
+     * checks every page first. */
+    static uint64_t wout[NQ][SIG];
+    p0 = db_pages_checked();
+    CHECK_EQ_INT(lm_matcher_open_with(path, LM_MATCHER_WRITABLE, &m, NULL, 0), LM_OK);
+    uint64_t at_wopen = db_pages_checked() - p0;
+    run_queries(m, wout);
+    CHECK(memcmp(wout, out, sizeof wout) == 0);
+    p0 = db_pages_checked();
+    size_t flushed = 0;
+    CHECK_EQ_INT(lm_matcher_flush_hits(m, &flushed), LM_OK);
+    uint64_t at_flush = db_pages_checked() - p0;
+    lm_matcher_close(m);
+    printf("writable matcher: open %llu pages, first hit flush %llu (%zu hits)\n",
+           (unsigned long long)at_wopen, (unsigned long long)at_flush, flushed);
+    CHECK(at_wopen <= 160);
+    CHECK(flushed > 0 && at_flush >= full);
     /* The intact answers are what they should be: matches, the disabled ones suppressed. */
     CHECK_EQ_INT((int)out[0][0], LM_OK);
     CHECK(out[0][1] >= 1);
@@ -175,9 +270,12 @@ static int measure(const char *path, const char *index, const char *file, uint64
     return check_failures;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    uint64_t seed = check_test_seed(0xda3a9e);
+    /* "writable": the trials run the writable path (trial_writable), half as many. */
+    int writable = argc > 1 && strcmp(argv[1], "writable") == 0;
+    int trials = writable ? TRIALS / 2 : TRIALS;
+    uint64_t seed = check_test_seed(writable ? 0xda3a9f : 0xda3a9e);
     char *dir = scratch_dir("mdamaged");
     char path[600], file[700], tmpl[700], index[700], index_tmpl[700], lock[700];
     snprintf(path, sizeof path, "%s/db", dir);
@@ -258,8 +356,9 @@ int main(void)
     hdb_copy_file(file, tmpl);
     hdb_copy_file(index, index_tmpl);
     size_t size = (size_t)st.st_size, psize = 4096;
-    int crashed = 0, wrong = 0, refused = 0, record_damage = 0, unverified = 0, same = 0;
-    for (int t = 0; t < TRIALS; t++) {
+    int crashed = 0, wrong = 0, refused = 0, written = 0, record_damage = 0, unverified = 0,
+        same = 0;
+    for (int t = 0; t < trials; t++) {
         hdb_copy_file(tmpl, file);
         if (t % 2)
             unlink(index); /* load from the list and build in memory */
@@ -292,18 +391,30 @@ int main(void)
         }
         unlink(lock);
         fflush(NULL);
+        int strict = truncated || flips == 1;
         if (getenv("LM_TRIAL_INPROC")) {
-            printf("trial %d: %d\n", t, trial(path, truncated || flips == 1));
+            printf("trial %d: %d\n", t,
+                   writable ? trial_writable(path, file, strict) : trial(path, strict));
             continue;
         }
         pid_t pid = fork();
         if (pid == 0) {
             alarm(getenv("LM_TRIAL_ALARM") ? atoi(getenv("LM_TRIAL_ALARM")) : 60);
-            _exit(trial(path, truncated || flips == 1));
+            _exit(writable ? trial_writable(path, file, strict) : trial(path, strict));
         }
         int status;
         waitpid(pid, &status, 0);
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        if (code >= 8 && code <= 14) {
+            refused++;
+            code -= 8;
+        }
+        if (code == 7) {
+            written++;
+            fprintf(stderr, "trial %d (%s): a write reached a damaged file\n", t,
+                    truncated ? "truncated" : "flipped");
+            continue;
+        }
         if (code == 0)
             same++;
         else if (code == 5)
@@ -322,13 +433,18 @@ int main(void)
                     WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
         }
     }
-    (void)refused;
-    printf("%d trials: %d gave the intact answers or errors, %d answers changed by damaged "
+    printf("%d %s trials: %d gave the intact answers or errors, %d answers changed by damaged "
            "record bytes (as after a full check), %d unverifiable (several flips, full check "
-           "refused), %d wrong, %d crashes\n",
-           TRIALS, same, record_damage, unverified, wrong, crashed);
+           "refused), %d wrong, %d crashes",
+           trials, writable ? "writable" : "read-only", same, record_damage, unverified, wrong,
+           crashed);
+    if (writable)
+        printf("; writes refused on %d damaged files, %d written", refused, written);
+    printf("\n");
     CHECK_EQ_INT(crashed, 0);
     CHECK_EQ_INT(wrong, 0);
+    CHECK_EQ_INT(written, 0);
+    CHECK(!writable || refused > trials / 4);
     if (!check_failures)
         scratch_remove(dir);
     free(dir);
