@@ -500,8 +500,42 @@ static void db_seeds(void)
                          .ncompanions = 2};
     if (db && lm_hashdb_add(db, &e, NULL) != LM_OK)
         failures++;
+    /* One with local features (one keypoint), and a video entry (the vframes table). */
+    uint8_t feat[8 + 38] = {1, 0, 1, 0, 64, 0, 64, 0, 16, 0, 16, 0, 7, 1};
+    uint8_t h4[32] = {0x34, 0x12};
+    e.hash = h4;
+    e.companions = NULL;
+    e.ncompanions = 0;
+    e.features = feat;
+    e.features_len = sizeof feat;
+    lm_db_frame frames[3] = {{.quality = 90, .frame = 0}, {.quality = 40, .frame = 1},
+                             {.quality = 100, .frame = 2, .ts_ms = 1000}};
+    frames[0].hash.b[3] = 0x42;
+    frames[2].hash.b[9] = 0x24;
+    lm_db_new_video v = {.frames = frames, .count = 3, .label = "clip", .list = "videos"};
+    if (db && (lm_hashdb_add(db, &e, NULL) != LM_OK || lm_hashdb_add_video(db, &v, NULL) != LM_OK))
+        failures++;
     lm_hashdb_close(db);
-    snprintf(cmd, sizeof cmd, "cp '%s/data.mdb' '%s/small.mdb' && rm -rf '%s'", path, outdir, dir);
+    snprintf(cmd, sizeof cmd, "cp '%s/data.mdb' '%s/small.mdb'", path, outdir);
+    if (system(cmd) != 0)
+        failures++;
+    /* A list of several pages per table (branch pages, range reads across leaves): 400 more
+     * entries and the hits of 30 days. */
+    char *text = malloc(400 * 65 + 1);
+    for (int i = 0; text && i < 400; i++)
+        snprintf(text + i * 65, 66, "%016x%016x%016x%016x\n", i * 2654435761u, i + 1u, ~(unsigned)i, i * 7u);
+    lm_db_import_opts_init(&o);
+    o.list = "many";
+    lm_db_hit_delta days[30];
+    for (int d = 0; d < 30; d++)
+        days[d] = (lm_db_hit_delta){.entry_id = 10 + d % 3, .day = 20000 + d, .count = 1 + d};
+    if (!text || lm_hashdb_open(path, LM_DB_WRITE, &db, NULL, 0) != LM_OK ||
+        lm_hashdb_import_memory(db, text, 400 * 65, &o, NULL) != LM_OK ||
+        lm_hashdb_add_hits(db, days, 30, LM_DB_HIT_KEEP_DAYS, NULL) != LM_OK)
+        failures++;
+    free(text);
+    lm_hashdb_close(db);
+    snprintf(cmd, sizeof cmd, "cp '%s/data.mdb' '%s/pages.mdb' && rm -rf '%s'", path, outdir, dir);
     if (system(cmd) != 0)
         failures++;
 }
