@@ -448,7 +448,7 @@ static int checked_damage(lm_hashdb *db, db_pagefile *pf, const char *table)
     if (nomem)
         db_err(db, LM_E_NOMEM, "%s/data.mdb: %s", db->path, pf->why);
     else
-        db_err(db, LM_E_DB, "%s/data.mdb is damaged: table '%s': %s", db->path, table, pf->why);
+        db_damaged(db, "%s/data.mdb is damaged: table '%s': %s", db->path, table, pf->why);
     db_pages_close(pf);
     return nomem ? DB_RC_NOMEM : DB_RC_DAMAGED;
 }

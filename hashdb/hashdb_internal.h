@@ -78,10 +78,11 @@ struct lm_db {
     db_old_map *old_maps;
     int pmap_fd;
     /*
-     * Checked reads (a read-only open for matching, db_env.c): only the meta pages, the table
-     * directory and the meta table are checked at open; the reads matching does go through the
-     * bounded lookups (db_get and friends), and any other read transaction first checks every
-     * page of its snapshot (full_txnid: the snapshot last checked in full).
+     * Checked reads (an open without LM_DB_CHECK, read-only or writable, db_env.c): only the
+     * meta pages, the table directory and the meta table are checked at open; reads go through
+     * the bounded lookups and walks (db_get and friends, the bulk loads), and a read transaction
+     * that reads through LMDB (db_read_begin: stats, export, verify) first checks every page of
+     * its snapshot (full_txnid: the snapshot last checked in full).
      */
     int checked_reads;
     uint64_t full_txnid;
