@@ -50,6 +50,16 @@ def raw(*args, stdin=None, timeout=60, **kw):
     return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
 
 
+def entries_leaf(b, pg):
+    """Page pg of data.mdb bytes b is a leaf whose first node is a PDQ entry record (an 8-byte
+    id, then {1, LM_HASH_PDQ, 32, ...})."""
+    flags, lower = struct.unpack_from("<HH", b, pg * 4096 + 10)
+    ptr = struct.unpack_from("<H", b, pg * 4096 + 16)[0] if lower >= 18 else 0
+    return bool(flags & 2 and 0 < ptr < 4076 and
+                struct.unpack_from("<H", b, pg * 4096 + ptr + 6)[0] == 8 and
+                b[pg * 4096 + ptr + 16:pg * 4096 + ptr + 19] == b"\x01\x01\x20")
+
+
 def scan(db, *args, rc=None):
     code, out, err = raw("scan", "--db", db, "--json", "--quiet", "--jobs", "2", *args)
     if rc is not None and code != rc:
@@ -392,11 +402,7 @@ with tempfile.TemporaryDirectory() as tmp:
     # nothing is written, and db commands check every page at open.
     b = bytearray(good)
     for pg in range(2, len(b) // 4096):
-        flags, lower = struct.unpack_from("<HH", b, pg * 4096 + 10)
-        ptr = struct.unpack_from("<H", b, pg * 4096 + 16)[0] if lower >= 18 else 0
-        if flags & 2 and 0 < ptr < 4076 and \
-                struct.unpack_from("<H", b, pg * 4096 + ptr + 6)[0] == 8 and \
-                b[pg * 4096 + ptr + 16:pg * 4096 + ptr + 19] == b"\x01\x01\x20":
+        if entries_leaf(b, pg):
             struct.pack_into("<H", b, pg * 4096 + 12, 0)
             break
     else:
@@ -421,6 +427,26 @@ with tempfile.TemporaryDirectory() as tmp:
             f"item 6: scan on a damaged entries page (its pages are not read): exit {rc}: {err}")
     rc, _, err = raw("db", "export", "--db", dmg)
     t.check(rc == 2 and damage in err, f"item 6: export on a damaged entries page: {rc}: {err}")
+    # (b2) the same damage where the scanned images' entries are (list.lmdb: one entries leaf):
+    # every answer reads it, so scan and match fail (exit 2), say what is damaged, write nothing.
+    with open(os.path.join(db, "data.mdb"), "rb") as f:
+        b = bytearray(f.read())
+    leaves = [pg for pg in range(2, len(b) // 4096) if entries_leaf(b, pg)]
+    t.check(len(leaves) == 1, f"item 6: list.lmdb has {len(leaves)} entries leaves")
+    struct.pack_into("<H", b, leaves[0] * 4096 + 12, 0)
+    for fn in os.listdir(dmg):
+        os.unlink(os.path.join(dmg, fn))
+    with open(os.path.join(dmg, "data.mdb"), "wb") as f:
+        f.write(b)
+    with open(os.path.join(tmp, "known.hex"), "w") as f:
+        f.write("".join(line.split(",")[0] + "\n" for line in hashes.splitlines()))
+    for args in (["scan", "--db", dmg, "--quiet", imgs],
+                 ["match", "--db", dmg, os.path.join(tmp, "known.hex")]):
+        rc, out, err = raw(*args)
+        t.check(rc == 2 and damage in err and b"MATCH" not in out,
+                f"item 6: {args[0]} where every answer reads a damaged page: exit {rc}: {err}")
+    with open(os.path.join(dmg, "data.mdb"), "rb") as f:
+        t.check(f.read() == b, "item 6: the damaged list.lmdb is not written")
     # (c) byte-flip trials (fixed seed): no command crashes, none exports a wrong hash with 0
     crashes, silent = [], []
     for trial in range(30):
