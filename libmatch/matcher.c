@@ -220,18 +220,23 @@ static int pdq_score(int d)
 /*
  * All PDQ entries within max_distance of any of the nq query orientations.
  * rect: the query's rectangle these hashes are of (NULL: none known).
+ * beyond: NULL, or lowered to the least near-miss distance the searches saw
+ * (lm_index_range_near_miss).
  */
 static lm_status search_pdq(const matcher_snapshot *m, const lm_pdq_hash *queries, int nq,
                             int max_distance, int64_t frame, int variant, const lm_rect *rect,
-                            match_list *l)
+                            match_list *l, int *beyond)
 {
     enum { STACK_HITS = 64 };
     lm_search_hit stack_hits[STACK_HITS];
     for (int d = 0; d < nq; d++) {
         lm_search_hit *hits = stack_hits;
         size_t found = 0;
-        lm_status st =
-            lm_index_range(m->index, &queries[d], max_distance, hits, STACK_HITS, &found);
+        int near = 257;
+        lm_status st = lm_index_range_near_miss(m->index, &queries[d], max_distance,
+                                                LM_SEARCH_AUTO, hits, STACK_HITS, &found, &near);
+        if (beyond && near < *beyond)
+            *beyond = near;
         if (st == LM_OK && found > STACK_HITS) {
             /* A crowded neighbourhood: fetch all of it. */
             hits = malloc(found * sizeof *hits);
@@ -305,7 +310,7 @@ lm_status lm_match_pdq(const lm_matcher *m, const lm_pdq_hash *hash, int quality
         matcher_snapshot *s = snapshot_pin(&((lm_matcher *)m)->slot);
         size_t active, negative;
         st = search_pdq(s, hash, 1, snapshot_radius(s, o.max_distance), -1, LM_VARIANT_PLAIN, NULL,
-                        &l);
+                        &l, NULL);
         if (st == LM_OK)
             st = match_list_apply_rules(m, s, o.max_distance, &l, &active, &negative);
         if (st == LM_OK)
@@ -403,7 +408,7 @@ static lm_status check_video(const matcher_snapshot *m, int radius, const lm_che
         usable = 1;
         /* Frames are matched as decoded (the dihedral option applies to still images). */
         sst = search_pdq(m, &frames.v[i].pdq, 1, radius, frames.v[i].frame_number, LM_VARIANT_PLAIN,
-                         NULL, l);
+                         NULL, l, NULL);
     }
     *low_quality = !usable;
     if (sst == LM_OK && usable)
@@ -419,7 +424,8 @@ static lm_status check_video(const matcher_snapshot *m, int radius, const lm_che
  * low_quality: none of the hashes was good enough.
  */
 static lm_status search_image(const matcher_snapshot *snap, const lm_check_options *o, int radius,
-                              const lm_check_result *r, match_list *l, int *low_quality)
+                              const lm_check_result *r, match_list *l, int *low_quality,
+                              int *beyond)
 {
     int nq = o->dihedral ? 8 : 1;
     lm_status st = LM_OK;
@@ -427,13 +433,13 @@ static lm_status search_image(const matcher_snapshot *snap, const lm_check_optio
     if (r->image.quality >= o->min_quality) {
         lm_rect whole = {0, 0, r->image.width, r->image.height};
         st = search_pdq(snap, o->dihedral ? r->image.dihedral : &r->image.pdq, nq, radius, -1,
-                        LM_VARIANT_PLAIN, &whole, l);
+                        LM_VARIANT_PLAIN, &whole, l, beyond);
         searched = 1;
     }
     if (st == LM_OK && o->trim_borders && r->has_trimmed && r->trimmed.quality >= o->min_quality) {
         lm_rect tr = r->trimmed_rect;
         st = search_pdq(snap, o->dihedral ? r->trimmed.dihedral : &r->trimmed.pdq, nq, radius, -1,
-                        LM_VARIANT_TRIMMED, &tr, l);
+                        LM_VARIANT_TRIMMED, &tr, l, beyond);
         searched = 1;
     }
     size_t nr = o->regions && r->region_count <= LM_CHECK_MAX_REGIONS ? r->region_count : 0;
@@ -442,7 +448,7 @@ static lm_status search_image(const matcher_snapshot *snap, const lm_check_optio
         if (q->hash.quality < o->min_quality)
             continue;
         st = search_pdq(snap, o->dihedral ? q->hash.dihedral : &q->hash.pdq, nq, radius, -1,
-                        LM_VARIANT_REGION, &q->rect, l);
+                        LM_VARIANT_REGION, &q->rect, l, beyond);
         searched = 1;
     }
     *low_quality = !searched;
@@ -492,6 +498,58 @@ static lm_status finish_check(const lm_matcher *m, const matcher_snapshot *snap,
                    : !out->decoded ? LM_VERDICT_NOT_IMAGE
                                    : LM_VERDICT_NO_MATCH;
     return LM_OK;
+}
+
+/*
+ * Fast mode (lm_check_options.exact 0) hashes a large JPEG scaled in the DCT
+ * domain, within a few bits of the reference's hash. Those bits must never turn
+ * a match into a miss, so an inexact query that found nothing but came within
+ * this many bits of the radius (lm_index_range_near_miss) is decoded again
+ * exactly and searched once more. Unrelated images rarely come this close
+ * (their nearest entries sit near 128 bits), so it costs them nothing.
+ */
+#define LM_FAST_RECHECK_MARGIN 10
+
+/*
+ * The exact re-decode of the fast-mode re-check: on success the exact hashes
+ * replace out's (and *px the kept pixels, when px is given); when it fails the
+ * fast result stands (only a lack of memory is an error).
+ */
+static lm_status recheck_exact(const matcher_snapshot *snap, const lm_check_options *o, int radius,
+                               const lm_decode_opts *fast, const void *data, size_t len,
+                               lm_pixels *px, lm_check_result *out, match_list *l,
+                               int *low_quality)
+{
+    lm_decode_opts dec = *fast;
+    dec.jpeg_dct_scale = 0;
+    lm_query_hashes *q = malloc(sizeof *q);
+    if (!q)
+        return LM_E_NOMEM;
+    lm_pixels exact_px = {0};
+    lm_errbuf err = {{0}};
+    lm_status st = lm_query_hashes_compute_ex(&dec, o->dihedral, o->trim_borders, o->regions,
+                                              px ? &exact_px : NULL, data, len, q, &err);
+    if (st == LM_OK) {
+        out->image = q->image;
+        out->has_trimmed = q->has_trimmed;
+        memset(&out->trimmed, 0, sizeof out->trimmed);
+        memset(&out->trimmed_rect, 0, sizeof out->trimmed_rect);
+        if (q->has_trimmed) {
+            out->trimmed = q->trimmed;
+            out->trimmed_rect = q->trimmed_rect;
+        }
+        out->region_count = q->region_count;
+        memcpy(out->regions, q->regions, q->region_count * sizeof *q->regions);
+        if (px) {
+            lm_pixels_free(px);
+            *px = exact_px;
+        }
+        st = search_image(snap, o, radius, out, l, low_quality, NULL);
+    } else if (st != LM_E_NOMEM) {
+        st = LM_OK;
+    }
+    free(q);
+    return st;
 }
 
 static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap, const void *data,
@@ -574,7 +632,12 @@ static lm_status check_pinned(const lm_matcher *m, const matcher_snapshot *snap,
         }
         out->region_count = q.region_count;
         memcpy(out->regions, q.regions, q.region_count * sizeof *q.regions);
-        st = search_image(snap, &o, radius, out, &l, &low_quality);
+        int beyond = 257;
+        st = search_image(snap, &o, radius, out, &l, &low_quality, &beyond);
+        /* A fast decode that came close: the reference's pixels decide (recheck_exact). */
+        if (st == LM_OK && l.count == 0 && q.inexact && beyond <= radius + LM_FAST_RECHECK_MARGIN)
+            st = recheck_exact(snap, &o, radius, &dec, data, len, want_feat ? &px : NULL, out, &l,
+                               &low_quality);
         /* Second stage: no hash found anything; the features of a list built from images. */
         if (st == LM_OK && have_px && l.count == 0) {
             if (!(feat = malloc(sizeof *feat)))
@@ -609,7 +672,8 @@ static lm_status match_hashes_pinned(const lm_matcher *m, const matcher_snapshot
         st = search_digest(m, LM_HASH_SHA256, out->sha256, sizeof out->sha256, &l);
     int low_quality = 0;
     if (st == LM_OK && out->decoded)
-        st = search_image(snap, o, snapshot_radius(snap, o->max_distance), out, &l, &low_quality);
+        st = search_image(snap, o, snapshot_radius(snap, o->max_distance), out, &l, &low_quality,
+                          NULL);
     return finish_check(m, snap, o->max_distance, st, &l, low_quality, out);
 }
 

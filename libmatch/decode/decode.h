@@ -71,6 +71,9 @@ typedef struct lm_pixels {
      * row). Files with rows missing are refused (LM_E_CORRUPT), whatever the share.
      */
     int truncated;
+    /* 1: decoded by a fast path that is not the reference's (a JPEG scaled in the DCT
+       domain, jpeg_dct_scale): its hash may differ from the reference's by a few bits. */
+    int inexact;
 } lm_pixels;
 
 /* Sniff the format from magic bytes only. */

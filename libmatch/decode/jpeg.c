@@ -225,6 +225,7 @@ static lm_status jpeg_run(struct jpeg_ctx *c, const uint8_t *data, size_t len, l
     if (st != LM_OK)
         return st;
     c->out->source_width = ci->image_width; /* as declared, even when DCT-scaled */
+    c->out->inexact = ci->output_width != ci->image_width || ci->output_height != ci->image_height;
     c->out->source_height = ci->image_height;
     /* The scanline lives in libjpeg's pool (freed by jpeg_destroy, even after a longjmp). */
     JSAMPARRAY line = (*ci->mem->alloc_sarray)((j_common_ptr)ci, JPOOL_IMAGE,

@@ -252,6 +252,7 @@ lm_status lm_query_hashes_compute_ex(const lm_decode_opts *opts, int dihedral, i
     im->height = px.source_height;
     im->format = px.format;
     im->truncated = px.truncated; /* lm_check's records and the scan hash cache carry it */
+    out->inexact = px.inexact;
     if (keep)
         *keep = px; /* the caller's now (lazy local features) */
     else

@@ -48,6 +48,7 @@ typedef struct lm_query_hashes {
     lm_rect trimmed_rect;  /* where, in pixels of the image as decoded (source size) */
     size_t region_count;   /* region proposals (libmatch/region), as lm_check_result */
     lm_query_region regions[LM_CHECK_MAX_REGIONS];
+    int inexact; /* 1: from a fast decode (lm_pixels.inexact), not the reference's pixels */
 } lm_query_hashes;
 
 /*

@@ -15,6 +15,10 @@ typedef struct lm_hit_sink {
     size_t cap;
     size_t len;
     size_t total;
+    /* Range queries: the least distance above the radius among the candidates the
+       search computed anyway (257: none). Not every entry near the radius is a
+       candidate, so this is a hint (lm_index_range_near_miss), never an answer. */
+    int beyond;
 } lm_hit_sink;
 
 static inline void lm_hit_sink_init(lm_hit_sink *s, lm_search_hit *hits, size_t cap)
@@ -23,6 +27,14 @@ static inline void lm_hit_sink_init(lm_hit_sink *s, lm_search_hit *hits, size_t 
     s->cap = hits ? cap : 0;
     s->len = 0;
     s->total = 0;
+    s->beyond = 257;
+}
+
+/* A candidate at distance d > the radius: keep the least (see beyond). */
+static inline void lm_hit_sink_note_beyond(lm_hit_sink *s, int d)
+{
+    if (d < s->beyond)
+        s->beyond = d;
 }
 
 static inline int lm_hit_less(lm_search_hit a, lm_search_hit b)

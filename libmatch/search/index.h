@@ -103,6 +103,21 @@ lm_search_strategy lm_index_plan(const lm_index *ix, int max_distance);
 lm_status lm_index_knn_with(const lm_index *ix, const lm_pdq_hash *q, int k, int max_distance,
                             lm_search_strategy strategy, lm_search_hit *hits, size_t *found);
 
+/*
+ * lm_index_range, also telling how close the search came to a match it did not
+ * find: *beyond is the least distance above max_distance among the entries the
+ * search compared in full anyway (the MIH candidates that passed the table
+ * filters, or every entry of a scan), 257 when there were none. A hint for
+ * deciding whether a costlier, more precise query is worth making (the
+ * matcher's fast-decode re-check): entries within a few bits of the radius are
+ * usually among the candidates but not always, so it is never an answer. Free:
+ * the distances are computed by the range search itself. strategy as
+ * lm_index_range_with (LM_SEARCH_AUTO: lm_index_range's choice).
+ */
+lm_status lm_index_range_near_miss(const lm_index *ix, const lm_pdq_hash *q, int max_distance,
+                                   lm_search_strategy strategy, lm_search_hit *hits, size_t cap,
+                                   size_t *found, int *beyond);
+
 /* lm_index_range with a forced strategy (tests exercise both on every radius). */
 lm_status lm_index_range_with(const lm_index *ix, const lm_pdq_hash *q, int max_distance,
                               lm_search_strategy strategy, lm_search_hit *hits, size_t cap,

@@ -43,8 +43,10 @@ static void accept(lm_probes *run, const uint32_t *pos, const uint16_t *dist, co
 {
     query_ctx *c = (query_ctx *)run;
     for (size_t j = 0; j < n; j++) {
-        if (dist[j] > c->r)
+        if (dist[j] > c->r) {
+            lm_hit_sink_note_beyond(c->sink, dist[j]);
             continue;
+        }
         const lm_pdq_hash *h = &run->ix->hashes[pos[j]];
         int first = 1;
         for (int t = 0; t < table[j] && first; t++)
@@ -85,13 +87,16 @@ int lm_index_scan_range(const lm_index *ix, const lm_pdq_hash *q, int r, lm_hit_
         for (size_t j = 0; j < len; j++)
             if (dist[j] <= r)
                 lm_hit_sink_push(s, (uint32_t)(b + j), dist[j]);
+            else
+                lm_hit_sink_note_beyond(s, dist[j]);
     }
     return 0;
 }
 
-lm_status lm_index_range_with(const lm_index *ix, const lm_pdq_hash *q, int max_distance,
-                              lm_search_strategy strategy, lm_search_hit *hits, size_t cap,
-                              size_t *found)
+/* lm_index_range_with, also giving the sink's near-miss hint (*beyond, may be NULL). */
+static lm_status range_run(const lm_index *ix, const lm_pdq_hash *q, int max_distance,
+                           lm_search_strategy strategy, lm_search_hit *hits, size_t cap,
+                           size_t *found, int *beyond)
 {
     if (!ix || !q || !found || (!hits && cap > 0) || max_distance < 0 ||
         max_distance > 8 * LM_PDQ_BYTES)
@@ -113,7 +118,26 @@ lm_status lm_index_range_with(const lm_index *ix, const lm_pdq_hash *q, int max_
     }
     lm_hit_sink_finish(&s);
     *found = s.total;
+    if (beyond)
+        *beyond = s.beyond;
     return LM_OK;
+}
+
+lm_status lm_index_range_with(const lm_index *ix, const lm_pdq_hash *q, int max_distance,
+                              lm_search_strategy strategy, lm_search_hit *hits, size_t cap,
+                              size_t *found)
+{
+    return range_run(ix, q, max_distance, strategy, hits, cap, found, NULL);
+}
+
+lm_status lm_index_range_near_miss(const lm_index *ix, const lm_pdq_hash *q, int max_distance,
+                                   lm_search_strategy strategy, lm_search_hit *hits, size_t cap,
+                                   size_t *found, int *beyond)
+{
+    if (!beyond)
+        return LM_E_INVALID_ARG;
+    *beyond = 257;
+    return range_run(ix, q, max_distance, strategy, hits, cap, found, beyond);
 }
 
 lm_status lm_index_range(const lm_index *ix, const lm_pdq_hash *q, int max_distance,
