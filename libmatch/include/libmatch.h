@@ -378,8 +378,8 @@ typedef struct lm_check_options {
     int exact;                /* 1: decode exactly as the reference; 0 (default): fast mode,
                                  within a few bits of it (see LM_OPT_FAST); a fast query
                                  that matched nothing but came within 10 bits of the
-                                 distance is decoded again exactly, so fast mode never
-                                 loses a match the exact hash makes */
+                                 distance (among the entries the search compared) is
+                                 decoded again exactly */
     int video_sampling;       /* videos: lm_video_sampling (default LM_SAMPLE_KEYFRAMES) */
     int video_interval_ms;    /* for LM_SAMPLE_INTERVAL (default 1000) */
     /* Video-to-video matching against stored videos (LM_HASH_VPDQ entries), as vPDQ: */
