@@ -13,23 +13,26 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: pmatch match [OPTIONS] HASHFILE|-\n"
-            "\n"
-            "Each line holds a hash, optionally followed by ',quality[,name]' as 'pmatch hash'\n"
-            "prints it. 64 hex digits are PDQ unless --type says otherwise; 32 are MD5, 40 SHA-1.\n"
-            "  --db PATH          hash list (see 'pmatch scan --help' for the default)\n"
-            "  --type T           pdq|md5|sha1|sha256 for every line (default: by length, PDQ for 64)\n"
-            "  --distance N       PDQ match distance (default 31)\n"
-            "  --min-quality N    do not match PDQ hashes below this quality (default 50; lines\n"
-            "                     without a quality are not filtered)\n"
-            "  --json             JSON Lines output\n"
-            "  --nearest K        for each PDQ hash, the K nearest active entries (exact; within\n"
-            "                     --distance when given, else at any distance) instead of matches;\n"
-            "                     status 1 when one is within the match distance (default 31)\n"
-            "  --refresh-seconds N  pick up hash-list changes every N seconds (long inputs)\n"
-            "Exit status: 1 something matched, 0 nothing matched, 2 error (bad lines are\n"
-            "reported on stderr and make the status 2 when nothing matched).\n");
+    fprintf(
+        out,
+        "usage: pmatch match [OPTIONS] HASHFILE|-\n"
+        "\n"
+        "Each line holds a hash, optionally followed by ',quality[,name]' as 'pmatch hash'\n"
+        "prints it. 64 hex digits are PDQ unless --type says otherwise; 32 are MD5, 40 SHA-1.\n"
+        "  --db PATH          hash list (see 'pmatch scan --help' for the default)\n"
+        "  --type T           pdq|md5|sha1|sha256 for every line (default: by length, PDQ for 64)\n"
+        "  --distance N       PDQ match distance (default 31)\n"
+        "  --min-quality N    do not match PDQ hashes below this quality (default 50; lines\n"
+        "                     without a quality are not filtered)\n"
+        "  --json             JSON Lines output: one record per query, with its \"line\" in\n"
+        "                     HASHFILE (--nearest records end with \"count\" and \"k\"), as\n"
+        "                     'pmatch merge --lists' reads them for a sharded list\n"
+        "  --nearest K        for each PDQ hash, the K nearest active entries (exact; within\n"
+        "                     --distance when given, else at any distance) instead of matches;\n"
+        "                     status 1 when one is within the match distance (default 31)\n"
+        "  --refresh-seconds N  pick up hash-list changes every N seconds (long inputs)\n"
+        "Exit status: 1 something matched, 0 nothing matched, 2 error (bad lines are\n"
+        "reported on stderr and make the status 2 when nothing matched).\n");
 }
 
 static int parse_type(const char *s, lm_hash_type *t)
@@ -74,13 +77,13 @@ static void json_entry_end(int have, const lm_entry_info *info)
 }
 
 /* --nearest: the k nearest entries of one hash. */
-static void print_nearest(const lm_matcher *m, const char *hash_text, int json, const lm_match *mt,
-                          size_t found)
+static void print_nearest(const lm_matcher *m, const char *hash_text, size_t lineno, int k,
+                          int json, const lm_match *mt, size_t found)
 {
     if (json) {
         fputs("{\"hash\":", stdout);
         json_string(stdout, hash_text);
-        fputs(",\"nearest\":[", stdout);
+        printf(",\"line\":%zu,\"nearest\":[", lineno);
     } else {
         printf("NEAREST    %s", hash_text);
     }
@@ -100,19 +103,22 @@ static void print_nearest(const lm_matcher *m, const char *hash_text, int json, 
         }
     }
     if (json)
-        printf("],\"count\":%zu}\n", found);
+        printf("],\"count\":%zu,\"k\":%d}\n", found, k); /* k: pmatch merge --lists checks it */
     else
         printf("%s\n", found ? "" : " : none");
 }
 
-static void print_line(const lm_matcher *m, const char *hash_text, int json, const lm_match *mt,
-                       size_t shown, size_t found)
+static void print_line(const lm_matcher *m, const char *hash_text, size_t lineno, int json,
+                       const lm_match *mt, size_t shown, size_t found)
 {
     int active = found > 0 && mt[0].flags == 0; /* ordinary matches sort first */
     if (json) {
         fputs("{\"hash\":", stdout);
         json_string(stdout, hash_text);
-        printf(",\"verdict\":\"%s\",\"matches\":[", active ? "match" : found ? "suppressed" : "no_match");
+        printf(",\"line\":%zu,\"verdict\":\"%s\",\"matches\":[", lineno,
+               active  ? "match"
+               : found ? "suppressed"
+                       : "no_match");
     } else {
         printf("%s  %s", active ? "MATCH    " : found ? "SUPPRESSED" : "no match ", hash_text);
     }
@@ -213,7 +219,9 @@ int cmd_match(int argc, char **argv)
     char *db_path = pmatch_default_db_path(db_flag);
     lm_matcher *m = NULL;
     char errbuf[256] = "";
-    lm_status st = db_path ? lm_matcher_open_with(db_path, LM_MATCHER_WRITABLE, &m, errbuf, sizeof errbuf) : LM_E_NOT_FOUND;
+    lm_status st =
+        db_path ? lm_matcher_open_with(db_path, LM_MATCHER_WRITABLE, &m, errbuf, sizeof errbuf)
+                : LM_E_NOT_FOUND;
     if (st != LM_OK) {
         fprintf(stderr, "pmatch match: cannot open hash list %s: %s%s%s%s\n",
                 db_path ? db_path : "(none)", lm_strerror(st), errbuf[0] ? ": " : "", errbuf,
@@ -247,7 +255,7 @@ int cmd_match(int argc, char **argv)
                 quality = (int)q;
         }
         line[hlen] = '\0';
-        lm_hash_type t = forced_type ? type
+        lm_hash_type t = forced_type  ? type
                          : hlen == 32 ? LM_HASH_MD5
                          : hlen == 40 ? LM_HASH_SHA1
                                       : LM_HASH_PDQ;
@@ -261,7 +269,7 @@ int cmd_match(int argc, char **argv)
                 st = lm_match_nearest(m, &h, (int)nearest, distance_given ? opts.max_distance : 256,
                                       near, &found);
             if (st == LM_OK) {
-                print_nearest(m, line, json, near, found);
+                print_nearest(m, line, lineno, (int)nearest, json, near, found);
                 matched |= found > 0 && near[0].distance <= opts.max_distance &&
                            !(near[0].flags & LM_MATCH_NEGATIVE);
             } else {
@@ -295,8 +303,8 @@ int cmd_match(int argc, char **argv)
             printf("LOW-Q      %s: quality %d below %d, not matched\n", line, quality,
                    opts.min_quality);
         else
-            print_line(m, line, json, mt, found < LM_CHECK_MAX_MATCHES ? found : LM_CHECK_MAX_MATCHES,
-                       found);
+            print_line(m, line, lineno, json, mt,
+                       found < LM_CHECK_MAX_MATCHES ? found : LM_CHECK_MAX_MATCHES, found);
         matched |= found > 0 && mt[0].flags == 0; /* ordinary matches sort first */
         hits += found;
     }

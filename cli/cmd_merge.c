@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "args.h"
 #include "commands.h"
+#include "merge_lists.h"
+#include "libmatch.h"
 #include "scan_report.h"
 #include "shard.h"
 
@@ -24,13 +27,24 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: pmatch merge FILE...\n"
+                 "       pmatch merge --lists [--distance N] FILE...\n"
                  "\n"
                  "Combines the outputs of 'pmatch scan --shard K/N --json' (one file per shard,\n"
                  "in any order) into one JSON Lines stream in the order a single-process scan\n"
                  "prints, with the summary on stderr. Refuses (exit 2, nothing printed) when a\n"
                  "shard is missing, given twice, unfinished, or from a different scan.\n"
                  "Exit status: 1 something matched; otherwise 2 if some item failed or the\n"
-                 "shards are refused; 0 nothing matched.\n");
+                 "shards are refused; 0 nothing matched.\n"
+                 "\n"
+                 "--lists: combines the outputs of 'pmatch match --json [--nearest K]' run with\n"
+                 "the same queries and options on each shard of a list (lists holding disjoint\n"
+                 "parts of its entries, each entry with its id in the whole list) into what the\n"
+                 "match on the whole list prints: the union of the matches, a negative-list match\n"
+                 "in any shard suppressing the others, the K nearest of the shards' K nearest.\n"
+                 "Refuses (exit 2, nothing printed) outputs that are unfinished or truncated,\n"
+                 "answer other queries, or ran another K. --distance N: the match distance of\n"
+                 "--nearest records for the exit status (default 31), as given to pmatch match.\n"
+                 "Exit status: 1 something matched, 0 nothing matched, 2 refused.\n");
 }
 
 typedef struct input {
@@ -232,16 +246,29 @@ static int merge(input *in, int n, uint64_t walk_items, uint64_t counts[CAT_COUN
 
 int cmd_merge(int argc, char **argv)
 {
+    enum { O_LISTS = 256, O_DIST };
     static const struct option options[] = {
         {"help", no_argument, NULL, 'h'},
+        {"lists", no_argument, NULL, O_LISTS},
+        {"distance", required_argument, NULL, O_DIST},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int c, lists = 0;
+    int64_t distance = -1;
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", options, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
             return PMATCH_EXIT_OK;
+        }
+        if (c == O_LISTS) {
+            lists = 1;
+            continue;
+        }
+        if (c == O_DIST) {
+            if (parse_int_arg("--distance", optarg, 0, 256, &distance))
+                return PMATCH_EXIT_ERROR;
+            continue;
         }
         usage(stderr);
         return PMATCH_EXIT_ERROR;
@@ -251,6 +278,13 @@ int cmd_merge(int argc, char **argv)
         usage(stderr);
         return PMATCH_EXIT_ERROR;
     }
+    if (distance >= 0 && !lists) {
+        fprintf(stderr, "pmatch merge: --distance goes with --lists\n");
+        return PMATCH_EXIT_ERROR;
+    }
+    if (lists) /* merge_lists.c: the match outputs of a sharded list */
+        return merge_lists(argv + optind, n,
+                           distance >= 0 ? (int)distance : LM_DEFAULT_MAX_DISTANCE);
     input *in = calloc((size_t)n, sizeof *in);
     const char **by_shard = NULL;
     int rc = in ? 0 : -1;
