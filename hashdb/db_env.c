@@ -223,6 +223,38 @@ int db_write_keep_generation(lm_hashdb *db, db_write_fn fn, void *ctx)
     return write_txn(db, fn, ctx, 0);
 }
 
+/*
+ * LMDB does not write the pages a transaction allocated and freed again ("loose" pages,
+ * mdb_page_flush skips them), yet counts them in the meta's last page: after a commit
+ * that removed entries the file can end before that page, and db_precheck (rightly
+ * strict: it is how a truncated file is told) would refuse the list at its next open.
+ * So cover the last page: allocate up to it (fallocate mode 0 only ever extends, so a
+ * page another process's writer just wrote is never cut off or overwritten; nothing
+ * references the loose pages) and make the size durable before the write returns.
+ */
+static int cover_last_page(lm_hashdb *db)
+{
+    MDB_envinfo info;
+    MDB_stat stat;
+    mdb_filehandle_t fd;
+    struct stat st;
+    if (mdb_env_info(db->env, &info) || mdb_env_stat(db->env, &stat) ||
+        mdb_env_get_fd(db->env, &fd) || fstat(fd, &st) != 0)
+        return db_err(db, LM_E_IO, "%s/data.mdb: reading its size after a commit", db->path);
+    off_t need = (off_t)(info.me_last_pgno + 1) * (off_t)stat.ms_psize;
+    if (st.st_size >= need)
+        return LM_OK;
+    if (fallocate(fd, 0, st.st_size, need - st.st_size) != 0) {
+        if (errno == EOPNOTSUPP) /* a file system without it: as LMDB left it */
+            return LM_OK;
+        return db_err(db, LM_E_IO, "%s/data.mdb: extending it to its last page: %s", db->path,
+                      strerror(errno));
+    }
+    if (fdatasync(fd) != 0)
+        return db_err(db, LM_E_IO, "%s/data.mdb: %s", db->path, strerror(errno));
+    return LM_OK;
+}
+
 static int write_txn(lm_hashdb *db, db_write_fn fn, void *ctx, int bump)
 {
     if (!db->writable)
@@ -254,9 +286,11 @@ static int write_txn(lm_hashdb *db, db_write_fn fn, void *ctx, int bump)
         __atomic_store_n(&db->wtxn, NULL, __ATOMIC_RELEASE);
         if (st == LM_OK) {
             rc = mdb_txn_commit(txn);
+            if (rc == 0)
+                st = cover_last_page(db);
             pthread_rwlock_unlock(&db->resize_lock);
             if (rc == 0)
-                return LM_OK;
+                return st;
             if (rc != MDB_MAP_FULL)
                 return db_mdb_err(db, rc, "committing");
         } else {
@@ -580,8 +614,9 @@ static int plain_records(MDB_txn *txn, MDB_dbi dbi, int how, const void *key, si
     if (rc)
         return rc;
     MDB_val k = {klen, (void *)key}, v;
-    MDB_cursor_op first = how == READ_DUPS ? MDB_SET_KEY : how == READ_RANGE ? MDB_SET_RANGE
-                                                                            : MDB_FIRST;
+    MDB_cursor_op first = how == READ_DUPS    ? MDB_SET_KEY
+                          : how == READ_RANGE ? MDB_SET_RANGE
+                                              : MDB_FIRST;
     MDB_cursor_op next = how == READ_DUPS ? MDB_NEXT_DUP : MDB_NEXT;
     for (rc = mdb_cursor_get(c, &k, &v, first); rc == 0; rc = mdb_cursor_get(c, &k, &v, next))
         if (fn(ctx, k.mv_data, k.mv_size, v.mv_data, v.mv_size))
