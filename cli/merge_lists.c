@@ -43,8 +43,9 @@ typedef struct merger {
     uint64_t *ids;
     uint64_t records;
     uint64_t last_line;
-    match_record_kind kind;
-    int k;
+    int k; /* of the first --nearest record (0: none yet), and where it is */
+    const char *k_file;
+    unsigned long long k_line;
     int matched;
 } merger;
 
@@ -117,31 +118,38 @@ static int next_step(merger *m)
     return 1;
 }
 
-/* The records of one step answer the same query the same way; it follows the last. */
+/* The records of one step answer the same query the same way; it follows the last. (A
+ * --nearest run prints match records for digests: the kind may change from line to line.) */
 static int check_step(merger *m)
 {
     const shard_in *a = &m->in[0];
     const match_record *ra = a->rec;
     unsigned long long at = (unsigned long long)a->rd.lineno;
-    if (m->records == 0) {
-        m->kind = ra->kind;
+    if (ra->kind == MATCH_RECORD_NEAREST && m->k == 0) {
         m->k = ra->k;
+        m->k_file = a->name;
+        m->k_line = at;
+    }
+    for (int i = 1; i < m->n; i++) {
+        const shard_in *b = &m->in[i];
+        const match_record *rb = b->rec;
+        if (rb->kind != ra->kind) {
+            fprintf(stderr,
+                    "pmatch merge: %s:%llu: a %s record where %s:%llu has a %s record (the "
+                    "shards ran different commands)\n",
+                    b->name, at, rb->kind == MATCH_RECORD_NEAREST ? "--nearest" : "match",
+                    a->name, at, ra->kind == MATCH_RECORD_NEAREST ? "--nearest" : "match");
+            return -1;
+        }
     }
     for (int i = 0; i < m->n; i++) {
         const shard_in *b = &m->in[i];
         const match_record *rb = b->rec;
-        if (rb->kind != m->kind || rb->k != m->k) {
-            if (rb->kind != m->kind)
-                fprintf(stderr,
-                        "pmatch merge: %s:%llu: a %s record among %s records (the shards ran "
-                        "different commands)\n",
-                        b->name, at, rb->kind == MATCH_RECORD_NEAREST ? "--nearest" : "match",
-                        m->kind == MATCH_RECORD_NEAREST ? "--nearest" : "match");
-            else
-                fprintf(stderr,
-                        "pmatch merge: %s:%llu: k %d where %s:1 has k %d (the shards ran a "
-                        "different --nearest)\n",
-                        b->name, at, rb->k, m->in[0].name, m->k);
+        if (rb->kind == MATCH_RECORD_NEAREST && rb->k != m->k) {
+            fprintf(stderr,
+                    "pmatch merge: %s:%llu: k %d where %s:%llu has k %d (the shards ran a "
+                    "different --nearest)\n",
+                    b->name, at, rb->k, m->k_file, m->k_line, m->k);
             return -1;
         }
         if (rb->line != ra->line) {
@@ -278,6 +286,7 @@ static int pass(merger *m, int emit)
 {
     m->records = 0;
     m->matched = 0;
+    m->k = 0;
     for (int i = 0; i < m->n; i++)
         if (match_reader_rewind(&m->in[i].rd)) {
             fprintf(stderr, "pmatch merge: %s: cannot read it twice: %s\n", m->in[i].name,
@@ -288,7 +297,7 @@ static int pass(merger *m, int emit)
     while ((rc = next_step(m)) == 1) {
         if (check_step(m))
             return -1;
-        if ((m->kind == MATCH_RECORD_NEAREST ? merge_nearest : merge_match)(m, emit))
+        if ((m->in[0].rec->kind == MATCH_RECORD_NEAREST ? merge_nearest : merge_match)(m, emit))
             return -1;
         m->records++;
     }
