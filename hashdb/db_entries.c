@@ -84,8 +84,8 @@ int db_entry_get(lm_hashdb *db, MDB_txn *txn, uint64_t id, db_entry *e)
     return LM_OK;
 }
 
-int db_put_by_id(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, uint64_t id, const void *val,
-                 size_t len, const char *what)
+int db_put_by_id(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, uint64_t id, const void *val, size_t len,
+                 const char *what)
 {
     uint8_t key[8];
     db_put_be64(key, id);
@@ -133,6 +133,48 @@ int db_entry_insert(lm_hashdb *db, MDB_txn *txn, db_entry *e, uint64_t *next_id,
     MDB_val hk = {1 + e->hash_len, hkey}, hv = {8, key};
     if ((rc = mdb_put(txn, db->hashes, &hk, &hv, MDB_NODUPDATA)) != 0)
         return db_mdb_err(db, rc, "writing the hash index");
+    return LM_OK;
+}
+
+int db_appender_open(lm_hashdb *db, MDB_txn *txn, db_appender *a)
+{
+    a->entries = a->pdq = NULL;
+    int rc = mdb_cursor_open(txn, db->entries, &a->entries);
+    if (rc == 0)
+        rc = mdb_cursor_open(txn, db->pdq, &a->pdq);
+    if (rc) {
+        db_appender_close(a);
+        return db_mdb_err(db, rc, "opening the entries");
+    }
+    return LM_OK;
+}
+
+void db_appender_close(db_appender *a)
+{
+    if (a->entries)
+        mdb_cursor_close(a->entries);
+    if (a->pdq)
+        mdb_cursor_close(a->pdq);
+    a->entries = a->pdq = NULL;
+}
+
+int db_entry_append(lm_hashdb *db, db_appender *a, db_entry *e, uint64_t *next_id)
+{
+    uint8_t key[8], rec[DB_ENTRY_MAX];
+    e->id = (*next_id)++;
+    db_put_be64(key, e->id);
+    MDB_val k = {8, key}, v = {db_entry_encode(rec, e), rec};
+    int rc = mdb_cursor_put(a->entries, &k, &v, MDB_APPEND);
+    if (rc)
+        return db_mdb_err(db, rc, "writing an entry");
+    if (e->type == LM_HASH_PDQ) {
+        uint8_t pr[DB_PDQ_REC];
+        memcpy(pr, e->hash, 32);
+        pr[32] = (uint8_t)(int8_t)e->quality;
+        MDB_val pv = {DB_PDQ_REC, pr};
+        if ((rc = mdb_cursor_put(a->pdq, &k, &pv, MDB_APPEND)) != 0)
+            return db_mdb_err(db, rc, "writing a PDQ record");
+    }
     return LM_OK;
 }
 
@@ -471,8 +513,8 @@ static int page_cb(void *vctx, const uint8_t *k, size_t kl, const uint8_t *v, si
     if (e.list_id != c->cached) {
         if ((c->st = db_list_get(c->db, c->txn, e.list_id, &c->l)) != 0) {
             if (c->st == LM_E_NOT_FOUND)
-                c->st = db_damaged(c->db, "entry %llu names a missing list",
-                                   (unsigned long long)e.id);
+                c->st =
+                    db_damaged(c->db, "entry %llu names a missing list", (unsigned long long)e.id);
             return 1;
         }
         c->cached = e.list_id;
@@ -503,8 +545,8 @@ lm_status lm_hashdb_list_entries(lm_hashdb *db, const char *list, uint64_t after
         return LM_E_INVALID_ARG;
     *n = 0;
     *next = 0;
-    page_ctx c = {.db = db, .list = list, .after = after, .out = out, .cap = cap, .n = n,
-                  .next = next};
+    page_ctx c = {
+        .db = db, .list = list, .after = after, .out = out, .cap = cap, .n = n, .next = next};
     int st = db_read(db, page_txn, &c);
     if (st != LM_OK) {
         *n = 0;

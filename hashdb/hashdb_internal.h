@@ -233,11 +233,25 @@ int db_entry_get(lm_hashdb *db, MDB_txn *txn, uint64_t id, db_entry *e);
 /* Insert a new entry with a fresh id (caller checked duplicates); with_index 0: the
  * caller writes the hash index record itself. */
 int db_entry_insert(lm_hashdb *db, MDB_txn *txn, db_entry *e, uint64_t *next_id, int with_index);
+/*
+ * Bulk inserts (an import): cursors on the entries and pdq tables that stay at their tables'
+ * ends, so that each append (MDB_APPEND on the cursor) skips the descent from the root that
+ * mdb_put makes, with a dirty-list search per level. Only appends may go through them, and
+ * no other write of those tables may come between two appends (LMDB would move the cursor
+ * from the end).
+ */
+typedef struct db_appender {
+    MDB_cursor *entries, *pdq;
+} db_appender;
+int db_appender_open(lm_hashdb *db, MDB_txn *txn, db_appender *a);
+void db_appender_close(db_appender *a);
+/* As db_entry_insert with with_index 0, through the appender. */
+int db_entry_append(lm_hashdb *db, db_appender *a, db_entry *e, uint64_t *next_id);
 int db_entry_delete(lm_hashdb *db, MDB_txn *txn, const db_entry *e);
 /* Write / remove (absent: fine) the record of entry id in a table keyed by entry id; what names
  * it in an error ("writing video frames"). */
-int db_put_by_id(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, uint64_t id, const void *val,
-                 size_t len, const char *what);
+int db_put_by_id(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, uint64_t id, const void *val, size_t len,
+                 const char *what);
 int db_del_by_id(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, uint64_t id, const char *what);
 /* The id of an entry in list_id holding this hash, or 0. Returns status. */
 int db_find_in_list(lm_hashdb *db, MDB_txn *txn, lm_hash_type type, const uint8_t *hash, size_t len,

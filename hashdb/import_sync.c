@@ -346,8 +346,8 @@ int db_import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
         if ((st = plan_group(db, txn, job, list_id, k0, k1)) != 0)
             return st;
     }
-    /* Pass 2, in file order: ids follow the lines, so export gives the file back. */
-    int64_t now = db_now();
+    /* Pass 2, in file order: updates and deletions of stored entries first, so that the
+     * insertions after them are appends only (db_appender). */
     for (size_t i = 0; i < job->recs.n; i++) {
         db_rec *r = db_recs_at(&job->recs, i);
         if (r->dup == DB_ACT_DUP)
@@ -358,16 +358,22 @@ int db_import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
             if ((st = update_entry(db, txn, job, r)) != 0)
                 return st;
             job->res.updated++;
-            continue;
-        }
-        if (r->dup == DB_ACT_DELETE) {
+        } else if (r->dup == DB_ACT_DELETE) {
             db_entry e;
             if ((st = db_entry_get(db, txn, r->id, &e)) != 0 ||
                 (st = db_entry_delete(db, txn, &e)) != 0)
                 return st;
             removed++;
-            continue;
         }
+    }
+    /* Then the insertions, in file order: ids follow the lines, so export gives the file
+     * back. */
+    db_appender app;
+    if ((st = db_appender_open(db, txn, &app)) != 0)
+        return st;
+    int64_t now = db_now();
+    for (size_t i = 0; st == LM_OK && i < job->recs.n; i++) {
+        db_rec *r = db_recs_at(&job->recs, i);
         if (r->dup != DB_ACT_INSERT)
             continue;
         const char *text = job->recs.text ? job->recs.text + r->text_off : "";
@@ -381,14 +387,17 @@ int db_import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
                       .label_len = r->label_len,
                       .ref = text + r->label_len,
                       .ref_len = r->ref_len};
-        if ((st = db_entry_insert(db, txn, &e, &next, 0)) != 0)
-            return st;
+        if ((st = db_entry_append(db, &app, &e, &next)) != 0)
+            break;
         if (r->type == LM_HASH_VPDQ &&
             (st = db_video_put(db, txn, e.id, job->recs.blob, job->recs.blob_len)) != 0)
-            return st;
+            break;
         r->id = e.id;
         job->res.added++;
     }
+    db_appender_close(&app);
+    if (st != LM_OK)
+        return st;
     if ((st = put_index(db, txn, job)) != 0)
         return st;
     if ((st = db_meta_put_u64(db, txn, "next_entry_id", next, 8)) != 0)
