@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "hashdb_internal.h"
+#include "hex.h"
 #include "hdb_test.h"
 #include "list_hashes.h"
 
@@ -546,13 +547,65 @@ static void test_vpdq(const char *dir)
     lm_hashdb_close(db);
 }
 
+/* Hex hashes (the SWAR decode of import_plain.c): every length and case decodes as the
+ * table of core/hex.h says, and any byte that is not a digit, at any column, fails with its
+ * column. */
+static void test_hex_decode(uint64_t *rng)
+{
+    static const char digits[] = "0123456789abcdefABCDEF";
+    static const size_t lens[] = {32, 40, 64};
+    for (size_t l = 0; l < 3; l++) {
+        for (int trial = 0; trial < 200; trial++) {
+            char hex[65];
+            uint8_t want[32], got[32];
+            size_t len = lens[l], got_len = 0;
+            for (size_t i = 0; i < len; i++)
+                hex[i] = digits[check_rand(rng) % 22];
+            for (size_t i = 0; i < len / 2; i++)
+                want[i] = (uint8_t)(lm_hex_digit(hex[2 * i]) << 4 | lm_hex_digit(hex[2 * i + 1]));
+            lm_hash_type t;
+            CHECK_EQ_INT(lm_db_hash_parse(hex, len, 0, &t, got, &got_len, NULL, 0), LM_OK);
+            CHECK_EQ_INT((int)got_len, (int)len / 2);
+            CHECK(memcmp(got, want, len / 2) == 0);
+            /* one byte that is not a digit, anywhere */
+            size_t col = check_rand(rng) % len;
+            int c;
+            do
+                c = (int)(check_rand(rng) % 256);
+            while (lm_hex_digit((char)c) >= 0);
+            hex[col] = (char)c;
+            char why[160], expect[80];
+            CHECK_EQ_INT(lm_db_hash_parse(hex, len, 0, &t, got, &got_len, why, sizeof why),
+                         LM_E_PARSE);
+            snprintf(expect, sizeof expect, "not a hexadecimal digit at column %zu of the hash",
+                     col + 1);
+            CHECK_EQ_STR(why, expect);
+        }
+    }
+    /* every byte value at every column of a PDQ hash */
+    char hex[64];
+    for (int col = 0; col < 64; col++)
+        for (int c = 0; c < 256; c++) {
+            memset(hex, '7', sizeof hex);
+            hex[col] = (char)c;
+            lm_hash_type t;
+            uint8_t got[32];
+            size_t got_len;
+            int ok = lm_db_hash_parse(hex, 64, 0, &t, got, &got_len, NULL, 0) == LM_OK;
+            CHECK_EQ_INT(ok, lm_hex_digit((char)c) >= 0);
+            if (ok)
+                CHECK_EQ_INT(got[col / 2] >> (col % 2 ? 0 : 4) & 15, lm_hex_digit((char)c));
+        }
+}
+
 int main(void)
 {
-    check_test_seed(8);
+    uint64_t rng = check_test_seed(8);
     char *dir = scratch_dir("imports");
     if (!dir)
         return 1;
     test_names();
+    test_hex_decode(&rng);
     test_hma_te(dir);
     test_ncmec(dir);
     test_json(dir);
