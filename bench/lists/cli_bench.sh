@@ -7,7 +7,16 @@
 #      open, index map, query), with the index file and without it (moved away:
 #      load from LMDB and build in memory, the previous behaviour; skipped above
 #      20M hashes, where that build needs ~176 bytes per entry), 3 runs each;
-#   4. `pmatch match --nearest 10` the same way, with the index file.
+#   4. `pmatch match --nearest 10` the same way, with the index file;
+#   5. query rates through the CLI, one thread (pmatch match reads its hashes one by one):
+#      near queries (list hashes with 8-24 bits flipped) and unrelated ones (random), range
+#      (--distance 31) and k-nearest (--nearest 1 and 10), each set as one `pmatch match` run;
+#      queries/s is the number of queries over the run's time beyond a one-query run (open,
+#      index map, first answer), in CPU seconds (user + system) and wall, medians of 3. Q
+#      (default 10000) queries per set, but QF (default 20) for k = 10: in a random list only
+#      a near query's own source is near, so its other 9 neighbours, like an unrelated
+#      query's 10, are ~85-90 bits away, and certifying them is a flat scan of the list (~31/s
+#      at 10M; see libmatch/search/README.md).
 # usage: cli_bench.sh PMATCH [N] [DIR]   (default N 10000000, DIR $TMPDIR or /tmp;
 #        DIR/lm-bench-cli-N-PID is created and removed; ~240 bytes of disk per hash)
 set -eu
@@ -35,6 +44,23 @@ EOF
 t1=$(date +%s.%N)
 echo "cli-bench: n=$N, hex file $(du -m "$D/list.hex" | cut -f1) MB written in $(printf '%.1f' "$(echo "$t1 - $t0" | bc)") s"
 head -1 "$D/list.hex" >"$D/q.hex"
+Q=${Q:-10000}
+QF=${QF:-20}
+# near queries: Q list hashes (lines of 65 bytes, evenly spaced) with 8-24 random bits flipped;
+# unrelated ones: Q random hashes
+python3 - "$D/list.hex" "$N" "$Q" "$D/near.hex" "$D/far.hex" <<'EOF'
+import random, sys
+path, n, q = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+r = random.Random(7)
+with open(path, 'rb') as f, open(sys.argv[4], 'w') as near, open(sys.argv[5], 'w') as far:
+    for k in range(q):
+        f.seek((k * n // q) * 65)
+        h = int(f.read(64), 16)
+        for b in r.sample(range(256), r.randint(8, 24)):
+            h ^= 1 << b
+        near.write('%064x\n' % h)
+        far.write('%064x\n' % r.getrandbits(256))
+EOF
 
 "$PM" db init --db "$D/db" >/dev/null
 /usr/bin/time -f "%e %M %U %S" -o "$D/time" "$PM" db import --db "$D/db" --format hex "$D/list.hex" >/dev/null
@@ -73,3 +99,39 @@ else
     echo "match, no index file: skipped above 20M hashes (the in-memory build needs ~176 bytes per entry)"
 fi
 if [ -f "$D/db/pdq.index" ]; then echo "(match wrote a new index file)"; fi
+
+cpu_run() { # prints "wall cpu" of one pmatch match run: input file, then arguments
+    run_in=$1
+    shift
+    /usr/bin/time -f "%e %U %S" -o "$D/time" "$PM" match --db "$D/db" "$@" "$run_in" >"$D/out" || true
+    tail -n 1 "$D/time" | awk '{ print $1, $2 + $3 }'
+}
+rate() { # label, query file, its query count, then pmatch match arguments: the queries in one
+    # run, beyond a one-query run
+    label=$1
+    queries=$2
+    nq=$3
+    shift 3
+    for i in 1 2 3; do
+        cpu_run "$D/q.hex" "$@" >>"$D/one"
+        cpu_run "$queries" "$@" >>"$D/many"
+    done
+    [ "$(grep -c . "$D/out")" -eq "$nq" ] || echo "$label: not one answer per query" >&2
+    w1=$(cut -d' ' -f1 "$D/one" | sort -n | sed -n 2p)
+    c1=$(cut -d' ' -f2 "$D/one" | sort -n | sed -n 2p)
+    wq=$(cut -d' ' -f1 "$D/many" | sort -n | sed -n 2p)
+    cq=$(cut -d' ' -f2 "$D/many" | sort -n | sed -n 2p)
+    echo "$label: $nq queries, $(echo "$nq / ($cq - $c1)" | bc) queries per CPU-second," \
+        "$(echo "$nq / ($wq - $w1)" | bc) queries/s wall (one thread; medians of 3, beyond a" \
+        "one-query run of $w1 s wall, $c1 CPU-s)"
+    rm -f "$D/one" "$D/many"
+}
+if [ -f "$D/db/pdq.index" ]; then
+    head -n "$QF" "$D/far.hex" >"$D/far_few.hex"
+    rate "range r=31, near" "$D/near.hex" "$Q" --distance 31
+    rate "range r=31, unrelated" "$D/far.hex" "$Q" --distance 31
+    head -n "$QF" "$D/near.hex" >"$D/near_few.hex"
+    rate "nearest k=1, near" "$D/near.hex" "$Q" --nearest 1
+    rate "nearest k=10, near" "$D/near_few.hex" "$QF" --nearest 10
+    rate "nearest k=10, unrelated" "$D/far_few.hex" "$QF" --nearest 10
+fi
