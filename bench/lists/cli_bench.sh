@@ -3,11 +3,11 @@
 #   1. N random PDQ hashes (fixed seed) as hex text, one per line;
 #   2. `pmatch db import --format hex` into a new database: hashes/s (the import
 #      commits, then writes the persisted index pdq.index), peak RSS, disk;
-#   3. open-to-first-answer of `pmatch match` (one hash on stdin; process start,
-#      open, index map, query), with the index file and without it (moved away:
+#   3. open-to-first-answer of `pmatch match` (one hash in a file; process start,
+#      open, index map, query, exit), with the index file and without it (moved away:
 #      load from LMDB and build in memory, the previous behaviour; skipped above
 #      20M hashes, where that build needs ~176 bytes per entry), 3 runs each;
-#   4. `pmatch match --nearest 10` the same way, with the index file;
+#   4. `pmatch match --nearest 1` and `--nearest 10` the same way, with the index file;
 #   5. query rates through the CLI, one thread (pmatch match reads its hashes one by one):
 #      near queries (list hashes with 8-24 bits flipped) and unrelated ones (random), range
 #      (--distance 31) and k-nearest (--nearest 1 and 10), each set as one `pmatch match` run;
@@ -71,14 +71,16 @@ echo "import: $secs s wall, $(echo "$N / $secs" | bc) hashes/s (import and index
     "data.mdb $(du -m "$D/db/data.mdb" | cut -f1) MB, pdq.index $(du -m "$D/db/pdq.index" | cut -f1) MB"
 rm -f "$D/list.hex"
 
-ready() { # label, 1 to remove the index file before each run, then pmatch match arguments
+ready() { # label, query file, 1 to remove the index file before each run, then pmatch match
+    # arguments
     label=$1
-    noindex=$2
-    shift 2
+    query=$2
+    noindex=$3
+    shift 3
     for i in 1 2 3; do
         [ "$noindex" = 0 ] || rm -f "$D/db/pdq.index"
         a=$(date +%s.%N)
-        /usr/bin/time -f "%M" -o "$D/time" "$PM" match --db "$D/db" "$@" "$D/q.hex" >"$D/out" || true
+        /usr/bin/time -f "%M" -o "$D/time" "$PM" match --db "$D/db" "$@" "$query" >"$D/out" || true
         b=$(date +%s.%N)
         [ -s "$D/out" ] || { echo "$label: no answer" >&2; cat "$D/out" >&2; }
         # "Command exited with non-zero status 1" (a match) comes first
@@ -91,10 +93,17 @@ ready() { # label, 1 to remove the index file before each run, then pmatch match
     }
     rm -f "$D/runs"
 }
-ready "match, index file" 0 --distance 31
-ready "match --nearest 10, index file" 0 --nearest 10
+# An unrelated hash (no match) is the first answer alone; a list hash matches, and pmatch match
+# then counts the hit and flushes it at exit: that first write of a writable open checks every
+# page of data.mdb first (write_check, hashdb/README.md), after the answer but inside the run.
+head -1 "$D/far.hex" >"$D/q_far.hex"
+ready "match, index file, unrelated hash (no match)" "$D/q_far.hex" 0 --distance 31
+ready "match, index file, list hash (a match, hit flushed at exit)" "$D/q.hex" 0 --distance 31
+ready "match --nearest 1, index file, list hash" "$D/q.hex" 0 --nearest 1
+ready "match --nearest 10, index file, list hash" "$D/q.hex" 0 --nearest 10
 if [ "$N" -le 20000000 ]; then
-    ready "match, no index file (load + build in memory)" 1 --distance 31
+    ready "match, no index file (load + build in memory), unrelated hash" "$D/q_far.hex" 1 \
+        --distance 31
 else
     echo "match, no index file: skipped above 20M hashes (the in-memory build needs ~176 bytes per entry)"
 fi
@@ -106,14 +115,15 @@ cpu_run() { # prints "wall cpu" of one pmatch match run: input file, then argume
     /usr/bin/time -f "%e %U %S" -o "$D/time" "$PM" match --db "$D/db" "$@" "$run_in" >"$D/out" || true
     tail -n 1 "$D/time" | awk '{ print $1, $2 + $3 }'
 }
-rate() { # label, query file, its query count, then pmatch match arguments: the queries in one
-    # run, beyond a one-query run
+rate() { # label, one-query file, query file, its query count, then pmatch match arguments: the
+    # queries in one run, beyond a one-query run of the same kind (a match or not)
     label=$1
-    queries=$2
-    nq=$3
-    shift 3
+    one=$2
+    queries=$3
+    nq=$4
+    shift 4
     for i in 1 2 3; do
-        cpu_run "$D/q.hex" "$@" >>"$D/one"
+        cpu_run "$one" "$@" >>"$D/one"
         cpu_run "$queries" "$@" >>"$D/many"
     done
     [ "$(grep -c . "$D/out")" -eq "$nq" ] || echo "$label: not one answer per query" >&2
@@ -128,10 +138,10 @@ rate() { # label, query file, its query count, then pmatch match arguments: the 
 }
 if [ -f "$D/db/pdq.index" ]; then
     head -n "$QF" "$D/far.hex" >"$D/far_few.hex"
-    rate "range r=31, near" "$D/near.hex" "$Q" --distance 31
-    rate "range r=31, unrelated" "$D/far.hex" "$Q" --distance 31
+    rate "range r=31, near" "$D/q.hex" "$D/near.hex" "$Q" --distance 31
+    rate "range r=31, unrelated" "$D/q_far.hex" "$D/far.hex" "$Q" --distance 31
     head -n "$QF" "$D/near.hex" >"$D/near_few.hex"
-    rate "nearest k=1, near" "$D/near.hex" "$Q" --nearest 1
-    rate "nearest k=10, near" "$D/near_few.hex" "$QF" --nearest 10
-    rate "nearest k=10, unrelated" "$D/far_few.hex" "$QF" --nearest 10
+    rate "nearest k=1, near" "$D/q.hex" "$D/near.hex" "$Q" --nearest 1
+    rate "nearest k=10, near" "$D/q.hex" "$D/near_few.hex" "$QF" --nearest 10
+    rate "nearest k=10, unrelated" "$D/q_far.hex" "$D/far_few.hex" "$QF" --nearest 10
 fi
