@@ -104,10 +104,10 @@ ready "match --nearest 10, index file, list hash" "$D/q.hex" 0 --nearest 10
 if [ "$N" -le 20000000 ]; then
     ready "match, no index file (load + build in memory), unrelated hash" "$D/q_far.hex" 1 \
         --distance 31
+    if [ -f "$D/db/pdq.index" ]; then echo "(match wrote a new index file)"; fi
 else
     echo "match, no index file: skipped above 20M hashes (the in-memory build needs ~176 bytes per entry)"
 fi
-if [ -f "$D/db/pdq.index" ]; then echo "(match wrote a new index file)"; fi
 
 cpu_run() { # prints "wall cpu" of one pmatch match run: input file, then arguments
     run_in=$1
