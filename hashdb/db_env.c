@@ -226,11 +226,11 @@ int db_write_keep_generation(lm_hashdb *db, db_write_fn fn, void *ctx)
 /*
  * LMDB does not write the pages a transaction allocated and freed again ("loose" pages,
  * mdb_page_flush skips them), yet counts them in the meta's last page: after a commit
- * that removed entries the file can end before that page, and db_precheck (rightly
- * strict: it is how a truncated file is told) would refuse the list at its next open.
- * So cover the last page: allocate up to it (fallocate mode 0 only ever extends, so a
- * page another process's writer just wrote is never cut off or overwritten; nothing
- * references the loose pages) and make the size durable before the write returns.
+ * that removed entries the file can end before that page, and its next open would have to
+ * check every page to tell it from a truncated file (check_tail). So cover the last page: allocate
+ * up to it (fallocate mode 0 only ever extends, so a page another process's writer just wrote is
+ * never cut off or overwritten; nothing references the loose pages) and make the size durable
+ * before the write returns.
  */
 static int cover_last_page(lm_hashdb *db)
 {
@@ -307,6 +307,12 @@ static int write_txn(lm_hashdb *db, db_write_fn fn, void *ctx, int bump)
     return db_err(db, LM_E_DB, "the database map keeps filling up");
 }
 
+static int tail_refused(lm_hashdb *db, const char *file, int meta)
+{
+    return db_err(db, LM_E_DB, "%s: meta page %d points beyond the file (damaged or truncated)",
+                  file, meta);
+}
+
 /*
  * LMDB trusts its two meta pages. A damaged one can make it map pages beyond
  * the end of the file (SIGBUS) or loop, so check them before LMDB sees them.
@@ -327,7 +333,7 @@ static int db_precheck(lm_hashdb *db, const char *file)
     }
     uint8_t page[160];
     uint64_t psize = 0;
-    int status = LM_OK;
+    int status = LM_OK, refuse = -1;
     for (int i = 0; i < 2 && status == LM_OK; i++) {
         off_t off = (off_t)(i * psize);
         if (pread(fd, page, sizeof page, off) != (ssize_t)sizeof page) {
@@ -352,13 +358,29 @@ static int db_precheck(lm_hashdb *db, const char *file)
         }
         psize = ps;
         uint64_t pages = (uint64_t)st.st_size / psize;
-        if (last < 1 || last >= pages || depth0 > 32 || depth1 > 32 ||
-            (root0 != UINT64_MAX && (root0 < 2 || root0 > last)) ||
-            (root1 != UINT64_MAX && (root1 < 2 || root1 > last)))
-            status =
-                db_err(db, LM_E_DB,
-                       "%s: meta page %d points beyond the file (damaged or truncated)", file, i);
+        int bad = last < 1 || depth0 > 32 || depth1 > 32 ||
+                  (root0 != UINT64_MAX && (root0 < 2 || root0 > last)) ||
+                  (root1 != UINT64_MAX && (root1 < 2 || root1 > last));
+        /*
+         * The file may end before the last page when the pages past its end are LMDB's loose
+         * pages (free, never written: see check_tail). That needs both roots inside the file
+         * and no more missing pages than the free list could name (8 bytes each); the full
+         * check at open (check_tail) then tells a sound file from a truncated one.
+         */
+        if (!bad && last >= pages && (root0 == UINT64_MAX || root0 < pages) &&
+            (root1 == UINT64_MAX || root1 < pages) &&
+            last + 1 - pages <= (uint64_t)st.st_size / 8) {
+            if (!db->open_tail)
+                db->open_tail = i + 1;
+        } else if (bad || last >= pages) {
+            refuse = i;
+            break;
+        }
     }
+    /* The message is the one from before a list could end early: the first meta page that
+     * points past the file's end is named, whatever a later one holds. */
+    if (refuse >= 0 || (status != LM_OK && db->open_tail))
+        status = tail_refused(db, file, db->open_tail ? db->open_tail - 1 : refuse);
     close(fd);
     return status;
 }
@@ -423,6 +445,40 @@ static int write_check(lm_hashdb *db, MDB_txn *txn)
 int db_check_pages(lm_hashdb *db, MDB_txn *txn)
 {
     return check_pages(db, txn, 1);
+}
+
+/*
+ * The open of a list whose meta page names pages past the end of data.mdb (db_precheck let it
+ * through: both roots inside the file). LMDB counts a commit's loose pages (allocated and freed
+ * again in the transaction, never written; mdb_freelist_save puts them on the free list) in
+ * the meta's last page, so a list written by LMDB without cover_last_page (mdb_load, an older
+ * pmatch) can end there and be sound; a truncated one has pages in use past its end. Only a
+ * walk of every tree tells them apart, so every page is checked here whatever the flags (the
+ * walk reads nothing past the end): a page in use past the end, or one there the free list
+ * does not name, refuses the list with db_precheck's message. LMDB never reads a free page (a
+ * write transaction reads the free list's records, and writes reused pages with pwrite, which
+ * extends the file), so the list is then read and written as any other. A writable handle
+ * extends the file to the last page, so that the next open is a fast one again.
+ */
+static int check_tail(lm_hashdb *db, const char *file)
+{
+    MDB_txn *txn;
+    int st = db_read_begin_checked(db, &txn);
+    if (st)
+        return st;
+    uint64_t id = (uint64_t)mdb_txn_id(txn);
+    db_pagefile pf;
+    if (db_pages_open(&pf, db, id) || db_pages_check(&pf))
+        st = pf.nomem    ? db_err(db, LM_E_NOMEM, "%s: %s", file, pf.why)
+             : pf.beyond ? tail_refused(db, file, db->open_tail - 1)
+                         : db_damaged(db, "%s is damaged: %s", file, pf.why);
+    db_pages_close(&pf);
+    db_read_end(db, txn);
+    if (st == LM_OK)
+        __atomic_store_n(&db->full_txnid, id, __ATOMIC_RELEASE);
+    if (st == LM_OK && db->writable)
+        st = cover_last_page(db);
+    return st;
 }
 
 static int mkdir_p(const char *path)
@@ -496,7 +552,7 @@ struct db_tree_cache {
     uint64_t txnid;
     const uint8_t *map; /* the handle's map (replaced maps live until close) */
     size_t size;
-    uint64_t psize, npages;
+    uint64_t psize, npages, fpages;
     uint32_t found, absent; /* table bits */
     db_tree trees[16];
 };
@@ -532,6 +588,7 @@ static int checked_tree(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, db_pagefile *p
             pf->size = c->size;
             pf->psize = c->psize;
             pf->npages = c->npages;
+            pf->fpages = c->fpages;
             pf->txnid = id;
             *t = c->trees[ti];
             int absent = (c->absent & bit) != 0;
@@ -555,7 +612,8 @@ static int checked_tree(lm_hashdb *db, MDB_txn *txn, MDB_dbi dbi, db_pagefile *p
                                         .map = pf->map,
                                         .size = pf->size,
                                         .psize = pf->psize,
-                                        .npages = pf->npages};
+                                        .npages = pf->npages,
+                                        .fpages = pf->fpages};
         }
         if (c && c->map == pf->map) {
             if (rc == 1)
@@ -895,7 +953,7 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, int 
      */
     int checked = !(flags & (LM_DB_CHECK | LM_DB_CREATE));
     if (st == LM_OK && exists)
-        st = check_pages(db, NULL, !checked);
+        st = db->open_tail ? check_tail(db, file) : check_pages(db, NULL, !checked);
     db->checked_reads = checked;
     db->write_checked = !checked;
     if (st == LM_OK)

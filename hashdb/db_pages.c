@@ -242,13 +242,23 @@ static int open_pages(db_pagefile *pf, lm_hashdb *db, uint64_t txnid, int lookup
     best_txn = txns[idx];
     pf->txnid = best_txn;
     pf->npages = rd(best + 120, 8) + 1;
+    pf->fpages = pf->npages;
     if (pf->npages < 2 || pf->npages > pf->size / psize) {
         if (!fresh) { /* the file may have grown since its size was last seen */
             db_pages_close(pf);
             return open_pages(pf, db, txnid, lookup, 1);
         }
-        return bad(pf, "meta page names %llu pages, the file holds %llu", pf->npages,
-                   pf->size / psize);
+        /*
+         * LMDB counts a commit's loose pages (allocated and freed again in the transaction,
+         * never written) in the meta's last page, so a sound file can end before it: the pages
+         * past its end are free, and reads stop at the end (fpages). The free list names each
+         * of them in 8 bytes inside the file, which bounds how many there can be; a meta page
+         * naming more is damaged. Whether pages in use lie past the end is the walk's to find.
+         */
+        uint64_t in = pf->size / psize;
+        if (pf->npages < 2 || pf->npages - in > pf->size / 8)
+            return bad(pf, "meta page names %llu pages, the file holds %llu", pf->npages, in);
+        pf->fpages = in;
     }
     db_tree_from_bytes(&pf->free, best + 24);
     db_tree_from_bytes(&pf->main, best + 72);
@@ -289,8 +299,10 @@ uint64_t db_pages_checked(void)
 
 static int mark(db_pagefile *pf, uint64_t pgno)
 {
-    if (pgno < 2 || pgno >= pf->npages)
-        return bad(pf, "page number %llu outside the file (%llu pages)", pgno, pf->npages);
+    if (pgno < 2 || pgno >= pf->fpages) {
+        pf->beyond = pgno >= pf->fpages && pgno < pf->npages; /* cut off: truncated */
+        return bad(pf, "page number %llu outside the file (%llu pages)", pgno, pf->fpages);
+    }
     pf->visited++;
     pages_checked++;
     if (!pf->seen) { /* a bounded lookup: no page map, a budget against cycles */
@@ -370,7 +382,6 @@ static int page_position(const uint8_t *p, int n, int branch, const uint8_t *key
     }
     return at;
 }
-
 
 /* Check the node table of a page or sub-page of ps bytes at p; returns its key count or -1. */
 static int page_nodes(db_pagefile *pf, const uint8_t *p, size_t ps, int leaf2, size_t ksize)
@@ -474,8 +485,10 @@ static int node_data(db_pagefile *pf, uint64_t pgno, const uint8_t *p, int i, co
         if ((size_t)(d - p) + 8 > ps)
             return bad(pf, "overflow reference lies outside page ", pgno, 0);
         uint64_t opg = rd(d, 8), need = (PAGEHDR + dl + ps - 1) / ps;
-        if (opg < 2 || opg >= pf->npages || need > pf->npages - opg)
+        if (opg < 2 || opg >= pf->fpages || need > pf->fpages - opg) {
+            pf->beyond = opg >= 2 && opg < pf->npages && need <= pf->npages - opg;
             return bad(pf, "overflow pages %llu.. lie outside the file (%llu)", opg, need);
+        }
         const uint8_t *op = pf->map + opg * ps;
         if (!(rd(op + 10, 2) & P_OVERFLOW) || rd(op + 12, 4) < need)
             return bad(pf, "overflow page %llu is damaged", opg, 0);
@@ -557,7 +570,6 @@ int db_pages_walk(db_pagefile *pf, const db_tree *t, db_rec_fn fn, void *ctx, ui
         return bad(pf, "tree holds %llu records but says %llu", w.records, t->entries);
     return rc;
 }
-
 
 /*
  * Descend tree t to the leaf node holding key, each page checked as the walker checks it.
@@ -743,7 +755,7 @@ int db_pages_check(db_pagefile *pf)
     check_ctx c = {.pf = pf};
 #ifdef MADV_POPULATE_READ
     /* Every page will be read: map them in one call rather than one fault each. */
-    madvise((void *)pf->map, (size_t)(pf->npages * pf->psize), MADV_POPULATE_READ);
+    madvise((void *)pf->map, (size_t)(pf->fpages * pf->psize), MADV_POPULATE_READ);
 #endif
     memset(pf->seen, 0, (size_t)(pf->npages + 7) / 8);
     pf->freed = calloc((size_t)(pf->npages + 7) / 8, 1);
@@ -766,6 +778,14 @@ int db_pages_check(db_pagefile *pf)
     for (uint64_t i = 0; i < (pf->npages + 7) / 8; i++)
         if (pf->seen[i] & pf->freed[i])
             return bad(pf, "a page near %llu is both in use and free", i * 8, 0);
+    /* Past the file's end only loose pages, which the commit put on the free list: any other
+     * page there means pages were cut off, or the meta page's count is damaged. */
+    for (uint64_t pg = pf->fpages; pg < pf->npages; pg++)
+        if (!(pf->freed[pg / 8] & (1u << (pg % 8)))) {
+            pf->beyond = 1;
+            return bad(pf, "page %llu past the end of the file (%llu pages) is not free", pg,
+                       pf->fpages);
+        }
     return 0;
 }
 

@@ -22,10 +22,14 @@ typedef struct db_pagefile {
     int own_map;
     size_t size;
     uint64_t psize, npages, txnid;
+    /* Pages inside the file: every page read lies below (npages, or fewer when the file ends
+     * before the meta's last page: LMDB's loose pages, never written; see open_pages). */
+    uint64_t fpages;
     db_tree free, main;
     uint8_t *seen, *freed; /* page bitmaps */
     uint64_t visited;      /* pages checked; a lookup (no seen map) stops past npages */
     int nomem;             /* the failure was an allocation, not damage */
+    int beyond;            /* the failure: a page in use (or not free) past the file's end */
     char why[200];
 } db_pagefile;
 
@@ -63,7 +67,7 @@ int db_pages_find(db_pagefile *pf, const char *name, db_tree *out);
 int db_pages_walk(db_pagefile *pf, const db_tree *t, db_rec_fn fn, void *ctx, uint64_t *records);
 /* Check only the table directory (the main tree): cheap, done at every open. */
 int db_pages_check_main(db_pagefile *pf);
-/* Check every tree and the free list. */
+/* Check every tree and the free list; pages past the file's end must all be free. */
 int db_pages_check(db_pagefile *pf);
 void db_tree_from_bytes(db_tree *t, const uint8_t *p);
 /* The status for a failed open/walk/check: LM_E_NOMEM or LM_E_DB. */

@@ -94,6 +94,9 @@ struct lm_db {
      * running: reads inside it go to LMDB, which sees its own uncommitted changes.
      */
     int write_checked;
+    /* 1 + the first meta page naming pages past data.mdb's end at open (db_precheck), else 0:
+     * the open checks every page (check_tail). */
+    int open_tail;
     uint64_t bad_txnid;
     char bad_msg[256];
     MDB_txn *wtxn;
