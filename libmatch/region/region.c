@@ -42,7 +42,7 @@
 #define MARK_SHARP 2.0f /* a mark (seams, insets): its step over this times the one beyond */
 #define SEG_GAP 3       /* coarse cells of gap allowed inside a straight edge */
 #ifndef INSET_SIDE_PCT
-#define INSET_SIDE_PCT 80 /* each side of an inset: sharp marks along this % of it */
+#define INSET_SIDE_PCT 80 /* a candidate line: a run of marks along this % of the least side */
 #endif
 #ifndef INSET_MIN_PCT
 #define INSET_MIN_PCT 15 /* an inset is at least this % of each side */
@@ -50,7 +50,19 @@
 #ifndef MAX_LINES
 #define MAX_LINES 16 /* candidate rows and columns for inset sides */
 #endif
-#define MAX_INSETS 2
+#define MAX_INSETS 2 /* inset proposals: the best by their weakest side, and the largest */
+#ifndef INSET_COARSE_PCT
+#define INSET_COARSE_PCT 60 /* a candidate's sides on the coarse copy: marks along this % */
+#endif
+#ifndef INSET_END_PM
+#define INSET_END_PM 200 /* ... and along this per mille of each end eighth (a corner) */
+#endif
+#ifndef INSET_RUN_PM
+#define INSET_RUN_PM 500 /* a side running on past both corners along this per mille: none */
+#endif
+#ifndef INSET_FULL_PM
+#define INSET_FULL_PM 600 /* each side at full resolution: sharp along this per mille */
+#endif
 /* positions tried per inset side: 3 coarse cells (s <= 16: a luma up to 2048 px) */
 #define PLACE_MAX 48
 
@@ -781,9 +793,10 @@ static size_t top_lines(const uint32_t *counts, uint32_t n, uint32_t min_count, 
  * (under 20 levels, say) texture or an edge of the picture nearby does not
  * pull it away, and a contrasty part of the side does not outweigh the rest.
  */
-static uint32_t place_side(const view *v, const coarse *c, int vertical, const uint32_t *prefix,
-                           uint32_t k, uint32_t a, uint32_t b)
+static uint32_t place_side2(const view *v, const coarse *c, int vertical, const uint32_t *prefix,
+                            uint32_t k, uint32_t a, uint32_t b, uint32_t *second)
 {
+    *second = 0;
     uint32_t s = c->s, lim = vertical ? v->w : v->h, len = vertical ? v->h : v->w;
     uint32_t from = k > 1 ? (k - 1) * s + 1 : 1, to = (k + 2) * s - 1;
     if (to > lim - 1)
@@ -819,14 +832,107 @@ static uint32_t place_side(const view *v, const coarse *c, int vertical, const u
             most = votes[p - from];
             best = p;
         }
+    /* another edge along part of the line (an inset's side beside a longer edge of its
+       host): the most votes at least 3 pixels away, if a third of the best's */
+    uint32_t next = 0;
+    for (uint32_t p = from; p <= to; p++)
+        if (diff_u(p, best) >= 3 && votes[p - from] * 3 >= most && votes[p - from] > next) {
+            next = votes[p - from];
+            *second = p;
+        }
     return best;
 }
 
-/* Marks along at least half of each end (an eighth, at least 2 cells) of the side [a, b). */
-static int ends_marked(const uint32_t *prefix, uint32_t a, uint32_t b)
+/*
+ * A candidate side line at full resolution. Its position p is placed once
+ * over the whole line (place_side, from the marked cells); then, for p and the
+ * positions one pixel before and after, prefix counts of the pixel lines
+ * across it at which the step is sharp (seam_permille's test: over three
+ * pixels, over EDGE_INSET levels and MARK_SHARP times the steps beyond it).
+ * Any rectangle's side on that line is then measured over its own span in
+ * O(1) without the coarse cells' averaging, where texture on either side of
+ * the side blurs its step.
+ */
+typedef struct line_prof {
+    uint32_t n;          /* positions: 0 until the line is first used, then 1 or 2 */
+    uint32_t pos[2];     /* p: the best placed, and another edge along part of the line */
+    uint32_t *pre[2][3]; /* pre[q][o][i]: the sharp lines before i at pos[q] - 1 + o */
+} line_prof;
+
+static void prof_count(const view *v, int vertical, uint32_t p, uint32_t *pre)
 {
-    uint32_t e = max_u(2, (b - a) / 8);
-    return (prefix[a + e] - prefix[a]) * 2 >= e && (prefix[b] - prefix[b - e]) * 2 >= e;
+    uint32_t lim = vertical ? v->w : v->h, n = vertical ? v->h : v->w;
+    pre[0] = 0;
+    if (p < 5 || p + 4 >= lim) {
+        memset(pre, 0, (size_t)(n + 1) * sizeof *pre);
+        return;
+    }
+    size_t st = vertical ? 1 : v->w, across = vertical ? v->w : 1;
+    const float *q = v->l + (vertical ? (size_t)p : (size_t)p * v->w);
+    for (uint32_t i = 0; i < n; i++, q += across) {
+        float d = absf(q[st] - q[-2 * (ptrdiff_t)st]);
+        float out = absf(q[-2 * (ptrdiff_t)st] - q[-5 * (ptrdiff_t)st]);
+        float in = absf(q[4 * st] - q[st]);
+        pre[i + 1] = pre[i] + (d > EDGE_INSET && sharp(d, out, in));
+    }
+}
+
+/* Places coarse line `line` at full resolution and counts its sharp lines (first use only);
+   mem: 6 * (n + 1) entries, n the line's length. */
+static void prof_make(const view *v, const coarse *c, int vertical, uint32_t line, line_prof *lp,
+                      uint32_t *mem)
+{
+    if (lp->n)
+        return;
+    uint32_t len = vertical ? v->h : v->w;
+    const uint32_t *prefix =
+        vertical ? c->iv + (size_t)line * (c->h + 1) : c->ih + (size_t)line * (c->w + 1);
+    lp->pos[0] = place_side2(v, c, vertical, prefix, line, 0, vertical ? c->h : c->w, &lp->pos[1]);
+    lp->n = lp->pos[1] ? 2 : 1;
+    for (uint32_t q = 0; q < lp->n; q++)
+        for (int o = 0; o < 3; o++) {
+            lp->pre[q][o] = mem;
+            prof_count(v, vertical, lp->pos[q] - 1 + (uint32_t)o, mem);
+            mem += len + 1;
+        }
+}
+
+/*
+ * Side [a, b) (full resolution, its corners' two pixels left out) on line lp
+ * of n pixels: the per mille of its pixel lines that are sharp at the best of
+ * the three positions (*at), or 0 unless the side is sharp along
+ * INSET_FULL_PM of it and INSET_END_PM of each end eighth (corners: two
+ * perpendicular sides meet there), and unless it runs on past both corners
+ * (sharp along INSET_RUN_PM of an eighth beyond each): a line across the
+ * whole rectangle is an edge of something larger, a bar or a frame, not a
+ * side of this picture.
+ */
+static uint32_t side_test(const line_prof *lp, uint32_t q, uint32_t n, uint32_t a, uint32_t b,
+                          uint32_t *at)
+{
+    if (b < a + 16)
+        return 0;
+    uint32_t len = b - a, e = len / 8, best = 0, bo = 1;
+    static const uint32_t order[3] = {1, 0, 2}; /* ties: the placed position */
+    for (int k = 0; k < 3; k++) {
+        const uint32_t *pre = lp->pre[q][order[k]];
+        uint32_t pm = (pre[b] - pre[a]) * 1000 / len;
+        if (pm > best) {
+            best = pm;
+            bo = order[k];
+        }
+    }
+    const uint32_t *pre = lp->pre[q][bo];
+    if (best < INSET_FULL_PM || (pre[a + e] - pre[a]) * 1000 < INSET_END_PM * e ||
+        (pre[b] - pre[b - e]) * 1000 < INSET_END_PM * e)
+        return 0;
+    uint32_t c0 = a - 2, c1 = b + 2; /* the corners */
+    if (c0 >= 2 + e && c1 + 2 + e <= n &&
+        (pre[c0 - 2] - pre[c0 - 2 - e]) * 1000 >= INSET_RUN_PM * e &&
+        (pre[c1 + 2 + e] - pre[c1 + 2]) * 1000 >= INSET_RUN_PM * e)
+        return 0;
+    *at = lp->pos[q] - 1 + bo;
+    return best;
 }
 
 static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t cap)
@@ -839,6 +945,7 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
     /* ph[y][x]: marks of line y left of x; pv[x][y]: marks of column line x above y */
     const uint32_t *ph = c->ih, *pv = c->iv, *rows = c->rows, *cols = c->cols;
     float *pg = NULL; /* 2D prefix of |steps|, made when a rectangle may be tried */
+    uint32_t *pre = NULL;
     size_t n = 0;
     uint32_t ys[MAX_LINES], xs[MAX_LINES];
     size_t ny = top_lines(rows, ch - 1, minw * INSET_SIDE_PCT / 100, ys, MAX_LINES);
@@ -846,7 +953,8 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
     if (ny < 2 || nx < 2)
         goto done; /* a plain photograph usually stops here */
     pg = malloc(stride * (ch + 1) * sizeof *pg);
-    if (!pg)
+    pre = malloc(((size_t)ny * (v->w + 1) + (size_t)nx * (v->h + 1)) * 6 * sizeof *pre);
+    if (!pg || !pre)
         goto done;
     memset(pg, 0, stride * sizeof *pg);
     for (uint32_t y = 0; y < ch; y++) {
@@ -858,15 +966,18 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
             pg[(size_t)(y + 1) * stride + x + 1] = pg[(size_t)y * stride + x + 1] + rowsum;
         }
     }
-    /* the two best by the marks along the sides (ties: the larger), and the largest (ties:
-       the better marks): a picture's own rectangles lie inside it and may share its best
-       marks, while text or UI beside a screenshot's picture can make a larger one */
-    typedef struct cand {
-        lm_rect r;
-        uint64_t marks, area;
-    } cand;
-    cand by_marks[2], by_area = {{0, 0, 0, 0}, 0, 0};
-    size_t nm = 0;
+    /* the candidate lines at full resolution, made when a rectangle first needs them */
+    line_prof py[MAX_LINES], px[MAX_LINES];
+    memset(py, 0, sizeof py);
+    memset(px, 0, sizeof px);
+    uint32_t *ymem = pre, *xmem = pre + (size_t)ny * 6 * (v->w + 1);
+    /* Of the rectangles of candidate lines with marks along INSET_COARSE_PCT of each side on
+       the coarse copy, a picture inside and every side holding at full resolution
+       (side_test): the best by its weakest side (ties: the larger) and the largest; a
+       picture's own rectangles lie inside it and may be as sharp, while text or UI beside a
+       screenshot's picture can make a larger one. */
+    lm_rect best = {0, 0, 0, 0}, largest = {0, 0, 0, 0};
+    uint32_t best_pm = 0;
     for (size_t a = 0; a < ny; a++)
         for (size_t b = 0; b < ny; b++) {
             uint32_t y0 = ys[a], y1 = ys[b];
@@ -877,7 +988,7 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
                 uint32_t x0 = xs[l];
                 uint32_t dl =
                     (pv[(size_t)x0 * vstride + y1] - pv[(size_t)x0 * vstride + y0]) * 1000 / h;
-                if (dl < INSET_SIDE_PCT * 10)
+                if (dl < INSET_COARSE_PCT * 10)
                     continue;
                 for (size_t r = 0; r < nx; r++) {
                     uint32_t x1 = xs[r];
@@ -890,59 +1001,61 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
                         (ph[(size_t)y0 * stride + x1] - ph[(size_t)y0 * stride + x0]) * 1000 / w;
                     uint32_t db =
                         (ph[(size_t)y1 * stride + x1] - ph[(size_t)y1 * stride + x0]) * 1000 / w;
-                    if (dr < INSET_SIDE_PCT * 10 || dt < INSET_SIDE_PCT * 10 ||
-                        db < INSET_SIDE_PCT * 10)
-                        continue;
-                    /* the marks reach both ends of every side: a side running on past
-                       a corner (a bar's edge above a picture) is no side of it */
-                    if (!ends_marked(pv + (size_t)x0 * vstride, y0, y1) ||
-                        !ends_marked(pv + (size_t)x1 * vstride, y0, y1) ||
-                        !ends_marked(ph + (size_t)y0 * stride, x0, x1) ||
-                        !ends_marked(ph + (size_t)y1 * stride, x0, x1))
+                    if (dr < INSET_COARSE_PCT * 10 || dt < INSET_COARSE_PCT * 10 ||
+                        db < INSET_COARSE_PCT * 10)
                         continue;
                     float area = (float)w * (float)h;
                     float gsum = pg[(size_t)y1 * stride + x1] - pg[(size_t)y0 * stride + x1] -
                                  pg[(size_t)y1 * stride + x0] + pg[(size_t)y0 * stride + x0];
                     if (gsum < INSET_TEXTURE * area)
                         continue; /* a flat shape, not a picture */
-                    cand cd = {{x0, y0, w, h}, dl + dr + dt + db, (uint64_t)w * h};
-                    if (cd.area > by_area.area ||
-                        (cd.area == by_area.area && cd.marks > by_area.marks))
-                        by_area = cd;
-                    for (size_t q = 0; q < 2; q++)
-                        if (q == nm || cd.marks > by_marks[q].marks ||
-                            (cd.marks == by_marks[q].marks && cd.area > by_marks[q].area)) {
-                            if (q == 0)
-                                by_marks[1] = by_marks[0];
-                            by_marks[q] = cd;
-                            nm += nm < 2;
-                            break;
-                        }
+                    const line_prof *lt = &py[a], *lb = &py[b], *ll = &px[l], *lr = &px[r];
+                    prof_make(v, c, 0, y0, &py[a], ymem + a * 6 * (v->w + 1));
+                    prof_make(v, c, 0, y1, &py[b], ymem + b * 6 * (v->w + 1));
+                    prof_make(v, c, 1, x0, &px[l], xmem + l * 6 * (v->h + 1));
+                    prof_make(v, c, 1, x1, &px[r], xmem + r * 6 * (v->h + 1));
+                    /* full resolution, every placing of the four lines: each side over the
+                       span between the other two, the corners' two pixels left out (JPEG
+                       blurs them) */
+                    for (uint32_t qt = 0; qt < lt->n; qt++)
+                        for (uint32_t qb = 0; qb < lb->n; qb++)
+                            for (uint32_t ql = 0; ql < ll->n; ql++)
+                                for (uint32_t qr = 0; qr < lr->n; qr++) {
+                                    uint32_t fx0 = ll->pos[ql], fx1 = lr->pos[qr],
+                                             fy0 = lt->pos[qt], fy1 = lb->pos[qb];
+                                    uint32_t s[4], at[4];
+                                    if (fx1 < fx0 + 20 || fy1 < fy0 + 20 ||
+                                        !(s[0] =
+                                              side_test(lt, qt, v->w, fx0 + 2, fx1 - 2, &at[0])) ||
+                                        !(s[1] =
+                                              side_test(lb, qb, v->w, fx0 + 2, fx1 - 2, &at[1])) ||
+                                        !(s[2] =
+                                              side_test(ll, ql, v->h, fy0 + 2, fy1 - 2, &at[2])) ||
+                                        !(s[3] = side_test(lr, qr, v->h, fy0 + 2, fy1 - 2, &at[3])))
+                                        continue;
+                                    uint32_t weakest = s[0];
+                                    for (int k = 1; k < 4; k++)
+                                        weakest = s[k] < weakest ? s[k] : weakest;
+                                    lm_rect fr = {at[2], at[0], at[3] - at[2], at[1] - at[0]};
+                                    uint64_t fa = (uint64_t)fr.w * fr.h;
+                                    if (weakest > best_pm ||
+                                        (weakest == best_pm && fa > (uint64_t)best.w * best.h)) {
+                                        best_pm = weakest;
+                                        best = fr;
+                                    }
+                                    if (fa > (uint64_t)largest.w * largest.h)
+                                        largest = fr;
+                                }
                 }
             }
         }
-    cand best[MAX_INSETS];
-    size_t nb = 0;
-    if (nm) {
-        best[nb++] = by_marks[0];
-        if (memcmp(&by_area.r, &by_marks[0].r, sizeof by_area.r) != 0)
-            best[nb++] = by_area;
-        else if (nm > 1)
-            best[nb++] = by_marks[1];
-    }
-    for (size_t k = 0; k < nb && n < cap; k++) {
-        lm_rect cr = best[k].r;
-        uint32_t cx1 = cr.x + cr.w, cy1 = cr.y + cr.h;
-        uint32_t x0 = place_side(v, c, 1, pv + (size_t)cr.x * vstride, cr.x, cr.y, cy1);
-        uint32_t x1 = place_side(v, c, 1, pv + (size_t)cx1 * vstride, cx1, cr.y, cy1);
-        uint32_t y0 = place_side(v, c, 0, ph + (size_t)cr.y * stride, cr.y, cr.x, cx1);
-        uint32_t y1 = place_side(v, c, 0, ph + (size_t)cy1 * stride, cy1, cr.x, cx1);
-        if (x1 <= x0 || y1 <= y0)
-            continue;
-        out[n++] = (lm_rect){x0, y0, x1 - x0, y1 - y0};
-    }
+    if (best_pm && n < cap)
+        out[n++] = best;
+    if (best_pm && n < cap && memcmp(&largest, &best, sizeof best) != 0)
+        out[n++] = largest;
 done:
     free(pg);
+    free(pre);
     return n;
 }
 
