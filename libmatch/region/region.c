@@ -52,10 +52,13 @@
 #endif
 #define MAX_INSETS 2 /* inset proposals: the best by their weakest side, and the largest */
 #ifndef INSET_COARSE_PCT
-#define INSET_COARSE_PCT 60 /* a candidate's sides on the coarse copy: marks along this % */
+#define INSET_COARSE_PCT 75 /* a candidate's sides on the coarse copy: marks along this % */
 #endif
 #ifndef INSET_END_PM
 #define INSET_END_PM 200 /* ... and along this per mille of each end eighth (a corner) */
+#endif
+#ifndef INSET_SHIFT_PM
+#define INSET_SHIFT_PM 0 /* a side moved by a pixel: sharp along this per mille more there */
 #endif
 #ifndef INSET_RUN_PM
 #define INSET_RUN_PM 500 /* a side running on past both corners along this per mille: none */
@@ -809,7 +812,7 @@ static uint32_t place_side2(const view *v, const coarse *c, int vertical, const 
         if (prefix[i + 1] == prefix[i])
             continue; /* not a mark */
         uint32_t q0 = i * s, q1 = (i + 1) * s > len ? len : (i + 1) * s;
-        for (uint32_t q = q0; q < q1; q++) {
+        for (uint32_t q = q0; q < q1; q += 2) {
             /* this pixel line's vote: where its step across the window is largest */
             float top = 0;
             uint32_t arg = 0;
@@ -836,7 +839,7 @@ static uint32_t place_side2(const view *v, const coarse *c, int vertical, const 
        host): the most votes at least 3 pixels away, if a third of the best's */
     uint32_t next = 0;
     for (uint32_t p = from; p <= to; p++)
-        if (diff_u(p, best) >= 3 && votes[p - from] * 3 >= most && votes[p - from] > next) {
+        if (diff_u(p, best) >= 3 && votes[p - from] * 2 >= most && votes[p - from] > next) {
             next = votes[p - from];
             *second = p;
         }
@@ -853,6 +856,14 @@ static uint32_t place_side2(const view *v, const coarse *c, int vertical, const 
  * O(1) without the coarse cells' averaging, where texture on either side of
  * the side blurs its step.
  */
+/* A mark in each end (an eighth, at least 2 cells) of the coarse side [a, b): a cheap look at
+   its corners before the full-resolution test, which asks more. */
+static int ends_marked(const uint32_t *prefix, uint32_t a, uint32_t b)
+{
+    uint32_t e = max_u(2, (b - a) / 8);
+    return prefix[a + e] > prefix[a] && prefix[b] > prefix[b - e];
+}
+
 typedef struct line_prof {
     uint32_t n;          /* positions: 0 until the line is first used, then 1 or 2 */
     uint32_t pos[2];     /* p: the best placed, and another edge along part of the line */
@@ -912,16 +923,17 @@ static uint32_t side_test(const line_prof *lp, uint32_t q, uint32_t n, uint32_t 
 {
     if (b < a + 16)
         return 0;
-    uint32_t len = b - a, e = len / 8, best = 0, bo = 1;
-    static const uint32_t order[3] = {1, 0, 2}; /* ties: the placed position */
-    for (int k = 0; k < 3; k++) {
-        const uint32_t *pre = lp->pre[q][order[k]];
-        uint32_t pm = (pre[b] - pre[a]) * 1000 / len;
-        if (pm > best) {
-            best = pm;
-            bo = order[k];
+    uint32_t len = b - a, e = len / 8, pm[3];
+    for (int o = 0; o < 3; o++)
+        pm[o] = (lp->pre[q][o][b] - lp->pre[q][o][a]) * 1000 / len;
+    /* a pixel off the placed position only when clearly sharper there (a blurred edge): on a
+       sharp edge the three are about equal and the placed one is right */
+    uint32_t bo = 1, best = pm[1];
+    for (int o = 0; o < 3; o += 2)
+        if (pm[o] > best + INSET_SHIFT_PM && pm[o] > pm[2 - o]) {
+            bo = (uint32_t)o;
+            best = pm[o];
         }
-    }
     const uint32_t *pre = lp->pre[q][bo];
     if (best < INSET_FULL_PM || (pre[a + e] - pre[a]) * 1000 < INSET_END_PM * e ||
         (pre[b] - pre[b - e]) * 1000 < INSET_END_PM * e)
@@ -1003,6 +1015,11 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
                         (ph[(size_t)y1 * stride + x1] - ph[(size_t)y1 * stride + x0]) * 1000 / w;
                     if (dr < INSET_COARSE_PCT * 10 || dt < INSET_COARSE_PCT * 10 ||
                         db < INSET_COARSE_PCT * 10)
+                        continue;
+                    if (!ends_marked(pv + (size_t)x0 * vstride, y0, y1) ||
+                        !ends_marked(pv + (size_t)x1 * vstride, y0, y1) ||
+                        !ends_marked(ph + (size_t)y0 * stride, x0, x1) ||
+                        !ends_marked(ph + (size_t)y1 * stride, x0, x1))
                         continue;
                     float area = (float)w * (float)h;
                     float gsum = pg[(size_t)y1 * stride + x1] - pg[(size_t)y0 * stride + x1] -
