@@ -131,8 +131,8 @@ rate() { # label, one-query file, query file, its query count, then pmatch match
     c1=$(cut -d' ' -f2 "$D/one" | sort -n | sed -n 2p)
     wq=$(cut -d' ' -f1 "$D/many" | sort -n | sed -n 2p)
     cq=$(cut -d' ' -f2 "$D/many" | sort -n | sed -n 2p)
-    echo "$label: $nq queries, $(echo "$nq / ($cq - $c1)" | bc) queries per CPU-second," \
-        "$(echo "$nq / ($wq - $w1)" | bc) queries/s wall (one thread; medians of 3, beyond a" \
+    echo "$label: $nq queries, $(echo "scale=1; $nq / ($cq - $c1)" | bc) queries per CPU-second," \
+        "$(echo "scale=1; $nq / ($wq - $w1)" | bc) queries/s wall (one thread; medians of 3, beyond a" \
         "one-query run of $w1 s wall, $c1 CPU-s)"
     rm -f "$D/one" "$D/many"
 }
