@@ -109,6 +109,13 @@ void db_hash_key(uint8_t *key, lm_hash_type type, const uint8_t *hash, size_t le
     memcpy(key + 1, hash, len);
 }
 
+MDB_val db_pdq_record(uint8_t pr[DB_PDQ_REC], const db_entry *e)
+{
+    memcpy(pr, e->hash, 32);
+    pr[32] = (uint8_t)(int8_t)e->quality;
+    return (MDB_val){DB_PDQ_REC, pr};
+}
+
 int db_entry_insert(lm_hashdb *db, MDB_txn *txn, db_entry *e, uint64_t *next_id, int with_index)
 {
     uint8_t key[8], rec[DB_ENTRY_MAX], hkey[1 + LM_DB_MAX_HASH_BYTES];
@@ -121,9 +128,7 @@ int db_entry_insert(lm_hashdb *db, MDB_txn *txn, db_entry *e, uint64_t *next_id,
         return db_mdb_err(db, rc, "writing an entry");
     if (e->type == LM_HASH_PDQ) {
         uint8_t pr[DB_PDQ_REC];
-        memcpy(pr, e->hash, 32);
-        pr[32] = (uint8_t)(int8_t)e->quality;
-        MDB_val pv = {DB_PDQ_REC, pr};
+        MDB_val pv = db_pdq_record(pr, e);
         if ((rc = mdb_put(txn, db->pdq, &k, &pv, MDB_APPEND)) != 0)
             return db_mdb_err(db, rc, "writing a PDQ record");
     }
@@ -169,9 +174,7 @@ int db_entry_append(lm_hashdb *db, db_appender *a, db_entry *e, uint64_t *next_i
         return db_mdb_err(db, rc, "writing an entry");
     if (e->type == LM_HASH_PDQ) {
         uint8_t pr[DB_PDQ_REC];
-        memcpy(pr, e->hash, 32);
-        pr[32] = (uint8_t)(int8_t)e->quality;
-        MDB_val pv = {DB_PDQ_REC, pr};
+        MDB_val pv = db_pdq_record(pr, e);
         if ((rc = mdb_cursor_put(a->pdq, &k, &pv, MDB_APPEND)) != 0)
             return db_mdb_err(db, rc, "writing a PDQ record");
     }

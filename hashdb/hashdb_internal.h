@@ -236,6 +236,8 @@ int db_entry_get(lm_hashdb *db, MDB_txn *txn, uint64_t id, db_entry *e);
 /* Insert a new entry with a fresh id (caller checked duplicates); with_index 0: the
  * caller writes the hash index record itself. */
 int db_entry_insert(lm_hashdb *db, MDB_txn *txn, db_entry *e, uint64_t *next_id, int with_index);
+/* A PDQ entry's record in the pdq table (the hash, then its quality), written into pr. */
+MDB_val db_pdq_record(uint8_t pr[DB_PDQ_REC], const db_entry *e);
 /*
  * Bulk inserts (an import): cursors on the entries and pdq tables that stay at their tables'
  * ends, so that each append (MDB_APPEND on the cursor) skips the descent from the root that

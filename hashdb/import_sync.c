@@ -167,9 +167,7 @@ static int update_entry(lm_hashdb *db, MDB_txn *txn, import_job *job, const db_r
         return db_mdb_err(db, rc, "updating an entry");
     if (e.type == LM_HASH_PDQ) {
         uint8_t pr[DB_PDQ_REC];
-        memcpy(pr, hash, 32);
-        pr[32] = (uint8_t)(int8_t)e.quality;
-        MDB_val pv = {DB_PDQ_REC, pr};
+        MDB_val pv = db_pdq_record(pr, &e);
         if ((rc = mdb_put(txn, db->pdq, &k, &pv, 0)) != 0)
             return db_mdb_err(db, rc, "updating a PDQ record");
     }

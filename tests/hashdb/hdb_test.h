@@ -148,4 +148,22 @@ static inline char *hdb_random_hex(uint64_t *seed, size_t n)
     return s;
 }
 
+/* n random PDQ hashes (also into hashes[0..n)) as CSV with a label each, "label-I"; caller
+ * frees. */
+static inline char *hdb_labelled_csv(uint64_t *seed, lm_pdq_hash *hashes, size_t n)
+{
+    size_t cap = n * 100 + 16;
+    char *text = malloc(cap);
+    if (!text)
+        abort();
+    size_t off = (size_t)snprintf(text, cap, "hash,label\n");
+    for (size_t i = 0; i < n; i++) {
+        hashes[i] = hdb_random_pdq(seed);
+        char hex[LM_PDQ_HEX_CHARS + 1];
+        lm_pdq_to_hex(&hashes[i], hex);
+        off += (size_t)snprintf(text + off, cap - off, "%s,label-%zu\n", hex, i);
+    }
+    return text;
+}
+
 #endif

@@ -52,7 +52,8 @@ static uint8_t *read_all(const char *path, long *len)
     FILE *f = fopen(path, "rb");
     uint8_t *b = NULL;
     *len = scratch_file_size(path);
-    if (f && *len > 0 && (b = malloc((size_t)*len)) && fread(b, 1, (size_t)*len, f) != (size_t)*len) {
+    if (f && *len > 0 && (b = malloc((size_t)*len)) &&
+        fread(b, 1, (size_t)*len, f) != (size_t)*len) {
         free(b);
         b = NULL;
     }
@@ -212,8 +213,7 @@ static void damaged_page(const char *path, const char *file, uint64_t on_page, u
     check_damage_error(db, lm_hashdb_set_disabled(db, &dis, 1, 1, NULL), "disable");
     lm_pdq_hash h = hashes[0];
     h.b[0] ^= 0xff;
-    lm_db_new_entry ne = {.type = LM_HASH_PDQ, .hash = h.b, .quality = -1,
-                          .list = "other"};
+    lm_db_new_entry ne = {.type = LM_HASH_PDQ, .hash = h.b, .quality = -1, .list = "other"};
     check_damage_error(db, lm_hashdb_add(db, &ne, NULL), "add");
     uint64_t later = db_pages_checked() - p0;
     printf("damaged: first write %llu pages checked, the next two %llu\n",
@@ -270,15 +270,7 @@ int main(void)
 
     /* NPDQ PDQ entries with labels (entries over ~50 leaf pages), some digests. */
     uint64_t seed = 0xfa570;
-    size_t cap = NPDQ * 100;
-    char *text = malloc(cap);
-    size_t off = (size_t)snprintf(text, cap, "hash,label\n");
-    for (size_t i = 0; i < NPDQ; i++) {
-        hashes[i] = hdb_random_pdq(&seed);
-        char hex[LM_PDQ_HEX_CHARS + 1];
-        lm_pdq_to_hex(&hashes[i], hex);
-        off += (size_t)snprintf(text + off, cap - off, "%s,label-%zu\n", hex, i);
-    }
+    char *text = hdb_labelled_csv(&seed, hashes, NPDQ);
     lm_hashdb *db = hdb_create(dir, "db");
     hdb_lines lines;
     lm_db_import_result r;

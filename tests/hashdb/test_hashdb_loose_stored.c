@@ -207,15 +207,7 @@ int main(void)
     snprintf(lock, sizeof lock, "%s/lock.mdb", path);
 
     uint64_t seed = 0x10053;
-    size_t cap = NPDQ * 100;
-    char *text = malloc(cap);
-    size_t off = (size_t)snprintf(text, cap, "hash,label\n");
-    for (size_t i = 0; i < NPDQ; i++) {
-        hashes[i] = hdb_random_pdq(&seed);
-        char hex[LM_PDQ_HEX_CHARS + 1];
-        lm_pdq_to_hex(&hashes[i], hex);
-        off += (size_t)snprintf(text + off, cap - off, "%s,label-%zu\n", hex, i);
-    }
+    char *text = hdb_labelled_csv(&seed, hashes, NPDQ);
     lm_hashdb *db = hdb_create(dir, "list");
     hdb_lines lines;
     CHECK_EQ_INT(hdb_import(db, text, LM_DB_FORMAT_CSV, "pdq", 0, &lines, NULL), LM_OK);

@@ -14,9 +14,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "decode.h"
-#include "pdq.h"
-#include "region.h"
+#include "region_test.h"
 #include "synth.h"
 #include "synth_layout.h"
 
@@ -25,34 +23,20 @@ static size_t proposals(synth_image *img, lm_region_proposal *p)
 {
     uint8_t *d;
     size_t len;
+    uint32_t w, h;
     if (synth_encode_jpeg(img, 90, &d, &len))
         abort();
-    lm_decode_opts o;
-    lm_decode_opts_default(&o);
-    lm_pixels px;
-    lm_errbuf err = {{0}};
-    CHECK_EQ_INT(lm_decode_image(d, len, &o, &px, &err), LM_OK);
-    float *l = malloc(sizeof(float) * px.width * px.height);
-    if (!l)
-        abort();
-    lm_pdq_luma_from_rgb(px.data, (int)px.height, (int)px.width, px.stride, l);
-    size_t n = lm_region_propose(l, px.width, px.height, NULL, p);
-    free(l);
+    size_t n = region_test_propose(d, len, p, &w, &h);
     free(d);
-    lm_pixels_free(&px);
     return n;
 }
 
 /* A split proposal within 1 pixel of r on every side. */
 static int has_cell(const lm_region_proposal *p, size_t n, synth_rect r)
 {
-    for (size_t i = 0; i < n; i++) {
-        lm_rect q = p[i].rect;
-        if (p[i].kind == LM_REGION_KIND_SPLIT && abs((int)q.x - (int)r.x) <= 1 &&
-            abs((int)q.y - (int)r.y) <= 1 && abs((int)(q.x + q.w) - (int)(r.x + r.w)) <= 1 &&
-            abs((int)(q.y + q.h) - (int)(r.y + r.h)) <= 1)
+    for (size_t i = 0; i < n; i++)
+        if (p[i].kind == LM_REGION_KIND_SPLIT && region_test_within(p[i].rect, r, 1))
             return 1;
-    }
     return 0;
 }
 
@@ -73,10 +57,7 @@ static int found(int s, uint64_t pic, uint64_t seed, int verbose)
         fprintf(stderr, "  %ux%u picture %llu seed %llu: want %u,%u %ux%u; proposals:", out.w,
                 out.h, (unsigned long long)pic, (unsigned long long)seed, where.x, where.y, where.w,
                 where.h);
-        for (size_t i = 0; i < n; i++)
-            fprintf(stderr, " [%d %u,%u %ux%u]", p[i].kind, p[i].rect.x, p[i].rect.y, p[i].rect.w,
-                    p[i].rect.h);
-        fputc('\n', stderr);
+        region_test_print(p, n);
     }
     synth_free(&in);
     synth_free(&out);

@@ -26,6 +26,7 @@
 #include "libmatch.h"
 #include "pdq.h"
 #include "region.h"
+#include "region_test.h"
 #include "scratch.h"
 #include "synth.h"
 #include "synth_layout.h"
@@ -49,21 +50,7 @@ static encoded jpeg_of(synth_image *img)
 /* The proposals of an encoded image, as lm_check's decoding sees it (no resampling here). */
 static size_t proposals(encoded e, lm_region_proposal *p, uint32_t *w, uint32_t *h)
 {
-    lm_decode_opts o;
-    lm_decode_opts_default(&o);
-    lm_pixels px;
-    lm_errbuf err = {{0}};
-    CHECK_EQ_INT(lm_decode_image(e.data, e.len, &o, &px, &err), LM_OK);
-    float *l = malloc(sizeof(float) * px.width * px.height);
-    if (!l)
-        abort();
-    lm_pdq_luma_from_rgb(px.data, (int)px.height, (int)px.width, px.stride, l);
-    size_t n = lm_region_propose(l, px.width, px.height, NULL, p);
-    *w = px.width;
-    *h = px.height;
-    free(l);
-    lm_pixels_free(&px);
-    return n;
+    return region_test_propose(e.data, e.len, p, w, h);
 }
 
 static int has_rect(const lm_region_proposal *p, size_t n, int kind, synth_rect r)
@@ -73,10 +60,7 @@ static int has_rect(const lm_region_proposal *p, size_t n, int kind, synth_rect 
             p[i].rect.w == r.w && p[i].rect.h == r.h)
             return 1;
     fprintf(stderr, "  want kind %d %u,%u %ux%u; proposals:", kind, r.x, r.y, r.w, r.h);
-    for (size_t i = 0; i < n; i++)
-        fprintf(stderr, " [%d %u,%u %ux%u]", p[i].kind, p[i].rect.x, p[i].rect.y, p[i].rect.w,
-                p[i].rect.h);
-    fputc('\n', stderr);
+    region_test_print(p, n);
     return 0;
 }
 
@@ -89,18 +73,11 @@ static int has_rect(const lm_region_proposal *p, size_t n, int kind, synth_rect 
 
 static int near_rect(const lm_region_proposal *p, size_t n, int kind, synth_rect r)
 {
-    for (size_t i = 0; i < n; i++) {
-        lm_rect q = p[i].rect;
-        if (p[i].kind == kind && abs((int)q.x - (int)r.x) <= TOL &&
-            abs((int)q.y - (int)r.y) <= TOL && abs((int)(q.x + q.w) - (int)(r.x + r.w)) <= TOL &&
-            abs((int)(q.y + q.h) - (int)(r.y + r.h)) <= TOL)
-            return 1;
-    }
-    fprintf(stderr, "  want kind %d %u,%u %ux%u (+-%d); proposals:", kind, r.x, r.y, r.w, r.h, TOL);
     for (size_t i = 0; i < n; i++)
-        fprintf(stderr, " [%d %u,%u %ux%u]", p[i].kind, p[i].rect.x, p[i].rect.y, p[i].rect.w,
-                p[i].rect.h);
-    fputc('\n', stderr);
+        if (p[i].kind == kind && region_test_within(p[i].rect, r, TOL))
+            return 1;
+    fprintf(stderr, "  want kind %d %u,%u %ux%u (+-%d); proposals:", kind, r.x, r.y, r.w, r.h, TOL);
+    region_test_print(p, n);
     return 0;
 }
 
