@@ -209,6 +209,8 @@ static int items(cursor *c, match_record *r)
     }
 }
 
+/* The order pmatch match prints its matches in: libmatch/match_rules.c's cmp_match on the
+ * printed fields (the merge re-sorts the shards' records by it, so the two must agree). */
 static int category(const match_item *a)
 {
     return a->suppressed ? 2 : a->negative ? 1 : 0;
