@@ -148,6 +148,31 @@ static inline char *hdb_random_hex(uint64_t *seed, size_t n)
     return s;
 }
 
+/* The whole file at path (*len its size), malloc'ed; NULL when it cannot be read. */
+static inline uint8_t *hdb_read_file(const char *path, long *len)
+{
+    FILE *f = fopen(path, "rb");
+    uint8_t *b = NULL;
+    *len = scratch_file_size(path);
+    if (f && *len > 0 && (b = malloc((size_t)*len)) &&
+        fread(b, 1, (size_t)*len, f) != (size_t)*len) {
+        free(b);
+        b = NULL;
+    }
+    if (f)
+        fclose(f);
+    return b;
+}
+
+/* path's contents become b[0..len) (a CHECK failure when they cannot be written). */
+static inline void hdb_write_file(const char *path, const uint8_t *b, long len)
+{
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(b, 1, (size_t)len, f) == (size_t)len);
+    if (f)
+        fclose(f);
+}
+
 /* n random PDQ hashes (also into hashes[0..n)) as CSV with a label each, "label-I"; caller
  * frees. */
 static inline char *hdb_labelled_csv(uint64_t *seed, lm_pdq_hash *hashes, size_t n)

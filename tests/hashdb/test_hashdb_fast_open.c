@@ -47,29 +47,6 @@ static file_sum sum_file(const char *path)
     return s;
 }
 
-static uint8_t *read_all(const char *path, long *len)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *b = NULL;
-    *len = scratch_file_size(path);
-    if (f && *len > 0 && (b = malloc((size_t)*len)) &&
-        fread(b, 1, (size_t)*len, f) != (size_t)*len) {
-        free(b);
-        b = NULL;
-    }
-    if (f)
-        fclose(f);
-    return b;
-}
-
-static void write_all(const char *path, const uint8_t *b, long len)
-{
-    FILE *f = fopen(path, "wb");
-    CHECK(f && fwrite(b, 1, (size_t)len, f) == (size_t)len);
-    if (f)
-        fclose(f);
-}
-
 static uint64_t le(const uint8_t *p, int n)
 {
     uint64_t v = 0;
@@ -247,7 +224,7 @@ static void truncated(const char *path, const char *file, const uint8_t *good, l
 {
     long cuts[] = {len - PS, len / 2};
     for (int i = 0; i < 2; i++) {
-        write_all(file, good, cuts[i]);
+        hdb_write_file(file, good, cuts[i]);
         file_sum before = sum_file(file);
         lm_hashdb *db = NULL;
         char err[256] = "";
@@ -279,7 +256,7 @@ int main(void)
     lm_hashdb_close(db);
 
     long len = 0;
-    uint8_t *good = read_all(file, &len);
+    uint8_t *good = hdb_read_file(file, &len);
     CHECK(good && len % PS == 0);
     CHECK_EQ_INT(good ? le(good + 16 + 24, 4) : 0, PS);
     if (!good || check_failures)
@@ -315,12 +292,12 @@ int main(void)
     uint8_t *bad = malloc((size_t)len);
     memcpy(bad, good, (size_t)len);
     bad[leaf * PS + 1] ^= 0x10;
-    write_all(file, bad, len);
+    hdb_write_file(file, bad, len);
     damaged_page(path, file, on_page, elsewhere);
     /* The same damage in the node table: its first node's offset points outside the page. */
     memcpy(bad, good, (size_t)len);
     bad[leaf * PS + 16 + 1] ^= 0x80;
-    write_all(file, bad, len);
+    hdb_write_file(file, bad, len);
     damaged_page(path, file, on_page, elsewhere);
     free(bad);
 

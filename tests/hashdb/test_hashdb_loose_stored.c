@@ -26,34 +26,6 @@
 
 static lm_pdq_hash hashes[NPDQ];
 
-static long file_size(const char *file)
-{
-    struct stat st;
-    return stat(file, &st) == 0 ? (long)st.st_size : -1;
-}
-
-static uint8_t *read_all(const char *path, long *len)
-{
-    *len = file_size(path);
-    FILE *f = fopen(path, "rb");
-    uint8_t *b = *len > 0 ? malloc((size_t)*len) : NULL;
-    if (!f || !b || fread(b, 1, (size_t)*len, f) != (size_t)*len) {
-        free(b);
-        b = NULL;
-    }
-    if (f)
-        fclose(f);
-    return b;
-}
-
-static void write_all(const char *path, const uint8_t *b, long len)
-{
-    FILE *f = fopen(path, "wb");
-    CHECK(f && fwrite(b, 1, (size_t)len, f) == (size_t)len);
-    if (f)
-        fclose(f);
-}
-
 static uint64_t le(const uint8_t *p)
 {
     uint64_t v = 0;
@@ -173,7 +145,7 @@ static uint64_t pages_in_use(const char *path)
 static void refused(const char *path, const char *file, const uint8_t *b, long len, uint64_t ps,
                     const char *what)
 {
-    write_all(file, b, len);
+    hdb_write_file(file, b, len);
     /* The message names the first meta page whose last page lies past the file's end. */
     int meta = le(META_LAST(b, ps, 0)) >= (uint64_t)len / ps ? 0 : 1;
     char want[900];
@@ -193,7 +165,7 @@ static void refused(const char *path, const char *file, const uint8_t *b, long l
     CHECK_EQ_INT(lm_matcher_open_with(path, LM_MATCHER_WRITABLE, &m, NULL, 0), LM_E_DB);
     lm_matcher_close(m);
     long after = 0;
-    uint8_t *now = read_all(file, &after);
+    uint8_t *now = hdb_read_file(file, &after);
     CHECK(now && after == len && memcmp(now, b, (size_t)len) == 0);
     free(now);
 }
@@ -222,7 +194,7 @@ int main(void)
     for (; round < 12; round++) {
         CHECK_EQ_INT(churn(path, round), 0);
         free(loose);
-        loose = read_all(file, &len);
+        loose = hdb_read_file(file, &len);
         CHECK(loose && len % (long)ps == 0);
         if (!loose || check_failures)
             return 1;
@@ -251,7 +223,7 @@ int main(void)
         CHECK_EQ_INT(hdb_problems(db), 0);
         lm_hashdb_close(db);
     }
-    CHECK_EQ_INT(file_size(file), len);
+    CHECK_EQ_INT(scratch_file_size(file), len);
 
     /* 2. Writable: the same answers, a write, and the file covers the last page. */
     db = NULL;
@@ -261,7 +233,7 @@ int main(void)
         fprintf(stderr, "writable open: %s\n", err);
     CHECK_EQ_INT(s, LM_OK);
     if (db) {
-        CHECK(file_size(file) >= (long)(need * ps));
+        CHECK(scratch_file_size(file) >= (long)(need * ps));
         answers(path, db, LM_MATCHER_WRITABLE, "writable");
         uint64_t dis = 7;
         CHECK_EQ_INT(lm_hashdb_set_disabled(db, &dis, 1, 1, NULL), LM_OK);
@@ -275,19 +247,19 @@ int main(void)
         lm_hashdb_close(db);
     }
     /* A writable matcher on the list as stored covers the last page at its open. */
-    write_all(file, loose, len);
+    hdb_write_file(file, loose, len);
     unlink(lock);
     lm_matcher *m = NULL;
     CHECK_EQ_INT(lm_matcher_open_with(path, LM_MATCHER_WRITABLE, &m, NULL, 0), LM_OK);
-    CHECK(file_size(file) >= (long)(need * ps));
+    CHECK(scratch_file_size(file) >= (long)(need * ps));
     lm_matcher_close(m);
 
     /* 3. Cut to the end of the pages in use: accepted; a page in use cut off: refused. */
-    write_all(file, loose, len);
+    hdb_write_file(file, loose, len);
     uint64_t used = pages_in_use(path);
     printf("pages in use end at %llu\n", (unsigned long long)used);
     CHECK(used > 2 && used <= (uint64_t)len / ps);
-    write_all(file, loose, (long)(used * ps));
+    hdb_write_file(file, loose, (long)(used * ps));
     db = NULL;
     CHECK_EQ_INT(lm_hashdb_open(path, LM_DB_READONLY | LM_DB_CHECK, &db, err, sizeof err), LM_OK);
     if (db)
