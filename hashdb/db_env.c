@@ -131,17 +131,31 @@ static int check_pages(lm_hashdb *db, MDB_txn *txn, int all);
  * db_scan, db_table_entries) or the walker: no page check first. */
 int db_read_begin_checked(lm_hashdb *db, MDB_txn **txn)
 {
-    for (int tries = 0; tries < 4; tries++) {
+    for (int tries = 0, overwritten = 0; tries < 4;) {
         pthread_rwlock_rdlock(&db->resize_lock);
         int rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, txn);
-        if (rc == 0)
-            return LM_OK;
+        if (rc == 0) {
+            /* Keep the snapshot's meta for the page walker (db_snapshots.c). Two commits
+             * between the begin and the copy wrote over it: begin again, on a newer one. */
+            int pin = db_snap_pin(db, (uint64_t)mdb_txn_id(*txn));
+            if (pin == 0)
+                return LM_OK;
+            mdb_txn_abort(*txn);
+            *txn = NULL;
+            pthread_rwlock_unlock(&db->resize_lock);
+            if (pin < 0)
+                return db_err(db, LM_E_NOMEM, "out of memory starting a read transaction");
+            if (++overwritten == 64)
+                return db_err(db, LM_E_DB, "the writer keeps overtaking a read transaction");
+            continue;
+        }
         pthread_rwlock_unlock(&db->resize_lock);
         if (rc != MDB_MAP_RESIZED)
             return db_mdb_err(db, rc, "starting a read transaction");
         int st = db_grow(db, 0);
         if (st)
             return st;
+        tries++;
     }
     return db_err(db, LM_E_DB, "the database map keeps changing size");
 }
@@ -170,8 +184,11 @@ int db_read_begin(lm_hashdb *db, MDB_txn **txn)
 
 void db_read_end(lm_hashdb *db, MDB_txn *txn)
 {
-    if (txn)
+    if (txn) {
+        uint64_t id = (uint64_t)mdb_txn_id(txn);
         mdb_txn_abort(txn);
+        db_snap_unpin(db, id);
+    }
     pthread_rwlock_unlock(&db->resize_lock);
 }
 
@@ -868,6 +885,7 @@ static lm_status do_open(const char *path, unsigned flags, int must_create, int 
     pthread_mutex_init(&db->err_lock, NULL);
     pthread_mutex_init(&db->map_lock, NULL);
     pthread_mutex_init(&db->tc_lock, NULL);
+    pthread_mutex_init(&db->snap_lock, NULL);
     db->writable = (flags & (LM_DB_WRITE | LM_DB_CREATE)) != 0;
     int st = LM_OK;
     size_t n = strlen(path) + sizeof "/data.mdb";
@@ -1027,6 +1045,8 @@ void lm_hashdb_close(lm_hashdb *db)
     pthread_mutex_destroy(&db->err_lock);
     pthread_mutex_destroy(&db->map_lock);
     pthread_mutex_destroy(&db->tc_lock);
+    pthread_mutex_destroy(&db->snap_lock);
+    db_snaps_free(db);
     free(db->tcache);
     free(db->path);
     free(db);

@@ -203,21 +203,16 @@ void lm_hashdb_release_pages(lm_hashdb *db)
     pthread_mutex_unlock(&db->map_lock);
 }
 
-static int open_pages(db_pagefile *pf, lm_hashdb *db, uint64_t txnid, int lookup, int fresh)
+/* Check both meta pages of pf's map (magic, version, page size) and read their transaction
+ * ids; sets pf->psize. */
+static int read_metas(db_pagefile *pf, uint64_t txns[2])
 {
-    memset(pf, 0, sizeof *pf);
-    if (sizeof(size_t) < 8)
-        return bad(pf, "page check needs a 64-bit build", 0, 0);
-    if (map_file(db, pf, fresh))
-        return -1;
     if (pf->size < 2 * 512)
         return bad(pf, "data file too small (%llu bytes)", (uint64_t)pf->size, 0);
-    const uint8_t *best = NULL;
-    uint64_t best_txn = 0, psize = rd(pf->map + PAGEHDR + 24, 4);
+    uint64_t psize = rd(pf->map + PAGEHDR + 24, 4);
     if (psize < 512 || psize > 65536 || (psize & (psize - 1)) || 2 * psize > pf->size)
         return bad(pf, "meta page has a bad page size ", psize, 0);
     pf->psize = psize;
-    uint64_t txns[2];
     for (int i = 0; i < 2; i++) {
         const uint8_t *p = pf->map + i * psize, *m0 = p + PAGEHDR;
         if (!(rd(p + 10, 2) & P_META) || rd(m0, 4) != 0xBEEFC0DEu || rd(m0 + 4, 4) != 1)
@@ -226,20 +221,60 @@ static int open_pages(db_pagefile *pf, lm_hashdb *db, uint64_t txnid, int lookup
             return bad(pf, "meta pages disagree on the page size", 0, 0);
         txns[i] = rd(m0 + 128, 8);
     }
-    /*
-     * Pick the meta page LMDB uses. It opens at the newest transaction (ties: page 0) but
-     * reads the meta page of a transaction by its parity (page txnid & 1), where it wrote
-     * it; a damaged file can have other pages there, so that page must hold the transaction.
-     */
-    uint64_t want = txnid ? txnid : txns[txns[1] > txns[0]];
-    int idx = (int)(want & 1);
-    if (txns[idx] != want && want != 0)
-        return bad(pf, "meta page %llu does not hold transaction %llu (damaged, or busy)",
-                   (uint64_t)idx, want);
-    if (want == 0)
-        idx = 0; /* a new file: both pages hold transaction 0 */
-    best = pf->map + idx * psize + PAGEHDR;
-    best_txn = txns[idx];
+    return 0;
+}
+
+int db_pages_copy_meta(lm_hashdb *db, uint64_t txnid, uint8_t meta[DB_META_BYTES])
+{
+    db_pagefile pf;
+    memset(&pf, 0, sizeof pf);
+    uint64_t txns[2];
+    if (map_file(db, &pf, 0) || read_metas(&pf, txns))
+        return -1;
+    const uint8_t *m = pf.map + (txnid & 1) * pf.psize + PAGEHDR;
+    if (txns[txnid & 1] != txnid)
+        return txns[txnid & 1] > txnid ? 1 : -1;
+    memcpy(meta, m, DB_META_BYTES);
+    /* A commit writing over the page while it was copied shows in its transaction id. */
+    __atomic_thread_fence(__ATOMIC_ACQUIRE);
+    if (rd(m + 128, 8) != txnid || rd(meta + 128, 8) != txnid)
+        return 1;
+    return 0;
+}
+
+static int open_pages(db_pagefile *pf, lm_hashdb *db, uint64_t txnid, int lookup, int fresh)
+{
+    memset(pf, 0, sizeof *pf);
+    if (sizeof(size_t) < 8)
+        return bad(pf, "page check needs a 64-bit build", 0, 0);
+    if (map_file(db, pf, fresh))
+        return -1;
+    uint64_t txns[2];
+    if (read_metas(pf, txns))
+        return -1;
+    uint64_t psize = pf->psize, best_txn;
+    const uint8_t *best;
+    uint8_t held[DB_META_BYTES];
+    if (txnid && db_snap_meta(db, txnid, held)) {
+        best = held; /* a snapshot a read transaction holds: its meta as it began */
+        best_txn = txnid;
+    } else {
+        /*
+         * Pick the meta page LMDB uses. It opens at the newest transaction (ties: page 0) but
+         * reads the meta page of a transaction by its parity (page txnid & 1), where it wrote
+         * it; a damaged file can have other pages there, so that page must hold the
+         * transaction.
+         */
+        uint64_t want = txnid ? txnid : txns[txns[1] > txns[0]];
+        int idx = (int)(want & 1);
+        if (txns[idx] != want && want != 0)
+            return bad(pf, "meta page %llu does not hold transaction %llu (damaged, or busy)",
+                       (uint64_t)idx, want);
+        if (want == 0)
+            idx = 0; /* a new file: both pages hold transaction 0 */
+        best = pf->map + idx * psize + PAGEHDR;
+        best_txn = txns[idx];
+    }
     pf->txnid = best_txn;
     pf->npages = rd(best + 120, 8) + 1;
     pf->fpages = pf->npages;

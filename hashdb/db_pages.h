@@ -33,8 +33,25 @@ typedef struct db_pagefile {
     char why[200];
 } db_pagefile;
 
-/* Use the handle's map of data.mdb and pick the meta page of txnid (0: the newest). 0 or -1 with
- * pf->why. */
+/*
+ * Copy the meta of transaction txnid out of data.mdb (DB_META_BYTES after the page header):
+ * 0, 1 when a later commit has already written over it, -1 when the file cannot give it.
+ */
+int db_pages_copy_meta(lm_hashdb *db, uint64_t txnid, uint8_t meta[DB_META_BYTES]);
+/*
+ * The snapshots this handle's read transactions hold (db_snapshots.c), so that the walker
+ * reads a held snapshot's meta from a copy after LMDB has written over its page.
+ * db_snap_pin: when a read transaction at txnid begins; 0, 1 when its meta page was already
+ * written over (begin again), -1 out of memory. db_snap_unpin: when it ends.
+ * db_snap_meta: 1 with the copy, 0 when none is held.
+ */
+int db_snap_pin(lm_hashdb *db, uint64_t txnid);
+void db_snap_unpin(lm_hashdb *db, uint64_t txnid);
+int db_snap_meta(lm_hashdb *db, uint64_t txnid, uint8_t meta[DB_META_BYTES]);
+void db_snaps_free(lm_hashdb *db);
+
+/* Use the handle's map of data.mdb and pick the meta page of txnid (0: the newest; a held
+ * snapshot's copy, db_snap_meta). 0 or -1 with pf->why. */
 int db_pages_open(db_pagefile *pf, lm_hashdb *db, uint64_t txnid);
 /* The same for bounded lookups (db_pages_get): no page map; the file size may be the last one
  * seen, rechecked when the meta page names more pages. */

@@ -48,6 +48,9 @@
 #define DB_LIST_HDR 32
 #define DB_LIST_MAX (DB_LIST_HDR + LM_DB_MAX_LIST_NAME + LM_DB_MAX_SOURCE + LM_DB_MAX_VERSION)
 #define DB_MAX_LISTS 65536
+/* The bytes of an LMDB 0.9 meta page after its page header that the page walker reads: the
+ * free and main trees, the last page number, the transaction id (db_pages.c). */
+#define DB_META_BYTES 136
 
 /* A map of data.mdb replaced by a larger one, kept until the handle closes (db_pages.c). */
 typedef struct db_old_map {
@@ -102,6 +105,10 @@ struct lm_db {
     MDB_txn *wtxn;
     pthread_mutex_t tc_lock;
     struct db_tree_cache *tcache; /* db_env.c, under tc_lock */
+    /* The meta of each snapshot a read transaction holds (db_snapshots.c, under snap_lock). */
+    pthread_mutex_t snap_lock;
+    struct db_snap *snaps;
+    size_t nsnaps;
     lm_errbuf err;
     int hint;   /* lm_db_hint of the last error (under err_lock) */
     int failed; /* a handle whose open failed: it only holds the error (lm_db_open) */

@@ -26,8 +26,10 @@ static void *reader(void *arg)
         lm_db_pdq_set s;
         lm_status st = lm_hashdb_load_pdq(db, &s);
         CHECK_EQ_INT(st, LM_OK);
-        if (st != LM_OK)
+        if (st != LM_OK) {
+            fprintf(stderr, "load: %s\n", lm_hashdb_last_error(db));
             break;
+        }
         CHECK(s.count % PER_LIST == 0);
         CHECK(s.generation >= last_gen);
         last_gen = s.generation;
