@@ -11,11 +11,13 @@
  * in memory except the temporary LMDB list.
  *
  *   bench-robustness [TESTDATA_DIR] [--synthetic N] [--seed S] [--false N] [--pairs N]
- *                    [--features-only] [--recall-only] [--pairs-only N]
+ *                    [--features-only] [--recall-only] [--pairs-only N] [--only EDIT] [-v]
  * (--false: unrelated images queried, default 1000; --pairs N: a list of N unrelated
  * image-built entries queried by N others, N^2 pairs; --features-only: issue 14's families
  * only, bench_features.c; --recall-only: only their recall table, split by mechanism, beside
- * the hash-only list)
+ * the hash-only list; --only: one edit's row, by its name in the table; -v: each miss, and
+ * for a layout's hash-only miss the picture's rectangle, what its own PDQ gives and the region
+ * proposals)
  */
 #include <math.h>
 #include <stdio.h>
@@ -123,6 +125,8 @@ static int crop_frac(const synth_image *in, synth_image *out, double p, int anch
     return synth_crop(in, out, x, y, cw, ch);
 }
 
+static synth_rect layout_where; /* the picture's rectangle in the last layout applied */
+
 static int apply(edit e, const synth_image *in, synth_image *out, int *quality)
 {
     *quality = 90;
@@ -204,15 +208,15 @@ static int apply(edit e, const synth_image *in, synth_image *out, int *quality)
     case E_INSET:
     case E_COLLAGE:
     case E_COLLAGE_SEAMS: {
-        synth_rect where;
+        synth_rect where = {0, 0, 0, 0};
         uint64_t seed = (uint64_t)(rnd() * 1e9) * 2;
-        if (e == E_SCREENSHOT)
-            return synth_screenshot(in, out, seed, &where);
-        if (e == E_CAPTION)
-            return synth_caption(in, out, seed, &where);
-        if (e == E_INSET)
-            return synth_inset(in, out, seed, &where);
-        return synth_collage(in, out, seed + (e == E_COLLAGE_SEAMS), &where);
+        layout_where = where;
+        int rc = e == E_SCREENSHOT ? synth_screenshot(in, out, seed, &where)
+                 : e == E_CAPTION  ? synth_caption(in, out, seed, &where)
+                 : e == E_INSET    ? synth_inset(in, out, seed, &where)
+                                   : synth_collage(in, out, seed + (e == E_COLLAGE_SEAMS), &where);
+        layout_where = where;
+        return rc;
     }
     case E_COUNT: break;
     }
@@ -274,11 +278,14 @@ int main(int argc, char **argv)
     int nsynth = 100;
     uint64_t seed = 1;
     int nfalse = 1000, npairs = 0, features_only = 0;
+    const char *only = NULL; /* --only EDIT: that edit's row alone */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--synthetic") == 0 && i + 1 < argc)
             nsynth = atoi(argv[++i]);
         else if (strcmp(argv[i], "-v") == 0)
             verbose = 1;
+        else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
+            only = argv[++i];
         else if (strcmp(argv[i], "--seed") == 0 && i + 1 < argc)
             seed = strtoull(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--false") == 0 && i + 1 < argc)
@@ -453,6 +460,8 @@ int main(int argc, char **argv)
     for (int e = 0; e < E_COUNT; e++) {
         size_t hit_plain = 0, hit_full = 0, hit_fast = 0, tried = 0, synth_hit = 0, synth_tried = 0,
                hit_hash = 0;
+        if (only && strcmp(only, edit_names[e]) != 0)
+            continue;
         for (size_t i = 0; i < n; i++) {
             synth_image ed;
             int q;
@@ -461,6 +470,26 @@ int main(int argc, char **argv)
             uint8_t *buf;
             size_t len;
             int rc = encode(&ed, q, &buf, &len);
+            /* -v: what the picture's own rectangle would give (its PDQ, encoded alike), to tell
+               a layout's missed region from one that cannot match */
+            int oracle = -1;
+            synth_rect where = layout_where;
+            if (verbose && e >= E_SCREENSHOT && where.w) {
+                synth_image cut;
+                uint8_t *cb;
+                size_t cl;
+                lm_image_hash ch;
+                if (synth_crop(&ed, &cut, where.x, where.y, where.w, where.h) == 0) {
+                    if (encode(&cut, q, &cb, &cl) == 0) {
+                        if (lm_hash_memory(h, cb, cl, &ch) == LM_OK)
+                            oracle = ch.quality < LM_DEFAULT_MIN_QUALITY
+                                         ? 1000 + ch.quality
+                                         : lm_pdq_distance(&ch.pdq, &o[i].plain);
+                        free(cb);
+                    }
+                    synth_free(&cut);
+                }
+            }
             synth_free(&ed);
             if (rc)
                 continue;
@@ -483,12 +512,28 @@ int main(int argc, char **argv)
             }
             {
                 lm_check_result r = {.struct_size = sizeof r};
+                int found = 0;
                 if (lm_check(hm, buf, len, &exact, &r) == LM_OK)
                     for (size_t k = 0; k < r.match_count && k < LM_CHECK_MAX_MATCHES; k++)
                         if (r.matches[k].entry_id == o[i].hash_entry) {
                             hit_hash++;
+                            found = 1;
                             break;
                         }
+                if (!found && verbose && e >= E_SCREENSHOT) {
+                    /* the truth, what its own rectangle gives (distance; 1000 + quality when
+                       under the list's minimum), and the proposals */
+                    fprintf(stderr,
+                            "hash-only miss: %s, original %zu (%ux%u in %ux%u), picture %u,%u "
+                            "%ux%u, its own PDQ %d; proposals:",
+                            edit_names[e], i, o[i].img.w, o[i].img.h, r.image.width, r.image.height,
+                            where.x, where.y, where.w, where.h, oracle);
+                    for (size_t k = 0; k < r.region_count; k++)
+                        fprintf(stderr, " %s %u,%u %ux%u", lm_region_kind_name(r.regions[k].kind),
+                                r.regions[k].rect.x, r.regions[k].rect.y, r.regions[k].rect.w,
+                                r.regions[k].rect.h);
+                    fprintf(stderr, "\n");
+                }
             }
             for (int fast = 0; fast < 2; fast++) {
                 lm_check_result r = {.struct_size = sizeof r};
