@@ -12,6 +12,7 @@
  * 128x128) and every side is then placed exactly on the full-resolution luma.
  */
 #include "region.h"
+#include "line_profile.h"
 
 #include <stddef.h>
 #include <stdlib.h>
@@ -37,10 +38,13 @@
 #ifndef CUT_HINT_SPIKE_PCT
 #define CUT_HINT_SPIKE_PCT 15 /* the same where the other half of a collage has its seam */
 #endif
-#define CUT_MIN_PCT 20  /* each collage cell keeps at least this % of the side cut */
-#define EDGE_INSET 8.0f /* the same for inset sides (an inset's colours may be near its host's) */
-#define MARK_SHARP 2.0f /* a mark (seams, insets): its step over this times the one beyond */
-#define SEG_GAP 3       /* coarse cells of gap allowed inside a straight edge */
+#define CUT_MIN_PCT 20 /* each collage cell keeps at least this % of the side cut */
+#define EDGE_INSET                                                                                 \
+    LM_LINE_EDGE /* 8 levels: the same for inset sides (an inset's colours may be near its host's) \
+                  */
+#define MARK_SHARP                                                                                 \
+    LM_LINE_SHARP /* 2: a mark (seams, insets): its step over this times the one beyond */
+#define SEG_GAP 3 /* coarse cells of gap allowed inside a straight edge */
 #ifndef INSET_SIDE_PCT
 #define INSET_SIDE_PCT 80 /* a candidate line: a run of marks along this % of the least side */
 #endif
@@ -52,7 +56,10 @@
 #endif
 #define MAX_INSETS 2 /* inset proposals: the best by their weakest side, and the largest */
 #ifndef INSET_COARSE_PCT
-#define INSET_COARSE_PCT 75 /* a candidate's sides on the coarse copy: marks along this % */
+#define INSET_COARSE_PCT 80 /* a candidate's sides on the coarse copy: marks along this % */
+#endif
+#ifndef INSET_WEAK_PCT
+#define INSET_WEAK_PCT 55 /* ... or one of them along this % */
 #endif
 #ifndef INSET_END_PM
 #define INSET_END_PM 200 /* ... and along this per mille of each end eighth (a corner) */
@@ -870,24 +877,6 @@ typedef struct line_prof {
     uint32_t *pre[2][3]; /* pre[q][o][i]: the sharp lines before i at pos[q] - 1 + o */
 } line_prof;
 
-static void prof_count(const view *v, int vertical, uint32_t p, uint32_t *pre)
-{
-    uint32_t lim = vertical ? v->w : v->h, n = vertical ? v->h : v->w;
-    pre[0] = 0;
-    if (p < 5 || p + 4 >= lim) {
-        memset(pre, 0, (size_t)(n + 1) * sizeof *pre);
-        return;
-    }
-    size_t st = vertical ? 1 : v->w, across = vertical ? v->w : 1;
-    const float *q = v->l + (vertical ? (size_t)p : (size_t)p * v->w);
-    for (uint32_t i = 0; i < n; i++, q += across) {
-        float d = absf(q[st] - q[-2 * (ptrdiff_t)st]);
-        float out = absf(q[-2 * (ptrdiff_t)st] - q[-5 * (ptrdiff_t)st]);
-        float in = absf(q[4 * st] - q[st]);
-        pre[i + 1] = pre[i] + (d > EDGE_INSET && sharp(d, out, in));
-    }
-}
-
 /* Places coarse line `line` at full resolution and counts its sharp lines (first use only);
    mem: 6 * (n + 1) entries, n the line's length. */
 static void prof_make(const view *v, const coarse *c, int vertical, uint32_t line, line_prof *lp,
@@ -900,26 +889,27 @@ static void prof_make(const view *v, const coarse *c, int vertical, uint32_t lin
         vertical ? c->iv + (size_t)line * (c->h + 1) : c->ih + (size_t)line * (c->w + 1);
     lp->pos[0] = place_side2(v, c, vertical, prefix, line, 0, vertical ? c->h : c->w, &lp->pos[1]);
     lp->n = lp->pos[1] ? 2 : 1;
-    for (uint32_t q = 0; q < lp->n; q++)
+    for (uint32_t q = 0; q < lp->n; q++) {
         for (int o = 0; o < 3; o++) {
             lp->pre[q][o] = mem;
-            prof_count(v, vertical, lp->pos[q] - 1 + (uint32_t)o, mem);
             mem += len + 1;
         }
+        lm_line_profile3(v->l, v->w, v->h, vertical, lp->pos[q], lp->pre[q]);
+    }
 }
 
 /*
  * Side [a, b) (full resolution, its corners' two pixels left out) on line lp
  * of n pixels: the per mille of its pixel lines that are sharp at the best of
  * the three positions (*at), or 0 unless the side is sharp along
- * INSET_FULL_PM of it and INSET_END_PM of each end eighth (corners: two
- * perpendicular sides meet there), and unless it runs on past both corners
- * (sharp along INSET_RUN_PM of an eighth beyond each): a line across the
- * whole rectangle is an edge of something larger, a bar or a frame, not a
- * side of this picture.
+ * INSET_FULL_PM of it, and unless it runs on past both corners (sharp along
+ * INSET_RUN_PM of an eighth beyond each): a line across the whole rectangle is
+ * an edge of something larger, a bar or a frame, not a side of this picture.
+ * *ends: bit 0 when the side is sharp along INSET_END_PM of its first eighth,
+ * bit 1 of its last (corner evidence, weighed per corner by the caller).
  */
 static uint32_t side_test(const line_prof *lp, uint32_t q, uint32_t n, uint32_t a, uint32_t b,
-                          uint32_t *at)
+                          uint32_t *at, unsigned *ends)
 {
     if (b < a + 16)
         return 0;
@@ -935,14 +925,15 @@ static uint32_t side_test(const line_prof *lp, uint32_t q, uint32_t n, uint32_t 
             best = pm[o];
         }
     const uint32_t *pre = lp->pre[q][bo];
-    if (best < INSET_FULL_PM || (pre[a + e] - pre[a]) * 1000 < INSET_END_PM * e ||
-        (pre[b] - pre[b - e]) * 1000 < INSET_END_PM * e)
+    if (best < INSET_FULL_PM)
         return 0;
     uint32_t c0 = a - 2, c1 = b + 2; /* the corners */
     if (c0 >= 2 + e && c1 + 2 + e <= n &&
         (pre[c0 - 2] - pre[c0 - 2 - e]) * 1000 >= INSET_RUN_PM * e &&
         (pre[c1 + 2 + e] - pre[c1 + 2]) * 1000 >= INSET_RUN_PM * e)
         return 0;
+    *ends = ((pre[a + e] - pre[a]) * 1000 >= INSET_END_PM * e) |
+            ((pre[b] - pre[b - e]) * 1000 >= INSET_END_PM * e) << 1;
     *at = lp->pos[q] - 1 + bo;
     return best;
 }
@@ -1000,7 +991,7 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
                 uint32_t x0 = xs[l];
                 uint32_t dl =
                     (pv[(size_t)x0 * vstride + y1] - pv[(size_t)x0 * vstride + y0]) * 1000 / h;
-                if (dl < INSET_COARSE_PCT * 10)
+                if (dl < INSET_WEAK_PCT * 10)
                     continue;
                 for (size_t r = 0; r < nx; r++) {
                     uint32_t x1 = xs[r];
@@ -1013,8 +1004,12 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
                         (ph[(size_t)y0 * stride + x1] - ph[(size_t)y0 * stride + x0]) * 1000 / w;
                     uint32_t db =
                         (ph[(size_t)y1 * stride + x1] - ph[(size_t)y1 * stride + x0]) * 1000 / w;
-                    if (dr < INSET_COARSE_PCT * 10 || dt < INSET_COARSE_PCT * 10 ||
-                        db < INSET_COARSE_PCT * 10)
+                    /* one side may be weaker: where host and picture meet in like colours */
+                    if (dr < INSET_WEAK_PCT * 10 || dt < INSET_WEAK_PCT * 10 ||
+                        db < INSET_WEAK_PCT * 10 ||
+                        (dl < INSET_COARSE_PCT * 10) + (dr < INSET_COARSE_PCT * 10) +
+                                (dt < INSET_COARSE_PCT * 10) + (db < INSET_COARSE_PCT * 10) >
+                            1)
                         continue;
                     if (!ends_marked(pv + (size_t)x0 * vstride, y0, y1) ||
                         !ends_marked(pv + (size_t)x1 * vstride, y0, y1) ||
@@ -1041,14 +1036,22 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
                                     uint32_t fx0 = ll->pos[ql], fx1 = lr->pos[qr],
                                              fy0 = lt->pos[qt], fy1 = lb->pos[qb];
                                     uint32_t s[4], at[4];
+                                    unsigned e[4];
                                     if (fx1 < fx0 + 20 || fy1 < fy0 + 20 ||
-                                        !(s[0] =
-                                              side_test(lt, qt, v->w, fx0 + 2, fx1 - 2, &at[0])) ||
-                                        !(s[1] =
-                                              side_test(lb, qb, v->w, fx0 + 2, fx1 - 2, &at[1])) ||
-                                        !(s[2] =
-                                              side_test(ll, ql, v->h, fy0 + 2, fy1 - 2, &at[2])) ||
-                                        !(s[3] = side_test(lr, qr, v->h, fy0 + 2, fy1 - 2, &at[3])))
+                                        !(s[0] = side_test(lt, qt, v->w, fx0 + 2, fx1 - 2, &at[0],
+                                                           &e[0])) ||
+                                        !(s[1] = side_test(lb, qb, v->w, fx0 + 2, fx1 - 2, &at[1],
+                                                           &e[1])) ||
+                                        !(s[2] = side_test(ll, ql, v->h, fy0 + 2, fy1 - 2, &at[2],
+                                                           &e[2])) ||
+                                        !(s[3] = side_test(lr, qr, v->h, fy0 + 2, fy1 - 2, &at[3],
+                                                           &e[3])))
+                                        continue;
+                                    /* each corner sharp at the end of one of its two sides at
+                                       least (where host and picture meet in like colours, the
+                                       other side fades there); sides top, bottom, left, right */
+                                    if (!((e[0] | e[2]) & 1) || !((e[0] >> 1 | e[3]) & 1) ||
+                                        !((e[1] | e[2] >> 1) & 1) || !((e[1] | e[3]) >> 1 & 1))
                                         continue;
                                     uint32_t weakest = s[0];
                                     for (int k = 1; k < 4; k++)
