@@ -73,6 +73,17 @@ static inline lm_status hdb_import(lm_hashdb *db, const char *text, lm_db_format
     return lm_hashdb_import_memory(db, text, strlen(text), &o, r);
 }
 
+/* Import text (default options) into the list "list-N", N = number; LM_OK or the status. */
+static inline lm_status hdb_import_numbered(lm_hashdb *db, const char *text, int number)
+{
+    lm_db_import_opts o;
+    lm_db_import_opts_init(&o);
+    char name[24];
+    snprintf(name, sizeof name, "list-%d", number);
+    o.list = name;
+    return lm_hashdb_import_memory(db, text, strlen(text), &o, NULL);
+}
+
 /* The whole export with options o as a malloc'ed string, its status in *st (st may be NULL). */
 static inline char *hdb_export_with(lm_hashdb *db, const lm_db_export_opts *o, lm_status *st)
 {

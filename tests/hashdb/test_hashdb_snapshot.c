@@ -21,14 +21,8 @@ static char *texts[4];
 static void *importer(void *arg)
 {
     int first = (int)(intptr_t)arg;
-    for (int i = first; i < first + 2; i++) {
-        lm_db_import_opts o;
-        lm_db_import_opts_init(&o);
-        char name[16];
-        snprintf(name, sizeof name, "list-%d", i);
-        o.list = name;
-        CHECK_EQ_INT(lm_hashdb_import_memory(db, texts[i], strlen(texts[i]), &o, NULL), LM_OK);
-    }
+    for (int i = first; i < first + 2; i++)
+        CHECK_EQ_INT(hdb_import_numbered(db, texts[i], i), LM_OK);
     return NULL;
 }
 
@@ -61,9 +55,7 @@ int main(void)
 {
     uint64_t seed = check_test_seed(0x5a4e5407);
     char *dir = scratch_dir("snapshot");
-    char path[600];
-    snprintf(path, sizeof path, "%s/db", dir);
-    CHECK_EQ_INT(lm_hashdb_open(path, LM_DB_CREATE, &db, NULL, 0), LM_OK);
+    db = hdb_create(dir, "db");
     for (int i = 0; i < 4; i++)
         texts[i] = hdb_random_hex(&seed, PER_LIST);
     commit_twice_elsewhere(0);

@@ -59,9 +59,7 @@ int main(void)
 {
     uint64_t seed = check_test_seed(0x7417ead5);
     char *dir = scratch_dir("threads");
-    char path[600];
-    snprintf(path, sizeof path, "%s/db", dir);
-    CHECK_EQ_INT(lm_hashdb_open(path, LM_DB_CREATE, &db, NULL, 0), LM_OK);
+    db = hdb_create(dir, "db");
     char *texts[LISTS];
     for (int i = 0; i < LISTS; i++)
         texts[i] = hdb_random_hex(&seed, PER_LIST);
@@ -69,14 +67,8 @@ int main(void)
     pthread_t th[READERS];
     for (int i = 0; i < READERS; i++)
         pthread_create(&th[i], NULL, reader, (void *)(uintptr_t)(i + 1));
-    for (int i = 0; i < LISTS; i++) {
-        lm_db_import_opts o;
-        lm_db_import_opts_init(&o);
-        char name[16];
-        snprintf(name, sizeof name, "list-%d", i);
-        o.list = name;
-        CHECK_EQ_INT(lm_hashdb_import_memory(db, texts[i], strlen(texts[i]), &o, NULL), LM_OK);
-    }
+    for (int i = 0; i < LISTS; i++)
+        CHECK_EQ_INT(hdb_import_numbered(db, texts[i], i), LM_OK);
     atomic_store(&writer_done, 1);
     for (int i = 0; i < READERS; i++)
         pthread_join(th[i], NULL);
