@@ -187,8 +187,10 @@ static int do_import(const db_args *a, const char *file)
     if (open_db(a, LM_DB_WRITE, &db))
         return PMATCH_EXIT_ERROR;
     lm_db_import_result r = {.struct_size = sizeof r};
+    /* The search index is built with the list, so the next matcher opens it ready. */
+    lm_status ist;
     lm_status st =
-        is_stdin ? lm_db_import_stream(db, stdin, &o, &r) : lm_db_import_path(db, file, &o, &r);
+        lm_db_import_indexed(db, is_stdin ? NULL : file, is_stdin ? stdin : NULL, &o, &r, 0, &ist);
     if (st) {
         fail(rep.name, st, db);
         lm_db_close(db);
@@ -201,10 +203,11 @@ static int do_import(const db_args *a, const char *file)
            lm_db_format_name(r.format), (unsigned long long)r.duplicates, (unsigned long long)r.bad,
            (unsigned long long)r.removed, (unsigned long long)r.updated,
            (unsigned long long)r.not_found, (unsigned long long)r.skipped);
-    /* The search index is built with the list, so the next matcher opens it ready. */
-    if ((st = lm_db_build_index(db, 0)) != LM_OK)
-        fprintf(stderr, "pmatch db import: search index not written (%s): the next match "
-                        "builds it\n", lm_strerror(st));
+    if (ist != LM_OK)
+        fprintf(stderr,
+                "pmatch db import: search index not written (%s): the next match "
+                "builds it\n",
+                lm_strerror(ist));
     lm_db_close(db);
     return PMATCH_EXIT_OK;
 }

@@ -65,7 +65,7 @@ typedef enum { IN_MEMORY, IN_PATH, IN_STREAM } import_input;
 
 static lm_status import_any(lm_db *db, import_input kind, const void *data, size_t len,
                             const char *path, FILE *in, const lm_db_import_opts *opts,
-                            lm_db_import_result *result)
+                            lm_db_import_result *result, lm_db_import_hook hook, void *ctx)
 {
     LIVE(db);
     if (result && !result_size_ok(result->struct_size, IMPORT_RESULT_MIN, sizeof *result))
@@ -73,8 +73,8 @@ static lm_status import_any(lm_db *db, import_input kind, const void *data, size
     lm_db_import_result r;
     memset(&r, 0, sizeof r);
     lm_status st = kind == IN_MEMORY ? lm_hashdb_import_memory(db, data, len, opts, &r)
-                   : kind == IN_PATH ? lm_hashdb_import_path(db, path, opts, &r)
-                                     : lm_hashdb_import_file(db, in, opts, &r);
+                   : kind == IN_PATH ? db_import_path_hooked(db, path, opts, &r, hook, ctx)
+                                     : db_import_file_hooked(db, in, opts, &r, hook, ctx);
     if (result) {
         uint32_t size = result->struct_size;
         r.struct_size = size;
@@ -86,19 +86,29 @@ static lm_status import_any(lm_db *db, import_input kind, const void *data, size
 lm_status lm_db_import_memory(lm_db *db, const void *data, size_t len,
                               const lm_db_import_opts *opts, lm_db_import_result *result)
 {
-    return import_any(db, IN_MEMORY, data, len, NULL, NULL, opts, result);
+    return import_any(db, IN_MEMORY, data, len, NULL, NULL, opts, result, NULL, NULL);
 }
 
 lm_status lm_db_import_path(lm_db *db, const char *path, const lm_db_import_opts *opts,
                             lm_db_import_result *result)
 {
-    return import_any(db, IN_PATH, NULL, 0, path, NULL, opts, result);
+    return import_any(db, IN_PATH, NULL, 0, path, NULL, opts, result, NULL, NULL);
 }
 
 lm_status lm_db_import_stream(lm_db *db, FILE *in, const lm_db_import_opts *opts,
                               lm_db_import_result *result)
 {
-    return import_any(db, IN_STREAM, NULL, 0, NULL, in, opts, result);
+    return import_any(db, IN_STREAM, NULL, 0, NULL, in, opts, result, NULL, NULL);
+}
+
+lm_status lm_db_import_hooked(lm_hashdb *db, const char *path, FILE *in,
+                              const lm_db_import_opts *opts, lm_db_import_result *result,
+                              lm_db_import_hook hook, void *ctx)
+{
+    if (!path && !in)
+        return LM_E_INVALID_ARG;
+    return path ? import_any(db, IN_PATH, NULL, 0, path, NULL, opts, result, hook, ctx)
+                : import_any(db, IN_STREAM, NULL, 0, NULL, in, opts, result, hook, ctx);
 }
 
 lm_status lm_db_export(lm_db *db, FILE *out, const lm_db_export_opts *opts, uint64_t *written)

@@ -296,6 +296,24 @@ lm_status lm_hashdb_import_path(lm_hashdb *db, const char *path, const lm_db_imp
 lm_status lm_hashdb_import_memory(lm_hashdb *db, const void *data, size_t len,
                                   const lm_db_import_opts *opts, lm_db_import_result *result);
 
+/*
+ * What an import inserts, for a caller that builds the search index beside its write
+ * transaction (libmatch/index_store.c) instead of reading the hashes back after the commit.
+ * Called at most once per import, inside the write transaction once every record's action is
+ * decided, and only when the pdq and companions tables held nothing at its start, so that
+ * after the commit the list's PDQ set is exactly these: the n inserted PDQ hashes in entry-id
+ * order, their ids, and the next entry id the commit leaves. The callee owns both arrays
+ * (free). Nothing is committed yet: the import may still fail, and another writer may commit
+ * between this transaction and the caller's next look, so the caller compares next_entry_id
+ * with the list's after the import.
+ */
+typedef void (*lm_db_import_hook)(void *ctx, lm_pdq_hash *hashes, uint64_t *ids, size_t n,
+                                  uint64_t next_entry_id);
+/* lm_db_import_path (path) or lm_db_import_stream (in, when path is NULL) with a hook. */
+lm_status lm_db_import_hooked(lm_hashdb *db, const char *path, FILE *in,
+                              const lm_db_import_opts *opts, lm_db_import_result *result,
+                              lm_db_import_hook hook, void *ctx);
+
 /* ---- export --------------------------------------------------------------- */
 
 /* lm_db_export_opts is in libmatch.h. */

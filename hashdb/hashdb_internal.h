@@ -339,4 +339,10 @@ int db_features_put(lm_hashdb *db, MDB_txn *txn, uint64_t id, const uint8_t *rec
 /* Remove an entry's feature record, if any. */
 int db_features_delete(lm_hashdb *db, MDB_txn *txn, uint64_t id);
 
+/* lm_hashdb_import_path / _file with the hook of lm_db_import_hooked (hook may be NULL). */
+lm_status db_import_path_hooked(lm_hashdb *db, const char *path, const lm_db_import_opts *opts,
+                                lm_db_import_result *result, lm_db_import_hook hook, void *ctx);
+lm_status db_import_file_hooked(lm_hashdb *db, FILE *in, const lm_db_import_opts *opts,
+                                lm_db_import_result *result, lm_db_import_hook hook, void *ctx);
+
 #endif

@@ -209,7 +209,7 @@ done:
 }
 
 static lm_status import_run(lm_hashdb *db, db_reader *r, const lm_db_import_opts *opts,
-                            lm_db_import_result *result)
+                            lm_db_import_result *result, lm_db_import_hook hook, void *hook_ctx)
 {
     lm_db_import_opts defaults;
     if (!opts) {
@@ -268,6 +268,8 @@ static lm_status import_run(lm_hashdb *db, db_reader *r, const lm_db_import_opts
     memset(&job, 0, sizeof job);
     job.opts = opts;
     job.list = list;
+    job.hook = hook;
+    job.hook_ctx = hook_ctx;
     int st = parse_all(db, r, &job);
     if (st == LM_OK && job.recs.n && db_import_order(&job) != LM_OK)
         st = db_err(db, LM_E_NOMEM, "out of memory");
@@ -292,8 +294,8 @@ static lm_status import_run(lm_hashdb *db, db_reader *r, const lm_db_import_opts
     return st;
 }
 
-lm_status lm_hashdb_import_file(lm_hashdb *db, FILE *in, const lm_db_import_opts *opts,
-                                lm_db_import_result *result)
+lm_status db_import_file_hooked(lm_hashdb *db, FILE *in, const lm_db_import_opts *opts,
+                                lm_db_import_result *result, lm_db_import_hook hook, void *ctx)
 {
     if (!db || !in)
         return LM_E_INVALID_ARG;
@@ -301,13 +303,25 @@ lm_status lm_hashdb_import_file(lm_hashdb *db, FILE *in, const lm_db_import_opts
     if (!r)
         return LM_E_NOMEM;
     r->f = in;
-    lm_status st = import_run(db, r, opts, result);
+    lm_status st = import_run(db, r, opts, result, hook, ctx);
     free(r);
     return st;
 }
 
+lm_status lm_hashdb_import_file(lm_hashdb *db, FILE *in, const lm_db_import_opts *opts,
+                                lm_db_import_result *result)
+{
+    return db_import_file_hooked(db, in, opts, result, NULL, NULL);
+}
+
 lm_status lm_hashdb_import_path(lm_hashdb *db, const char *path, const lm_db_import_opts *opts,
                                 lm_db_import_result *result)
+{
+    return db_import_path_hooked(db, path, opts, result, NULL, NULL);
+}
+
+lm_status db_import_path_hooked(lm_hashdb *db, const char *path, const lm_db_import_opts *opts,
+                                lm_db_import_result *result, lm_db_import_hook hook, void *ctx)
 {
     if (!db || !path)
         return LM_E_INVALID_ARG;
@@ -321,7 +335,7 @@ lm_status lm_hashdb_import_path(lm_hashdb *db, const char *path, const lm_db_imp
     if (!f)
         return db_err(db, errno == ENOENT ? LM_E_NOT_FOUND : LM_E_IO, "%s: %s", path,
                       strerror(errno));
-    lm_status st = lm_hashdb_import_file(db, f, opts, result);
+    lm_status st = db_import_file_hooked(db, f, opts, result, hook, ctx);
     fclose(f);
     return st;
 }
@@ -336,7 +350,7 @@ lm_status lm_hashdb_import_memory(lm_hashdb *db, const void *data, size_t len,
         return LM_E_NOMEM;
     r->mem = data ? data : "";
     r->mem_len = len;
-    lm_status st = import_run(db, r, opts, result);
+    lm_status st = import_run(db, r, opts, result, NULL, NULL);
     free(r);
     return st;
 }

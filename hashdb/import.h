@@ -192,6 +192,9 @@ typedef struct import_job {
     db_recs recs;
     uint64_t *order; /* the records in hash order (db_import_order) */
     lm_db_import_result res;
+    lm_db_import_hook hook; /* lm_db_import_hooked's, or NULL */
+    void *hook_ctx;
+    int hook_called; /* the write transaction may run again after the map grew: once only */
 } import_job;
 
 /*
@@ -210,6 +213,11 @@ static inline db_rec *db_order_rec(const import_job *job, uint64_t o)
 }
 /* Do order entries a and b hold the same key (type and hash)? */
 int db_order_same_key(const import_job *job, uint64_t a, uint64_t b);
+
+/* Hand what the import inserts to job->hook, once (import_handoff.c): inside the write
+ * transaction after pass 1, when the pdq and companions tables were empty at its start;
+ * next_entry_id is the transaction's first new id. Out of memory: no hand-over. */
+void db_import_handoff(import_job *job, uint64_t next_entry_id);
 
 /* The write transaction of an import for db_write (ctx: the import_job; import_sync.c). */
 int db_import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx);

@@ -317,6 +317,13 @@ int db_import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
     /* This may run again after the map grew: start from a clean slate. */
     job->res.added = job->res.duplicates = job->res.removed = 0;
     job->res.updated = job->res.not_found = 0;
+    /* With nothing in the pdq and companions tables, the list's PDQ set after the commit is
+     * what this import inserts (db_import_handoff). */
+    uint64_t npdq = 1, ncompanions = 1;
+    int handoff = job->hook && !job->hook_called &&
+                  db_table_entries(db, txn, db->pdq, &npdq) == 0 &&
+                  db_table_entries(db, txn, db->companions, &ncompanions) == 0 && npdq == 0 &&
+                  ncompanions == 0;
     uint32_t list_id;
     int st = db_list_touch(db, txn, job->list, o->source, o->version, 1, &list_id);
     if (st)
@@ -344,6 +351,8 @@ int db_import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
         if ((st = plan_group(db, txn, job, list_id, k0, k1)) != 0)
             return st;
     }
+    if (handoff)
+        db_import_handoff(job, next);
     /* Pass 2, in file order: updates and deletions of stored entries first, so that the
      * insertions after them are appends only (db_appender). */
     for (size_t i = 0; i < job->recs.n; i++) {

@@ -12,7 +12,7 @@
 /* Positions checked against the list at open (one LMDB lookup each). */
 #define SAMPLES 16
 
-static char *file_path(lm_hashdb *db)
+char *index_store_path(lm_hashdb *db)
 {
     const char *dir = lm_hashdb_path(db);
     if (!dir)
@@ -22,6 +22,16 @@ static char *file_path(lm_hashdb *db)
     if (p)
         snprintf(p, len, "%s/%s", dir, LM_INDEX_STORE_FILE);
     return p;
+}
+
+void index_store_stamp(uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS], uint64_t next_entry_id,
+                       uint64_t generation, size_t count)
+{
+    memset(stamp, 0, LM_INDEX_FILE_STAMP_WORDS * sizeof *stamp);
+    stamp[0] = STAMP_KIND;
+    stamp[1] = next_entry_id;
+    stamp[2] = generation;
+    stamp[3] = count;
 }
 
 static lm_status refuse(char *why, size_t whycap, lm_status st, const char *msg)
@@ -59,7 +69,7 @@ static int samples_agree(lm_hashdb *db, const matcher_snapshot *s)
 lm_status index_store_load(lm_hashdb *db, uint64_t next_entry_id, matcher_snapshot *s, char *why,
                            size_t whycap)
 {
-    char *path = file_path(db);
+    char *path = index_store_path(db);
     if (!path)
         return LM_E_NOMEM;
     lm_index *ix = NULL;
@@ -102,11 +112,11 @@ lm_status index_store_save(lm_hashdb *db, uint64_t next_entry_id, const matcher_
 {
     if (s->mapped)
         return LM_OK;
-    char *path = file_path(db);
+    char *path = index_store_path(db);
     if (!path)
         return LM_E_NOMEM;
-    uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS] = {STAMP_KIND, next_entry_id, s->generation,
-                                                 s->count};
+    uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS];
+    index_store_stamp(stamp, next_entry_id, s->generation, s->count);
     lm_index_payload pl[2] = {{s->ids, s->count * sizeof *s->ids},
                               {s->regions, s->regions ? s->count : 0}};
     lm_status st = lm_index_write(s->index, path, stamp, pl, 2);
@@ -143,13 +153,14 @@ lm_status lm_list_index_update(lm_hashdb *db, int nthreads)
     if (st == LM_OK)
         st = lm_hashdb_append_companions(db, &set, &regions);
     lm_hashdb_release_pages(db); /* what the load read of the list, before the build */
-    char *path = st == LM_OK ? file_path(db) : NULL;
+    char *path = st == LM_OK ? index_store_path(db) : NULL;
     if (st == LM_OK && !path)
         st = LM_E_NOMEM;
     if (st == LM_OK) {
         free(set.quality); /* not stored: give its memory back before the build */
         set.quality = NULL;
-        uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS] = {STAMP_KIND, next_id, generation, set.count};
+        uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS];
+        index_store_stamp(stamp, next_id, generation, set.count);
         lm_index_payload pl[2] = {{set.ids, set.count * sizeof *set.ids},
                                   {regions, regions ? set.count : 0}};
         st = lm_index_build_file(set.hashes, set.count, nthreads, path, stamp, pl, 2);

@@ -15,9 +15,16 @@
 #define LM_INDEX_STORE_H
 
 #include "hashdb.h"
+#include "index_file.h"
 #include "matcher_snapshot.h"
 
 #define LM_INDEX_STORE_FILE "pdq.index"
+
+/* The index file's path beside the list (free it), NULL when out of memory. */
+char *index_store_path(lm_hashdb *db);
+/* The stamp of a file built from count positions of the list at next_entry_id, generation. */
+void index_store_stamp(uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS], uint64_t next_entry_id,
+                       uint64_t generation, size_t count);
 
 /* Maps the list's index file into s (index, ids, regions, count, mapped) when fresh
  * against next_entry_id. LM_OK, or a status with a reason in why (the caller then builds). */

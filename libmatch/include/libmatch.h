@@ -1166,6 +1166,24 @@ LM_API lm_status lm_matcher_open_db(lm_db *db, unsigned flags, lm_matcher **out)
  */
 LM_API lm_status lm_db_build_index(lm_db *db, int nthreads);
 
+/*
+ * lm_db_import_path (path), or lm_db_import_stream (in, when path is NULL), then
+ * lm_db_build_index, as `pmatch db import` runs them, with the same results and files;
+ * faster when the list holds no PDQ entry before the import (a new list): the index is then
+ * built from the parsed hashes on another thread while the entries are written, and put in
+ * place once the import has committed (a kill leaves the list and its index consistent).
+ *  [in]  db, path, in, opts   as lm_db_import_path / lm_db_import_stream.
+ *  [out] result        may be NULL.
+ *  [in]  nthreads      index build threads (<= 0: all cores).
+ *  [out] index_status  may be NULL: the index write's status (LM_OK when the import failed);
+ *                      a failed write leaves the list usable (matchers build in memory).
+ * Returns the import's status (lm_db_import_path's). Not to be called from several threads
+ * on one handle at once.
+ */
+LM_API lm_status lm_db_import_indexed(lm_db *db, const char *path, FILE *in,
+                                      const lm_db_import_opts *opts, lm_db_import_result *result,
+                                      int nthreads, lm_status *index_status);
+
 #ifdef __cplusplus
 }
 #endif

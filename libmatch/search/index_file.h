@@ -63,6 +63,23 @@ lm_status lm_index_build_file(const lm_pdq_hash *hashes, size_t n, int nthreads,
                               const lm_index_payload *payloads, size_t npayloads);
 
 /*
+ * lm_index_build_file in two steps, for a caller whose stamp is known only later (the
+ * import builds while its write transaction runs, and stamps after the commit):
+ * lm_index_build_file_begin writes everything but the header into path's temporary file
+ * ("<path>.tmp.<pid>"; payloads are written then and not kept) and returns the unfinished
+ * write in *out (NULL on failure: nothing left behind); lm_index_build_file_end with keep
+ * writes the header with stamp, syncs and renames it to path (the bytes lm_index_build_file
+ * writes for the same arguments), or without keep removes it (stamp unused). Every begun
+ * build must be ended. Statuses as lm_index_build_file's.
+ */
+typedef struct lm_index_file_build lm_index_file_build;
+lm_status lm_index_build_file_begin(const lm_pdq_hash *hashes, size_t n, int nthreads,
+                                    const char *path, const lm_index_payload *payloads,
+                                    size_t npayloads, lm_index_file_build **out);
+lm_status lm_index_build_file_end(lm_index_file_build *b,
+                                  const uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS], int keep);
+
+/*
  * Removes the temporary files "<path>.tmp.<pid>" that writers killed before
  * their rename left behind: only those whose process no longer exists (a
  * live writer's file, or one whose pid was reused, is kept). lm_index_write

@@ -334,20 +334,70 @@ static lm_status build_tables(ixf_writer *w, const lm_pdq_hash *hashes, size_t n
     return LM_OK;
 }
 
+struct lm_index_file_build {
+    ixf_writer w;
+    char *path;
+    lm_status st; /* of the sections so far */
+};
+
+lm_status lm_index_build_file_begin(const lm_pdq_hash *hashes, size_t n, int nthreads,
+                                    const char *path, const lm_index_payload *payloads,
+                                    size_t npayloads, lm_index_file_build **out)
+{
+    static const uint64_t no_stamp[LM_INDEX_FILE_STAMP_WORDS]; /* written at the end */
+    *out = NULL;
+    if ((!hashes && n) || n > UINT32_MAX || !args_ok(path, no_stamp, payloads, npayloads))
+        return LM_E_INVALID_ARG;
+    lm_index_file_build *b = calloc(1, sizeof *b);
+    size_t plen = strlen(path);
+    char *p = b ? malloc(plen + 1) : NULL;
+    if (!p) {
+        free(b);
+        return LM_E_NOMEM;
+    }
+    memcpy(p, path, plen + 1);
+    b->path = p;
+    const unsigned key_bits = lm_index_key_bits(n);
+    b->st = writer_begin(&b->w, path, n, key_bits, no_stamp, payloads, npayloads);
+    if (b->st == LM_OK) {
+        put_section(&b->w, 0, hashes);
+        put_payloads(&b->w, payloads, npayloads);
+        if (n)
+            b->st = build_tables(&b->w, hashes, n, key_bits, nthreads);
+    }
+    if (b->st == LM_OK)
+        b->st = (lm_status)atomic_load(&b->w.failed);
+    if (b->st != LM_OK) {
+        lm_status st = writer_end(&b->w, path, b->st); /* removes the temporary file */
+        free(b->path);
+        free(b);
+        return st;
+    }
+    *out = b;
+    return LM_OK;
+}
+
+lm_status lm_index_build_file_end(lm_index_file_build *b,
+                                  const uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS], int keep)
+{
+    if (!b)
+        return LM_E_INVALID_ARG;
+    lm_status st = keep && stamp ? LM_OK : LM_E_INVALID_ARG; /* not kept: removed */
+    if (st == LM_OK)
+        memcpy(b->w.h->stamp, stamp, sizeof b->w.h->stamp);
+    st = writer_end(&b->w, b->path, st);
+    free(b->path);
+    free(b);
+    return keep ? st : LM_OK;
+}
+
 lm_status lm_index_build_file(const lm_pdq_hash *hashes, size_t n, int nthreads, const char *path,
                               const uint64_t stamp[LM_INDEX_FILE_STAMP_WORDS],
                               const lm_index_payload *payloads, size_t npayloads)
 {
-    if ((!hashes && n) || n > UINT32_MAX || !args_ok(path, stamp, payloads, npayloads))
+    if (!stamp)
         return LM_E_INVALID_ARG;
-    const unsigned key_bits = lm_index_key_bits(n);
-    ixf_writer w;
-    lm_status st = writer_begin(&w, path, n, key_bits, stamp, payloads, npayloads);
-    if (st == LM_OK) {
-        put_section(&w, 0, hashes);
-        put_payloads(&w, payloads, npayloads);
-        if (n)
-            st = build_tables(&w, hashes, n, key_bits, nthreads);
-    }
-    return writer_end(&w, path, st);
+    lm_index_file_build *b;
+    lm_status st = lm_index_build_file_begin(hashes, n, nthreads, path, payloads, npayloads, &b);
+    return st == LM_OK ? lm_index_build_file_end(b, stamp, 1) : st;
 }
