@@ -87,7 +87,7 @@ static int rec_changes(const import_job *job, const db_rec *r, const db_entry *e
  * removes the stored entry or cancels an earlier addition of the file.
  */
 static int plan_group(lm_hashdb *db, MDB_txn *txn, import_job *job, uint32_t list_id, size_t k0,
-                      size_t k1)
+                      size_t k1, int index_empty)
 {
     db_rec *first = db_order_rec(job, job->order[k0]);
     uint64_t existing = 0;
@@ -95,7 +95,8 @@ static int plan_group(lm_hashdb *db, MDB_txn *txn, import_job *job, uint32_t lis
     uint8_t hkey[1 + LM_DB_MAX_HASH_BYTES];
     db_hash_key(hkey, first->type, first->hash, first->hash_len);
     MDB_val hk = {1 + (size_t)first->hash_len, hkey}, hv;
-    int rc = mdb_get(txn, db->hashes, &hk, &hv);
+    /* An empty hash index (a new list) holds none: no lookup per hash. */
+    int rc = index_empty ? MDB_NOTFOUND : mdb_get(txn, db->hashes, &hk, &hv);
     if (rc == 0) {
         /* Known hash: does this list hold it? */
         if ((st = db_find_in_list(db, txn, first->type, first->hash, first->hash_len, list_id,
@@ -337,6 +338,10 @@ int db_import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
     uint64_t removed = 0;
     if ((st = remove_by_reference(db, txn, job, list_id, &removed)) != 0)
         return st;
+    /* Nothing inserts into the hash index before pass 3. */
+    uint64_t nindex = 1;
+    if ((st = db_table_entries(db, txn, db->hashes, &nindex)) != 0)
+        return db_mdb_err(db, st, "reading the hash index");
     /*
      * Pass 1, in hash order: what each record does. Equal hashes are adjacent,
      * and the index is read in key order (warm pages) instead of at random.
@@ -348,7 +353,7 @@ int db_import_txn(lm_hashdb *db, MDB_txn *txn, void *vctx)
             ;
         if (db_order_rec(job, job->order[k0])->op == DB_OP_REMOVE_REF)
             continue; /* done above (type 0: its own group) */
-        if ((st = plan_group(db, txn, job, list_id, k0, k1)) != 0)
+        if ((st = plan_group(db, txn, job, list_id, k0, k1, nindex == 0)) != 0)
             return st;
     }
     if (handoff)
