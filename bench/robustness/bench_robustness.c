@@ -529,9 +529,10 @@ int main(int argc, char **argv)
                             edit_names[e], i, o[i].img.w, o[i].img.h, r.image.width, r.image.height,
                             where.x, where.y, where.w, where.h, oracle);
                     for (size_t k = 0; k < r.region_count; k++)
-                        fprintf(stderr, " %s %u,%u %ux%u", lm_region_kind_name(r.regions[k].kind),
-                                r.regions[k].rect.x, r.regions[k].rect.y, r.regions[k].rect.w,
-                                r.regions[k].rect.h);
+                        fprintf(stderr, " %s %u,%u %ux%u (%d)",
+                                lm_region_kind_name(r.regions[k].kind), r.regions[k].rect.x,
+                                r.regions[k].rect.y, r.regions[k].rect.w, r.regions[k].rect.h,
+                                lm_pdq_distance(&r.regions[k].hash.pdq, &o[i].plain));
                     fprintf(stderr, "\n");
                 }
             }

@@ -54,7 +54,8 @@
 #ifndef MAX_LINES
 #define MAX_LINES 16 /* candidate rows and columns for inset sides */
 #endif
-#define MAX_INSETS 2 /* inset proposals: the best by their weakest side, and the largest */
+/* inset proposals: the best by its sides, its outermost nest, the largest, the next best */
+#define MAX_INSETS 4
 #ifndef INSET_COARSE_PCT
 #define INSET_COARSE_PCT 80 /* a candidate's sides on the coarse copy: marks along this % */
 #endif
@@ -730,14 +731,18 @@ static size_t split_cells(const view *v, const coarse *c, lm_rect r, lm_rect cel
  * boundaries) exceeds INSET_STEP and MARK_SHARP times the smaller of the
  * steps at the boundaries beyond; the same for columns. Candidate rows and
  * columns: the MAX_LINES lines whose longest run of marks (gaps of SEG_GAP
- * bridged) stands out most from the lines two cells away (a side is one long
- * run; a texture's creases scatter marks along the whole line, and counting
- * all of them let textured lines crowd the sides out); a rectangle of
+ * bridged) stands out most from the weaker of the two lines two cells away
+ * (a side is one long run; a texture's creases scatter marks along the whole
+ * line, and counting all of them let textured lines crowd the sides out; the
+ * weaker, not the mean: a side 2-3 cells from a stronger edge of its own
+ * picture is still a line of its own); a rectangle of
  * candidates needs marks along INSET_SIDE_PCT of each of its four sides (the
  * image border is no side: a picture touching it is the bands' or the split's
  * job) and a picture inside it (mean step of the coarse copy at least
- * INSET_TEXTURE levels: a flat or merely shaded shape is no picture). The two
- * largest are kept (a picture's own rectangles lie inside it). All of it on
+ * INSET_TEXTURE levels: a flat or merely shaded shape is no picture). Of the
+ * rectangles whose sides then hold at full resolution, the best (rank_add),
+ * the outermost nest of it (widest_nest), the largest and the next best are
+ * kept (a picture's own rectangles lie inside it). All of it on
  * the coarse copy (at most 128x128 cells) with prefix sums; a plain photograph
  * usually has fewer than two candidate lines one way and stops there. The
  * sides are then placed on the full-resolution luma (place_side).
@@ -759,7 +764,7 @@ static size_t top_lines(const uint32_t *counts, uint32_t n, uint32_t min_count, 
     size_t m = 0;
     for (uint32_t k = 1; k < n; k++) {
         uint32_t a = k >= 3 ? counts[k - 2] : 0, b = k + 2 < n ? counts[k + 2] : 0;
-        int32_t st = (int32_t)counts[k] - (int32_t)((a + b) / 2);
+        int32_t st = (int32_t)counts[k] - (int32_t)(a < b ? a : b);
         if (counts[k] < min_count || st <= (int32_t)min_count / 2)
             continue;
         /* keep the strongest cap, one per neighbourhood (k-1 and k+1 are the same edge) */
@@ -938,6 +943,130 @@ static uint32_t side_test(const line_prof *lp, uint32_t q, uint32_t n, uint32_t 
     return best;
 }
 
+/* pg[y][x]: the sum of the coarse steps above and left of the cells before (x, y), a
+   (w + 1) x (h + 1) table; made when a rectangle first passes the marks' tests. */
+static int texture_prefix(const coarse *c, float *pg)
+{
+    size_t stride = (size_t)c->w + 1;
+    memset(pg, 0, stride * sizeof *pg);
+    for (uint32_t y = 0; y < c->h; y++) {
+        float rowsum = 0;
+        pg[(size_t)(y + 1) * stride] = 0;
+        for (uint32_t x = 0; x < c->w; x++) {
+            float g = (y ? cstep_h(c, y, x) : 0) + (x ? cstep_v(c, y, x) : 0);
+            rowsum += g;
+            pg[(size_t)(y + 1) * stride + x + 1] = pg[(size_t)y * stride + x + 1] + rowsum;
+        }
+    }
+    return 1;
+}
+
+/*
+ * The rectangles kept, best first: by their weakest side's sharpness, then the next weakest
+ * and so on (two rectangles sharing their weakest side are told apart by the others), then
+ * the larger. Rectangles within 1% of the image of one another are one (as the proposals'
+ * own test): the better stays.
+ */
+#define RANKED_MAX 4
+typedef struct ranked_rect {
+    lm_rect rect;
+    uint64_t key;
+} ranked_rect;
+typedef struct ranked {
+    ranked_rect r[RANKED_MAX];
+    size_t n;
+    const view *v;
+} ranked;
+
+static int near_rect(lm_rect a, lm_rect b, const view *v)
+{
+    uint32_t tx = max_u(2, v->w / 100), ty = max_u(2, v->h / 100);
+    return diff_u(a.x, b.x) <= tx && diff_u(a.y, b.y) <= ty && diff_u(a.x + a.w, b.x + b.w) <= tx &&
+           diff_u(a.y + a.h, b.y + b.h) <= ty;
+}
+
+static void rank_add(ranked *k, lm_rect r, const uint32_t side_pm[4])
+{
+    uint32_t s[4] = {side_pm[0], side_pm[1], side_pm[2], side_pm[3]};
+    for (int i = 1; i < 4; i++) /* ascending */
+        for (int j = i; j > 0 && s[j - 1] > s[j]; j--) {
+            uint32_t t = s[j];
+            s[j] = s[j - 1];
+            s[j - 1] = t;
+        }
+    uint64_t area = (uint64_t)r.w * r.h; /* < 2^18 * 2^18 at most 512 x 512 here */
+    uint64_t key = (uint64_t)s[0] << 54 | (uint64_t)s[1] << 44 | (uint64_t)s[2] << 34 |
+                   (uint64_t)(s[3] >> 2) << 26 | (area > 0x3ffffff ? 0x3ffffff : area);
+    size_t at = k->n;
+    for (size_t i = 0; i < k->n; i++)
+        if (near_rect(k->r[i].rect, r, k->v)) {
+            if (k->r[i].key >= key)
+                return;
+            at = i; /* replaced: moved up below */
+            break;
+        }
+    if (at == k->n) {
+        if (k->n == RANKED_MAX) {
+            if (k->r[RANKED_MAX - 1].key >= key)
+                return;
+            at = RANKED_MAX - 1;
+        } else
+            k->n++;
+    }
+    k->r[at] = (ranked_rect){r, key};
+    for (; at > 0 && k->r[at - 1].key < k->r[at].key; at--) {
+        ranked_rect t = k->r[at];
+        k->r[at] = k->r[at - 1];
+        k->r[at - 1] = t;
+    }
+}
+
+/*
+ * The best rectangle grown side by side while it stays one that passed: a passing rectangle
+ * with three sides where the current one's are (within 1% of the image) and the fourth
+ * further out replaces it. A picture's own straight edges near its border make rectangles
+ * inside it that pass as well and can be sharper (an edge of its content 2-10 pixels from
+ * its side); the picture is the outermost of them.
+ */
+#define MAX_PASSED 64
+static lm_rect widest_nest(lm_rect r, const lm_rect *passed, size_t n, const view *v)
+{
+    uint32_t tx = max_u(2, v->w / 100), ty = max_u(2, v->h / 100);
+    for (;;) {
+        size_t pick = n;
+        uint64_t least = UINT64_MAX, area = (uint64_t)r.w * r.h;
+        for (size_t i = 0; i < n; i++) {
+            lm_rect q = passed[i];
+            int l = diff_u(q.x, r.x) <= tx, t = diff_u(q.y, r.y) <= ty;
+            int rr = diff_u(q.x + q.w, r.x + r.w) <= tx, b = diff_u(q.y + q.h, r.y + r.h) <= ty;
+            int out_l = q.x + tx < r.x, out_t = q.y + ty < r.y;
+            int out_r = q.x + q.w > r.x + r.w + tx, out_b = q.y + q.h > r.y + r.h + ty;
+            uint64_t qa = (uint64_t)q.w * q.h;
+            if (((out_l && t && rr && b) || (out_t && l && rr && b) || (out_r && l && t && b) ||
+                 (out_b && l && t && rr)) &&
+                qa - area < least) {
+                least = qa - area;
+                pick = i;
+            }
+        }
+        if (pick == n)
+            return r;
+        r = passed[pick]; /* the nearest side further out first: a host's edge lies beyond */
+    }
+}
+
+/* Candidate lines in increasing order (at most MAX_LINES: insertion sort). */
+static void sort_lines(uint32_t *l, size_t n)
+{
+    for (size_t i = 1; i < n; i++) {
+        uint32_t v = l[i];
+        size_t j = i;
+        for (; j > 0 && l[j - 1] > v; j--)
+            l[j] = l[j - 1];
+        l[j] = v;
+    }
+}
+
 static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t cap)
 {
     uint32_t cw = c->w, ch = c->h;
@@ -959,16 +1088,7 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
     pre = malloc(((size_t)ny * (v->w + 1) + (size_t)nx * (v->h + 1)) * 6 * sizeof *pre);
     if (!pg || !pre)
         goto done;
-    memset(pg, 0, stride * sizeof *pg);
-    for (uint32_t y = 0; y < ch; y++) {
-        float rowsum = 0;
-        pg[(size_t)(y + 1) * stride] = 0;
-        for (uint32_t x = 0; x < cw; x++) {
-            float g = (y ? cstep_h(c, y, x) : 0) + (x ? cstep_v(c, y, x) : 0);
-            rowsum += g;
-            pg[(size_t)(y + 1) * stride + x + 1] = pg[(size_t)y * stride + x + 1] + rowsum;
-        }
-    }
+    int have_pg = 0;
     /* the candidate lines at full resolution, made when a rectangle first needs them */
     line_prof py[MAX_LINES], px[MAX_LINES];
     memset(py, 0, sizeof py);
@@ -979,43 +1099,51 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
        (side_test): the best by its weakest side (ties: the larger) and the largest; a
        picture's own rectangles lie inside it and may be as sharp, while text or UI beside a
        screenshot's picture can make a larger one. */
-    lm_rect best = {0, 0, 0, 0}, largest = {0, 0, 0, 0};
-    uint32_t best_pm = 0;
+    lm_rect largest = {0, 0, 0, 0};
+    ranked kept = {.n = 0, .v = v};
+    lm_rect passed[MAX_PASSED];
+    size_t npass = 0;
+    /* In order, each rectangle is tried once (top above bottom, left before right), and the
+       coarse marks along its sides are differences of the lines' prefix counts at the other
+       lines, gathered once: hc[a][i] along row line a up to column line i, vc[i] along column
+       line i between the two rows tried. A side holds marks along P% of its n cells when
+       100 * count >= P * n (the integer test of count * 1000 / n >= 10 P). */
+    sort_lines(ys, ny);
+    sort_lines(xs, nx);
+    uint32_t hc[MAX_LINES][MAX_LINES], vc[MAX_LINES];
     for (size_t a = 0; a < ny; a++)
-        for (size_t b = 0; b < ny; b++) {
+        for (size_t i = 0; i < nx; i++)
+            hc[a][i] = ph[(size_t)ys[a] * stride + xs[i]];
+    for (size_t a = 0; a < ny; a++)
+        for (size_t b = a + 1; b < ny; b++) {
             uint32_t y0 = ys[a], y1 = ys[b];
             if (y1 < y0 + minh)
                 continue;
-            uint32_t h = y1 - y0;
+            uint32_t h = y1 - y0, weak_h = INSET_WEAK_PCT * h, full_h = INSET_COARSE_PCT * h;
+            for (size_t i = 0; i < nx; i++)
+                vc[i] = (pv[(size_t)xs[i] * vstride + y1] - pv[(size_t)xs[i] * vstride + y0]) * 100;
             for (size_t l = 0; l < nx; l++) {
                 uint32_t x0 = xs[l];
-                uint32_t dl =
-                    (pv[(size_t)x0 * vstride + y1] - pv[(size_t)x0 * vstride + y0]) * 1000 / h;
-                if (dl < INSET_WEAK_PCT * 10)
+                if (vc[l] < weak_h)
                     continue;
-                for (size_t r = 0; r < nx; r++) {
+                for (size_t r = l + 1; r < nx; r++) {
                     uint32_t x1 = xs[r];
                     if (x1 < x0 + minw)
                         continue;
-                    uint32_t w = x1 - x0;
-                    uint32_t dr =
-                        (pv[(size_t)x1 * vstride + y1] - pv[(size_t)x1 * vstride + y0]) * 1000 / h;
-                    uint32_t dt =
-                        (ph[(size_t)y0 * stride + x1] - ph[(size_t)y0 * stride + x0]) * 1000 / w;
-                    uint32_t db =
-                        (ph[(size_t)y1 * stride + x1] - ph[(size_t)y1 * stride + x0]) * 1000 / w;
+                    uint32_t w = x1 - x0, weak_w = INSET_WEAK_PCT * w,
+                             full_w = INSET_COARSE_PCT * w;
+                    uint32_t dt = (hc[a][r] - hc[a][l]) * 100, db = (hc[b][r] - hc[b][l]) * 100;
                     /* one side may be weaker: where host and picture meet in like colours */
-                    if (dr < INSET_WEAK_PCT * 10 || dt < INSET_WEAK_PCT * 10 ||
-                        db < INSET_WEAK_PCT * 10 ||
-                        (dl < INSET_COARSE_PCT * 10) + (dr < INSET_COARSE_PCT * 10) +
-                                (dt < INSET_COARSE_PCT * 10) + (db < INSET_COARSE_PCT * 10) >
-                            1)
+                    if (vc[r] < weak_h || dt < weak_w || db < weak_w ||
+                        (vc[l] < full_h) + (vc[r] < full_h) + (dt < full_w) + (db < full_w) > 1)
                         continue;
                     if (!ends_marked(pv + (size_t)x0 * vstride, y0, y1) ||
                         !ends_marked(pv + (size_t)x1 * vstride, y0, y1) ||
                         !ends_marked(ph + (size_t)y0 * stride, x0, x1) ||
                         !ends_marked(ph + (size_t)y1 * stride, x0, x1))
                         continue;
+                    if (!have_pg)
+                        have_pg = texture_prefix(c, pg);
                     float area = (float)w * (float)h;
                     float gsum = pg[(size_t)y1 * stride + x1] - pg[(size_t)y0 * stride + x1] -
                                  pg[(size_t)y1 * stride + x0] + pg[(size_t)y0 * stride + x0];
@@ -1053,26 +1181,28 @@ static size_t find_insets(const view *v, const coarse *c, lm_rect *out, size_t c
                                     if (!((e[0] | e[2]) & 1) || !((e[0] >> 1 | e[3]) & 1) ||
                                         !((e[1] | e[2] >> 1) & 1) || !((e[1] | e[3]) >> 1 & 1))
                                         continue;
-                                    uint32_t weakest = s[0];
-                                    for (int k = 1; k < 4; k++)
-                                        weakest = s[k] < weakest ? s[k] : weakest;
                                     lm_rect fr = {at[2], at[0], at[3] - at[2], at[1] - at[0]};
-                                    uint64_t fa = (uint64_t)fr.w * fr.h;
-                                    if (weakest > best_pm ||
-                                        (weakest == best_pm && fa > (uint64_t)best.w * best.h)) {
-                                        best_pm = weakest;
-                                        best = fr;
-                                    }
-                                    if (fa > (uint64_t)largest.w * largest.h)
+                                    rank_add(&kept, fr, s);
+                                    if (npass < MAX_PASSED)
+                                        passed[npass++] = fr;
+                                    if ((uint64_t)fr.w * fr.h > (uint64_t)largest.w * largest.h)
                                         largest = fr;
                                 }
                 }
             }
         }
-    if (best_pm && n < cap)
-        out[n++] = best;
-    if (best_pm && n < cap && memcmp(&largest, &best, sizeof best) != 0)
+    if (kept.n && n < cap)
+        out[n++] = kept.r[0].rect;
+    if (kept.n && n < cap) {
+        lm_rect outer = widest_nest(kept.r[0].rect, passed, npass, v);
+        if (!near_rect(outer, kept.r[0].rect, v) && !near_rect(outer, largest, v))
+            out[n++] = outer;
+    }
+    if (kept.n && n < cap && !near_rect(largest, kept.r[0].rect, v))
         out[n++] = largest;
+    for (size_t i = 1; i < kept.n && n < cap; i++)
+        if (!near_rect(kept.r[i].rect, largest, v))
+            out[n++] = kept.r[i].rect;
 done:
     free(pg);
     free(pre);
@@ -1149,7 +1279,8 @@ size_t lm_region_propose(const float *luma, uint32_t width, uint32_t height, con
             add(&l, cell, LM_REGION_KIND_SPLIT);
         }
         lm_rect ins[MAX_INSETS];
-        size_t ni = find_insets(&v, &c, ins, MAX_INSETS);
+        size_t free_slots = l.cap - l.n;
+        size_t ni = find_insets(&v, &c, ins, free_slots < MAX_INSETS ? free_slots : MAX_INSETS);
         for (size_t i = 0; i < ni; i++)
             add(&l, ins[i], LM_REGION_KIND_INSET);
         coarse_free(&c);
