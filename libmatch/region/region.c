@@ -75,6 +75,7 @@
 #define INSET_FULL_PM 600 /* each side at full resolution: sharp along this per mille */
 #endif
 /* positions tried per inset side: 3 coarse cells (s <= 16: a luma up to 2048 px) */
+#define PLACE_STEP 4 /* every this many pixel lines across a side vote for its position */
 #define PLACE_MAX 48
 
 typedef struct view {
@@ -824,7 +825,7 @@ static uint32_t place_side2(const view *v, const coarse *c, int vertical, const 
         if (prefix[i + 1] == prefix[i])
             continue; /* not a mark */
         uint32_t q0 = i * s, q1 = (i + 1) * s > len ? len : (i + 1) * s;
-        for (uint32_t q = q0; q < q1; q += 2) {
+        for (uint32_t q = q0; q < q1; q += PLACE_STEP) {
             /* this pixel line's vote: where its step across the window is largest */
             float top = 0;
             uint32_t arg = 0;
